@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { runMeridianCli } from '../dist/cli/meridian.js';
+
+await runMeridianCli(process.argv);

@@ -1,0 +1,443 @@
+/**
+ * Every error code Meridian raises, in one place. Each entry says what went wrong in general, the HTTP status it maps
+ * to when it crosses a service boundary, and what the user should do. `docs/errors.md` is generated from this table
+ * (`node scripts/gen-errors-doc.js`) and a test checks that it is current.
+ *
+ * Match on `err.code`, never on `instanceof`: two copies of this package in one process would break `instanceof`.
+ */
+
+export interface ErrorCodeInfo {
+  /** Module that raises it, for the documentation's grouping. */
+  readonly area: string;
+  readonly http: number;
+  readonly summary: string;
+  readonly hint: string;
+}
+
+const codes = {
+  // ---- general -------------------------------------------------------------------------------------------------
+  INVALID_ARGUMENT: {
+    area: 'general',
+    http: 400,
+    summary: 'An argument or option has an invalid value.',
+    hint: 'Check the value against the command help (--help) or the API documentation.',
+  },
+  CONFIG_INVALID: {
+    area: 'general',
+    http: 500,
+    summary: 'A configuration file or value failed validation.',
+    hint: 'Fix the named key in the configuration file; `butler config-dump` shows the resolved configuration.',
+  },
+  NOT_IMPLEMENTED: {
+    area: 'general',
+    http: 501,
+    summary: 'The requested feature is recognised but not supported by this back end.',
+    hint: 'Use a supported alternative named in the message.',
+  },
+  INTERNAL: {
+    area: 'general',
+    http: 500,
+    summary: 'An unexpected internal error.',
+    hint: 'This is a bug; please report it with the full message.',
+  },
+  PATH_TRAVERSAL: {
+    area: 'general',
+    http: 400,
+    summary: 'A path tried to escape its root directory.',
+    hint: 'Use a relative path without `..` components that stays inside the repository.',
+  },
+  FILE_NOT_FOUND: {
+    area: 'general',
+    http: 404,
+    summary: 'A file that was named does not exist.',
+    hint: 'Check the path.',
+  },
+
+  // ---- butler: repository and registry ---------------------------------------------------------------------------
+  REPO_NOT_FOUND: {
+    area: 'butler',
+    http: 404,
+    summary: 'No butler repository at the given location.',
+    hint: 'Create one with `butler create REPO`, or check the path.',
+  },
+  REPO_EXISTS: {
+    area: 'butler',
+    http: 409,
+    summary: 'A butler repository already exists at the given location.',
+    hint: 'Use the existing repository, or choose another directory.',
+  },
+  REPO_READ_ONLY: {
+    area: 'butler',
+    http: 403,
+    summary: 'The butler was opened read-only and refuses writes.',
+    hint: 'Open the repository writeable (`Butler.open(repo, { writeable: true })`; the CLI opens writeable for write commands).',
+  },
+  SCHEMA_VERSION: {
+    area: 'butler',
+    http: 500,
+    summary: 'The registry schema version is newer than this software, or a migration failed.',
+    hint: 'Upgrade Meridian, or run the migration named in the message.',
+  },
+  DATABASE_UNAVAILABLE: {
+    area: 'butler',
+    http: 503,
+    summary: 'The registry database could not be reached or the connection was lost.',
+    hint: 'Check that the database server is running and the registry URL in butler.yaml is right; nothing was written.',
+  },
+  DATABASE_BUSY: {
+    area: 'butler',
+    http: 503,
+    summary: 'The registry database stayed locked by another writer for too long.',
+    hint: 'Retry later; if it persists, look for a stuck process holding the SQLite file.',
+  },
+  UNKNOWN_DIMENSION: {
+    area: 'butler',
+    http: 400,
+    summary: 'A dimension or dimension element name is not in the universe.',
+    hint: 'See the dimension names with `butler config-dump --subset dimensions`.',
+  },
+  DATA_ID_INCOMPLETE: {
+    area: 'butler',
+    http: 400,
+    summary: 'A data ID lacks a required key.',
+    hint: 'Add the missing key named in the message (for example `detector=1`).',
+  },
+  DATA_ID_INCONSISTENT: {
+    area: 'butler',
+    http: 400,
+    summary: 'A data ID has values that contradict each other or the dimension records.',
+    hint: 'Remove or fix the contradicting key named in the message.',
+  },
+  DATA_ID_INVALID: {
+    area: 'butler',
+    http: 400,
+    summary: 'A data ID value has the wrong type or does not exist in the registry.',
+    hint: 'Insert the dimension record first, or fix the value (see `butler query-dimension-records`).',
+  },
+  DIMENSION_RECORD_CONFLICT: {
+    area: 'butler',
+    http: 409,
+    summary: 'A dimension record with the same key but different values already exists.',
+    hint: 'Use the existing record, or remove it first.',
+  },
+  DATASET_TYPE_UNKNOWN: {
+    area: 'butler',
+    http: 404,
+    summary: 'The dataset type is not registered.',
+    hint: 'Register it with `butler register-dataset-type`, or check the name with `butler query-dataset-types`.',
+  },
+  DATASET_TYPE_CONFLICT: {
+    area: 'butler',
+    http: 409,
+    summary: 'A dataset type with this name is registered with a different definition.',
+    hint: 'Use the registered definition (`butler query-dataset-types -v`), or remove the old type if it has no datasets.',
+  },
+  DATASET_TYPE_IN_USE: {
+    area: 'butler',
+    http: 409,
+    summary: 'The dataset type still has datasets and cannot be removed.',
+    hint: 'Remove its datasets first with `butler prune-datasets` or `butler remove-runs`.',
+  },
+  DATASET_TYPE_NAME_INVALID: {
+    area: 'butler',
+    http: 400,
+    summary: 'The dataset type name is not a valid identifier.',
+    hint: 'Use letters, digits and underscores, starting with a letter; a dot separates a component.',
+  },
+  STORAGE_CLASS_UNKNOWN: {
+    area: 'butler',
+    http: 400,
+    summary: 'The storage class is not known.',
+    hint: 'See the storage classes with `butler config-dump --subset storageClasses`.',
+  },
+  COMPONENT_UNKNOWN: {
+    area: 'butler',
+    http: 400,
+    summary: 'The storage class has no such component.',
+    hint: 'Use one of the components listed in the message.',
+  },
+  FORMATTER_UNKNOWN: {
+    area: 'butler',
+    http: 500,
+    summary: 'No formatter is configured for the storage class.',
+    hint: 'Configure a formatter or use a storage class with one.',
+  },
+  COLLECTION_UNKNOWN: {
+    area: 'butler',
+    http: 404,
+    summary: 'The collection does not exist.',
+    hint: 'Check the name with `butler query-collections`.',
+  },
+  COLLECTION_TYPE: {
+    area: 'butler',
+    http: 400,
+    summary: 'The collection has the wrong type for the operation (for example associating into a RUN).',
+    hint: 'Use a collection of the type named in the message.',
+  },
+  COLLECTION_EXISTS: {
+    area: 'butler',
+    http: 409,
+    summary: 'A collection with this name already exists with a different type.',
+    hint: 'Choose another name or remove the existing collection.',
+  },
+  COLLECTION_IN_USE: {
+    area: 'butler',
+    http: 409,
+    summary: 'The collection is a child of a CHAINED collection and cannot be removed.',
+    hint: 'Remove it from its parent chains first (`butler collection-chain PARENT --mode remove CHILD`), or use --unlink.',
+  },
+  COLLECTION_CYCLE: {
+    area: 'butler',
+    http: 400,
+    summary: 'The chain definition would create a cycle.',
+    hint: 'A chain cannot contain itself, directly or through its children.',
+  },
+  COLLECTION_NAME_INVALID: {
+    area: 'butler',
+    http: 400,
+    summary: 'The collection name is empty, too long (over 64 characters) or contains wildcard characters.',
+    hint: 'Use a plain name of at most 64 characters.',
+  },
+  DATASET_CONFLICT: {
+    area: 'butler',
+    http: 409,
+    summary: 'A different dataset with the same type and data ID already exists in the collection.',
+    hint: 'Write into a new RUN, or remove the existing dataset first (`butler prune-datasets`).',
+  },
+  CALIBRATION_CONFLICT: {
+    area: 'butler',
+    http: 409,
+    summary: 'The certification validity range overlaps an existing one for the same dataset type and data ID.',
+    hint: 'Decertify the overlapping range first, or choose a non-overlapping range.',
+  },
+  CALIBRATION_AMBIGUOUS: {
+    area: 'butler',
+    http: 409,
+    summary: 'More than one calibration is valid over the lookup timespan.',
+    hint: 'Narrow the timespan (give an exposure or visit data ID, or `timespan=`).',
+  },
+  CALIBRATION_TIMESPAN_REQUIRED: {
+    area: 'butler',
+    http: 400,
+    summary: 'A lookup in a CALIBRATION collection needs a timespan.',
+    hint: 'Give an exposure or visit in the data ID, or pass a timespan.',
+  },
+  DATASET_NOT_FOUND: {
+    area: 'butler',
+    http: 404,
+    summary: 'No dataset matches the type, data ID and collections.',
+    hint: 'Check the collections searched and the data ID with `butler query-datasets`.',
+  },
+  DATASET_FILE_MISSING: {
+    area: 'butler',
+    http: 404,
+    summary: 'The registry knows the dataset but its file is missing from the datastore.',
+    hint: 'Run `butler verify REPO` to list the damage; restore the file or prune the dataset.',
+  },
+  DATASET_CHECKSUM_MISMATCH: {
+    area: 'butler',
+    http: 500,
+    summary: 'A file does not match the checksum recorded when it was stored.',
+    hint: 'The file was changed or corrupted after it was written; restore it from a copy.',
+  },
+  RUN_REQUIRED: {
+    area: 'butler',
+    http: 400,
+    summary: 'A write needs an output RUN collection.',
+    hint: 'Pass `run` (API) or `--run` / the RUN argument (CLI).',
+  },
+  QUERY_SYNTAX: {
+    area: 'butler',
+    http: 400,
+    summary: 'The `where` expression has a syntax error; the message gives line and column.',
+    hint: 'Fix the expression at the reported position.',
+  },
+  QUERY_INVALID: {
+    area: 'butler',
+    http: 400,
+    summary: 'The `where` expression is well formed but refers to unknown names, wrong types or missing bind values.',
+    hint: 'Check the identifiers (dimension names, element.field) and bind parameters named in the message.',
+  },
+  TRANSFER_MODE_INVALID: {
+    area: 'butler',
+    http: 400,
+    summary: 'The transfer mode is not supported for this operation.',
+    hint: 'Use one of: auto, copy, move, link, hardlink, symlink, relsymlink, direct.',
+  },
+  FILE_EXISTS: {
+    area: 'butler',
+    http: 409,
+    summary: 'The target file already exists and would be overwritten.',
+    hint: 'Remove it first, choose another destination, or pass --clobber.',
+  },
+  EXPORT_FORMAT: {
+    area: 'butler',
+    http: 400,
+    summary: 'An export file has an unsupported version or malformed content.',
+    hint: 'Check that the file is a Meridian/daf_butler YAML export of a supported version.',
+  },
+  TABLE_FORMAT: {
+    area: 'butler',
+    http: 400,
+    summary: 'An ingest table (CSV/ECSV) is malformed.',
+    hint: 'The table needs a header row with a file column and one column per dimension.',
+  },
+
+  // ---- sphere ----------------------------------------------------------------------------------------------------
+  GEOMETRY_INVALID: {
+    area: 'sphere',
+    http: 400,
+    summary: 'A geometric value is out of range or degenerate (for example a non-convex polygon).',
+    hint: 'Check coordinates (degrees), radii and vertex order.',
+  },
+  REGION_ENCODING: {
+    area: 'sphere',
+    http: 400,
+    summary: 'An encoded region could not be decoded.',
+    hint: 'The value is not a region written by Meridian.',
+  },
+
+  // ---- formats ---------------------------------------------------------------------------------------------------
+  FITS_INVALID: {
+    area: 'formats',
+    http: 400,
+    summary: 'A FITS file is corrupt, truncated or violates the standard; the message names the file and HDU.',
+    hint: 'Check the file with `fitsverify`; re-create or re-transfer it.',
+  },
+  FITS_UNSUPPORTED: {
+    area: 'formats',
+    http: 400,
+    summary: 'The FITS file uses a feature Meridian does not read.',
+    hint: 'Convert the file (for example uncompress it) before reading it.',
+  },
+  WCS_INVALID: {
+    area: 'formats',
+    http: 400,
+    summary: 'A WCS header is missing keywords or describes an unsupported projection.',
+    hint: 'Meridian reads TAN and TAN-SIP; check CTYPE, CRPIX, CRVAL and CD/PC keywords.',
+  },
+  PARQUET_INVALID: {
+    area: 'formats',
+    http: 400,
+    summary: 'A Parquet file could not be read or written.',
+    hint: 'Check the file and the requested columns.',
+  },
+  VOTABLE_INVALID: {
+    area: 'formats',
+    http: 400,
+    summary: 'A VOTable document is malformed.',
+    hint: 'Validate the document against VOTable 1.4.',
+  },
+
+  // ---- catalog ---------------------------------------------------------------------------------------------------
+  ADQL_SYNTAX: {
+    area: 'catalog',
+    http: 400,
+    summary: 'The ADQL query has a syntax error; the message says what was expected at which line and column.',
+    hint: 'Fix the query at the reported position.',
+  },
+  ADQL_UNSUPPORTED: {
+    area: 'catalog',
+    http: 400,
+    summary: 'The ADQL query uses a construct Meridian does not support; the message names it.',
+    hint: 'Rewrite the query without the named construct.',
+  },
+  ADQL_SEMANTIC: {
+    area: 'catalog',
+    http: 400,
+    summary: 'The ADQL query refers to unknown tables or columns, or mixes types wrongly.',
+    hint: 'Check table and column names in TAP_SCHEMA or `meridian catalog stats`.',
+  },
+  CATALOG_NOT_FOUND: {
+    area: 'catalog',
+    http: 404,
+    summary: 'No catalog database at the given location.',
+    hint: 'Create one with `meridian catalog create`.',
+  },
+  CATALOG_SCHEMA_INVALID: {
+    area: 'catalog',
+    http: 400,
+    summary: 'The catalog schema file is invalid.',
+    hint: 'Fix the named table or column in the schema YAML.',
+  },
+  CATALOG_INGEST: {
+    area: 'catalog',
+    http: 400,
+    summary: 'A catalog ingest failed; the transaction was aborted and no rows were kept.',
+    hint: 'Fix the input file named in the message and contribute it again.',
+  },
+  CATALOG_DUPLICATE_CONTRIBUTION: {
+    area: 'catalog',
+    http: 409,
+    summary: 'The same file was already contributed to this table.',
+    hint: 'Nothing to do; the rows are already there.',
+  },
+  QUERY_LIMIT: {
+    area: 'catalog',
+    http: 413,
+    summary: 'The query result exceeded the row limit.',
+    hint: 'Add TOP/LIMIT or a tighter WHERE clause, or raise the limit.',
+  },
+  QUERY_TIMEOUT: {
+    area: 'catalog',
+    http: 408,
+    summary: 'The query ran longer than its timeout and was cancelled.',
+    hint: 'Restrict the query spatially or by id, or raise the timeout.',
+  },
+  QUERY_CANCELLED: {
+    area: 'catalog',
+    http: 499,
+    summary: 'The query was cancelled.',
+    hint: 'Run it again if the cancellation was unintended.',
+  },
+  NEAR_NEIGHBOUR_RADIUS: {
+    area: 'catalog',
+    http: 400,
+    summary: 'A near-neighbour join radius is larger than the partition overlap.',
+    hint: 'Use a radius no larger than the overlap named in the message.',
+  },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+export type ErrorCode = keyof typeof codes;
+export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeInfo>> = codes;
+
+export class MeridianError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'MeridianError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get hint(): string {
+    return ERROR_CODES[this.code].hint;
+  }
+
+  get httpStatus(): number {
+    return ERROR_CODES[this.code].http;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; hint: string; details: Record<string, unknown> } {
+    return { code: this.code, message: this.message, hint: this.hint, details: { ...this.details } };
+  }
+}
+
+export function meridianError(
+  code: ErrorCode,
+  message: string,
+  details: Record<string, unknown> = {},
+  cause?: unknown,
+): MeridianError {
+  return new MeridianError(code, message, details, cause === undefined ? undefined : { cause });
+}
+
+/** True for any error carrying a Meridian code (works across package copies). */
+export function isMeridianError(err: unknown, code?: ErrorCode): err is MeridianError {
+  if (typeof err !== 'object' || err === null) return false;
+  const c = (err as { code?: unknown }).code;
+  if (typeof c !== 'string' || !(c in codes)) return false;
+  return code === undefined || c === code;
+}
