@@ -1,0 +1,8 @@
+/** ADQL 2.1: parser, frozen syntax tree, visitor, canonical printer and SQL generation. See docs/adql.md. */
+
+export type * from './ast.js';
+export { deepFreeze, isCondition } from './ast.js';
+export { type Arity, type KnownUdf, knownUdfs, lookupUdf, reservedWords } from './functions.js';
+export { parseAdql } from './parse-query.js';
+export { printAdql } from './print.js';
+export { type AdqlVisitor, childrenOf, type NodeOfKind, tableReferences, visit, walk } from './visitor.js';
