@@ -1,0 +1,10 @@
+/** Spherical geometry for Meridian: angles, unit vectors, regions, HTM, rings skymap, Qserv chunker. */
+export { Angle, normalizeLonDeg } from './angle.js';
+export { Box } from './box.js';
+export { Chunker, type ChunkLocation, segments } from './chunker.js';
+export { Circle } from './circle.js';
+export { ConvexPolygon } from './convex-polygon.js';
+export { HTM_MAX_LEVEL, HtmPixelization, htmLevelOf, type IndexRange } from './htm.js';
+export { decodeRegion, encodeRegion, type Region, type RegionJSON, regionFromJSON } from './region.js';
+export { CONTAINS, DISJOINT, INTERSECTS, invertRelationship, WITHIN } from './relationship.js';
+export { angularSeparationDeg, separation, UnitVector3, type Vec3 } from './vector.js';
