@@ -47,7 +47,9 @@ export function tokenize(text: string): Token[] {
   });
 
   const fail = (message: string, at: number, found: string): never => {
-    const column = at - lineStart + 1;
+    const before = text.slice(0, at);
+    const line = before.split('\n').length;
+    const column = at - (before.lastIndexOf('\n') + 1) + 1;
     throw meridianError('ADQL_SYNTAX', `ADQL syntax error at line ${line}, column ${column}: ${message}`, {
       line,
       column,
