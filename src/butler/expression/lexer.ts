@@ -194,7 +194,7 @@ export function tokenize(source: string): Token[] {
         'a double quote',
         "strings use single quotes; write '' for a quote inside",
       );
-    if (c === '!') fail(at, '"!=" or NOT', '"!"');
+    if (c === '!' && two !== '!=') fail(at, '"!=" or NOT', '"!"');
   }
 
   function describeChar(at: number): string {
