@@ -234,6 +234,12 @@ const codes = {
     summary: 'The registry knows the dataset but its file is missing from the datastore.',
     hint: 'Run `butler verify REPO` to list the damage; restore the file or prune the dataset.',
   },
+  DATASET_FILE_UNREADABLE: {
+    area: 'butler',
+    http: 500,
+    summary: 'A dataset file exists but its formatter could not read its content (truncated, corrupt or wrong type).',
+    hint: 'Run `butler verify REPO` to check sizes and checksums; restore the file or prune the dataset.',
+  },
   DATASET_CHECKSUM_MISMATCH: {
     area: 'butler',
     http: 500,

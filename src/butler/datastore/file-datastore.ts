@@ -1,0 +1,445 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, opendir, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
+import { meridianError } from '../../errors.js';
+import type { Formatter, FormatterRegistry } from '../storage/formatter.js';
+import type { StorageClass, StorageClassRegistry } from '../storage/storage-class.js';
+import { FileTemplates } from './file-template.js';
+import {
+  isCode,
+  type PlacementMode,
+  pathPresent,
+  placeFile,
+  publishTemporary,
+  TEMPORARY_PREFIX,
+  temporarySibling,
+} from './transfers.js';
+import {
+  type DatastoreConfig,
+  type DatastoreRef,
+  type StoredFileInfo,
+  TRANSFER_MODES,
+  type TransferMode,
+} from './types.js';
+
+export type VerifyResult =
+  | { ok: true }
+  | { ok: false; problem: 'missing' | 'size' | 'checksum'; detail: string };
+
+export type RetrieveMode = 'copy' | 'link' | 'hardlink' | 'symlink' | 'move';
+
+/** Suffixes that belong to the extension of the name before them ('.fits.fz' is one extension). */
+const COMPRESSION_SUFFIXES = new Set(['.gz', '.fz', '.bz2', '.xz', '.zst']);
+
+const CHECKSUM_ALGORITHM = 'blake2b512';
+
+/**
+ * A datastore of files in one POSIX directory. It does file work only and returns `StoredFileInfo` records; the
+ * Butler keeps those records in the registry (table `file_datastore_records`) and hands them back for reads,
+ * removal and verification. Every path it touches stays inside `root`, except absolute paths recorded for files
+ * ingested with 'direct', which it reads but never deletes.
+ */
+export class FileDatastore {
+  readonly root: string;
+  readonly templates: FileTemplates;
+  readonly checksum: boolean;
+  readonly #storageClasses: StorageClassRegistry;
+  readonly #formatters: FormatterRegistry;
+  /** Where each file ingested with 'move' came from, so that an undo can move it back (absolute target → source). */
+  readonly #movedFrom = new Map<string, string>();
+
+  constructor(config: DatastoreConfig, storageClasses: StorageClassRegistry, formatters: FormatterRegistry) {
+    if (!isAbsolute(config.root)) {
+      throw meridianError('CONFIG_INVALID', `Datastore root must be an absolute path, got '${config.root}'`, {
+        root: config.root,
+      });
+    }
+    this.root = normalize(config.root).replace(/(?<=.)\/+$/, '');
+    this.templates = new FileTemplates(config.templates);
+    this.checksum = config.checksum ?? false;
+    this.#storageClasses = storageClasses;
+    this.#formatters = formatters;
+  }
+
+  /** The root-relative path a dataset would be written to: its template plus the formatter's extension. */
+  predictPath(ref: DatastoreRef, formatter?: Formatter): string {
+    const chosen = formatter ?? this.#formatterFor(ref);
+    return this.templates.forRef(ref).format(ref) + chosen.extension;
+  }
+
+  /**
+   * Writes `obj` to its template path: the formatter writes a temporary file in the target directory, which is
+   * then linked into place (refusing to replace an existing file, FILE_EXISTS). On any failure nothing is left.
+   */
+  async put(obj: unknown, ref: DatastoreRef): Promise<StoredFileInfo> {
+    const storageClass = this.#storageClasses.get(ref.datasetType.storageClass);
+    const formatter = this.#formatters.forDataset(ref.datasetType.name, storageClass);
+    storageClass.checkValue(obj);
+    const path = this.predictPath(ref, formatter);
+    const target = this.#resolveInsideRoot(path);
+    await mkdir(dirname(target), { recursive: true });
+    try {
+      if (await pathPresent(target)) {
+        throw meridianError('FILE_EXISTS', `Dataset ${ref.id}: ${path} already exists in the datastore`, {
+          path,
+        });
+      }
+      const temporary = temporarySibling(target);
+      try {
+        await formatter.write(obj, temporary, storageClass);
+        await publishTemporary(temporary, target);
+      } finally {
+        await rm(temporary, { force: true });
+      }
+    } catch (err) {
+      await this.#pruneEmptyDirectories(dirname(target));
+      throw err;
+    }
+    return this.#recordOrUndo(ref, path, target, formatter, storageClass, undefined);
+  }
+
+  /**
+   * Reads a stored dataset. `component` defaults to the ref's; `verify` recomputes the checksum first (when one
+   * was recorded) and fails with DATASET_CHECKSUM_MISMATCH if the file changed.
+   */
+  async get(
+    info: StoredFileInfo,
+    ref: DatastoreRef,
+    opts: { component?: string | null; parameters?: Record<string, unknown>; verify?: boolean } = {},
+  ): Promise<unknown> {
+    const path = this.absolutePath(info);
+    if (!(await this.exists(info))) throw missingFile(info, path);
+    if (opts.verify === true && info.checksum !== null) {
+      const actual = await FileDatastore.computeChecksum(path);
+      if (actual !== info.checksum) {
+        throw meridianError(
+          'DATASET_CHECKSUM_MISMATCH',
+          `Dataset ${info.datasetId}: ${info.path} has checksum ${actual}, expected ${info.checksum}`,
+          { datasetId: info.datasetId, path: info.path, expected: info.checksum, actual },
+        );
+      }
+    }
+    const formatter = this.#formatters.byName(info.formatter);
+    const storageClass = this.#storageClasses.get(info.storageClass);
+    const requested = opts.component !== undefined ? opts.component : (ref.component ?? null);
+    // A file that holds one component already is that component: read it whole.
+    const component = requested === info.component ? null : requested;
+    try {
+      return await formatter.read(path, { component, parameters: opts.parameters, storageClass });
+    } catch (err) {
+      if (isCode(err, 'ENOENT')) throw missingFile(info, path);
+      throw err;
+    }
+  }
+
+  /**
+   * Makes an existing file a dataset of this datastore.
+   * - 'auto': use the file where it is (inside the root: recorded relative; outside: as 'direct');
+   * - 'direct': record the absolute path; the datastore never deletes such a file;
+   * - copy, move, link (hard, else symbolic), hardlink, symlink, relsymlink: place it at the template path, keeping
+   *   the source's extension (so '.fits.fz' stays '.fits.fz').
+   */
+  async ingest(
+    sourcePath: string,
+    ref: DatastoreRef,
+    transfer: TransferMode,
+    opts: { formatter?: string } = {},
+  ): Promise<StoredFileInfo> {
+    if (!(TRANSFER_MODES as readonly string[]).includes(transfer)) {
+      throw meridianError('TRANSFER_MODE_INVALID', `Unknown transfer mode '${transfer}'`, { transfer });
+    }
+    const source = resolve(sourcePath);
+    await this.#requireRegularFile(source);
+    const storageClass = this.#storageClasses.get(ref.datasetType.storageClass);
+    const formatter =
+      opts.formatter === undefined
+        ? this.#formatters.forDataset(ref.datasetType.name, storageClass)
+        : this.#formatters.byName(opts.formatter);
+
+    if (transfer === 'auto' || transfer === 'direct') {
+      const path = this.#isInsideRoot(source) ? toPosix(relative(this.root, source)) : source;
+      return this.#describe(ref, path, source, formatter, storageClass);
+    }
+
+    const path = this.templates.forRef(ref).format(ref) + (fileExtension(source) || formatter.extension);
+    const target = this.#resolveInsideRoot(path);
+    await mkdir(dirname(target), { recursive: true });
+    try {
+      await placeFile(transfer, source, target);
+    } catch (err) {
+      await this.#pruneEmptyDirectories(dirname(target));
+      throw err;
+    }
+    if (transfer === 'move') this.#movedFrom.set(target, source);
+    return this.#recordOrUndo(ref, path, target, formatter, storageClass, transfer);
+  }
+
+  /**
+   * Reverses a put or ingest whose registry insert failed: removes what was created, moves a moved file back, and
+   * leaves files used in place ('auto', 'direct') alone.
+   */
+  async undoIngestOrPut(info: StoredFileInfo, transfer?: TransferMode): Promise<void> {
+    if (transfer === 'auto' || transfer === 'direct' || isAbsolute(info.path)) return;
+    await this.#undoPlacement(this.absolutePath(info), transfer);
+  }
+
+  /** True if the file is there (a symbolic link counts only if its target exists). */
+  async exists(info: StoredFileInfo): Promise<boolean> {
+    try {
+      return (await stat(this.absolutePath(info))).isFile();
+    } catch (err) {
+      if (isCode(err, 'ENOENT', 'ENOTDIR')) return false;
+      throw err;
+    }
+  }
+
+  /** Deletes a dataset's file (idempotent) and the directories it leaves empty; 'direct' files are never deleted. */
+  async removeArtifact(info: StoredFileInfo): Promise<void> {
+    if (isAbsolute(info.path)) return;
+    const path = this.absolutePath(info);
+    await unlinkIfPresent(path);
+    this.#movedFrom.delete(path);
+    await this.#pruneEmptyDirectories(dirname(path));
+  }
+
+  /** Compares a file with its record: presence, size, and (unless `checksum: false`) the recorded checksum. */
+  async verify(info: StoredFileInfo, opts: { checksum?: boolean } = {}): Promise<VerifyResult> {
+    const path = this.absolutePath(info);
+    let size: number;
+    try {
+      size = (await stat(path)).size;
+    } catch (err) {
+      if (!isCode(err, 'ENOENT', 'ENOTDIR')) throw err;
+      return { ok: false, problem: 'missing', detail: `${info.path} does not exist` };
+    }
+    if (size !== info.fileSize) {
+      return {
+        ok: false,
+        problem: 'size',
+        detail: `${info.path} has ${size} bytes, expected ${info.fileSize}`,
+      };
+    }
+    if ((opts.checksum ?? true) && info.checksum !== null) {
+      const actual = await FileDatastore.computeChecksum(path);
+      if (actual !== info.checksum) {
+        return {
+          ok: false,
+          problem: 'checksum',
+          detail: `${info.path} has ${actual}, expected ${info.checksum}`,
+        };
+      }
+    }
+    return { ok: true };
+  }
+
+  /**
+   * Every file and link under the root as a relative POSIX path, for orphan detection. In-progress temporary
+   * files of this datastore are skipped; directories are not followed through symbolic links.
+   */
+  async *walkArtifacts(): AsyncIterable<string> {
+    const pending = [this.root];
+    while (pending.length > 0) {
+      const dir = pending.pop()!;
+      let handle: Awaited<ReturnType<typeof opendir>>;
+      try {
+        handle = await opendir(dir);
+      } catch (err) {
+        if (dir === this.root && isCode(err, 'ENOENT')) return;
+        throw err;
+      }
+      for await (const entry of handle) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) pending.push(full);
+        else if (!entry.name.startsWith(TEMPORARY_PREFIX)) yield toPosix(relative(this.root, full));
+      }
+    }
+  }
+
+  /** The absolute path of a record: a 'direct' absolute path as is, else resolved inside the root (PATH_TRAVERSAL). */
+  absolutePath(info: StoredFileInfo): string {
+    return isAbsolute(info.path) ? normalize(info.path) : this.#resolveInsideRoot(info.path);
+  }
+
+  /**
+   * Puts a copy (or link, or the file itself with 'move') of a dataset's file in `destDir`, under its datastore path
+   * when `preservePath` (the file name alone for 'direct' files), else under its file name. Returns the new path.
+   */
+  async retrieve(
+    info: StoredFileInfo,
+    destDir: string,
+    opts: { transfer: RetrieveMode; preservePath: boolean; clobber: boolean },
+  ): Promise<string> {
+    if (!['copy', 'link', 'hardlink', 'symlink', 'move'].includes(opts.transfer)) {
+      throw meridianError('TRANSFER_MODE_INVALID', `Cannot retrieve with transfer mode '${opts.transfer}'`, {
+        transfer: opts.transfer,
+      });
+    }
+    const direct = isAbsolute(info.path);
+    if (direct && opts.transfer === 'move') {
+      throw meridianError(
+        'TRANSFER_MODE_INVALID',
+        `Refusing to move ${info.path}: the datastore does not own it`,
+        {
+          path: info.path,
+        },
+      );
+    }
+    const source = this.absolutePath(info);
+    if (!(await this.exists(info))) throw missingFile(info, source);
+    const destRoot = resolve(destDir);
+    const target = resolve(destRoot, opts.preservePath && !direct ? info.path : basename(info.path));
+    if (!target.startsWith(destRoot + sep)) {
+      throw meridianError('PATH_TRAVERSAL', `${info.path} would be retrieved outside ${destRoot}`, {
+        path: info.path,
+        destination: destRoot,
+      });
+    }
+    if (await pathPresent(target)) {
+      if (!opts.clobber) {
+        throw meridianError('FILE_EXISTS', `${target} exists; pass clobber to replace it`, { path: target });
+      }
+      await rm(target, { force: true });
+    }
+    await mkdir(dirname(target), { recursive: true });
+    await placeFile(opts.transfer as PlacementMode, source, target);
+    if (opts.transfer === 'move') await this.#pruneEmptyDirectories(dirname(source));
+    return target;
+  }
+
+  /** 'blake2b512:<hex>' of a file's bytes, read as a stream (daf_butler's checksum algorithm is blake2b). */
+  static async computeChecksum(path: string): Promise<string> {
+    const hash = createHash(CHECKSUM_ALGORITHM);
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }))
+      hash.update(chunk as Buffer);
+    return `${CHECKSUM_ALGORITHM}:${hash.digest('hex')}`;
+  }
+
+  #formatterFor(ref: DatastoreRef): Formatter {
+    return this.#formatters.forDataset(
+      ref.datasetType.name,
+      this.#storageClasses.get(ref.datasetType.storageClass),
+    );
+  }
+
+  async #describe(
+    ref: DatastoreRef,
+    path: string,
+    file: string,
+    formatter: Formatter,
+    storageClass: StorageClass,
+  ): Promise<StoredFileInfo> {
+    const { size } = await stat(file);
+    return Object.freeze({
+      datasetId: ref.id,
+      path,
+      formatter: formatter.name,
+      storageClass: storageClass.name,
+      component: ref.component ?? null,
+      checksum: this.checksum ? await FileDatastore.computeChecksum(file) : null,
+      fileSize: size,
+    });
+  }
+
+  /** Describes a file just placed; if that fails (e.g. the checksum read errors), the placement is undone. */
+  async #recordOrUndo(
+    ref: DatastoreRef,
+    path: string,
+    file: string,
+    formatter: Formatter,
+    storageClass: StorageClass,
+    transfer: PlacementMode | undefined,
+  ): Promise<StoredFileInfo> {
+    try {
+      return await this.#describe(ref, path, file, formatter, storageClass);
+    } catch (err) {
+      await this.#undoPlacement(file, transfer);
+      throw err;
+    }
+  }
+
+  /** Removes a file this datastore placed at `target` (a put when `transfer` is undefined), or moves it back. */
+  async #undoPlacement(target: string, transfer: TransferMode | undefined): Promise<void> {
+    if (transfer === 'move') {
+      const origin = this.#movedFrom.get(target);
+      if (origin === undefined) {
+        throw meridianError('INTERNAL', `No record of where ${target} was moved from; it was left in place`, {
+          path: target,
+        });
+      }
+      await placeFile('move', target, origin);
+      this.#movedFrom.delete(target);
+    } else {
+      await unlinkIfPresent(target);
+    }
+    await this.#pruneEmptyDirectories(dirname(target));
+  }
+
+  async #requireRegularFile(path: string): Promise<void> {
+    try {
+      if ((await stat(path)).isFile()) return;
+    } catch (err) {
+      if (!isCode(err, 'ENOENT', 'ENOTDIR')) throw err;
+      throw meridianError('FILE_NOT_FOUND', `Cannot ingest ${path}: no such file`, { path }, err);
+    }
+    throw meridianError('INVALID_ARGUMENT', `Cannot ingest ${path}: not a regular file`, { path });
+  }
+
+  #isInsideRoot(absolute: string): boolean {
+    return absolute.startsWith(this.root + sep);
+  }
+
+  #resolveInsideRoot(relativePath: string): string {
+    const absolute = resolve(this.root, relativePath);
+    if (relativePath.includes('\0') || !this.#isInsideRoot(absolute)) {
+      throw meridianError(
+        'PATH_TRAVERSAL',
+        `Path '${relativePath}' escapes the datastore root ${this.root}`,
+        {
+          path: relativePath,
+          root: this.root,
+        },
+      );
+    }
+    return absolute;
+  }
+
+  /** Removes `dir` and its parents while they are empty, stopping at (and never removing) the root. */
+  async #pruneEmptyDirectories(dir: string): Promise<void> {
+    for (let current = dir; this.#isInsideRoot(current); current = dirname(current)) {
+      try {
+        await rmdir(current);
+      } catch (err) {
+        if (isCode(err, 'ENOTEMPTY', 'EEXIST', 'ENOENT')) return;
+        throw err;
+      }
+    }
+  }
+}
+
+function missingFile(info: StoredFileInfo, path: string): Error {
+  return meridianError('DATASET_FILE_MISSING', `Dataset ${info.datasetId}: file ${path} is missing`, {
+    datasetId: info.datasetId,
+    path: info.path,
+  });
+}
+
+async function unlinkIfPresent(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if (!isCode(err, 'ENOENT')) throw err;
+  }
+}
+
+/** '.fits', or '.fits.fz' for a compressed file; '' when the name has no extension. */
+function fileExtension(path: string): string {
+  const name = basename(path);
+  const last = extname(name);
+  const extension = COMPRESSION_SUFFIXES.has(last) ? extname(name.slice(0, -last.length)) + last : last;
+  return extension.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+function toPosix(path: string): string {
+  return sep === '/' ? path : path.split(sep).join('/');
+}
