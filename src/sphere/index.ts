@@ -7,4 +7,12 @@ export { ConvexPolygon } from './convex-polygon.js';
 export { HTM_MAX_LEVEL, HtmPixelization, htmLevelOf, type IndexRange } from './htm.js';
 export { decodeRegion, encodeRegion, type Region, type RegionJSON, regionFromJSON } from './region.js';
 export { CONTAINS, DISJOINT, INTERSECTS, invertRelationship, WITHIN } from './relationship.js';
+export {
+  type PatchInfo,
+  type PixelBox,
+  RingsSkyMap,
+  type RingsSkyMapConfig,
+  type TractInfo,
+} from './skymap.js';
+export { TanWcs, type TanWcsParams } from './tan-wcs.js';
 export { angularSeparationDeg, separation, UnitVector3, type Vec3 } from './vector.js';
