@@ -93,13 +93,15 @@ function decimalOf(value: number | string | Decimal): Decimal {
 
 function numberToPlainText(value: number): string {
   if (!Number.isFinite(value)) throw meridianError('INVALID_ARGUMENT', `${value} is not a finite number`);
-  // toFixed avoids exponent notation and keeps more decimals than a double carries for a typical MJD.
-  return Math.abs(value) >= 1e21 ? String(value) : value.toFixed(12).replace(/\.?0+$/, '');
+  // The shortest decimal that reads back as the same double is what the caller wrote (58938.515, not
+  // 58938.514999…); only tiny or huge magnitudes print with an exponent, which the decimal parser does not take.
+  const text = String(value);
+  return /e/i.test(text) ? value.toFixed(20) : text;
 }
 
 /**
  * Butler time of a Modified Julian Date on `scale` (default TAI). Strings are converted exactly; numbers are
- * converted through their 12-decimal representation (a double holds an MJD to about 1 µs only).
+ * converted through their shortest decimal text (a double holds a present-day MJD to about 1 µs only).
  * On UTC, the fraction is of the actual day length (86401 s on a leap-second day), as in SOFA/ERFA quasi-JD.
  */
 export function mjdToTai(mjd: number | string | Decimal, scale: TimeScale = 'tai'): bigint {
