@@ -107,6 +107,7 @@ export function tokenize(text: string): Token[] {
           break;
         }
         if (c === '\n') fail('line break inside a delimited identifier', start, text.slice(start, offset));
+        if (c.charCodeAt(0) < 0x20) fail('control character inside a delimited identifier', offset, c);
         value += c;
         offset++;
       }

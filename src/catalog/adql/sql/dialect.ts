@@ -1,0 +1,127 @@
+/**
+ * What differs between SQL engines when compiling ADQL: quoting, parameters, a few function names and the spatial
+ * predicates. One compiler (`compile.ts`) uses these hooks; `defineDialect` fills every hook a dialect does not
+ * override with the shared default, so a dialect states only its differences (STYLE.md habit 2).
+ */
+
+import type { CastType, SourcePos } from '../ast.js';
+import { unsupported } from '../cursor.js';
+import {
+  haversineDistance,
+  haversineInCircle,
+  pointInCenteredBox,
+  pointInConvexPolygon,
+  type SqlPoint,
+  type SqlVertex,
+} from './spherical-sql.js';
+
+export type { SqlPoint, SqlVertex };
+
+export interface SqlDialect {
+  /** For messages only; code never branches on it. */
+  readonly name: string;
+  /** Quotes an identifier exactly as given (delimited ADQL identifiers). */
+  quoteIdentifier(name: string): string;
+  /** A regular (case-insensitive) ADQL identifier, spelled so that the engine matches it the way ADQL does. */
+  regularIdentifier(name: string): string;
+  /** The text of the n-th (1-based) bind parameter. */
+  placeholder(index: number): string;
+  /** True when the same placeholder may appear twice for one value (`$1`); false when each use binds anew (`?`). */
+  readonly reusesPlaceholders: boolean;
+  /** Appends row limiting to a compiled query (ADQL TOP and OFFSET). */
+  limitOffset(sql: string, limit: number | null, offset: number | null): string;
+  /** A built-in ADQL scalar function (upper-case name) applied to compiled arguments. */
+  scalarFunction(name: string, args: readonly string[], pos: SourcePos): string;
+  castType(type: CastType): string;
+  /** Angular separation in degrees. */
+  angularDistance(a: SqlPoint, b: SqlPoint): string;
+  /** Angular separation of `a` and `b` compared with a radius in degrees (`<` or `<=`); may use an index. */
+  distanceWithin(a: SqlPoint, b: SqlPoint, radius: string, operator: '<' | '<='): string;
+  pointInCircle(point: SqlPoint, center: SqlPoint, radius: string): string;
+  /** A longitude/latitude box by centre, full width and full height, in degrees. */
+  pointInBox(point: SqlPoint, center: SqlPoint, width: string, height: string): string;
+  pointInPolygon(point: SqlPoint, vertices: readonly SqlVertex[], pos: SourcePos): string;
+}
+
+const plainFunctions: Readonly<Record<string, string>> = {
+  ABS: 'abs',
+  CEILING: 'ceil',
+  DEGREES: 'degrees',
+  EXP: 'exp',
+  FLOOR: 'floor',
+  LOG: 'ln',
+  LOG10: 'log10',
+  MOD: 'mod',
+  PI: 'pi',
+  POWER: 'power',
+  RADIANS: 'radians',
+  SQRT: 'sqrt',
+  ROUND: 'round',
+  TRUNCATE: 'trunc',
+  SIN: 'sin',
+  COS: 'cos',
+  TAN: 'tan',
+  ASIN: 'asin',
+  ACOS: 'acos',
+  ATAN: 'atan',
+  ATAN2: 'atan2',
+  COT: 'cot',
+  LOWER: 'lower',
+  UPPER: 'upper',
+  COALESCE: 'coalesce',
+  NULLIF: 'nullif',
+};
+
+export const defaultDialect: SqlDialect = {
+  name: 'default',
+  quoteIdentifier: (name) => `"${name.replaceAll('"', '""')}"`,
+  regularIdentifier(name) {
+    return this.quoteIdentifier(name);
+  },
+  placeholder: () => '?',
+  reusesPlaceholders: false,
+  limitOffset(sql, limit, offset) {
+    let out = sql;
+    if (limit !== null) out += ` LIMIT ${limit}`;
+    if (offset !== null) out += ` OFFSET ${offset}`;
+    return out;
+  },
+  scalarFunction(name, args, pos) {
+    switch (name) {
+      case 'RAND':
+        if (args.length > 0) throw unsupported('RAND with a seed', pos);
+        return 'random()';
+      case 'BIT_AND':
+        return `(${args[0]} & ${args[1]})`;
+      case 'BIT_OR':
+        return `(${args[0]} | ${args[1]})`;
+      case 'BIT_XOR':
+        return `xor(${args[0]}, ${args[1]})`;
+      case 'BIT_NOT':
+        return `(~${args[0]})`;
+      case 'IN_UNIT':
+        throw unsupported('IN_UNIT (unit conversion needs column metadata)', pos);
+      default: {
+        const sqlName = plainFunctions[name];
+        if (sqlName === undefined) throw unsupported(`function ${name}`, pos);
+        return `${sqlName}(${args.join(', ')})`;
+      }
+    }
+  },
+  castType: (type) => (type.length === null ? type.name : `${type.name}(${type.length})`),
+  angularDistance: haversineDistance,
+  distanceWithin(a, b, radius, operator) {
+    // The declination band is implied by the distance bound and gives the engine a cheap range filter.
+    return `(${a.dec} BETWEEN ${b.dec} - ${radius} AND ${b.dec} + ${radius} AND ${this.angularDistance(a, b)} ${operator} ${radius})`;
+  },
+  pointInCircle: haversineInCircle,
+  pointInBox: pointInCenteredBox,
+  pointInPolygon: pointInConvexPolygon,
+};
+
+/** A dialect that overrides some hooks of the shared default; `this` in a hook is the complete dialect. */
+export function defineDialect(
+  overrides: Partial<SqlDialect> & { readonly name: string } & ThisType<SqlDialect>,
+): SqlDialect {
+  return Object.freeze({ ...defaultDialect, ...overrides });
+}
