@@ -25,6 +25,8 @@ const FUNCTION_ARITY: Readonly<
 };
 const KNOWN_FUNCTIONS = [...Object.keys(FUNCTION_ARITY), 'UUID'];
 
+const IN_LIST_KEYWORDS: ReadonlySet<string> = new Set(['TRUE', 'FALSE', 'NULL']);
+
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -167,12 +169,37 @@ class Parser {
     return { kind: 'in', negated, operand, items, pos: start.pos };
   }
 
+  /**
+   * An IN list holds literals, ranges, identifiers, binds and function calls (upstream `literal_or_bind_list`), not
+   * general expressions: the list is a set of values to compare with, which keeps the query compiler simple.
+   */
   private parseInItem(): Expr | RangeItem {
     const signed = this.isPunct('-') && this.peek(1).kind === 'number';
     const numberAhead = signed ? 1 : 0;
     if (this.peek(numberAhead).kind === 'number' && this.isPunct('..', numberAhead + 1))
       return this.parseRange();
-    return this.parseAdditive();
+    if (signed) return this.parseUnary();
+    const token = this.peek();
+    if (
+      token.kind === 'punct' ||
+      token.kind === 'eof' ||
+      (token.kind === 'keyword' && !IN_LIST_KEYWORDS.has(token.value))
+    ) {
+      throw this.unexpected(
+        'an IN list item (a literal, range, identifier, bind parameter or function call)',
+      );
+    }
+    const item = this.parsePrimary();
+    if (!this.isPunct(',') && !this.isPunct(')') && this.peek().kind !== 'eof') {
+      throw whereSyntaxError(
+        this.source,
+        this.peek().pos,
+        '"," or ")" in the IN list',
+        describeToken(this.peek()),
+        'IN list items are literals, ranges, identifiers, bind parameters or function calls, not expressions',
+      );
+    }
+    return item;
   }
 
   /** `start..stop[:step]`, integers; stop is inclusive and step positive, as upstream's RANGE_LITERAL. */

@@ -15,11 +15,20 @@ import { type Decimal, mjdToTai, parseDecimal } from './tai.js';
  * Time strings as written inside the `T'...'` literal of a butler `where` expression, following daf_butler's rules
  * (`parserYacc.py`, `_parseTimeString`): `[format/]value[/scale]`, the format guessed from the value when absent
  * (a number is an MJD; `YYYY-MM-DD hh:mm:ss` iso; with `T` isot; a leading `+` fits; `YYYY:DDD:...` yday), the scale
- * defaulting to UTC for calendar formats and unix seconds and to TAI for MJD/JD.
+ * defaulting to UTC for calendar formats and unix seconds, TT for cxcsec and TAI for MJD/JD.
  */
 
-export type TimeFormat = 'iso' | 'isot' | 'fits' | 'yday' | 'mjd' | 'jd' | 'unix';
-export const TIME_FORMATS: readonly TimeFormat[] = ['iso', 'isot', 'fits', 'yday', 'mjd', 'jd', 'unix'];
+export type TimeFormat = 'iso' | 'isot' | 'fits' | 'yday' | 'mjd' | 'jd' | 'unix' | 'cxcsec';
+export const TIME_FORMATS: readonly TimeFormat[] = [
+  'iso',
+  'isot',
+  'fits',
+  'yday',
+  'mjd',
+  'jd',
+  'unix',
+  'cxcsec',
+];
 
 const TIME_OF_DAY = String.raw`(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d*))?)?`;
 const CALENDAR_PATTERNS: Readonly<Record<'iso' | 'isot' | 'fits' | 'yday', RegExp>> = {
@@ -36,6 +45,7 @@ const DEFAULT_SCALE: Readonly<Record<TimeFormat, TimeScale>> = {
   fits: 'utc',
   yday: 'utc',
   unix: 'utc',
+  cxcsec: 'tt',
   mjd: 'tai',
   jd: 'tai',
 };
@@ -91,7 +101,7 @@ function scaleOf(text: string, scale: string): TimeScale {
 function guessFormat(text: string, value: string): TimeFormat {
   if (NUMBER_PATTERN.test(value)) return 'mjd';
   if (value.startsWith('+')) return 'fits';
-  if (CALENDAR_PATTERNS.yday.test(value)) return 'yday';
+  if (/^\d+:\d+/.test(value)) return 'yday';
   if (/^\d+-\d+-\d+/.test(value)) return /[Tt]/.test(value) ? 'isot' : 'iso';
   throw invalid(
     text,
@@ -105,6 +115,7 @@ function parseTimeValue(value: string, format: TimeFormat, scale: TimeScale, tex
     case 'mjd':
     case 'jd':
     case 'unix':
+    case 'cxcsec':
       return parseNumericTime(value, format, scale, text);
     case 'yday':
       return parseYday(value, scale, text);
@@ -113,9 +124,12 @@ function parseTimeValue(value: string, format: TimeFormat, scale: TimeScale, tex
   }
 }
 
+/** Start of Chandra X-ray Center seconds: 1998-01-01T00:00:00 TT. */
+const CXCSEC_EPOCH_DAY = dayNumberFromDate({ year: 1998, month: 1, day: 1 });
+
 function parseNumericTime(
   value: string,
-  format: 'mjd' | 'jd' | 'unix',
+  format: 'mjd' | 'jd' | 'unix' | 'cxcsec',
   scale: TimeScale,
   text: string,
 ): bigint {
@@ -129,6 +143,15 @@ function parseNumericTime(
       denominator: decimal.denominator * 10n,
     };
     return mjdToTai(mjd, scale);
+  }
+  if (format === 'cxcsec') {
+    if (scale !== 'tt')
+      throw invalid(text, 'cxcsec counts TT seconds from 1998-01-01; omit the scale or give tt');
+    return taiFromDayAndNs(
+      CXCSEC_EPOCH_DAY,
+      roundDiv(decimal.numerator * NS_PER_SECOND, decimal.denominator),
+      'tt',
+    );
   }
   if (scale !== 'utc') {
     throw invalid(

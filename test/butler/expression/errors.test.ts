@@ -47,6 +47,13 @@ describe('syntax errors report line and column', () => {
     ["x < T'1960-01-01 00:00:00'", 1, 5, 'a time literal', "T'1960-01-01 00:00:00'"],
     ["a = 1 AND\n  b = 'x' AND\n    c == 2", 3, 7, 'a single equals sign', '"=="'],
     ['a = 1\nOR\n', 3, 1, 'an identifier, literal', 'end of input'],
+    ['\n(1\n,\n 2, 3)', 4, 3, 'a tuple has exactly two items', '","'], // upstream testException case
+    ["T'not-a-time'", 1, 1, 'a time literal', "T'not-a-time'"],
+    ['point(1, 2) in (x + y)', 1, 19, '"," or ")" in the IN list', '"+"'],
+    ['a IN (-x)', 1, 7, 'an IN list item', '"-"'],
+    ['a IN ((1))', 1, 7, 'an IN list item', '"("'],
+    ['a IN (1, AND)', 1, 10, 'an IN list item', '"AND"'],
+    ['point(1, 2) in region1', 1, 16, '"(" after IN', '"region1"'],
   ])('%j → line %i, column %i', (text, line, column, expected, found) => {
     const err = syntaxErrorOf(text);
     expect(err.message).toContain(`at line ${line}, column ${column}:`);

@@ -36,6 +36,10 @@ describe('parseTimeLiteral: explicit format and scale', () => {
     ['unix/1700000000', 1_700_000_037_000_000_000n],
     ['unix/1483228800', 1_483_228_837_000_000_000n],
     ['2020-03-30 12:20:33+00:00', 1_585_570_870_000_000_000n],
+    ['cxcsec/63072064.184', 946_684_832_000_000_000n], // 2000-01-01T00:01:04.184 TT = 00:00:00 UTC
+    ['+02020-03-30', 1_585_526_437_000_000_000n], // fits, signed five-digit year
+    ['isot/2020-03-30', 1_585_526_437_000_000_000n],
+    ['2020:123:12:20/tai', 1_588_422_000_000_000_000n], // day 123 of 2020 is May 2
   ])('%s', (text, ns) => {
     expect(parseTimeLiteral(text)).toBe(ns);
   });
@@ -113,6 +117,14 @@ describe('invalid times', () => {
     ['unix/1700000000/tai', /unix seconds/],
     ['isot/2020-03-30 12:00:00', /does not match the isot format/],
     ['a/b/c/d', /expected \[format\/\]value\[\/scale\]/],
+    // upstream _parseTimeString failures
+    ['', /cannot be guessed/],
+    ['123.456e10', /cannot be guessed/],
+    ['123.456/mai-tai', /unknown time scale/],
+    ['2020-03-01 00', /does not match the iso format/],
+    ['2020-03-01T', /does not match the isot format/],
+    ['2020:100:12', /does not match the yday format/],
+    ['cxcsec/1/utc', /cxcsec counts TT seconds/],
   ])('%s', (text, message) => {
     expect(() => parseTimeLiteral(text)).toThrow(message);
   });
