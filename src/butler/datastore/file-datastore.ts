@@ -78,7 +78,7 @@ export class FileDatastore {
     storageClass.checkValue(obj);
     const path = this.predictPath(ref, formatter);
     const target = this.#resolveInsideRoot(path);
-    await mkdir(dirname(target), { recursive: true });
+    const firstCreated = await mkdir(dirname(target), { recursive: true });
     try {
       if (await pathPresent(target)) {
         throw meridianError('FILE_EXISTS', `Dataset ${ref.id}: ${path} already exists in the datastore`, {
@@ -93,14 +93,16 @@ export class FileDatastore {
         await rm(temporary, { force: true });
       }
     } catch (err) {
-      await this.#pruneEmptyDirectories(dirname(target));
+      if (firstCreated !== undefined)
+        await this.#pruneEmptyDirectories(dirname(target), dirname(firstCreated));
       throw err;
     }
     return this.#recordOrUndo(ref, path, target, formatter, storageClass, undefined);
   }
 
   /**
-   * Reads a stored dataset. `component` defaults to the ref's; `verify` recomputes the checksum first (when one
+   * Reads a stored dataset. `component` defaults to the ref's (`ref.component`, or the part after the dot of a
+   * component dataset type name such as 'calexp.wcs'); `verify` recomputes the checksum first (when one
    * was recorded) and fails with DATASET_CHECKSUM_MISMATCH if the file changed.
    */
   async get(
@@ -122,7 +124,7 @@ export class FileDatastore {
     }
     const formatter = this.#formatters.byName(info.formatter);
     const storageClass = this.#storageClasses.get(info.storageClass);
-    const requested = opts.component !== undefined ? opts.component : (ref.component ?? null);
+    const requested = opts.component !== undefined ? opts.component : refComponent(ref);
     // A file that holds one component already is that component: read it whole.
     const component = requested === info.component ? null : requested;
     try {
@@ -164,11 +166,12 @@ export class FileDatastore {
 
     const path = this.templates.forRef(ref).format(ref) + (fileExtension(source) || formatter.extension);
     const target = this.#resolveInsideRoot(path);
-    await mkdir(dirname(target), { recursive: true });
+    const firstCreated = await mkdir(dirname(target), { recursive: true });
     try {
       await placeFile(transfer, source, target);
     } catch (err) {
-      await this.#pruneEmptyDirectories(dirname(target));
+      if (firstCreated !== undefined)
+        await this.#pruneEmptyDirectories(dirname(target), dirname(firstCreated));
       throw err;
     }
     if (transfer === 'move') this.#movedFrom.set(target, source);
@@ -404,9 +407,13 @@ export class FileDatastore {
     return absolute;
   }
 
-  /** Removes `dir` and its parents while they are empty, stopping at (and never removing) the root. */
-  async #pruneEmptyDirectories(dir: string): Promise<void> {
-    for (let current = dir; this.#isInsideRoot(current); current = dirname(current)) {
+  /**
+   * Removes `dir` and its parents while they are empty, up to but not including `limit` (the root by default).
+   * After a failed write the limit is the parent of the first directory that write created, so directories
+   * that already existed, which other writers may be about to use, are left alone.
+   */
+  async #pruneEmptyDirectories(dir: string, limit: string = this.root): Promise<void> {
+    for (let current = dir; this.#isInsideRoot(current) && current !== limit; current = dirname(current)) {
       try {
         await rmdir(current);
       } catch (err) {
@@ -415,6 +422,13 @@ export class FileDatastore {
       }
     }
   }
+}
+
+/** The component a ref asks for: its `component`, else the part after the first dot of 'calexp.wcs'. */
+function refComponent(ref: DatastoreRef): string | null {
+  if (ref.component !== undefined && ref.component !== null) return ref.component;
+  const dot = ref.datasetType.name.indexOf('.');
+  return dot < 0 ? null : ref.datasetType.name.slice(dot + 1);
 }
 
 function missingFile(info: StoredFileInfo, path: string): Error {

@@ -95,7 +95,7 @@ describe('FileDatastore put and get', () => {
     expect(await collect(store.walkArtifacts())).toEqual([]);
   });
 
-  it('leaves no file, temporary file or new directory when the formatter throws mid-write', async () => {
+  it('leaves no file, temporary file or directory it created when the formatter throws mid-write', async () => {
     const formatters = FormatterRegistry.withDefaults();
     const failing: Formatter = {
       name: 'test.Failing',
@@ -109,9 +109,10 @@ describe('FileDatastore put and get', () => {
     };
     formatters.register(failing, ['StructuredDataDict']);
     const store = scratch.datastore({}, formatters);
-    await mkdir(scratch.root, { recursive: true });
+    // An empty directory that existed before the put is not the put's to remove.
+    await mkdir(join(scratch.root, 'run2'), { recursive: true });
     await expect(store.put({ a: 1 }, makeRef('d', dataId))).rejects.toThrow('disk on fire');
-    expect(await readdir(scratch.root, { recursive: true })).toEqual([]);
+    expect(await readdir(scratch.root, { recursive: true })).toEqual(['run2']);
   });
 
   it('reports a missing file and an unknown formatter when reading', async () => {
