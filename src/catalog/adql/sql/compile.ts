@@ -15,6 +15,7 @@ import type {
   QueryBody,
   SelectCore,
   SelectItem,
+  SetOperation,
   TableRef,
 } from '../ast.js';
 import { unsupported } from '../cursor.js';
@@ -78,7 +79,9 @@ class SqlCompiler implements GeometryContext {
     // TOP of a lone SELECT becomes the statement's LIMIT, after ORDER BY and OFFSET as in ADQL.
     const body = query.body;
     const limit = body.kind === 'select' ? body.top : null;
-    parts.push(body.kind === 'select' ? this.select(body) : this.body(body));
+    if (body.kind === 'select') parts.push(this.select(body));
+    else if (body.kind === 'setOperation') parts.push(this.setOperation(body));
+    else parts.push(this.body(body));
     if (query.orderBy.length > 0) {
       const items = query.orderBy.map((o) => `${this.value(o.expression)}${o.descending ? ' DESC' : ' ASC'}`);
       parts.push(`ORDER BY ${items.join(', ')}`);
@@ -92,10 +95,14 @@ class SqlCompiler implements GeometryContext {
       case 'query':
         return `(${this.query(body)})`;
       case 'setOperation':
-        return `(${this.body(body.left)} ${body.operator}${body.all ? ' ALL' : ''} ${this.body(body.right)})`;
+        return `(${this.setOperation(body)})`;
       case 'select':
         return `(${this.dialect.limitOffset(this.select(body), body.top, null)})`;
     }
+  }
+
+  private setOperation(operation: SetOperation): string {
+    return `${this.body(operation.left)} ${operation.operator}${operation.all ? ' ALL' : ''} ${this.body(operation.right)}`;
   }
 
   private select(select: SelectCore): string {
