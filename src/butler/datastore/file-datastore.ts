@@ -69,6 +69,14 @@ export class FileDatastore {
   }
 
   /**
+   * Checks, before any dataset is written, that the template chosen for a dataset type can be filled from its
+   * required dimensions and gives each data ID its own path (CONFIG_INVALID otherwise).
+   */
+  validateTemplate(datasetType: DatastoreRef['datasetType'], requiredDimensions: readonly string[]): void {
+    this.templates.forDatasetType(datasetType).validate([...requiredDimensions]);
+  }
+
+  /**
    * Writes `obj` to its template path: the formatter writes a temporary file in the target directory, which is
    * then linked into place (refusing to replace an existing file, FILE_EXISTS). On any failure nothing is left.
    */

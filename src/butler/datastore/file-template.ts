@@ -281,7 +281,11 @@ export class FileTemplates {
   }
 
   forRef(ref: DatastoreRef): FileTemplate {
-    const { name, storageClass, dimensions } = ref.datasetType;
+    return this.forDatasetType(ref.datasetType);
+  }
+
+  forDatasetType(datasetType: DatastoreRef['datasetType']): FileTemplate {
+    const { name, storageClass, dimensions } = datasetType;
     return (
       this.#byKey.get(name) ??
       this.#byKey.get(splitComponent(name)[0]) ??

@@ -243,6 +243,22 @@ describe('FileDatastore path safety', () => {
     );
   });
 
+  it('validates the template a dataset type would use', () => {
+    const store = scratch.datastore({ templates: { calexp: '{run}/{datasetType}/{visit}' } });
+    const calexp = {
+      name: 'calexp',
+      storageClass: 'ExposureF',
+      dimensions: ['instrument', 'visit', 'detector'],
+    };
+    expect(() => store.validateTemplate(calexp, ['instrument', 'visit', 'detector'])).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining('instrument, detector'),
+      }),
+    );
+    store.validateTemplate({ ...calexp, name: 'other' }, ['instrument', 'visit', 'detector']);
+  });
+
   it('requires an absolute root', () => {
     expect(
       () =>
