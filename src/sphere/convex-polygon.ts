@@ -10,6 +10,10 @@ import { cross3, dot3, norm3, separationRad, triple3, UnitVector3, type Vec3 } f
 /** Minimum |n·v| (sine of the angular distance) for a vertex to count as strictly inside an edge's hemisphere. */
 const CONVEXITY_EPS = 1e-12;
 
+// Bounds are derived data of frozen polygons, computed on first use (relate() asks for them repeatedly).
+const boundingBoxCache = new WeakMap<ConvexPolygon, Box>();
+const boundingCircleCache = new WeakMap<ConvexPolygon, Circle>();
+
 /**
  * A convex spherical polygon with great-circle edges, smaller than a hemisphere. Vertices are stored
  * counter-clockwise seen from outside the sphere, so the interior is on the left of each edge:
@@ -23,7 +27,7 @@ export class ConvexPolygon {
 
   private constructor(vertices: readonly UnitVector3[], edgeNormals: readonly Vec3[]) {
     this.vertices = Object.freeze(vertices.slice());
-    this.edgeNormals = Object.freeze(edgeNormals.slice());
+    this.edgeNormals = Object.freeze(edgeNormals);
     Object.freeze(this);
   }
 
@@ -145,6 +149,15 @@ export class ConvexPolygon {
    * the vertex longitudes (unwrapped around the outline) give the longitude range unless a pole is inside.
    */
   boundingBox(): Box {
+    let box = boundingBoxCache.get(this);
+    if (box === undefined) {
+      box = this.computeBoundingBox();
+      boundingBoxCache.set(this, box);
+    }
+    return box;
+  }
+
+  private computeBoundingBox(): Box {
     const n = this.vertices.length;
     let latMin = 90;
     let latMax = -90;
@@ -196,6 +209,15 @@ export class ConvexPolygon {
 
   /** Circle about the normalised vertex sum reaching the farthest vertex (a cap under 90° is convex). */
   boundingCircle(): Circle {
+    let circle = boundingCircleCache.get(this);
+    if (circle === undefined) {
+      circle = this.computeBoundingCircle();
+      boundingCircleCache.set(this, circle);
+    }
+    return circle;
+  }
+
+  private computeBoundingCircle(): Circle {
     let sx = 0;
     let sy = 0;
     let sz = 0;

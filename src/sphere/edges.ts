@@ -76,7 +76,7 @@ function clamp(x: number, lo: number, hi: number): number {
  * cos d = sin φp sin φ + cos φp cos φ cos Δλ = R cos(φ − φ0) peaks or bottoms (clamped to the edge).
  */
 export function boxDistanceRangeRad(p: Vec3, box: Box): { min: number; max: number } {
-  const pLat = Math.atan2(p.z, Math.hypot(p.x, p.y));
+  const pLat = Math.atan2(p.z, Math.sqrt(p.x * p.x + p.y * p.y));
   const pLon = p.x === 0 && p.y === 0 ? 0 : Math.atan2(p.y, p.x);
   const latMin = degToRad(box.latMinDeg);
   const latMax = degToRad(box.latMaxDeg);

@@ -9,7 +9,8 @@ import { meridianError } from '../errors.js';
 import { ConvexPolygon } from './convex-polygon.js';
 import type { Region } from './region.js';
 import { DISJOINT, WITHIN } from './relationship.js';
-import { triple3, UnitVector3, type Vec3 } from './vector.js';
+import type { Circle } from './circle.js';
+import { separationRad, triple3, UnitVector3, type Vec3 } from './vector.js';
 
 /** Half-open range of pixel indices [begin, end). */
 export interface IndexRange {
@@ -134,7 +135,9 @@ export class HtmPixelization {
    */
   envelope(region: Region, maxRanges = 0): IndexRange[] {
     const out: [number, number][] = [];
+    const bound = region.boundingCircle();
     const visit = (tri: Tri, index: number, level: number) => {
+      if (outsideCircle(tri, bound)) return;
       const rel = ConvexPolygon.fromTrustedCcwVertices(tri).relate(region);
       if (rel & DISJOINT) return;
       if (level === this.level || rel & WITHIN) {
@@ -157,7 +160,9 @@ export class HtmPixelization {
    */
   interior(region: Region, maxRanges = 0): IndexRange[] {
     const out: [number, number][] = [];
+    const bound = region.boundingCircle();
     const visit = (tri: Tri, index: number, level: number) => {
+      if (outsideCircle(tri, bound)) return;
       const rel = ConvexPolygon.fromTrustedCcwVertices(tri).relate(region);
       if (rel & DISJOINT) return;
       if (rel & WITHIN) {
@@ -193,6 +198,22 @@ export class HtmPixelization {
   static *indicesOf(ranges: readonly IndexRange[]): Generator<number> {
     for (const r of ranges) for (let i = r.begin; i < r.end; i++) yield i;
   }
+}
+
+/**
+ * Cheap certain-disjointness test of a trixel against a circle: the trixel lies within the cap about its vertex
+ * mean that reaches its farthest vertex (a cap under 90° is convex), so caps that are far apart are disjoint.
+ */
+function outsideCircle(t: Tri, c: Circle): boolean {
+  const r = c.radius.radians;
+  if (r >= Math.PI / 2) return false;
+  const sx = t[0].x + t[1].x + t[2].x;
+  const sy = t[0].y + t[1].y + t[2].y;
+  const sz = t[0].z + t[1].z + t[2].z;
+  const n = Math.sqrt(sx * sx + sy * sy + sz * sz);
+  const m = { x: sx / n, y: sy / n, z: sz / n };
+  const tr = Math.max(separationRad(m, t[0]), separationRad(m, t[1]), separationRad(m, t[2]));
+  return separationRad(m, c.center) > tr + r + 1e-9;
 }
 
 function nearestChild(tris: readonly Tri[], v: Vec3): number {

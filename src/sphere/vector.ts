@@ -17,7 +17,8 @@ export function cross3(a: Vec3, b: Vec3): Vec3 {
 }
 
 export function norm3(a: Vec3): number {
-  return Math.hypot(a.x, a.y, a.z);
+  // sqrt rather than Math.hypot: several times faster in V8, and our vectors are far from overflow.
+  return Math.sqrt(a.x * a.x + a.y * a.y + a.z * a.z);
 }
 
 /** Scalar triple product (a × b) · c: positive when a, b, c turn counter-clockwise seen from outside. */
@@ -54,7 +55,7 @@ export class UnitVector3 implements Vec3 {
 
   /** Normalises (x, y, z); rejects the zero vector and non-finite input. */
   static fromXyz(x: number, y: number, z: number): UnitVector3 {
-    const n = Math.hypot(x, y, z);
+    const n = Math.sqrt(x * x + y * y + z * z);
     if (!(n > 0) || !Number.isFinite(n)) {
       throw meridianError('GEOMETRY_INVALID', `cannot normalise vector (${x}, ${y}, ${z})`, { x, y, z });
     }
@@ -85,7 +86,7 @@ export class UnitVector3 implements Vec3 {
 
   /** Latitude in [-90, 90] degrees (atan2 form: accurate near the poles, unlike asin). */
   latDeg(): number {
-    return radToDeg(Math.atan2(this.z, Math.hypot(this.x, this.y)));
+    return radToDeg(Math.atan2(this.z, Math.sqrt(this.x * this.x + this.y * this.y)));
   }
 
   dot(o: Vec3): number {
@@ -107,8 +108,10 @@ export class UnitVector3 implements Vec3 {
 
 /** Angle between two directions in radians, from atan2(|a×b|, a·b): accurate at 0 and near 180 degrees. */
 export function separationRad(a: Vec3, b: Vec3): number {
-  const c = cross3(a, b);
-  return Math.atan2(norm3(c), dot3(a, b));
+  const cx = a.y * b.z - a.z * b.y;
+  const cy = a.z * b.x - a.x * b.z;
+  const cz = a.x * b.y - a.y * b.x;
+  return Math.atan2(Math.sqrt(cx * cx + cy * cy + cz * cz), a.x * b.x + a.y * b.y + a.z * b.z);
 }
 
 export function separation(a: UnitVector3, b: UnitVector3): Angle {
