@@ -1,0 +1,328 @@
+import { hostname } from 'node:os';
+import { meridianError } from '../../errors.js';
+import { type RegistryDatabase, toNumber } from './database.js';
+
+export type CollectionType = 'RUN' | 'TAGGED' | 'CHAINED' | 'CALIBRATION';
+/** Stored as SMALLINT with daf_butler's CollectionType values. */
+const TYPE_CODE: Record<CollectionType, number> = { RUN: 1, TAGGED: 2, CHAINED: 3, CALIBRATION: 4 };
+const CODE_TYPE = new Map(Object.entries(TYPE_CODE).map(([k, v]) => [v, k as CollectionType]));
+export const COLLECTION_TYPES: readonly CollectionType[] = ['RUN', 'TAGGED', 'CHAINED', 'CALIBRATION'];
+export const COLLECTION_NAME_MAX = 64;
+
+export interface CollectionRecord {
+  readonly id: number;
+  readonly name: string;
+  readonly type: CollectionType;
+  readonly doc: string | null;
+}
+
+export function parseCollectionType(s: string): CollectionType {
+  const t = s.toUpperCase();
+  if (!(t in TYPE_CODE)) {
+    throw meridianError(
+      'INVALID_ARGUMENT',
+      `unknown collection type '${s}'; use one of ${COLLECTION_TYPES.join(', ')}`,
+    );
+  }
+  return t as CollectionType;
+}
+
+export function isGlob(s: string): boolean {
+  return /[*?[]/.test(s);
+}
+
+/** Shell-style glob (`*`, `?`, `[abc]`) to an anchored regular expression. */
+export function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const close = glob.indexOf(']', i + 1);
+      if (close < 0) re += '\\[';
+      else {
+        re += `[${glob
+          .slice(i + 1, close)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
+        i = close;
+      }
+    } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+function validateName(name: string): void {
+  if (name.length === 0 || name.length > COLLECTION_NAME_MAX || isGlob(name) || /[\s,]/.test(name)) {
+    throw meridianError(
+      'COLLECTION_NAME_INVALID',
+      `invalid collection name '${name}': 1 to ${COLLECTION_NAME_MAX} characters, no spaces, commas or wildcards`,
+      { name },
+    );
+  }
+}
+
+export class CollectionManager {
+  constructor(private readonly database: RegistryDatabase) {}
+
+  private fromRow(row: Record<string, unknown>): CollectionRecord {
+    return {
+      id: toNumber(row.collection_id),
+      name: String(row.name),
+      type: CODE_TYPE.get(toNumber(row.type))!,
+      doc: (row.doc as string | null) ?? null,
+    };
+  }
+
+  /** Register a collection; returns false if it already exists with the same type. */
+  async register(name: string, type: CollectionType, doc?: string | null): Promise<boolean> {
+    validateName(name);
+    return this.database.transaction(async (trx) => {
+      const existing = await this.find(name);
+      if (existing !== null) {
+        if (existing.type !== type) {
+          throw meridianError(
+            'COLLECTION_EXISTS',
+            `collection '${name}' already exists as ${existing.type}, not ${type}`,
+            { name, type: existing.type },
+          );
+        }
+        return false;
+      }
+      const res = await trx
+        .insertInto('collection')
+        .values({ name, type: TYPE_CODE[type], doc: doc ?? null })
+        .returning('collection_id')
+        .executeTakeFirstOrThrow();
+      if (type === 'RUN') {
+        await trx
+          .insertInto('run')
+          .values({ collection_id: res.collection_id, host: hostname().slice(0, 128) })
+          .execute();
+      }
+      return true;
+    });
+  }
+
+  async find(name: string): Promise<CollectionRecord | null> {
+    const row = await this.database
+      .executor()
+      .selectFrom('collection')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row === undefined ? null : this.fromRow(row);
+  }
+
+  async get(name: string): Promise<CollectionRecord> {
+    if (isGlob(name)) {
+      throw meridianError('COLLECTION_NAME_INVALID', `wildcards are not allowed here: '${name}'`, { name });
+    }
+    const rec = await this.find(name);
+    if (rec === null)
+      throw meridianError('COLLECTION_UNKNOWN', `collection '${name}' does not exist`, { name });
+    return rec;
+  }
+
+  async getRun(name: string): Promise<CollectionRecord> {
+    const rec = await this.get(name);
+    if (rec.type !== 'RUN') {
+      throw meridianError('COLLECTION_TYPE', `collection '${name}' is ${rec.type}, not a RUN`, { name });
+    }
+    return rec;
+  }
+
+  async byIds(ids: readonly number[]): Promise<Map<number, CollectionRecord>> {
+    const out = new Map<number, CollectionRecord>();
+    if (ids.length === 0) return out;
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 1000) {
+      const rows = await this.database
+        .executor()
+        .selectFrom('collection')
+        .selectAll()
+        .where('collection_id', 'in', unique.slice(i, i + 1000))
+        .execute();
+      for (const r of rows) {
+        const rec = this.fromRow(r);
+        out.set(rec.id, rec);
+      }
+    }
+    return out;
+  }
+
+  async all(): Promise<CollectionRecord[]> {
+    const rows = await this.database
+      .executor()
+      .selectFrom('collection')
+      .selectAll()
+      .orderBy('name')
+      .execute();
+    return rows.map((r) => this.fromRow(r));
+  }
+
+  /** Collections matching glob patterns (all when none), optionally of given types, sorted by name. */
+  async query(
+    patterns: readonly string[] = [],
+    types?: readonly CollectionType[],
+  ): Promise<CollectionRecord[]> {
+    let recs: CollectionRecord[];
+    if (patterns.length > 0 && patterns.every((p) => !isGlob(p))) {
+      recs = [];
+      for (const p of patterns) {
+        const r = await this.find(p);
+        if (r === null)
+          throw meridianError('COLLECTION_UNKNOWN', `collection '${p}' does not exist`, { name: p });
+        if (!recs.some((x) => x.id === r.id)) recs.push(r);
+      }
+    } else {
+      const res = patterns.map(globToRegExp);
+      recs = (await this.all()).filter((r) => res.length === 0 || res.some((re) => re.test(r.name)));
+    }
+    return types === undefined ? recs : recs.filter((r) => types.includes(r.type));
+  }
+
+  async getChain(name: string): Promise<string[]> {
+    const rec = await this.get(name);
+    if (rec.type !== 'CHAINED') {
+      throw meridianError('COLLECTION_TYPE', `collection '${name}' is ${rec.type}, not CHAINED`, { name });
+    }
+    const rows = await this.database
+      .executor()
+      .selectFrom('collection_chain as cc')
+      .innerJoin('collection as c', 'c.collection_id', 'cc.child')
+      .select(['c.name'])
+      .where('cc.parent', '=', rec.id)
+      .orderBy('cc.position')
+      .execute();
+    return rows.map((r) => String(r.name));
+  }
+
+  /** Replace a chain's children. Rejects cycles; with `flatten`, stores the flattened list of non-chains. */
+  async setChain(
+    parent: string,
+    children: readonly string[],
+    options: { flatten?: boolean } = {},
+  ): Promise<void> {
+    await this.database.transaction(async (trx) => {
+      const p = await this.get(parent);
+      if (p.type !== 'CHAINED') {
+        throw meridianError('COLLECTION_TYPE', `collection '${parent}' is ${p.type}, not CHAINED`, {
+          name: parent,
+        });
+      }
+      let resolved: CollectionRecord[] = [];
+      for (const c of children) resolved.push(await this.get(c));
+      if (options.flatten) resolved = await this.flatten(resolved);
+      for (const child of resolved) {
+        if (child.id === p.id || (child.type === 'CHAINED' && (await this.reaches(child, p.id)))) {
+          throw meridianError(
+            'COLLECTION_CYCLE',
+            `adding '${child.name}' to chain '${parent}' would create a cycle`,
+            { parent, child: child.name },
+          );
+        }
+      }
+      const seen = new Set<number>();
+      resolved = resolved.filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)));
+      await trx.deleteFrom('collection_chain').where('parent', '=', p.id).execute();
+      if (resolved.length > 0) {
+        await trx
+          .insertInto('collection_chain')
+          .values(resolved.map((c, i) => ({ parent: p.id, position: i, child: c.id })))
+          .execute();
+      }
+    });
+  }
+
+  private async reaches(from: CollectionRecord, target: number): Promise<boolean> {
+    for (const childName of await this.getChain(from.name)) {
+      const child = await this.get(childName);
+      if (child.id === target) return true;
+      if (child.type === 'CHAINED' && (await this.reaches(child, target))) return true;
+    }
+    return false;
+  }
+
+  async parentChains(name: string): Promise<string[]> {
+    const rec = await this.get(name);
+    const rows = await this.database
+      .executor()
+      .selectFrom('collection_chain as cc')
+      .innerJoin('collection as c', 'c.collection_id', 'cc.parent')
+      .select('c.name')
+      .where('cc.child', '=', rec.id)
+      .orderBy('c.name')
+      .execute();
+    return [...new Set(rows.map((r) => String(r.name)))];
+  }
+
+  /** Expand chains depth-first into an ordered list without duplicates (the find-first search order). */
+  async flatten(records: readonly CollectionRecord[]): Promise<CollectionRecord[]> {
+    const out: CollectionRecord[] = [];
+    const seen = new Set<number>();
+    const visit = async (r: CollectionRecord): Promise<void> => {
+      if (r.type === 'CHAINED') {
+        for (const childName of await this.getChain(r.name)) await visit(await this.get(childName));
+        return;
+      }
+      if (!seen.has(r.id)) {
+        seen.add(r.id);
+        out.push(r);
+      }
+    };
+    for (const r of records) await visit(r);
+    return out;
+  }
+
+  /**
+   * Resolve a collection search. Ordered searches (find-first) reject wildcards; unordered ones expand globs.
+   */
+  async resolveSearch(names: readonly string[], options: { ordered: boolean }): Promise<CollectionRecord[]> {
+    const recs: CollectionRecord[] = [];
+    for (const n of names) {
+      if (isGlob(n)) {
+        if (options.ordered) {
+          throw meridianError(
+            'INVALID_ARGUMENT',
+            `collection wildcard '${n}' is not allowed in an ordered (find-first) search; list the collections`,
+          );
+        }
+        recs.push(...(await this.query([n])));
+      } else recs.push(await this.get(n));
+    }
+    return this.flatten(recs);
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.database.transaction(async (trx) => {
+      const rec = await this.get(name);
+      const parents = await this.parentChains(name);
+      if (parents.length > 0) {
+        throw meridianError(
+          'COLLECTION_IN_USE',
+          `collection '${name}' is a child of chained collection(s) ${parents.join(', ')}; remove it from them first`,
+          { name, parents },
+        );
+      }
+      await trx.deleteFrom('collection').where('collection_id', '=', rec.id).execute();
+    });
+  }
+
+  async unlinkFromChains(name: string): Promise<void> {
+    const rec = await this.get(name);
+    await this.database.transaction(async (trx) => {
+      const rows = await trx
+        .selectFrom('collection_chain')
+        .select('parent')
+        .where('child', '=', rec.id)
+        .execute();
+      for (const parentId of new Set(rows.map((r) => toNumber(r.parent)))) {
+        const parent = (await this.byIds([parentId])).get(parentId)!;
+        const children = (await this.getChain(parent.name)).filter((c) => c !== name);
+        await this.setChain(parent.name, children);
+      }
+    });
+  }
+}

@@ -1,0 +1,192 @@
+import { meridianError } from '../../errors.js';
+import { DatasetType, splitComponentName, validateDatasetTypeName } from '../core/dataset-type.js';
+import type { DimensionUniverse } from '../dimensions/universe.js';
+import { globToRegExp, isGlob } from './collections.js';
+import { type RegistryDatabase, toNumber } from './database.js';
+import { createDatasetTables, datasetTableNames } from './schema.js';
+
+/** A registered (parent) dataset type with the tables its datasets live in. */
+export interface DatasetTypeRecord {
+  readonly id: number;
+  readonly datasetType: DatasetType;
+  readonly tagsTable: string;
+  readonly calibsTable: string;
+}
+
+export class DatasetTypeManager {
+  private cache = new Map<string, DatasetTypeRecord>();
+  private byId = new Map<number, DatasetTypeRecord>();
+
+  constructor(
+    private readonly database: RegistryDatabase,
+    private readonly universe: DimensionUniverse,
+  ) {}
+
+  async refresh(): Promise<void> {
+    const rows = await this.database
+      .executor()
+      .selectFrom('dataset_type as dt')
+      .innerJoin('dimension_group as g', 'g.id', 'dt.dimension_group_id')
+      .select([
+        'dt.id',
+        'dt.name',
+        'dt.storage_class',
+        'dt.is_calibration',
+        'dt.dimension_group_id',
+        'g.names',
+      ])
+      .execute();
+    const cache = new Map<string, DatasetTypeRecord>();
+    const byId = new Map<number, DatasetTypeRecord>();
+    for (const r of rows) {
+      const names = String(r.names);
+      const group = this.universe.group(names === '' ? [] : names.split(','));
+      const tables = datasetTableNames(toNumber(r.dimension_group_id));
+      const rec: DatasetTypeRecord = {
+        id: toNumber(r.id),
+        datasetType: new DatasetType(String(r.name), group, String(r.storage_class), {
+          isCalibration: r.is_calibration === true || Number(r.is_calibration) === 1,
+        }),
+        tagsTable: tables.tags,
+        calibsTable: tables.calibs,
+      };
+      cache.set(rec.datasetType.name, rec);
+      byId.set(rec.id, rec);
+    }
+    this.cache = cache;
+    this.byId = byId;
+  }
+
+  /** Register a dataset type; false if an identical one exists; DATASET_TYPE_CONFLICT if it differs. */
+  async register(dt: DatasetType): Promise<boolean> {
+    if (dt.isComponent()) {
+      throw meridianError(
+        'DATASET_TYPE_NAME_INVALID',
+        `'${dt.name}' is a component dataset type; register its parent '${dt.parentName}' instead`,
+      );
+    }
+    const existing = await this.find(dt.name);
+    if (existing !== null) {
+      if (!existing.datasetType.equals(dt)) {
+        throw meridianError(
+          'DATASET_TYPE_CONFLICT',
+          `dataset type '${dt.name}' is already registered as ${existing.datasetType}, which differs from ${dt}`,
+          { name: dt.name },
+        );
+      }
+      return false;
+    }
+    await this.database.transaction(async (trx) => {
+      const key = dt.dimensions.names.join(',');
+      let group = await trx
+        .selectFrom('dimension_group')
+        .select('id')
+        .where('names', '=', key)
+        .executeTakeFirst();
+      if (group === undefined) {
+        group = await trx
+          .insertInto('dimension_group')
+          .values({ names: key })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+      }
+      const groupId = toNumber(group.id);
+      await createDatasetTables(trx, this.database.capabilities, dt.dimensions, groupId);
+      try {
+        await trx
+          .insertInto('dataset_type')
+          .values({
+            name: dt.name,
+            storage_class: dt.storageClass,
+            dimension_group_id: groupId,
+            is_calibration: dt.isCalibration,
+          })
+          .execute();
+      } catch (err) {
+        if (this.database.isUniqueViolation(err)) {
+          throw meridianError(
+            'DATASET_TYPE_CONFLICT',
+            `dataset type '${dt.name}' was registered concurrently`,
+          );
+        }
+        throw err;
+      }
+    });
+    await this.refresh();
+    return true;
+  }
+
+  async find(name: string): Promise<DatasetTypeRecord | null> {
+    const parent = splitComponentName(name).parent;
+    let rec = this.cache.get(parent);
+    if (rec === undefined) {
+      await this.refresh();
+      rec = this.cache.get(parent);
+    }
+    return rec ?? null;
+  }
+
+  /** The registered parent record for a dataset type name (components resolve to their parent). */
+  async get(name: string): Promise<DatasetTypeRecord> {
+    validateDatasetTypeName(name);
+    const rec = await this.find(name);
+    if (rec === null) {
+      throw meridianError(
+        'DATASET_TYPE_UNKNOWN',
+        `dataset type '${splitComponentName(name).parent}' is not registered`,
+        {
+          name,
+        },
+      );
+    }
+    return rec;
+  }
+
+  async getById(id: number): Promise<DatasetTypeRecord> {
+    let rec = this.byId.get(id);
+    if (rec === undefined) {
+      await this.refresh();
+      rec = this.byId.get(id);
+    }
+    if (rec === undefined) throw meridianError('INTERNAL', `no dataset type with id ${id}`);
+    return rec;
+  }
+
+  async query(patterns: readonly string[] = []): Promise<DatasetTypeRecord[]> {
+    await this.refresh();
+    const all = [...this.cache.values()].sort((a, b) => (a.datasetType.name < b.datasetType.name ? -1 : 1));
+    if (patterns.length === 0) return all;
+    const out: DatasetTypeRecord[] = [];
+    for (const p of patterns) {
+      if (!isGlob(p)) {
+        out.push(await this.get(p));
+        continue;
+      }
+      const re = globToRegExp(p);
+      out.push(...all.filter((r) => re.test(r.datasetType.name)));
+    }
+    return [...new Map(out.map((r) => [r.id, r])).values()];
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.database.transaction(async (trx) => {
+      const rec = await this.get(name);
+      const used = await trx
+        .selectFrom('dataset')
+        .select('id')
+        .where('dataset_type_id', '=', rec.id)
+        .limit(1)
+        .executeTakeFirst();
+      if (used !== undefined) {
+        throw meridianError(
+          'DATASET_TYPE_IN_USE',
+          `dataset type '${name}' still has datasets; remove them first (butler prune-datasets / remove-runs)`,
+          { name },
+        );
+      }
+      await trx.deleteFrom('collection_summary_dataset_type').where('dataset_type_id', '=', rec.id).execute();
+      await trx.deleteFrom('dataset_type').where('id', '=', rec.id).execute();
+    });
+    await this.refresh();
+  }
+}

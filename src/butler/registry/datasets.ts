@@ -1,0 +1,584 @@
+import { type Kysely, sql } from 'kysely';
+import { meridianError } from '../../errors.js';
+import type { DatasetRef, DatasetType } from '../core/dataset-type.js';
+import { deterministicDatasetId, type IdGenerationMode, uuidv7 } from '../core/ids.js';
+import { DataCoordinate, type DataIdValue } from '../dimensions/data-id.js';
+import { nowTai, Timespan } from '../time/index.js';
+import type { CollectionManager, CollectionRecord } from './collections.js';
+import { type RegistryDatabase, toBigIntOrNull, toNumber } from './database.js';
+import type { DatasetTypeManager, DatasetTypeRecord } from './dataset-types.js';
+
+export interface DatasetAssociation {
+  readonly ref: DatasetRef;
+  readonly collection: string;
+  readonly timespan: Timespan | null;
+}
+
+/** SQL condition "stored timespan [b, e) overlaps [begin, end)", with NULL meaning unbounded. */
+export function timespanOverlapSql(alias: string, ts: Timespan) {
+  const b = sql.ref(`${alias}.timespan_begin`);
+  const e = sql.ref(`${alias}.timespan_end`);
+  const parts = [];
+  if (ts.end !== null) parts.push(sql`(${b} IS NULL OR ${b} < ${ts.end})`);
+  if (ts.begin !== null) parts.push(sql`(${e} IS NULL OR ${ts.begin} < ${e})`);
+  parts.push(sql`(${b} IS NULL OR ${e} IS NULL OR ${b} < ${e})`);
+  return sql<boolean>`${sql.join(parts, sql` AND `)}`;
+}
+
+/** Inserts, finds, associates, certifies and removes datasets. */
+export class DatasetManager {
+  constructor(
+    private readonly database: RegistryDatabase,
+    private readonly types: DatasetTypeManager,
+    private readonly collections: CollectionManager,
+  ) {}
+
+  private batchSize(dimCount: number): number {
+    return Math.max(
+      1,
+      Math.min(2000, Math.floor(this.database.capabilities.maxBindParameters / (dimCount + 4))),
+    );
+  }
+
+  makeRef(rec: DatasetTypeRecord, id: string, values: Record<string, DataIdValue>, run: string): DatasetRef {
+    const dt = rec.datasetType;
+    return { id, datasetType: dt, dataId: new DataCoordinate(dt.dimensions, values, false), run };
+  }
+
+  /**
+   * Insert new datasets into a RUN. Unique IDs are UUIDv7; deterministic modes use the UUIDv5 recipe. A data ID
+   * that already has a dataset of this type in the RUN is a DATASET_CONFLICT and nothing is inserted.
+   */
+  async insert(
+    rec: DatasetTypeRecord,
+    dataIds: readonly DataCoordinate[],
+    run: CollectionRecord,
+    mode: IdGenerationMode = 'UNIQUE',
+  ): Promise<DatasetRef[]> {
+    const refs = dataIds.map((d) => {
+      const id =
+        mode === 'UNIQUE'
+          ? uuidv7()
+          : deterministicDatasetId(rec.datasetType.name, d.required, run.name, mode);
+      return this.makeRef(rec, id, d.required, run.name);
+    });
+    await this.writeRefs(rec, refs, run);
+    return refs;
+  }
+
+  /**
+   * Insert datasets whose IDs are already known (import, transfer, merge of pipeline outputs). With
+   * `skipExisting`, refs already present with the same ID, type, RUN and data ID are skipped (idempotent);
+   * any other clash is a DATASET_CONFLICT.
+   */
+  async importRefs(
+    rec: DatasetTypeRecord,
+    refs: readonly DatasetRef[],
+    run: CollectionRecord,
+    options: { skipExisting?: boolean } = {},
+  ): Promise<DatasetRef[]> {
+    let toInsert = [...refs];
+    if (options.skipExisting) {
+      const existing = await this.getByIds(refs.map((r) => r.id));
+      toInsert = [];
+      for (const ref of refs) {
+        const have = existing.get(ref.id);
+        if (have === undefined) {
+          toInsert.push(ref);
+          continue;
+        }
+        if (
+          have.run !== ref.run ||
+          have.datasetType.name !== ref.datasetType.parentName ||
+          have.dataId.key !== new DataCoordinate(rec.datasetType.dimensions, ref.dataId.values, false).key
+        ) {
+          throw meridianError(
+            'DATASET_CONFLICT',
+            `dataset ${ref.id} already exists with a different definition (${have.datasetType.name} ${have.dataId} in ${have.run})`,
+            { id: ref.id },
+          );
+        }
+      }
+    }
+    const normalized = toInsert.map((r) =>
+      this.makeRef(rec, r.id, pickRequired(rec.datasetType, r), run.name),
+    );
+    await this.writeRefs(rec, normalized, run);
+    return normalized;
+  }
+
+  private async writeRefs(
+    rec: DatasetTypeRecord,
+    refs: readonly DatasetRef[],
+    run: CollectionRecord,
+  ): Promise<void> {
+    if (refs.length === 0) return;
+    const dims = rec.datasetType.dimensions.required;
+    const batch = this.batchSize(dims.length);
+    const ingestDate = nowTai();
+    await this.database.transaction(async (trx) => {
+      // A savepoint lets us diagnose a conflict inside an outer transaction (PostgreSQL aborts the whole
+      // transaction on an error otherwise).
+      await sql`SAVEPOINT meridian_write_refs`.execute(trx);
+      try {
+        for (let i = 0; i < refs.length; i += batch) {
+          const slice = refs.slice(i, i + batch);
+          await trx
+            .insertInto('dataset')
+            .values(
+              slice.map((r) => ({
+                id: r.id,
+                dataset_type_id: rec.id,
+                run_id: run.id,
+                ingest_date: ingestDate,
+              })),
+            )
+            .execute();
+          await trx
+            .insertInto(rec.tagsTable)
+            .values(slice.map((r) => this.tagRow(rec, r, run.id)))
+            .execute();
+        }
+        await this.addToSummary(trx, run.id, rec.id);
+        await sql`RELEASE SAVEPOINT meridian_write_refs`.execute(trx);
+      } catch (err) {
+        await sql`ROLLBACK TO SAVEPOINT meridian_write_refs`.execute(trx);
+        await sql`RELEASE SAVEPOINT meridian_write_refs`.execute(trx);
+        if (this.database.isUniqueViolation(err)) throw await this.describeConflict(rec, refs, run, err);
+        throw err;
+      }
+    });
+  }
+
+  private tagRow(rec: DatasetTypeRecord, ref: DatasetRef, collectionId: number): Record<string, unknown> {
+    const row: Record<string, unknown> = {
+      dataset_type_id: rec.id,
+      dataset_id: ref.id,
+      collection_id: collectionId,
+    };
+    for (const d of rec.datasetType.dimensions.required) row[d] = ref.dataId.values[d];
+    return row;
+  }
+
+  private async addToSummary(trx: Kysely<any>, collectionId: number, datasetTypeId: number): Promise<void> {
+    await trx
+      .insertInto('collection_summary_dataset_type')
+      .values({ collection_id: collectionId, dataset_type_id: datasetTypeId })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  private async describeConflict(
+    rec: DatasetTypeRecord,
+    refs: readonly DatasetRef[],
+    collection: CollectionRecord,
+    cause: unknown,
+  ): Promise<Error> {
+    const ids = await this.getByIds(refs.map((r) => r.id));
+    for (const r of refs) {
+      const have = ids.get(r.id);
+      if (have !== undefined) {
+        return meridianError(
+          'DATASET_CONFLICT',
+          `dataset ID ${r.id} already exists (${have.datasetType.name} in ${have.run})`,
+          {
+            id: r.id,
+          },
+          cause,
+        );
+      }
+    }
+    for (const r of refs.slice(0, 5000)) {
+      const found = await this.findInCollections(rec, r.dataId.values, [collection], null);
+      if (found !== null && found.ref.id !== r.id) {
+        return meridianError(
+          'DATASET_CONFLICT',
+          `collection '${collection.name}' already has a ${rec.datasetType.name} dataset for ${r.dataId} (${found.ref.id}); nothing was written`,
+          { datasetType: rec.datasetType.name, dataId: r.dataId.toJSON(), collection: collection.name },
+          cause,
+        );
+      }
+    }
+    return meridianError(
+      'DATASET_CONFLICT',
+      `conflicting ${rec.datasetType.name} datasets in '${collection.name}' (duplicate data IDs in the input?); nothing was written`,
+      { datasetType: rec.datasetType.name, collection: collection.name },
+      cause,
+    );
+  }
+
+  /** Look datasets up by ID (missing ones are absent from the map). */
+  async getByIds(ids: readonly string[]): Promise<Map<string, DatasetRef>> {
+    const out = new Map<string, DatasetRef>();
+    if (ids.length === 0) return out;
+    const unique = [...new Set(ids.map((i) => i.toLowerCase()))];
+    const rows: { id: string; dataset_type_id: unknown; run_id: unknown }[] = [];
+    for (let i = 0; i < unique.length; i += 1000) {
+      rows.push(
+        ...((await this.database
+          .executor()
+          .selectFrom('dataset')
+          .select(['id', 'dataset_type_id', 'run_id'])
+          .where('id', 'in', unique.slice(i, i + 1000))
+          .execute()) as never[]),
+      );
+    }
+    const runs = await this.collections.byIds(rows.map((r) => toNumber(r.run_id)));
+    const byType = new Map<number, typeof rows>();
+    for (const r of rows) {
+      const t = toNumber(r.dataset_type_id);
+      if (!byType.has(t)) byType.set(t, []);
+      byType.get(t)!.push(r);
+    }
+    for (const [typeId, typeRows] of byType) {
+      const rec = await this.types.getById(typeId);
+      const dims = rec.datasetType.dimensions.required;
+      for (let i = 0; i < typeRows.length; i += 1000) {
+        const chunk = typeRows.slice(i, i + 1000);
+        const tagRows = await this.database
+          .executor()
+          .selectFrom(rec.tagsTable)
+          .selectAll()
+          .where(
+            'dataset_id',
+            'in',
+            chunk.map((r) => r.id),
+          )
+          .where('collection_id', 'in', [...new Set(chunk.map((r) => toNumber(r.run_id)))])
+          .execute();
+        const byId = new Map(tagRows.map((t) => [String(t.dataset_id), t]));
+        for (const r of chunk) {
+          const t = byId.get(String(r.id));
+          if (t === undefined) continue;
+          const values: Record<string, DataIdValue> = {};
+          for (const d of dims) values[d] = readDim(rec, d, t[d]);
+          const id = String(r.id);
+          out.set(id, this.makeRef(rec, id, values, runs.get(toNumber(r.run_id))!.name));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Find the dataset of a type with a data ID in an ordered list of (already flattened) collections: the first
+   * collection that has one wins. CALIBRATION collections need a timespan; more than one valid calibration in
+   * one collection is ambiguous.
+   */
+  async findInCollections(
+    rec: DatasetTypeRecord,
+    values: Readonly<Record<string, DataIdValue>>,
+    collections: readonly CollectionRecord[],
+    timespan: Timespan | null,
+  ): Promise<{ ref: DatasetRef; collection: CollectionRecord } | null> {
+    const dims = rec.datasetType.dimensions.required;
+    const tagged = collections.filter((c) => c.type === 'RUN' || c.type === 'TAGGED');
+    const calibs = collections.filter((c) => c.type === 'CALIBRATION');
+    const candidates: { id: string; collection: CollectionRecord }[] = [];
+    if (tagged.length > 0) {
+      let q = this.database
+        .executor()
+        .selectFrom(`${rec.tagsTable} as t`)
+        .select(['t.dataset_id', 't.collection_id'])
+        .where('t.dataset_type_id', '=', rec.id)
+        .where(
+          't.collection_id',
+          'in',
+          tagged.map((c) => c.id),
+        );
+      for (const d of dims) q = q.where(`t.${d}`, '=', values[d] as never);
+      for (const row of await q.execute()) {
+        candidates.push({
+          id: String(row.dataset_id),
+          collection: tagged.find((c) => c.id === toNumber(row.collection_id))!,
+        });
+      }
+    }
+    if (calibs.length > 0) {
+      if (timespan === null) {
+        throw meridianError(
+          'CALIBRATION_TIMESPAN_REQUIRED',
+          `looking up ${rec.datasetType.name} in CALIBRATION collection(s) ${calibs.map((c) => c.name).join(', ')} needs a timespan (give an exposure or visit in the data ID, or a timespan)`,
+        );
+      }
+      let q = this.database
+        .executor()
+        .selectFrom(`${rec.calibsTable} as c`)
+        .select(['c.dataset_id', 'c.collection_id'])
+        .where('c.dataset_type_id', '=', rec.id)
+        .where(
+          'c.collection_id',
+          'in',
+          calibs.map((c) => c.id),
+        )
+        .where(timespanOverlapSql('c', timespan));
+      for (const d of dims) q = q.where(`c.${d}`, '=', values[d] as never);
+      const perCollection = new Map<number, Set<string>>();
+      for (const row of await q.execute()) {
+        const cid = toNumber(row.collection_id);
+        if (!perCollection.has(cid)) perCollection.set(cid, new Set());
+        perCollection.get(cid)!.add(String(row.dataset_id));
+      }
+      for (const [cid, ids] of perCollection) {
+        const coll = calibs.find((c) => c.id === cid)!;
+        if (ids.size > 1) {
+          throw meridianError(
+            'CALIBRATION_AMBIGUOUS',
+            `${ids.size} ${rec.datasetType.name} calibrations in '${coll.name}' are valid during ${timespan}; narrow the timespan`,
+            { collection: coll.name, ids: [...ids] },
+          );
+        }
+        candidates.push({ id: [...ids][0]!, collection: coll });
+      }
+    }
+    if (candidates.length === 0) return null;
+    const rank = new Map(collections.map((c, i) => [c.id, i]));
+    candidates.sort((a, b) => rank.get(a.collection.id)! - rank.get(b.collection.id)!);
+    const best = candidates[0]!;
+    const ref = (await this.getByIds([best.id])).get(best.id);
+    if (ref === undefined) return null;
+    return { ref, collection: best.collection };
+  }
+
+  /** Delete datasets from the registry (all their collection memberships go with them). */
+  async remove(ids: readonly string[]): Promise<void> {
+    await this.database.transaction(async (trx) => {
+      for (let i = 0; i < ids.length; i += 1000) {
+        await trx
+          .deleteFrom('dataset')
+          .where('id', 'in', ids.slice(i, i + 1000))
+          .execute();
+      }
+    });
+  }
+
+  async associate(tag: CollectionRecord, refs: readonly DatasetRef[]): Promise<void> {
+    if (tag.type !== 'TAGGED') {
+      throw meridianError(
+        'COLLECTION_TYPE',
+        `cannot associate into ${tag.type} collection '${tag.name}'; ${tag.type === 'CALIBRATION' ? 'use certify' : 'use a TAGGED collection'}`,
+      );
+    }
+    await this.database.transaction(async (trx) => {
+      for (const [rec, group] of await this.groupByType(refs)) {
+        for (const ref of group) {
+          const found = await this.findInCollections(rec, ref.dataId.values, [tag], null);
+          if (found !== null) {
+            if (found.ref.id === ref.id) continue;
+            throw meridianError(
+              'DATASET_CONFLICT',
+              `collection '${tag.name}' already has a different ${rec.datasetType.name} for ${ref.dataId}; nothing was associated`,
+            );
+          }
+          await trx
+            .insertInto(rec.tagsTable)
+            .values(this.tagRow(rec, ref, tag.id))
+            .execute();
+        }
+        await this.addToSummary(trx, tag.id, rec.id);
+      }
+    });
+  }
+
+  async disassociate(tag: CollectionRecord, refs: readonly DatasetRef[]): Promise<void> {
+    if (tag.type !== 'TAGGED') {
+      throw meridianError('COLLECTION_TYPE', `cannot disassociate from ${tag.type} collection '${tag.name}'`);
+    }
+    await this.database.transaction(async (trx) => {
+      for (const [rec, group] of await this.groupByType(refs)) {
+        const ids = group.map((r) => r.id);
+        for (let i = 0; i < ids.length; i += 1000) {
+          await trx
+            .deleteFrom(rec.tagsTable)
+            .where('collection_id', '=', tag.id)
+            .where('dataset_id', 'in', ids.slice(i, i + 1000))
+            .execute();
+        }
+      }
+    });
+  }
+
+  /** Certify refs into a CALIBRATION collection over `timespan`; overlapping validity for one data ID is refused. */
+  async certify(calib: CollectionRecord, refs: readonly DatasetRef[], timespan: Timespan): Promise<void> {
+    if (calib.type !== 'CALIBRATION') {
+      throw meridianError('COLLECTION_TYPE', `collection '${calib.name}' is ${calib.type}, not CALIBRATION`);
+    }
+    if (timespan.isEmpty) throw meridianError('INVALID_ARGUMENT', 'cannot certify over an empty timespan');
+    await this.database.transaction(async (trx) => {
+      for (const [rec, group] of await this.groupByType(refs)) {
+        if (!rec.datasetType.isCalibration) {
+          throw meridianError(
+            'COLLECTION_TYPE',
+            `dataset type '${rec.datasetType.name}' is not a calibration type; it cannot be certified`,
+          );
+        }
+        const seen = new Map<string, string>();
+        for (const ref of group) {
+          const key = ref.dataId.key;
+          if (seen.has(key) && seen.get(key) !== ref.id) {
+            throw meridianError(
+              'CALIBRATION_CONFLICT',
+              `two ${rec.datasetType.name} datasets for ${ref.dataId} in one certification`,
+            );
+          }
+          seen.set(key, ref.id);
+          let q = trx
+            .selectFrom(`${rec.calibsTable} as c`)
+            .select(['c.dataset_id', 'c.timespan_begin', 'c.timespan_end'])
+            .where('c.dataset_type_id', '=', rec.id)
+            .where('c.collection_id', '=', calib.id)
+            .where(timespanOverlapSql('c', timespan));
+          for (const d of rec.datasetType.dimensions.required)
+            q = q.where(`c.${d}`, '=', ref.dataId.values[d] as never);
+          const clash = await q.executeTakeFirst();
+          if (clash !== undefined) {
+            const ts = new Timespan(toBigIntOrNull(clash.timespan_begin), toBigIntOrNull(clash.timespan_end));
+            throw meridianError(
+              'CALIBRATION_CONFLICT',
+              `${rec.datasetType.name} ${ref.dataId} is already certified in '${calib.name}' for ${ts}, which overlaps ${timespan}; nothing was certified`,
+              { collection: calib.name, existing: String(clash.dataset_id) },
+            );
+          }
+          const row: Record<string, unknown> = {
+            dataset_type_id: rec.id,
+            dataset_id: ref.id,
+            collection_id: calib.id,
+            timespan_begin: timespan.begin,
+            timespan_end: timespan.end,
+          };
+          for (const d of rec.datasetType.dimensions.required) row[d] = ref.dataId.values[d];
+          await trx.insertInto(rec.calibsTable).values(row).execute();
+        }
+        await this.addToSummary(trx, calib.id, rec.id);
+      }
+    });
+  }
+
+  /**
+   * Remove validity over `timespan` for a dataset type in a CALIBRATION collection (optionally only some data
+   * IDs). Ranges partly inside are cut back, as daf_butler's decertify does.
+   */
+  async decertify(
+    calib: CollectionRecord,
+    rec: DatasetTypeRecord,
+    timespan: Timespan,
+    dataIds?: readonly Readonly<Record<string, DataIdValue>>[],
+  ): Promise<number> {
+    if (calib.type !== 'CALIBRATION') {
+      throw meridianError('COLLECTION_TYPE', `collection '${calib.name}' is ${calib.type}, not CALIBRATION`);
+    }
+    const dims = rec.datasetType.dimensions.required;
+    return this.database.transaction(async (trx) => {
+      const rows = await trx
+        .selectFrom(`${rec.calibsTable} as c`)
+        .selectAll()
+        .where('c.dataset_type_id', '=', rec.id)
+        .where('c.collection_id', '=', calib.id)
+        .where(timespanOverlapSql('c', timespan))
+        .execute();
+      let changed = 0;
+      for (const row of rows) {
+        if (dataIds !== undefined && !dataIds.some((d) => dims.every((k) => String(d[k]) === String(row[k]))))
+          continue;
+        const old = new Timespan(toBigIntOrNull(row.timespan_begin), toBigIntOrNull(row.timespan_end));
+        await trx.deleteFrom(rec.calibsTable).where('id', '=', row.id).execute();
+        const base: Record<string, unknown> = { ...row };
+        delete base.id;
+        if (timespan.begin !== null && (old.begin === null || old.begin < timespan.begin)) {
+          await trx
+            .insertInto(rec.calibsTable)
+            .values({ ...base, timespan_begin: old.begin, timespan_end: timespan.begin })
+            .execute();
+        }
+        if (timespan.end !== null && (old.end === null || old.end > timespan.end)) {
+          await trx
+            .insertInto(rec.calibsTable)
+            .values({ ...base, timespan_begin: timespan.end, timespan_end: old.end })
+            .execute();
+        }
+        changed++;
+      }
+      return changed;
+    });
+  }
+
+  /** Memberships of datasets of a type in collections (with validity ranges for CALIBRATION ones). */
+  async associations(
+    rec: DatasetTypeRecord,
+    collections: readonly CollectionRecord[],
+  ): Promise<DatasetAssociation[]> {
+    const out: { id: string; collection: CollectionRecord; timespan: Timespan | null }[] = [];
+    const tagged = collections.filter((c) => c.type === 'RUN' || c.type === 'TAGGED');
+    const calibs = collections.filter((c) => c.type === 'CALIBRATION');
+    if (tagged.length > 0) {
+      const rows = await this.database
+        .executor()
+        .selectFrom(rec.tagsTable)
+        .select(['dataset_id', 'collection_id'])
+        .where('dataset_type_id', '=', rec.id)
+        .where(
+          'collection_id',
+          'in',
+          tagged.map((c) => c.id),
+        )
+        .execute();
+      for (const r of rows) {
+        out.push({
+          id: String(r.dataset_id),
+          collection: tagged.find((c) => c.id === toNumber(r.collection_id))!,
+          timespan: null,
+        });
+      }
+    }
+    if (calibs.length > 0) {
+      const rows = await this.database
+        .executor()
+        .selectFrom(rec.calibsTable)
+        .select(['dataset_id', 'collection_id', 'timespan_begin', 'timespan_end'])
+        .where('dataset_type_id', '=', rec.id)
+        .where(
+          'collection_id',
+          'in',
+          calibs.map((c) => c.id),
+        )
+        .orderBy('timespan_begin')
+        .execute();
+      for (const r of rows) {
+        out.push({
+          id: String(r.dataset_id),
+          collection: calibs.find((c) => c.id === toNumber(r.collection_id))!,
+          timespan: new Timespan(toBigIntOrNull(r.timespan_begin), toBigIntOrNull(r.timespan_end)),
+        });
+      }
+    }
+    const refs = await this.getByIds(out.map((o) => o.id));
+    return out.map((o) => ({ ref: refs.get(o.id)!, collection: o.collection.name, timespan: o.timespan }));
+  }
+
+  private async groupByType(refs: readonly DatasetRef[]): Promise<Map<DatasetTypeRecord, DatasetRef[]>> {
+    const out = new Map<DatasetTypeRecord, DatasetRef[]>();
+    for (const ref of refs) {
+      const rec = await this.types.get(ref.datasetType.parentName);
+      if (!out.has(rec)) out.set(rec, []);
+      out.get(rec)!.push(ref);
+    }
+    return out;
+  }
+}
+
+function pickRequired(dt: DatasetType, ref: DatasetRef): Record<string, DataIdValue> {
+  const out: Record<string, DataIdValue> = {};
+  for (const d of dt.dimensions.required) {
+    const v = ref.dataId.values[d];
+    if (v === undefined) {
+      throw meridianError('DATA_ID_INCOMPLETE', `dataset ${ref.id} has no value for '${d}'`, { missing: d });
+    }
+    out[d] = v;
+  }
+  return out;
+}
+
+export function readDim(rec: DatasetTypeRecord, dim: string, v: unknown): DataIdValue {
+  const type = rec.datasetType.dimensions.universe.element(dim).primaryKey.type;
+  return type === 'int' ? toNumber(v) : String(v);
+}

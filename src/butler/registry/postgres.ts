@@ -1,0 +1,132 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { isMeridianError, meridianError } from '../../errors.js';
+import type { OpenOptions, RegistryDatabase } from './database.js';
+
+/**
+ * PostgreSQL registry back end (`pg` pool). Each repository lives in its own schema (`namespace`), so one database
+ * server can hold many repositories. Read-only butlers run every transaction READ ONLY.
+ */
+export class PostgresRegistryDatabase implements RegistryDatabase {
+  readonly db: Kysely<any>;
+  readonly readOnly: boolean;
+  readonly displayUrl: string;
+  readonly namespace: string;
+  readonly capabilities = {
+    uuidType: 'uuid',
+    maxBindParameters: 60000,
+    onConflictDoNothing: true,
+    serialPrimaryKey: 'identity',
+    bigintAsString: true,
+  } as const;
+  private readonly pool: pg.Pool;
+  private readonly txContext = new AsyncLocalStorage<Kysely<any>>();
+
+  constructor(url: string, namespace: string, options: OpenOptions = {}) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(namespace)) {
+      throw meridianError(
+        'CONFIG_INVALID',
+        `invalid PostgreSQL namespace '${namespace}' (lower-case identifier)`,
+      );
+    }
+    this.readOnly = options.readOnly ?? false;
+    this.namespace = namespace;
+    this.displayUrl = `${redact(url)} (schema ${namespace})`;
+    const settings = [`-c search_path=${namespace},public`, '-c jit=off'];
+    if (this.readOnly) settings.push('-c default_transaction_read_only=on');
+    this.pool = new pg.Pool({
+      connectionString: url,
+      options: settings.join(' '),
+      max: 8,
+      connectionTimeoutMillis: 10_000,
+    });
+    // An idle client that loses its server must not crash the process; the next query reports it.
+    this.pool.on('error', () => {});
+    this.db = new Kysely<any>({ dialect: new PostgresDialect({ pool: this.pool }) });
+  }
+
+  /** Create the repository schema if asked to, and check the server is reachable. */
+  async connect(options: OpenOptions): Promise<void> {
+    try {
+      const client = await this.pool.connect();
+      try {
+        const { rows } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [
+          this.namespace,
+        ]);
+        if (rows.length === 0) {
+          if (!options.create) {
+            throw meridianError(
+              'REPO_NOT_FOUND',
+              `PostgreSQL schema '${this.namespace}' does not exist at ${this.displayUrl}`,
+            );
+          }
+          // The namespace was validated as a plain identifier above, so quoting it is safe.
+          await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.namespace}"`);
+        }
+      } finally {
+        client.release();
+      }
+    } catch (err) {
+      throw this.translateError(err, 'connect');
+    }
+  }
+
+  async transaction<T>(fn: (trx: Kysely<any>) => Promise<T>): Promise<T> {
+    const current = this.txContext.getStore();
+    if (current !== undefined) return fn(current);
+    if (this.readOnly) {
+      throw meridianError('REPO_READ_ONLY', 'the repository was opened read-only; refusing to write');
+    }
+    try {
+      return await this.db.transaction().execute((trx) => this.txContext.run(trx, () => fn(trx)));
+    } catch (err) {
+      throw this.translateError(err, 'transaction');
+    }
+  }
+
+  executor(): Kysely<any> {
+    return this.txContext.getStore() ?? this.db;
+  }
+
+  isUniqueViolation(err: unknown): boolean {
+    return (err as { code?: unknown })?.code === '23505';
+  }
+
+  translateError(err: unknown, context: string): unknown {
+    if (isMeridianError(err)) return err;
+    const code = String((err as { code?: unknown })?.code ?? '');
+    if (code === '25006') {
+      return meridianError('REPO_READ_ONLY', `registry database is read-only (${context})`, {}, err);
+    }
+    if (
+      code.startsWith('08') ||
+      code === '57P01' ||
+      code === '57P02' ||
+      code === '57P03' ||
+      code === 'ECONNREFUSED' ||
+      code === 'ECONNRESET' ||
+      code === 'ENOTFOUND' ||
+      /Connection terminated|timeout exceeded when trying to connect/i.test(String((err as Error)?.message))
+    ) {
+      return meridianError(
+        'DATABASE_UNAVAILABLE',
+        `lost or could not open the connection to ${this.displayUrl} (${context}): ${(err as Error).message}`,
+        {},
+        err,
+      );
+    }
+    if (code === '40P01' || code === '55P03') {
+      return meridianError('DATABASE_BUSY', `registry database lock conflict (${context})`, {}, err);
+    }
+    return err;
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}

@@ -1,0 +1,261 @@
+import { type RawBuilder, sql } from 'kysely';
+import { meridianError } from '../../../errors.js';
+import type { DatasetRef } from '../../core/dataset-type.js';
+import { DataCoordinate, type DataIdValue, type DimensionRecord } from '../../dimensions/data-id.js';
+import type { DimensionGroup } from '../../dimensions/universe.js';
+import { parseExpression } from '../../expression/parser.js';
+import type { CollectionRecord } from '../collections.js';
+import { type RegistryDatabase, toNumber } from '../database.js';
+import type { DatasetTypeRecord } from '../dataset-types.js';
+import type { DimensionRecordManager } from '../dimension-records.js';
+import { type DatasetSearch, QueryBuilder } from './builder.js';
+
+export interface QueryOptions {
+  readonly where?: string | null;
+  readonly bind?: Readonly<Record<string, unknown>>;
+  readonly dataId?: Readonly<Record<string, DataIdValue>>;
+  readonly orderBy?: readonly string[];
+  readonly limit?: number | null;
+  readonly offset?: number | null;
+}
+
+function parseWhere(where: string | null | undefined) {
+  return where ? parseExpression(where) : null;
+}
+
+/**
+ * ORDER BY terms (`visit`, `-visit`, `visit.name`, `exposure.timespan.begin`). Each term is also selected as
+ * `__oN` so that SELECT DISTINCT and the find-first wrapper can order by it on every back end.
+ */
+function orderSpec(
+  qb: QueryBuilder,
+  orderBy: readonly string[] | undefined,
+): { select: RawBuilder<unknown>[]; order: RawBuilder<unknown>[] } {
+  const select: RawBuilder<unknown>[] = [];
+  const order: RawBuilder<unknown>[] = [];
+  (orderBy ?? []).forEach((raw, i) => {
+    const desc = raw.startsWith('-');
+    const name = desc ? raw.slice(1) : raw;
+    const [head, ...rest] = name.split('.');
+    const field = rest.join('.');
+    if (head === undefined || !qb.universe.has(head)) {
+      throw meridianError('QUERY_INVALID', `cannot order by '${raw}': not a dimension or element field`);
+    }
+    const el = qb.universe.element(head);
+    let ref: RawBuilder<unknown>;
+    if (field === '' || (el.isDimension && field === el.primaryKey.name)) ref = qb.column(head);
+    else if (field === 'timespan.begin' || field === 'timespan.end') {
+      ref = sql.ref(`e_${head}.timespan_${field.split('.')[1]}`);
+    } else if (el.keys.some((k) => k.name === field) || el.metadata.some((m) => m.name === field)) {
+      ref = sql.ref(`e_${head}.${field}`);
+    } else if (el.implies.includes(field) || el.requires.includes(field)) ref = qb.column(field);
+    else throw meridianError('QUERY_INVALID', `cannot order by '${raw}': ${head} has no field '${field}'`);
+    select.push(sql`${ref} AS ${sql.ref(`__o${i}`)}`);
+    order.push(sql`${sql.ref(`__o${i}`)} ${desc ? sql`DESC` : sql`ASC`}`);
+  });
+  return { select, order };
+}
+
+function limitClause(
+  limit: number | null | undefined,
+  offset: number | null | undefined,
+): RawBuilder<unknown> {
+  if (limit !== undefined && limit !== null && (!Number.isInteger(limit) || limit < 0)) {
+    throw meridianError('INVALID_ARGUMENT', `limit must be a non-negative integer, got ${limit}`);
+  }
+  const l = limit === undefined || limit === null ? sql`` : sql` LIMIT ${limit}`;
+  const o = offset ? sql` OFFSET ${offset}` : sql``;
+  // SQLite needs LIMIT before OFFSET; LIMIT -1 means no limit there, and PostgreSQL accepts LIMIT ALL.
+  if (offset && (limit === undefined || limit === null)) return sql` LIMIT ${2 ** 53 - 1} OFFSET ${offset}`;
+  return sql`${l}${o}`;
+}
+
+async function execute(
+  db: RegistryDatabase,
+  query: RawBuilder<unknown>,
+  qb: QueryBuilder,
+): Promise<Record<string, unknown>[]> {
+  let rows: Record<string, unknown>[];
+  try {
+    rows = (await query.execute(db.executor())).rows as Record<string, unknown>[];
+  } catch (err) {
+    throw db.translateError(err, 'query');
+  }
+  if (qb.postFilters.length === 0) return rows;
+  return rows.filter((r) => qb.postFilters.every((f) => f.test(r)));
+}
+
+/** Deduplicate rows on some columns (needed after exact region post-filters, which carry extra columns). */
+function dedupe(rows: Record<string, unknown>[], keys: readonly string[]): Record<string, unknown>[] {
+  const seen = new Set<string>();
+  return rows.filter((r) => {
+    const k = keys.map((c) => String(r[c])).join('\u0000');
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function applyWindow<T>(rows: T[], limit?: number | null, offset?: number | null): T[] {
+  const start = offset ?? 0;
+  return limit === undefined || limit === null ? rows.slice(start) : rows.slice(start, start + limit);
+}
+
+function readValue(group: DimensionGroup, dim: string, v: unknown): DataIdValue {
+  return group.universe.element(dim).primaryKey.type === 'int' ? toNumber(v) : String(v);
+}
+
+export async function queryDataIds(
+  db: RegistryDatabase,
+  group: DimensionGroup,
+  datasets: readonly DatasetSearch[],
+  options: QueryOptions,
+): Promise<DataCoordinate[]> {
+  const qb = new QueryBuilder(group.universe, {
+    dimensions: group,
+    where: parseWhere(options.where),
+    bind: options.bind,
+    dataId: options.dataId,
+    datasets,
+  });
+  const cols = group.names.map((d) => sql`${qb.column(d)} AS ${sql.ref(d)}`);
+  if (cols.length === 0) return [new DataCoordinate(group, {}, true)];
+  const post = qb.postFilters.length > 0;
+  const { select, order } = orderSpec(qb, options.orderBy);
+  const query = sql`SELECT DISTINCT ${sql.join([...cols, ...select, ...qb.extraColumns])} FROM ${qb.fromClause()} WHERE ${qb.whereClause()}${
+    order.length > 0 ? sql` ORDER BY ${sql.join(order)}` : sql``
+  }${post ? sql`` : limitClause(options.limit, options.offset)}`;
+  let rows = await execute(db, query, qb);
+  if (post) rows = applyWindow(dedupe(rows, group.names), options.limit, options.offset);
+  return rows.map((r) => {
+    const values: Record<string, DataIdValue> = {};
+    for (const d of group.names)
+      if (r[d] !== null && r[d] !== undefined) values[d] = readValue(group, d, r[d]);
+    return new DataCoordinate(group, values, true);
+  });
+}
+
+export async function queryDimensionRecords(
+  db: RegistryDatabase,
+  records: DimensionRecordManager,
+  elementName: string,
+  datasets: readonly DatasetSearch[],
+  options: QueryOptions,
+): Promise<DimensionRecord[]> {
+  const universe = records.universe;
+  const element = universe.element(elementName);
+  if (!element.hasTable) {
+    throw meridianError('INVALID_ARGUMENT', `'${elementName}' has no records of its own`);
+  }
+  const group = universe.group(element.isDimension ? [elementName] : element.requires);
+  const qb = new QueryBuilder(universe, {
+    dimensions: group,
+    where: parseWhere(options.where),
+    bind: options.bind,
+    dataId: options.dataId,
+    datasets,
+    elements: [elementName],
+  });
+  const alias = `e_${elementName}`;
+  const columns = [
+    ...element.tableColumns(universe).map((c) => c.name),
+    ...(element.spatial ? ['region'] : []),
+    ...(element.temporal ? ['timespan_begin', 'timespan_end'] : []),
+  ];
+  const cols = columns.map((c) => sql`${sql.ref(`${alias}.${c}`)} AS ${sql.ref(c)}`);
+  const post = qb.postFilters.length > 0;
+  const { select, order } = orderSpec(qb, options.orderBy);
+  const defaultOrder = element.tablePrimaryKey().map((k) => sql`${sql.ref(k)} ASC`);
+  const query = sql`SELECT DISTINCT ${sql.join([...cols, ...select, ...qb.extraColumns])} FROM ${qb.fromClause()} WHERE ${qb.whereClause()} ORDER BY ${sql.join(
+    order.length > 0 ? order : defaultOrder,
+  )}${post ? sql`` : limitClause(options.limit, options.offset)}`;
+  let rows = await execute(db, query, qb);
+  if (post) rows = applyWindow(dedupe(rows, element.tablePrimaryKey()), options.limit, options.offset);
+  return rows.map((r) => records.fromRow(element, r));
+}
+
+/**
+ * Datasets of one type in collections. With `findFirst`, each data ID yields only the dataset from the first
+ * collection (in search order) that has one; otherwise every matching dataset, once.
+ */
+export async function queryDatasetsOfType(
+  db: RegistryDatabase,
+  rec: DatasetTypeRecord,
+  collections: readonly CollectionRecord[],
+  findFirst: boolean,
+  extraDatasets: readonly DatasetSearch[],
+  options: QueryOptions,
+  runNames: (ids: number[]) => Promise<Map<number, CollectionRecord>>,
+): Promise<DatasetRef[]> {
+  const dt = rec.datasetType;
+  const dims = dt.dimensions.required;
+  if (findFirst && collections.some((c) => c.type === 'CALIBRATION')) {
+    const temporal = dt.dimensions.temporal;
+    if (temporal.length === 0) {
+      throw meridianError(
+        'CALIBRATION_TIMESPAN_REQUIRED',
+        `a find-first search for ${dt.name} through CALIBRATION collections needs a temporal dimension (exposure or visit) in the query; search without --find-first or name RUN collections`,
+      );
+    }
+  }
+  const qb = new QueryBuilder(dt.dimensions.universe, {
+    dimensions: dt.dimensions,
+    where: parseWhere(options.where),
+    bind: options.bind,
+    dataId: options.dataId,
+    datasets: [{ rec, collections }, ...extraDatasets],
+  });
+  const ds = qb.datasetAliases[0]!;
+  const rank = sql`CASE ${sql.ref(`${ds}.collection_id`)} ${sql.join(
+    collections.map((c, i) => sql`WHEN ${c.id} THEN ${i}`),
+    sql` `,
+  )} ELSE ${collections.length} END`;
+  const dimCols = dims.map((d) => sql`${qb.column(d)} AS ${sql.ref(d)}`);
+  const { select, order } = orderSpec(qb, options.orderBy);
+  const base = [sql`${sql.ref(`${ds}.dataset_id`)} AS dataset_id`, ...dimCols, ...select, ...qb.extraColumns];
+  const post = qb.postFilters.length > 0;
+  let query: RawBuilder<unknown>;
+  if (findFirst) {
+    const partition = dims.length > 0 ? sql`PARTITION BY ${sql.join(dims.map((d) => qb.column(d)))} ` : sql``;
+    // Calibrations valid at the data ID's time: the temporal element's timespan must overlap the certification.
+    const temporal = dt.dimensions.temporal.at(-1);
+    const calibCond = temporal
+      ? sql` AND (${sql.ref(`${ds}.timespan_begin`)} IS NULL AND ${sql.ref(`${ds}.timespan_end`)} IS NULL OR ((${sql.ref(`${ds}.timespan_begin`)} IS NULL OR ${sql.ref(`e_${temporal.name}.timespan_end`)} IS NULL OR ${sql.ref(`${ds}.timespan_begin`)} < ${sql.ref(`e_${temporal.name}.timespan_end`)}) AND (${sql.ref(`e_${temporal.name}.timespan_begin`)} IS NULL OR ${sql.ref(`${ds}.timespan_end`)} IS NULL OR ${sql.ref(`e_${temporal.name}.timespan_begin`)} < ${sql.ref(`${ds}.timespan_end`)})))`
+      : sql``;
+    const inner = sql`SELECT ${sql.join(base)}, ROW_NUMBER() OVER (${partition}ORDER BY ${rank}) AS rn FROM ${qb.fromClause()} WHERE ${qb.whereClause()}${calibCond}`;
+    query = sql`SELECT * FROM (${inner}) AS ff WHERE rn = 1${
+      order.length > 0 ? sql` ORDER BY ${sql.join(order)}` : sql``
+    }${post ? sql`` : limitClause(options.limit, options.offset)}`;
+  } else {
+    query = sql`SELECT DISTINCT ${sql.join(base)} FROM ${qb.fromClause()} WHERE ${qb.whereClause()}${
+      order.length > 0 ? sql` ORDER BY ${sql.join(order)}` : sql``
+    }${post ? sql`` : limitClause(options.limit, options.offset)}`;
+  }
+  let rows = await execute(db, query, qb);
+  if (post) rows = applyWindow(dedupe(rows, ['dataset_id']), options.limit, options.offset);
+  else rows = dedupe(rows, ['dataset_id']);
+  const ids = rows.map((r) => String(r.dataset_id));
+  const runOf = new Map<string, number>();
+  for (let i = 0; i < ids.length; i += 1000) {
+    const chunk = ids.slice(i, i + 1000);
+    const runRows = await db
+      .executor()
+      .selectFrom('dataset')
+      .select(['id', 'run_id'])
+      .where('id', 'in', chunk)
+      .execute();
+    for (const rr of runRows) runOf.set(String(rr.id), toNumber(rr.run_id));
+  }
+  const runs = await runNames([...new Set(runOf.values())]);
+  return rows.map((r) => {
+    const values: Record<string, DataIdValue> = {};
+    for (const d of dims) values[d] = readValue(dt.dimensions, d, r[d]);
+    const id = String(r.dataset_id);
+    return {
+      id,
+      datasetType: dt,
+      dataId: new DataCoordinate(dt.dimensions, values, false),
+      run: runs.get(runOf.get(id)!)!.name,
+    };
+  });
+}

@@ -1,0 +1,191 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { existsSync } from 'node:fs';
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  type QueryResult,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely';
+import { isMeridianError, meridianError } from '../../errors.js';
+import type { OpenOptions, RegistryDatabase } from './database.js';
+
+/**
+ * SQLite registry back end (better-sqlite3). WAL journal so readers never block the writer; BEGIN IMMEDIATE so
+ * several writer processes queue on the busy timeout instead of failing on a read-to-write lock upgrade.
+ */
+export class SqliteRegistryDatabase implements RegistryDatabase {
+  readonly db: Kysely<any>;
+  readonly readOnly: boolean;
+  readonly displayUrl: string;
+  readonly capabilities = {
+    uuidType: 'text',
+    // SQLite >= 3.32 allows 32766 host parameters.
+    maxBindParameters: 32000,
+    onConflictDoNothing: true,
+    serialPrimaryKey: 'autoincrement',
+    bigintAsString: false,
+  } as const;
+  private readonly raw: BetterSqlite3.Database;
+  private readonly txContext = new AsyncLocalStorage<Kysely<any>>();
+
+  constructor(path: string, options: OpenOptions = {}) {
+    this.readOnly = options.readOnly ?? false;
+    this.displayUrl = `sqlite:${path}`;
+    if (!options.create && !existsSync(path)) {
+      throw meridianError('REPO_NOT_FOUND', `registry database ${path} does not exist`, { path });
+    }
+    try {
+      this.raw = new BetterSqlite3(path, {
+        readonly: this.readOnly,
+        fileMustExist: !options.create,
+        timeout: 60_000,
+      });
+    } catch (err) {
+      throw meridianError(
+        'DATABASE_UNAVAILABLE',
+        `cannot open SQLite registry ${path}: ${String(err)}`,
+        { path },
+        err,
+      );
+    }
+    // Dataset timestamps are int64 nanoseconds: read every integer as bigint and convert explicitly.
+    this.raw.defaultSafeIntegers(true);
+    if (!this.readOnly) this.raw.pragma('journal_mode = WAL');
+    this.raw.pragma('foreign_keys = ON');
+    this.raw.pragma('synchronous = NORMAL');
+    this.raw.pragma('case_sensitive_like = ON');
+    const raw = this.raw;
+    this.db = new Kysely<any>({
+      dialect: {
+        createAdapter: () => new SqliteAdapter(),
+        createDriver: () => new CachingSqliteDriver(raw),
+        createIntrospector: (db) => new SqliteIntrospector(db),
+        createQueryCompiler: () => new SqliteQueryCompiler(),
+      },
+    });
+  }
+
+  async transaction<T>(fn: (trx: Kysely<any>) => Promise<T>): Promise<T> {
+    const current = this.txContext.getStore();
+    if (current !== undefined) return fn(current);
+    if (this.readOnly) {
+      throw meridianError('REPO_READ_ONLY', 'the repository was opened read-only; refusing to write');
+    }
+    try {
+      return await this.db.transaction().execute((trx) => this.txContext.run(trx, () => fn(trx)));
+    } catch (err) {
+      throw this.translateError(err, 'transaction');
+    }
+  }
+
+  executor(): Kysely<any> {
+    return this.txContext.getStore() ?? this.db;
+  }
+
+  isUniqueViolation(err: unknown): boolean {
+    const code = (err as { code?: unknown })?.code;
+    return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  }
+
+  translateError(err: unknown, context: string): unknown {
+    if (isMeridianError(err)) return err;
+    const code = String((err as { code?: unknown })?.code ?? '');
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+      return meridianError('DATABASE_BUSY', `registry database is locked (${context})`, {}, err);
+    }
+    if (code.startsWith('SQLITE_READONLY')) {
+      return meridianError('REPO_READ_ONLY', `registry database is read-only (${context})`, {}, err);
+    }
+    return err;
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+/** A Kysely driver over one better-sqlite3 connection with prepared-statement caching and BEGIN IMMEDIATE. */
+class CachingSqliteDriver implements Driver {
+  private readonly connection: CachingSqliteConnection;
+  private locked: Promise<void> = Promise.resolve();
+
+  constructor(private readonly raw: BetterSqlite3.Database) {
+    this.connection = new CachingSqliteConnection(raw);
+  }
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    // One connection shared by all callers: a promise chain serialises them (Kysely's own SQLite driver does the same).
+    let release!: () => void;
+    const previous = this.locked;
+    this.locked = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    this.connection.release = release;
+    return this.connection;
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'));
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.raw.inTransaction) await connection.executeQuery(CompiledQuery.raw('rollback'));
+  }
+
+  async releaseConnection(): Promise<void> {
+    const release = this.connection.release;
+    this.connection.release = undefined;
+    release?.();
+  }
+
+  async destroy(): Promise<void> {
+    this.raw.close();
+  }
+}
+
+class CachingSqliteConnection implements DatabaseConnection {
+  release: (() => void) | undefined;
+  private readonly cache = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(private readonly raw: BetterSqlite3.Database) {}
+
+  private statement(sqlText: string): BetterSqlite3.Statement {
+    let stmt = this.cache.get(sqlText);
+    if (stmt === undefined) {
+      stmt = this.raw.prepare(sqlText);
+      if (this.cache.size > 500) this.cache.clear();
+      this.cache.set(sqlText, stmt);
+    }
+    return stmt;
+  }
+
+  async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    const stmt = this.statement(compiled.sql);
+    const params = compiled.parameters.map(toSqliteValue);
+    if (stmt.reader) return { rows: stmt.all(params) as R[] };
+    const { changes, lastInsertRowid } = stmt.run(params);
+    return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+  }
+
+  // biome-ignore lint/correctness/useYield: streaming is not used on the SQLite back end
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw meridianError('NOT_IMPLEMENTED', 'streaming queries are not supported on SQLite');
+  }
+}
+
+function toSqliteValue(v: unknown): unknown {
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return v;
+}

@@ -1,0 +1,129 @@
+import type { StoredFileInfo } from '../datastore/types.js';
+import { type RegistryDatabase, toNumber } from './database.js';
+
+/**
+ * The datastore's records (which file holds which dataset), kept in the registry database so that they commit
+ * in the same transaction as the dataset rows. Removed datasets' records move to a trash table; emptying the
+ * trash deletes the files and then the trash rows, so an interrupted removal can always be finished.
+ */
+export class StoredRecordManager {
+  constructor(private readonly database: RegistryDatabase) {}
+
+  private toRow(info: StoredFileInfo): Record<string, unknown> {
+    return {
+      dataset_id: info.datasetId,
+      component: info.component ?? '',
+      path: info.path,
+      formatter: info.formatter,
+      storage_class: info.storageClass,
+      checksum: info.checksum,
+      file_size: info.fileSize,
+    };
+  }
+
+  private fromRow(row: Record<string, unknown>): StoredFileInfo {
+    const component = String(row.component);
+    return {
+      datasetId: String(row.dataset_id),
+      component: component === '' ? null : component,
+      path: String(row.path),
+      formatter: String(row.formatter),
+      storageClass: String(row.storage_class),
+      checksum: (row.checksum as string | null) ?? null,
+      fileSize: toNumber(row.file_size),
+    };
+  }
+
+  async insert(infos: readonly StoredFileInfo[]): Promise<void> {
+    if (infos.length === 0) return;
+    await this.database.transaction(async (trx) => {
+      for (let i = 0; i < infos.length; i += 1000) {
+        await trx
+          .insertInto('file_datastore_records')
+          .values(infos.slice(i, i + 1000).map((x) => this.toRow(x)))
+          .execute();
+      }
+    });
+  }
+
+  /** Insert records that may already exist (imports and transfers re-run after an interruption). */
+  async insertIgnoringExisting(infos: readonly StoredFileInfo[]): Promise<void> {
+    if (infos.length === 0) return;
+    await this.database.transaction(async (trx) => {
+      for (let i = 0; i < infos.length; i += 1000) {
+        await trx
+          .insertInto('file_datastore_records')
+          .values(infos.slice(i, i + 1000).map((x) => this.toRow(x)))
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+    });
+  }
+
+  async get(ids: readonly string[]): Promise<Map<string, StoredFileInfo[]>> {
+    const out = new Map<string, StoredFileInfo[]>();
+    for (let i = 0; i < ids.length; i += 1000) {
+      const rows = await this.database
+        .executor()
+        .selectFrom('file_datastore_records')
+        .selectAll()
+        .where('dataset_id', 'in', ids.slice(i, i + 1000))
+        .execute();
+      for (const r of rows) {
+        const info = this.fromRow(r);
+        if (!out.has(info.datasetId)) out.set(info.datasetId, []);
+        out.get(info.datasetId)!.push(info);
+      }
+    }
+    return out;
+  }
+
+  async all(): Promise<StoredFileInfo[]> {
+    const rows = await this.database.executor().selectFrom('file_datastore_records').selectAll().execute();
+    return rows.map((r) => this.fromRow(r));
+  }
+
+  /** Move the records of these datasets to the trash (inside the caller's transaction). */
+  async moveToTrash(ids: readonly string[]): Promise<void> {
+    await this.database.transaction(async (trx) => {
+      for (let i = 0; i < ids.length; i += 1000) {
+        const chunk = ids.slice(i, i + 1000);
+        const rows = await trx
+          .selectFrom('file_datastore_records')
+          .selectAll()
+          .where('dataset_id', 'in', chunk)
+          .execute();
+        if (rows.length > 0) await trx.insertInto('file_datastore_trash').values(rows).execute();
+        await trx.deleteFrom('file_datastore_records').where('dataset_id', 'in', chunk).execute();
+      }
+    });
+  }
+
+  /** Trashed records whose path no live record still uses (a file shared by two datasets stays). */
+  async trash(): Promise<{ id: number; info: StoredFileInfo; shared: boolean }[]> {
+    const rows = await this.database.executor().selectFrom('file_datastore_trash').selectAll().execute();
+    const out: { id: number; info: StoredFileInfo; shared: boolean }[] = [];
+    for (const r of rows) {
+      const live = await this.database
+        .executor()
+        .selectFrom('file_datastore_records')
+        .select('dataset_id')
+        .where('path', '=', String(r.path))
+        .limit(1)
+        .executeTakeFirst();
+      out.push({ id: toNumber(r.id), info: this.fromRow(r), shared: live !== undefined });
+    }
+    return out;
+  }
+
+  async deleteTrash(ids: readonly number[]): Promise<void> {
+    await this.database.transaction(async (trx) => {
+      for (let i = 0; i < ids.length; i += 1000) {
+        await trx
+          .deleteFrom('file_datastore_trash')
+          .where('id', 'in', ids.slice(i, i + 1000))
+          .execute();
+      }
+    });
+  }
+}

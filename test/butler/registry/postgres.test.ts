@@ -1,0 +1,4 @@
+import { postgresFactory } from './fixtures.js';
+import { registryContract } from './registry.contract.js';
+
+registryContract(postgresFactory);

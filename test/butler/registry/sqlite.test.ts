@@ -1,0 +1,4 @@
+import { sqliteFactory } from './fixtures.js';
+import { registryContract } from './registry.contract.js';
+
+registryContract(sqliteFactory);
