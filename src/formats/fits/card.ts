@@ -202,8 +202,10 @@ export function formatCard(card: HeaderCard): string[] {
   }
   if (typeof card.value === 'string') {
     checkPrintable(card.value, keyword);
-    // Fixed format: the opening quote in column 11 and the closing quote no earlier than column 20.
-    const quoted = `'${card.value.replace(/'/g, "''").padEnd(8, ' ')}'`;
+    // Fixed format: the opening quote in column 11 and the closing quote no earlier than column 20. The value field
+    // is then padded to 20 characters as cfitsio and astropy do: astropy verifies CHECKSUM by re-formatting the
+    // CHECKSUM card itself, so any other layout of that card makes astropy report a (false) checksum failure.
+    const quoted = `'${card.value.replace(/'/g, "''").padEnd(8, ' ')}'`.padEnd(20, ' ');
     const head = `${keyword.padEnd(8)}= ${quoted}`;
     const fits =
       head.length <= CARD_LENGTH && (card.comment === '' || head.length + 3 + card.comment.length <= 80);

@@ -84,13 +84,15 @@ export interface ImageScaling {
  * Decode big-endian pixels into physical values. `bytes` is consumed (modified in place and viewed by the result).
  * BITPIX 8 without scaling is Uint8Array; the unsigned conventions give Int8Array/Uint16Array/Uint32Array/
  * BigUint64Array; any other scaling gives Float32Array for BITPIX 8, 16 and -32 and Float64Array otherwise, as
- * astropy does. `raw` returns the stored values and ignores the scaling.
+ * astropy does for images; `wide` asks for Float64Array always (astropy's choice for table columns). `raw` returns
+ * the stored values and ignores the scaling.
  */
 export function decodeImage(
   bytes: Uint8Array,
   bitpix: Bitpix,
   scaling: ImageScaling,
   raw = false,
+  wide = false,
 ): ImageArray {
   const size = bytesPerPixel(bitpix);
   const { bscale, bzero } = scaling;
@@ -98,7 +100,7 @@ export function decodeImage(
   if (raw || identity || bitpix < 0 || bscale !== 1 || bzero !== SIGN_FLIP_ZERO[bitpix as 8 | 16 | 32 | 64]) {
     swapToNative(bytes, size);
     const stored = storedView(bytes, bitpix, bitpix === 8);
-    return raw || identity ? stored : applyScaling(stored, bitpix, scaling);
+    return raw || identity ? stored : applyScaling(stored, bitpix, scaling, wide);
   }
   // Unsigned convention: adding BZERO is exactly a flip of the sign bit, done before the swap on the first byte.
   flipSignBits(bytes, size);
@@ -110,9 +112,10 @@ function applyScaling(
   stored: ImageArray,
   bitpix: Bitpix,
   { bscale, bzero, blank }: ImageScaling,
+  wide: boolean,
 ): ImageArray {
   const out =
-    bitpix === 8 || bitpix === 16 || bitpix === -32
+    !wide && (bitpix === 8 || bitpix === 16 || bitpix === -32)
       ? new Float32Array(stored.length)
       : new Float64Array(stored.length);
   const blankNumber = blank === undefined || bitpix < 0 ? undefined : Number(blank);

@@ -176,7 +176,7 @@ function decodeElements(
     layout.tnull === undefined
       ? { bscale: layout.tscal, bzero: layout.tzero }
       : { bscale: layout.tscal, bzero: layout.tzero, blank: layout.tnull };
-  return decodeImage(bytes, bitpix, scaling);
+  return decodeImage(bytes, bitpix, scaling, false, true);
 }
 
 export function decodeTable(

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
 import { meridianError } from '../../errors.js';
-import { type HeaderCard, valueCard } from './card.js';
+import { formatCard, type HeaderCard, valueCard } from './card.js';
 import {
   addSums,
   CHECKSUM_PLACEHOLDER,
@@ -142,11 +142,25 @@ function checksummedHeader(cards: HeaderCard[], data: Uint8Array): Buffer {
   return headerBytes(withSums(encodeChecksum(addSums(onesComplementSum(draft), dataSum))));
 }
 
+/**
+ * FITS 4.0 made CONTINUE long strings standard, but readers of the OGIP convention (fitsverify among them) look for
+ * LONGSTRN to announce it, so it is added whenever a string needs CONTINUE cards.
+ */
+function announceLongStrings(cards: HeaderCard[]): HeaderCard[] {
+  const long = cards.some(
+    (c) => c.kind === 'value' && typeof c.value === 'string' && formatCard(c).length > 1,
+  );
+  if (!long || cards.some((c) => c.keyword === 'LONGSTRN')) return cards;
+  return [...cards, valueCard('LONGSTRN', 'OGIP 1.0', 'long string convention (CONTINUE) may be used')];
+}
+
 function hduParts(specs: readonly HduSpec[], options: WriteOptions): HduParts[] {
   // The primary HDU must be an image; a file of tables gets an empty primary HDU.
   const all: readonly HduSpec[] = specs[0]?.kind === 'image' ? specs : [{ kind: 'image' }, ...specs];
   return all.map((spec, i) => {
-    const { cards, data } = spec.kind === 'image' ? imageParts(spec, i === 0) : tableParts(spec);
+    const parts = spec.kind === 'image' ? imageParts(spec, i === 0) : tableParts(spec);
+    const { data } = parts;
+    const cards = announceLongStrings(parts.cards);
     return { header: options.checksum ? checksummedHeader(cards, data) : headerBytes(cards), data };
   });
 }
