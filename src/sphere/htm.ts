@@ -6,10 +6,10 @@
  * (v0, w2, w1), (v1, w0, w2), (v2, w1, w0), (w0, w1, w2).
  */
 import { meridianError } from '../errors.js';
+import type { Circle } from './circle.js';
 import { ConvexPolygon } from './convex-polygon.js';
 import type { Region } from './region.js';
 import { DISJOINT, WITHIN } from './relationship.js';
-import type { Circle } from './circle.js';
 import { separationRad, triple3, UnitVector3, type Vec3 } from './vector.js';
 
 /** Half-open range of pixel indices [begin, end). */

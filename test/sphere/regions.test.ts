@@ -14,7 +14,6 @@ import {
 import { regionArb, samplePointsNear, seededRandom } from './arbitraries.js';
 
 const invalid = expect.objectContaining({ code: 'GEOMETRY_INVALID' });
-const SQDEG_PER_SR = (180 / Math.PI) ** 2;
 
 describe('Circle', () => {
   it('contains points within its radius, boundary included', () => {
