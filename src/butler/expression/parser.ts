@@ -2,7 +2,15 @@ import { isMeridianError } from '../../errors.js';
 import { parseTimeLiteral } from '../time/parseTime.js';
 import { describeToken, type Token, tokenize } from './lexer.js';
 import { whereSyntaxError } from './syntaxError.js';
-import { type BinaryOp, deepFreeze, type Expr, type FunctionName, type Pos, type RangeItem } from './tree.js';
+import {
+  type BinaryOp,
+  deepestNode,
+  deepFreeze,
+  type Expr,
+  type FunctionName,
+  type Pos,
+  type RangeItem,
+} from './tree.js';
 
 /**
  * Recursive-descent parser for butler `where` expressions (daf_butler `queries.rst`, grammar of `parserYacc.py`).
@@ -25,6 +33,15 @@ const FUNCTION_ARITY: Readonly<
 };
 const KNOWN_FUNCTIONS = [...Object.keys(FUNCTION_ARITY), 'UUID'];
 
+/** Deeper nesting of parentheses, NOT, signs or calls is refused before it could exhaust the call stack. */
+const MAX_NESTING = 200;
+
+/**
+ * Chains of AND/OR/arithmetic build deep trees without recursion in the parser, but every later pass (freezing,
+ * formatting, compiling to SQL) walks the tree recursively; this bound keeps those passes inside the call stack.
+ */
+const MAX_TREE_DEPTH = 1000;
+
 const IN_LIST_KEYWORDS: ReadonlySet<string> = new Set(['TRUE', 'FALSE', 'NULL']);
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -36,11 +53,23 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 export function parseExpression(text: string): Expr | null {
   const parser = new Parser(text, tokenize(text));
   const tree = parser.parseAll();
-  return tree === null ? null : deepFreeze(tree);
+  if (tree === null) return null;
+  const { node, depth } = deepestNode(tree);
+  if (depth > MAX_TREE_DEPTH) {
+    throw whereSyntaxError(
+      text,
+      node.pos,
+      `an expression tree at most ${MAX_TREE_DEPTH} levels deep`,
+      `${depth} levels`,
+      'replace long chains of OR/AND comparisons with IN (...) lists or bind parameters',
+    );
+  }
+  return deepFreeze(tree);
 }
 
 class Parser {
   private index = 0;
+  private nesting = 0;
 
   constructor(
     private readonly source: string,
@@ -90,6 +119,24 @@ class Parser {
     return token.kind === 'punct' && token.value === '..';
   }
 
+  /** Run `parse` one nesting level deeper (parenthesis, NOT, sign, call argument), refusing absurd depths. */
+  private nested<T>(parse: () => T): T {
+    if (++this.nesting > MAX_NESTING) {
+      throw whereSyntaxError(
+        this.source,
+        this.peek().pos,
+        `at most ${MAX_NESTING} levels of nesting`,
+        'deeper nesting',
+        'simplify the expression',
+      );
+    }
+    try {
+      return parse();
+    } finally {
+      this.nesting--;
+    }
+  }
+
   // ---- boolean levels ------------------------------------------------------------------------------------------
 
   private parseOr(): Expr {
@@ -113,7 +160,7 @@ class Parser {
   private parseNot(): Expr {
     if (this.isKeyword('NOT')) {
       const op = this.next();
-      return { kind: 'unary', op: 'NOT', operand: this.parseNot(), pos: op.pos };
+      return { kind: 'unary', op: 'NOT', operand: this.nested(() => this.parseNot()), pos: op.pos };
     }
     return this.parseComparison();
   }
@@ -265,7 +312,12 @@ class Parser {
     }
     if (this.isPunct('-') || this.isPunct('+')) {
       const op = this.next();
-      return { kind: 'unary', op: op.value as '-' | '+', operand: this.parseUnary(), pos: op.pos };
+      return {
+        kind: 'unary',
+        op: op.value as '-' | '+',
+        operand: this.nested(() => this.parseUnary()),
+        pos: op.pos,
+      };
     }
     return this.parsePrimary();
   }
@@ -288,7 +340,7 @@ class Parser {
         return { kind: 'bind', name: token.value, pos: token.pos };
       case 'identifier':
         this.next();
-        if (this.isPunct('(')) return this.functionCall(token);
+        if (this.isPunct('(')) return this.nested(() => this.functionCall(token));
         return { kind: 'identifier', name: token.value, pos: token.pos };
       case 'keyword':
         if (token.value === 'TRUE' || token.value === 'FALSE') {
@@ -301,7 +353,7 @@ class Parser {
         }
         break;
       case 'punct':
-        if (token.value === '(') return this.parenthesized();
+        if (token.value === '(') return this.nested(() => this.parenthesized());
         break;
     }
     throw this.unexpected('an identifier, literal, bind parameter, function call or "("');

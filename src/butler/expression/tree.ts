@@ -113,6 +113,18 @@ export function childrenOf(e: Expr): readonly Expr[] {
   }
 }
 
+/** The deepest node below `e` (depth 1 = `e` itself), found without recursion so that any tree is safe. */
+export function deepestNode(e: Expr): { readonly node: Expr; readonly depth: number } {
+  let deepest = { node: e, depth: 1 };
+  const stack: { node: Expr; depth: number }[] = [deepest];
+  while (stack.length > 0) {
+    const entry = stack.pop()!;
+    if (entry.depth > deepest.depth) deepest = entry;
+    for (const child of childrenOf(entry.node)) stack.push({ node: child, depth: entry.depth + 1 });
+  }
+  return deepest;
+}
+
 function collectNames(e: Expr, kind: 'identifier' | 'bind'): string[] {
   const seen = new Set<string>();
   const walk = (node: Expr): void => {

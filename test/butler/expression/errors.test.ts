@@ -96,3 +96,20 @@ describe('error details', () => {
     expect(err.hint).toContain('reported position');
   });
 });
+
+describe('limits that protect the call stack', () => {
+  it('refuses more than 200 levels of parentheses, NOT or signs', () => {
+    expect(syntaxErrorOf(`${'('.repeat(201)}a${')'.repeat(201)}`).message).toContain(
+      'at most 200 levels of nesting',
+    );
+    expect(syntaxErrorOf(`${'NOT '.repeat(201)}a`).message).toContain('at most 200 levels');
+    expect(syntaxErrorOf(`${'-'.repeat(201)}a`).details.column).toBe(202); // the token past the limit
+  });
+
+  it('refuses trees deeper than 1000 levels and suggests IN lists', () => {
+    const chain = Array.from({ length: 1001 }, (_, i) => `visit = ${i}`).join(' OR ');
+    const err = syntaxErrorOf(chain);
+    expect(err.message).toContain('at most 1000 levels deep');
+    expect(err.message).toContain('IN (...)');
+  });
+});

@@ -207,3 +207,16 @@ describe('result', () => {
     expect(JSON.parse(JSON.stringify(tree))).toEqual(tree);
   });
 });
+
+describe('size', () => {
+  it('parses 200 nested parentheses and a 900-term AND chain', () => {
+    expect(withoutPos(parse(`${'('.repeat(200)}a${')'.repeat(200)}`))).toEqual(id('a'));
+    const chain = Array.from({ length: 900 }, (_, i) => `v${i} = ${i}`).join(' AND ');
+    expect(parse(chain).kind).toBe('binary');
+  });
+
+  it('parses a 10000-item IN list', () => {
+    const tree = parse(`visit IN (${Array.from({ length: 10_000 }, (_, i) => i).join(', ')})`);
+    expect(tree.kind === 'in' && tree.items.length).toBe(10_000);
+  });
+});
