@@ -85,8 +85,8 @@ export class Chunker {
       this.chunksPerStripe.push(nChunks);
       for (let j = 0; j < numSubStripesPerStripe; j++) {
         const ss = s * numSubStripesPerStripe + j;
-        const latMin = ss * this.subStripeHeightDeg - 90;
-        const latMax = ss === numSubStripes - 1 ? 90 : (ss + 1) * this.subStripeHeightDeg - 90;
+        const latMin = this.subStripeLatMin(ss);
+        const latMax = this.subStripeLatMax(ss);
         const nSub = Math.max(1, Math.floor(segments(latMin, latMax, this.subStripeHeightDeg) / nChunks));
         this.subChunksPerChunk.push(nSub);
         maxSub = Math.max(maxSub, nSub);
@@ -134,17 +134,36 @@ export class Chunker {
       });
     }
     const ra = normalizeLonDeg(raDeg);
-    const stripe = this.stripeOf(decDeg);
+    // Arithmetic first, then a correction step so that the (closed) boxes from chunkBox/subChunkBox, whose edges
+    // are computed by multiplication, always contain the point despite rounding.
+    let stripe = this.stripeOf(decDeg);
+    if (decDeg < this.stripeLatMin(stripe) && stripe > 0) stripe--;
+    else if (decDeg > this.stripeLatMax(stripe) && stripe < this.numStripes - 1) stripe++;
     const nChunks = this.chunksPerStripe[stripe];
-    const chunk = Math.min(nChunks - 1, Math.floor((ra * nChunks) / 360));
-    const subStripe = this.subStripeOf(decDeg);
+    const chunk = segmentOf(ra, nChunks);
+    const nsps = this.numSubStripesPerStripe;
+    let subStripe = Math.min(stripe * nsps + nsps - 1, Math.max(stripe * nsps, this.subStripeOf(decDeg)));
+    if (decDeg < this.subStripeLatMin(subStripe) && subStripe > stripe * nsps) subStripe--;
+    else if (decDeg > this.subStripeLatMax(subStripe) && subStripe < stripe * nsps + nsps - 1) subStripe++;
     const nSub = this.subChunksPerChunk[subStripe];
-    const subChunk = Math.min(nSub - 1, Math.max(0, Math.floor((ra * nChunks * nSub) / 360) - chunk * nSub));
-    const subStripeInStripe = subStripe - stripe * this.numSubStripesPerStripe;
+    const subChunk = Math.min(nSub - 1, Math.max(0, segmentOf(ra, nChunks * nSub) - chunk * nSub));
     return {
       chunkId: 2 * this.numStripes * stripe + chunk,
-      subChunkId: this.maxSubChunksPerChunk * subStripeInStripe + subChunk,
+      subChunkId: this.maxSubChunksPerChunk * (subStripe - stripe * nsps) + subChunk,
     };
+  }
+
+  // Sub-stripe edges that coincide with stripe edges take the stripe's value, so sub-chunk boxes nest exactly.
+  private subStripeLatMin(ss: number): number {
+    const nsps = this.numSubStripesPerStripe;
+    return ss % nsps === 0 ? this.stripeLatMin(ss / nsps) : ss * this.subStripeHeightDeg - 90;
+  }
+
+  private subStripeLatMax(ss: number): number {
+    const nsps = this.numSubStripesPerStripe;
+    return (ss + 1) % nsps === 0
+      ? this.stripeLatMax((ss + 1) / nsps - 1)
+      : (ss + 1) * this.subStripeHeightDeg - 90;
   }
 
   private decodeChunk(chunkId: number): { stripe: number; chunk: number } {
@@ -200,11 +219,12 @@ export class Chunker {
     const nSub = this.subChunksPerChunk[ss];
     const width = 360 / (nChunks * nSub);
     const first = chunk * nSub + subChunk;
-    const lonMax = first === nChunks * nSub - 1 ? 360 : (first + 1) * width;
-    const latMin = ss * this.subStripeHeightDeg - 90;
-    const numSubStripes = this.numStripes * this.numSubStripesPerStripe;
-    const latMax = ss === numSubStripes - 1 ? 90 : (ss + 1) * this.subStripeHeightDeg - 90;
-    return Box.fromDegrees(first * width, latMin, lonMax, latMax);
+    // Edges shared with the chunk take the chunk's value, so sub-chunk boxes nest exactly.
+    const chunkWidth = 360 / nChunks;
+    const lonMin = subChunk === 0 ? chunk * chunkWidth : first * width;
+    const lonMax =
+      subChunk === nSub - 1 ? (chunk === nChunks - 1 ? 360 : (chunk + 1) * chunkWidth) : (first + 1) * width;
+    return Box.fromDegrees(lonMin, this.subStripeLatMin(ss), lonMax, this.subStripeLatMax(ss));
   }
 
   /** Sub-chunk ids of a chunk, in order. */
@@ -301,6 +321,18 @@ export class Chunker {
   private describe(): string {
     return `Chunker(${this.numStripes}, ${this.numSubStripesPerStripe}, ${this.overlapDeg})`;
   }
+}
+
+/**
+ * Index of the segment of n equal longitude segments holding ra ∈ [0, 360), consistent with the segment edges
+ * k · (360 / n) that the box methods compute.
+ */
+function segmentOf(ra: number, n: number): number {
+  const width = 360 / n;
+  let k = Math.min(n - 1, Math.floor((ra * n) / 360));
+  if (ra < k * width && k > 0) k--;
+  else if (k < n - 1 && ra > (k + 1) * width) k++;
+  return k;
 }
 
 /** Indices of the n equal longitude segments that the box's longitude interval touches. */

@@ -115,11 +115,14 @@ describe('HtmPixelization envelope and interior', () => {
       [52.5, -27.5],
     ]);
     for (let i = 0; i < 100; i++) h.envelope(poly);
-    const n = 300;
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) h.envelope(poly);
-    const ms = (performance.now() - t0) / n;
-    // Typically ~0.2 ms; the bound leaves room for a loaded shared machine.
+    // Best of several batches: robust to other processes sharing the machine.
+    let ms = Number.POSITIVE_INFINITY;
+    for (let batch = 0; batch < 8; batch++) {
+      const t0 = performance.now();
+      for (let i = 0; i < 40; i++) h.envelope(poly);
+      ms = Math.min(ms, (performance.now() - t0) / 40);
+    }
+    // Typically ~0.2 ms.
     expect(ms).toBeLessThan(1);
   });
 });
