@@ -51,6 +51,15 @@ describe('ADQL_SYNTAX errors name the place, what was expected and what was foun
     expect(err.details.expected).toContain('BETWEEN');
   });
 
+  it('reports a value combined with AND as if it were a condition, at the value', () => {
+    expect(caught(() => parseAdql('SELECT a FROM t WHERE flag AND b = 1')).details).toMatchObject({
+      line: 1,
+      column: 23,
+      expected: ['condition'],
+      found: 'flag',
+    });
+  });
+
   it('reports a condition where a value is needed', () => {
     const err = caught(() => parseAdql('SELECT a = 1 FROM t'));
     expect(err.details).toMatchObject({ line: 1, column: 10, found: '=' });
