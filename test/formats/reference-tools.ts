@@ -38,12 +38,24 @@ export function runPython<T>(script: string, args: string[], input?: string): T 
   return JSON.parse(stdout) as T;
 }
 
-/** fitsverify's verdict on a file: the error and warning counts from its one-line (-q) summary. */
+function count(text: string, what: 'error' | 'warning'): number {
+  if (text.includes('verification OK')) return 0;
+  const match = new RegExp(`(\\d+) ${what}`).exec(text);
+  return match ? Number(match[1]) : what === 'error' ? -1 : 0;
+}
+
+/**
+ * fitsverify's verdict on a file from its one-line (-q) summaries: errors from `fitsverify -q -e` (errors only) and
+ * warnings from a full `fitsverify -q` run, where checksum mismatches are reported.
+ */
 export function fitsverify(path: string): { errors: number; warnings: number; text: string } {
-  const result = spawnSync('fitsverify', ['-q', '-e', path], { encoding: 'utf8' });
-  const text = `${result.stdout}${result.stderr}`;
-  if (text.includes('verification OK')) return { errors: 0, warnings: 0, text };
-  const errors = /(\d+) error/.exec(text);
-  const warnings = /(\d+) warning/.exec(text);
-  return { errors: errors ? Number(errors[1]) : -1, warnings: warnings ? Number(warnings[1]) : 0, text };
+  const errorsOnly = spawnSync('fitsverify', ['-q', '-e', path], { encoding: 'utf8' });
+  const full = spawnSync('fitsverify', ['-q', path], { encoding: 'utf8' });
+  const errorText = `${errorsOnly.stdout}${errorsOnly.stderr}`;
+  const fullText = `${full.stdout}${full.stderr}`;
+  return {
+    errors: count(errorText, 'error'),
+    warnings: count(fullText, 'warning'),
+    text: `${errorText}${fullText}`,
+  };
 }

@@ -86,7 +86,8 @@ class TanSipTransform {
   private readonly cosDec0: number;
   private readonly sinDec0: number;
   private readonly ra0: number;
-  private readonly phiP: number;
+  private readonly cosPhiP: number;
+  private readonly sinPhiP: number;
   private readonly inverseCd: [number, number, number, number];
   private readonly a?: SipEvaluator;
   private readonly b?: SipEvaluator;
@@ -97,7 +98,8 @@ class TanSipTransform {
     this.ra0 = wcs.crval[0] * DEG;
     this.cosDec0 = Math.cos(wcs.crval[1] * DEG);
     this.sinDec0 = Math.sin(wcs.crval[1] * DEG);
-    this.phiP = wcs.lonpole * DEG;
+    this.cosPhiP = Math.cos(wcs.lonpole * DEG);
+    this.sinPhiP = Math.sin(wcs.lonpole * DEG);
     const [[a, b], [c, d]] = wcs.cd;
     const det = a * d - b * c;
     this.inverseCd = [d / det, -b / det, -c / det, a / det];
@@ -122,22 +124,26 @@ class TanSipTransform {
       v += dv;
     }
     const [[c11, c12], [c21, c22]] = this.wcs.cd;
-    // Intermediate world coordinates (projection plane), degrees.
-    const px = c11 * u + c12 * v;
-    const py = c21 * u + c22 * v;
-    const phi = Math.atan2(px, -py);
-    const theta = Math.atan2(1, Math.hypot(px, py) * DEG);
-    const sinTheta = Math.sin(theta);
-    const cosTheta = Math.cos(theta);
-    const dPhi = phi - this.phiP;
-    const cosDPhi = Math.cos(dPhi);
-    const ra =
-      this.ra0 +
-      Math.atan2(-cosTheta * Math.sin(dPhi), sinTheta * this.cosDec0 - cosTheta * this.sinDec0 * cosDPhi);
-    const sinDec = sinTheta * this.sinDec0 + cosTheta * this.cosDec0 * cosDPhi;
-    const raDeg = (ra / DEG) % 360;
+    // Intermediate world coordinates (projection plane), converted to radians.
+    const px = (c11 * u + c12 * v) * DEG;
+    const py = (c21 * u + c22 * v) * DEG;
+    // TAN: R = cot(theta), so sin(theta) = 1 / sqrt(1 + R^2) and cos(theta) = R / sqrt(1 + R^2); with
+    // phi = arg(-y, x) the products cos(theta) sin(phi) and cos(theta) cos(phi) are x and -y over sqrt(1 + R^2).
+    // Working with these products instead of the angles keeps full precision near the tangent point.
+    const norm = 1 / Math.sqrt(1 + px * px + py * py);
+    const sinTheta = norm;
+    const cosThetaSinPhi = px * norm;
+    const cosThetaCosPhi = -py * norm;
+    // Rotate by phi_p: cos(theta) sin(phi - phi_p) and cos(theta) cos(phi - phi_p).
+    const sinDPhi = cosThetaSinPhi * this.cosPhiP - cosThetaCosPhi * this.sinPhiP;
+    const cosDPhi = cosThetaCosPhi * this.cosPhiP + cosThetaSinPhi * this.sinPhiP;
+    // C&G eq. 2, with cos(delta) from the two components of the RA argument rather than from asin (pole-safe).
+    const raY = -sinDPhi;
+    const raX = sinTheta * this.cosDec0 - cosDPhi * this.sinDec0;
+    const sinDec = sinTheta * this.sinDec0 + cosDPhi * this.cosDec0;
+    const raDeg = ((this.ra0 + Math.atan2(raY, raX)) / DEG) % 360;
     out[0] = raDeg < 0 ? raDeg + 360 : raDeg;
-    out[1] = Math.asin(Math.max(-1, Math.min(1, sinDec))) / DEG;
+    out[1] = Math.atan2(sinDec, Math.hypot(raX, raY)) / DEG;
   }
 
   /** (RA, Dec) degrees -> 0-based pixel; NaN for points 90 deg or more from the tangent point. */
@@ -146,17 +152,20 @@ class TanSipTransform {
     const sinDec = Math.sin(decDeg * DEG);
     const cosDec = Math.cos(decDeg * DEG);
     const cosDRa = Math.cos(dRa);
-    const phi =
-      this.phiP + Math.atan2(-cosDec * Math.sin(dRa), sinDec * this.cosDec0 - cosDec * this.sinDec0 * cosDRa);
+    // C&G eq. 5 as products: cos(theta) sin(phi - phi_p), cos(theta) cos(phi - phi_p) and sin(theta).
+    const sinDPhi = -cosDec * Math.sin(dRa);
+    const cosDPhi = sinDec * this.cosDec0 - cosDec * this.sinDec0 * cosDRa;
     const sinTheta = sinDec * this.sinDec0 + cosDec * this.cosDec0 * cosDRa;
     if (!(sinTheta > 0)) {
       out[0] = Number.NaN;
       out[1] = Number.NaN;
       return;
     }
-    const r = Math.sqrt(Math.max(0, 1 - sinTheta * sinTheta)) / sinTheta / DEG;
-    const px = r * Math.sin(phi);
-    const py = -r * Math.cos(phi);
+    // Rotate back by phi_p, then TAN: x = cot(theta) sin(phi), y = -cot(theta) cos(phi), in degrees.
+    const cosThetaSinPhi = sinDPhi * this.cosPhiP + cosDPhi * this.sinPhiP;
+    const cosThetaCosPhi = cosDPhi * this.cosPhiP - sinDPhi * this.sinPhiP;
+    const px = cosThetaSinPhi / sinTheta / DEG;
+    const py = -cosThetaCosPhi / sinTheta / DEG;
     const [i11, i12, i21, i22] = this.inverseCd;
     const uTarget = i11 * px + i12 * py;
     const vTarget = i21 * px + i22 * py;
