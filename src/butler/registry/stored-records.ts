@@ -99,6 +99,18 @@ export class StoredRecordManager {
     });
   }
 
+  /** Drop the records of these datasets without deleting their files (the files become orphans). */
+  async forget(ids: readonly string[]): Promise<void> {
+    await this.database.transaction(async (trx) => {
+      for (let i = 0; i < ids.length; i += 1000) {
+        await trx
+          .deleteFrom('file_datastore_records')
+          .where('dataset_id', 'in', ids.slice(i, i + 1000))
+          .execute();
+      }
+    });
+  }
+
   /** Trashed records whose path no live record still uses (a file shared by two datasets stays). */
   async trash(): Promise<{ id: number; info: StoredFileInfo; shared: boolean }[]> {
     const rows = await this.database.executor().selectFrom('file_datastore_trash').selectAll().execute();

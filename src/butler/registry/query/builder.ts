@@ -3,7 +3,7 @@ import { meridianError } from '../../../errors.js';
 import { decodeRegion, HtmPixelization } from '../../../sphere/index.js';
 import type { DataIdValue } from '../../dimensions/data-id.js';
 import type { DimensionElement, DimensionGroup, DimensionUniverse } from '../../dimensions/universe.js';
-import { collectIdentifiers, type Expr } from '../../expression/tree.js';
+import { collectIdentifiers, type Expr } from '../../expression/index.js';
 import type { CollectionRecord } from '../collections.js';
 import type { DatasetTypeRecord } from '../dataset-types.js';
 import { elementTableName, overlapTableName } from '../schema.js';

@@ -3,7 +3,7 @@ import { meridianError } from '../../../errors.js';
 import type { DatasetRef } from '../../core/dataset-type.js';
 import { DataCoordinate, type DataIdValue, type DimensionRecord } from '../../dimensions/data-id.js';
 import type { DimensionGroup } from '../../dimensions/universe.js';
-import { parseExpression } from '../../expression/parser.js';
+import { parseExpression } from '../../expression/index.js';
 import type { CollectionRecord } from '../collections.js';
 import { type RegistryDatabase, toNumber } from '../database.js';
 import type { DatasetTypeRecord } from '../dataset-types.js';

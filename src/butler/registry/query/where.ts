@@ -1,8 +1,8 @@
 import { type RawBuilder, sql } from 'kysely';
 import { meridianError } from '../../../errors.js';
 import type { DimensionGroup, DimensionUniverse } from '../../dimensions/universe.js';
-import { formatExpression } from '../../expression/format.js';
-import type { Expr, Pos, RangeItem } from '../../expression/tree.js';
+import type { Expr, Pos, RangeItem } from '../../expression/index.js';
+import { formatExpression } from '../../expression/index.js';
 import { parseTimeLiteral } from '../../time/index.js';
 import { type LiteralRegion, regionFromFunction } from './regions.js';
 

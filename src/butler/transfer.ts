@@ -1,0 +1,418 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { meridianError } from '../errors.js';
+import { encodeRegion } from '../sphere/index.js';
+import type { Butler } from './butler.js';
+import type { DatasetRef } from './core/dataset-type.js';
+import { DatasetType } from './core/dataset-type.js';
+import type { StoredFileInfo, TransferMode } from './datastore/types.js';
+import { DataCoordinate, type DataIdValue, type DimensionRecord } from './dimensions/data-id.js';
+import { Timespan } from './time/index.js';
+
+/**
+ * Moving datasets between repositories: the YAML export format (the shape of daf_butler's export files) and a
+ * direct repository-to-repository transfer, which is how a second site's results are merged back.
+ */
+
+export const EXPORT_FORMAT_VERSION = '1.0.2';
+
+interface ExportRecordSet {
+  element: string;
+  records: Record<string, unknown>[];
+}
+
+/** Dimension records needed by these refs: every element record of their data IDs, dependencies first. */
+export async function collectDimensionRecords(
+  butler: Butler,
+  refs: readonly DatasetRef[],
+): Promise<ExportRecordSet[]> {
+  const universe = butler.universe;
+  const byElement = new Map<string, Map<string, DimensionRecord>>();
+  const add = (element: string, rec: DimensionRecord) => {
+    const el = universe.element(element);
+    const key = el
+      .tablePrimaryKey()
+      .map((k) => String(rec[k]))
+      .join('\u0000');
+    if (!byElement.has(element)) byElement.set(element, new Map());
+    byElement.get(element)!.set(key, rec);
+  };
+  const seen = new Set<string>();
+  for (const ref of refs) {
+    const key = `${ref.datasetType.dimensions.key}|${ref.dataId.key}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const coord = await butler.registry.expandDataId(ref.dataId.values, ref.datasetType.dimensions);
+    for (const [element, rec] of Object.entries(coord.records ?? {})) add(element, rec);
+    // Elements populated by a dimension of this data ID (visit_detector_region, visit_definition for a visit).
+    for (const el of universe.elements) {
+      if (el.populatedBy === undefined || coord.values[el.populatedBy] === undefined || !el.hasTable)
+        continue;
+      const dataId: Record<string, DataIdValue> = {};
+      for (const r of universe.element(el.populatedBy).requires) dataId[r] = coord.values[r]!;
+      dataId[el.populatedBy] = coord.values[el.populatedBy]!;
+      const key2 = `${el.name}|${JSON.stringify(dataId)}`;
+      if (seen.has(key2)) continue;
+      seen.add(key2);
+      for (const rec of await butler.registry.queryDimensionRecords(el.name, { dataId })) add(el.name, rec);
+      // Their own dependencies (e.g. the exposures of a visit definition).
+      for (const rec of await butler.registry.queryDimensionRecords(el.name, { dataId })) {
+        for (const dep of el.requires) {
+          const depEl = universe.element(dep);
+          if (!depEl.hasTable) continue;
+          const depId: Record<string, DataIdValue> = {};
+          for (const r of depEl.requires) depId[r] = rec[r] as DataIdValue;
+          depId[dep] = rec[dep] as DataIdValue;
+          const expanded = await butler.registry.expandDataId(depId, [dep]);
+          for (const [e2, r2] of Object.entries(expanded.records ?? {})) add(e2, r2);
+        }
+      }
+    }
+  }
+  const out: ExportRecordSet[] = [];
+  for (const el of universe.elements) {
+    const recs = byElement.get(el.name);
+    if (recs === undefined) continue;
+    out.push({ element: el.name, records: [...recs.values()].map(recordToPlain) });
+  }
+  return out;
+}
+
+function recordToPlain(rec: DimensionRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(rec)) {
+    if (k === 'region') out.region = v ? encodeRegion(v as never) : null;
+    else if (k === 'timespan') out.timespan = v ? (v as Timespan).toJSON() : null;
+    else out[k] = v;
+  }
+  return out;
+}
+
+export interface ExportOptions {
+  /** Where file copies go (relative paths in the export file are relative to it). No files when absent. */
+  readonly directory?: string;
+  readonly transfer?: 'copy' | 'link' | 'hardlink' | 'symlink';
+  /** Also export these non-RUN collections (TAGGED memberships, CALIBRATION validity, CHAINED definitions). */
+  readonly collections?: readonly string[];
+}
+
+/** Write a YAML export file describing refs, their dimension records, dataset types, runs and files. */
+export async function exportDatasets(
+  butler: Butler,
+  filename: string,
+  refs: readonly DatasetRef[],
+  options: ExportOptions = {},
+): Promise<{ datasets: number; files: number }> {
+  const data: Record<string, unknown>[] = [];
+  for (const set of await collectDimensionRecords(butler, refs)) data.push({ type: 'dimension', ...set });
+  const runs = [...new Set(refs.map((r) => r.run))].sort();
+  for (const run of runs) {
+    const rec = await butler.registry.collections.get(run);
+    data.push({ type: 'collection', collection_type: 'RUN', name: run, doc: rec.doc });
+  }
+  const types = new Map<string, DatasetType>();
+  for (const r of refs)
+    types.set(r.datasetType.parentName, await butler.registry.getDatasetType(r.datasetType.parentName));
+  for (const dt of [...types.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    data.push({
+      type: 'dataset_type',
+      name: dt.name,
+      dimensions: [...dt.dimensions.required],
+      storage_class: dt.storageClass,
+      is_calibration: dt.isCalibration,
+    });
+  }
+  const stored = await butler.registry.stored.get(refs.map((r) => r.id));
+  let files = 0;
+  const groups = new Map<string, DatasetRef[]>();
+  for (const r of refs) {
+    const k = `${r.datasetType.parentName}\u0000${r.run}`;
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(r);
+  }
+  for (const group of groups.values()) {
+    const records: Record<string, unknown>[] = [];
+    for (const ref of group) {
+      const info = stored.get(ref.id)?.[0];
+      let path: string | null = null;
+      if (info !== undefined && options.directory !== undefined) {
+        const target = await butler.datastore.retrieve(info, resolve(options.directory), {
+          transfer: options.transfer ?? 'copy',
+          preservePath: true,
+          clobber: true,
+        });
+        path = target.slice(resolve(options.directory).length + 1);
+        files++;
+      } else if (info !== undefined) {
+        path = butler.datastore.absolutePath(info);
+      }
+      records.push({
+        dataset_id: [ref.id],
+        data_id: [{ ...ref.dataId.required }],
+        path,
+        formatter: info?.formatter ?? null,
+      });
+    }
+    data.push({
+      type: 'dataset',
+      dataset_type: group[0]!.datasetType.parentName,
+      run: group[0]!.run,
+      records,
+    });
+  }
+  for (const name of options.collections ?? []) {
+    const rec = await butler.registry.collections.get(name);
+    if (rec.type === 'CHAINED') {
+      data.push({
+        type: 'collection',
+        collection_type: 'CHAINED',
+        name,
+        children: await butler.registry.getCollectionChain(name),
+      });
+      continue;
+    }
+    if (rec.type === 'RUN') continue;
+    data.push({ type: 'collection', collection_type: rec.type, name, doc: rec.doc });
+    const ids = new Set(refs.map((r) => r.id));
+    if (rec.type === 'TAGGED') {
+      const members: string[] = [];
+      for (const dt of types.values()) {
+        for (const r of await butler.registry.queryDatasets(dt.name, { collections: [name] }))
+          if (ids.has(r.id)) members.push(r.id);
+      }
+      data.push({ type: 'associations', collection: name, collection_type: 'TAGGED', dataset_ids: members });
+    } else {
+      const ranges = new Map<string, { timespan: unknown; dataset_ids: string[] }>();
+      for (const dt of types.values()) {
+        for (const a of await butler.registry.queryDatasetAssociations(dt.name, [name])) {
+          if (!ids.has(a.ref.id)) continue;
+          const key = JSON.stringify(a.timespan?.toJSON());
+          if (!ranges.has(key)) ranges.set(key, { timespan: a.timespan?.toJSON() ?? null, dataset_ids: [] });
+          ranges.get(key)!.dataset_ids.push(a.ref.id);
+        }
+      }
+      data.push({
+        type: 'associations',
+        collection: name,
+        collection_type: 'CALIBRATION',
+        validity_ranges: [...ranges.values()],
+      });
+    }
+  }
+  const doc = {
+    description: 'Butler Data Repository Export',
+    version: EXPORT_FORMAT_VERSION,
+    universe_version: butler.universe.version,
+    universe_namespace: butler.universe.namespace,
+    data,
+  };
+  mkdirSync(dirname(resolve(filename)), { recursive: true });
+  writeFileSync(filename, stringifyYaml(doc, { lineWidth: 0 }));
+  return { datasets: refs.length, files };
+}
+
+export interface ImportOptions {
+  /** Directory that relative paths in the export file are relative to (default: the file's directory). */
+  readonly directory?: string;
+  readonly transfer?: TransferMode;
+  readonly skipDimensions?: boolean;
+}
+
+/** Import an export file: records, runs, dataset types, datasets and files. Re-importing is a no-op. */
+export async function importDatasets(
+  butler: Butler,
+  filename: string,
+  options: ImportOptions = {},
+): Promise<{ datasets: number; skipped: number }> {
+  butler.assertWriteable('import');
+  if (!existsSync(filename)) throw meridianError('FILE_NOT_FOUND', `export file ${filename} does not exist`);
+  let doc: any;
+  try {
+    doc = parseYaml(readFileSync(filename, 'utf8'));
+  } catch (err) {
+    throw meridianError('EXPORT_FORMAT', `cannot parse ${filename}: ${(err as Error).message}`);
+  }
+  const version = String(doc?.version ?? '');
+  const [major, minor] = version.split('.').map(Number);
+  if (major !== 1 || (minor ?? 0) > 0 || !Array.isArray(doc?.data)) {
+    throw meridianError(
+      'EXPORT_FORMAT',
+      `${filename}: unsupported export version '${version}' (this Meridian reads 1.0.x)`,
+    );
+  }
+  const directory = resolve(options.directory ?? dirname(resolve(filename)));
+  const items = doc.data as any[];
+  let imported = 0;
+  let skipped = 0;
+  const placed: StoredFileInfo[] = [];
+  try {
+    await butler.registry.transaction(async () => {
+      if (!options.skipDimensions) {
+        for (const item of items.filter((i) => i.type === 'dimension')) {
+          await butler.registry.insertDimensionData(item.element, item.records, { skipExisting: true });
+        }
+      }
+      for (const item of items.filter((i) => i.type === 'collection')) {
+        if (item.collection_type === 'CHAINED') continue;
+        await butler.registry.registerCollection(item.name, item.collection_type, item.doc ?? undefined);
+      }
+      for (const item of items.filter((i) => i.type === 'dataset_type')) {
+        await butler.registerDatasetType(item.name, item.dimensions, item.storage_class, {
+          isCalibration: Boolean(item.is_calibration),
+        });
+      }
+      for (const item of items.filter((i) => i.type === 'dataset')) {
+        const dt = await butler.registry.getDatasetType(item.dataset_type);
+        const refs: DatasetRef[] = [];
+        const files = new Map<string, { path: string | null; formatter: string | null }>();
+        for (const rec of item.records) {
+          (rec.dataset_id as string[]).forEach((id, i) => {
+            const values = rec.data_id[i] as Record<string, DataIdValue>;
+            refs.push({
+              id,
+              datasetType: dt,
+              dataId: new DataCoordinate(dt.dimensions, values, false),
+              run: item.run,
+            });
+            files.set(id, { path: rec.path ?? null, formatter: rec.formatter ?? null });
+          });
+        }
+        const inserted = await butler.registry.importDatasets(refs, { skipExisting: true });
+        skipped += refs.length - inserted.length;
+        imported += inserted.length;
+        const infos: StoredFileInfo[] = [];
+        for (const ref of inserted) {
+          const f = files.get(ref.id);
+          if (f?.path === null || f?.path === undefined) continue;
+          const src = isAbsolute(f.path) ? f.path : join(directory, f.path);
+          const info = await butler.datastore.ingest(
+            src,
+            await butler.datastoreRef(ref),
+            options.transfer ?? 'copy',
+            {
+              formatter: f.formatter ?? undefined,
+            },
+          );
+          placed.push(info);
+          infos.push(info);
+        }
+        await butler.registry.stored.insert(infos);
+      }
+      for (const item of items.filter((i) => i.type === 'collection' && i.collection_type === 'CHAINED')) {
+        await butler.registry.registerCollection(item.name, 'CHAINED', item.doc ?? undefined);
+        await butler.registry.setCollectionChain(item.name, item.children ?? []);
+      }
+      for (const item of items.filter((i) => i.type === 'associations')) {
+        if (item.collection_type === 'TAGGED') {
+          const refs = [...(await butler.registry.getDatasets(item.dataset_ids)).values()];
+          await butler.registry.associate(item.collection, refs);
+        } else if (item.collection_type === 'CALIBRATION') {
+          for (const range of item.validity_ranges ?? []) {
+            const refs = [...(await butler.registry.getDatasets(range.dataset_ids)).values()];
+            const ts = range.timespan ? Timespan.fromJSON(range.timespan) : Timespan.unbounded();
+            const existing = await butler.registry
+              .queryDatasetAssociations(refs[0]?.datasetType.name ?? '', [item.collection])
+              .catch(() => []);
+            const fresh = refs.filter(
+              (r) => !existing.some((e) => e.ref.id === r.id && e.timespan?.equals(ts)),
+            );
+            if (fresh.length > 0) await butler.registry.certify(item.collection, fresh, ts);
+          }
+        }
+      }
+    });
+  } catch (err) {
+    for (const info of placed.reverse())
+      await butler.datastore.undoIngestOrPut(info, options.transfer ?? 'copy').catch(() => {});
+    throw err;
+  }
+  return { datasets: imported, skipped };
+}
+
+export interface TransferOptions {
+  readonly transfer?: 'copy' | 'link' | 'hardlink' | 'symlink' | 'move';
+  /** Register dataset types missing in the destination (otherwise they must exist already). */
+  readonly registerDatasetTypes?: boolean;
+  /** Copy the dimension records the datasets need (default true). */
+  readonly transferDimensions?: boolean;
+  readonly dryRun?: boolean;
+}
+
+/**
+ * Copy datasets with their dimension records, dataset types and runs from another repository, keeping their
+ * UUIDs. Datasets the destination already has are skipped, so an interrupted transfer can simply be re-run.
+ */
+export async function transferFrom(
+  target: Butler,
+  source: Butler,
+  refs: readonly DatasetRef[],
+  options: TransferOptions = {},
+): Promise<{ transferred: DatasetRef[]; skipped: number }> {
+  target.assertWriteable('transfer datasets');
+  const existing = await target.registry.getDatasets(refs.map((r) => r.id));
+  const todo = refs.filter((r) => !existing.has(r.id));
+  if (options.dryRun) return { transferred: [...todo], skipped: refs.length - todo.length };
+  const records = options.transferDimensions === false ? [] : await collectDimensionRecords(source, todo);
+  const sourceStored = await source.registry.stored.get(todo.map((r) => r.id));
+  const placed: StoredFileInfo[] = [];
+  const transfer = options.transfer ?? 'copy';
+  try {
+    const transferred = await target.registry.transaction(async () => {
+      for (const set of records)
+        await target.registry.insertDimensionData(set.element, set.records, { skipExisting: true });
+      for (const name of new Set(todo.map((r) => r.datasetType.parentName))) {
+        const dt = await source.registry.getDatasetType(name);
+        const have = await target.registry.datasetTypes.find(name);
+        if (have === null) {
+          if (!options.registerDatasetTypes) {
+            throw meridianError(
+              'DATASET_TYPE_UNKNOWN',
+              `dataset type '${name}' is not registered in the destination; register it or pass registerDatasetTypes`,
+            );
+          }
+          await target.registerDatasetType(name, dt.dimensions.required, dt.storageClass, {
+            isCalibration: dt.isCalibration,
+          });
+        } else if (
+          !have.datasetType.equals(
+            new DatasetType(name, target.universe.group(dt.dimensions.names), dt.storageClass, {
+              isCalibration: dt.isCalibration,
+            }),
+          )
+        ) {
+          throw meridianError(
+            'DATASET_TYPE_CONFLICT',
+            `dataset type '${name}' differs between source and destination`,
+          );
+        }
+      }
+      for (const run of new Set(todo.map((r) => r.run))) await target.registry.registerRun(run);
+      const inserted = await target.registry.importDatasets(
+        todo.map((r) => ({ ...r, datasetType: r.datasetType })),
+        { skipExisting: true },
+      );
+      const infos: StoredFileInfo[] = [];
+      for (const ref of inserted) {
+        for (const srcInfo of sourceStored.get(ref.id) ?? []) {
+          const info = await target.datastore.ingest(
+            source.datastore.absolutePath(srcInfo),
+            await target.datastoreRef(ref),
+            transfer === 'move' ? 'copy' : transfer,
+            {
+              formatter: srcInfo.formatter,
+            },
+          );
+          placed.push(info);
+          infos.push(info);
+        }
+      }
+      await target.registry.stored.insert(infos);
+      return inserted;
+    });
+    return { transferred, skipped: refs.length - todo.length };
+  } catch (err) {
+    for (const info of placed.reverse()) await target.datastore.undoIngestOrPut(info, 'copy').catch(() => {});
+    throw err;
+  }
+}
