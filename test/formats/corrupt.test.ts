@@ -126,6 +126,16 @@ describe('corrupt and unsupported files', () => {
     expect(fits.hdus[1].kind).toBe('ascii-table');
     await expect(fits.readTable(1)).rejects.toMatchObject({ code: 'FITS_UNSUPPORTED' });
     await expect(readFits(join(dir, 'missing.fits'))).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+    const compressed = fitsBuffer([
+      {
+        kind: 'bintable',
+        columns: [{ name: 'COMPRESSED_DATA', tform: 'PB', values: [Uint8Array.of(1)] }],
+        cards: [valueCard('ZIMAGE', true), valueCard('ZBITPIX', 16)],
+      },
+    ]);
+    await expect((await parseFits(compressed)).readImage(1)).rejects.toMatchObject({
+      code: 'FITS_UNSUPPORTED',
+    });
   });
 
   it('tolerates a zero-filled trailing record but not a non-FITS file', async () => {

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type ByteSource, bufferSource } from '../../src/formats/fits/source.js';
 import {
+  FitsFile,
   fitsBuffer,
   type ImageArray,
   parseFits,
@@ -125,5 +127,36 @@ describe('image round trips', () => {
     const { readdirSync } = await import('node:fs');
     expect(readdirSync(dir).filter((f) => f.startsWith('atomic'))).toEqual(['atomic.fits']);
     expect((await readFits(path)).hdus[0].dataSize).toBe(W * H);
+  });
+
+  it('reads only header blocks when opening, and only the needed rows for a section', async () => {
+    const big = Float32Array.from({ length: 1000 * 1000 }, (_, i) => i);
+    const bytes = fitsBuffer([
+      { kind: 'image', data: big, shape: [1000, 1000] },
+      { kind: 'image', name: 'SECOND', data: big, shape: [1000, 1000] },
+    ]);
+    let bytesRead = 0;
+    const inner = bufferSource(bytes, 'counted.fits');
+    const counted: ByteSource = {
+      ...inner,
+      async open() {
+        const reader = await inner.open();
+        return {
+          read: async (target, position) => {
+            const n = await reader.read(target, position);
+            bytesRead += n;
+            return n;
+          },
+          close: () => reader.close(),
+        };
+      },
+    };
+    const fits = await FitsFile.open(counted);
+    expect(fits.hdus).toHaveLength(2);
+    expect(bytesRead).toBeLessThan(2880 * 20);
+    bytesRead = 0;
+    const section = await fits.readImageSection('SECOND', { x0: 10, y0: 500, width: 5, height: 3 });
+    expect(bytesRead).toBe(5 * 3 * 4);
+    expect(Array.from(section.data as Float32Array).slice(0, 2)).toEqual([500010, 500011]);
   });
 });

@@ -166,7 +166,8 @@ function naturalBitpix(data: ImageArray): { bitpix: Bitpix; bzero: number } {
 
 /** Copy typed data into a fresh big-endian byte array. */
 function bigEndianCopy(data: ImageArray, size: number): Uint8Array {
-  const bytes = new Uint8Array(data.byteLength);
+  // Unzeroed memory: every byte is overwritten by the copy.
+  const bytes = new Uint8Array(Buffer.allocUnsafeSlow(data.byteLength).buffer, 0, data.byteLength);
   bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   swapToNative(bytes, size);
   return bytes;

@@ -215,13 +215,24 @@ export class FitsFile {
   async readData(which: number | string, options: ReadDataOptions = {}): Promise<Uint8Array> {
     const info = this.hdu(which);
     return withReader(this.source, async (reader) => {
-      if (!options.verifyChecksum) {
-        const data = new Uint8Array(info.dataSize);
-        await reader.read(data, info.dataOffset);
-        return data;
+      // Unzeroed, unpooled memory (byte offset 0, so typed views are aligned); every byte is overwritten or the
+      // read is reported as truncated, so no stale memory can leak into the result.
+      const size = options.verifyChecksum
+        ? Math.min(paddedSize(info.dataSize), this.source.size - info.dataOffset)
+        : info.dataSize;
+      const buffer = Buffer.allocUnsafeSlow(size);
+      const got = await reader.read(buffer, info.dataOffset);
+      if (got < info.dataSize) {
+        throw fitsInvalid(this.location(info), `data is truncated: read ${got} of ${info.dataSize} bytes`, {
+          dataOffset: info.dataOffset,
+        });
       }
-      const padded = new Uint8Array(paddedSize(info.dataSize));
-      await reader.read(padded, info.dataOffset);
+      buffer.fill(0, got);
+      const data = new Uint8Array(buffer.buffer, 0, size);
+      if (!options.verifyChecksum) return data;
+      // A file whose last padding is missing is summed as if the padding were there (zeros add nothing).
+      const padded = size % 4 === 0 ? data : new Uint8Array(paddedSize(info.dataSize));
+      if (padded !== data) padded.set(data);
       const status = await this.checksumStatus(reader, info, padded);
       if (status.datasum === 'bad' || status.checksum === 'bad') {
         throw fitsInvalid(
@@ -282,6 +293,22 @@ export class FitsFile {
   }
 
   private imageGeometry(info: HduInfo): { bitpix: Bitpix; shape: number[] } {
+    const unsupported =
+      info.kind === 'bintable' && headerValue(info.header, 'ZIMAGE') === true
+        ? 'tile-compressed images'
+        : info.index === 0 && headerValue(info.header, 'GROUPS') === true
+          ? 'random groups'
+          : undefined;
+    if (unsupported) {
+      throw meridianError(
+        'FITS_UNSUPPORTED',
+        `${this.path}, HDU ${info.index}: ${unsupported} are not supported`,
+        {
+          file: this.path,
+          hdu: info.index,
+        },
+      );
+    }
     if (info.kind !== 'image') {
       throw meridianError(
         'INVALID_ARGUMENT',
