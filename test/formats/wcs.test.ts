@@ -202,5 +202,36 @@ describe.skipIf(skipWithout('astropy (/usr/bin/python3)', astropyAvailable))(
         expect((worstPixel * PIXEL_SCALE) / MAS).toBeLessThan(1e-3);
       });
     }
+
+    it('reads a CDELT + CROTA2 header as astropy does', () => {
+      const cards: [string, string | number][] = [
+        ['CTYPE1', 'RA---TAN'],
+        ['CTYPE2', 'DEC--TAN'],
+        ['CRPIX1', 512],
+        ['CRPIX2', 480.5],
+        ['CRVAL1', 123.4],
+        ['CRVAL2', 45.6],
+        ['CDELT1', -1e-4],
+        ['CDELT2', 1.2e-4],
+        ['CROTA2', 30],
+      ];
+      const wcs = wcsFromHeader(cards.map(([k, v]) => valueCard(k, v)));
+      const { x, y } = grid(5, 1024);
+      const ours = pixelsToSky(wcs, x, y);
+      const astropy = runPython<AstropyAnswer>(
+        'wcs_grid.py',
+        [],
+        JSON.stringify({
+          cards,
+          pixels: [Array.from(x), Array.from(y)],
+          sky: [Array.from(ours.ra), Array.from(ours.dec)],
+        }),
+      );
+      for (let i = 0; i < x.length; i++) {
+        expect(separation(ours.ra[i], ours.dec[i], astropy.sky[0][i], astropy.sky[1][i]) / MAS).toBeLessThan(
+          1e-3,
+        );
+      }
+    });
   },
 );

@@ -93,7 +93,8 @@ function formatScalar(value: Exclude<CardValue, string>, keyword: string): strin
   if (value === null) return '';
   if (typeof value === 'boolean') return value ? 'T' : 'F';
   if (typeof value === 'bigint') return value.toString();
-  return Number.isInteger(value) && Math.abs(value) < 1e21 ? value.toFixed(0) : formatReal(value, keyword);
+  // Integers beyond 2^53 are written as reals: as integers they would claim a precision the number does not have.
+  return Number.isSafeInteger(value) ? value.toFixed(0) : formatReal(value, keyword);
 }
 
 function quote(text: string): string {

@@ -45,7 +45,7 @@ function readSip(header: FitsHeader, hasSipSuffix: boolean): SipDistortion | und
   return ap && bp ? { a, b, ap, bp } : { a, b };
 }
 
-/** The linear part: CDi_j if any is present, else PCi_j (default identity) scaled by CDELTi. */
+/** The linear part: CDi_j if any is present, else PCi_j (default identity) or CROTA2, scaled by CDELTi. */
 function readLinear(header: FitsHeader): [[number, number], [number, number]] {
   const cdKeys = ['CD1_1', 'CD1_2', 'CD2_1', 'CD2_2'];
   if (cdKeys.some((k) => headerNumber(header, k) !== undefined)) {
@@ -58,6 +58,16 @@ function readLinear(header: FitsHeader): [[number, number], [number, number]] {
   const cdelt1 = headerNumber(header, 'CDELT1');
   const cdelt2 = headerNumber(header, 'CDELT2');
   if (cdelt1 === undefined || cdelt2 === undefined) wcsInvalid('WCS has neither CDi_j nor CDELTi keywords');
+  const hasPc = [1, 2].some((i) => [1, 2].some((j) => headerNumber(header, `PC${i}_${j}`) !== undefined));
+  const crota = headerNumber(header, 'CROTA2');
+  if (!hasPc && crota !== undefined && crota !== 0) {
+    // The older CROTA2 form (WCS Paper II, eq. 188): CD = [[CDELT1 cos r, -CDELT2 sin r], [CDELT1 sin r, CDELT2 cos r]].
+    const r = (crota * Math.PI) / 180;
+    return [
+      [cdelt1 * Math.cos(r), -cdelt2 * Math.sin(r)],
+      [cdelt1 * Math.sin(r), cdelt2 * Math.cos(r)],
+    ];
+  }
   const pc = (i: number, j: number) => headerNumber(header, `PC${i}_${j}`) ?? (i === j ? 1 : 0);
   return [
     [cdelt1 * pc(1, 1), cdelt1 * pc(1, 2)],
