@@ -273,7 +273,8 @@ export class DatasetManager {
   ): Promise<{ ref: DatasetRef; collection: CollectionRecord } | null> {
     const dims = rec.datasetType.dimensions.required;
     const tagged = collections.filter((c) => c.type === 'RUN' || c.type === 'TAGGED');
-    const calibs = collections.filter((c) => c.type === 'CALIBRATION');
+    // Only calibration dataset types can be certified, so other types skip CALIBRATION collections.
+    const calibs = rec.datasetType.isCalibration ? collections.filter((c) => c.type === 'CALIBRATION') : [];
     const candidates: { id: string; collection: CollectionRecord }[] = [];
     if (tagged.length > 0) {
       let q = this.database

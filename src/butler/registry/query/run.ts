@@ -181,7 +181,7 @@ export async function queryDimensionRecords(
 export async function queryDatasetsOfType(
   db: RegistryDatabase,
   rec: DatasetTypeRecord,
-  collections: readonly CollectionRecord[],
+  collectionsIn: readonly CollectionRecord[],
   findFirst: boolean,
   extraDatasets: readonly DatasetSearch[],
   options: QueryOptions,
@@ -189,6 +189,7 @@ export async function queryDatasetsOfType(
 ): Promise<DatasetRef[]> {
   const dt = rec.datasetType;
   const dims = dt.dimensions.required;
+  const collections = dt.isCalibration ? collectionsIn : collectionsIn.filter((c) => c.type !== 'CALIBRATION');
   if (findFirst && collections.some((c) => c.type === 'CALIBRATION')) {
     const temporal = dt.dimensions.temporal;
     if (temporal.length === 0) {
