@@ -71,5 +71,8 @@ describe('binary tables', () => {
     expect(() =>
       fitsBuffer([{ kind: 'bintable', columns: [{ name: 'a', tform: 'J', values: Float32Array.of(1) }] }]),
     ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() =>
+      fitsBuffer([{ kind: 'bintable', columns: [{ name: 's', tform: '8A', values: ['Zürich'] }] }]),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 });

@@ -140,8 +140,13 @@ export interface EncodedImage {
   readonly bscale: number;
   readonly bzero: number;
   readonly blank?: number;
-  /** Big-endian pixels, unpadded. */
-  readonly bytes: Uint8Array;
+  /** Bytes of big-endian pixels, unpadded. */
+  readonly byteLength: number;
+  /**
+   * The big-endian pixels in order, in chunks written into one reused buffer: consume each chunk before asking for
+   * the next. Chunking keeps the copy-and-swap in cache and avoids a second full-size buffer when writing.
+   */
+  chunks(): Generator<Uint8Array>;
 }
 
 export interface ImageEncoding {
@@ -164,23 +169,45 @@ function naturalBitpix(data: ImageArray): { bitpix: Bitpix; bzero: number } {
   return { bitpix: -64, bzero: 0 };
 }
 
-/** Copy typed data into a fresh big-endian byte array. */
-function bigEndianCopy(data: ImageArray, size: number): Uint8Array {
-  // Unzeroed memory: every byte is overwritten by the copy.
-  const bytes = new Uint8Array(Buffer.allocUnsafeSlow(data.byteLength).buffer, 0, data.byteLength);
-  bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  swapToNative(bytes, size);
-  return bytes;
+/** 4 MiB, a multiple of every pixel size: few write calls, yet small enough to stay in the CPU cache. */
+const CHUNK_BYTES = 4 << 20;
+
+function* bigEndianChunks(data: ImageArray, size: number, flipSign: boolean): Generator<Uint8Array> {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  // Unzeroed memory: every byte handed out is first overwritten by the copy.
+  const chunk = new Uint8Array(Buffer.allocUnsafeSlow(Math.min(CHUNK_BYTES, bytes.length)).buffer);
+  for (let offset = 0; offset < bytes.length; offset += chunk.length) {
+    const part = chunk.subarray(0, Math.min(chunk.length, bytes.length - offset));
+    part.set(bytes.subarray(offset, offset + part.length));
+    swapToNative(part, size);
+    // The unsigned conventions store value - BZERO, which is the value with its sign bit flipped.
+    if (flipSign) flipSignBits(part, size);
+    yield part;
+  }
+}
+
+/** All chunks of an encoded image in one fresh buffer. */
+export function encodedBytes(encoded: EncodedImage): Uint8Array {
+  const out = new Uint8Array(encoded.byteLength);
+  let at = 0;
+  for (const chunk of encoded.chunks()) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
 }
 
 export function encodeImage(data: ImageArray, encoding: ImageEncoding = {}): EncodedImage {
   if (encoding.bitpix === undefined) {
     const { bitpix, bzero } = naturalBitpix(data);
     const size = bytesPerPixel(bitpix);
-    const bytes = bigEndianCopy(data, size);
-    // The unsigned conventions store value - BZERO, which is the value with its sign bit flipped.
-    if (bzero !== 0) flipSignBits(bytes, size);
-    return { bitpix, bscale: 1, bzero, bytes };
+    return {
+      bitpix,
+      bscale: 1,
+      bzero,
+      byteLength: data.byteLength,
+      chunks: () => bigEndianChunks(data, size, bzero !== 0),
+    };
   }
   return quantise(data, encoding.bitpix, encoding.bscale ?? 1, encoding.bzero ?? 0);
 }
@@ -220,6 +247,12 @@ function quantise(data: ImageArray, bitpix: 8 | 16 | 32, bscale: number, bzero: 
       stored[i] = Math.min(hi, Math.max(lo + 1, Math.round((v - bzero) / bscale)));
     }
   }
-  const bytes = bigEndianCopy(stored, bytesPerPixel(bitpix));
-  return hasNaN ? { bitpix, bscale, bzero, blank, bytes } : { bitpix, bscale, bzero, bytes };
+  const encoded = {
+    bitpix,
+    bscale,
+    bzero,
+    byteLength: stored.byteLength,
+    chunks: () => bigEndianChunks(stored, bytesPerPixel(bitpix), false),
+  };
+  return hasNaN ? { ...encoded, blank } : encoded;
 }

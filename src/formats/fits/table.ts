@@ -15,7 +15,14 @@ import {
   headerString,
   headerValue,
 } from './header.js';
-import { type Bitpix, decodeImage, encodeImage, type ImageArray, SIGN_FLIP_ZERO } from './image.js';
+import {
+  type Bitpix,
+  decodeImage,
+  encodedBytes,
+  encodeImage,
+  type ImageArray,
+  SIGN_FLIP_ZERO,
+} from './image.js';
 import {
   type ColumnFormat,
   ELEMENT_BYTES,
@@ -317,8 +324,10 @@ function encodeElements(spec: ColumnSpec, type: FieldType, count: number, repeat
   if (type === 'A') {
     const bytes = Buffer.alloc(count * repeat, 0x20);
     (values as readonly string[]).forEach((text, r) => {
-      if (typeof text !== 'string' || text.length > repeat)
-        badColumn(name, `row ${r} is not a string of ≤ ${repeat} chars`);
+      // Character fields hold printable ASCII (FITS 4.0 section 7.3.3.1); other text would be silently mangled.
+      if (typeof text !== 'string' || text.length > repeat || !/^[\x20-\x7e]*$/.test(text)) {
+        badColumn(name, `row ${r} is not an ASCII string of at most ${repeat} characters`);
+      }
       bytes.write(text, r * repeat, 'latin1');
     });
     return { bytes, ...plain };
@@ -332,13 +341,13 @@ function encodeElements(spec: ColumnSpec, type: FieldType, count: number, repeat
       badColumn(name, 'TSCAL/TZERO quantisation needs a B, I or J column');
     const bitpix = NUMERIC_BITPIX[type] as 8 | 16 | 32;
     const encoded = encodeImage(data, { bitpix, bscale: spec.tscal ?? 1, bzero: spec.tzero ?? 0 });
-    return { bytes: encoded.bytes, tscal: encoded.bscale, tzero: encoded.bzero };
+    return { bytes: encodedBytes(encoded), tscal: encoded.bscale, tzero: encoded.bzero };
   }
   if (!ACCEPTED_ARRAYS[type]?.some((ctor) => data instanceof ctor)) {
     badColumn(name, `type ${type} needs a ${ACCEPTED_ARRAYS[type]?.map((c) => c.name).join(' or ')}`);
   }
   const encoded = encodeImage(data);
-  return { bytes: encoded.bytes, tscal: 1, tzero: encoded.bzero };
+  return { bytes: encodedBytes(encoded), tscal: 1, tzero: encoded.bzero };
 }
 
 function valueCount(type: FieldType, values: ColumnSpec['values'], repeat: number): number {

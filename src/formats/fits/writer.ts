@@ -4,7 +4,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { meridianError } from '../../errors.js';
 import { formatCard, type HeaderCard, valueCard } from './card.js';
 import {
@@ -73,12 +73,20 @@ function zeroValue(zero: number): number | bigint {
   return zero === SIGN_FLIP_ZERO[64] ? 9223372036854775808n : zero;
 }
 
-interface HduParts {
-  readonly header: Buffer;
-  readonly data: Uint8Array;
+/** The data unit of an HDU as big-endian chunks (see EncodedImage.chunks: consume each before the next). */
+interface DataUnit {
+  readonly byteLength: number;
+  chunks(): Iterable<Uint8Array>;
 }
 
-function imageParts(spec: ImageHduSpec, primary: boolean): { cards: HeaderCard[]; data: Uint8Array } {
+interface HduParts {
+  readonly header: Buffer;
+  readonly data: DataUnit;
+}
+
+const NO_DATA: DataUnit = { byteLength: 0, chunks: () => [] };
+
+function imageParts(spec: ImageHduSpec, primary: boolean): { cards: HeaderCard[]; data: DataUnit } {
   const encoded: EncodedImage | undefined = spec.data && encodeImage(spec.data, spec.encoding);
   const shape = spec.shape ?? (spec.data ? [spec.data.length] : []);
   const count = shape.reduce((a, b) => a * b, 1);
@@ -106,10 +114,10 @@ function imageParts(spec: ImageHduSpec, primary: boolean): { cards: HeaderCard[]
     cards.push(valueCard('BSCALE', encoded.bscale), valueCard('BZERO', zeroValue(encoded.bzero)));
   }
   if (encoded?.blank !== undefined) cards.push(valueCard('BLANK', encoded.blank));
-  return { cards: [...cards, ...userCards(spec)], data: encoded?.bytes ?? new Uint8Array(0) };
+  return { cards: [...cards, ...userCards(spec)], data: encoded ?? NO_DATA };
 }
 
-function tableParts(spec: TableHduSpec): { cards: HeaderCard[]; data: Uint8Array } {
+function tableParts(spec: TableHduSpec): { cards: HeaderCard[]; data: DataUnit } {
   const table = encodeTable(spec.columns);
   const cards: HeaderCard[] = [
     valueCard('XTENSION', 'BINTABLE', 'binary table extension'),
@@ -125,14 +133,21 @@ function tableParts(spec: TableHduSpec): { cards: HeaderCard[]; data: Uint8Array
   const data = new Uint8Array(table.main.length + table.heap.length);
   data.set(table.main);
   data.set(table.heap, table.main.length);
-  return { cards: [...cards, ...table.cards, ...userCards(spec)], data };
+  return {
+    cards: [...cards, ...table.cards, ...userCards(spec)],
+    data: { byteLength: data.length, chunks: () => [data] },
+  };
 }
 
 /** Header with DATASUM and a CHECKSUM that makes the whole HDU sum to negative zero (appendix J). */
-function checksummedHeader(cards: HeaderCard[], data: Uint8Array): Buffer {
-  const aligned = data.length % 4 === 0 ? data : new Uint8Array(Math.ceil(data.length / 4) * 4);
-  if (aligned !== data) aligned.set(data);
-  const dataSum = onesComplementSum(aligned);
+function checksummedHeader(cards: HeaderCard[], data: DataUnit): Buffer {
+  let dataSum = 0;
+  for (const chunk of data.chunks()) {
+    // Only the last chunk can end off a 4-byte boundary; the zero padding that follows it adds nothing.
+    const whole = chunk.length % 4 === 0 ? chunk : new Uint8Array(Math.ceil(chunk.length / 4) * 4);
+    if (whole !== chunk) whole.set(chunk);
+    dataSum = onesComplementSum(whole, dataSum);
+  }
   const withSums = (checksum: string) => [
     ...cards,
     valueCard('CHECKSUM', checksum, 'HDU checksum'),
@@ -165,15 +180,29 @@ function hduParts(specs: readonly HduSpec[], options: WriteOptions): HduParts[] 
   });
 }
 
-function padding(dataLength: number): Uint8Array {
-  return new Uint8Array(paddedSize(dataLength) - dataLength);
+/** The whole file in memory: one allocation, zero-filled, so the data padding needs no writing. */
+export function fitsBuffer(specs: readonly HduSpec[], options: WriteOptions = {}): Buffer {
+  const parts = hduParts(specs, options);
+  const out = Buffer.alloc(parts.reduce((n, p) => n + p.header.length + paddedSize(p.data.byteLength), 0));
+  let at = 0;
+  for (const { header, data } of parts) {
+    out.set(header, at);
+    let chunkAt = at + header.length;
+    for (const chunk of data.chunks()) {
+      out.set(chunk, chunkAt);
+      chunkAt += chunk.length;
+    }
+    at += header.length + paddedSize(data.byteLength);
+  }
+  return out;
 }
 
-/** The whole file in memory. */
-export function fitsBuffer(specs: readonly HduSpec[], options: WriteOptions = {}): Buffer {
-  return Buffer.concat(
-    hduParts(specs, options).flatMap(({ header, data }) => [header, data, padding(data.length)]),
-  );
+async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done);
+    done += bytesWritten;
+  }
 }
 
 /** Write a FITS file atomically: into a temporary file in the same directory, then renamed over `path`. */
@@ -187,7 +216,9 @@ export async function writeFits(
   const handle = await open(temporary, 'wx');
   try {
     for (const { header, data } of parts) {
-      await handle.writev([header, data, padding(data.length)]);
+      await writeAll(handle, header);
+      for (const chunk of data.chunks()) await writeAll(handle, chunk);
+      await writeAll(handle, new Uint8Array(paddedSize(data.byteLength) - data.byteLength));
     }
     if (options.durable) await handle.sync();
     await handle.close();
