@@ -1,0 +1,134 @@
+/** `meridian sim ...`: thin commander commands over simulateSurvey and the render benchmark. */
+
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { benchmarkDetectorRender } from './bench.js';
+import { isBand } from './instrument.js';
+import { SURVEY_DEFAULTS } from './options.js';
+import { simulateSurvey } from './survey.js';
+
+function number(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`not a number: ${value}`);
+  return n;
+}
+
+function integer(value: string): number {
+  const n = number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`not an integer: ${value}`);
+  return n;
+}
+
+function bandList(value: string): string[] {
+  const bands = value.split(',').map((b) => b.trim());
+  const bad = bands.find((b) => !isBand(b));
+  if (bad !== undefined)
+    throw new InvalidArgumentError(`unknown band "${bad}" (expected some of u,g,r,i,z,y)`);
+  return bands;
+}
+
+interface SurveyFlags {
+  seed?: number;
+  ra?: number;
+  dec?: number;
+  radius?: number;
+  visits?: number;
+  bands?: string[];
+  detectors?: number;
+  detectorSize?: number;
+  nights?: number;
+  workers?: number;
+  exposureTime?: number;
+  cosmicRays: boolean;
+  json?: boolean;
+}
+
+export function registerSimCommands(program: Command): Command {
+  const sim = program
+    .command('sim')
+    .description('simulate a mini-DC2 survey (raws, calibrations, truth, refcat)');
+  const d = SURVEY_DEFAULTS;
+  sim
+    .command('survey')
+    .description('simulate a survey into OUTDIR (which must be empty or absent)')
+    .argument('<OUTDIR>', 'output directory')
+    .option('--seed <n>', `random seed (default ${d.seed})`, integer)
+    .option('--ra <deg>', `centre of the sky area, RA in degrees (default ${d.ra})`, number)
+    .option('--dec <deg>', `centre of the sky area, Dec in degrees (default ${d.dec})`, number)
+    .option('--radius <deg>', `radius of the sky area, degrees (default ${d.radiusDeg})`, number)
+    .option('--visits <n>', `number of visits (default ${d.visits})`, integer)
+    .option('--bands <list>', `comma-separated bands from ugrizy (default ${d.bands.join(',')})`, bandList)
+    .option('--detectors <n>', `detectors per visit (default ${d.detectors})`, integer)
+    .option('--detector-size <pixels>', `detector side in pixels (default ${d.detectorSize})`, integer)
+    .option('--nights <n>', `nights the visits are spread over (default ${d.nights})`, integer)
+    .option('--workers <n>', 'render threads (default: cores, at most 4)', integer)
+    .option('--exposure-time <s>', `exposure time, seconds (default ${d.exposureTime})`, number)
+    .option('--no-cosmic-rays', 'leave out cosmic rays')
+    .option('--json', 'print a JSON summary of the manifest')
+    .action(async (outDir: string, flags: SurveyFlags) => {
+      const { manifest, renderMode, seconds } = await simulateSurvey({
+        outDir,
+        seed: flags.seed,
+        ra: flags.ra,
+        dec: flags.dec,
+        radiusDeg: flags.radius,
+        visits: flags.visits,
+        bands: flags.bands as never,
+        detectors: flags.detectors,
+        detectorSize: flags.detectorSize,
+        nights: flags.nights,
+        workers: flags.workers,
+        exposureTime: flags.exposureTime,
+        cosmicRays: flags.cosmicRays,
+      });
+      const summary = {
+        outDir,
+        manifest: 'manifest.json',
+        seed: manifest.seed,
+        instrument: manifest.instrument.name,
+        detectors: manifest.instrument.detectors.length,
+        exposures: manifest.exposures.map((e) => ({
+          id: e.id,
+          obsId: e.obsId,
+          band: e.band,
+          dateObs: e.dateObs,
+          airmass: e.airmass,
+          seeing: e.seeingFwhmArcsec,
+        })),
+        raws: manifest.exposures.reduce((n, e) => n + e.raws.length, 0),
+        calibrations: manifest.calibrations.files.length,
+        truth: manifest.truth.counts,
+        refcatShards: manifest.refcat.shards.length,
+        refcatStars: manifest.refcat.shards.reduce((n, s) => n + s.rows, 0),
+        renderMode,
+        seconds: Math.round(seconds * 100) / 100,
+      };
+      if (flags.json) {
+        console.log(JSON.stringify(summary, null, 2));
+        return;
+      }
+      console.log(
+        `${summary.raws} raws from ${manifest.exposures.length} exposures x ${summary.detectors} detectors, ` +
+          `${summary.calibrations} calibrations, truth ${JSON.stringify(summary.truth)}, ` +
+          `${summary.refcatStars} refcat stars in ${summary.refcatShards} HTM-7 shards -> ${outDir} ` +
+          `(${summary.seconds} s, ${renderMode})`,
+      );
+    });
+  sim
+    .command('bench')
+    .description('time the rendering of one detector')
+    .option('--detector-size <pixels>', 'detector side in pixels', integer, 4096)
+    .option('--sources <n>', 'number of sources', integer, 5000)
+    .option('--json', 'print JSON')
+    .action((flags: { detectorSize: number; sources: number; json?: boolean }) => {
+      const result = benchmarkDetectorRender({ detectorSize: flags.detectorSize, sources: flags.sources });
+      if (flags.json) console.log(JSON.stringify(result));
+      else {
+        console.log(
+          `${result.detectorSize}x${result.detectorSize} detector, ${result.sources} sources: ` +
+            `${result.seconds.toFixed(2)} s (${result.megapixelsPerSecond.toFixed(1)} Mpix/s)`,
+        );
+      }
+    });
+  return sim;
+}
