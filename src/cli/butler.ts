@@ -1,0 +1,48 @@
+import { Command } from 'commander';
+import { registerCollectionCommands } from './butler/collections.js';
+import { registerDatasetTypeCommands } from './butler/dataset-types.js';
+import { registerIngestCommands } from './butler/ingest.js';
+import { registerMembershipCommands } from './butler/membership.js';
+import { registerPruneCommands } from './butler/prune.js';
+import { registerQueryCommands } from './butler/query.js';
+import { registerRepoCommands } from './butler/repo.js';
+import { registerTransferCommands } from './butler/transfer.js';
+import { prepareProgram, runProgram } from './common/run-program.js';
+
+/**
+ * The `butler` program: the data butler's command-line interface, with the subcommand names and options of
+ * Rubin's `butler` where they exist. Each command parses its arguments, calls the butler library and prints.
+ */
+export function makeButlerProgram(): Command {
+  const program = prepareProgram(new Command('butler'));
+  program
+    .description('Manage and query a Meridian data butler repository (registry + datastore).')
+    .addHelpText(
+      'after',
+      `
+REPO is a repository directory (its butler.yaml says where the registry database is).
+Listing commands take --json for a machine-readable document on stdout.
+Exit status: 0 success, 1 error (message on stderr with a code and a hint), 2 bad usage.
+Set MERIDIAN_DEBUG=1 to see stack traces of unexpected errors.
+
+Examples:
+  butler create ./repo
+  butler query-collections ./repo
+  butler query-datasets ./repo --collections run1 --where "visit > 5" --json
+  butler COMMAND --help`,
+    );
+  registerRepoCommands(program);
+  registerDatasetTypeCommands(program);
+  registerCollectionCommands(program);
+  registerQueryCommands(program);
+  registerIngestCommands(program);
+  registerMembershipCommands(program);
+  registerPruneCommands(program);
+  registerTransferCommands(program);
+  return program;
+}
+
+/** Run `butler` with `argv` as in `process.argv` (node, script, args...); sets the process exit status. */
+export async function runButlerCli(argv: string[]): Promise<void> {
+  process.exitCode = await runProgram(makeButlerProgram(), argv);
+}
