@@ -341,7 +341,9 @@ export class FitsFile {
     const { bitpix, shape } = this.imageGeometry(info);
     const bytes = await this.readData(info.index, options);
     const data = decodeImage(bytes, bitpix, this.scaling(info), options.raw);
-    return Object.freeze({ kind: 'image', shape, width: shape[0] ?? 0, height: shape[1] ?? 1, bitpix, data });
+    // A 1-D image is one row high; an HDU without data (NAXIS = 0) is 0 x 0.
+    const height = shape.length === 0 ? 0 : (shape[1] ?? 1);
+    return Object.freeze({ kind: 'image', shape, width: shape[0] ?? 0, height, bitpix, data });
   }
 
   /** Read a rectangle of a 2-D image (or of the first plane of a cube), one positioned read per row. */
