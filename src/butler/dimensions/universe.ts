@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -275,9 +276,15 @@ export class DimensionUniverse {
 
 let defaultUniverse: DimensionUniverse | undefined;
 
+/** `config/dimensions.yaml` of the package, found by walking up from this module (src/, dist/ or a bench build). */
 function defaultUniversePath(): string {
-  // Works from both src/ (tests) and dist/ (installed): both are two levels below the package root's parent dir.
-  return fileURLToPath(new URL('../../../config/dimensions.yaml', import.meta.url));
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, 'config', 'dimensions.yaml');
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  throw meridianError('CONFIG_INVALID', 'cannot find config/dimensions.yaml in the Meridian package');
 }
 
 export class DimensionGroup {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 
 /**
  * The one interface a registry back end implements. Everything above it (schema, managers, queries) is shared; a
@@ -21,6 +21,8 @@ export interface RegistryDatabase {
   /** Translate a driver error to a coded Meridian error when it is one we understand. */
   translateError(err: unknown, context: string): unknown;
   isUniqueViolation(err: unknown): boolean;
+  /** Whether a table exists in this repository's own schema. */
+  tableExists(name: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,8 @@ export interface DatabaseCapabilities {
   readonly maxBindParameters: number;
   /** Whether `INSERT ... ON CONFLICT DO NOTHING` is available (both our back ends have it). */
   readonly onConflictDoNothing: boolean;
+  /** Bind-parameter style: `?` (SQLite) or `$1` (PostgreSQL). */
+  readonly placeholder: 'question' | 'dollar';
   /** How an auto-incrementing integer primary key is declared. */
   readonly serialPrimaryKey: 'autoincrement' | 'identity';
   /** Whether 64-bit integer columns come back as strings or bigints and need explicit conversion. */
@@ -57,4 +61,37 @@ export function toBigIntOrNull(v: unknown): bigint | null {
   if (typeof v === 'number') return BigInt(v);
   if (typeof v === 'string') return BigInt(v);
   throw new TypeError(`expected a bigint column value, got ${typeof v}`);
+}
+
+const insertTextCache = new Map<string, string>();
+
+/**
+ * Multi-row INSERT with bind parameters, built as text once per shape: the query builder's per-row cost is what
+ * limits bulk dataset inserts. Table and column names are internal identifiers (never user input).
+ */
+export async function bulkInsert(
+  executor: Kysely<any>,
+  caps: DatabaseCapabilities,
+  table: string,
+  columns: readonly string[],
+  rows: readonly (readonly unknown[])[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const key = `${caps.placeholder}|${table}|${columns.join(',')}|${rows.length}`;
+  let text = insertTextCache.get(key);
+  if (text === undefined) {
+    const tuples: string[] = [];
+    let n = 1;
+    for (let r = 0; r < rows.length; r++) {
+      const ph: string[] = [];
+      for (let c = 0; c < columns.length; c++) ph.push(caps.placeholder === 'dollar' ? `$${n++}` : '?');
+      tuples.push(`(${ph.join(',')})`);
+    }
+    text = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(',')}) VALUES ${tuples.join(',')}`;
+    if (insertTextCache.size > 200) insertTextCache.clear();
+    insertTextCache.set(key, text);
+  }
+  const params: unknown[] = [];
+  for (const row of rows) for (const v of row) params.push(v);
+  await executor.executeQuery(CompiledQuery.raw(text, params));
 }

@@ -5,7 +5,7 @@ import { deterministicDatasetId, type IdGenerationMode, uuidv7 } from '../core/i
 import { DataCoordinate, type DataIdValue } from '../dimensions/data-id.js';
 import { nowTai, Timespan } from '../time/index.js';
 import type { CollectionManager, CollectionRecord } from './collections.js';
-import { type RegistryDatabase, toBigIntOrNull, toNumber } from './database.js';
+import { bulkInsert, type RegistryDatabase, toBigIntOrNull, toNumber } from './database.js';
 import type { DatasetTypeManager, DatasetTypeRecord } from './dataset-types.js';
 
 export interface DatasetAssociation {
@@ -121,23 +121,24 @@ export class DatasetManager {
       // transaction on an error otherwise).
       await sql`SAVEPOINT meridian_write_refs`.execute(trx);
       try {
+        const caps = this.database.capabilities;
+        const tagColumns = ['dataset_type_id', 'dataset_id', 'collection_id', ...dims];
         for (let i = 0; i < refs.length; i += batch) {
           const slice = refs.slice(i, i + batch);
-          await trx
-            .insertInto('dataset')
-            .values(
-              slice.map((r) => ({
-                id: r.id,
-                dataset_type_id: rec.id,
-                run_id: run.id,
-                ingest_date: ingestDate,
-              })),
-            )
-            .execute();
-          await trx
-            .insertInto(rec.tagsTable)
-            .values(slice.map((r) => this.tagRow(rec, r, run.id)))
-            .execute();
+          await bulkInsert(
+            trx,
+            caps,
+            'dataset',
+            ['id', 'dataset_type_id', 'run_id', 'ingest_date'],
+            slice.map((r) => [r.id, rec.id, run.id, ingestDate]),
+          );
+          await bulkInsert(
+            trx,
+            caps,
+            rec.tagsTable,
+            tagColumns,
+            slice.map((r) => [rec.id, r.id, run.id, ...dims.map((d) => r.dataId.values[d])]),
+          );
         }
         await this.addToSummary(trx, run.id, rec.id);
         await sql`RELEASE SAVEPOINT meridian_write_refs`.execute(trx);

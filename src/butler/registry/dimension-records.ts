@@ -370,18 +370,90 @@ export class DimensionRecordManager {
     return new DataCoordinate(target, out, full, records);
   }
 
-  /** Expand many data IDs (uses the record cache; for bulk inserts). */
+  /**
+   * Expand many data IDs of one group (bulk inserts). Plain data IDs take a fast path over the record cache with a
+   * per-group plan; anything unusual (alternate keys, extra keys, errors) goes through `expand` for its checks and
+   * messages.
+   */
   async expandMany(inputs: readonly DataIdInput[], group: DimensionGroup): Promise<DataCoordinate[]> {
+    const plan = this.expandPlan(group);
     const out: DataCoordinate[] = [];
-    for (const i of inputs) {
-      try {
-        out.push(await this.expand(i, group));
-      } catch (err) {
-        if (isMeridianError(err)) throw err;
-        throw this.database.translateError(err, 'expand data ID');
-      }
+    try {
+      for (const input of inputs)
+        out.push((await this.expandFast(input, group, plan)) ?? (await this.expand(input, group)));
+    } catch (err) {
+      if (isMeridianError(err)) throw err;
+      throw this.database.translateError(err, 'expand data ID');
     }
     return out;
+  }
+
+  private readonly plans = new Map<string, ExpandStep[]>();
+
+  /** Elements to look up, in an order where every key is known before it is needed. */
+  private expandPlan(group: DimensionGroup): ExpandStep[] {
+    const cached = this.plans.get(group.key);
+    if (cached !== undefined) return cached;
+    const known = new Set(group.required);
+    const pending = group.names.map((n) => this.universe.element(n)).filter((e) => e.hasTable);
+    const steps: ExpandStep[] = [];
+    while (pending.length > 0) {
+      const i = pending.findIndex((e) => known.has(e.name) && e.requires.every((r) => known.has(r)));
+      if (i < 0) break;
+      const el = pending.splice(i, 1)[0]!;
+      steps.push({ element: el, keyDims: [...el.requires, el.name], implies: el.implies });
+      for (const imp of el.implies) known.add(imp);
+    }
+    this.plans.set(group.key, steps);
+    return steps;
+  }
+
+  private async expandFast(
+    input: DataIdInput,
+    group: DimensionGroup,
+    plan: ExpandStep[],
+  ): Promise<DataCoordinate | null> {
+    const values: Record<string, DataIdValue> = {};
+    for (const k in input) {
+      const v = input[k];
+      if (v === undefined || v === null) continue;
+      if (!group.has(k)) return null;
+      const type = this.universe.element(k).primaryKey.type;
+      if (
+        type === 'int' ? typeof v !== 'number' || !Number.isSafeInteger(v) : typeof v !== 'string' || v === ''
+      )
+        return null;
+      values[k] = v as DataIdValue;
+    }
+    for (const d of group.required) if (values[d] === undefined) return null;
+    const records: Record<string, DimensionRecord> = {};
+    for (const step of plan) {
+      let key = `${step.element.name}:`;
+      for (let i = 0; i < step.keyDims.length; i++)
+        key += (i > 0 ? '\u0000' : '') + String(values[step.keyDims[i]!]);
+      let rec = this.cache.get(key);
+      if (rec === undefined) {
+        const pk: Record<string, unknown> = {};
+        for (const r of step.element.requires) pk[r] = values[r];
+        pk[step.element.primaryKey.name] = values[step.element.name];
+        rec = await this.fetchOne(step.element, pk);
+      }
+      if (rec === null || rec === undefined) return null;
+      records[step.element.name] = rec;
+      for (const imp of step.implies) {
+        const iv = rec[imp] as DataIdValue | null;
+        if (iv === null || iv === undefined) continue;
+        if (values[imp] !== undefined && values[imp] !== iv) return null;
+        values[imp] = iv;
+      }
+    }
+    const ordered: Record<string, DataIdValue> = {};
+    let full = true;
+    for (const n of group.names) {
+      if (values[n] !== undefined) ordered[n] = values[n];
+      else full = false;
+    }
+    return new DataCoordinate(group, ordered, full, records);
   }
 
   /** All records of an element (optionally restricted by equality on some columns). */
@@ -392,6 +464,12 @@ export class DimensionRecordManager {
     const rows = await q.orderBy(element.tablePrimaryKey() as never).execute();
     return rows.map((r) => this.fromRow(element, r));
   }
+}
+
+interface ExpandStep {
+  readonly element: DimensionElement;
+  readonly keyDims: readonly string[];
+  readonly implies: readonly string[];
 }
 
 function coerceColumn(elementName: string, col: ColumnSpec, v: unknown): unknown {

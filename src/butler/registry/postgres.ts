@@ -17,6 +17,7 @@ export class PostgresRegistryDatabase implements RegistryDatabase {
     uuidType: 'uuid',
     maxBindParameters: 60000,
     onConflictDoNothing: true,
+    placeholder: 'dollar',
     serialPrimaryKey: 'identity',
     bigintAsString: true,
   } as const;
@@ -87,6 +88,16 @@ export class PostgresRegistryDatabase implements RegistryDatabase {
 
   executor(): Kysely<any> {
     return this.txContext.getStore() ?? this.db;
+  }
+
+  async tableExists(name: string): Promise<boolean> {
+    const row = await this.executor()
+      .selectFrom('information_schema.tables')
+      .select('table_name')
+      .where('table_schema', '=', this.namespace)
+      .where('table_name', '=', name)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   isUniqueViolation(err: unknown): boolean {

@@ -60,7 +60,7 @@ export class Registry {
   /** Create the schema in an empty database. */
   static async create(database: RegistryDatabase, universe: DimensionUniverse): Promise<Registry> {
     await database.transaction(async (trx) => {
-      if (await hasRegistryTables(trx)) {
+      if (await hasRegistryTables(database)) {
         throw meridianError('REPO_EXISTS', `a registry already exists in ${database.displayUrl}`);
       }
       await migrate(trx, database.capabilities, universe, 0);
@@ -73,7 +73,7 @@ export class Registry {
   static async open(database: RegistryDatabase): Promise<Registry> {
     let universeJson: string | undefined;
     try {
-      if (!(await hasRegistryTables(database.db))) {
+      if (!(await hasRegistryTables(database))) {
         throw meridianError('REPO_NOT_FOUND', `no registry tables in ${database.displayUrl}`);
       }
       const version = Number((await getAttribute(database.db, 'schema_version')) ?? '0');

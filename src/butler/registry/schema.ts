@@ -6,7 +6,7 @@ import type {
   DimensionGroup,
   DimensionUniverse,
 } from '../dimensions/universe.js';
-import type { DatabaseCapabilities } from './database.js';
+import type { DatabaseCapabilities, RegistryDatabase } from './database.js';
 
 /**
  * Registry schema. Static tables are created by versioned migrations; per-dimension-group dataset tables
@@ -241,9 +241,8 @@ export async function setAttribute(db: Kysely<any>, name: string, value: string)
     .execute();
 }
 
-export async function hasRegistryTables(db: Kysely<any>): Promise<boolean> {
-  const tables = await db.introspection.getTables();
-  return tables.some((t) => t.name === 'butler_attributes');
+export async function hasRegistryTables(database: RegistryDatabase): Promise<boolean> {
+  return database.tableExists('butler_attributes');
 }
 
 /** Names of the dataset tables for a dimension group id. */

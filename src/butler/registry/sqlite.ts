@@ -27,6 +27,7 @@ export class SqliteRegistryDatabase implements RegistryDatabase {
     // SQLite >= 3.32 allows 32766 host parameters.
     maxBindParameters: 32000,
     onConflictDoNothing: true,
+    placeholder: 'question',
     serialPrimaryKey: 'autoincrement',
     bigintAsString: false,
   } as const;
@@ -85,6 +86,16 @@ export class SqliteRegistryDatabase implements RegistryDatabase {
 
   executor(): Kysely<any> {
     return this.txContext.getStore() ?? this.db;
+  }
+
+  async tableExists(name: string): Promise<boolean> {
+    const row = await this.executor()
+      .selectFrom('sqlite_master')
+      .select('name')
+      .where('type', '=', 'table')
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   isUniqueViolation(err: unknown): boolean {

@@ -189,7 +189,9 @@ export async function queryDatasetsOfType(
 ): Promise<DatasetRef[]> {
   const dt = rec.datasetType;
   const dims = dt.dimensions.required;
-  const collections = dt.isCalibration ? collectionsIn : collectionsIn.filter((c) => c.type !== 'CALIBRATION');
+  const collections = dt.isCalibration
+    ? collectionsIn
+    : collectionsIn.filter((c) => c.type !== 'CALIBRATION');
   if (findFirst && collections.some((c) => c.type === 'CALIBRATION')) {
     const temporal = dt.dimensions.temporal;
     if (temporal.length === 0) {

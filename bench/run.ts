@@ -1,0 +1,31 @@
+import { cpus } from 'node:os';
+import { benchButler } from './butler.bench.js';
+import { type BenchResult, formatResults } from './harness.js';
+
+/**
+ * `npm run bench [-- --only butler] [--datasets N] [--runs R]`: runs the benchmarks and prints a Markdown table with
+ * absolute figures, the reference run in the same process, and the ratio. Paste into docs/benchmarks.md.
+ */
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const opt = (name: string, def: string): string => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : def;
+  };
+  const only = opt('only', 'all');
+  const results: BenchResult[] = [];
+  console.log(
+    `Meridian benchmarks on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}`,
+  );
+  if (only === 'all' || only === 'butler') {
+    const datasets = Number(opt('datasets', '1000000'));
+    const runs = Number(opt('runs', '1000'));
+    results.push(...(await benchButler({ backend: 'sqlite', datasets, runs })));
+    const pg = process.env.MERIDIAN_TEST_POSTGRES;
+    if (pg) results.push(...(await benchButler({ backend: 'postgresql', datasets, runs, postgresUrl: pg })));
+    else console.log('(PostgreSQL butler benchmark skipped: set MERIDIAN_TEST_POSTGRES)');
+  }
+  console.log(formatResults(results));
+}
+
+await main();
