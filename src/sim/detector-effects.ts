@@ -25,8 +25,7 @@ const COLOUR_GRADIENT_PER_BAND = 0.01;
 
 /**
  * Relative response of each pixel (1 = a perfect pixel on the optical axis): vignetting 1 - 0.15 (r / R)^2, a
- * band-dependent linear gradient along x, and PRNU, which is fixed for a detector (the same in every band). PRNU is
- * an Irwin-Hall sum of three uniforms (close to normal and cheaper than a normal deviate).
+ * band-dependent linear gradient along x, and Gaussian PRNU, which is fixed for a detector (the same in every band).
  */
 export function flatFieldPattern(geometry: DetectorGeometry, band: Band, seed: number): Float32Array {
   const { detector, opticalAxis, focalPlaneRadius } = geometry;
@@ -34,7 +33,6 @@ export function flatFieldPattern(geometry: DetectorGeometry, band: Band, seed: n
   const rng = new Random([seed, STREAM.pixelResponse, detector.id]);
   const gradient = COLOUR_GRADIENT_PER_BAND * (BANDS.indexOf(band) - BANDS.indexOf('r'));
   const out = new Float32Array(width * height);
-  const prnuScale = PRNU_SIGMA * 2; // Irwin-Hall(3) has variance 1/4.
   const invRadius2 = 1 / (focalPlaneRadius * focalPlaneRadius);
   for (let y = 0; y < height; y++) {
     const dy = y - opticalAxis.y;
@@ -42,7 +40,7 @@ export function flatFieldPattern(geometry: DetectorGeometry, band: Band, seed: n
       const dx = x - opticalAxis.x;
       const vignetting = 1 - VIGNETTING_DEPTH * (dx * dx + dy * dy) * invRadius2;
       const colour = 1 + gradient * (x / width - 0.5);
-      const prnu = 1 + prnuScale * (rng.uniform() + rng.uniform() + rng.uniform() - 1.5);
+      const prnu = 1 + PRNU_SIGMA * rng.normal();
       out[y * width + x] = vignetting * colour * prnu;
     }
   }
@@ -76,7 +74,11 @@ export function bleedSaturatedColumns(
   height: number,
   fullWell: number,
 ) {
+  // Find the affected columns in one row-major (cache-friendly) pass, then walk only those columns.
+  const saturatedColumn = new Uint8Array(width);
+  for (let i = 0; i < electrons.length; i++) if (electrons[i] > fullWell) saturatedColumn[i % width] = 1;
   for (let x = 0; x < width; x++) {
+    if (!saturatedColumn[x]) continue;
     for (let y = 0; y < height; y++) {
       const i = y * width + x;
       const excess = electrons[i] - fullWell;

@@ -46,8 +46,6 @@ export class Random {
   private s1: number;
   private s2: number;
   private s3: number;
-  private spareNormal = 0;
-  private hasSpare = false;
 
   /** A generator for the stream named by these integers (e.g. `[seed, STREAM.exposureNoise, exposure, detector]`). */
   constructor(parts: readonly number[]) {
@@ -91,24 +89,32 @@ export class Random {
     return Math.floor(this.uniform() * n);
   }
 
-  /** Standard normal, Marsaglia's polar method (no trigonometry; the second value is kept for the next call). */
+  /**
+   * Standard normal by the ziggurat method (Marsaglia & Tsang 2000, "The Ziggurat Method for Generating Random
+   * Variables", J. Stat. Softw. 5(8)), 128 layers. One 32-bit draw gives the layer (7 bits), the sign (1 bit) and a
+   * 24-bit abscissa, so layer and value are independent (the flaw of the original noted by Doornik 2005).
+   */
   normal(): number {
-    if (this.hasSpare) {
-      this.hasSpare = false;
-      return this.spareNormal;
+    for (;;) {
+      const u = this.nextUint32();
+      const layer = u & 127;
+      const j = u >>> 8;
+      const x = j * ZIGGURAT.w[layer];
+      const sign = u & 128 ? -1 : 1;
+      if (j < ZIGGURAT.k[layer]) return sign * x;
+      if (layer === 0) {
+        // The base strip's tail beyond R (Marsaglia 1964).
+        let tail: number;
+        let y: number;
+        do {
+          tail = -Math.log(1 - this.uniform()) / ZIGGURAT_R;
+          y = -Math.log(1 - this.uniform());
+        } while (y + y < tail * tail);
+        return sign * (ZIGGURAT_R + tail);
+      }
+      const f = ZIGGURAT.f;
+      if (f[layer] + this.uniform() * (f[layer - 1] - f[layer]) < Math.exp(-0.5 * x * x)) return sign * x;
     }
-    let u: number;
-    let v: number;
-    let s: number;
-    do {
-      u = 2 * this.uniform() - 1;
-      v = 2 * this.uniform() - 1;
-      s = u * u + v * v;
-    } while (s >= 1 || s === 0);
-    const factor = Math.sqrt((-2 * Math.log(s)) / s);
-    this.spareNormal = v * factor;
-    this.hasSpare = true;
-    return u * factor;
   }
 
   /**
@@ -133,6 +139,35 @@ export class Random {
     return -mean * Math.log(1 - this.uniform());
   }
 }
+
+/** Right edge of the ziggurat's base layer and the area of each layer, for 128 layers (Marsaglia & Tsang 2000). */
+const ZIGGURAT_R = 3.442619855899;
+const ZIGGURAT_AREA = 9.91256303526217e-3;
+const ABSCISSA_SCALE = 2 ** 24;
+
+/** k: acceptance thresholds on the 24-bit abscissa; w: abscissa scale per layer; f: density at layer edges. */
+const ZIGGURAT = (() => {
+  const k = new Uint32Array(128);
+  const w = new Float64Array(128);
+  const f = new Float64Array(128);
+  let d = ZIGGURAT_R;
+  let t = d;
+  const q = ZIGGURAT_AREA / Math.exp(-0.5 * d * d);
+  k[0] = Math.floor((d / q) * ABSCISSA_SCALE);
+  k[1] = 0;
+  w[0] = q / ABSCISSA_SCALE;
+  w[127] = d / ABSCISSA_SCALE;
+  f[0] = 1;
+  f[127] = Math.exp(-0.5 * d * d);
+  for (let i = 126; i >= 1; i--) {
+    d = Math.sqrt(-2 * Math.log(ZIGGURAT_AREA / d + Math.exp(-0.5 * d * d)));
+    k[i + 1] = Math.floor((d / t) * ABSCISSA_SCALE);
+    t = d;
+    f[i] = Math.exp(-0.5 * d * d);
+    w[i] = d / ABSCISSA_SCALE;
+  }
+  return { k, w, f };
+})();
 
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));

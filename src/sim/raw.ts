@@ -56,6 +56,8 @@ export interface RawRenderResult {
 /** Per-exposure drift of the bias level, ADU (standard deviation); the overscan records it. */
 const BIAS_DRIFT_SIGMA = 2;
 const MAX_ADU = 65535;
+/** Mean above which Random.poisson uses the normal approximation; the same rule is applied here. */
+const POISSON_NORMAL_LIMIT = 30;
 
 export function renderRaw(task: RawRenderTask): RawRenderResult {
   const { detector } = task.geometry;
@@ -65,7 +67,17 @@ export function renderRaw(task: RawRenderTask): RawRenderResult {
   renderScene({ data: signal, width, height }, doubleGaussianPsf(task.psfFwhmPixels), task.scene);
   const flat = flatFieldPattern(task.geometry, task.band, task.seed);
   const sky = task.skyElectronsPerPixel;
-  for (let i = 0; i < signal.length; i++) signal[i] = rng.poisson((signal[i] + sky) * flat[i]);
+  // Photon noise and read noise together: where the normal approximation to Poisson applies they add in
+  // quadrature, one deviate per pixel. Adding read noise before bleeding differs only in saturated pixels, where a
+  // few electrons of noise against a full well of 85,000 do not matter.
+  const readVariance = readNoise * readNoise;
+  for (let i = 0; i < signal.length; i++) {
+    const mean = (signal[i] + sky) * flat[i];
+    signal[i] =
+      mean >= POISSON_NORMAL_LIMIT
+        ? mean + Math.sqrt(mean + readVariance) * rng.normal()
+        : rng.poisson(mean) + readNoise * rng.normal();
+  }
   const cosmicRays = task.cosmicRays
     ? addCosmicRays(
         signal,
@@ -87,8 +99,7 @@ export function renderRaw(task: RawRenderTask): RawRenderResult {
     const rawRow = y * rawWidth;
     const row = y * width;
     for (let x = 0; x < width; x++) {
-      const electrons = signal[row + x] + readNoise * rng.normal();
-      const adu = Math.round(biasLevel + structure[row + x] + electrons / gain);
+      const adu = Math.round(biasLevel + structure[row + x] + signal[row + x] / gain);
       const clamped = Math.max(0, Math.min(MAX_ADU, adu));
       if (clamped >= detector.saturation) saturatedPixels++;
       pixels[rawRow + x] = clamped;

@@ -92,6 +92,7 @@ export interface SurveyManifest {
 }
 
 export interface SurveyResult {
+  readonly outDir: string;
   readonly manifest: SurveyManifest;
   /** How raws were rendered: worker threads or the calling thread. */
   readonly renderMode: 'threads' | 'in-process';
@@ -336,5 +337,5 @@ export async function simulateSurvey(input: SurveyOptionsInput): Promise<SurveyR
     },
   };
   await writeFile(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  return { manifest, renderMode: writer.mode, seconds: (performance.now() - started) / 1000 };
+  return { outDir, manifest, renderMode: writer.mode, seconds: (performance.now() - started) / 1000 };
 }

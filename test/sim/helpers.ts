@@ -27,3 +27,26 @@ export async function smallSurvey(
 ): Promise<SurveyResult> {
   return simulateSurvey({ ...SMALL_SURVEY, ...extra, outDir: join(temporaryDirectory(prefix), 'survey') });
 }
+
+/** Rows of a Parquet file (or glob) as plain objects, read with DuckDB. */
+export async function readParquet(path: string, select = '*'): Promise<Record<string, unknown>[]> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    const reader = await connection.runAndReadAll(
+      `SELECT ${select} FROM read_parquet('${path.replace(/'/g, "''")}')`,
+    );
+    return reader.getRowObjectsJS() as Record<string, unknown>[];
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Median of the values (copied; the input is not reordered). */
+export function median(values: ArrayLike<number>): number {
+  const sorted = Float64Array.from(values).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
