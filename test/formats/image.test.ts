@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ByteSource, bufferSource } from '../../src/formats/fits/source.js';
 import {
+  type ByteSource,
+  bufferSource,
   FitsFile,
   fitsBuffer,
   type ImageArray,

@@ -29,6 +29,7 @@ export {
   readFits,
   readImageSection,
 } from './reader.js';
+export { type ByteSource, bufferSource, fileSource, type PositionedReader } from './source.js';
 export type { ColumnSpec, ColumnValues, FitsTable, TableColumn, VariableRow } from './table.js';
 export type { ColumnFormat } from './tform.js';
 export {
