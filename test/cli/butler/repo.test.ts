@@ -1,0 +1,130 @@
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { makeSqliteRepo } from '../fixtures.js';
+import { butler, butlerJson, butlerOk, ensureBuilt, tempDir } from '../helpers.js';
+
+let dir: ReturnType<typeof tempDir>;
+beforeAll(async () => {
+  await ensureBuilt();
+  dir = tempDir();
+});
+afterAll(() => dir.cleanup());
+
+describe('butler program', () => {
+  it('prints help for the program and every command, and exits 2 on usage errors', async () => {
+    const top = await butler(['--help']);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toContain('query-datasets');
+    expect(top.stdout).toContain('Examples:');
+    const commandList = top.stdout.slice(
+      top.stdout.indexOf('Commands:'),
+      top.stdout.indexOf('\n\n', top.stdout.indexOf('Commands:')),
+    );
+    const commands = [...commandList.matchAll(/^ {2}([a-z-]+) /gm)]
+      .map((m) => m[1]!)
+      .filter((c) => c !== 'help');
+    expect(commands).toHaveLength(22);
+    const helps = await Promise.all(commands.map((c) => butler([c, '--help'])));
+    helps.forEach((h, i) => {
+      expect(h.code, commands[i]).toBe(0);
+      expect(h.stdout, commands[i]).toMatch(/Examples:\n {2}butler /);
+      expect(h.stdout, commands[i]).toContain('Arguments:');
+    });
+    const unknown = await butler(['no-such-command']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'no-such-command'");
+    const missingArg = await butler(['query-datasets']);
+    expect(missingArg.code).toBe(2);
+    expect(missingArg.stderr).toContain("missing required argument 'repo'");
+    const badChoice = await butler(['query-collections', 'x', '--chains', 'sideways']);
+    expect(badChoice.code).toBe(2);
+    expect(badChoice.stderr).toContain('TABLE, TREE, FLATTEN, NO-CHILDREN');
+    const badLimit = await butler(['query-datasets', 'x', '--limit', 'ten']);
+    expect(badLimit.code).toBe(2);
+  });
+
+  it('reports a missing repository as REPO_NOT_FOUND with a hint, as text and as JSON', async () => {
+    const missing = join(dir.path, 'nowhere');
+    const text = await butler(['query-collections', missing]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toBe('');
+    expect(text.stderr).toMatch(/^butler: error \[REPO_NOT_FOUND\]: no butler repository at .*nowhere/);
+    expect(text.stderr).toContain('\n  hint: Create one with `butler create REPO`');
+    const json = await butler(['query-collections', missing, '--json']);
+    expect(json.code).toBe(1);
+    const doc = JSON.parse(json.stdout);
+    expect(doc.error.code).toBe('REPO_NOT_FOUND');
+    expect(doc.error.hint).toContain('butler create');
+    expect(doc.error.details.root).toBe(missing);
+  });
+
+  it('reports an unexpected error as INTERNAL, with the stack only under MERIDIAN_DEBUG=1', async () => {
+    const repo = join(dir.path, 'broken');
+    await butlerOk(['create', repo]);
+    // A registry file that is not a database makes the SQLite driver throw a plain error.
+    writeFileSync(join(repo, 'gen3.sqlite3'), 'this is not a database file, just text '.repeat(200));
+    // (The library does not give this a code today; if it ever does, pick another uncoded failure here.)
+    const plain = await butler(['query-collections', repo]);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toMatch(/^butler: error \[INTERNAL\]: file is not a database\n {2}hint: /);
+    expect(plain.stderr).toContain('MERIDIAN_DEBUG=1');
+    expect(plain.stderr).not.toMatch(/\n\s+at /);
+    const debug = await butler(['query-collections', repo], { MERIDIAN_DEBUG: '1' });
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toMatch(/\n\s+at /);
+  });
+});
+
+describe('create, config-dump and verify', () => {
+  it('creates a SQLite repository and refuses to create over it', async () => {
+    const repo = join(dir.path, 'new');
+    const out = await butlerOk(['create', repo, '--checksum']);
+    expect(out).toContain(`Created butler repository at ${repo}`);
+    expect(existsSync(join(repo, 'butler.yaml'))).toBe(true);
+    const again = await butler(['create', repo]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('[REPO_EXISTS]');
+    const ns = await butler(['create', join(dir.path, 'ns'), '--namespace', 'x']);
+    expect(ns.code).toBe(1);
+    expect(ns.stderr).toContain('[INVALID_ARGUMENT]');
+    expect(existsSync(join(dir.path, 'ns'))).toBe(false);
+
+    const yaml = parseYaml(await butlerOk(['config-dump', repo]));
+    expect(yaml.registry.db).toBe('sqlite:gen3.sqlite3');
+    expect(yaml.datastore.checksum).toBe(true);
+    expect(yaml.dimensions.namespace).toBe('meridian');
+    const dims = await butlerJson(['config-dump', repo, '--subset', 'dimensions']);
+    expect(Object.keys(dims)).toEqual(['dimensions']);
+    expect(Object.keys(dims.dimensions.elements)).toContain('visit');
+    const sc = await butlerJson(['config-dump', repo, '--subset', 'storageClasses']);
+    expect(sc.storageClasses.map((s: { name: string }) => s.name)).toContain('StructuredDataDict');
+  });
+
+  it('verifies a healthy repository, then reports missing and orphan files with exit status 1', async () => {
+    const repo = await makeSqliteRepo(dir.path, 'verify');
+    const ok = await butler(['verify', repo]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('Checked 7 datasets and 7 files: no problems.');
+    const okJson = await butlerJson(['verify', repo]);
+    expect(okJson).toEqual({ datasets: 7, files: 7, problems: [] });
+
+    const uri = (
+      await butlerJson(['query-datasets', repo, 'metrics', '--collections', 'run2', '--show-uri'])
+    )[0].uri;
+    rmSync(uri);
+    writeFileSync(join(repo, 'stray.json'), '{}');
+    const bad = await butler(['verify', repo]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/^problem\s+dataset id\s+path\s+detail/);
+    expect(bad.stdout).toMatch(/\nmissing /);
+    expect(bad.stdout).toMatch(/\norphan\s+stray\.json/);
+    expect(bad.stdout).toContain('2 problem(s)');
+    const badJson = await butler(['verify', repo, '--json']);
+    expect(badJson.code).toBe(1);
+    const doc = JSON.parse(badJson.stdout);
+    expect(doc.problems.map((p: { kind: string }) => p.kind).sort()).toEqual(['missing', 'orphan']);
+    expect(badJson.stderr).toContain('2 problem(s)');
+  });
+});

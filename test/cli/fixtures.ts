@@ -1,0 +1,73 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Butler } from '../../src/butler/index.js';
+import { loadBase } from '../butler/registry/fixtures.js';
+
+/**
+ * Test repositories for the CLI, made with the library: the registry tests' base dimension records (instrument
+ * Cam1, detectors 1-4, exposures 100/101/110/111, visits 1/2, skymap SkyMap1), dataset types and a few datasets.
+ */
+
+export const pgUrl = process.env.MERIDIAN_TEST_POSTGRES;
+
+/** PostgreSQL is optional locally but mandatory in CI (MERIDIAN_REQUIRE_POSTGRES=1). */
+export function postgresAvailable(): boolean {
+  if (pgUrl !== undefined && pgUrl !== '') return true;
+  if (process.env.MERIDIAN_REQUIRE_POSTGRES === '1') {
+    throw new Error('MERIDIAN_REQUIRE_POSTGRES=1 but MERIDIAN_TEST_POSTGRES is not set');
+  }
+  return false;
+}
+
+/**
+ * Fill an existing (empty, freshly created) repository: dimension records, dataset types `metrics`
+ * (instrument, visit), `bias` (instrument, detector; calibration) and `config` (no dimensions), and datasets:
+ * metrics for visits 1 and 2 in `run1`, metrics for visit 1 in `run2`, bias for detectors 1-4 in `calib/run1`.
+ */
+export async function populate(root: string): Promise<void> {
+  const b = await Butler.open(root, { writeable: true });
+  try {
+    await loadBase(b.registry);
+    await b.registerDatasetType('metrics', ['instrument', 'visit'], 'StructuredDataDict');
+    await b.registerDatasetType('bias', ['instrument', 'detector'], 'StructuredDataDict', {
+      isCalibration: true,
+    });
+    await b.registerDatasetType('config', [], 'StructuredDataDict');
+    for (const visit of [1, 2])
+      await b.put({ visit, run: 1 }, 'metrics', { instrument: 'Cam1', visit }, { run: 'run1' });
+    await b.put({ visit: 1, run: 2 }, 'metrics', { instrument: 'Cam1', visit: 1 }, { run: 'run2' });
+    for (const detector of [1, 2, 3, 4]) {
+      await b.put({ detector }, 'bias', { instrument: 'Cam1', detector }, { run: 'calib/run1' });
+    }
+  } finally {
+    await b.close();
+  }
+}
+
+/** Make and populate a SQLite repository in `dir/name` with the library. */
+export async function makeSqliteRepo(dir: string, name = 'repo'): Promise<string> {
+  const root = join(dir, name);
+  await (await Butler.create(root)).close();
+  await populate(root);
+  return root;
+}
+
+/** Write small JSON files to ingest and return their paths. */
+export function writeJsonFiles(dir: string, names: readonly string[]): string[] {
+  return names.map((n, i) => {
+    const path = join(dir, n);
+    writeFileSync(path, JSON.stringify({ index: i, name: n }));
+    return path;
+  });
+}
+
+/** Drop a PostgreSQL repository's schema (the CLI has no command for it, as upstream). */
+export async function dropPostgresSchema(root: string): Promise<void> {
+  const b = await Butler.open(root, { writeable: true });
+  try {
+    const ns = b.config.registry.namespace;
+    if (ns !== undefined) await b.registry.database.db.schema.dropSchema(ns).ifExists().cascade().execute();
+  } finally {
+    await b.close();
+  }
+}
