@@ -55,7 +55,10 @@ export interface DetectorDescription {
   readonly biasLevel: number;
   /** Full-well capacity, electrons: charge above this bleeds along the column. */
   readonly fullWell: number;
-  /** Raw value (ADU) at and above which a pixel is saturated: bias plus the full well in ADU. */
+  /**
+   * Raw value (ADU) at and above which a pixel is saturated: bias plus the full well in ADU, less a margin so that
+   * pixels at full well are flagged whatever the bias drift and read noise.
+   */
   readonly saturation: number;
 }
 
@@ -90,6 +93,7 @@ const PLATE_SCALE_ARCSEC_PER_MM = 20;
 const DETECTOR_GAP = 50;
 const OVERSCAN_COLUMNS = 32;
 const FULL_WELL = 85_000;
+const SATURATION_MARGIN_ADU = 50;
 const SENSORS_PER_RAFT_SIDE = 3;
 
 const FILTER_TABLE: readonly [Band, number, number, number, number][] = [
@@ -154,7 +158,7 @@ function detectorDescription(id: number, columns: number, rows: number, size: nu
     readNoise: 4.5 + 0.25 * (id % 3),
     biasLevel,
     fullWell: FULL_WELL,
-    saturation: Math.floor(biasLevel + FULL_WELL / gain),
+    saturation: Math.floor(biasLevel + FULL_WELL / gain) - SATURATION_MARGIN_ADU,
   } satisfies DetectorDescription);
 }
 

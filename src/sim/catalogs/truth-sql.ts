@@ -49,25 +49,9 @@ export function staticTruthSql(o: CatalogSimulationOptions, sky: SkymapTables, i
       `power(10, (${AB_MAG_OF_ONE_NANOJANSKY} - mag_${b.band}) / 2.5) AS flux_${b.band}_noMW,
        power(10, (${AB_MAG_OF_ONE_NANOJANSKY} - mag_${b.band}) / 2.5) * ${mwFactor(b)} AS flux_${b.band}`,
   ).join(',\n');
-  const gnomonic = gnomonicSql({
-    ra: 'ra',
-    sinDec: 'sin_dec',
-    cosDec: 'cos_dec',
-    ra0: 'tr.crval_ra',
-    sinDec0: 'tr.sin_dec0',
-    cosDec0: 'tr.cos_dec0',
-  });
-  const [patchWidth, patchHeight] = sky.patchSize;
-  return `
-  SELECT t.*, tr.tract,
-    least(tr.nx - 1, greatest(0, floor((tract_x + 0.5) / ${patchWidth})))
-      + tr.nx * least(tr.ny - 1, greatest(0, floor((tract_y + 0.5) / ${patchHeight}))) AS patch
-  FROM (
-    SELECT t.*, tr.tract,
-      tr.crpix1 - 1 - ${gnomonic.xi} / tr.scale AS tract_x,
-      tr.crpix2 - 1 + ${gnomonic.eta} / tr.scale AS tract_y
-    FROM (
-      SELECT *, ${fluxes}, ${cellOfSql('ra', 'dec')} AS cell
+  return skyPlacementSql(
+    `
+      SELECT *, ${fluxes}
       FROM (
         SELECT *,
           mag_r + gr AS mag_g, mag_r + gr + ug AS mag_u, mag_r - ri AS mag_i,
@@ -115,11 +99,37 @@ export function staticTruthSql(o: CatalogSimulationOptions, sky: SkymapTables, i
             )
           )
         )
-      )
-    ) t
+      )`,
+    sky,
+  );
+}
+
+/**
+ * Adds cell, tract, tract_x, tract_y (pixels on the tract grid) and patch to a relation with ra, dec, sin_dec and
+ * cos_dec: the tract owning the position (RingsSkyMap.findTract's ring arithmetic) and the patch holding its pixel.
+ */
+export function skyPlacementSql(relation: string, sky: SkymapTables): string {
+  const gnomonic = gnomonicSql({
+    ra: 'ra',
+    sinDec: 'sin_dec',
+    cosDec: 'cos_dec',
+    ra0: 'tr.crval_ra',
+    sinDec0: 'tr.sin_dec0',
+    cosDec0: 'tr.cos_dec0',
+  });
+  const [patchWidth, patchHeight] = sky.patchSize;
+  return `
+  SELECT * EXCLUDE (nx, ny),
+    CAST(least(nx - 1, greatest(0, floor((tract_x + 0.5) / ${patchWidth})))
+      + nx * least(ny - 1, greatest(0, floor((tract_y + 0.5) / ${patchHeight}))) AS BIGINT) AS patch
+  FROM (
+    SELECT t.*, ${cellOfSql('t.ra', 't.dec')} AS cell, tr.tract, tr.nx, tr.ny,
+      tr.crpix1 - 1 - ${gnomonic.xi} / tr.scale AS tract_x,
+      tr.crpix2 - 1 + ${gnomonic.eta} / tr.scale AS tract_y
+    FROM (${relation}) t
     JOIN sky_rings rg ON rg.ring = ${ringOfSql('t.dec', sky)}
     JOIN sky_tracts tr ON tr.tract = rg.first_tract + ${tractInRingSql('t.ra', 'rg.n')}
-  ) t JOIN sky_tracts tr USING (tract)`;
+  )`;
 }
 
 /** Truth id of a static object (its index + 1) and of supernova j (after all static objects). */
