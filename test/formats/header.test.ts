@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { commentaryCard, type HeaderCard, valueCard } from '../../src/formats/fits/card.js';
 import { headerBytes, parseHeaderBlocks } from '../../src/formats/fits/header.js';
@@ -136,5 +137,54 @@ describe('header cards', () => {
     const header = (await parseFits(first)).hdus[0].header;
     const second = fitsBuffer([{ kind: 'image', data: new Int16Array(4), shape: [2, 2], cards: header }]);
     expect(second.equals(first)).toBe(true);
+  });
+});
+
+describe('header cards, property-based', () => {
+  const printable = fc
+    .array(fc.integer({ min: 0x20, max: 0x7e }), { maxLength: 150 })
+    .map((codes) => String.fromCharCode(...codes));
+  const word = fc.stringMatching(/^[A-Za-z0-9.,()'&=/:-]{1,12}$/);
+  // Readers trim comments, and continued comments are re-joined with one space: words separated by single spaces.
+  const comment = (maxWords: number) =>
+    fc.array(word, { maxLength: maxWords }).map((words) => words.join(' '));
+  const keyword = fc
+    .stringMatching(/^[A-Z][A-Z0-9_-]{0,7}$/)
+    .filter((k) => !['COMMENT', 'HISTORY', 'CONTINUE', 'END', 'HIERARCH'].includes(k));
+  const bigBeyondDoubles = fc.oneof(
+    fc.bigInt({ min: -(2n ** 63n), max: -(2n ** 53n) - 1n }),
+    fc.bigInt({ min: 2n ** 53n + 1n, max: 2n ** 63n - 1n }),
+  );
+  const scalar = fc.oneof(
+    fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => (Object.is(x, -0) ? 0 : x)),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    bigBeyondDoubles,
+  );
+
+  it('string cards of any length and comment survive write and read', () => {
+    fc.assert(
+      fc.property(
+        keyword,
+        printable.map((s) => s.replace(/ +$/, '')),
+        comment(30),
+        (k, value, text) => {
+          const card = valueCard(k, value, text);
+          expect(roundTrip([card, valueCard('NEXT', 1)])).toEqual([card, valueCard('NEXT', 1)]);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('numeric, logical and undefined cards survive write and read', () => {
+    fc.assert(
+      fc.property(keyword, scalar, comment(3), (k, value, text) => {
+        const card = valueCard(k, value, text);
+        expect(roundTrip([card])).toEqual([card]);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
