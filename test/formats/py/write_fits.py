@@ -23,7 +23,7 @@ hdus[0].header["TINY"] = 1.5e-300
 hdus[0].header["FLAG"] = False
 hdus[0].header["QUOTE"] = "it's"
 hdus[0].header["HISTORY"] = "written by astropy for Meridian's tests"
-for dtype in (np.int16, np.uint16, np.int32, np.uint32, np.int64, np.float32, np.float64):
+for dtype in (np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64, np.float32, np.float64):
     data = (ramp * 997 - 9000).astype(dtype) if np.dtype(dtype).kind != "u" else (ramp * 1877).astype(dtype)
     if np.dtype(dtype).kind == "f":
         data = data / 3.0
