@@ -25,7 +25,7 @@ export function coaddStatement(name: string, truth: string, phot: string): strin
     ].join(', '),
   ).join(',\n');
   const depth = ALL_BANDS.map((b, j) => {
-    const key = `idx * 8 + ${j}`;
+    const key = `t.idx * 8 + ${j}`;
     return `coalesce(n_${b}, 0) AS count_${b},
       CASE WHEN n_${b} > 0 THEN 1 / sqrt(ivar_${b}) END AS err_${b},
       wsp_${b} / ivar_${b} AS sp2_${b},

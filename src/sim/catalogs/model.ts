@@ -163,14 +163,14 @@ export const MEASUREMENT = Object.freeze({
 });
 
 /**
- * Number counts (dN/dm ∝ 10^(slope·m)) and the star fraction. Galaxies: slope 0.33 over 17 < r < 26; stars at high
- * Galactic latitude: slope 0.18 over 16 < r < 25.5; about 5% of all objects to that depth are stars. The counts set
+ * Number counts (dN/dm ∝ 10^(slope·m)) and the star fraction. Galaxies: slope 0.33 over 17 < r < 25.5; stars at
+ * high Galactic latitude: slope 0.18 over 16 < r < 25; about 5% of all objects to that depth are stars. The counts set
  * the magnitude distribution; the density is the number of objects asked for over the area.
  */
 export const POPULATION = Object.freeze({
   starFraction: 0.05,
-  star: { slope: 0.18, brightMag: 16, faintMag: 25.5 },
-  galaxy: { slope: 0.33, brightMag: 17, faintMag: 26 },
+  star: { slope: 0.18, brightMag: 16, faintMag: 25 },
+  galaxy: { slope: 0.33, brightMag: 17, faintMag: 25.5 },
   variableStarFraction: 0.05,
   /** Galaxy half-light radius ~0.8" at r = 20, shrinking by 0.1 dex per magnitude, 0.2 dex scatter. */
   galaxyHalfLightArcsecAtR20: 0.8,

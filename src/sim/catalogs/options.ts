@@ -151,7 +151,7 @@ export function resolveCatalogOptions(input: CatalogSimulationInput): CatalogSim
     workers: o.workers ?? Math.max(1, availableParallelism()),
     supernovae: o.supernovae ?? Math.min(1000, Math.max(5, Math.round(objects / 5000))),
     objectsPerFile: o.objectsPerFile ?? CATALOG_DEFAULTS.objectsPerFile,
-    mjdStart: o.mjdStart ?? 59580,
+    mjdStart: o.mjdStart ?? CATALOG_DEFAULTS.mjdStart,
     surveyDays: o.surveyDays ?? CATALOG_DEFAULTS.surveyDays,
   });
 }

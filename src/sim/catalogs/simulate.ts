@@ -7,6 +7,7 @@
 
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { meridianError } from '../../errors.js';
 import { coaddStatement, matchesTruthSelect, objectSelect } from './coadd-sql.js';

@@ -1,0 +1,91 @@
+/** `meridian sim catalogs OUTDIR`: a thin commander command over simulateCatalogs. */
+
+import { type Command, InvalidArgumentError } from 'commander';
+import { CATALOG_DEFAULTS } from './options.js';
+import { simulateCatalogs } from './simulate.js';
+
+function number(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`not a number: ${value}`);
+  return n;
+}
+
+function integer(value: string): number {
+  const n = number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`not an integer: ${value}`);
+  return n;
+}
+
+interface CatalogFlags {
+  objects?: number;
+  visits?: number;
+  bands?: string;
+  ra?: number;
+  dec?: number;
+  radius?: number;
+  area?: number;
+  seed?: number;
+  workers?: number;
+  supernovae?: number;
+  objectsPerFile?: number;
+  mjdStart?: number;
+  days?: number;
+  json?: boolean;
+}
+
+/** Adds `catalogs` to the program's `sim` command (creating `sim` if no one has yet). */
+export function registerSimCatalogCommands(program: Command): Command {
+  const sim =
+    program.commands.find((c) => c.name() === 'sim') ??
+    program.command('sim').description('simulate a mini-DC2 survey and its catalogs');
+  const d = CATALOG_DEFAULTS;
+  sim
+    .command('catalogs')
+    .description('derive DP0.2-shaped Parquet catalogs (Object, ForcedSource, Source, ...) into OUTDIR')
+    .argument('<OUTDIR>', 'output directory (must be empty or absent)')
+    .option('--objects <n>', `static truth objects in the area (default ${d.objects})`, integer)
+    .option('--visits <n>', `number of visits (default ${d.visits})`, integer)
+    .option('--bands <letters>', `bands observed (default ${d.bands})`)
+    .option('--ra <deg>', `centre of the area, RA in degrees (default ${d.ra})`, number)
+    .option('--dec <deg>', `centre of the area, Dec in degrees (default ${d.dec})`, number)
+    .option('--radius <deg>', `radius of the area, degrees (default ${d.radiusDeg})`, number)
+    .option('--area <deg2>', 'area in square degrees, instead of --radius', number)
+    .option('--seed <n>', `random seed (default ${d.seed})`, integer)
+    .option('--workers <n>', 'DuckDB threads (default: cores)', integer)
+    .option('--supernovae <n>', 'supernovae in the area (default: objects / 5000, 5 to 1000)', integer)
+    .option('--objects-per-file <n>', `objects per Parquet file (default ${d.objectsPerFile})`, integer)
+    .option('--mjd-start <mjd>', `first night (default ${d.mjdStart})`, number)
+    .option('--days <n>', `survey length in days (default ${d.surveyDays})`, number)
+    .option('--json', 'print the manifest as JSON')
+    .action(async (outDir: string, flags: CatalogFlags) => {
+      const manifest = await simulateCatalogs({
+        outDir,
+        objects: flags.objects,
+        visits: flags.visits,
+        bands: flags.bands,
+        ra: flags.ra,
+        dec: flags.dec,
+        radiusDeg: flags.radius,
+        areaDeg2: flags.area,
+        seed: flags.seed,
+        workers: flags.workers,
+        supernovae: flags.supernovae,
+        objectsPerFile: flags.objectsPerFile,
+        mjdStart: flags.mjdStart,
+        surveyDays: flags.days,
+      });
+      if (flags.json) {
+        console.log(JSON.stringify(manifest, null, 2));
+        return;
+      }
+      for (const table of Object.values(manifest.tables)) {
+        console.log(
+          `${table.name.padEnd(24)} ${String(table.rows).padStart(12)} rows in ${table.files.length} file(s)`,
+        );
+      }
+      console.log(
+        `${manifest.seconds.toFixed(1)} s, ${Math.round(manifest.rowsPerSecond)} rows/s, in ${outDir}`,
+      );
+    });
+  return program;
+}
