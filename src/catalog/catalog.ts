@@ -1,0 +1,256 @@
+/**
+ * A catalog database: a directory with `catalog.json`, the czar store and (embedded engine) the data. This is the
+ * library surface the CLI and the TAP service use: create/open, ingest in transactions, plan and run ADQL, stats.
+ */
+
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { meridianError } from '../errors.js';
+import type { Chunker } from '../sphere/index.js';
+import { parseAdql } from './adql/index.js';
+import {
+  CATALOG_FORMAT_VERSION,
+  type CatalogConfig,
+  chunkerFor,
+  type EngineConfig,
+  type PartitioningParams,
+  readCatalogConfig,
+  testPartitioning,
+  writeCatalogConfig,
+} from './catalog-config.js';
+import {
+  type ChunkCount,
+  CzarStore,
+  directorIndexName,
+  quoteDuck as q,
+  type TransactionInfo,
+} from './czar.js';
+import type { CatalogEngine, RowStream } from './engine.js';
+import { createEngine } from './engines/factory.js';
+import { fragmentsFor, type QueryLimits, type QueryResult, QueryRunner } from './execute.js';
+import {
+  abortTransaction,
+  beginTransaction,
+  type ContributionResult,
+  commitTransaction,
+  contribute,
+  type IngestContext,
+} from './ingest.js';
+import { planQuery, type QueryPlan } from './planner/plan.js';
+import { type CatalogSchema, type CatalogTable, parseCatalogSchema } from './schema.js';
+
+export interface CreateCatalogOptions {
+  /** Schema YAML text (see config/catalog/dp02.yaml). */
+  readonly schemaYaml: string;
+  readonly engine?: EngineConfig;
+  readonly partitioning?: PartitioningParams;
+}
+
+export interface OpenCatalogOptions {
+  /**
+   * Split single-worker queries into this many fragments, so the merge path runs on the embedded engine too
+   * (used by the oracle tests; 1 by default).
+   */
+  readonly fragmentSplit?: number;
+}
+
+export interface TableStats {
+  readonly name: string;
+  readonly role: CatalogTable['partitioning']['role'];
+  readonly rows: number;
+  readonly overlapRows: number;
+  readonly chunks: number;
+}
+
+export interface CatalogStats {
+  readonly kind: 'catalogStats';
+  readonly schema: string;
+  readonly engine: EngineConfig['kind'];
+  readonly workers: number;
+  readonly partitioning: PartitioningParams;
+  readonly tables: readonly TableStats[];
+  readonly chunkCounts: readonly ChunkCount[];
+  readonly transactions: readonly TransactionInfo[];
+}
+
+export class Catalog {
+  private readonly runner: QueryRunner;
+
+  private constructor(
+    readonly dir: string,
+    readonly config: CatalogConfig,
+    readonly chunker: Chunker,
+    private readonly store: CzarStore,
+    readonly engine: CatalogEngine,
+    private readonly options: OpenCatalogOptions,
+  ) {
+    this.runner = new QueryRunner(engine);
+  }
+
+  get schema(): CatalogSchema {
+    return this.config.schema;
+  }
+
+  /** Creates an empty catalog database in `dir` (which must be empty or absent). */
+  static async create(dir: string, options: CreateCatalogOptions): Promise<Catalog> {
+    if (existsSync(dir) && readdirSync(dir).length > 0) {
+      throw meridianError(
+        'INVALID_ARGUMENT',
+        `${dir} is not empty; a catalog database needs its own directory`,
+        {
+          dir,
+        },
+      );
+    }
+    const schema = parseCatalogSchema(options.schemaYaml);
+    const config: CatalogConfig = {
+      kind: 'catalogConfig',
+      version: CATALOG_FORMAT_VERSION,
+      engine: options.engine ?? { kind: 'duckdb' },
+      partitioning: options.partitioning ?? testPartitioning,
+      schemaYaml: options.schemaYaml,
+      schema,
+    };
+    const chunker = chunkerFor(config.partitioning);
+    mkdirSync(dir, { recursive: true });
+    const store = await CzarStore.open(dir);
+    try {
+      await store.initialize(schema);
+      const engine = await createEngine(config, store);
+      await engine.createTables(schema);
+      writeCatalogConfig(dir, config);
+      return new Catalog(dir, config, chunker, store, engine, {});
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+  }
+
+  static async open(dir: string, options: OpenCatalogOptions = {}): Promise<Catalog> {
+    const config = readCatalogConfig(dir);
+    const store = await CzarStore.open(dir);
+    try {
+      const engine = await createEngine(config, store);
+      return new Catalog(dir, config, chunkerFor(config.partitioning), store, engine, options);
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+  }
+
+  private get ingestContext(): IngestContext {
+    return { store: this.store, engine: this.engine, schema: this.schema, chunker: this.chunker };
+  }
+
+  beginTransaction(): Promise<number> {
+    return beginTransaction(this.ingestContext);
+  }
+
+  contribute(transactionId: number, table: string, path: string): Promise<ContributionResult> {
+    return contribute(this.ingestContext, transactionId, table, path);
+  }
+
+  commitTransaction(transactionId: number): Promise<void> {
+    return commitTransaction(this.ingestContext, transactionId);
+  }
+
+  abortTransaction(transactionId: number): Promise<void> {
+    return abortTransaction(this.ingestContext, transactionId);
+  }
+
+  /**
+   * Contributes files to a table: in a new transaction that is committed at the end (aborted on failure), or in
+   * the open transaction `transactionId`, which the caller commits.
+   */
+  async ingestFiles(
+    table: string,
+    paths: readonly string[],
+    options: { transactionId?: number } = {},
+  ): Promise<{ transactionId: number; contributions: ContributionResult[] }> {
+    const own = options.transactionId === undefined;
+    const transactionId = options.transactionId ?? (await this.beginTransaction());
+    const contributions: ContributionResult[] = [];
+    for (const path of paths) contributions.push(await this.contribute(transactionId, table, path));
+    if (own) await this.commitTransaction(transactionId);
+    return { transactionId, contributions };
+  }
+
+  /** The director-index lookup the planner uses: chunks holding director rows with these keys. */
+  private async directorChunks(director: CatalogTable, values: readonly string[]): Promise<number[]> {
+    if (director.partitioning.role !== 'director' || values.length === 0) return [];
+    const key = director.partitioning.key;
+    const numeric = values.every((v) => /^-?\d+$/.test(v));
+    const list = numeric ? values.join(', ') : values.map(() => '?').join(', ');
+    const rows = await this.store.rows(
+      `SELECT DISTINCT chunkId FROM ${q(directorIndexName(director))} WHERE ${q(key)} IN (${list})`,
+      numeric ? [] : [...values],
+    );
+    return rows.map((r) => Number(r.chunkId));
+  }
+
+  async plan(adql: string): Promise<QueryPlan> {
+    return planQuery(parseAdql(adql), {
+      schema: this.schema,
+      chunker: this.chunker,
+      directorChunks: (director, values) => this.directorChunks(director, values),
+    });
+  }
+
+  private async fragments(plan: QueryPlan) {
+    const multiple = this.engine.capabilities.multipleWorkers || (this.options.fragmentSplit ?? 1) > 1;
+    const populated = multiple ? await this.store.populatedChunks() : [];
+    const placement = this.engine.capabilities.multipleWorkers ? await this.store.placement() : new Map();
+    return fragmentsFor(plan, placement, this.engine.workerCount, populated, this.options.fragmentSplit ?? 1);
+  }
+
+  /** Parses, plans and runs an ADQL query, collecting the rows. */
+  async query(adql: string, limits: QueryLimits = {}): Promise<QueryResult> {
+    const plan = await this.plan(adql);
+    return this.runner.run(plan, await this.fragments(plan), limits);
+  }
+
+  /** Parses, plans and streams an ADQL query (no row limit; the signal cancels it). */
+  async stream(adql: string, signal: AbortSignal = new AbortController().signal): Promise<RowStream> {
+    const plan = await this.plan(adql);
+    return this.runner.stream(plan, await this.fragments(plan), signal, 4);
+  }
+
+  async stats(): Promise<CatalogStats> {
+    const chunkCounts = await this.store.chunkCounts();
+    const tables = this.schema.tables.map((t) => {
+      const mine = chunkCounts.filter((c) => c.table === t.name);
+      const own = mine.filter((c) => !c.overlap);
+      return {
+        name: t.name,
+        role: t.partitioning.role,
+        rows: own.reduce((n, c) => n + c.rows, 0),
+        overlapRows: mine.filter((c) => c.overlap).reduce((n, c) => n + c.rows, 0),
+        chunks: own.filter((c) => c.chunkId >= 0).length,
+      };
+    });
+    return {
+      kind: 'catalogStats',
+      schema: this.schema.name,
+      engine: this.config.engine.kind,
+      workers: this.engine.workerCount,
+      partitioning: this.config.partitioning,
+      tables,
+      chunkCounts,
+      transactions: await this.store.transactions(),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.runner.close();
+    await this.engine.close();
+    this.store.close();
+  }
+}
+
+/** Reads a schema file and creates a catalog database from it. */
+export async function createCatalog(
+  dir: string,
+  schemaPath: string,
+  options: Omit<CreateCatalogOptions, 'schemaYaml'> = {},
+): Promise<Catalog> {
+  return Catalog.create(dir, { ...options, schemaYaml: readFileSync(schemaPath, 'utf8') });
+}

@@ -1,0 +1,118 @@
+/**
+ * The czar's own store: a DuckDB file `czar.duckdb` in the catalog directory with the ingest bookkeeping
+ * (transactions, contributions, per-chunk row counts), the director indexes, the chunk → worker placement and the
+ * staging tables of open transactions. With the embedded DuckDB engine the data tables live in the same file, so a
+ * commit publishes rows and bookkeeping in one DuckDB transaction.
+ */
+
+import { join } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { duckdbDialect } from './adql/index.js';
+import { sqlType } from './physical.js';
+import type { CatalogSchema, CatalogTable } from './schema.js';
+
+export const CZAR_FILE = 'czar.duckdb';
+
+export const quoteDuck = (name: string): string => duckdbDialect.quoteIdentifier(name);
+export const sqlStringLiteral = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+
+/** Name of a director table's index in the czar store: key → chunkId, subChunkId (qserv_tap.md §1.3). */
+export const directorIndexName = (table: CatalogTable): string => `_director_${table.name}`;
+
+export type TransactionState = 'started' | 'committed' | 'aborted';
+
+export interface TransactionInfo {
+  readonly id: number;
+  readonly state: TransactionState;
+}
+
+export interface ChunkCount {
+  readonly table: string;
+  /** -1 for a regular (replicated, unpartitioned) table. */
+  readonly chunkId: number;
+  readonly overlap: boolean;
+  readonly rows: number;
+}
+
+export class CzarStore {
+  private constructor(
+    readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(dir: string): Promise<CzarStore> {
+    const instance = await DuckDBInstance.create(join(dir, CZAR_FILE));
+    const connection = await instance.connect();
+    return new CzarStore(instance, connection);
+  }
+
+  async initialize(schema: CatalogSchema): Promise<void> {
+    const c = this.connection;
+    await c.run(
+      'CREATE TABLE IF NOT EXISTS _transactions (id INTEGER PRIMARY KEY, state VARCHAR NOT NULL, started TIMESTAMP, ended TIMESTAMP)',
+    );
+    await c.run(
+      'CREATE TABLE IF NOT EXISTS _contributions (transactionId INTEGER, tableName VARCHAR, path VARCHAR, sha256 VARCHAR, rows BIGINT, stagingTable VARCHAR, stagingOverlapTable VARCHAR)',
+    );
+    await c.run(
+      'CREATE TABLE IF NOT EXISTS _chunk_counts (tableName VARCHAR, chunkId INTEGER, overlap BOOLEAN, transactionId INTEGER, rows BIGINT)',
+    );
+    await c.run(
+      'CREATE TABLE IF NOT EXISTS _chunk_placement (chunkId INTEGER PRIMARY KEY, worker INTEGER NOT NULL)',
+    );
+    for (const table of schema.tables) {
+      const p = table.partitioning;
+      if (p.role !== 'director') continue;
+      const key = table.columns.find((col) => col.name === p.key);
+      if (!key) continue;
+      await c.run(
+        `CREATE TABLE IF NOT EXISTS ${quoteDuck(directorIndexName(table))} (${quoteDuck(key.name)} ${sqlType(key.datatype, 'duckdb')} PRIMARY KEY, chunkId INTEGER NOT NULL, subChunkId INTEGER NOT NULL)`,
+      );
+    }
+  }
+
+  async rows(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+    const reader = await this.connection.runAndReadAll(sql, params as never);
+    return reader.getRowObjectsJS() as Record<string, unknown>[];
+  }
+
+  async transaction(id: number): Promise<TransactionInfo | null> {
+    const rows = await this.rows('SELECT id, state FROM _transactions WHERE id = ?', [id]);
+    return rows.length === 0 ? null : { id: Number(rows[0].id), state: rows[0].state as TransactionState };
+  }
+
+  async transactions(): Promise<TransactionInfo[]> {
+    const rows = await this.rows('SELECT id, state FROM _transactions ORDER BY id');
+    return rows.map((r) => ({ id: Number(r.id), state: r.state as TransactionState }));
+  }
+
+  async chunkCounts(): Promise<ChunkCount[]> {
+    const rows = await this.rows(
+      'SELECT tableName, chunkId, overlap, SUM(rows) AS rows FROM _chunk_counts GROUP BY ALL ORDER BY tableName, chunkId, overlap',
+    );
+    return rows.map((r) => ({
+      table: String(r.tableName),
+      chunkId: Number(r.chunkId),
+      overlap: Boolean(r.overlap),
+      rows: Number(r.rows),
+    }));
+  }
+
+  /** Chunks holding rows of any partitioned table, sorted. */
+  async populatedChunks(): Promise<number[]> {
+    const rows = await this.rows(
+      'SELECT DISTINCT chunkId FROM _chunk_counts WHERE chunkId >= 0 AND NOT overlap AND rows > 0 ORDER BY chunkId',
+    );
+    return rows.map((r) => Number(r.chunkId));
+  }
+
+  async placement(): Promise<Map<number, number>> {
+    const rows = await this.rows('SELECT chunkId, worker FROM _chunk_placement');
+    return new Map(rows.map((r) => [Number(r.chunkId), Number(r.worker)]));
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}

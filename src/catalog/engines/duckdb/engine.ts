@@ -1,0 +1,169 @@
+/**
+ * The embedded engine: every chunk in one DuckDB database (the czar's own file), one worker. Each logical table is
+ * one physical table with `chunkId`/`subChunkId` columns, filled in (chunkId, subChunkId) order per transaction so
+ * DuckDB's zone maps skip row groups of chunks a query does not touch (DESIGN.md: fragments, not chunks).
+ */
+
+import type { DuckDBConnection, DuckDBInstance, DuckDBType } from '@duckdb/node-api';
+import { DuckDBTypeId } from '@duckdb/node-api';
+import { meridianError } from '../../../errors.js';
+import { duckdbDialect } from '../../adql/index.js';
+import { quoteDuck as q } from '../../czar.js';
+import type {
+  CatalogEngine,
+  CellValue,
+  Fragment,
+  ResultColumn,
+  ResultDatatype,
+  RowStream,
+  StagedTable,
+} from '../../engine.js';
+import {
+  CHUNK_COLUMN,
+  hasOverlap,
+  overlapTableName,
+  physicalColumnDefinitions,
+  SUB_CHUNK_COLUMN,
+  TRANSACTION_COLUMN,
+} from '../../physical.js';
+import type { CatalogSchema } from '../../schema.js';
+
+export function duckdbResultDatatype(type: DuckDBType): ResultDatatype {
+  switch (type.typeId) {
+    case DuckDBTypeId.BOOLEAN:
+      return 'boolean';
+    case DuckDBTypeId.TINYINT:
+    case DuckDBTypeId.SMALLINT:
+    case DuckDBTypeId.UTINYINT:
+      return 'short';
+    case DuckDBTypeId.INTEGER:
+    case DuckDBTypeId.USMALLINT:
+      return 'int';
+    case DuckDBTypeId.BIGINT:
+    case DuckDBTypeId.UINTEGER:
+    case DuckDBTypeId.HUGEINT:
+    case DuckDBTypeId.UBIGINT:
+      return 'long';
+    case DuckDBTypeId.FLOAT:
+      return 'float';
+    case DuckDBTypeId.DOUBLE:
+    case DuckDBTypeId.DECIMAL:
+      return 'double';
+    case DuckDBTypeId.TIMESTAMP:
+    case DuckDBTypeId.TIMESTAMP_TZ:
+    case DuckDBTypeId.DATE:
+      return 'timestamp';
+    default:
+      return 'string';
+  }
+}
+
+/** DuckDB values as result cells: DECIMAL to number, HUGEINT stays bigint, dates and others as text. */
+export function duckdbCell(value: unknown, datatype: ResultDatatype): CellValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') return value;
+  if (typeof value === 'bigint') return datatype === 'double' ? Number(value) : value;
+  if (value instanceof Date) return value.toISOString();
+  return String(value);
+}
+
+/** Streams a DuckDB query as result batches; the connection is closed when the stream ends or fails. */
+export async function streamDuckdb(
+  connection: DuckDBConnection,
+  sql: string,
+  params: readonly unknown[],
+  signal: AbortSignal,
+  closeWhenDone: boolean,
+): Promise<RowStream> {
+  const onAbort = () => connection.interrupt();
+  signal.addEventListener('abort', onAbort, { once: true });
+  const done = () => {
+    signal.removeEventListener('abort', onAbort);
+    if (closeWhenDone) connection.closeSync();
+  };
+  let result: Awaited<ReturnType<DuckDBConnection['stream']>>;
+  try {
+    result = await connection.stream(sql, params as never);
+  } catch (err) {
+    done();
+    throw err;
+  }
+  const columns: ResultColumn[] = result
+    .columnNames()
+    .map((name, i) => ({ name, datatype: duckdbResultDatatype(result.columnType(i)) }));
+  async function* rows(): AsyncGenerator<CellValue[][]> {
+    try {
+      for await (const batch of result.yieldRowsJs()) {
+        yield batch.map((row) => row.map((v, i) => duckdbCell(v, columns[i].datatype)));
+      }
+    } finally {
+      done();
+    }
+  }
+  return { columns, rows: rows() };
+}
+
+export class DuckdbEngine implements CatalogEngine {
+  readonly capabilities = { multipleWorkers: false, spatialIndex: false } as const;
+  readonly dialect = duckdbDialect;
+  readonly workerCount = 1;
+
+  /** `connection` is the czar's: publishing through it joins the czar's commit transaction. */
+  constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  async createTables(schema: CatalogSchema): Promise<void> {
+    for (const table of schema.tables) {
+      const columns = physicalColumnDefinitions(table, this.dialect, 'duckdb').join(', ');
+      await this.connection.run(`CREATE TABLE IF NOT EXISTS ${q(table.name)} (${columns})`);
+      if (hasOverlap(table)) {
+        await this.connection.run(`CREATE TABLE IF NOT EXISTS ${q(overlapTableName(table))} (${columns})`);
+      }
+    }
+  }
+
+  async publish(_transactionId: number, staged: readonly StagedTable[]): Promise<void> {
+    for (const s of staged) {
+      const order = s.partitioned ? ` ORDER BY ${q(CHUNK_COLUMN)}, ${q(SUB_CHUNK_COLUMN)}` : '';
+      await this.connection.run(`INSERT INTO ${q(s.table)} SELECT * FROM ${q(s.stagingTable)}${order}`);
+      if (s.stagingOverlapTable) {
+        await this.connection.run(
+          `INSERT INTO ${q(`${s.table}FullOverlap`)} SELECT * FROM ${q(s.stagingOverlapTable)}${order}`,
+        );
+      }
+    }
+  }
+
+  async discard(transactionId: number, schema: CatalogSchema): Promise<void> {
+    // Publishing is atomic with the czar commit here, so only a half-written table from outside a transaction
+    // could hold such rows; deleting them keeps the contract anyway.
+    for (const table of schema.tables) {
+      await this.connection.run(`DELETE FROM ${q(table.name)} WHERE ${q(TRANSACTION_COLUMN)} = ?`, [
+        transactionId,
+      ]);
+      if (hasOverlap(table)) {
+        await this.connection.run(
+          `DELETE FROM ${q(overlapTableName(table))} WHERE ${q(TRANSACTION_COLUMN)} = ?`,
+          [transactionId],
+        );
+      }
+    }
+  }
+
+  async runFragment(
+    fragment: Fragment,
+    sql: string,
+    params: readonly unknown[],
+    signal: AbortSignal,
+  ): Promise<RowStream> {
+    if (fragment.worker !== 0) {
+      throw meridianError('INTERNAL', `the DuckDB engine has one worker, not worker ${fragment.worker}`);
+    }
+    const connection = await this.instance.connect();
+    return streamDuckdb(connection, sql, params, signal, true);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,15 @@
+/** Chooses the engine named by the catalog configuration (STYLE.md habit 1: one factory per back-end family). */
+
+import type { CatalogConfig } from '../catalog-config.js';
+import type { CzarStore } from '../czar.js';
+import type { CatalogEngine } from '../engine.js';
+import { DuckdbEngine } from './duckdb/engine.js';
+
+export async function createEngine(config: CatalogConfig, store: CzarStore): Promise<CatalogEngine> {
+  switch (config.engine.kind) {
+    case 'duckdb':
+      return new DuckdbEngine(store.instance, store.connection);
+    case 'postgres':
+      throw new Error('postgres engine pending');
+  }
+}

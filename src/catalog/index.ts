@@ -1,0 +1,41 @@
+/** Meridian's Qserv-style partitioned catalog database. See docs/catalog.md. */
+
+export {
+  Catalog,
+  type CatalogStats,
+  type CreateCatalogOptions,
+  createCatalog,
+  type OpenCatalogOptions,
+  type TableStats,
+} from './catalog.js';
+export {
+  type CatalogConfig,
+  type EngineConfig,
+  type PartitioningParams,
+  readCatalogConfig,
+  testPartitioning,
+} from './catalog-config.js';
+export type { ChunkCount, TransactionInfo, TransactionState } from './czar.js';
+export type {
+  CatalogEngine,
+  CellValue,
+  EngineCapabilities,
+  Fragment,
+  ResultColumn,
+  ResultDatatype,
+  RowStream,
+} from './engine.js';
+export type { QueryLimits, QueryResult } from './execute.js';
+export type { ContributionResult } from './ingest.js';
+export type { QueryPlan } from './planner/plan.js';
+export {
+  type CatalogColumn,
+  type CatalogSchema,
+  type CatalogTable,
+  type ColumnDatatype,
+  catalogSchemaFromObject,
+  findTable,
+  loadCatalogSchema,
+  parseCatalogSchema,
+  type TablePartitioning,
+} from './schema.js';

@@ -1,0 +1,432 @@
+/**
+ * Ingest in transactions (qserv_tap.md §3.1): begin, contribute CSV or Parquet files, commit or abort.
+ *
+ * A contribution is read by the czar's DuckDB, partitioned (directors: chunk and sub-chunk from the position, plus
+ * the overlap rows; dependents: the chunk of their director row from the director index) and kept in staging
+ * tables that no query reads. Commit publishes the staged rows through the engine and records the director index
+ * and per-chunk row counts in one czar transaction; abort drops the staging tables. A crash before commit leaves
+ * only staging tables of an open transaction, which `abortTransaction` removes. Re-contributing a file whose
+ * content (SHA-256) was already contributed to the same table is refused.
+ */
+
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { extname } from 'node:path';
+import { isMeridianError, meridianError } from '../errors.js';
+import type { Chunker } from '../sphere/index.js';
+import { type CzarStore, directorIndexName, quoteDuck as q, sqlStringLiteral } from './czar.js';
+import type { CatalogEngine, StagedTable } from './engine.js';
+import { CHUNK_COLUMN, SUB_CHUNK_COLUMN, sqlType, TRANSACTION_COLUMN } from './physical.js';
+import { type CatalogSchema, type CatalogTable, findColumn, findTable } from './schema.js';
+
+export interface IngestContext {
+  readonly store: CzarStore;
+  readonly engine: CatalogEngine;
+  readonly schema: CatalogSchema;
+  readonly chunker: Chunker;
+}
+
+export interface ContributionResult {
+  readonly table: string;
+  readonly path: string;
+  readonly rows: number;
+  readonly overlapRows: number;
+}
+
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const block of createReadStream(path)) hash.update(block as Buffer);
+  return hash.digest('hex');
+}
+
+function readerFor(path: string): string {
+  const extension = extname(path).toLowerCase();
+  const literal = sqlStringLiteral(path);
+  if (extension === '.parquet') return `read_parquet(${literal})`;
+  if (extension === '.csv') return `read_csv(${literal}, header = true)`;
+  if (extension === '.tsv') return `read_csv(${literal}, header = true, delim = '\t')`;
+  throw meridianError(
+    'CATALOG_INGEST',
+    `cannot ingest ${path}: only .csv, .tsv and .parquet files are read`,
+    {
+      path,
+    },
+  );
+}
+
+export async function beginTransaction(ctx: IngestContext): Promise<number> {
+  const rows = await ctx.store.rows('SELECT COALESCE(MAX(id), 0) + 1 AS id FROM _transactions');
+  const id = Number(rows[0].id);
+  await ctx.store.connection.run(
+    "INSERT INTO _transactions VALUES (?, 'started', current_timestamp::TIMESTAMP, NULL)",
+    [id],
+  );
+  return id;
+}
+
+async function requireOpen(ctx: IngestContext, transactionId: number): Promise<void> {
+  const info = await ctx.store.transaction(transactionId);
+  if (info?.state !== 'started') {
+    throw meridianError(
+      'INVALID_ARGUMENT',
+      `transaction ${transactionId} is ${info ? info.state : 'unknown'}; contributions need a started transaction`,
+      { transactionId },
+    );
+  }
+}
+
+/** Staging tables of a table's earlier contributions to the same transaction. */
+async function stagedTablesOf(ctx: IngestContext, transactionId: number, table: string): Promise<string[]> {
+  const rows = await ctx.store.rows(
+    'SELECT stagingTable FROM _contributions WHERE transactionId = ? AND tableName = ?',
+    [transactionId, table],
+  );
+  return rows.map((r) => String(r.stagingTable));
+}
+
+export async function contribute(
+  ctx: IngestContext,
+  transactionId: number,
+  tableName: string,
+  path: string,
+): Promise<ContributionResult> {
+  const table = findTable(ctx.schema, tableName);
+  if (!table) {
+    throw meridianError('INVALID_ARGUMENT', `table ${tableName} is not in schema ${ctx.schema.name}`, {
+      table: tableName,
+    });
+  }
+  await requireOpen(ctx, transactionId);
+  if (!existsSync(path)) throw meridianError('FILE_NOT_FOUND', `no file ${path}`, { path });
+  const sha256 = await fileSha256(path);
+  const earlier = await ctx.store.rows(
+    `SELECT c.transactionId, c.path FROM _contributions c JOIN _transactions t ON t.id = c.transactionId
+     WHERE c.tableName = ? AND c.sha256 = ? AND t.state IN ('started', 'committed')`,
+    [table.name, sha256],
+  );
+  if (earlier.length > 0) {
+    throw meridianError(
+      'CATALOG_DUPLICATE_CONTRIBUTION',
+      `${path} has the same content as ${String(earlier[0].path)}, already contributed to ${table.name} in transaction ${Number(earlier[0].transactionId)}`,
+      { path, table: table.name, transactionId: Number(earlier[0].transactionId) },
+    );
+  }
+  const sequence = Number(
+    (
+      await ctx.store.rows('SELECT COUNT(*) AS n FROM _contributions WHERE transactionId = ?', [
+        transactionId,
+      ])
+    )[0].n,
+  );
+  const base = `_stage_${transactionId}_${sequence + 1}`;
+  const names = {
+    raw: `${base}_raw`,
+    loc: `${base}_loc`,
+    ovl: `${base}_ovl`,
+    stage: base,
+    overlap: `${base}_overlap`,
+  };
+  try {
+    const result = await stageContribution(ctx, transactionId, table, path, names);
+    await ctx.store.connection.run('INSERT INTO _contributions VALUES (?, ?, ?, ?, ?, ?, ?)', [
+      transactionId,
+      table.name,
+      path,
+      sha256,
+      result.rows,
+      names.stage,
+      table.partitioning.role === 'director' ? names.overlap : null,
+    ]);
+    return result;
+  } catch (err) {
+    for (const name of Object.values(names))
+      await ctx.store.connection.run(`DROP TABLE IF EXISTS ${q(name)}`);
+    await abortTransaction(ctx, transactionId);
+    if (isMeridianError(err)) throw err;
+    throw meridianError(
+      'CATALOG_INGEST',
+      `ingest of ${path} into ${table.name} failed, transaction ${transactionId} aborted: ${(err as Error).message}`,
+      { path, table: table.name, transactionId },
+      { cause: err },
+    );
+  } finally {
+    for (const name of [names.raw, names.loc, names.ovl]) {
+      await ctx.store.connection.run(`DROP TABLE IF EXISTS ${q(name)}`);
+    }
+  }
+}
+
+interface StageNames {
+  readonly raw: string;
+  readonly loc: string;
+  readonly ovl: string;
+  readonly stage: string;
+  readonly overlap: string;
+}
+
+async function stageContribution(
+  ctx: IngestContext,
+  transactionId: number,
+  table: CatalogTable,
+  path: string,
+  names: StageNames,
+): Promise<ContributionResult> {
+  const c = ctx.store.connection;
+  const reader = readerFor(path);
+  const described = await ctx.store.rows(`DESCRIBE SELECT * FROM ${reader}`);
+  const present = new Map(described.map((r) => [String(r.column_name).toLowerCase(), String(r.column_name)]));
+  const selectList = table.columns.map((column) => {
+    const type = sqlType(column.datatype, 'duckdb');
+    const source = present.get(column.name.toLowerCase());
+    if (source !== undefined) return `CAST(${q(source)} AS ${type}) AS ${q(column.name)}`;
+    if (column.nullable) return `CAST(NULL AS ${type}) AS ${q(column.name)}`;
+    throw meridianError(
+      'CATALOG_INGEST',
+      `${path} has no column ${column.name}, which ${table.name} requires`,
+      {
+        path,
+        table: table.name,
+        column: column.name,
+      },
+    );
+  });
+  await c.run(
+    `CREATE TABLE ${q(names.raw)} AS SELECT row_number() OVER () AS __rid, ${selectList.join(', ')} FROM ${reader}`,
+  );
+  const columns = table.columns.map((col) => `r.${q(col.name)}`).join(', ');
+  const partitioning = table.partitioning;
+  let overlapRows = 0;
+  if (partitioning.role === 'director') {
+    overlapRows = await locateRows(ctx, table, names);
+    const key = q(partitioning.key);
+    await c.run(
+      `CREATE TABLE ${q(names.stage)} AS SELECT ${columns}, l.chunkId AS ${q(CHUNK_COLUMN)}, l.subChunkId AS ${q(SUB_CHUNK_COLUMN)}, ${transactionId} AS ${q(TRANSACTION_COLUMN)}
+       FROM ${q(names.raw)} r JOIN ${q(names.loc)} l ON r.__rid = l.rid ORDER BY l.chunkId, l.subChunkId`,
+    );
+    await c.run(
+      `CREATE TABLE ${q(names.overlap)} AS SELECT ${columns}, o.chunkId AS ${q(CHUNK_COLUMN)}, o.subChunkId AS ${q(SUB_CHUNK_COLUMN)}, ${transactionId} AS ${q(TRANSACTION_COLUMN)}
+       FROM ${q(names.raw)} r JOIN ${q(names.ovl)} o ON r.__rid = o.rid ORDER BY o.chunkId, o.subChunkId`,
+    );
+    const others = await stagedTablesOf(ctx, transactionId, table.name);
+    const existing = [directorIndexName(table), ...others]
+      .map((t) => `SELECT ${key} FROM ${q(t)}`)
+      .join(' UNION ALL ');
+    const duplicates = await ctx.store.rows(
+      `SELECT ${key} AS k FROM ${q(names.stage)} GROUP BY ${key} HAVING COUNT(*) > 1
+       UNION ALL SELECT s.${key} FROM ${q(names.stage)} s WHERE s.${key} IN (${existing}) LIMIT 5`,
+    );
+    if (duplicates.length > 0) {
+      throw meridianError(
+        'CATALOG_INGEST',
+        `${path}: director key ${partitioning.key} of ${table.name} is not unique (e.g. ${duplicates.map((d) => String(d.k)).join(', ')})`,
+        { path, table: table.name, keys: duplicates.map((d) => String(d.k)) },
+      );
+    }
+  } else if (partitioning.role === 'dependent') {
+    const director = findTable(ctx.schema, partitioning.director) as CatalogTable;
+    const directorKey = q(director.partitioning.role === 'director' ? director.partitioning.key : '');
+    const fk = findColumn(table, partitioning.key)?.name ?? partitioning.key;
+    const sources = [
+      directorIndexName(director),
+      ...(await stagedTablesOf(ctx, transactionId, director.name)),
+    ];
+    const index = sources
+      .map(
+        (t) =>
+          `SELECT ${directorKey} AS k, ${q(CHUNK_COLUMN)} AS chunkId, ${q(SUB_CHUNK_COLUMN)} AS subChunkId FROM ${q(t)}`,
+      )
+      .join(' UNION ALL ');
+    await c.run(
+      `CREATE TABLE ${q(names.stage)} AS SELECT ${columns}, d.chunkId AS ${q(CHUNK_COLUMN)}, d.subChunkId AS ${q(SUB_CHUNK_COLUMN)}, ${transactionId} AS ${q(TRANSACTION_COLUMN)}
+       FROM ${q(names.raw)} r LEFT JOIN (${index}) d ON r.${q(fk)} = d.k ORDER BY d.chunkId, d.subChunkId`,
+    );
+    const orphans = await ctx.store.rows(
+      `SELECT ${q(fk)} AS k FROM ${q(names.stage)} WHERE ${q(CHUNK_COLUMN)} IS NULL LIMIT 5`,
+    );
+    if (orphans.length > 0) {
+      throw meridianError(
+        'CATALOG_INGEST',
+        `${path}: ${table.name} rows reference ${director.name} rows that are not loaded (${fk} = ${orphans.map((o) => String(o.k)).join(', ')}); ingest ${director.name} first`,
+        { path, table: table.name, keys: orphans.map((o) => String(o.k)) },
+      );
+    }
+  } else {
+    await c.run(
+      `CREATE TABLE ${q(names.stage)} AS SELECT ${columns}, ${transactionId} AS ${q(TRANSACTION_COLUMN)} FROM ${q(names.raw)} r`,
+    );
+  }
+  const counted = await ctx.store.rows(`SELECT COUNT(*) AS n FROM ${q(names.stage)}`);
+  return { table: table.name, path, rows: Number(counted[0].n), overlapRows };
+}
+
+/** Computes chunk, sub-chunk and overlap sub-chunks of every staged director row with the sphere chunker. */
+async function locateRows(ctx: IngestContext, table: CatalogTable, names: StageNames): Promise<number> {
+  const p = table.partitioning;
+  if (p.role !== 'director') return 0;
+  const c = ctx.store.connection;
+  await c.run(`CREATE TABLE ${q(names.loc)} (rid BIGINT, chunkId INTEGER, subChunkId INTEGER)`);
+  await c.run(`CREATE TABLE ${q(names.ovl)} (rid BIGINT, chunkId INTEGER, subChunkId INTEGER)`);
+  const loc = await c.createAppender(names.loc);
+  const ovl = await c.createAppender(names.ovl);
+  let overlapRows = 0;
+  try {
+    const result = await c.stream(`SELECT __rid, ${q(p.ra)}, ${q(p.dec)} FROM ${q(names.raw)}`);
+    for await (const batch of result.yieldRowsJs()) {
+      for (const [rid, ra, dec] of batch) {
+        if (
+          typeof ra !== 'number' ||
+          typeof dec !== 'number' ||
+          !(dec >= -90 && dec <= 90) ||
+          !Number.isFinite(ra)
+        ) {
+          throw meridianError(
+            'CATALOG_INGEST',
+            `${table.name} row ${String(rid)} has an invalid position ${p.ra}=${String(ra)}, ${p.dec}=${String(dec)}`,
+            { table: table.name },
+          );
+        }
+        const home = ctx.chunker.locate(ra, dec);
+        loc.appendBigInt(rid as bigint);
+        loc.appendInteger(home.chunkId);
+        loc.appendInteger(home.subChunkId);
+        loc.endRow();
+        for (const near of ctx.chunker.overlapSubChunks(ra, dec)) {
+          ovl.appendBigInt(rid as bigint);
+          ovl.appendInteger(near.chunkId);
+          ovl.appendInteger(near.subChunkId);
+          ovl.endRow();
+          overlapRows++;
+        }
+      }
+    }
+  } finally {
+    loc.closeSync();
+    ovl.closeSync();
+  }
+  return overlapRows;
+}
+
+/** Assigns chunks without a worker to the worker holding the fewest chunks (ties: lowest worker number). */
+async function placeNewChunks(
+  ctx: IngestContext,
+  staged: readonly StagedTable[],
+): Promise<Map<number, number>> {
+  const placement = await ctx.store.placement();
+  const counts = new Array<number>(ctx.engine.workerCount).fill(0);
+  for (const worker of placement.values()) counts[worker]++;
+  const partitioned = staged.flatMap((s) =>
+    findTable(ctx.schema, s.table)?.partitioning.role === 'regular'
+      ? []
+      : [s.stagingTable, ...(s.stagingOverlapTable ? [s.stagingOverlapTable] : [])],
+  );
+  if (partitioned.length === 0) return placement;
+  const chunks = await ctx.store.rows(
+    `SELECT DISTINCT ${q(CHUNK_COLUMN)} AS chunkId FROM (${partitioned.map((t) => `SELECT ${q(CHUNK_COLUMN)} FROM ${q(t)}`).join(' UNION ALL ')}) ORDER BY 1`,
+  );
+  for (const row of chunks) {
+    const chunkId = Number(row.chunkId);
+    if (placement.has(chunkId)) continue;
+    const worker = counts.indexOf(Math.min(...counts));
+    counts[worker]++;
+    placement.set(chunkId, worker);
+    await ctx.store.connection.run('INSERT INTO _chunk_placement VALUES (?, ?)', [chunkId, worker]);
+  }
+  return placement;
+}
+
+export async function commitTransaction(ctx: IngestContext, transactionId: number): Promise<void> {
+  await requireOpen(ctx, transactionId);
+  const contributions = await ctx.store.rows(
+    'SELECT tableName, stagingTable, stagingOverlapTable FROM _contributions WHERE transactionId = ?',
+    [transactionId],
+  );
+  const staged: StagedTable[] = contributions.map((r) => ({
+    table: String(r.tableName),
+    partitioned: findTable(ctx.schema, String(r.tableName))?.partitioning.role !== 'regular',
+    stagingTable: String(r.stagingTable),
+    stagingOverlapTable: r.stagingOverlapTable === null ? null : String(r.stagingOverlapTable),
+  }));
+  const c = ctx.store.connection;
+  await c.run('BEGIN TRANSACTION');
+  try {
+    const placement = await placeNewChunks(ctx, staged);
+    await ctx.engine.publish(transactionId, staged, placement);
+    for (const s of staged) {
+      const table = findTable(ctx.schema, s.table) as CatalogTable;
+      const p = table.partitioning;
+      if (p.role === 'director') {
+        await c.run(
+          `INSERT INTO ${q(directorIndexName(table))} SELECT ${q(p.key)}, ${q(CHUNK_COLUMN)}, ${q(SUB_CHUNK_COLUMN)} FROM ${q(s.stagingTable)}`,
+        );
+      }
+      const chunkExpression = p.role === 'regular' ? '-1' : q(CHUNK_COLUMN);
+      await c.run(
+        `INSERT INTO _chunk_counts SELECT ?, ${chunkExpression}, false, ?, COUNT(*) FROM ${q(s.stagingTable)} GROUP BY ALL`,
+        [table.name, transactionId],
+      );
+      if (s.stagingOverlapTable) {
+        await c.run(
+          `INSERT INTO _chunk_counts SELECT ?, ${q(CHUNK_COLUMN)}, true, ?, COUNT(*) FROM ${q(s.stagingOverlapTable)} GROUP BY ALL`,
+          [table.name, transactionId],
+        );
+      }
+    }
+    await c.run(
+      "UPDATE _transactions SET state = 'committed', ended = current_timestamp::TIMESTAMP WHERE id = ?",
+      [transactionId],
+    );
+    await c.run('COMMIT');
+  } catch (err) {
+    await c.run('ROLLBACK');
+    await ctx.engine.discard(transactionId, ctx.schema);
+    await abortTransaction(ctx, transactionId);
+    throw meridianError(
+      'CATALOG_INGEST',
+      `commit of transaction ${transactionId} failed and it was aborted: ${(err as Error).message}`,
+      { transactionId },
+      { cause: err },
+    );
+  }
+  await dropStaging(ctx, staged);
+}
+
+async function dropStaging(ctx: IngestContext, staged: readonly StagedTable[]): Promise<void> {
+  for (const s of staged) {
+    await ctx.store.connection.run(`DROP TABLE IF EXISTS ${q(s.stagingTable)}`);
+    if (s.stagingOverlapTable)
+      await ctx.store.connection.run(`DROP TABLE IF EXISTS ${q(s.stagingOverlapTable)}`);
+  }
+}
+
+/** Aborts an open transaction: its staged rows are dropped and it can no longer be committed. */
+export async function abortTransaction(ctx: IngestContext, transactionId: number): Promise<void> {
+  const info = await ctx.store.transaction(transactionId);
+  if (!info) throw meridianError('INVALID_ARGUMENT', `no transaction ${transactionId}`, { transactionId });
+  if (info.state === 'committed') {
+    throw meridianError(
+      'INVALID_ARGUMENT',
+      `transaction ${transactionId} is committed and cannot be aborted`,
+      {
+        transactionId,
+      },
+    );
+  }
+  const rows = await ctx.store.rows(
+    'SELECT tableName, stagingTable, stagingOverlapTable FROM _contributions WHERE transactionId = ?',
+    [transactionId],
+  );
+  await dropStaging(
+    ctx,
+    rows.map((r) => ({
+      table: String(r.tableName),
+      partitioned: true,
+      stagingTable: String(r.stagingTable),
+      stagingOverlapTable: r.stagingOverlapTable === null ? null : String(r.stagingOverlapTable),
+    })),
+  );
+  await ctx.engine.discard(transactionId, ctx.schema);
+  await ctx.store.connection.run(
+    "UPDATE _transactions SET state = 'aborted', ended = current_timestamp::TIMESTAMP WHERE id = ?",
+    [transactionId],
+  );
+}

@@ -1,0 +1,222 @@
+/**
+ * The czar's planner: passes over the frozen ADQL tree, each a separate function.
+ *   1. resolve tables and columns (`resolve.ts`);
+ *   2. find restrictions: spatial regions, director ids, near-neighbour and key joins (`restrict.ts`);
+ *   3. validate that partitioned tables are co-located (key joins or one near-neighbour join);
+ *   4. turn restrictions into a chunk set (sphere chunker, director index);
+ *   5. name every output column, and for near-neighbour joins spell out `*` and add the sub-chunk equi-join;
+ *   6. split into worker + merge queries for when there is more than one fragment (`split.ts`).
+ * `compileFragment` then writes one fragment's SQL, replacing each table by a subquery on its physical table
+ * restricted to the fragment's chunks.
+ */
+
+import { meridianError } from '../../errors.js';
+import type { Chunker } from '../../sphere/index.js';
+import {
+  deepFreeze,
+  type Expression,
+  type Query,
+  type SelectCore,
+  type SelectItem,
+  type SqlDialect,
+  type TableRef,
+  toSql,
+} from '../adql/index.js';
+import { CHUNK_COLUMN, overlapTableName, SUB_CHUNK_COLUMN } from '../physical.js';
+import type { CatalogSchema, CatalogTable } from '../schema.js';
+import { and, column, equals, identifier } from './nodes.js';
+import { aliasOf, type ResolvedRef, resolveTables } from './resolve.js';
+import { familyKey, findRestrictions, type Restrictions } from './restrict.js';
+import { outputName, type SplitQuery, splitQuery, type Unsplittable } from './split.js';
+
+export interface PlanContext {
+  readonly schema: CatalogSchema;
+  readonly chunker: Chunker;
+  /** Chunks of the director rows with these key values (director index lookup). */
+  readonly directorChunks: (director: CatalogTable, values: readonly string[]) => Promise<number[]>;
+}
+
+export interface QueryPlan {
+  readonly kind: 'queryPlan';
+  /** The query after the naming and near-neighbour rewrites: what a single fragment runs. */
+  readonly tree: Query;
+  readonly refs: ReadonlyMap<TableRef, ResolvedRef>;
+  /** True when the outermost FROM holds a director or dependent table. */
+  readonly partitioned: boolean;
+  /** Chunks the query can touch; null when nothing restricts it. */
+  readonly chunks: readonly number[] | null;
+  readonly nearNeighbour: {
+    readonly home: TableRef;
+    readonly other: TableRef;
+    readonly radiusDeg: number;
+  } | null;
+  readonly split: SplitQuery | Unsplittable;
+}
+
+function intersect(a: readonly number[] | null, b: readonly number[]): number[] {
+  if (a === null) return [...b];
+  const keep = new Set(b);
+  return a.filter((c) => keep.has(c));
+}
+
+function validateCoLocation(
+  top: readonly ResolvedRef[],
+  restrictions: Restrictions,
+  schema: CatalogSchema,
+): void {
+  const partitioned = top.filter((r) => r.table.partitioning.role !== 'regular');
+  if (partitioned.length < 2) return;
+  const nn = restrictions.nearNeighbour;
+  if (nn) {
+    if (partitioned.length > 2) {
+      throw meridianError(
+        'ADQL_UNSUPPORTED',
+        'a near-neighbour join may involve only its two director references (plus regular tables)',
+        { tables: partitioned.map((r) => r.table.name) },
+      );
+    }
+    return;
+  }
+  const parent = new Map(partitioned.map((r) => [r, r]));
+  const find = (r: ResolvedRef): ResolvedRef => {
+    const p = parent.get(r) as ResolvedRef;
+    return p === r ? r : find(p);
+  };
+  for (const [a, b] of restrictions.keyJoins) parent.set(find(a), find(b));
+  const root = find(partitioned[0]);
+  const loose = partitioned.find((r) => find(r) !== root);
+  if (loose) {
+    const key = familyKey(loose, schema);
+    throw meridianError(
+      'ADQL_UNSUPPORTED',
+      `partitioned tables ${partitioned[0].table.name} and ${loose.table.name} must be joined on their director key${key ? ` (${key.director.name}.${key.director.partitioning.role === 'director' ? key.director.partitioning.key : ''})` : ''} or by a near-neighbour DISTANCE(…) < r; other joins between partitioned tables would cross chunks`,
+      { tables: [partitioned[0].table.name, loose.table.name] },
+    );
+  }
+}
+
+async function chunkSet(restrictions: Restrictions, ctx: PlanContext): Promise<number[] | null> {
+  let chunks: number[] | null = null;
+  const other = restrictions.nearNeighbour?.other;
+  for (const { ref, region } of restrictions.regions) {
+    // A region on the near side of a near-neighbour join restricts the home rows to within the overlap of it.
+    const margin = ref === other ? ctx.chunker.overlapDeg : 0;
+    chunks = intersect(chunks, ctx.chunker.chunksIntersecting(region, margin));
+  }
+  for (const { ref, director, values } of restrictions.ids) {
+    if (ref === other) continue;
+    chunks = intersect(chunks, await ctx.directorChunks(director, values));
+  }
+  return chunks === null ? null : [...new Set(chunks)].sort((a, b) => a - b);
+}
+
+/** Every non-star item gets an explicit alias, so names are the same on every engine and after merging. */
+function nameOutputs(select: SelectCore): SelectItem[] {
+  return select.items.map((item) =>
+    item.kind === 'selectColumn' && !item.alias
+      ? deepFreeze({ ...item, alias: identifier(outputName(item), true) })
+      : item,
+  );
+}
+
+/** `*` and `t.*` as explicit columns of the top-level tables, in FROM order. */
+function expandStars(items: readonly SelectItem[], top: readonly ResolvedRef[]): SelectItem[] {
+  return items.flatMap((item) => {
+    if (item.kind !== 'allColumns') return [item];
+    const qualifier = item.qualifier?.[item.qualifier.length - 1]?.name.toLowerCase();
+    const refs = qualifier === undefined ? top : top.filter((r) => r.alias === qualifier);
+    return refs.flatMap((r) =>
+      r.table.columns.map((c) =>
+        deepFreeze({
+          kind: 'selectColumn' as const,
+          pos: item.pos,
+          expression: column(aliasOf(r.ref), c.name),
+          alias: identifier(c.name, true),
+        }),
+      ),
+    );
+  });
+}
+
+export async function planQuery(tree: Query, ctx: PlanContext): Promise<QueryPlan> {
+  const { refs, select } = resolveTables(tree, ctx.schema);
+  const refMap = new Map(refs.map((r) => [r.ref, r]));
+  if (!select) {
+    return {
+      kind: 'queryPlan',
+      tree,
+      refs: refMap,
+      partitioned: refs.some((r) => r.table.partitioning.role !== 'regular'),
+      chunks: null,
+      nearNeighbour: null,
+      split: { kind: 'unsplittable', reason: 'set operations and nested queries' },
+    };
+  }
+  const top = refs.filter((r) => r.topLevel);
+  const restrictions = findRestrictions(select, refs, ctx.schema, ctx.chunker.overlapDeg);
+  validateCoLocation(top, restrictions, ctx.schema);
+  const chunks = await chunkSet(restrictions, ctx);
+  const nn = restrictions.nearNeighbour;
+  let body: SelectCore = { ...select, items: nameOutputs(select) };
+  if (nn) {
+    const home = aliasOf(nn.home.ref);
+    const other = aliasOf(nn.other.ref);
+    const sameSubChunk = and(
+      equals(column(home, CHUNK_COLUMN), column(other, CHUNK_COLUMN)),
+      equals(column(home, SUB_CHUNK_COLUMN), column(other, SUB_CHUNK_COLUMN)),
+    );
+    body = {
+      ...body,
+      items: nameOutputs({ ...body, items: expandStars(select.items, top) }),
+      where: and(sameSubChunk, body.where as Expression),
+    };
+  }
+  const rewritten: Query = deepFreeze({ ...tree, body });
+  const workerSource: Query = nn
+    ? rewritten
+    : deepFreeze({ ...tree, body: { ...body, items: expandStars(body.items, top) } });
+  return {
+    kind: 'queryPlan',
+    tree: rewritten,
+    refs: refMap,
+    partitioned: top.some((r) => r.table.partitioning.role !== 'regular'),
+    chunks,
+    nearNeighbour: nn ? { home: nn.home.ref, other: nn.other.ref, radiusDeg: nn.radiusDeg } : null,
+    split: splitQuery(workerSource),
+  };
+}
+
+/**
+ * One fragment's SQL: every table becomes a subquery on its physical table that exposes only the schema columns
+ * (plus the partition columns a near-neighbour join needs), restricted to `chunks` for top-level partitioned tables.
+ */
+export function compileFragment(
+  plan: QueryPlan,
+  tree: Query,
+  chunks: readonly number[] | null,
+  dialect: SqlDialect,
+): { sql: string; params: unknown[] } {
+  const id = (name: string) => dialect.regularIdentifier(name);
+  const tableName = (ref: TableRef): string => {
+    const resolved = plan.refs.get(ref);
+    if (!resolved)
+      return ref.name.map((p) => (p.delimited ? dialect.quoteIdentifier(p.name) : id(p.name))).join('.');
+    const table = resolved.table;
+    let columns = table.columns.map((c) => id(c.name)).join(', ');
+    const partitioned = table.partitioning.role !== 'regular';
+    if (!resolved.topLevel || !partitioned) return `(SELECT ${columns} FROM ${id(table.name)})`;
+    const restriction =
+      chunks === null
+        ? ''
+        : ` WHERE ${id(CHUNK_COLUMN)} IN (${chunks.length > 0 ? chunks.join(', ') : '-1'})`;
+    const nn = plan.nearNeighbour;
+    if (nn && (ref === nn.home || ref === nn.other))
+      columns += `, ${id(CHUNK_COLUMN)}, ${id(SUB_CHUNK_COLUMN)}`;
+    const own = `SELECT ${columns} FROM ${id(table.name)}${restriction}`;
+    if (nn && ref === nn.other) {
+      return `(${own} UNION ALL SELECT ${columns} FROM ${id(overlapTableName(table))}${restriction})`;
+    }
+    return `(${own})`;
+  };
+  return toSql(tree, dialect, { tableName });
+}
