@@ -54,6 +54,18 @@ describe('binary tables', () => {
     expect(plain(table.columns[2].values)).toEqual(['g', 'rrr']);
   });
 
+  it('keeps the unsigned convention of variable-length rows, empty rows included, and rejects mixed row types', async () => {
+    const rows = [Uint16Array.of(1, 65535), new Uint16Array(0), [], Uint16Array.of(40000)];
+    const columns: ColumnSpec[] = [{ name: 'v', tform: 'PI', values: rows as never }];
+    const table = await (await parseFits(fitsBuffer([{ kind: 'bintable', columns }]))).readTable(1);
+    expect(table.columns[0].tzero).toBe(32768);
+    expect(plain(table.columns[0].values)).toEqual([[1, 65535], [], [], [40000]]);
+    const mixed: ColumnSpec[] = [{ name: 'v', tform: 'PI', values: [Uint16Array.of(1), Int16Array.of(1)] }];
+    expect(() => fitsBuffer([{ kind: 'bintable', columns: mixed }])).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
+  });
+
   it('reads an empty table and rejects mismatched column lengths', async () => {
     const empty = await (
       await parseFits(

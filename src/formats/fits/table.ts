@@ -385,6 +385,59 @@ function valueCount(type: FieldType, values: ColumnSpec['values'], repeat: numbe
   return perRow === 0 ? 0 : values.length / perRow;
 }
 
+/** The heap under construction: its parts in order and their total size (the next free offset). */
+interface Heap {
+  readonly parts: Uint8Array[];
+  size: number;
+}
+
+/**
+ * A variable-length column: each row's elements go to the heap and the field holds (count, heap offset), as 32-bit
+ * (P) or 64-bit (Q) integers. TSCAL/TZERO are per column, so every non-empty row must encode the same way.
+ */
+function encodeVariable(
+  spec: ColumnSpec,
+  format: Extract<ColumnFormat, { kind: 'variable' }>,
+  heap: Heap,
+): EncodedField & { max: number } {
+  const rows = spec.values as readonly VariableRow[];
+  const wide = format.descriptor === 'Q';
+  const descriptors = new DataView(new ArrayBuffer(rows.length * (wide ? 16 : 8)));
+  let max = 0;
+  let scaling: { tscal: number; tzero: number } | undefined;
+  rows.forEach((row, r) => {
+    const complex = format.type === 'C' || format.type === 'M';
+    const count = typeof row === 'string' ? row.length : complex ? row.length / 2 : row.length;
+    const rowSpec = { ...spec, values: typeof row === 'string' ? [row] : (row as ColumnValues) };
+    const encoded = encodeElements(rowSpec, format.type, 1, count);
+    if (count > 0) {
+      if (scaling && (scaling.tscal !== encoded.tscal || scaling.tzero !== encoded.tzero)) {
+        badColumn(spec.name, `row ${r} has a different array type from the rows before it`);
+      }
+      scaling = encoded;
+    }
+    if (!wide && heap.size + encoded.bytes.length > 0x7fffffff) {
+      badColumn(spec.name, 'the heap outgrows 32-bit P descriptors; use a Q format');
+    }
+    if (wide) {
+      descriptors.setBigInt64(r * 16, BigInt(count));
+      descriptors.setBigInt64(r * 16 + 8, BigInt(heap.size));
+    } else {
+      descriptors.setInt32(r * 8, count);
+      descriptors.setInt32(r * 8 + 4, heap.size);
+    }
+    heap.parts.push(encoded.bytes);
+    heap.size += encoded.bytes.length;
+    max = Math.max(max, count);
+  });
+  return {
+    bytes: new Uint8Array(descriptors.buffer),
+    tscal: scaling?.tscal ?? 1,
+    tzero: scaling?.tzero ?? 0,
+    max,
+  };
+}
+
 export function encodeTable(specs: readonly ColumnSpec[]): EncodedTable {
   const resolved = specs.map((spec) => {
     let format = requireTform(spec.tform, spec.name);
@@ -397,8 +450,7 @@ export function encodeTable(specs: readonly ColumnSpec[]): EncodedTable {
     return { spec, format, nrows };
   });
   const nrows = resolved.find((c) => c.format.kind === 'variable' || c.format.repeat > 0)?.nrows ?? 0;
-  const heapParts: Uint8Array[] = [];
-  let heapSize = 0;
+  const heap: Heap = { parts: [], size: 0 };
   let rowBytes = 0;
   const fields = resolved.map(({ spec, format, nrows: n }) => {
     if (n !== nrows && !(format.kind === 'fixed' && format.repeat === 0)) {
@@ -408,34 +460,8 @@ export function encodeTable(specs: readonly ColumnSpec[]): EncodedTable {
     rowBytes += fieldWidth(format);
     if (format.kind === 'fixed')
       return { spec, format, offset, ...encodeElements(spec, format.type, nrows, format.repeat) };
-    // Variable-length arrays: each row's elements go to the heap; the field holds (count, heap offset).
-    const wide = format.descriptor === 'Q';
-    const descriptors = new DataView(new ArrayBuffer(nrows * (wide ? 16 : 8)));
-    let max = 0;
-    let scaling = { tscal: 1, tzero: 0 };
-    (spec.values as readonly VariableRow[]).forEach((row, r) => {
-      const count =
-        typeof row === 'string'
-          ? row.length
-          : format.type === 'C' || format.type === 'M'
-            ? row.length / 2
-            : row.length;
-      const rowSpec = { ...spec, values: typeof row === 'string' ? [row] : (row as ColumnValues) };
-      const encoded = encodeElements(rowSpec, format.type, 1, count);
-      scaling = encoded;
-      if (wide) {
-        descriptors.setBigInt64(r * 16, BigInt(count));
-        descriptors.setBigInt64(r * 16 + 8, BigInt(heapSize));
-      } else {
-        descriptors.setInt32(r * 8, count);
-        descriptors.setInt32(r * 8 + 4, heapSize);
-      }
-      heapParts.push(encoded.bytes);
-      heapSize += encoded.bytes.length;
-      max = Math.max(max, count);
-    });
-    const bytes = new Uint8Array(descriptors.buffer);
-    return { spec, format: { ...format, max }, offset, bytes, tscal: scaling.tscal, tzero: scaling.tzero };
+    const encoded = encodeVariable(spec, format, heap);
+    return { spec, format: { ...format, max: encoded.max }, offset, ...encoded };
   });
   const main = new Uint8Array(nrows * rowBytes);
   const cards: HeaderCard[] = [];
@@ -451,11 +477,11 @@ export function encodeTable(specs: readonly ColumnSpec[]): EncodedTable {
       cards.push(valueCard(`TZERO${n}`, tzero === SIGN_FLIP_ZERO[64] ? 9223372036854775808n : tzero));
     if (spec.tdim !== undefined) cards.push(valueCard(`TDIM${n}`, spec.tdim));
   });
-  const heap = new Uint8Array(heapSize);
+  const heapBytes = new Uint8Array(heap.size);
   let at = 0;
-  for (const part of heapParts) {
-    heap.set(part, at);
+  for (const part of heap.parts) {
+    heapBytes.set(part, at);
     at += part.length;
   }
-  return { cards, rowBytes, nrows, main, heap };
+  return { cards, rowBytes, nrows, main, heap: heapBytes };
 }
