@@ -335,6 +335,14 @@ const codes = {
     hint: 'Validate the document against VOTable 1.4.',
   },
 
+  // ---- obs (instrument, raw ingest) ------------------------------------------------------------------------------
+  RAW_INVALID: {
+    area: 'obs',
+    http: 400,
+    summary: 'A raw file cannot be ingested: it is truncated, not FITS, or lacks a header keyword the instrument needs.',
+    hint: 'The message names the file and keyword; fix or remove the file, or ingest with `--on-error skip`.',
+  },
+
   // ---- catalog ---------------------------------------------------------------------------------------------------
   ADQL_SYNTAX: {
     area: 'catalog',

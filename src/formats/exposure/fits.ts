@@ -214,7 +214,12 @@ export function bboxFromHeader(header: FitsHeader): Box2I {
   const width = headerNumber(header, 'NAXIS1') ?? 0;
   const height = headerNumber(header, 'NAXIS2') ?? 0;
   // 0 - v, not -v: a zero offset must be +0 so that boxes compare equal.
-  return box2i(0 - (headerNumber(header, 'LTV1') ?? 0), 0 - (headerNumber(header, 'LTV2') ?? 0), width, height);
+  return box2i(
+    0 - (headerNumber(header, 'LTV1') ?? 0),
+    0 - (headerNumber(header, 'LTV2') ?? 0),
+    width,
+    height,
+  );
 }
 
 /** The WCS in parent coordinates, or null when the header has none. */
