@@ -21,6 +21,11 @@ export interface RegistryDatabase {
   /** Translate a driver error to a coded Meridian error when it is one we understand. */
   translateError(err: unknown, context: string): unknown;
   isUniqueViolation(err: unknown): boolean;
+  /**
+   * Serialise writers that check-then-insert on one collection (calibration certification) until the current
+   * transaction ends. SQLite's BEGIN IMMEDIATE already serialises all writers.
+   */
+  lockForUpdate(trx: Kysely<any>, key: number): Promise<void>;
   /** Whether a table exists in this repository's own schema. */
   tableExists(name: string): Promise<boolean>;
   close(): Promise<void>;

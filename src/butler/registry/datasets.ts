@@ -407,6 +407,8 @@ export class DatasetManager {
     }
     if (timespan.isEmpty) throw meridianError('INVALID_ARGUMENT', 'cannot certify over an empty timespan');
     await this.database.transaction(async (trx) => {
+      // The no-overlap rule is checked then enforced by insert: hold the collection's lock meanwhile.
+      await this.database.lockForUpdate(trx, calib.id);
       for (const [rec, group] of await this.groupByType(refs)) {
         if (!rec.datasetType.isCalibration) {
           throw meridianError(
@@ -471,6 +473,7 @@ export class DatasetManager {
     }
     const dims = rec.datasetType.dimensions.required;
     return this.database.transaction(async (trx) => {
+      await this.database.lockForUpdate(trx, calib.id);
       const rows = await trx
         .selectFrom(`${rec.calibsTable} as c`)
         .selectAll()

@@ -1,5 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Kysely, PostgresDialect } from 'kysely';
+import {
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  sql,
+  type TransactionSettings,
+} from 'kysely';
 import pg from 'pg';
 import { isMeridianError, meridianError } from '../../errors.js';
 import type { OpenOptions, RegistryDatabase } from './database.js';
@@ -40,11 +47,23 @@ export class PostgresRegistryDatabase implements RegistryDatabase {
       connectionString: url,
       options: settings.join(' '),
       max: 8,
+      application_name: `meridian:${namespace}`,
       connectionTimeoutMillis: 10_000,
     });
     // An idle client that loses its server must not crash the process; the next query reports it.
     this.pool.on('error', () => {});
-    this.db = new Kysely<any>({ dialect: new PostgresDialect({ pool: this.pool }) });
+    // A checked-out client whose server goes away emits 'error' too; the failing query reports it instead.
+    this.pool.on('connect', (client) => client.on('error', () => {}));
+    const base = new PostgresDialect({ pool: this.pool });
+    const translate = (err: unknown) => this.translateError(err, 'query');
+    this.db = new Kysely<any>({
+      dialect: {
+        createAdapter: () => base.createAdapter(),
+        createDriver: () => new TranslatingDriver(base.createDriver(), translate),
+        createIntrospector: (db) => base.createIntrospector(db),
+        createQueryCompiler: () => base.createQueryCompiler(),
+      },
+    });
   }
 
   /** Create the repository schema if asked to, and check the server is reachable. */
@@ -90,6 +109,10 @@ export class PostgresRegistryDatabase implements RegistryDatabase {
     return this.txContext.getStore() ?? this.db;
   }
 
+  async lockForUpdate(trx: Kysely<any>, key: number): Promise<void> {
+    await sql`SELECT pg_advisory_xact_lock(${key})`.execute(trx);
+  }
+
   async tableExists(name: string): Promise<boolean> {
     const row = await this.executor()
       .selectFrom('information_schema.tables')
@@ -118,7 +141,9 @@ export class PostgresRegistryDatabase implements RegistryDatabase {
       code === 'ECONNREFUSED' ||
       code === 'ECONNRESET' ||
       code === 'ENOTFOUND' ||
-      /Connection terminated|timeout exceeded when trying to connect/i.test(String((err as Error)?.message))
+      /Connection terminated|not queryable|connection error|timeout exceeded when trying to connect/i.test(
+        String((err as Error)?.message),
+      )
     ) {
       return meridianError(
         'DATABASE_UNAVAILABLE',
@@ -136,6 +161,68 @@ export class PostgresRegistryDatabase implements RegistryDatabase {
   async close(): Promise<void> {
     await this.db.destroy();
   }
+}
+
+/** Wraps the pg driver so lost connections and unreachable servers surface as coded errors on every query. */
+class TranslatingDriver implements Driver {
+  constructor(
+    private readonly inner: Driver,
+    private readonly translate: (err: unknown) => unknown,
+  ) {}
+
+  async init(): Promise<void> {
+    await this.inner.init();
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    let conn: DatabaseConnection;
+    try {
+      conn = await this.inner.acquireConnection();
+    } catch (err) {
+      throw this.translate(err);
+    }
+    const translate = this.translate;
+    return {
+      async executeQuery(compiled) {
+        try {
+          return await conn.executeQuery(compiled);
+        } catch (err) {
+          throw translate(err);
+        }
+      },
+      streamQuery: (compiled, chunkSize) => conn.streamQuery(compiled, chunkSize),
+      // The wrapper must be released as the inner connection.
+      [innerConnection]: conn,
+    } as DatabaseConnection;
+  }
+
+  // Transaction control goes to the driver's own connection object, which carries its private release and
+  // discard hooks; errors there are translated by RegistryDatabase.transaction.
+  beginTransaction(conn: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    return this.inner.beginTransaction(unwrap(conn), settings);
+  }
+
+  commitTransaction(conn: DatabaseConnection): Promise<void> {
+    return this.inner.commitTransaction(unwrap(conn));
+  }
+
+  rollbackTransaction(conn: DatabaseConnection): Promise<void> {
+    return this.inner.rollbackTransaction(unwrap(conn));
+  }
+
+  releaseConnection(conn: DatabaseConnection): Promise<void> {
+    return this.inner.releaseConnection(unwrap(conn));
+  }
+
+  destroy(): Promise<void> {
+    return this.inner.destroy();
+  }
+}
+
+const innerConnection = Symbol('innerConnection');
+
+function unwrap(conn: DatabaseConnection): DatabaseConnection {
+  return (conn as unknown as Record<symbol, DatabaseConnection>)[innerConnection] ?? conn;
 }
 
 function redact(url: string): string {

@@ -88,6 +88,8 @@ export class SqliteRegistryDatabase implements RegistryDatabase {
     return this.txContext.getStore() ?? this.db;
   }
 
+  async lockForUpdate(): Promise<void> {}
+
   async tableExists(name: string): Promise<boolean> {
     const row = await this.executor()
       .selectFrom('sqlite_master')
