@@ -80,7 +80,7 @@ describe('prune-datasets', () => {
       [
         ['run1', '--purge', 'run1', '--where', 'visit ==', '--no-confirm'],
         'QUERY_SYNTAX',
-        /line 1, column 9/,
+        /line 1, column 7/,
       ],
     ];
     const results = await Promise.all(cases.map(([args]) => butler(['prune-datasets', repo, ...args])));
