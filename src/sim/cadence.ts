@@ -1,7 +1,7 @@
 /**
  * The observing cadence: which exposure is taken when, where and in which band, under what conditions. Nights are
- * placed in the season when the field transits near local midnight at the site, exposures at hour angles within
- * +-2.5 h; seeing, sky brightness (moon phase, airmass) and airmass vary from exposure to exposure.
+ * placed in the season when the field transits near local midnight at the site, around new moon, exposures at hour
+ * angles within +-2.5 h; seeing, sky brightness (moon phase, airmass) and airmass vary from exposure to exposure.
  *
  * Time formulas: GMST from Meeus, "Astronomical Algorithms" (2nd ed.) eq. 12.4; altitude and azimuth from the
  * standard spherical-astronomy relations; airmass from Kasten & Young 1989 (Applied Optics 28, 4735).
@@ -135,7 +135,12 @@ function seasonMidpoint(ra: number, longitudeDeg: number): number {
 export function planExposures(instrument: InstrumentDescription, options: CadenceOptions): ExposureRecord[] {
   const rng = new Random([options.seed, STREAM.cadence]);
   const { site } = instrument;
-  const firstNight = seasonMidpoint(options.area.ra, site.longitudeDeg) - Math.floor(options.nights / 2);
+  // Centre the run on the new moon nearest the season's midpoint (dark time, as deep imaging is scheduled); the
+  // field then transits within about an hour of local midnight.
+  const midpoint = seasonMidpoint(options.area.ra, site.longitudeDeg);
+  const lunations = Math.round((midpoint - NEW_MOON_MJD) / SYNODIC_MONTH);
+  const newMoon = Math.round(NEW_MOON_MJD + lunations * SYNODIC_MONTH);
+  const firstNight = newMoon - Math.floor(options.nights / 2);
   const drafts = Array.from({ length: options.visits }, (_, i) => {
     const night = Math.floor((i * options.nights) / options.visits);
     const band = options.bands[i % options.bands.length];

@@ -17,17 +17,19 @@ import { SMALL_SURVEY, smallSurvey, temporaryDirectory } from './helpers.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
-function sourceFiles(directory: string): string[] {
-  return readdirSync(directory, { recursive: true, encoding: 'utf8' })
+function sourceFiles(directory: string, recursive: boolean): string[] {
+  return readdirSync(directory, { recursive, encoding: 'utf8' })
     .filter((p) => p.endsWith('.ts'))
     .map((p) => join(directory, p));
 }
 
 /** Transpile the simulator and the modules it imports (no type check: that is tsc's job) into `out`. */
 function transpile(out: string): void {
+  // The survey simulator is the top level of src/sim (src/sim/catalogs is a separate catalogue simulator).
   const sources = [
     join(repo, 'src/errors.ts'),
-    ...['sim', 'formats', 'sphere'].flatMap((d) => sourceFiles(join(repo, 'src', d))),
+    ...sourceFiles(join(repo, 'src/sim'), false),
+    ...['formats', 'sphere'].flatMap((d) => sourceFiles(join(repo, 'src', d), true)),
   ];
   for (const source of sources) {
     const { outputText } = ts.transpileModule(readFileSync(source, 'utf8'), {
