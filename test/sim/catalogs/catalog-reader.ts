@@ -1,6 +1,12 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { TABLE_NAMES } from '../../../src/sim/catalogs/index.js';
 
+function exactNumber(value: bigint): number | string {
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(value)
+    : value.toString();
+}
+
 /** A DuckDB connection with one view per simulated table over its Parquet files (for the tests' own queries). */
 export class CatalogReader {
   private constructor(
@@ -17,13 +23,15 @@ export class CatalogReader {
     return new CatalogReader(instance, connection);
   }
 
-  /** Rows as plain objects; BIGINTs become numbers (ids here stay below 2^53). */
+  /** Rows as plain objects; BIGINTs become numbers when exact, else strings (object ids exceed 2^53). */
   async rows(sql: string): Promise<Record<string, unknown>[]> {
     const reader = await this.connection.runAndReadAll(sql);
     return reader
       .getRowObjects()
       .map((row) =>
-        Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])),
+        Object.fromEntries(
+          Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? exactNumber(v) : v]),
+        ),
       );
   }
 

@@ -70,7 +70,9 @@ describe('simulateCatalogs output files', () => {
     for (const name of TABLE_NAMES) {
       expect(again.tables[name].files).toEqual(manifest.tables[name].files);
       for (const file of manifest.tables[name].files) {
-        expect(readFileSync(join(dir, 'b', file)).equals(readFileSync(join(dir, 'a', file))), file).toBe(true);
+        expect(readFileSync(join(dir, 'b', file)).equals(readFileSync(join(dir, 'a', file))), file).toBe(
+          true,
+        );
       }
     }
     const other = await simulateCatalogs({ outDir: join(dir, 'c'), ...options, objects: 200, seed: 8 });
@@ -108,8 +110,8 @@ describe('measurement noise', () => {
     const variable = await reader.one(`
       SELECT stddev_pop(fs.psfDiffFlux / fs.psfDiffFluxErr) AS diff_std FROM ForcedSource fs
       JOIN MatchesTruth mt ON mt.match_objectId = fs.objectId JOIN TruthSummary ts USING (id_truth_type)
-      WHERE ts.is_variable AND ts.mag_r < 21`);
-    expect(variable.diff_std as number).toBeGreaterThan(3);
+      WHERE ts.is_variable AND ts.mag_r < 23`);
+    expect(variable.diff_std as number).toBeGreaterThan(2);
     const galaxies = await reader.one(`
       SELECT avg(fs.psfFlux / ${trueFluxInBand('fs.band')}) AS ratio FROM ForcedSource fs
       JOIN MatchesTruth mt ON mt.match_objectId = fs.objectId JOIN TruthSummary ts USING (id_truth_type)
@@ -184,7 +186,12 @@ describe('footprints and links', () => {
       (SELECT count(*) FROM Source s JOIN CcdVisit c USING (ccdVisitId) WHERE s.band <> c.band) AS band_mismatch,
       (SELECT min(psfFlux / psfFluxErr) FROM Source) AS min_snr,
       (SELECT count(*) FROM CcdVisit) AS ccds, (SELECT count(*) FROM Visit) AS visits`);
-    expect(r).toMatchObject({ orphan_sources: 0, orphan_forced: 0, forced_without_object: 0, orphan_ccds: 0 });
+    expect(r).toMatchObject({
+      orphan_sources: 0,
+      orphan_forced: 0,
+      forced_without_object: 0,
+      orphan_ccds: 0,
+    });
     expect(r.band_mismatch).toBe(0);
     expect(r.min_snr as number).toBeGreaterThanOrEqual(5);
     expect(r.ccds).toBe((r.visits as number) * 189);
@@ -201,6 +208,7 @@ describe('footprints and links', () => {
       (SELECT count(*) FROM MatchesTruth m ANTI JOIN Object o ON o.objectId = m.match_objectId
         WHERE m.match_objectId <> -1) AS dangling,
       (SELECT max(match_sep) FROM MatchesTruth) AS max_sep,
+      (SELECT quantile_cont(match_sep, 0.9) FROM MatchesTruth) AS sep90,
       (SELECT avg(CASE WHEN m.match_objectId <> -1 THEN 1 ELSE 0 END) FROM MatchesTruth m JOIN TruthSummary t
         USING (id_truth_type) WHERE t.mag_r < 22 AND t.truth_type <> 3) AS bright_matched`);
     expect(r.matches).toBe(r.truth);
@@ -209,7 +217,8 @@ describe('footprints and links', () => {
     expect(r.matched).toBe(r.objects);
     expect(r.distinct_matched).toBe(r.objects);
     expect(r.dangling).toBe(0);
-    expect(r.max_sep as number).toBeLessThan(0.5);
+    expect(r.sep90 as number).toBeLessThan(0.2);
+    expect(r.max_sep as number).toBeLessThan(1.5);
     expect(r.bright_matched as number).toBeGreaterThan(0.97);
   });
 
@@ -224,7 +233,7 @@ describe('footprints and links', () => {
       const tract = skymap.findTract(row.ra as number, row.dec as number);
       expect(row.tract).toBe(tract.id);
       expect(row.patch).toBe(tract.findPatch(row.ra as number, row.dec as number).index);
-      expect(Math.floor((row.objectId as number) / 2 ** 42)).toBe(tract.id);
+      expect(BigInt(row.objectId as string) >> 42n).toBe(BigInt(tract.id));
     }
   });
 });
