@@ -1,0 +1,54 @@
+/**
+ * The obs_base equivalent for MeridianCam: instrument registration, raw header translation, raw ingest, visit
+ * definition, calibrations, skymap registration and reference-catalogue ingest (see docs/obs.md).
+ */
+export {
+  CALIBRATION_DATASET_TYPES,
+  type CuratedCalibrationOptions,
+  type CuratedCalibrationResult,
+  readSurveyManifest,
+  writeCuratedCalibrations,
+} from './calibrations.js';
+export {
+  expandRawPaths,
+  type IngestRawsOptions,
+  type IngestRawsResult,
+  ingestRaws,
+  type SkippedRaw,
+} from './ingest-raws.js';
+export {
+  calibCollection,
+  RAW_DATASET_TYPE,
+  type RegisterInstrumentResult,
+  rawRun,
+  registerInstrument,
+} from './instrument.js';
+export {
+  DEFAULT_REFCAT_NAME,
+  type IngestRefcatOptions,
+  type IngestRefcatResult,
+  ingestRefcat,
+} from './refcat.js';
+export {
+  DC2_SKYMAP_CONFIG,
+  DC2_SKYMAP_NAME,
+  type RegisterSkymapOptions,
+  type RegisterSkymapResult,
+  registerSkymap,
+  SKYMAP_DATASET_TYPE,
+  SKYMAP_RUN,
+  type SkyMapDefinition,
+} from './skymap.js';
+export {
+  dayObsTimespan,
+  INSTRUMENT_NAME,
+  type RawTranslation,
+  translateRawFile,
+  translateRawHeader,
+} from './translator.js';
+export {
+  type DefineVisitsOptions,
+  type DefineVisitsResult,
+  defineVisits,
+  detectorCorners,
+} from './visits.js';

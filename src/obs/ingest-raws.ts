@@ -1,0 +1,160 @@
+/**
+ * `ingestRaws`: camera raws into the butler, as obs_base's RawIngestTask. Every header is read and translated
+ * first; with `onError: 'fail'` one bad file stops the batch before anything is written, with 'skip' bad files are
+ * reported and left out. Then the day_obs, group and exposure records are synced (idempotent) and all good files
+ * go into ONE `Butler.ingest` call (one transaction) with deterministic dataset IDs, so re-ingesting is a no-op.
+ */
+
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { addMeridianFormatters } from '../butler/formatters/index.js';
+import type { Butler, DatasetRef, FileDataset, TransferMode } from '../butler/index.js';
+import { isMeridianError, meridianError } from '../errors.js';
+import { RAW_DATASET_TYPE, rawRun } from './instrument.js';
+import { INSTRUMENT_NAME, type RawTranslation, translateRawFile } from './translator.js';
+
+export interface IngestRawsOptions {
+  readonly instrument?: string;
+  /** How files get into the datastore (butler transfer modes; default 'auto': files outside the repo stay put). */
+  readonly transfer?: TransferMode;
+  /** 'fail' (default): any malformed raw aborts the batch before anything is written; 'skip': report and go on. */
+  readonly onError?: 'skip' | 'fail';
+  /** Output RUN, default `<instrument>/raw/all`. */
+  readonly run?: string;
+}
+
+export interface SkippedRaw {
+  readonly file: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface IngestRawsResult {
+  /** Every raw of the batch now in the run (new and already present). */
+  readonly refs: readonly DatasetRef[];
+  /** How many of them this call added. */
+  readonly ingested: number;
+  readonly alreadyPresent: number;
+  readonly skipped: readonly SkippedRaw[];
+  readonly exposures: readonly number[];
+}
+
+/** Files named directly, plus every `*.fits` / `*.fit` / `*.fits.fz` under each directory (recursively), sorted. */
+export async function expandRawPaths(paths: readonly string[]): Promise<string[]> {
+  const out = new Set<string>();
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const p = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(p);
+      else if (/\.(fits|fit|fits\.fz)$/i.test(entry.name)) out.add(p);
+    }
+  };
+  for (const path of paths) {
+    const abs = resolve(path);
+    const info = await stat(abs).catch(() => null);
+    if (info === null) throw meridianError('FILE_NOT_FOUND', `no such file or directory: ${path}`, { path });
+    if (info.isDirectory()) await walk(abs);
+    else out.add(abs);
+  }
+  return [...out].sort();
+}
+
+/** Translate every file; malformed ones become SkippedRaw entries (duplicated data IDs too). */
+async function translateAll(
+  files: readonly string[],
+  instrument: string,
+): Promise<{ good: RawTranslation[]; bad: SkippedRaw[] }> {
+  const good: RawTranslation[] = [];
+  const bad: SkippedRaw[] = [];
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    try {
+      const t = await translateRawFile(file, instrument);
+      const key = `${t.dataId.exposure}/${t.dataId.detector}`;
+      const first = seen.get(key);
+      if (first !== undefined) {
+        throw meridianError(
+          'RAW_INVALID',
+          `${file}: exposure ${t.dataId.exposure} detector ${t.dataId.detector} is also in ${first}`,
+          { file, duplicateOf: first },
+        );
+      }
+      seen.set(key, file);
+      good.push(t);
+    } catch (err) {
+      if (!isMeridianError(err)) throw err;
+      bad.push({ file, code: err.code, message: err.message });
+    }
+  }
+  return { good, bad };
+}
+
+export async function ingestRaws(
+  butler: Butler,
+  paths: readonly string[],
+  options: IngestRawsOptions = {},
+): Promise<IngestRawsResult> {
+  butler.assertWriteable('ingest raws');
+  addMeridianFormatters(butler);
+  const instrument = options.instrument ?? INSTRUMENT_NAME;
+  const run = options.run ?? rawRun(instrument);
+  const files = await expandRawPaths(paths);
+  if (files.length === 0)
+    throw meridianError('INVALID_ARGUMENT', `no raw files found in ${paths.join(', ')}`);
+  const { good, bad } = await translateAll(files, instrument);
+  if (bad.length > 0 && (options.onError ?? 'fail') === 'fail') {
+    throw meridianError(
+      'RAW_INVALID',
+      `${bad.length} of ${files.length} raw file(s) cannot be ingested; nothing was ingested. First: ${bad[0]!.message}`,
+      { files: bad },
+    );
+  }
+  if (good.length === 0) return { refs: [], ingested: 0, alreadyPresent: 0, skipped: bad, exposures: [] };
+
+  await butler.registry.expandDataId({ instrument }).catch((err: unknown) => {
+    throw meridianError(
+      'DATA_ID_INVALID',
+      `instrument ${instrument} is not registered in this repository; run \`butler register-instrument\` first`,
+      { instrument },
+      err,
+    );
+  });
+  await butler.registerDatasetType(
+    RAW_DATASET_TYPE.name,
+    RAW_DATASET_TYPE.dimensions,
+    RAW_DATASET_TYPE.storageClass,
+  );
+  const exposures = new Map<number, RawTranslation>();
+  for (const t of good) if (!exposures.has(t.dataId.exposure)) exposures.set(t.dataId.exposure, t);
+  // Records first (each sync is idempotent); a failed ingest below leaves only records, which a retry reuses.
+  await butler.registry.transaction(async () => {
+    for (const t of exposures.values()) {
+      await butler.registry.syncDimensionData('day_obs', t.dayObs as Record<string, unknown>);
+      await butler.registry.syncDimensionData('group', t.group as Record<string, unknown>);
+      await butler.registry.syncDimensionData('exposure', t.exposure as Record<string, unknown>);
+    }
+  });
+  await butler.registry.registerRun(run);
+  const before = new Set(
+    (await butler.registry.queryDatasets(RAW_DATASET_TYPE.name, { collections: [run] })).map((r) => r.id),
+  );
+  const datasets: FileDataset[] = good.map((t) => ({
+    path: t.file,
+    refs: [{ datasetType: RAW_DATASET_TYPE.name, dataId: t.dataId }],
+    formatter: 'meridian.RawFormatter',
+  }));
+  const refs = await butler.ingest(datasets, {
+    run,
+    transfer: options.transfer ?? 'auto',
+    idGenerationMode: 'DATAID_TYPE_RUN',
+    skipExisting: true,
+  });
+  const alreadyPresent = refs.filter((r) => before.has(r.id)).length;
+  return {
+    refs,
+    ingested: refs.length - alreadyPresent,
+    alreadyPresent,
+    skipped: bad,
+    exposures: [...exposures.keys()].sort((a, b) => a - b),
+  };
+}
