@@ -55,18 +55,26 @@ class ThreadPoolWriter implements RawWriter {
   private readonly waiting: Pending[] = [];
   private readonly running = new Map<Worker, Pending>();
   private nextId = 1;
+  private closing = false;
 
   constructor(path: string, size: number) {
     for (let i = 0; i < size; i++) {
       const worker = new Worker(path);
       worker.on('message', (response: WorkerResponse) => this.finished(worker, response));
       worker.on('error', (error) => this.failed(worker, error));
+      worker.on('exit', (code) => {
+        if (!this.closing) this.failed(worker, new Error(`render worker exited with code ${code}`));
+      });
       this.idle.push(worker);
     }
   }
 
   write(task: RawFileTask): Promise<RawFileSummary> {
     return new Promise((resolve, reject) => {
+      if (this.idle.length === 0 && this.running.size === 0) {
+        reject(meridianError('INTERNAL', 'no render worker left', { path: task.path }));
+        return;
+      }
       this.waiting.push({ request: { id: this.nextId++, task }, resolve, reject });
       this.dispatch();
     });
@@ -99,25 +107,32 @@ class ThreadPoolWriter implements RawWriter {
     this.dispatch();
   }
 
-  /** A crashed worker fails its task; the pool carries on with the others. */
+  /**
+   * A worker that errs or exits is dropped: it fails its own task and the pool carries on with the others; when none
+   * is left, every waiting task fails too (rather than waiting for ever).
+   */
   private failed(worker: Worker, error: Error): void {
+    const idleIndex = this.idle.indexOf(worker);
+    if (idleIndex >= 0) this.idle.splice(idleIndex, 1);
     const pending = this.running.get(worker);
     this.running.delete(worker);
     pending?.reject(
       meridianError(
         'INTERNAL',
-        `render worker crashed: ${error.message}`,
+        `render worker failed: ${error.message}`,
         { path: pending.request.task.path },
         error,
       ),
     );
     if (this.idle.length === 0 && this.running.size === 0) {
-      for (const p of this.waiting.splice(0))
-        p.reject(meridianError('INTERNAL', 'every render worker crashed'));
+      for (const p of this.waiting.splice(0)) {
+        p.reject(meridianError('INTERNAL', `no render worker left: ${error.message}`, {}, error));
+      }
     }
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     const workers = [...this.idle, ...this.running.keys()];
     await Promise.all(workers.map((w) => w.terminate()));
   }

@@ -1,9 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { registerSimCommands } from '../../src/sim/index.js';
-import { temporaryDirectory } from './helpers.js';
+import { removeTemporaryDirectories, temporaryDirectory } from './helpers.js';
+
+afterAll(removeTemporaryDirectories);
 
 function program(): Command {
   const p = new Command('meridian').exitOverride();

@@ -1,12 +1,22 @@
 /** Shared fixtures for the simulator tests: a small survey simulated once per test file into a temporary directory. */
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type SurveyOptionsInput, type SurveyResult, simulateSurvey } from '../../src/sim/index.js';
 
+const created: string[] = [];
+
+/** A fresh directory under the system temporary directory, removed by `removeTemporaryDirectories`. */
 export function temporaryDirectory(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `meridian-sim-${prefix}-`));
+  const path = mkdtempSync(join(tmpdir(), `meridian-sim-${prefix}-`));
+  created.push(path);
+  return path;
+}
+
+/** Remove the directories this test file created (call from afterAll). */
+export function removeTemporaryDirectories(): void {
+  for (const path of created.splice(0)) rmSync(path, { recursive: true, force: true });
 }
 
 /** Small and fast: 2 detectors of 256 pixels, 3 visits in 2 bands, a 0.05 deg area. */

@@ -4,11 +4,13 @@
  */
 
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headerNumber, readFits, skyToPixel, wcsFromHeader } from '../../src/formats/index.js';
 import { electronsFromFlux, filterForBand, type SurveyResult } from '../../src/sim/index.js';
 import { angularSeparationDeg } from '../../src/sphere/index.js';
-import { median, readParquet, smallSurvey } from './helpers.js';
+import { median, readParquet, removeTemporaryDirectories, smallSurvey } from './helpers.js';
+
+afterAll(removeTemporaryDirectories);
 
 interface TruthRow {
   id: number;

@@ -5,10 +5,10 @@
 
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pixelToSky, readFits, wcsFromHeader } from '../../src/formats/index.js';
 import type { SurveyResult } from '../../src/sim/index.js';
-import { smallSurvey } from './helpers.js';
+import { removeTemporaryDirectories, smallSurvey } from './helpers.js';
 
 const SYSTEM_PYTHON = '/usr/bin/python3';
 const toolsRequired = process.env.MERIDIAN_TEST_TOOLS === '1';
@@ -69,6 +69,8 @@ with warnings.catch_warnings():
             out[path] = [str(hdul[0].data.dtype), list(hdul[0].data.shape)]
 print(json.dumps(out))
 `;
+
+afterAll(removeTemporaryDirectories);
 
 describe.skipIf(skipWithout('astropy', astropyAvailable))('astropy', () => {
   it('opens the raw (uint16, checksums, header) and agrees with our TAN-SIP WCS', async () => {

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FitsHeader, headerValue, readFits } from '../../src/formats/index.js';
 import type { SurveyResult } from '../../src/sim/index.js';
 import { HtmPixelization, UnitVector3 } from '../../src/sphere/index.js';
-import { median, readParquet, smallSurvey } from './helpers.js';
+import { median, readParquet, removeTemporaryDirectories, smallSurvey } from './helpers.js';
+
+afterAll(removeTemporaryDirectories);
 
 function filesUnder(root: string): string[] {
   return readdirSync(root, { recursive: true, encoding: 'utf8' })

@@ -11,9 +11,11 @@ import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileS
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { compiledWorkerPath } from '../../src/sim/workers.js';
-import { SMALL_SURVEY, smallSurvey, temporaryDirectory } from './helpers.js';
+import { removeTemporaryDirectories, SMALL_SURVEY, smallSurvey, temporaryDirectory } from './helpers.js';
+
+afterAll(removeTemporaryDirectories);
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
