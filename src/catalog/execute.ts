@@ -48,6 +48,13 @@ export function fragmentsFor(
 ): Fragment[] {
   if (!plan.partitioned) return [{ kind: 'fragment', worker: 0, chunks: null }];
   if (workerCount > 1) {
+    if (plan.needsAllChunks !== null) {
+      throw meridianError(
+        'ADQL_UNSUPPORTED',
+        `${plan.needsAllChunks} need every chunk on one worker; this catalog spreads chunks over ${workerCount} workers`,
+        { reason: plan.needsAllChunks },
+      );
+    }
     const byWorker = new Map<number, number[]>();
     for (const chunk of plan.chunks ?? populatedChunks) {
       const worker = placement.get(chunk);
@@ -61,7 +68,9 @@ export function fragmentsFor(
       chunks: plan.chunks === null ? null : chunks,
     }));
   }
-  if (splitInto <= 1) return [{ kind: 'fragment', worker: 0, chunks: plan.chunks }];
+  if (splitInto <= 1 || plan.needsAllChunks !== null || plan.split.kind === 'unsplittable') {
+    return [{ kind: 'fragment', worker: 0, chunks: plan.chunks }];
+  }
   // One worker asked to split (tests of the merge path): chunk groups round-robin.
   const chunks = plan.chunks ?? populatedChunks;
   const groups: number[][] = Array.from(
@@ -146,16 +155,19 @@ export class QueryRunner {
     const table = `${MERGE_TABLE}_${++this.mergeCounter}`;
     let columns: readonly ResultColumn[] | null = null;
     let appender: DuckDBAppender | null = null;
+    let tableReady: Promise<void> | null = null;
     try {
       await inPool(fragments, concurrency, async (fragment) => {
         const { sql, params } = compileFragment(plan, split.worker, fragment.chunks, this.engine.dialect);
         const part = await this.engine.runFragment(fragment, sql, params, signal);
-        if (columns === null) {
+        // The first fragment to answer fixes the column types and creates the merge table; the others wait.
+        tableReady ??= (async () => {
           columns = part.columns;
           const defs = part.columns.map((c, i) => `c${i} ${mergeTypes[c.datatype]}`).join(', ');
           await connection.run(`CREATE TABLE ${table} (${defs})`);
           appender = await connection.createAppender(table);
-        }
+        })();
+        await tableReady;
         const types = (columns as readonly ResultColumn[]).map((c) => c.datatype);
         for await (const batch of part.rows) {
           for (const row of batch) {

@@ -120,6 +120,7 @@ export async function contribute(
   );
   const base = `_stage_${transactionId}_${sequence + 1}`;
   const names = {
+    file: `${base}_file`,
     raw: `${base}_raw`,
     loc: `${base}_loc`,
     ovl: `${base}_ovl`,
@@ -150,13 +151,14 @@ export async function contribute(
       { cause: err },
     );
   } finally {
-    for (const name of [names.raw, names.loc, names.ovl]) {
+    for (const name of [names.file, names.raw, names.loc, names.ovl]) {
       await ctx.store.connection.run(`DROP TABLE IF EXISTS ${q(name)}`);
     }
   }
 }
 
 interface StageNames {
+  readonly file: string;
   readonly raw: string;
   readonly loc: string;
   readonly ovl: string;
@@ -173,7 +175,9 @@ async function stageContribution(
 ): Promise<ContributionResult> {
   const c = ctx.store.connection;
   const reader = readerFor(path);
-  const described = await ctx.store.rows(`DESCRIBE SELECT * FROM ${reader}`);
+  // Read once (CSV sniffing is the slow part), then type and order the columns from the schema.
+  await c.run(`CREATE TABLE ${q(names.file)} AS SELECT * FROM ${reader}`);
+  const described = await ctx.store.rows(`DESCRIBE ${q(names.file)}`);
   const present = new Map(described.map((r) => [String(r.column_name).toLowerCase(), String(r.column_name)]));
   const selectList = table.columns.map((column) => {
     const type = sqlType(column.datatype, 'duckdb');
@@ -191,7 +195,7 @@ async function stageContribution(
     );
   });
   await c.run(
-    `CREATE TABLE ${q(names.raw)} AS SELECT row_number() OVER () AS __rid, ${selectList.join(', ')} FROM ${reader}`,
+    `CREATE TABLE ${q(names.raw)} AS SELECT row_number() OVER () AS __rid, ${selectList.join(', ')} FROM ${q(names.file)}`,
   );
   const columns = table.columns.map((col) => `r.${q(col.name)}`).join(', ');
   const partitioning = table.partitioning;

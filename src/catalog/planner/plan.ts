@@ -41,8 +41,16 @@ export interface QueryPlan {
   /** The query after the naming and near-neighbour rewrites: what a single fragment runs. */
   readonly tree: Query;
   readonly refs: ReadonlyMap<TableRef, ResolvedRef>;
+  readonly schema: CatalogSchema;
   /** True when the outermost FROM holds a director or dependent table. */
   readonly partitioned: boolean;
+  /**
+   * Why the query needs every chunk in one place (a subquery over a partitioned table, a join across director
+   * families), or null. Such queries run only where one worker holds every chunk.
+   */
+  readonly needsAllChunks: string | null;
+  /** The director table whose chunks `chunks` restricts (other families are read whole); null if none. */
+  readonly family: string | null;
   /** Chunks the query can touch; null when nothing restricts it. */
   readonly chunks: readonly number[] | null;
   readonly nearNeighbour: {
@@ -59,13 +67,23 @@ function intersect(a: readonly number[] | null, b: readonly number[]): number[] 
   return a.filter((c) => keep.has(c));
 }
 
+/** The director table whose chunks a reference's rows follow, by name; null for regular tables. */
+function familyOf(ref: ResolvedRef, schema: CatalogSchema): string | null {
+  return familyKey(ref, schema)?.director.name ?? null;
+}
+
+/**
+ * Partitioned tables of one director family must be co-located by director-key joins (or be the two sides of one
+ * near-neighbour join). Tables of different families may meet only when one fragment holds every chunk; returns
+ * whether they do.
+ */
 function validateCoLocation(
   top: readonly ResolvedRef[],
   restrictions: Restrictions,
   schema: CatalogSchema,
-): void {
+): boolean {
   const partitioned = top.filter((r) => r.table.partitioning.role !== 'regular');
-  if (partitioned.length < 2) return;
+  const families = new Set(partitioned.map((r) => familyOf(r, schema)));
   const nn = restrictions.nearNeighbour;
   if (nn) {
     if (partitioned.length > 2) {
@@ -75,7 +93,7 @@ function validateCoLocation(
         { tables: partitioned.map((r) => r.table.name) },
       );
     }
-    return;
+    return false;
   }
   const parent = new Map(partitioned.map((r) => [r, r]));
   const find = (r: ResolvedRef): ResolvedRef => {
@@ -83,28 +101,49 @@ function validateCoLocation(
     return p === r ? r : find(p);
   };
   for (const [a, b] of restrictions.keyJoins) parent.set(find(a), find(b));
-  const root = find(partitioned[0]);
-  const loose = partitioned.find((r) => find(r) !== root);
-  if (loose) {
-    const key = familyKey(loose, schema);
-    throw meridianError(
-      'ADQL_UNSUPPORTED',
-      `partitioned tables ${partitioned[0].table.name} and ${loose.table.name} must be joined on their director key${key ? ` (${key.director.name}.${key.director.partitioning.role === 'director' ? key.director.partitioning.key : ''})` : ''} or by a near-neighbour DISTANCE(…) < r; other joins between partitioned tables would cross chunks`,
-      { tables: [partitioned[0].table.name, loose.table.name] },
-    );
+  for (const family of families) {
+    const members = partitioned.filter((r) => familyOf(r, schema) === family);
+    const root = find(members[0]);
+    const loose = members.find((r) => find(r) !== root);
+    if (loose) {
+      const key = familyKey(loose, schema);
+      throw meridianError(
+        'ADQL_UNSUPPORTED',
+        `partitioned tables ${members[0].table.name} and ${loose.table.name} must be joined on the director key of ${family}${key ? ` (${loose.alias}.${key.keyColumn})` : ''} or by a near-neighbour DISTANCE(…) < r; other joins between them would cross chunks`,
+        { tables: [members[0].table.name, loose.table.name] },
+      );
+    }
   }
+  return families.size > 1;
 }
 
-async function chunkSet(restrictions: Restrictions, ctx: PlanContext): Promise<number[] | null> {
+/** The family whose chunks the query is restricted to: that of the first restriction, else of the first table. */
+function primaryFamily(
+  top: readonly ResolvedRef[],
+  restrictions: Restrictions,
+  schema: CatalogSchema,
+): string | null {
+  const restricted = [...restrictions.regions, ...restrictions.ids].map((r) => r.ref);
+  const first = [...restricted, ...top].find((r) => familyOf(r, schema) !== null);
+  return first ? familyOf(first, schema) : null;
+}
+
+async function chunkSet(
+  restrictions: Restrictions,
+  family: string | null,
+  ctx: PlanContext,
+): Promise<number[] | null> {
   let chunks: number[] | null = null;
   const other = restrictions.nearNeighbour?.other;
+  const inFamily = (ref: ResolvedRef) => familyOf(ref, ctx.schema) === family;
   for (const { ref, region } of restrictions.regions) {
+    if (!inFamily(ref)) continue;
     // A region on the near side of a near-neighbour join restricts the home rows to within the overlap of it.
     const margin = ref === other ? ctx.chunker.overlapDeg : 0;
     chunks = intersect(chunks, ctx.chunker.chunksIntersecting(region, margin));
   }
   for (const { ref, director, values } of restrictions.ids) {
-    if (ref === other) continue;
+    if (ref === other || !inFamily(ref)) continue;
     chunks = intersect(chunks, await ctx.directorChunks(director, values));
   }
   return chunks === null ? null : [...new Set(chunks)].sort((a, b) => a - b);
@@ -146,16 +185,22 @@ export async function planQuery(tree: Query, ctx: PlanContext): Promise<QueryPla
       kind: 'queryPlan',
       tree,
       refs: refMap,
+      schema: ctx.schema,
       partitioned: refs.some((r) => r.table.partitioning.role !== 'regular'),
       chunks: null,
+      family: null,
+      needsAllChunks: refs.some((r) => r.table.partitioning.role !== 'regular')
+        ? 'set operations or nested queries over partitioned tables'
+        : null,
       nearNeighbour: null,
       split: { kind: 'unsplittable', reason: 'set operations and nested queries' },
     };
   }
   const top = refs.filter((r) => r.topLevel);
   const restrictions = findRestrictions(select, refs, ctx.schema, ctx.chunker.overlapDeg);
-  validateCoLocation(top, restrictions, ctx.schema);
-  const chunks = await chunkSet(restrictions, ctx);
+  const crossFamily = validateCoLocation(top, restrictions, ctx.schema);
+  const family = primaryFamily(top, restrictions, ctx.schema);
+  const chunks = await chunkSet(restrictions, family, ctx);
   const nn = restrictions.nearNeighbour;
   let body: SelectCore = { ...select, items: nameOutputs(select) };
   if (nn) {
@@ -179,10 +224,19 @@ export async function planQuery(tree: Query, ctx: PlanContext): Promise<QueryPla
     kind: 'queryPlan',
     tree: rewritten,
     refs: refMap,
+    schema: ctx.schema,
     partitioned: top.some((r) => r.table.partitioning.role !== 'regular'),
     chunks,
     nearNeighbour: nn ? { home: nn.home.ref, other: nn.other.ref, radiusDeg: nn.radiusDeg } : null,
-    split: splitQuery(workerSource),
+    family,
+    needsAllChunks: crossFamily
+      ? 'joins between tables of different director families'
+      : refs.some((r) => !r.topLevel && r.table.partitioning.role !== 'regular')
+        ? 'subqueries over partitioned tables'
+        : null,
+    split: crossFamily
+      ? { kind: 'unsplittable', reason: 'joins between tables of different director families' }
+      : splitQuery(workerSource),
   };
 }
 
@@ -204,7 +258,8 @@ export function compileFragment(
     const table = resolved.table;
     let columns = table.columns.map((c) => id(c.name)).join(', ');
     const partitioned = table.partitioning.role !== 'regular';
-    if (!resolved.topLevel || !partitioned) return `(SELECT ${columns} FROM ${id(table.name)})`;
+    const inFamily = familyOf(resolved, plan.schema) === plan.family;
+    if (!resolved.topLevel || !partitioned || !inFamily) return `(SELECT ${columns} FROM ${id(table.name)})`;
     const restriction =
       chunks === null
         ? ''
