@@ -111,7 +111,7 @@ export async function writeCuratedCalibrations(
   const done = new Set<string>();
   for (const dt of CALIBRATION_DATASET_TYPES) {
     for (const a of await butler.registry.queryDatasetAssociations(dt.name, [collection])) {
-      if (a.timespan !== null && a.timespan.equals(timespan)) done.add(a.ref.id);
+      if (a.timespan?.equals(timespan)) done.add(a.ref.id);
     }
   }
   const todo = refs.filter((r) => !done.has(r.id));
