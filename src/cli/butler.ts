@@ -3,6 +3,7 @@ import { registerCollectionCommands } from './butler/collections.js';
 import { registerDatasetTypeCommands } from './butler/dataset-types.js';
 import { registerIngestCommands } from './butler/ingest.js';
 import { registerMembershipCommands } from './butler/membership.js';
+import { registerObsCommands } from './butler/obs.js';
 import { registerPruneCommands } from './butler/prune.js';
 import { registerQueryCommands } from './butler/query.js';
 import { registerRepoCommands } from './butler/repo.js';
@@ -39,6 +40,7 @@ Examples:
   registerMembershipCommands(program);
   registerPruneCommands(program);
   registerTransferCommands(program);
+  registerObsCommands(program);
   return program;
 }
 
