@@ -18,6 +18,9 @@ export interface ColumnTable {
   readonly columns: readonly ParquetColumn[];
 }
 
+/** Version of the simulator's Parquet layouts (columns and units in docs/simulator.md). */
+export const PARQUET_FORMAT_VERSION = 1;
+
 function sqlString(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
@@ -92,7 +95,11 @@ export class ParquetExporter {
   async export(path: string, table: string, options: { orderBy: string; where?: string; columns?: string }) {
     const where = options.where ? ` WHERE ${options.where}` : '';
     const select = `SELECT ${options.columns ?? '*'} FROM ${quoteIdentifier(table)}${where} ORDER BY ${options.orderBy}`;
-    await this.connection.run(`COPY (${select}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`);
+    // The file-format version travels in the Parquet key-value metadata, as in the manifest.
+    await this.connection.run(
+      `COPY (${select}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd, ` +
+        `KV_METADATA {meridian_sim_format: '${PARQUET_FORMAT_VERSION}'})`,
+    );
   }
 
   close(): void {

@@ -38,20 +38,26 @@ export async function smallSurvey(
   return simulateSurvey({ ...SMALL_SURVEY, ...extra, outDir: join(temporaryDirectory(prefix), 'survey') });
 }
 
-/** Rows of a Parquet file (or glob) as plain objects, read with DuckDB. */
-export async function readParquet(path: string, select = '*'): Promise<Record<string, unknown>[]> {
+/** Rows of an SQL query run in a scratch in-memory DuckDB, as plain objects. */
+export async function query(sql: string): Promise<Record<string, unknown>[]> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
-    const reader = await connection.runAndReadAll(
-      `SELECT ${select} FROM read_parquet('${path.replace(/'/g, "''")}')`,
-    );
-    return reader.getRowObjectsJS() as Record<string, unknown>[];
+    return (await connection.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
   } finally {
     connection.closeSync();
     instance.closeSync();
   }
+}
+
+export function sqlString(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** Rows of a Parquet file, read with DuckDB. */
+export async function readParquet(path: string, select = '*'): Promise<Record<string, unknown>[]> {
+  return query(`SELECT ${select} FROM read_parquet(${sqlString(path)})`);
 }
 
 /** Median of the values (copied; the input is not reordered). */

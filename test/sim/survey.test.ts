@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FitsHeader, headerValue, readFits } from '../../src/formats/index.js';
 import type { SurveyResult } from '../../src/sim/index.js';
 import { HtmPixelization, UnitVector3 } from '../../src/sphere/index.js';
-import { median, readParquet, removeTemporaryDirectories, smallSurvey } from './helpers.js';
+import { median, query, readParquet, removeTemporaryDirectories, smallSurvey, sqlString } from './helpers.js';
 
 afterAll(removeTemporaryDirectories);
 
@@ -144,6 +144,11 @@ describe('survey output', () => {
     expect(rows.every((r) => r.id_truth_type === `${r.id}_${r.truth_type}`)).toBe(true);
     expect(rows.filter((r) => r.truth_type === 3)).toHaveLength(counts.supernovae);
     expect(rows.filter((r) => r.truth_type === 2 && r.is_pointsource)).toHaveLength(counts.stars);
+    const metadata = await query(
+      `SELECT decode(value) AS version FROM parquet_kv_metadata(${sqlString(join(outDir, run.manifest.truth.summary))}) ` +
+        `WHERE decode(key) = 'meridian_sim_format'`,
+    );
+    expect(metadata).toEqual([{ version: '1' }]);
     const curves = await readParquet(join(outDir, run.manifest.truth.supernovaLightCurves));
     expect(curves).toHaveLength(counts.supernovae * run.manifest.exposures.length);
   });
