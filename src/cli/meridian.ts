@@ -1,11 +1,19 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { runDemo } from '../demo/index.js';
 import { isMeridianError } from '../errors.js';
+import { registerSimCatalogCommands } from '../sim/catalogs/cli.js';
+import { registerSimCommands } from '../sim/cli.js';
+
+const MERIDIAN_VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** The `meridian` program: everything that is not butler/pipetask/bps (sim, catalog, serve, demo, ...). */
 export function buildMeridianProgram(): Command {
   const program = new Command('meridian')
     .description('Meridian: data production and data access for sky surveys')
+    .version(MERIDIAN_VERSION)
     .showHelpAfterError()
     .exitOverride();
   program
@@ -16,6 +24,8 @@ export function buildMeridianProgram(): Command {
     .action(async (opts: { workdir: string }) => {
       await runDemo({ workdir: opts.workdir, log: (line) => console.log(line) });
     });
+  registerSimCommands(program);
+  registerSimCatalogCommands(program);
   return program;
 }
 
