@@ -13,15 +13,26 @@ import { PATCH_ID_FACTOR, TRACT_ID_FACTOR, truthIdSql } from './truth-sql.js';
 const bandIndex = (b: string) => (ALL_BANDS as readonly string[]).indexOf(b);
 
 /**
+ * Inverse-variance sums are taken in 128-bit fixed point (weights are 1e-12 to 1e-2 nJy⁻², so 1e24 keeps at least
+ * twelve digits): integer sums do not depend on the order in which parallel threads add them, so the coadds, and
+ * the files, are the same bit for bit on every run.
+ */
+const FIXED_POINT = '1e24';
+const exactSum = (value: string) => `sum(CAST((${value}) * ${FIXED_POINT} AS HUGEINT))`;
+
+/**
  * CREATE TABLE `name`: every static truth object of `truth` with its coadd measurements (NULL in bands without
  * visits), `detected`, `object_id`, the measured position and the match statistics; ordered by index.
  */
 export function coaddStatement(name: string, truth: string, phot: string): string {
+  // Two steps: sums per object and band, then one row per object with a column per band.
+  const perBand = `SELECT idx, band_idx, count(*) AS n, ${exactSum('weight')} AS ivar, ${exactSum('weight * sig_p2')} AS wsp
+    FROM ${phot} GROUP BY idx, band_idx`;
   const aggregates = ALL_BANDS.map((b, j) =>
     [
-      `count(*) FILTER (WHERE band_idx = ${j}) AS n_${b}`,
-      `sum(weight) FILTER (WHERE band_idx = ${j}) AS ivar_${b}`,
-      `sum(weight * sig_p2) FILTER (WHERE band_idx = ${j}) AS wsp_${b}`,
+      `sum(n) FILTER (WHERE band_idx = ${j}) AS n_${b}`,
+      `sum(ivar) FILTER (WHERE band_idx = ${j}) / ${FIXED_POINT} AS ivar_${b}`,
+      `sum(wsp) FILTER (WHERE band_idx = ${j}) / ${FIXED_POINT} AS wsp_${b}`,
     ].join(', '),
   ).join(',\n');
   const depth = ALL_BANDS.map((b, j) => {
@@ -92,7 +103,7 @@ export function coaddStatement(name: string, truth: string, phot: string): strin
             SELECT *, ${measured}
             FROM (
               SELECT t.*, power(t.half_light / 1.1774, 2) AS sg2, ${depth}
-              FROM ${truth} t LEFT JOIN (SELECT idx, ${aggregates} FROM ${phot} GROUP BY idx) a ON a.idx = t.idx
+              FROM ${truth} t LEFT JOIN (SELECT idx, ${aggregates} FROM (${perBand}) GROUP BY idx) a ON a.idx = t.idx
             )
           )
         )

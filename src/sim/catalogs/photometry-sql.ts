@@ -5,7 +5,6 @@
  */
 
 import { selectList } from './columns.js';
-import { gnomonicSql } from './geometry-sql.js';
 import { AB_MAG_OF_ONE_NANOJANSKY, DETECTOR_SIZE_DEG, FOCAL_PLANE, MEASUREMENT } from './model.js';
 import { STREAM } from './random-sql.js';
 import { BAND_LETTERS, perBandSql } from './survey-sql.js';
@@ -21,14 +20,8 @@ export const SOURCE_ID_FACTOR = 4294967296;
  * position on the detector. A position is covered when its focal-plane coordinates fall on a detector.
  */
 export function coverageSql(truth: string, truthColumns: readonly string[]): string {
-  const g = gnomonicSql({
-    ra: 't.ra',
-    sinDec: 't.sin_dec',
-    cosDec: 't.cos_dec',
-    ra0: 'v.ra',
-    sinDec0: 'v.sin_dec',
-    cosDec0: 'v.cos_dec',
-  });
+  // The gnomonic projection of geometry-sql.ts, with each trigonometric term computed once per pair.
+  const inner = [...new Set([...truthColumns, 'sin_dec', 'cos_dec'])].map((c) => `t.${c}`).join(', ');
   const half = FOCAL_PLANE.gridSize / 2;
   const s = DETECTOR_SIZE_DEG;
   const px = FOCAL_PLANE.detectorPixels;
@@ -39,10 +32,18 @@ export function coverageSql(truth: string, truthColumns: readonly string[]): str
   FROM (
     SELECT *, xi * cos_rot + eta * sin_rot AS fx, eta * cos_rot - xi * sin_rot AS fy
     FROM (
-      SELECT ${truthColumns.map((c) => `t.${c}`).join(', ')}, v.vidx, cos(radians(v.sky_rotation)) AS cos_rot,
-        sin(radians(v.sky_rotation)) AS sin_rot, ${g.xi} AS xi, ${g.eta} AS eta
-      FROM ${truth} t JOIN visit_cells vc ON vc.cell = t.cell JOIN visits v ON v.vidx = vc.vidx
-      WHERE ${g.cosDistance} > 0.5
+      SELECT *, degrees(cos_dec * sin_dra / cos_distance) AS xi,
+        degrees((cos_dec0 * sin_dec - sin_dec0 * cos_dec * cos_dra) / cos_distance) AS eta
+      FROM (
+        SELECT *, sin_dec0 * sin_dec + cos_dec0 * cos_dec * cos_dra AS cos_distance
+        FROM (
+          SELECT ${inner}, v.vidx, v.cos_rot, v.sin_rot,
+            v.sin_dec AS sin_dec0, v.cos_dec AS cos_dec0,
+            cos(radians(t.ra - v.ra)) AS cos_dra, sin(radians(t.ra - v.ra)) AS sin_dra
+          FROM ${truth} t JOIN visit_cells vc ON vc.cell = t.cell JOIN visits v ON v.vidx = vc.vidx
+        )
+      )
+      WHERE cos_distance > 0.5
     )
   ) p JOIN ccds c ON c.vidx = p.vidx
     AND c.col = CAST(floor(p.fx / ${s} + ${half}) AS BIGINT) AND c.row = CAST(floor(p.fy / ${s} + ${half}) AS BIGINT)`;
@@ -68,7 +69,7 @@ export function noiseColumnsSql(): string {
  *   true flux F(t) (variable stars vary), PSF-fit fraction f = 2σp²/(2σp² + σg²) of a Gaussian galaxy of σg seen
  *   through a Gaussian PSF σp, error² = sky_var + F f / gain-calibrated counts (Poisson), measured = F f + error·N;
  *   difference flux = (F(t) − F̄) f plus the same noise and the template's; aperture flux = F × the Gaussian's
- *   enclosed fraction in 12 pixels, sharing the PSF noise. Ordered by object then visit, for deterministic files.
+ *   enclosed fraction in 12 pixels, sharing the PSF noise. Unordered: the writers sort what they write.
  */
 export function staticPhotometryStatement(name: string, truth: string): string {
   const carried = [
@@ -93,9 +94,7 @@ export function staticPhotometryStatement(name: string, truth: string): string {
     sqrt(err * err + template_err * template_err) AS diff_flux_err,
     flux_now * f_ap + err * n1 + sqrt(greatest(calib_err * calib_err - err * err, 0)) * n3 AS calib_flux,
     calib_err AS calib_flux_err,
-    1 / (err * err) AS weight,
-    ra + pos_err * sim_n(${STREAM.sourceRaNoise}, ${key}) / 3600 / cos_dec AS src_ra,
-    dec + pos_err * sim_n(${STREAM.sourceDecNoise}, ${key}) / 3600 AS src_dec,
+    1 / (err * err) AS weight, ra, dec, cos_dec, pos_err,
     sim_u(${STREAM.badPixel}, ${key}) < ${MEASUREMENT.badPixelFraction} AS bad
   FROM (
     SELECT *,
@@ -127,16 +126,17 @@ export function staticPhotometryStatement(name: string, truth: string): string {
         )
       )
     )
-  )
-  ORDER BY idx, vidx`;
+  )`;
 }
 
 /** Source rows: forced measurements of `phot` detected at 5σ or more. */
 export function sourceSelect(phot: string): string {
+  // Centroid noise is drawn here, for detections only.
+  const key = `idx * ${VISIT_KEY_FACTOR} + vidx`;
   return `SELECT ${selectList('Source', {
     sourceId: `ccd_visit_id * ${SOURCE_ID_FACTOR} + idx`,
-    coord_ra: 'src_ra',
-    coord_dec: 'src_dec',
+    coord_ra: `ra + pos_err * sim_n(${STREAM.sourceRaNoise}, ${key}) / 3600 / cos_dec`,
+    coord_dec: `dec + pos_err * sim_n(${STREAM.sourceDecNoise}, ${key}) / 3600`,
     ccdVisitId: 'ccd_visit_id',
     visit: 'visit',
     detector: 'detector',
@@ -151,7 +151,8 @@ export function sourceSelect(phot: string): string {
     y: 'y_pix',
   })}
   FROM ${phot}
-  WHERE psf_flux >= ${MEASUREMENT.detectionThresholdSigma} * psf_flux_err`;
+  WHERE psf_flux >= ${MEASUREMENT.detectionThresholdSigma} * psf_flux_err
+  ORDER BY idx, vidx`;
 }
 
 /** ForcedSource rows: every measurement of `phot` whose object is in Object (`objects` with detected = true). */

@@ -85,6 +85,7 @@ export function surveyStatements(o: CatalogSimulationOptions): string[] {
     `CREATE OR REPLACE TEMP TABLE fp_detectors AS SELECT * FROM (VALUES ${detectors}) v(detector, col, row)`,
     `CREATE OR REPLACE TEMP TABLE visits AS
      SELECT *, sin(radians(decl)) AS sin_dec, cos(radians(decl)) AS cos_dec,
+       cos(radians(sky_rotation)) AS cos_rot, sin(radians(sky_rotation)) AS sin_rot,
        ${perBandSql('band_idx', (b) => `'${b.physicalFilter}'`)} AS physical_filter,
        mjd_mid - ${t / 2 / 86400} AS mjd_start,
        -- Seeing: log-normal free atmosphere scaled by airmass^0.6 and wavelength^-0.2, plus the instrument.
