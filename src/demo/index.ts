@@ -1,12 +1,16 @@
 import { type DemoOptions, runButlerDemo } from './butler-demo.js';
+import { runSurveyDemo } from './survey-demo.js';
 
 export type { DemoOptions } from './butler-demo.js';
 
 /** The whole demonstration, one part per milestone that has landed. */
 export async function runDemo(options: DemoOptions): Promise<void> {
   const t0 = Date.now();
-  options.log('== Meridian demo: the Data Butler ==');
+  options.log('== Meridian demo, part 1: the Data Butler ==');
   await runButlerDemo(options);
+  options.log('');
+  options.log('== Meridian demo, part 2: a simulated survey in the butler ==');
+  await runSurveyDemo(options);
   options.log('');
   options.log(
     `Demo finished in ${((Date.now() - t0) / 1000).toFixed(1)} s. Everything it made is in ${options.workdir}.`,
