@@ -1,0 +1,54 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { registerSimCatalogCommands } from '../../../src/sim/catalogs/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'meridian-simcat-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('meridian sim catalogs', () => {
+  it('adds `catalogs` to an existing `sim` command and prints the manifest as JSON', async () => {
+    const program = new Command('meridian').exitOverride();
+    program.command('sim').command('survey');
+    registerSimCatalogCommands(program);
+    expect(program.commands.filter((c) => c.name() === 'sim')).toHaveLength(1);
+    const printed: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => printed.push(line));
+    try {
+      await program.parseAsync(
+        [
+          'sim',
+          'catalogs',
+          join(dir, 'out'),
+          '--objects',
+          '400',
+          '--visits',
+          '6',
+          '--bands',
+          'gri',
+          '--json',
+        ],
+        { from: 'user' },
+      );
+    } finally {
+      log.mockRestore();
+    }
+    const manifest = JSON.parse(printed.join('\n'));
+    expect(manifest.kind).toBe('sim-catalog-manifest');
+    expect(manifest.options).toMatchObject({ objects: 400, visits: 6, bands: ['g', 'r', 'i'] });
+    expect(manifest.tables.Visit.rows).toBe(6);
+    expect(existsSync(join(dir, 'out', manifest.tables.Object.files[0]))).toBe(true);
+  });
+
+  it('rejects a bad number before simulating anything', async () => {
+    const program = new Command('meridian').exitOverride();
+    registerSimCatalogCommands(program);
+    program.commands[0].commands[0].exitOverride().configureOutput({ writeErr: () => {} });
+    await expect(
+      program.parseAsync(['sim', 'catalogs', join(dir, 'bad'), '--objects', 'many'], { from: 'user' }),
+    ).rejects.toMatchObject({ code: 'commander.invalidArgument' });
+    expect(existsSync(join(dir, 'bad'))).toBe(false);
+  });
+});
