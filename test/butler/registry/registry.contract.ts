@@ -366,6 +366,35 @@ export function registryContract(factory: DatabaseFactory): void {
         await expectCode(registry.certify('Cam1/calibs', [raw!], new Timespan(t1, t2)), 'COLLECTION_TYPE');
       });
 
+      it('runs find-first queries over temporal dimension types through chains', async () => {
+        await registry.registerDatasetType(
+          registry.makeDatasetType('calexp', ['instrument', 'visit', 'detector'], 'ExposureF'),
+        );
+        await registry.registerRun('r1');
+        await registry.registerRun('r2');
+        const a = await registry.insertDatasets(
+          'calexp',
+          [{ instrument: 'Cam1', visit: 1, detector: 1 }],
+          'r1',
+        );
+        const b = await registry.insertDatasets(
+          'calexp',
+          [
+            { instrument: 'Cam1', visit: 1, detector: 1 },
+            { instrument: 'Cam1', visit: 2, detector: 1 },
+          ],
+          'r2',
+        );
+        await registry.registerCollection('both', 'CHAINED');
+        await registry.setCollectionChain('both', ['r1', 'r2']);
+        const ff = await registry.queryDatasets('calexp', {
+          collections: ['both'],
+          findFirst: true,
+          orderBy: ['visit'],
+        });
+        expect(ff.map((r) => r.id)).toEqual([a[0]!.id, b[1]!.id]);
+      });
+
       it('finds calibrations by the exposure timespan in a data ID', async () => {
         const { biasG } = await setupDatasets();
         await registry.registerCollection('calib', 'CALIBRATION');

@@ -89,11 +89,7 @@ describe.runIf(available)('butler CLI on PostgreSQL', () => {
     expect(await butlerJson(['verify', repo])).toEqual({ datasets: 7, files: 7, problems: [] });
   });
 
-  // Known library bug (reported to the registry owner): a find-first search for a dataset type with temporal
-  // dimensions (visit, exposure, day_obs) fails on PostgreSQL with "operator does not exist: text < bigint", from
-  // the calibration-timespan condition in src/butler/registry/query/run.ts. Once fixed, this fails: make it a
-  // plain test then.
-  it.fails('find-first search of a dataset type with temporal dimensions (known library bug)', async () => {
+  it('find-first search of a dataset type with temporal dimensions', async () => {
     const first = await butlerJson([
       'query-datasets',
       repo,

@@ -148,7 +148,7 @@ export class QueryBuilder {
     const parts: RawBuilder<unknown>[] = [];
     if (tagged.length > 0) {
       parts.push(
-        sql`SELECT ${cols}, NULL AS timespan_begin, NULL AS timespan_end FROM ${sql.table(rec.tagsTable)} WHERE dataset_type_id = ${rec.id} AND collection_id IN (${sql.join(tagged)})`,
+        sql`SELECT ${cols}, CAST(NULL AS BIGINT) AS timespan_begin, CAST(NULL AS BIGINT) AS timespan_end FROM ${sql.table(rec.tagsTable)} WHERE dataset_type_id = ${rec.id} AND collection_id IN (${sql.join(tagged)})`,
       );
     }
     if (calibs.length > 0) {
@@ -159,7 +159,7 @@ export class QueryBuilder {
     if (parts.length === 0) {
       // No collections to search: an empty relation with the right columns.
       parts.push(
-        sql`SELECT ${cols}, NULL AS timespan_begin, NULL AS timespan_end FROM ${sql.table(rec.tagsTable)} WHERE 1 = 0`,
+        sql`SELECT ${cols}, CAST(NULL AS BIGINT) AS timespan_begin, CAST(NULL AS BIGINT) AS timespan_end FROM ${sql.table(rec.tagsTable)} WHERE 1 = 0`,
       );
     }
     const from = sql`(${sql.join(parts, sql` UNION ALL `)})`;

@@ -221,7 +221,9 @@ export async function queryDatasetsOfType(
   if (findFirst) {
     const partition = dims.length > 0 ? sql`PARTITION BY ${sql.join(dims.map((d) => qb.column(d)))} ` : sql``;
     // Calibrations valid at the data ID's time: the temporal element's timespan must overlap the certification.
-    const temporal = dt.dimensions.temporal.at(-1);
+    const temporal = collections.some((c) => c.type === 'CALIBRATION')
+      ? dt.dimensions.temporal.at(-1)
+      : undefined;
     const calibCond = temporal
       ? sql` AND (${sql.ref(`${ds}.timespan_begin`)} IS NULL AND ${sql.ref(`${ds}.timespan_end`)} IS NULL OR ((${sql.ref(`${ds}.timespan_begin`)} IS NULL OR ${sql.ref(`e_${temporal.name}.timespan_end`)} IS NULL OR ${sql.ref(`${ds}.timespan_begin`)} < ${sql.ref(`e_${temporal.name}.timespan_end`)}) AND (${sql.ref(`e_${temporal.name}.timespan_begin`)} IS NULL OR ${sql.ref(`${ds}.timespan_end`)} IS NULL OR ${sql.ref(`e_${temporal.name}.timespan_begin`)} < ${sql.ref(`${ds}.timespan_end`)})))`
       : sql``;
