@@ -37,8 +37,10 @@ const duckdbTypes: Readonly<Record<ColumnDatatype, string>> = {
   timestamp: 'TIMESTAMP',
 };
 
+/** Booleans are smallint 0/1 on PostgreSQL, as Qserv's MySQL TINYINT: ADQL has no boolean literal, and DP0.2
+ * queries write `detect_isPrimary = 1`. */
 const postgresTypes: Readonly<Record<ColumnDatatype, string>> = {
-  boolean: 'boolean',
+  boolean: 'smallint',
   byte: 'smallint',
   short: 'smallint',
   int: 'integer',

@@ -4,12 +4,13 @@ import type { CatalogConfig } from '../catalog-config.js';
 import type { CzarStore } from '../czar.js';
 import type { CatalogEngine } from '../engine.js';
 import { DuckdbEngine } from './duckdb/engine.js';
+import { PostgresEngine } from './postgres/engine.js';
 
 export async function createEngine(config: CatalogConfig, store: CzarStore): Promise<CatalogEngine> {
   switch (config.engine.kind) {
     case 'duckdb':
       return new DuckdbEngine(store.instance, store.connection);
     case 'postgres':
-      throw new Error('postgres engine pending');
+      return PostgresEngine.connect(config.engine.workers, store.connection);
   }
 }

@@ -42,7 +42,7 @@ export interface QueryPlan {
   readonly tree: Query;
   readonly refs: ReadonlyMap<TableRef, ResolvedRef>;
   readonly schema: CatalogSchema;
-  /** True when the outermost FROM holds a director or dependent table. */
+  /** True when the query reads a director or dependent table anywhere. */
   readonly partitioned: boolean;
   /**
    * Why the query needs every chunk in one place (a subquery over a partitioned table, a join across director
@@ -225,7 +225,7 @@ export async function planQuery(tree: Query, ctx: PlanContext): Promise<QueryPla
     tree: rewritten,
     refs: refMap,
     schema: ctx.schema,
-    partitioned: top.some((r) => r.table.partitioning.role !== 'regular'),
+    partitioned: refs.some((r) => r.table.partitioning.role !== 'regular'),
     chunks,
     nearNeighbour: nn ? { home: nn.home.ref, other: nn.other.ref, radiusDeg: nn.radiusDeg } : null,
     family,

@@ -1,0 +1,264 @@
+/**
+ * PostgreSQL workers: one or more servers, chunks spread over them (placement kept by the czar). Each worker has
+ * one table per logical table with `chunkId`/`subChunkId`, a q3c index on director positions and indexes on the
+ * chunk and key columns; JIT is switched off on every connection (feasibility.md §2: JIT planning cost dominated
+ * small distributed queries). Rows are published with server-side COPY from CSV files the czar's DuckDB writes, so
+ * the workers must be able to read the czar's temporary directory (same host).
+ */
+
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DuckDBConnection, DuckDBTypeId } from '@duckdb/node-api';
+import pg from 'pg';
+import { meridianError } from '../../../errors.js';
+import { postgresDialect } from '../../adql/index.js';
+import { quoteDuck, sqlStringLiteral } from '../../czar.js';
+import type {
+  CatalogEngine,
+  CellValue,
+  Fragment,
+  ResultColumn,
+  ResultDatatype,
+  RowStream,
+  StagedTable,
+} from '../../engine.js';
+import {
+  CHUNK_COLUMN,
+  hasOverlap,
+  overlapTableName,
+  physicalColumnDefinitions,
+  TRANSACTION_COLUMN,
+} from '../../physical.js';
+import type { CatalogSchema } from '../../schema.js';
+
+const { Pool, types } = pg;
+
+/** 64-bit integers as bigint (exact ids), numeric as number, timestamps as text. */
+const typeParsers = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20) return (value: string) => BigInt(value);
+    if (oid === 1700) return (value: string) => Number(value);
+    if (oid === 1114 || oid === 1184) return (value: string) => value;
+    return types.getTypeParser(oid, format);
+  },
+} as unknown as pg.CustomTypesConfig;
+
+function resultDatatype(oid: number): ResultDatatype {
+  switch (oid) {
+    case 16:
+      return 'boolean';
+    case 21:
+      return 'short';
+    case 23:
+      return 'int';
+    case 20:
+      return 'long';
+    case 700:
+      return 'float';
+    case 701:
+    case 1700:
+      return 'double';
+    case 1114:
+    case 1184:
+      return 'timestamp';
+    default:
+      return 'string';
+  }
+}
+
+const id = (name: string) => postgresDialect.regularIdentifier(name);
+
+export class PostgresEngine implements CatalogEngine {
+  readonly dialect = postgresDialect;
+  readonly capabilities;
+  readonly workerCount: number;
+
+  private constructor(
+    private readonly pools: readonly pg.Pool[],
+    private readonly czar: DuckDBConnection,
+  ) {
+    this.workerCount = pools.length;
+    this.capabilities = { multipleWorkers: pools.length > 1, spatialIndex: true } as const;
+  }
+
+  /** `czar` is the czar store's connection: publishing exports staged rows through it. */
+  static connect(urls: readonly string[], czar: DuckDBConnection): PostgresEngine {
+    const pools = urls.map((connectionString) => {
+      const pool = new Pool({ connectionString, max: 4, types: typeParsers });
+      pool.on('connect', (client) => {
+        client.query('SET jit = off').catch(() => undefined);
+      });
+      return pool;
+    });
+    return new PostgresEngine(pools, czar);
+  }
+
+  private async onEveryWorker(task: (client: pg.PoolClient, worker: number) => Promise<void>): Promise<void> {
+    await Promise.all(
+      this.pools.map(async (pool, worker) => {
+        let client: pg.PoolClient;
+        try {
+          client = await pool.connect();
+        } catch (err) {
+          throw meridianError(
+            'DATABASE_UNAVAILABLE',
+            `PostgreSQL worker ${worker} is unreachable: ${(err as Error).message}`,
+            {
+              worker,
+            },
+          );
+        }
+        try {
+          await task(client, worker);
+        } finally {
+          client.release();
+        }
+      }),
+    );
+  }
+
+  async createTables(schema: CatalogSchema): Promise<void> {
+    await this.onEveryWorker(async (client) => {
+      await client.query('CREATE EXTENSION IF NOT EXISTS q3c');
+      for (const table of schema.tables) {
+        const columns = physicalColumnDefinitions(table, this.dialect, 'postgres').join(', ');
+        const names = hasOverlap(table) ? [table.name, overlapTableName(table)] : [table.name];
+        for (const name of names) {
+          await client.query(`CREATE TABLE IF NOT EXISTS ${id(name)} (${columns})`);
+          await client.query(
+            `CREATE INDEX IF NOT EXISTS ${id(`${name}_trans`)} ON ${id(name)} (${id(TRANSACTION_COLUMN)})`,
+          );
+          const p = table.partitioning;
+          if (p.role === 'regular') continue;
+          await client.query(
+            `CREATE INDEX IF NOT EXISTS ${id(`${name}_chunk`)} ON ${id(name)} (${id(CHUNK_COLUMN)})`,
+          );
+          await client.query(`CREATE INDEX IF NOT EXISTS ${id(`${name}_key`)} ON ${id(name)} (${id(p.key)})`);
+          if (p.role === 'director') {
+            await client.query(
+              `CREATE INDEX IF NOT EXISTS ${id(`${name}_q3c`)} ON ${id(name)} (q3c_ang2ipix(${id(p.ra)}, ${id(p.dec)}))`,
+            );
+          }
+        }
+      }
+    });
+  }
+
+  /** Exports staged rows (booleans as 0/1) for one worker to a CSV file the server can read. */
+  private async exportRows(
+    dir: string,
+    source: string,
+    columns: readonly { name: string; boolean: boolean }[],
+    chunks: readonly number[] | null,
+    name: string,
+  ): Promise<string> {
+    const path = join(dir, `${name}.csv`);
+    const where =
+      chunks === null
+        ? ''
+        : ` WHERE ${quoteDuck(CHUNK_COLUMN)} IN (${chunks.length > 0 ? chunks.join(', ') : '-1'})`;
+    const select = columns
+      .map((c) => (c.boolean ? `CAST(${quoteDuck(c.name)} AS INTEGER)` : quoteDuck(c.name)))
+      .join(', ');
+    await this.czar.run(
+      `COPY (SELECT ${select} FROM ${quoteDuck(source)}${where}) TO ${sqlStringLiteral(path)} (FORMAT csv, HEADER false)`,
+    );
+    chmodSync(path, 0o644);
+    return path;
+  }
+
+  async publish(
+    transactionId: number,
+    staged: readonly StagedTable[],
+    placement: ReadonlyMap<number, number>,
+  ): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), `meridian-publish-${transactionId}-`));
+    chmodSync(dir, 0o755);
+    try {
+      const chunksOf = (worker: number) => [...placement].filter(([, w]) => w === worker).map(([c]) => c);
+      let n = 0;
+      await this.onEveryWorker(async (client, worker) => {
+        await client.query('BEGIN');
+        try {
+          for (const s of staged) {
+            const reader = await this.czar.runAndReadAll(
+              `SELECT * FROM ${quoteDuck(s.stagingTable)} LIMIT 0`,
+            );
+            const columns = reader.columnNames().map((name, i) => ({
+              name,
+              boolean: reader.columnTypeId(i) === DuckDBTypeId.BOOLEAN,
+            }));
+            const targets: [string, string][] = [[s.stagingTable, s.table]];
+            if (s.stagingOverlapTable) targets.push([s.stagingOverlapTable, `${s.table}FullOverlap`]);
+            for (const [source, target] of targets) {
+              const path = await this.exportRows(
+                dir,
+                source,
+                columns,
+                s.partitioned ? chunksOf(worker) : null,
+                `w${worker}_${n++}`,
+              );
+              await client.query(
+                `COPY ${id(target)} (${columns.map((c) => id(c.name)).join(', ')}) FROM ${sqlStringLiteral(path)} WITH (FORMAT csv)`,
+              );
+            }
+          }
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK');
+          throw err;
+        }
+        for (const s of staged) await client.query(`ANALYZE ${id(s.table)}`);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  async discard(transactionId: number, schema: CatalogSchema): Promise<void> {
+    await this.onEveryWorker(async (client) => {
+      for (const table of schema.tables) {
+        const names = hasOverlap(table) ? [table.name, overlapTableName(table)] : [table.name];
+        for (const name of names) {
+          await client.query(`DELETE FROM ${id(name)} WHERE ${id(TRANSACTION_COLUMN)} = $1`, [transactionId]);
+        }
+      }
+    });
+  }
+
+  async runFragment(
+    fragment: Fragment,
+    sql: string,
+    params: readonly unknown[],
+    signal: AbortSignal,
+  ): Promise<RowStream> {
+    const pool = this.pools[fragment.worker];
+    if (!pool) throw meridianError('INTERNAL', `no PostgreSQL worker ${fragment.worker}`);
+    const client = await pool.connect();
+    const pid = (client as unknown as { processID: number }).processID;
+    const cancel = () => {
+      pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+    };
+    signal.addEventListener('abort', cancel, { once: true });
+    try {
+      const result = await client.query({ text: sql, values: [...params], rowMode: 'array' });
+      const columns: ResultColumn[] = result.fields.map((f) => ({
+        name: f.name,
+        datatype: resultDatatype(f.dataTypeID),
+      }));
+      const rows = result.rows as CellValue[][];
+      async function* batches(): AsyncGenerator<CellValue[][]> {
+        if (rows.length > 0) yield rows;
+      }
+      return { columns, rows: batches() };
+    } finally {
+      signal.removeEventListener('abort', cancel);
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.pools.map((p) => p.end()));
+  }
+}

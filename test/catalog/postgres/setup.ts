@@ -1,0 +1,121 @@
+/**
+ * PostgreSQL for the catalog tests. Gated on MERIDIAN_TEST_POSTGRES (a URL of a server where the role may create
+ * databases, e.g. postgresql://meridian:meridian@127.0.0.1:5432/meridian_test); MERIDIAN_REQUIRE_POSTGRES=1 turns
+ * a missing server into a failure. The three-worker setup starts three private clusters on ports 5433–5435 under
+ * /tmp with initdb/pg_ctl (as the postgres user when run as root) and falls back to three databases on the one
+ * server when that is impossible; `workerSetup.kind` says which was used.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import pg from 'pg';
+
+export const postgresUrl =
+  process.env.MERIDIAN_TEST_POSTGRES ?? process.env.MERIDIAN_TEST_POSTGRES_URL ?? null;
+export const requirePostgres = process.env.MERIDIAN_REQUIRE_POSTGRES === '1';
+export const skipReason = postgresUrl
+  ? null
+  : 'set MERIDIAN_TEST_POSTGRES to a PostgreSQL URL to run the PostgreSQL catalog tests';
+
+export function urlWithDatabase(url: string, database: string, port?: number): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  if (port !== undefined) u.port = String(port);
+  return u.toString();
+}
+
+/** Drops and creates a database on the server of `url` and installs q3c in it. */
+export async function freshDatabase(url: string, database: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${database}"`);
+  } finally {
+    await admin.end();
+  }
+  const target = urlWithDatabase(url, database);
+  const client = new pg.Client({ connectionString: target });
+  await client.connect();
+  try {
+    await client.query('CREATE EXTENSION IF NOT EXISTS q3c');
+  } finally {
+    await client.end();
+  }
+  return target;
+}
+
+const BIN = '/usr/lib/postgresql/15/bin';
+const ROOT = '/tmp/meridian-catalog-pg-workers';
+
+function asPostgres(command: string): void {
+  const runAsRoot = process.getuid?.() === 0;
+  if (runAsRoot) execFileSync('su', ['postgres', '-c', command], { stdio: 'pipe' });
+  else execFileSync('sh', ['-c', command], { stdio: 'pipe' });
+}
+
+function isReady(port: number): boolean {
+  try {
+    execFileSync(`${BIN}/pg_isready`, ['-h', '127.0.0.1', '-p', String(port)], { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface WorkerSetup {
+  readonly kind: 'clusters' | 'databases';
+  readonly urls: readonly string[];
+  readonly note: string;
+  stop(): void;
+}
+
+/** Starts (or reuses) one cluster per port; each gets role `meridian` and a fresh database with q3c. */
+async function startClusters(ports: readonly number[], database: string): Promise<string[]> {
+  mkdirSync(ROOT, { recursive: true });
+  chmodSync(ROOT, 0o777);
+  const urls: string[] = [];
+  for (const port of ports) {
+    const dir = `${ROOT}/${port}`;
+    if (!isReady(port)) {
+      if (!existsSync(`${dir}/PG_VERSION`)) {
+        asPostgres(`${BIN}/initdb -D ${dir} -U meridian --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null`);
+      }
+      asPostgres(
+        `${BIN}/pg_ctl -D ${dir} -l ${dir}.log -w -o "-p ${port} -k ${ROOT} -c listen_addresses=127.0.0.1 -c fsync=off -c jit=off" start >/dev/null`,
+      );
+    }
+    urls.push(await freshDatabase(`postgresql://meridian@127.0.0.1:${port}/postgres`, database));
+  }
+  return urls;
+}
+
+export async function workerSetup(baseUrl: string, count: number, database: string): Promise<WorkerSetup> {
+  const ports = Array.from({ length: count }, (_, i) => 5433 + i);
+  try {
+    const urls = await startClusters(ports, database);
+    return {
+      kind: 'clusters',
+      urls,
+      note: `${count} PostgreSQL clusters on ports ${ports.join(', ')}`,
+      stop: () => {
+        for (const port of ports) {
+          try {
+            asPostgres(`${BIN}/pg_ctl -D ${ROOT}/${port} -m fast stop >/dev/null`);
+          } catch {
+            // already stopped
+          }
+        }
+      },
+    };
+  } catch (err) {
+    const urls: string[] = [];
+    for (let i = 0; i < count; i++) urls.push(await freshDatabase(baseUrl, `${database}_w${i}`));
+    return {
+      kind: 'databases',
+      urls,
+      note: `${count} databases on one server (clusters failed: ${(err as Error).message.split('\n')[0]})`,
+      stop: () => undefined,
+    };
+  }
+}
