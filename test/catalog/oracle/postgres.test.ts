@@ -27,7 +27,7 @@ import { oracleQueries } from './queries.js';
 
 if (skipReason && requirePostgres) {
   it('needs PostgreSQL (MERIDIAN_REQUIRE_POSTGRES=1)', () => {
-    throw new Error(skipReason);
+    throw new Error(skipReason ?? 'PostgreSQL is required');
   });
 }
 
