@@ -1,0 +1,179 @@
+/**
+ * Transactional ingest: per-chunk counts, abort and crash leave no rows, re-contribution is refused, dependents
+ * follow their director's chunk, overlap rows are exactly those within the overlap of another sub-chunk (checked at
+ * a chunk corner and near the pole by reading the physical tables).
+ */
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Catalog, testPartitioning } from '../../src/catalog/index.js';
+import { Chunker } from '../../src/sphere/index.js';
+import { generateFixture, toParquet } from './fixtures/generate.js';
+import { dp02SchemaYaml, temporaryDir } from './helpers.js';
+
+const tmp = temporaryDir('ingest');
+const fixture = generateFixture(join(tmp.dir, 'fixture'));
+let n = 0;
+const newCatalog = () => Catalog.create(join(tmp.dir, `c${++n}`), { schemaYaml: dp02SchemaYaml });
+const count = async (catalog: Catalog, table: string) =>
+  Number((await catalog.query(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0][0]);
+const csvRows = (path: string) => {
+  const text = readFileSync(path, 'utf8');
+  return text.trim().split('\n').length - 1;
+};
+
+afterAll(() => tmp.remove());
+
+describe('transactions', () => {
+  let catalog: Catalog;
+  beforeAll(async () => {
+    catalog = await newCatalog();
+  });
+  afterAll(() => catalog.close());
+
+  it('keeps per-chunk, per-table row counts that add up to the rows', async () => {
+    await catalog.ingestFiles('Object', [fixture.Object]);
+    const stats = await catalog.stats();
+    const object = stats.tables.find((t) => t.name === 'Object');
+    expect(object?.rows).toBe(csvRows(fixture.Object));
+    expect(await count(catalog, 'Object')).toBe(object?.rows);
+    const chunks = stats.chunkCounts.filter((c) => c.table === 'Object' && !c.overlap);
+    expect(chunks.length).toBe(object?.chunks);
+    expect(chunks.reduce((s, c) => s + c.rows, 0)).toBe(object?.rows);
+    expect(stats.transactions).toEqual([{ id: 1, state: 'committed' }]);
+  });
+
+  it('refuses to contribute the same file again, in any transaction', async () => {
+    const tx = await catalog.beginTransaction();
+    await expect(catalog.contribute(tx, 'Object', fixture.Object)).rejects.toMatchObject({
+      code: 'CATALOG_DUPLICATE_CONTRIBUTION',
+      details: { transactionId: 1 },
+    });
+    await catalog.abortTransaction(tx);
+  });
+
+  it('refuses duplicate director keys (same rows as Parquet) and aborts the transaction', async () => {
+    const parquet = await toParquet(fixture.Object, join(tmp.dir, 'Object.parquet'));
+    const tx = await catalog.beginTransaction();
+    await expect(catalog.contribute(tx, 'Object', parquet)).rejects.toMatchObject({ code: 'CATALOG_INGEST' });
+    expect((await catalog.stats()).transactions.find((t) => t.id === tx)?.state).toBe('aborted');
+    expect(await count(catalog, 'Object')).toBe(csvRows(fixture.Object));
+  });
+
+  it('places dependents in the chunk of their director and refuses orphans', async () => {
+    await catalog.ingestFiles('Visit', [fixture.Visit]);
+    await catalog.ingestFiles('CcdVisit', [fixture.CcdVisit]);
+    await catalog.ingestFiles('ForcedSource', [fixture.ForcedSource]);
+    const stats = await catalog.stats();
+    const objectChunks = new Set(stats.chunkCounts.filter((c) => c.table === 'Object').map((c) => c.chunkId));
+    const fsChunks = stats.chunkCounts.filter((c) => c.table === 'ForcedSource').map((c) => c.chunkId);
+    expect(fsChunks.every((c) => objectChunks.has(c))).toBe(true);
+    const orphan = join(tmp.dir, 'orphan.csv');
+    writeFileSync(orphan, 'forcedSourceId,objectId,band\n1,42,r\n2,43,g\n');
+    await expect(catalog.ingestFiles('ForcedSource', [orphan])).rejects.toThrow(
+      /reference Object rows that are not loaded \(objectId = 42, 43\)/,
+    );
+  });
+
+  it('leaves no rows behind after an abort', async () => {
+    const tx = await catalog.beginTransaction();
+    await catalog.contribute(tx, 'DiaObject', fixture.DiaObject);
+    await catalog.contribute(tx, 'ForcedSourceOnDiaObject', fixture.ForcedSourceOnDiaObject);
+    expect(await count(catalog, 'DiaObject')).toBe(0);
+    await catalog.abortTransaction(tx);
+    expect(await count(catalog, 'DiaObject')).toBe(0);
+    expect(await count(catalog, 'ForcedSourceOnDiaObject')).toBe(0);
+    await expect(catalog.commitTransaction(tx)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('names a missing required column', async () => {
+    const bad = join(tmp.dir, 'no-id.csv');
+    writeFileSync(bad, 'coord_ra,coord_dec\n1,2\n');
+    await expect(catalog.ingestFiles('Object', [bad])).rejects.toThrow(/has no column objectId/);
+  });
+});
+
+describe('crash recovery', () => {
+  it('a transaction left open by a crash shows no rows and can be aborted after reopening', async () => {
+    const first = await newCatalog();
+    const dir = first.dir;
+    const tx = await first.beginTransaction();
+    await first.contribute(tx, 'Visit', fixture.Visit);
+    await first.close(); // the process "dies" before commit
+    const again = await Catalog.open(dir);
+    try {
+      expect(await count(again, 'Visit')).toBe(0);
+      expect((await again.stats()).transactions).toEqual([{ id: tx, state: 'started' }]);
+      await again.abortTransaction(tx);
+      await again.ingestFiles('Visit', [fixture.Visit]);
+      expect(await count(again, 'Visit')).toBe(40);
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+describe('partitioning of stored rows', () => {
+  it('stores each row in its chunker chunk and overlap rows exactly for the other sub-chunks within the overlap', async () => {
+    const chunker = new Chunker(
+      testPartitioning.numStripes,
+      testPartitioning.numSubStripesPerStripe,
+      testPartitioning.overlapDeg,
+    );
+    // Points around a chunk corner (stripe and chunk edges meet) and next to the north pole.
+    const corner = chunker.chunkBox(chunker.locate(62, -37).chunkId);
+    const points: [number, number][] = [];
+    for (const dra of [-0.01, -0.001, 0.001, 0.01]) {
+      for (const ddec of [-0.01, -0.001, 0.001, 0.01])
+        points.push([corner.lonMinDeg + dra, corner.latMinDeg + ddec]);
+    }
+    for (const ra of [0, 45, 90, 179, 270]) points.push([ra, 89.995], [ra, 89.5]);
+    const csv = join(tmp.dir, 'corner.csv');
+    writeFileSync(
+      csv,
+      `objectId,coord_ra,coord_dec\n${points.map(([ra, dec], i) => `${i + 1},${(ra + 360) % 360},${dec}`).join('\n')}\n`,
+    );
+    const catalog = await newCatalog();
+    await catalog.ingestFiles('Object', [csv]);
+    const dir = catalog.dir;
+    await catalog.close();
+    const instance = await DuckDBInstance.create(join(dir, 'czar.duckdb'), { access_mode: 'READ_ONLY' });
+    const connection = await instance.connect();
+    try {
+      const own = (
+        await connection.runAndReadAll(
+          'SELECT objectId, coord_ra, coord_dec, chunkId, subChunkId FROM "Object"',
+        )
+      ).getRowsJS();
+      for (const [, ra, dec, chunkId, subChunkId] of own) {
+        expect({ chunkId, subChunkId }).toEqual(chunker.locate(ra as number, dec as number));
+      }
+      const overlap = (
+        await connection.runAndReadAll(
+          'SELECT objectId, chunkId, subChunkId FROM "ObjectFullOverlap" ORDER BY objectId, chunkId, subChunkId',
+        )
+      ).getRowsJS();
+      const want = own
+        .flatMap(([id, ra, dec]) =>
+          chunker.overlapSubChunks(ra as number, dec as number).map((l) => [id, l.chunkId, l.subChunkId]),
+        )
+        .sort(
+          (a, b) => Number(a[0]) - Number(b[0]) || Number(a[1]) - Number(b[1]) || Number(a[2]) - Number(b[2]),
+        );
+      expect(overlap).toEqual(want);
+      // A point 0.001° south-west of a chunk's corner is in that chunk's overlap and its western neighbour's.
+      const cornerChunk = chunker.locate(62, -37).chunkId;
+      const nearCorner = new Set(overlap.filter(([id]) => Number(id) === 6).map(([, chunk]) => chunk));
+      expect(nearCorner.has(cornerChunk)).toBe(true);
+      expect(nearCorner.size).toBeGreaterThanOrEqual(2);
+      // Near the pole every longitude falls in the one chunk of the polar stripe.
+      const polar = new Set(own.filter(([, , dec]) => (dec as number) > 89.99).map(([, , , chunk]) => chunk));
+      expect(polar.size).toBe(1);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  });
+});
