@@ -5,7 +5,7 @@
  */
 
 import { selectList } from './columns.js';
-import { AB_MAG_OF_ONE_NANOJANSKY, DETECTOR_SIZE_DEG, FOCAL_PLANE, MEASUREMENT } from './model.js';
+import { DETECTOR_SIZE_DEG, FOCAL_PLANE, MEASUREMENT } from './model.js';
 import { STREAM } from './random-sql.js';
 import { BAND_LETTERS, perBandSql } from './survey-sql.js';
 
@@ -16,8 +16,8 @@ export const SOURCE_ID_FACTOR = 4294967296;
 
 /**
  * Rows (object, detector-visit) for every detector that covers an object of `truth` (which needs idx, ra, dec,
- * sin_dec, cos_dec and cell), with the object's columns `truthColumns`, the CcdVisit's conditions and the pixel
- * position on the detector. A position is covered when its focal-plane coordinates fall on a detector.
+ * sin_dec, cos_dec and cell), with the object's columns `truthColumns`, the CcdVisit's noise terms (survey-sql.ts) and
+ * the pixel position on the detector. A position is covered when its focal-plane coordinates fall on a detector.
  */
 export function coverageSql(truth: string, truthColumns: readonly string[]): string {
   // The gnomonic projection of geometry-sql.ts, with each trigonometric term computed once per pair.
@@ -27,8 +27,8 @@ export function coverageSql(truth: string, truthColumns: readonly string[]): str
   const px = FOCAL_PLANE.detectorPixels;
   const carried = truthColumns.map((c) => `p.${c}`).join(', ');
   return `
-  SELECT ${carried}, p.vidx, c.ccd_visit_id, c.visit, c.detector, c.band_idx, c.mjd_mid, c.seeing, c.zero_point,
-    c.sky_bg, (p.fx / ${s} + ${half} - c.col) * ${px} - 0.5 AS x_pix, (p.fy / ${s} + ${half} - c.row) * ${px} - 0.5 AS y_pix
+  SELECT ${carried}, p.vidx, c.ccd_visit_id, c.visit, c.detector, c.band_idx, c.mjd_mid, c.sig_p2,
+    c.njy_per_count, c.sky_var, c.ap_var, (p.fx / ${s} + ${half} - c.col) * ${px} - 0.5 AS x_pix, (p.fy / ${s} + ${half} - c.row) * ${px} - 0.5 AS y_pix
   FROM (
     SELECT *, xi * cos_rot + eta * sin_rot AS fx, eta * cos_rot - xi * sin_rot AS fy
     FROM (
@@ -47,21 +47,6 @@ export function coverageSql(truth: string, truthColumns: readonly string[]): str
     )
   ) p JOIN ccds c ON c.vidx = p.vidx
     AND c.col = CAST(floor(p.fx / ${s} + ${half}) AS BIGINT) AND c.row = CAST(floor(p.fy / ${s} + ${half}) AS BIGINT)`;
-}
-
-/**
- * Measurement noise of PSF and aperture photometry on one detector-visit (columns seeing, zero_point, sky_bg):
- * sig_p2 (PSF Gaussian σ², arcsec²), njy_per_count (calibration), sky_var (sky + read-noise variance in the PSF
- * fit, counts²: 4π σ² pixels for a Gaussian PSF) and ap_var (the same in the 12-pixel aperture).
- */
-export function noiseColumnsSql(): string {
-  const pixelArea = FOCAL_PLANE.pixelScaleArcsec ** 2;
-  const r = MEASUREMENT.calibApertureRadiusPixels;
-  return `
-    power(seeing / 2.3548, 2) AS sig_p2,
-    power(10, 0.4 * (${AB_MAG_OF_ONE_NANOJANSKY} - zero_point)) AS njy_per_count,
-    4 * pi() * power(seeing / 2.3548, 2) / ${pixelArea} * (sky_bg + ${FOCAL_PLANE.readNoise ** 2}) AS sky_var,
-    pi() * ${r * r} * (sky_bg + ${FOCAL_PLANE.readNoise ** 2}) AS ap_var`;
 }
 
 /**
@@ -115,7 +100,7 @@ export function staticPhotometryStatement(name: string, truth: string): string {
           SELECT *, 2 * sig_p2 / (2 * sig_p2 + sig_g2) AS f_psf,
             1 - exp(-${r * r} / (2 * (sig_p2 + sig_g2))) AS f_ap
           FROM (
-            SELECT *, power(half_light / 1.1774, 2) AS sig_g2, ${noiseColumnsSql()},
+            SELECT *, power(half_light / 1.1774, 2) AS sig_g2,
               flux_band * CASE WHEN is_variable
                 THEN power(10, -0.4 * amplitude * sin(2 * pi() * (mjd_mid / period + phase))) ELSE 1 END AS flux_now
             FROM (

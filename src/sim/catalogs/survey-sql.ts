@@ -7,11 +7,13 @@
 import { ALL_BANDS, selectList } from './columns.js';
 import { deprojectSql, offsetPointSql, uniformCapDistanceSql } from './geometry-sql.js';
 import {
+  AB_MAG_OF_ONE_NANOJANSKY,
   BAND_MODELS,
   DETECTOR_SIZE_DEG,
   FOCAL_PLANE,
   focalPlaneDetectors,
   focalPlaneRadiusDeg,
+  MEASUREMENT,
   OBSERVING,
 } from './model.js';
 import type { CatalogSimulationOptions } from './options.js';
@@ -46,6 +48,21 @@ function bandIndexSql(options: CatalogSimulationOptions): string {
   });
   const last = chosen[chosen.length - 1].i;
   return `CASE ${whens.join(' ')} ELSE ${last} END`;
+}
+
+/**
+ * Measurement noise of PSF and aperture photometry on one detector-visit (columns seeing, zero_point, sky_bg):
+ * sig_p2 (PSF Gaussian σ², arcsec²), njy_per_count (calibration), sky_var (sky + read-noise variance in the PSF
+ * fit, counts²: 4π σ² pixels for a Gaussian PSF) and ap_var (the same in the 12-pixel aperture).
+ */
+function noiseColumnsSql(): string {
+  const pixelArea = FOCAL_PLANE.pixelScaleArcsec ** 2;
+  const r = MEASUREMENT.calibApertureRadiusPixels;
+  return `
+    power(seeing / 2.3548, 2) AS sig_p2,
+    power(10, 0.4 * (${AB_MAG_OF_ONE_NANOJANSKY} - zero_point)) AS njy_per_count,
+    4 * pi() * power(seeing / 2.3548, 2) / ${pixelArea} * (sky_bg + ${FOCAL_PLANE.readNoise ** 2}) AS sky_var,
+    pi() * ${r * r} * (sky_bg + ${FOCAL_PLANE.readNoise ** 2}) AS ap_var`;
 }
 
 export function surveyStatements(o: CatalogSimulationOptions): string[] {
@@ -111,7 +128,8 @@ export function surveyStatements(o: CatalogSimulationOptions): string[] {
          CROSS JOIN LATERAL (SELECT ${bandIndexSql(o)} AS band_idx)
      )`,
     `CREATE OR REPLACE TEMP TABLE ccds AS
-     SELECT *, sqrt(sky_bg + ${rn2}) AS sky_noise, seeing / 2.3548 / ${FOCAL_PLANE.pixelScaleArcsec} AS psf_sigma_px
+     SELECT *, sqrt(sky_bg + ${rn2}) AS sky_noise, seeing / 2.3548 / ${FOCAL_PLANE.pixelScaleArcsec} AS psf_sigma_px,
+       ${noiseColumnsSql()}
      FROM (
        SELECT v.vidx, v.visit, d.detector, v.visit * ${CCD_VISIT_FACTOR} + d.detector AS ccd_visit_id,
          v.band_idx, v.band, v.physical_filter, v.mjd_mid, v.mjd_start, d.col, d.row,

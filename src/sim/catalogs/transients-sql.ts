@@ -15,7 +15,7 @@ import {
   POPULATION,
 } from './model.js';
 import type { CatalogSimulationOptions } from './options.js';
-import { coverageSql, noiseColumnsSql, SOURCE_ID_FACTOR, VISIT_KEY_FACTOR } from './photometry-sql.js';
+import { coverageSql, SOURCE_ID_FACTOR, VISIT_KEY_FACTOR } from './photometry-sql.js';
 import { STREAM } from './random-sql.js';
 import type { SkymapTables } from './sky-sql.js';
 import { BAND_LETTERS, perBandSql } from './survey-sql.js';
@@ -128,7 +128,7 @@ export function transientStatements(o: CatalogSimulationOptions, sky: SkymapTabl
              * exp(-offset_arcsec * offset_arcsec / (2 * (2 * sig_p2 + sg2))) AS host_psf,
            1 - exp(-${r * r} / (2 * sig_p2)) AS f_ap
          FROM (
-           SELECT *, ${noiseColumnsSql()}, power(host_half_light / 1.1774, 2) AS sg2,
+           SELECT *, power(host_half_light / 1.1774, 2) AS sg2,
              ${perBandSql('band_idx', (b) => `flux_${b.band}`)} AS peak_flux,
              ${perBandSql('band_idx', (b) => `host_flux_${b.band}`)} AS host_flux
            FROM (${coverageSql('sn_truth', carried)})
