@@ -1,5 +1,5 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,4 +103,27 @@ export function tableBody(stdout: string): string[] {
     .split('\n')
     .slice(2)
     .filter((l) => l.trim() !== '');
+}
+
+/** util-linux `script` runs a command on a pseudo-terminal, which is how the confirmation prompts are tested. */
+export const hasScriptCommand = existsSync('/usr/bin/script');
+
+function shellQuote(arg: string): string {
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Run butler with a terminal on stdin (through `script`), typing `input`; stdout and stderr come back together. */
+export function butlerInTerminal(
+  args: readonly string[],
+  input: string,
+): Promise<{ code: number; output: string }> {
+  const command = [process.execPath, join(root, 'bin/butler.js'), ...args].map(shellQuote).join(' ');
+  return new Promise((done) => {
+    const child = spawn('/usr/bin/script', ['-qec', command, '/dev/null'], { cwd: root });
+    let output = '';
+    child.stdout.on('data', (d) => (output += String(d)));
+    child.stderr.on('data', (d) => (output += String(d)));
+    child.on('close', (code) => done({ code: code ?? 1, output }));
+    child.stdin.end(input);
+  });
 }

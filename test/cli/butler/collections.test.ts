@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSqliteRepo } from '../fixtures.js';
-import { butler, butlerJson, butlerOk, ensureBuilt, tableBody, tempDir } from '../helpers.js';
+import {
+  butler,
+  butlerInTerminal,
+  butlerJson,
+  butlerOk,
+  ensureBuilt,
+  hasScriptCommand,
+  tableBody,
+  tempDir,
+} from '../helpers.js';
 
 let dir: ReturnType<typeof tempDir>;
 beforeAll(async () => {
@@ -162,5 +171,22 @@ describe('collection commands', () => {
     expect(after.map((c: { name: string }) => c.name)).toEqual(['calib/run1', 'run1']);
     // Datasets stay in their RUN after their TAGGED collection is removed.
     expect(await butlerJson(['query-datasets', repo, 'metrics', '--collections', 'run1'])).toHaveLength(2);
+  });
+
+  it.runIf(hasScriptCommand)('asks on a terminal and does nothing unless the answer is yes', async () => {
+    const repo = await makeSqliteRepo(dir.path, 'prompt');
+    await butlerOk(['collection-chain', repo, 'chain', 'run1']);
+    const no = await butlerInTerminal(['remove-runs', repo, 'run2'], 'n\n');
+    expect(no.code).toBe(0);
+    expect(no.output).toContain('Remove 1 RUN collection(s) and their datasets? [y/N]');
+    expect(no.output).toContain('Aborted; nothing removed.');
+    const yes = await butlerInTerminal(['remove-collections', repo, 'chain'], 'y\n');
+    expect(yes.code).toBe(0);
+    expect(yes.output).toContain('Removed 1 collection(s).');
+    expect((await butlerJson(['query-collections', repo])).map((c: { name: string }) => c.name)).toEqual([
+      'calib/run1',
+      'run1',
+      'run2',
+    ]);
   });
 });
