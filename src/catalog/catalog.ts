@@ -24,7 +24,7 @@ import {
   quoteDuck as q,
   type TransactionInfo,
 } from './czar.js';
-import type { CatalogEngine, RowStream } from './engine.js';
+import type { CatalogEngine, CellValue, RowStream } from './engine.js';
 import { createEngine } from './engines/factory.js';
 import { fragmentsFor, type QueryLimits, type QueryResult, QueryRunner } from './execute.js';
 import {
@@ -35,6 +35,7 @@ import {
   contribute,
   type IngestContext,
 } from './ingest.js';
+import { CHUNK_COLUMN } from './physical.js';
 import { planQuery, type QueryPlan } from './planner/plan.js';
 import { type CatalogSchema, type CatalogTable, parseCatalogSchema } from './schema.js';
 
@@ -212,6 +213,32 @@ export class Catalog {
   async stream(adql: string, signal: AbortSignal = new AbortController().signal): Promise<RowStream> {
     const plan = await this.plan(adql);
     return this.runner.stream(plan, await this.fragments(plan), signal, 4);
+  }
+
+  /**
+   * Every stored row of a table with its chunk (-1 for a regular table), read straight from the workers (not from
+   * the bookkeeping), for consistency checks. Regular tables are read from worker 0.
+   */
+  async *scanTable(tableName: string): AsyncGenerator<{ chunkId: number; row: readonly CellValue[] }> {
+    const table = this.schema.tables.find((t) => t.name === tableName);
+    if (!table) throw meridianError('INVALID_ARGUMENT', `no table ${tableName}`, { table: tableName });
+    const id = (name: string) => this.engine.dialect.regularIdentifier(name);
+    const partitioned = table.partitioning.role !== 'regular';
+    const columns = [...table.columns.map((c) => id(c.name)), partitioned ? id(CHUNK_COLUMN) : '-1'].join(
+      ', ',
+    );
+    const workers = partitioned ? this.engine.workerCount : 1;
+    for (let worker = 0; worker < workers; worker++) {
+      const stream = await this.engine.runFragment(
+        { kind: 'fragment', worker, chunks: null },
+        `SELECT ${columns} FROM ${id(table.name)}`,
+        [],
+        new AbortController().signal,
+      );
+      for await (const batch of stream.rows) {
+        for (const row of batch) yield { chunkId: Number(row[row.length - 1]), row: row.slice(0, -1) };
+      }
+    }
   }
 
   async stats(): Promise<CatalogStats> {

@@ -15,6 +15,14 @@ export {
   readCatalogConfig,
   testPartitioning,
 } from './catalog-config.js';
+export {
+  type CatalogComparison,
+  type ChunkComparison,
+  compareCatalogs,
+  type RowDifference,
+  type RowDifferenceKind,
+  type TableComparison,
+} from './compare.js';
 export type { ChunkCount, TransactionInfo, TransactionState } from './czar.js';
 export type {
   CatalogEngine,
