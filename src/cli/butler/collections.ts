@@ -6,6 +6,7 @@ import {
   parseCollectionType,
 } from '../../butler/index.js';
 import { meridianError } from '../../errors.js';
+import { caseInsensitiveChoice } from '../common/choices.js';
 import { confirmOrRefuse } from '../common/confirm.js';
 import { printJson } from '../common/json.js';
 import { printTable } from '../common/table.js';
@@ -18,17 +19,6 @@ const CHAIN_DISPLAYS = ['TABLE', 'TREE', 'FLATTEN', 'NO-CHILDREN'] as const;
 type ChainDisplay = (typeof CHAIN_DISPLAYS)[number];
 const CHAIN_MODES = ['redefine', 'extend', 'remove', 'prepend', 'pop'] as const;
 type ChainMode = (typeof CHAIN_MODES)[number];
-
-/** Case-insensitive choice, as upstream's click options are. */
-function choice<T extends string>(allowed: readonly T[], normalise: (s: string) => string) {
-  return (value: string): T => {
-    const v = normalise(value);
-    if (!(allowed as readonly string[]).includes(v)) {
-      throw new InvalidArgumentError(`allowed choices are ${allowed.join(', ')}`);
-    }
-    return v as T;
-  };
-}
 
 function collectCollectionType(value: string, previous: CollectionType[] | undefined): CollectionType[] {
   try {
@@ -82,7 +72,7 @@ function registerQueryCollections(program: Command): void {
       )
       .addOption(
         new Option('--chains <display>', `How to show chains: ${CHAIN_DISPLAYS.join(', ')}`)
-          .argParser(choice(CHAIN_DISPLAYS, (s) => s.toUpperCase()))
+          .argParser(caseInsensitiveChoice(CHAIN_DISPLAYS))
           .default('TREE'),
       )
       .option('-t, --show-dataset-types', 'Also list the dataset types present in each collection'),
@@ -221,7 +211,7 @@ function registerCollectionChain(program: Command): void {
         '--mode <mode>',
         'redefine: set the children; extend/prepend: add at the end/start; remove; pop',
       )
-        .argParser(choice(CHAIN_MODES, (s) => s.toLowerCase()))
+        .argParser(caseInsensitiveChoice(CHAIN_MODES, (s) => s.toLowerCase()))
         .default('redefine'),
     )
     .option('--flatten', 'Store the flattened list of non-chained collections instead of nested chains')

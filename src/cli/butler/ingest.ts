@@ -1,6 +1,8 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
+import { TRANSFER_MODES } from '../../butler/datastore/index.js';
 import type { FileDataset, IdGenerationMode, TransferMode } from '../../butler/index.js';
 import { isMeridianError, meridianError } from '../../errors.js';
+import { caseInsensitiveChoice } from '../common/choices.js';
 import { parseDataIds } from '../common/key-values.js';
 import { appendValue } from '../common/list-options.js';
 import { readIngestTable } from './ingest-table.js';
@@ -9,25 +11,8 @@ import { withButler } from './open.js';
 /** `butler ingest-files`: register existing files listed in a CSV/ECSV table as datasets. */
 
 const ID_MODES: readonly IdGenerationMode[] = ['UNIQUE', 'DATAID_TYPE', 'DATAID_TYPE_RUN'];
-export const INGEST_TRANSFER_MODES: readonly TransferMode[] = [
-  'auto',
-  'copy',
-  'move',
-  'link',
-  'hardlink',
-  'symlink',
-  'relsymlink',
-  'direct',
-];
-
-function parseIdMode(value: string): IdGenerationMode {
-  const v = value.toUpperCase();
-  if (!(ID_MODES as readonly string[]).includes(v)) {
-    throw new InvalidArgumentError(`allowed choices are ${ID_MODES.join(', ')}`);
-  }
-  return v as IdGenerationMode;
-}
-
+/** Transfer modes for putting existing files into the datastore (every mode it has); the obs commands use it too. */
+export const INGEST_TRANSFER_MODES: readonly TransferMode[] = TRANSFER_MODES;
 interface IngestCliOptions {
   formatter?: string;
   idGenerationMode: IdGenerationMode;
@@ -50,7 +35,7 @@ export function registerIngestCommands(program: Command): void {
     .option(
       '--id-generation-mode <mode>',
       'Dataset IDs: UNIQUE (random), DATAID_TYPE or DATAID_TYPE_RUN (deterministic)',
-      parseIdMode,
+      caseInsensitiveChoice(ID_MODES),
       'UNIQUE' as IdGenerationMode,
     )
     .option(

@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type Butler, exportDatasets, importDatasets, transferFrom } from '../../butler/index.js';
-import { INGEST_TRANSFER_MODES } from './ingest.js';
+import { TRANSFER_MODES } from '../../butler/datastore/index.js';
+import {
+  type Butler,
+  exportDatasets,
+  importDatasets,
+  type TransferMode,
+  transferFrom,
+} from '../../butler/index.js';
 import { withButler } from './open.js';
 import {
   addCollectionsOption,
@@ -136,7 +142,7 @@ function registerImport(program: Command): void {
     .argument('<repo>', 'Repository directory')
     .argument('<directory>', 'Directory holding the export file and the files it names')
     .option('--export-file <file>', 'Export file (default: DIRECTORY/export.yaml)')
-    .addOption(transferOption(INGEST_TRANSFER_MODES, 'copy'))
+    .addOption(transferOption(TRANSFER_MODES, 'copy'))
     .option('--skip-dimensions', 'Do not import dimension records (they must exist already)')
     .addHelpText(
       'after',
@@ -156,7 +162,7 @@ Examples:
         await withButler(repo, 'write', async (butler) => {
           const result = await importDatasets(butler, opts.exportFile ?? join(directory, 'export.yaml'), {
             directory,
-            transfer: opts.transfer as (typeof INGEST_TRANSFER_MODES)[number],
+            transfer: opts.transfer as TransferMode,
             skipDimensions: opts.skipDimensions ?? false,
           });
           process.stdout.write(

@@ -21,6 +21,7 @@ export function prepareProgram(program: Command): Command {
  */
 export async function runProgram(program: Command, argv: readonly string[]): Promise<number> {
   const json = argv.includes('--json');
+  process.exitCode = undefined;
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
