@@ -24,7 +24,7 @@ import {
   quoteDuck as q,
   type TransactionInfo,
 } from './czar.js';
-import type { CatalogEngine, CellValue, RowStream } from './engine.js';
+import type { CatalogEngine, CellValue, ResultColumn, RowStream } from './engine.js';
 import { createEngine } from './engines/factory.js';
 import { fragmentsFor, type QueryLimits, type QueryResult, QueryRunner } from './execute.js';
 import {
@@ -206,13 +206,29 @@ export class Catalog {
   /** Parses, plans and runs an ADQL query, collecting the rows. */
   async query(adql: string, limits: QueryLimits = {}): Promise<QueryResult> {
     const plan = await this.plan(adql);
-    return this.runner.run(plan, await this.fragments(plan), limits);
+    const result = await this.runner.run(plan, await this.fragments(plan), limits);
+    return { ...result, columns: this.schemaSpelling(result.columns) };
+  }
+
+  /**
+   * Column names in the schema's spelling: engines that fold identifiers to lower case (PostgreSQL) return `*`
+   * columns as `objectid`; every other name is already as written.
+   */
+  private schemaSpelling(columns: readonly ResultColumn[]): ResultColumn[] {
+    return columns.map((column) => {
+      if (column.name !== column.name.toLowerCase()) return column;
+      const match = this.schema.tables
+        .flatMap((t) => t.columns)
+        .find((c) => c.name.toLowerCase() === column.name);
+      return match ? { ...column, name: match.name } : column;
+    });
   }
 
   /** Parses, plans and streams an ADQL query (no row limit; the signal cancels it). */
   async stream(adql: string, signal: AbortSignal = new AbortController().signal): Promise<RowStream> {
     const plan = await this.plan(adql);
-    return this.runner.stream(plan, await this.fragments(plan), signal, 4);
+    const stream = await this.runner.stream(plan, await this.fragments(plan), signal, 4);
+    return { ...stream, columns: this.schemaSpelling(stream.columns) };
   }
 
   /**

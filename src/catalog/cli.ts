@@ -1,0 +1,204 @@
+/**
+ * `meridian catalog create | ingest | transaction | query | stats | compare`: thin commander commands over the
+ * Catalog library (each parses, calls one library function, prints).
+ */
+
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { Catalog, createCatalog } from './catalog.js';
+import { compareCatalogs } from './compare.js';
+import { formatResult, type OutputFormat, outputFormats } from './output.js';
+
+function number(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`not a number: ${value}`);
+  return n;
+}
+
+function positiveInteger(value: string): number {
+  const n = number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`not a non-negative integer: ${value}`);
+  return n;
+}
+
+async function withCatalog<T>(dir: string, use: (catalog: Catalog) => Promise<T>): Promise<T> {
+  const catalog = await Catalog.open(dir);
+  try {
+    return await use(catalog);
+  } finally {
+    await catalog.close();
+  }
+}
+
+const json = (value: unknown) =>
+  JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v), 2);
+
+export function registerCatalogCommands(program: Command): Command {
+  const catalog = program.command('catalog').description('the partitioned catalog database (Qserv-style)');
+
+  catalog
+    .command('create')
+    .description('create an empty catalog database in DIR from a schema YAML file')
+    .argument('<DIR>', 'directory for the catalog database (must be empty or absent)')
+    .requiredOption('--schema <file>', 'schema YAML, e.g. config/catalog/dp02.yaml')
+    .addOption(
+      new Option('--engine <kind>', 'storage engine').choices(['duckdb', 'postgres']).default('duckdb'),
+    )
+    .option('--workers <urls>', 'PostgreSQL worker URLs, comma-separated (with --engine postgres)')
+    .option('--stripes <n>', 'number of latitude stripes', positiveInteger, 85)
+    .option('--substripes <n>', 'sub-stripes per stripe', positiveInteger, 12)
+    .option('--overlap <deg>', 'overlap radius in degrees', number, 0.01667)
+    .action(
+      async (
+        dir: string,
+        o: {
+          schema: string;
+          engine: 'duckdb' | 'postgres';
+          workers?: string;
+          stripes: number;
+          substripes: number;
+          overlap: number;
+        },
+      ) => {
+        if (o.engine === 'postgres' && !o.workers) {
+          throw new InvalidArgumentError('--engine postgres needs --workers URL[,URL...]');
+        }
+        const created = await createCatalog(dir, o.schema, {
+          engine:
+            o.engine === 'postgres'
+              ? { kind: 'postgres', workers: (o.workers ?? '').split(',').filter(Boolean) }
+              : { kind: 'duckdb' },
+          partitioning: {
+            numStripes: o.stripes,
+            numSubStripesPerStripe: o.substripes,
+            overlapDeg: o.overlap,
+          },
+        });
+        await created.close();
+        console.log(
+          `created catalog ${created.schema.name} in ${dir} (${o.engine}, ${o.stripes}/${o.substripes}, overlap ${o.overlap}°)`,
+        );
+      },
+    );
+
+  catalog
+    .command('ingest')
+    .description('contribute CSV/TSV/Parquet files to TABLE, in a new transaction committed at the end')
+    .argument('<DIR>', 'catalog database directory')
+    .argument('<TABLE>', 'table name from the schema')
+    .argument('<FILES...>', 'files to contribute')
+    .option(
+      '--transaction-id <id>',
+      'contribute into this open transaction instead (commit it with `catalog transaction commit`)',
+      positiveInteger,
+    )
+    .action(async (dir: string, table: string, files: string[], o: { transactionId?: number }) => {
+      const result = await withCatalog(dir, (c) =>
+        c.ingestFiles(table, files, { transactionId: o.transactionId }),
+      );
+      for (const c of result.contributions)
+        console.log(`${c.path}: ${c.rows} rows into ${c.table} (${c.overlapRows} overlap rows)`);
+      console.log(
+        `transaction ${result.transactionId} ${o.transactionId === undefined ? 'committed' : 'still open'}`,
+      );
+    });
+
+  const transaction = catalog
+    .command('transaction')
+    .description('begin, commit or abort an ingest transaction');
+  transaction
+    .command('begin')
+    .argument('<DIR>')
+    .action(async (dir: string) => console.log(await withCatalog(dir, (c) => c.beginTransaction())));
+  transaction
+    .command('commit')
+    .argument('<DIR>')
+    .argument('<ID>', 'transaction id', positiveInteger)
+    .action(async (dir: string, id: number) => {
+      await withCatalog(dir, (c) => c.commitTransaction(id));
+      console.log(`transaction ${id} committed`);
+    });
+  transaction
+    .command('abort')
+    .argument('<DIR>')
+    .argument('<ID>', 'transaction id', positiveInteger)
+    .action(async (dir: string, id: number) => {
+      await withCatalog(dir, (c) => c.abortTransaction(id));
+      console.log(`transaction ${id} aborted`);
+    });
+
+  catalog
+    .command('query')
+    .description('run an ADQL query')
+    .argument('<DIR>', 'catalog database directory')
+    .argument('<ADQL>', 'the query')
+    .addOption(new Option('--format <format>', 'output format').choices(outputFormats).default('table'))
+    .option('--maxrec <n>', 'return at most N rows (the rest is reported as overflow)', positiveInteger)
+    .option('--timeout <seconds>', 'cancel the query after this many seconds', number)
+    .action(
+      async (dir: string, adql: string, o: { format: OutputFormat; maxrec?: number; timeout?: number }) => {
+        await withCatalog(dir, async (c) => {
+          const result = await c.query(adql, {
+            maxRows: o.maxrec,
+            timeoutMs: o.timeout === undefined ? undefined : o.timeout * 1000,
+          });
+          process.stdout.write(formatResult(result, o.format, c.schema));
+        });
+      },
+    );
+
+  catalog
+    .command('stats')
+    .description('tables, row counts per table and chunk, transactions')
+    .argument('<DIR>', 'catalog database directory')
+    .option('--json', 'print as JSON')
+    .action(async (dir: string, o: { json?: boolean }) => {
+      const stats = await withCatalog(dir, (c) => c.stats());
+      if (o.json) return console.log(json(stats));
+      const p = stats.partitioning;
+      console.log(
+        `${stats.schema}: ${stats.engine}, ${stats.workers} worker(s), ${p.numStripes}/${p.numSubStripesPerStripe} overlap ${p.overlapDeg}°`,
+      );
+      for (const t of stats.tables) {
+        console.log(
+          `  ${t.name.padEnd(26)} ${t.role.padEnd(9)} ${String(t.rows).padStart(12)} rows  ${String(t.chunks).padStart(6)} chunks  ${String(t.overlapRows).padStart(10)} overlap rows`,
+        );
+      }
+      const open = stats.transactions.filter((t) => t.state === 'started').map((t) => t.id);
+      console.log(
+        `  transactions: ${stats.transactions.length}${open.length > 0 ? ` (open: ${open.join(', ')})` : ''}`,
+      );
+    });
+
+  catalog
+    .command('compare')
+    .description(
+      'compare two catalog databases (any engines): counts and digests per chunk, differing rows by key',
+    )
+    .argument('<A>', 'first catalog database directory')
+    .argument('<B>', 'second catalog database directory')
+    .option('--json', 'print the full report as JSON')
+    .action(async (dirA: string, dirB: string, o: { json?: boolean }) => {
+      const report = await withCatalog(dirA, (a) => withCatalog(dirB, (b) => compareCatalogs(a, b)));
+      if (o.json) console.log(json(report));
+      else {
+        for (const t of report.tables) {
+          console.log(`${t.equal ? 'same     ' : 'DIFFERENT'} ${t.table}: ${t.rowsA} / ${t.rowsB} rows`);
+          for (const chunk of t.chunks) {
+            const kinds = new Map<string, string[]>();
+            for (const d of chunk.differences) kinds.set(d.kind, [...(kinds.get(d.kind) ?? []), d.key]);
+            const summary = [...kinds].map(
+              ([k, keys]) =>
+                `${k} ${keys.length} (${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''})`,
+            );
+            console.log(
+              `    chunk ${chunk.chunkId}: ${chunk.rowsA} / ${chunk.rowsB} rows; ${summary.join('; ')}`,
+            );
+          }
+        }
+        for (const name of report.unmatchedTables) console.log(`DIFFERENT ${name}: in one catalog only`);
+      }
+      if (!report.equal) process.exitCode = 1;
+    });
+
+  return catalog;
+}
