@@ -53,17 +53,29 @@ function sqlString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-function prepareOutputDirectory(outDir: string): void {
-  let entries: string[] = [];
+/** Creates the table directories; returns whether the output directory itself was created (to undo a failure). */
+function prepareOutputDirectory(outDir: string): boolean {
+  let entries: string[] | undefined;
   try {
     entries = readdirSync(outDir);
   } catch {
-    entries = [];
+    entries = undefined;
   }
-  if (entries.length > 0) {
+  if (entries !== undefined && entries.length > 0) {
     throw meridianError('INVALID_ARGUMENT', `output directory ${outDir} is not empty`, { outDir });
   }
   for (const table of TABLE_NAMES) mkdirSync(join(outDir, table), { recursive: true });
+  return entries === undefined;
+}
+
+/** After a failure, leave the output directory as it was found: absent, or empty. */
+function removeOutputs(outDir: string, created: boolean): void {
+  if (created) {
+    rmSync(outDir, { recursive: true, force: true });
+    return;
+  }
+  for (const entry of [...TABLE_NAMES, MANIFEST_FILE])
+    rmSync(join(outDir, entry), { recursive: true, force: true });
 }
 
 class TableWriter {
@@ -111,7 +123,7 @@ async function runAll(connection: DuckDBConnection, statements: readonly string[
 export async function simulateCatalogs(input: CatalogSimulationInput): Promise<CatalogManifest> {
   const started = performance.now();
   const o = resolveCatalogOptions(input);
-  prepareOutputDirectory(o.outDir);
+  const createdOutDir = prepareOutputDirectory(o.outDir);
   const spillDirectory = join(o.outDir, '.duckdb-tmp');
   const instance = await DuckDBInstance.create(':memory:', {
     threads: String(o.workers),
@@ -168,6 +180,9 @@ export async function simulateCatalogs(input: CatalogSimulationInput): Promise<C
     };
     writeFileSync(join(o.outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     return manifest;
+  } catch (err) {
+    removeOutputs(o.outDir, createdOutDir);
+    throw err;
   } finally {
     connection.closeSync();
     instance.closeSync();

@@ -1,4 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +90,18 @@ describe('simulateCatalogs output files', () => {
     const mine = await reader.one('SELECT ra FROM TruthSummary ORDER BY id_truth_type LIMIT 1');
     expect(other.tables.TruthSummary.rows).toBe(200 + options.supernovae);
     expect(first.ra).not.toBe(mine.ra);
+  });
+});
+
+describe('output directory', () => {
+  it('refuses a directory that is not empty, and leaves it alone', async () => {
+    const busy = join(dir, 'busy');
+    mkdirSync(busy);
+    writeFileSync(join(busy, 'keep.txt'), 'x');
+    await expect(simulateCatalogs({ outDir: busy, objects: 10 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    expect(readdirSync(busy)).toEqual(['keep.txt']);
   });
 });
 
