@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerCatalogCommands } from '../catalog/cli.js';
 import { runDemo } from '../demo/index.js';
 import { isMeridianError } from '../errors.js';
 import { registerSimCatalogCommands } from '../sim/catalogs/cli.js';
@@ -26,6 +27,7 @@ export function buildMeridianProgram(): Command {
     });
   registerSimCommands(program);
   registerSimCatalogCommands(program);
+  registerCatalogCommands(program);
   return program;
 }
 
