@@ -17,13 +17,7 @@ import {
   testPartitioning,
   writeCatalogConfig,
 } from './catalog-config.js';
-import {
-  type ChunkCount,
-  CzarStore,
-  directorIndexName,
-  quoteDuck as q,
-  type TransactionInfo,
-} from './czar.js';
+import { type ChunkCount, CzarStore, type TransactionInfo } from './czar.js';
 import type { CatalogEngine, CellValue, ResultColumn, RowStream } from './engine.js';
 import { createEngine } from './engines/factory.js';
 import { fragmentsFor, type QueryLimits, type QueryResult, QueryRunner } from './execute.js';
@@ -176,24 +170,22 @@ export class Catalog {
   }
 
   /** The director-index lookup the planner uses: chunks holding director rows with these keys. */
+  /** The director-index lookup the planner uses: chunks holding director rows with these keys. */
   private async directorChunks(director: CatalogTable, values: readonly string[]): Promise<number[]> {
-    if (director.partitioning.role !== 'director' || values.length === 0) return [];
-    const key = director.partitioning.key;
-    const numeric = values.every((v) => /^-?\d+$/.test(v));
-    const list = numeric ? values.join(', ') : values.map(() => '?').join(', ');
-    const rows = await this.store.rows(
-      `SELECT DISTINCT chunkId FROM ${q(directorIndexName(director))} WHERE ${q(key)} IN (${list})`,
-      numeric ? [] : [...values],
-    );
-    return rows.map((r) => Number(r.chunkId));
+    return this.store.directorChunks(director, values);
   }
 
   async plan(adql: string): Promise<QueryPlan> {
-    return planQuery(parseAdql(adql), {
-      schema: this.schema,
-      chunker: this.chunker,
-      directorChunks: (director, values) => this.directorChunks(director, values),
-    });
+    const multiple = this.engine.capabilities.multipleWorkers || (this.options.fragmentSplit ?? 1) > 1;
+    return planQuery(
+      parseAdql(adql),
+      {
+        schema: this.schema,
+        chunker: this.chunker,
+        directorChunks: (director, values) => this.directorChunks(director, values),
+      },
+      { split: multiple },
+    );
   }
 
   private async fragments(plan: QueryPlan) {

@@ -6,7 +6,7 @@
  */
 
 import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { duckdbDialect } from './adql/index.js';
 import { sqlType } from './physical.js';
 import type { CatalogSchema, CatalogTable } from './schema.js';
@@ -35,6 +35,10 @@ export interface ChunkCount {
 }
 
 export class CzarStore {
+  /** Prepared single-key director lookups per table, used one at a time (bind and run must not interleave). */
+  private readonly lookups = new Map<string, DuckDBPreparedStatement>();
+  private lookupQueue: Promise<unknown> = Promise.resolve();
+
   private constructor(
     readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
@@ -106,12 +110,46 @@ export class CzarStore {
     return rows.map((r) => Number(r.chunkId));
   }
 
+  /** Chunks holding director rows with these key values (integer keys as decimal text). */
+  async directorChunks(director: CatalogTable, values: readonly string[]): Promise<number[]> {
+    const p = director.partitioning;
+    if (p.role !== 'director' || values.length === 0) return [];
+    const index = quoteDuck(directorIndexName(director));
+    const numeric = values.every((v) => /^-?\d+$/.test(v));
+    if (values.length > 1 || !numeric) {
+      // Integer keys were validated by the ADQL lexer and the pattern above; strings are bound.
+      const list = numeric ? values.join(', ') : values.map(() => '?').join(', ');
+      const rows = await this.rows(
+        `SELECT DISTINCT chunkId FROM ${index} WHERE ${quoteDuck(p.key)} IN (${list})`,
+        numeric ? [] : [...values],
+      );
+      return rows.map((r) => Number(r.chunkId));
+    }
+    const run = async () => {
+      let statement = this.lookups.get(director.name);
+      if (!statement) {
+        statement = await this.connection.prepare(
+          `SELECT chunkId FROM ${index} WHERE ${quoteDuck(p.key)} = $1`,
+        );
+        this.lookups.set(director.name, statement);
+      }
+      statement.bind([BigInt(values[0])]);
+      const reader = await statement.runAndReadAll();
+      return reader.getRowsJS().map((r) => Number(r[0]));
+    };
+    const result = this.lookupQueue.then(run, run);
+    this.lookupQueue = result.catch(() => undefined);
+    return result;
+  }
+
   async placement(): Promise<Map<number, number>> {
     const rows = await this.rows('SELECT chunkId, worker FROM _chunk_placement');
     return new Map(rows.map((r) => [Number(r.chunkId), Number(r.worker)]));
   }
 
   close(): void {
+    for (const statement of this.lookups.values()) statement.destroySync();
+    this.lookups.clear();
     this.connection.closeSync();
     this.instance.closeSync();
   }

@@ -263,6 +263,47 @@ async function stageContribution(
   return { table: table.name, path, rows: Number(counted[0].n), overlapRows };
 }
 
+interface SubChunkEdges {
+  readonly lonMin: number;
+  readonly lonMax: number;
+  readonly latMin: number;
+  readonly latMax: number;
+}
+
+/**
+ * True when a point is further than the overlap from every edge of its own sub-chunk, so no other sub-chunk can be
+ * within the overlap (most points; it saves the full search). Distance to a parallel edge is |Δdec|; to a meridian
+ * edge it is at least asin(sin Δra · cos dec), the distance to that meridian's great circle.
+ */
+function farFromEdges(
+  chunker: Chunker,
+  chunkId: number,
+  subChunkId: number,
+  ra: number,
+  dec: number,
+  cache: Map<number, SubChunkEdges>,
+): boolean {
+  const key = chunkId * 100000 + subChunkId;
+  let box = cache.get(key);
+  if (!box) {
+    const b = chunker.subChunkBox(chunkId, subChunkId);
+    box = {
+      lonMin: b.lonMinDeg,
+      lonMax: b.lonMinDeg + b.lonWidthDeg,
+      latMin: b.latMinDeg,
+      latMax: b.latMaxDeg,
+    };
+    cache.set(key, box);
+  }
+  const margin = chunker.overlapDeg * (1 + 1e-9) + 1e-12;
+  if (dec - box.latMin <= margin || box.latMax - dec <= margin) return false;
+  const lon = ra < box.lonMin ? ra + 360 : ra;
+  const dLon = Math.min(lon - box.lonMin, box.lonMax - lon);
+  if (!(dLon > 0) || dLon >= 90) return false;
+  const rad = Math.PI / 180;
+  return Math.sin(dLon * rad) * Math.cos(dec * rad) > Math.sin(margin * rad);
+}
+
 /** Computes chunk, sub-chunk and overlap sub-chunks of every staged director row with the sphere chunker. */
 async function locateRows(ctx: IngestContext, table: CatalogTable, names: StageNames): Promise<number> {
   const p = table.partitioning;
@@ -273,6 +314,7 @@ async function locateRows(ctx: IngestContext, table: CatalogTable, names: StageN
   const loc = await c.createAppender(names.loc);
   const ovl = await c.createAppender(names.ovl);
   let overlapRows = 0;
+  const boxes = new Map<number, SubChunkEdges>();
   try {
     const result = await c.stream(`SELECT __rid, ${q(p.ra)}, ${q(p.dec)} FROM ${q(names.raw)}`);
     for await (const batch of result.yieldRowsJs()) {
@@ -294,6 +336,7 @@ async function locateRows(ctx: IngestContext, table: CatalogTable, names: StageN
         loc.appendInteger(home.chunkId);
         loc.appendInteger(home.subChunkId);
         loc.endRow();
+        if (farFromEdges(ctx.chunker, home.chunkId, home.subChunkId, ra, dec, boxes)) continue;
         for (const near of ctx.chunker.overlapSubChunks(ra, dec)) {
           ovl.appendBigInt(rid as bigint);
           ovl.appendInteger(near.chunkId);

@@ -177,7 +177,16 @@ function expandStars(items: readonly SelectItem[], top: readonly ResolvedRef[]):
   });
 }
 
-export async function planQuery(tree: Query, ctx: PlanContext): Promise<QueryPlan> {
+export interface PlanOptions {
+  /** Prepare worker and merge queries (when the query may run as more than one fragment). */
+  readonly split: boolean;
+}
+
+export async function planQuery(
+  tree: Query,
+  ctx: PlanContext,
+  options: PlanOptions = { split: true },
+): Promise<QueryPlan> {
   const { refs, select } = resolveTables(tree, ctx.schema);
   const refMap = new Map(refs.map((r) => [r.ref, r]));
   if (!select) {
@@ -217,9 +226,15 @@ export async function planQuery(tree: Query, ctx: PlanContext): Promise<QueryPla
     };
   }
   const rewritten: Query = deepFreeze({ ...tree, body });
-  const workerSource: Query = nn
-    ? rewritten
-    : deepFreeze({ ...tree, body: { ...body, items: expandStars(body.items, top) } });
+  // Splitting costs as much as the rest of planning (a wide `*` becomes every column), so only when it may be used.
+  const split = (): SplitQuery | Unsplittable => {
+    if (crossFamily)
+      return { kind: 'unsplittable', reason: 'joins between tables of different director families' };
+    if (!options.split) return { kind: 'unsplittable', reason: 'splitting was not requested (one fragment)' };
+    return splitQuery(
+      nn ? rewritten : deepFreeze({ ...tree, body: { ...body, items: expandStars(body.items, top) } }),
+    );
+  };
   return {
     kind: 'queryPlan',
     tree: rewritten,
@@ -234,9 +249,7 @@ export async function planQuery(tree: Query, ctx: PlanContext): Promise<QueryPla
       : refs.some((r) => !r.topLevel && r.table.partitioning.role !== 'regular')
         ? 'subqueries over partitioned tables'
         : null,
-    split: crossFamily
-      ? { kind: 'unsplittable', reason: 'joins between tables of different director families' }
-      : splitQuery(workerSource),
+    split: split(),
   };
 }
 
