@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Butler } from '../../src/butler/index.js';
+import { Butler, verifyRepository } from '../../src/butler/index.js';
 import { loadBase } from '../butler/registry/fixtures.js';
 
 /**
@@ -67,6 +67,38 @@ export async function dropPostgresSchema(root: string): Promise<void> {
   try {
     const ns = b.config.registry.namespace;
     if (ns !== undefined) await b.registry.database.db.schema.dropSchema(ns).ifExists().cascade().execute();
+  } finally {
+    await b.close();
+  }
+}
+
+/**
+ * Everything a command could change, read with the library (not the CLI under test, and without a process
+ * start): collections with chain children, dataset types, datasets (type, run, id), stored files, and the
+ * problems `verifyRepository` finds. Used to check that a failed command changed nothing.
+ */
+export async function repoState(root: string): Promise<Record<string, unknown>> {
+  const b = await Butler.open(root);
+  try {
+    const collections = [];
+    for (const c of await b.registry.queryCollections()) {
+      collections.push({
+        name: c.name,
+        type: c.type,
+        ...(c.type === 'CHAINED' ? { children: await b.registry.getCollectionChain(c.name) } : {}),
+      });
+    }
+    const datasets = (await b.registry.queryDatasets('*', { collections: ['*'] }))
+      .map((r) => `${r.datasetType.name} ${r.run} ${r.id}`)
+      .sort();
+    const report = await verifyRepository(b);
+    return {
+      collections,
+      datasetTypes: (await b.registry.queryDatasetTypes()).map((t) => t.name),
+      datasets,
+      files: report.files,
+      problems: report.problems.map((p) => `${p.kind} ${p.path}`),
+    };
   } finally {
     await b.close();
   }

@@ -97,11 +97,11 @@ Examples:
             }
             files.push({ path: row.path, refs: [{ datasetType, dataId }], formatter: opts.formatter });
           }
-          const refs = await butler.ingest(files, {
-            run,
-            transfer: opts.transfer,
-            idGenerationMode: opts.idGenerationMode,
-          });
+          // Butler.ingest registers the RUN before its own transaction; the outer one makes a failed ingest leave
+          // no empty RUN behind either (the library already removes any files it placed).
+          const refs = await butler.registry.transaction(() =>
+            butler.ingest(files, { run, transfer: opts.transfer, idGenerationMode: opts.idGenerationMode }),
+          );
           process.stdout.write(`Ingested ${refs.length} file(s) as ${datasetType} into ${run}.\n`);
         });
       },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSqliteRepo } from '../fixtures.js';
+import { makeSqliteRepo, repoState } from '../fixtures.js';
 import {
   butler,
   butlerInTerminal,
@@ -139,7 +139,7 @@ describe('collection commands', () => {
     const repo = await makeSqliteRepo(dir.path, 'remove');
     await butlerOk(['collection-chain', repo, 'chain', 'run2']);
     await butlerOk(['associate', repo, 'tagged', '--collections', 'run1', '--datasets', 'metrics']);
-    const before = await butlerJson(['query-collections', repo, '--chains', 'NO-CHILDREN']);
+    const before = await repoState(repo);
 
     const refused = await butler(['remove-runs', repo, 'run1']);
     expect(refused.code).toBe(1);
@@ -151,7 +151,7 @@ describe('collection commands', () => {
     expect(chained.stderr).toContain('--force');
     const refusedColl = await butler(['remove-collections', repo, 'tagged']);
     expect(refusedColl.stderr).toContain('--no-confirm');
-    expect(await butlerJson(['query-collections', repo, '--chains', 'NO-CHILDREN'])).toEqual(before);
+    expect(await repoState(repo)).toEqual(before);
 
     const removed = await butlerOk(['remove-runs', repo, 'run2', '--no-confirm', '--force']);
     expect(removed).toMatch(/run2\s+1\s+chain/);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSqliteRepo } from '../fixtures.js';
+import { makeSqliteRepo, repoState } from '../fixtures.js';
 import { butler, butlerJson, butlerOk, ensureBuilt, tableBody, tempDir } from '../helpers.js';
 
 let dir: ReturnType<typeof tempDir>;
@@ -45,7 +45,7 @@ describe('dataset type commands', () => {
       'physical_filter',
       '--is-calibration',
     ]);
-    const before = await butlerJson(['query-dataset-types', repo]);
+    const before = await repoState(repo);
     const conflict = await butler([
       'register-dataset-type',
       repo,
@@ -69,7 +69,7 @@ describe('dataset type commands', () => {
     expect(badDim.stderr).toContain('[UNKNOWN_DIMENSION]');
     const badName = await butler(['register-dataset-type', repo, '1bad', 'StructuredDataDict']);
     expect(badName.stderr).toContain('[DATASET_TYPE_NAME_INVALID]');
-    expect(await butlerJson(['query-dataset-types', repo])).toEqual(before);
+    expect(await repoState(repo)).toEqual(before);
   });
 
   it('lists dataset types as a table, verbosely, as JSON and restricted to collections', async () => {

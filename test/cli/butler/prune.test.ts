@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSqliteRepo } from '../fixtures.js';
+import { makeSqliteRepo, repoState } from '../fixtures.js';
 import { butler, butlerJson, butlerOk, ensureBuilt, tempDir } from '../helpers.js';
 
 let dir: ReturnType<typeof tempDir>;
@@ -60,7 +60,7 @@ describe('prune-datasets', () => {
   it('enforces the upstream argument rules before touching anything', async () => {
     const repo = await makeSqliteRepo(dir.path, 'rules');
     await butlerOk(['associate', repo, 'tag', '--collections', 'run1', '--datasets', 'metrics']);
-    const before = await butlerJson(['query-datasets', repo, '--collections', '*']);
+    const before = await repoState(repo);
     const cases: [string[], string, RegExp][] = [
       [
         ['run1', '--purge', 'run1', '--disassociate', 'tag', '--no-confirm'],
@@ -89,13 +89,14 @@ describe('prune-datasets', () => {
       expect(code(r.stderr), r.stderr).toBe(cases[i]![1]);
       expect(r.stderr).toMatch(cases[i]![2]);
     });
-    expect(await butlerJson(['query-datasets', repo, '--collections', '*'])).toEqual(before);
+    expect(await repoState(repo)).toEqual(before);
   });
 
   it('dry-runs, then purges, unstores and disassociates', async () => {
     const repo = await makeSqliteRepo(dir.path, 'prune');
     await butlerOk(['associate', repo, 'tag', '--collections', 'run1', '--datasets', 'metrics']);
     const before = await butlerJson(['query-datasets', repo, '--collections', '*', '--show-uri']);
+    const state = await repoState(repo);
     const visit2 = before.filter((r: any) => r.run === 'run1' && r.dataId.visit === 2);
 
     const dry = await butlerOk([
@@ -111,7 +112,7 @@ describe('prune-datasets', () => {
     expect(dry).toMatch(/^type\s+run\s+id\s+dataId\n/);
     expect(dry).toContain(visit2[0].id);
     expect(dry).toContain('Dry run: would purge 1 dataset(s); nothing was changed.');
-    expect(await butlerJson(['query-datasets', repo, '--collections', '*', '--show-uri'])).toEqual(before);
+    expect(await repoState(repo)).toEqual(state);
 
     const purged = await butlerOk([
       'prune-datasets',
