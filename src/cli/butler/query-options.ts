@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Butler, DatasetRef } from '../../butler/index.js';
+import { meridianError } from '../../errors.js';
 import { parseBind, parseDataIds } from '../common/key-values.js';
 import { appendCommaSeparated, appendValue } from '../common/list-options.js';
 
@@ -76,6 +77,12 @@ export function queryDatasetRefs(
   opts: QueryCliOptions,
   findFirst: boolean,
 ): Promise<DatasetRef[]> {
+  if (findFirst && (opts.collections ?? []).length === 0) {
+    throw meridianError(
+      'INVALID_ARGUMENT',
+      '--find-first needs --collections: an ordered list of collections (no globs)',
+    );
+  }
   return butler.registry.queryDatasets(datasetTypes, {
     collections: opts.collections ?? [],
     findFirst,

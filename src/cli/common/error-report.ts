@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { ERROR_CODES, type ErrorCode, isMeridianError } from '../../errors.js';
 import { printJson } from './json.js';
 
@@ -10,8 +11,8 @@ export interface CliErrorReport {
 }
 
 export interface HandleErrorOptions {
-  /** Program name shown before each message (`butler: error [...]`). */
-  readonly program: string;
+  /** Program name shown before each message (`butler: error [...]`); default: the running script's name. */
+  readonly program?: string;
   /** Also write the JSON error document to stdout. */
   readonly json?: boolean;
   /** Print the stack of unexpected errors (set by `MERIDIAN_DEBUG=1`). */
@@ -36,10 +37,11 @@ export function describeError(err: unknown): CliErrorReport {
  * Report a failed command and return the exit status (1). Matches on the error's code, never its class, so that
  * errors from another copy of the package are recognised too.
  */
-export function handleCliError(err: unknown, options: HandleErrorOptions): number {
+export function handleCliError(err: unknown, options: HandleErrorOptions = {}): number {
   const report = describeError(err);
+  const program = options.program ?? basename(process.argv[1] ?? 'meridian', '.js');
   const debug = options.debug ?? process.env.MERIDIAN_DEBUG === '1';
-  const lines = [`${options.program}: error [${report.code}]: ${report.message}`];
+  const lines = [`${program}: error [${report.code}]: ${report.message}`];
   // A where-expression syntax error carries the offending line with a caret under the column.
   if (typeof report.details.excerpt === 'string') {
     lines.push(...report.details.excerpt.split('\n').map((l) => `    ${l}`));

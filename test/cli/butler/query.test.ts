@@ -128,6 +128,7 @@ describe('query-datasets', () => {
       butler(['query-datasets', repo, '--collections', 'nosuch']),
       butler(['query-datasets', repo, '--collections', 'run1', '--bind', 'novalue']),
       butler(['query-datasets', repo, '--collections', 'run1', '--data-id', 'visit']),
+      butler(['query-datasets', repo, 'metrics', '--find-first']),
     ]);
     expect(results.map((r) => r.stderr.match(/\[([A-Z_]+)\]/)?.[1])).toEqual([
       'QUERY_INVALID',
@@ -136,7 +137,9 @@ describe('query-datasets', () => {
       'COLLECTION_UNKNOWN',
       'INVALID_ARGUMENT',
       'INVALID_ARGUMENT',
+      'INVALID_ARGUMENT',
     ]);
+    expect(results[6]!.stderr).toContain('--find-first needs --collections');
     expect(results.every((r) => r.code === 1 && r.stdout === '')).toBe(true);
   });
 });
