@@ -6,6 +6,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { Catalog, createCatalog } from './catalog.js';
 import { compareCatalogs } from './compare.js';
+import { ingestDirectory } from './ingest-directory.js';
 import { formatResult, type OutputFormat, outputFormats } from './output.js';
 
 function number(value: string): number {
@@ -100,6 +101,17 @@ export function registerCatalogCommands(program: Command): Command {
       console.log(
         `transaction ${result.transactionId} ${o.transactionId === undefined ? 'committed' : 'still open'}`,
       );
+    });
+
+  catalog
+    .command('ingest-dir')
+    .description(
+      'ingest every table found in SOURCE (SOURCE/<Table>/*.parquet or SOURCE/<Table>.csv), one transaction per table',
+    )
+    .argument('<DIR>', 'catalog database directory')
+    .argument('<SOURCE>', 'directory of catalog files, e.g. the output of `meridian sim catalogs`')
+    .action(async (dir: string, source: string) => {
+      await withCatalog(dir, (c) => ingestDirectory(c, source, (line) => console.log(line)));
     });
 
   const transaction = catalog

@@ -35,6 +35,7 @@ export type {
 } from './engine.js';
 export type { QueryLimits, QueryResult } from './execute.js';
 export type { ContributionResult } from './ingest.js';
+export { type DirectoryIngest, ingestDirectory, tableFiles } from './ingest-directory.js';
 export type { QueryPlan } from './planner/plan.js';
 export {
   type CatalogColumn,

@@ -110,4 +110,14 @@ describe('meridian catalog', () => {
     expect(report).toMatch(/chunk -1: 40 \/ 0 rows; missing-in-b 40 \(190000, 190001/);
     process.exitCode = 0;
   });
+
+  it('ingests a directory of tables in dependency order', async () => {
+    const loaded = join(tmp.dir, 'loaded');
+    await run('catalog', 'create', loaded, '--schema', schemaPath);
+    const out = await run('catalog', 'ingest-dir', loaded, fixture.dir);
+    const order = out.split('\n').map((l) => l.split(':')[0]);
+    expect(order.indexOf('Visit')).toBeLessThan(order.indexOf('Object'));
+    expect(order.indexOf('Object')).toBeLessThan(order.indexOf('ForcedSource'));
+    expect(out).toContain('ForcedSourceOnDiaObject: 1200 rows from 1 file(s)');
+  });
 });

@@ -1,0 +1,58 @@
+/**
+ * Loads a directory of catalog files laid out one sub-directory per table (`Object/Object-00000.parquet`, …, as
+ * `meridian sim catalogs` writes them) or one file per table (`Object.parquet`, `Visit.csv`): regular tables first,
+ * then directors, then dependents, one transaction per table.
+ */
+
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Catalog } from './catalog.js';
+import type { CatalogTable } from './schema.js';
+
+const readable = /\.(parquet|csv|tsv)$/i;
+const roleOrder: Readonly<Record<CatalogTable['partitioning']['role'], number>> = {
+  regular: 0,
+  director: 1,
+  dependent: 2,
+};
+
+export interface DirectoryIngest {
+  readonly table: string;
+  readonly files: number;
+  readonly rows: number;
+  readonly transactionId: number;
+}
+
+/** The files of a table in `dir`, sorted; empty when the directory has none. */
+export function tableFiles(dir: string, table: string): string[] {
+  const sub = join(dir, table);
+  if (existsSync(sub) && statSync(sub).isDirectory()) {
+    return readdirSync(sub)
+      .filter((f) => readable.test(f))
+      .sort()
+      .map((f) => join(sub, f));
+  }
+  return readdirSync(dir)
+    .filter((f) => readable.test(f) && f.slice(0, f.lastIndexOf('.')) === table)
+    .map((f) => join(dir, f));
+}
+
+export async function ingestDirectory(
+  catalog: Catalog,
+  dir: string,
+  log: (line: string) => void = () => undefined,
+): Promise<DirectoryIngest[]> {
+  const tables = [...catalog.schema.tables].sort(
+    (a, b) => roleOrder[a.partitioning.role] - roleOrder[b.partitioning.role],
+  );
+  const done: DirectoryIngest[] = [];
+  for (const table of tables) {
+    const files = tableFiles(dir, table.name);
+    if (files.length === 0) continue;
+    const { transactionId, contributions } = await catalog.ingestFiles(table.name, files);
+    const rows = contributions.reduce((n, c) => n + c.rows, 0);
+    log(`${table.name}: ${rows} rows from ${files.length} file(s) in transaction ${transactionId}`);
+    done.push({ table: table.name, files: files.length, rows, transactionId });
+  }
+  return done;
+}
