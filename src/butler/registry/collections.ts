@@ -225,7 +225,11 @@ export class CollectionManager {
         }
       }
       const seen = new Set<number>();
-      resolved = resolved.filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)));
+      resolved = resolved.filter((r) => {
+        if (seen.has(r.id)) return false;
+        seen.add(r.id);
+        return true;
+      });
       await trx.deleteFrom('collection_chain').where('parent', '=', p.id).execute();
       if (resolved.length > 0) {
         await trx
