@@ -48,3 +48,4 @@ export {
   parseCatalogSchema,
   type TablePartitioning,
 } from './schema.js';
+export { type TapSchemaRows, tapSchemaRows } from './tap-schema.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { directorOf, findTable, loadCatalogSchema, parseCatalogSchema } from '../../src/catalog/schema.js';
+import { tapSchemaRows } from '../../src/catalog/tap-schema.js';
 
 const dp02 = loadCatalogSchema(new URL('../../config/catalog/dp02.yaml', import.meta.url).pathname);
 
@@ -65,5 +66,36 @@ describe('schema validation', () => {
         message: expect.stringMatching(/unknown column dec/),
       }),
     );
+  });
+});
+
+describe('TAP_SCHEMA from the schema', () => {
+  it('lists every table and column with VOTable types and the foreign keys', () => {
+    const rows = tapSchemaRows(dp02);
+    expect(rows.tables.map((t) => t.table_name)).toContain('dp02_dc2_catalogs.ForcedSource');
+    const ra = rows.columns.find(
+      (c) => c.table_name === 'dp02_dc2_catalogs.Object' && c.column_name === 'coord_ra',
+    );
+    expect(ra).toMatchObject({
+      datatype: 'double',
+      unit: 'deg',
+      ucd: 'pos.eq.ra;meta.main',
+      indexed: 1,
+      principal: 1,
+    });
+    const band = rows.columns.find(
+      (c) => c.table_name === 'dp02_dc2_catalogs.ForcedSource' && c.column_name === 'band',
+    );
+    expect(band).toMatchObject({ datatype: 'char', arraysize: '1*' });
+    expect(rows.columns.length).toBe(dp02.tables.reduce((n, t) => n + t.columns.length, 0));
+    expect(rows.keys.find((k) => k.key_id === 'Obj_FS')).toMatchObject({
+      from_table: 'dp02_dc2_catalogs.ForcedSource',
+      target_table: 'dp02_dc2_catalogs.Object',
+    });
+    expect(rows.key_columns).toContainEqual({
+      key_id: 'Obj_FS',
+      from_column: 'objectId',
+      target_column: 'objectId',
+    });
   });
 });
