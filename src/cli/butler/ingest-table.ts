@@ -59,8 +59,15 @@ export function splitDelimited(text: string, delimiter: string): string[] | { er
   return fields;
 }
 
-/** The ECSV header's delimiter (default space, per the ECSV standard), validated. */
-function ecsvDelimiter(file: string, headerLines: readonly { text: string; line: number }[]): string {
+/**
+ * The ECSV header's delimiter, validated. The ECSV standard's default is a space; when the header names none and
+ * the column-name line has commas, the table is taken as comma-separated (column names hold neither character).
+ */
+function ecsvDelimiter(
+  file: string,
+  headerLines: readonly { text: string; line: number }[],
+  columnLine: string,
+): string {
   const yamlText = headerLines.map((h) => h.text.replace(/^# ?/, '')).join('\n');
   let header: unknown;
   try {
@@ -68,7 +75,8 @@ function ecsvDelimiter(file: string, headerLines: readonly { text: string; line:
   } catch (err) {
     throw tableError(file, headerLines[0]?.line ?? 1, `invalid ECSV YAML header: ${(err as Error).message}`);
   }
-  const delimiter = (header as { delimiter?: unknown } | null)?.delimiter ?? ' ';
+  const delimiter =
+    (header as { delimiter?: unknown } | null)?.delimiter ?? (columnLine.includes(',') ? ',' : ' ');
   if (delimiter !== ' ' && delimiter !== ',') {
     throw tableError(file, headerLines[0]!.line, `unsupported ECSV delimiter ${JSON.stringify(delimiter)}`);
   }
@@ -96,7 +104,7 @@ export function readIngestTable(file: string, options: { prefix?: string } = {})
       if (isEcsv && columns === undefined) headerLines.push({ text, line });
       return;
     }
-    if (columns === undefined && isEcsv) delimiter = ecsvDelimiter(file, headerLines);
+    if (columns === undefined && isEcsv) delimiter = ecsvDelimiter(file, headerLines, text);
     const fields = splitDelimited(text, delimiter);
     if (!Array.isArray(fields)) throw tableError(file, line, fields.error);
     if (columns === undefined) {
