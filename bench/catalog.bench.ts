@@ -14,7 +14,7 @@ import { duckdbDialect, parseAdql, postgresDialect, toSql } from '../src/catalog
 import { Catalog } from '../src/catalog/index.js';
 import { sqlType } from '../src/catalog/physical.js';
 import { loadCatalogSchema } from '../src/catalog/schema.js';
-import { freshDatabase, workerSetup } from '../test/catalog/postgres/setup.js';
+import { dropDatabase, freshDatabase, uniqueName, workerSetup } from '../test/catalog/postgres/setup.js';
 import { type BenchResult, percentile, timeIt } from './harness.js';
 
 export interface CatalogBenchOptions {
@@ -125,9 +125,10 @@ function queries(objects: number, lightCurveObjects: number): BenchQuery[] {
       targetRatio: 1.5,
     },
     {
+      // o2 first: the PostgreSQL dialect's q3c_join puts the index on the first point, which must be the free side.
       name: 'near-neighbour self-join, 1 deg²',
       adql: () =>
-        "SELECT COUNT(*) FROM Object o1, Object o2 WHERE CONTAINS(POINT('ICRS', o1.coord_ra, o1.coord_dec), BOX('ICRS', 60, -37, 1.25, 0.8)) = 1 AND DISTANCE(POINT('ICRS', o1.coord_ra, o1.coord_dec), POINT('ICRS', o2.coord_ra, o2.coord_dec)) < 0.002 AND o1.objectId <> o2.objectId",
+        "SELECT COUNT(*) FROM Object o1, Object o2 WHERE CONTAINS(POINT('ICRS', o1.coord_ra, o1.coord_dec), BOX('ICRS', 60, -37, 1.25, 0.8)) = 1 AND DISTANCE(POINT('ICRS', o2.coord_ra, o2.coord_dec), POINT('ICRS', o1.coord_ra, o1.coord_dec)) < 0.002 AND o1.objectId <> o2.objectId",
       runs: 3,
       targetRatio: 1.5,
     },
@@ -174,7 +175,9 @@ async function plainDuckdb(
 
 async function plainPostgres(url: string, files: Record<string, string>, dir: string): Promise<pg.Client> {
   const schema = dp02();
-  const client = new pg.Client({ connectionString: await freshDatabase(url, 'meridian_bench_plain') });
+  const client = new pg.Client({
+    connectionString: await freshDatabase(url, uniqueName('meridian_bench_plain')),
+  });
   await client.connect();
   await client.query('SET jit = off');
   const duck = await DuckDBInstance.create(':memory:');
@@ -252,7 +255,11 @@ export async function benchCatalog(options: CatalogBenchOptions): Promise<BenchR
     plain.close();
     await meridian.close();
     if (options.postgresUrl) {
-      const setup = await workerSetup(options.postgresUrl, options.workers ?? 3, 'meridian_bench_workers');
+      const setup = await workerSetup(
+        options.postgresUrl,
+        options.workers ?? 3,
+        uniqueName('meridian_bench_workers'),
+      );
       log(`PostgreSQL workers: ${setup.note}`);
       const onWorkers = await Catalog.create(join(dir, 'postgres'), {
         schemaYaml,
@@ -261,7 +268,8 @@ export async function benchCatalog(options: CatalogBenchOptions): Promise<BenchR
       });
       try {
         await load(onWorkers, 'Meridian/PostgreSQL');
-        const client = await plainPostgres(options.postgresUrl, files, dir);
+        const plainUrl = await freshDatabase(options.postgresUrl, uniqueName('meridian_bench_plain'));
+        const client = await plainPostgres(plainUrl, files, dir);
         const plainPg = async (adql: string) => {
           const { sql, params } = toSql(parseAdql(adql), postgresDialect, {
             tableName: (ref) => `"${ref.name[ref.name.length - 1].name.toLowerCase()}"`,
@@ -281,9 +289,10 @@ export async function benchCatalog(options: CatalogBenchOptions): Promise<BenchR
           });
         }
         await client.end();
+        await dropDatabase(plainUrl);
       } finally {
         await onWorkers.close();
-        setup.stop();
+        await setup.stop();
       }
     } else {
       log('(PostgreSQL catalog benchmark skipped: set MERIDIAN_TEST_POSTGRES)');

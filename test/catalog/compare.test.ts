@@ -11,7 +11,7 @@ import { compareCatalogs } from '../../src/catalog/compare.js';
 import { Catalog } from '../../src/catalog/index.js';
 import { generateFixture, toParquet } from './fixtures/generate.js';
 import { buildFixtureCatalog, dp02SchemaYaml, temporaryDir } from './helpers.js';
-import { freshDatabase, postgresUrl } from './postgres/setup.js';
+import { dropDatabase, freshDatabase, postgresUrl, uniqueName } from './postgres/setup.js';
 
 const tmp = temporaryDir('compare');
 const fixture = generateFixture(join(tmp.dir, 'fixture'));
@@ -85,7 +85,7 @@ describe('compare', () => {
 
 describe.skipIf(postgresUrl === null)('compare across engines (needs MERIDIAN_TEST_POSTGRES)', () => {
   it('finds a DuckDB and a PostgreSQL ingest of the same files equal', async () => {
-    const url = await freshDatabase(postgresUrl as string, 'meridian_catalog_compare');
+    const url = await freshDatabase(postgresUrl as string, uniqueName('meridian_catalog_compare'));
     const pgCatalog = await Catalog.create(join(tmp.dir, 'pg'), {
       schemaYaml: dp02SchemaYaml,
       engine: { kind: 'postgres', workers: [url] },
@@ -102,6 +102,7 @@ describe.skipIf(postgresUrl === null)('compare across engines (needs MERIDIAN_TE
     } finally {
       await pgCatalog.close();
       await duck.close();
+      await dropDatabase(url);
     }
   });
 });

@@ -19,6 +19,7 @@ import {
   postgresUrl,
   requirePostgres,
   skipReason,
+  uniqueName,
   type WorkerSetup,
   workerSetup,
 } from '../postgres/setup.js';
@@ -41,12 +42,14 @@ describe.skipIf(skipReason !== null)(
     let oneWorker: Catalog;
     let threeWorkers: Catalog;
     let workers: WorkerSetup;
+    const databases: string[] = [];
 
     beforeAll(async () => {
       const base = postgresUrl as string;
       const schema = (await import('../../../src/catalog/schema.js')).parseCatalogSchema(dp02SchemaYaml);
       // Plain PostgreSQL: one table per logical table, same column types, rows exported by DuckDB (booleans as 0/1).
-      const plainUrl = await freshDatabase(base, 'meridian_catalog_oracle_plain');
+      const plainUrl = await freshDatabase(base, uniqueName('meridian_catalog_oracle_plain'));
+      databases.push(plainUrl);
       plain = new pg.Client({
         connectionString: plainUrl,
         types: {
@@ -91,8 +94,10 @@ describe.skipIf(skipReason !== null)(
         for (const table of ingestOrder) await catalog.ingestFiles(table, [fixture[table]]);
         return catalog;
       };
-      oneWorker = await build(`${tmp.dir}/one`, [await freshDatabase(base, 'meridian_catalog_oracle_1w')]);
-      workers = await workerSetup(base, 3, 'meridian_catalog_oracle_3w');
+      oneWorker = await build(`${tmp.dir}/one`, [
+        await freshDatabase(base, uniqueName('meridian_catalog_oracle_1w')),
+      ]);
+      workers = await workerSetup(base, 3, uniqueName('meridian_catalog_oracle_3w'));
       console.info(`PostgreSQL worker setup: ${workers.note}`);
       threeWorkers = await build(`${tmp.dir}/three`, workers.urls);
     });

@@ -17,6 +17,11 @@ export const skipReason = postgresUrl
   ? null
   : 'set MERIDIAN_TEST_POSTGRES to a PostgreSQL URL to run the PostgreSQL catalog tests';
 
+/** Database names unique to this process, so concurrent test runs on one server do not drop each other's. */
+export function uniqueName(base: string): string {
+  return `${base}_${process.pid}`;
+}
+
 export function urlWithDatabase(url: string, database: string, port?: number): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
@@ -45,6 +50,18 @@ export async function freshDatabase(url: string, database: string): Promise<stri
   return target;
 }
 
+/** Drops the database a URL names (connecting to the server's `postgres` database). */
+export async function dropDatabase(url: string): Promise<void> {
+  const database = decodeURIComponent(new URL(url).pathname.slice(1));
+  const admin = new pg.Client({ connectionString: urlWithDatabase(url, 'postgres') });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
 const BIN = '/usr/lib/postgresql/15/bin';
 const ROOT = '/tmp/meridian-catalog-pg-workers';
 
@@ -67,17 +84,26 @@ export interface WorkerSetup {
   readonly kind: 'clusters' | 'databases';
   readonly urls: readonly string[];
   readonly note: string;
-  stop(): void;
+  /** Drops the worker databases and stops the clusters this setup started. */
+  stop(): Promise<void>;
 }
 
-/** Starts (or reuses) one cluster per port; each gets role `meridian` and a fresh database with q3c. */
-async function startClusters(ports: readonly number[], database: string): Promise<string[]> {
+/**
+ * Starts (or reuses) one cluster per port; each gets role `meridian` and a fresh database with q3c. Returns the
+ * URLs and the ports this call started (only those may be stopped: another test run may be using the others).
+ */
+async function startClusters(
+  ports: readonly number[],
+  database: string,
+): Promise<{ urls: string[]; started: number[] }> {
   mkdirSync(ROOT, { recursive: true });
   chmodSync(ROOT, 0o777);
   const urls: string[] = [];
+  const started: number[] = [];
   for (const port of ports) {
     const dir = `${ROOT}/${port}`;
     if (!isReady(port)) {
+      started.push(port);
       if (!existsSync(`${dir}/PG_VERSION`)) {
         asPostgres(`${BIN}/initdb -D ${dir} -U meridian --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null`);
       }
@@ -87,19 +113,20 @@ async function startClusters(ports: readonly number[], database: string): Promis
     }
     urls.push(await freshDatabase(`postgresql://meridian@127.0.0.1:${port}/postgres`, database));
   }
-  return urls;
+  return { urls, started };
 }
 
 export async function workerSetup(baseUrl: string, count: number, database: string): Promise<WorkerSetup> {
   const ports = Array.from({ length: count }, (_, i) => 5433 + i);
   try {
-    const urls = await startClusters(ports, database);
+    const { urls, started } = await startClusters(ports, database);
     return {
       kind: 'clusters',
       urls,
-      note: `${count} PostgreSQL clusters on ports ${ports.join(', ')}`,
-      stop: () => {
-        for (const port of ports) {
+      note: `${count} PostgreSQL clusters on ports ${ports.join(', ')}${started.length < count ? ' (some already running)' : ''}`,
+      stop: async () => {
+        for (const url of urls) await dropDatabase(url).catch(() => undefined);
+        for (const port of started) {
           try {
             asPostgres(`${BIN}/pg_ctl -D ${ROOT}/${port} -m fast stop >/dev/null`);
           } catch {
@@ -115,7 +142,9 @@ export async function workerSetup(baseUrl: string, count: number, database: stri
       kind: 'databases',
       urls,
       note: `${count} databases on one server (clusters failed: ${(err as Error).message.split('\n')[0]})`,
-      stop: () => undefined,
+      stop: async () => {
+        for (const url of urls) await dropDatabase(url).catch(() => undefined);
+      },
     };
   }
 }
