@@ -28,6 +28,7 @@ import {
   commitTransaction,
   contribute,
   type IngestContext,
+  recoverInterruptedCommits,
 } from './ingest.js';
 import { CHUNK_COLUMN } from './physical.js';
 import { planQuery, type QueryPlan } from './planner/plan.js';
@@ -125,7 +126,9 @@ export class Catalog {
     const store = await CzarStore.open(dir);
     try {
       const engine = await createEngine(config, store);
-      return new Catalog(dir, config, chunkerFor(config.partitioning), store, engine, options);
+      const catalog = new Catalog(dir, config, chunkerFor(config.partitioning), store, engine, options);
+      await recoverInterruptedCommits(catalog.ingestContext);
+      return catalog;
     } catch (err) {
       store.close();
       throw err;

@@ -19,7 +19,8 @@ export const sqlStringLiteral = (value: string): string => `'${value.replaceAll(
 /** Name of a director table's index in the czar store: key → chunkId, subChunkId (qserv_tap.md §1.3). */
 export const directorIndexName = (table: CatalogTable): string => `_director_${table.name}`;
 
-export type TransactionState = 'started' | 'committed' | 'aborted';
+/** `publishing` only between the start and the end of a commit; seen on open, it means the commit was interrupted. */
+export type TransactionState = 'started' | 'publishing' | 'committed' | 'aborted';
 
 export interface TransactionInfo {
   readonly id: number;

@@ -394,6 +394,9 @@ export async function commitTransaction(ctx: IngestContext, transactionId: numbe
     stagingOverlapTable: r.stagingOverlapTable === null ? null : String(r.stagingOverlapTable),
   }));
   const c = ctx.store.connection;
+  // Marked before publishing: engines that publish outside the czar's own transaction (PostgreSQL workers) may hold
+  // rows of a commit the czar never finished; `recoverInterruptedCommits` removes them after a crash.
+  await c.run("UPDATE _transactions SET state = 'publishing' WHERE id = ?", [transactionId]);
   await c.run('BEGIN TRANSACTION');
   try {
     const placement = await placeNewChunks(ctx, staged);
@@ -443,6 +446,18 @@ async function dropStaging(ctx: IngestContext, staged: readonly StagedTable[]): 
     if (s.stagingOverlapTable)
       await ctx.store.connection.run(`DROP TABLE IF EXISTS ${q(s.stagingOverlapTable)}`);
   }
+}
+
+/**
+ * After a crash during a commit, transactions left `publishing` may have rows on the workers: remove them and
+ * abort those transactions. Returns their ids.
+ */
+export async function recoverInterruptedCommits(ctx: IngestContext): Promise<number[]> {
+  const interrupted = (await ctx.store.transactions())
+    .filter((t) => t.state === 'publishing')
+    .map((t) => t.id);
+  for (const id of interrupted) await abortTransaction(ctx, id);
+  return interrupted;
 }
 
 /** Aborts an open transaction: its staged rows are dropped and it can no longer be committed. */

@@ -115,6 +115,30 @@ describe('crash recovery', () => {
   });
 });
 
+describe('interrupted commit', () => {
+  it('removes rows a commit published before it was interrupted, on the next open', async () => {
+    const first = await newCatalog();
+    const dir = first.dir;
+    const tx = await first.beginTransaction();
+    await first.contribute(tx, 'Visit', fixture.Visit);
+    await first.close();
+    // What a worker would hold after a crash between publishing and the czar's commit.
+    const instance = await DuckDBInstance.create(join(dir, 'czar.duckdb'));
+    const connection = await instance.connect();
+    await connection.run(`UPDATE _transactions SET state = 'publishing' WHERE id = ${tx}`);
+    await connection.run(`INSERT INTO "Visit" SELECT * FROM "_stage_${tx}_1"`);
+    connection.closeSync();
+    instance.closeSync();
+    const again = await Catalog.open(dir);
+    try {
+      expect(await count(again, 'Visit')).toBe(0);
+      expect((await again.stats()).transactions).toEqual([{ id: tx, state: 'aborted' }]);
+    } finally {
+      await again.close();
+    }
+  });
+});
+
 describe('partitioning of stored rows', () => {
   it('stores each row in its chunker chunk and overlap rows exactly for the other sub-chunks within the overlap', async () => {
     const chunker = new Chunker(
