@@ -242,10 +242,10 @@ export class Butler {
     }
     this.storageClasses.get(dt.storageClass).checkValue?.(obj);
     const coord = await this.registry.expandDataId(dataId, dt.dimensions);
-    await this.registry.registerRun(run);
     let written: StoredFileInfo | undefined;
     try {
       return await this.registry.transaction(async () => {
+        await this.registry.registerRun(run);
         const [ref] = await this.registry.insertDatasets(name, [coord.values], run);
         const full: DatasetRef = { ...ref!, dataId: coord };
         written = await this.datastore.put(obj, await this.datastoreRef(full));
@@ -389,10 +389,10 @@ export class Butler {
         coord: await this.registry.expandDataId(r.dataId, dt.dimensions),
       });
     }
-    await this.registry.registerRun(run);
     const placed: { info: StoredFileInfo; transfer: TransferMode }[] = [];
     try {
       return await this.registry.transaction(async () => {
+        await this.registry.registerRun(run);
         const out: DatasetRef[] = [];
         const infos: StoredFileInfo[] = [];
         for (const p of prepared) {

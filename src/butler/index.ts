@@ -17,7 +17,13 @@ export {
   uuidv5,
   uuidv7,
 } from './core/ids.js';
-export type { DatastoreRef, StoredFileInfo, TransferMode } from './datastore/types.js';
+export { FileTemplates } from './datastore/file-template.js';
+export {
+  type DatastoreRef,
+  type StoredFileInfo,
+  TRANSFER_MODES,
+  type TransferMode,
+} from './datastore/types.js';
 export {
   DataCoordinate,
   type DataIdInput,

@@ -1,7 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import { meridianError } from '../../errors.js';
 import type { OpenOptions, RegistryDatabase } from './database.js';
-import { PostgresRegistryDatabase } from './postgres.js';
 import { SqliteRegistryDatabase } from './sqlite.js';
 
 /** Where a repository's registry lives: `sqlite:<path>` (relative to the repository root) or a PostgreSQL URL. */
@@ -30,6 +29,8 @@ export async function openRegistryDatabase(
     return new SqliteRegistryDatabase(isAbsolute(path) ? path : join(root, path), options);
   }
   if (url.startsWith('postgresql://') || url.startsWith('postgres://')) {
+    // Loaded on demand: the PostgreSQL driver costs start-up time that SQLite users should not pay.
+    const { PostgresRegistryDatabase } = await import('./postgres.js');
     const db = new PostgresRegistryDatabase(url, location.namespace ?? 'meridian', options);
     try {
       await db.connect(options);

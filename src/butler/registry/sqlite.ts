@@ -56,15 +56,20 @@ export class SqliteRegistryDatabase implements RegistryDatabase {
     }
     // Dataset timestamps are int64 nanoseconds: read every integer as bigint and convert explicitly.
     this.raw.defaultSafeIntegers(true);
-    if (!this.readOnly) this.raw.pragma('journal_mode = WAL');
-    this.raw.pragma('foreign_keys = ON');
-    this.raw.pragma('synchronous = NORMAL');
-    this.raw.pragma('case_sensitive_like = ON');
+    try {
+      if (!this.readOnly) this.raw.pragma('journal_mode = WAL');
+      this.raw.pragma('foreign_keys = ON');
+      this.raw.pragma('synchronous = NORMAL');
+      this.raw.pragma('case_sensitive_like = ON');
+    } catch (err) {
+      this.raw.close();
+      throw this.translateError(err, 'open');
+    }
     const raw = this.raw;
     this.db = new Kysely<any>({
       dialect: {
         createAdapter: () => new SqliteAdapter(),
-        createDriver: () => new CachingSqliteDriver(raw),
+        createDriver: () => new CachingSqliteDriver(raw, (err) => this.translateError(err, 'query')),
         createIntrospector: (db) => new SqliteIntrospector(db),
         createQueryCompiler: () => new SqliteQueryCompiler(),
       },
@@ -111,6 +116,14 @@ export class SqliteRegistryDatabase implements RegistryDatabase {
     if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
       return meridianError('DATABASE_BUSY', `registry database is locked (${context})`, {}, err);
     }
+    if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
+      return meridianError(
+        'DATABASE_UNAVAILABLE',
+        `the SQLite registry ${this.displayUrl.slice('sqlite:'.length)} is corrupt or not a SQLite database (${context}); restore it from a backup`,
+        {},
+        err,
+      );
+    }
     if (code.startsWith('SQLITE_READONLY')) {
       return meridianError('REPO_READ_ONLY', `registry database is read-only (${context})`, {}, err);
     }
@@ -127,8 +140,11 @@ class CachingSqliteDriver implements Driver {
   private readonly connection: CachingSqliteConnection;
   private locked: Promise<void> = Promise.resolve();
 
-  constructor(private readonly raw: BetterSqlite3.Database) {
-    this.connection = new CachingSqliteConnection(raw);
+  constructor(
+    private readonly raw: BetterSqlite3.Database,
+    translate: (err: unknown) => unknown,
+  ) {
+    this.connection = new CachingSqliteConnection(raw, translate);
   }
 
   async init(): Promise<void> {}
@@ -172,7 +188,10 @@ class CachingSqliteConnection implements DatabaseConnection {
   release: (() => void) | undefined;
   private readonly cache = new Map<string, BetterSqlite3.Statement>();
 
-  constructor(private readonly raw: BetterSqlite3.Database) {}
+  constructor(
+    private readonly raw: BetterSqlite3.Database,
+    private readonly translate: (err: unknown) => unknown,
+  ) {}
 
   private statement(sqlText: string): BetterSqlite3.Statement {
     let stmt = this.cache.get(sqlText);
@@ -185,6 +204,14 @@ class CachingSqliteConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    try {
+      return this.run<R>(compiled);
+    } catch (err) {
+      throw this.translate(err);
+    }
+  }
+
+  private run<R>(compiled: CompiledQuery): QueryResult<R> {
     const stmt = this.statement(compiled.sql);
     const params = compiled.parameters.map(toSqliteValue);
     if (stmt.reader) return { rows: stmt.all(params) as R[] };

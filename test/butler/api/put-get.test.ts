@@ -163,3 +163,22 @@ describe('Butler put/get on SQLite', () => {
     expect(readdirSync(butler.root)).toContain('butler.yaml');
   });
 });
+
+describe('Butler on a damaged repository', () => {
+  it('reports a corrupt SQLite registry with a code', async () => {
+    const dir = tempDir();
+    try {
+      const root = join(dir.path, 'repo');
+      const b = await Butler.create(root);
+      await b.close();
+      writeFileSync(
+        join(root, 'gen3.sqlite3'),
+        'this is not a database, just some text that is long enough'.repeat(100),
+      );
+      await expectCode(Butler.open(root), 'DATABASE_UNAVAILABLE', /corrupt/);
+      await expectCode(Butler.open(join(dir.path, 'nope')), 'REPO_NOT_FOUND');
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
