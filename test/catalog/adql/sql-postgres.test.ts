@@ -1,16 +1,19 @@
 /**
- * Runs compiled ADQL on a real PostgreSQL server with q3c. Needs MERIDIAN_TEST_POSTGRES_URL (a database where the
- * q3c extension can be created); skipped without it, because CI machines may have no PostgreSQL server.
+ * Runs compiled ADQL on a real PostgreSQL server with q3c. Needs MERIDIAN_TEST_POSTGRES (a database where the
+ * q3c extension can be created); skipped without it, and failing instead when MERIDIAN_REQUIRE_POSTGRES=1 (CI).
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAdql, postgresDialect, toSql } from '../../../src/catalog/adql/index.js';
 import { expectedIds, rows, separation } from './sky-points.js';
 
-const url = process.env.MERIDIAN_TEST_POSTGRES_URL;
+const url = process.env.MERIDIAN_TEST_POSTGRES;
+if (!url && process.env.MERIDIAN_REQUIRE_POSTGRES === '1') {
+  throw new Error('MERIDIAN_REQUIRE_POSTGRES=1 but MERIDIAN_TEST_POSTGRES is not set');
+}
 const schema = `adql_test_${process.pid}`;
 
-describe.skipIf(!url)('ADQL on PostgreSQL + q3c (MERIDIAN_TEST_POSTGRES_URL)', () => {
+describe.skipIf(!url)('ADQL on PostgreSQL + q3c (MERIDIAN_TEST_POSTGRES)', () => {
   let client: pg.Client;
 
   beforeAll(async () => {

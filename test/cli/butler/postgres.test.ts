@@ -20,7 +20,9 @@ describe.runIf(available)('butler CLI on PostgreSQL', () => {
     repo = join(dir.path, 'repo');
     const out = await butlerOk(['create', repo, '--registry-db', pgUrl!, '--namespace', namespace]);
     expect(out).toContain(`namespace ${namespace}`);
-    expect(out).not.toMatch(/:[^:@/]+@/);
+    // The password never appears in output; the URL is shown redacted.
+    const password = new URL(pgUrl!).password;
+    if (password) expect(out).not.toContain(`:${password}@`);
     await populate(repo);
   });
   afterAll(async () => {
