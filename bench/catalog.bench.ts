@@ -175,9 +175,7 @@ async function plainDuckdb(
 
 async function plainPostgres(url: string, files: Record<string, string>, dir: string): Promise<pg.Client> {
   const schema = dp02();
-  const client = new pg.Client({
-    connectionString: await freshDatabase(url, uniqueName('meridian_bench_plain')),
-  });
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   await client.query('SET jit = off');
   const duck = await DuckDBInstance.create(':memory:');

@@ -1,9 +1,11 @@
 import { cpus } from 'node:os';
 import { benchButler } from './butler.bench.js';
+import { benchCatalog } from './catalog.bench.js';
+import { benchFormats } from './formats.bench.js';
 import { type BenchResult, formatResults } from './harness.js';
 
 /**
- * `npm run bench [-- --only butler] [--datasets N] [--runs R]`: runs the benchmarks and prints a Markdown table with
+ * `npm run bench [-- --only butler|formats|catalog] [--datasets N] [--runs R] [--objects N]`: runs the benchmarks and prints a Markdown table with
  * absolute figures, the reference run in the same process, and the ratio. Paste into docs/benchmarks.md.
  */
 async function main(): Promise<void> {
@@ -24,6 +26,17 @@ async function main(): Promise<void> {
     const pg = process.env.MERIDIAN_TEST_POSTGRES;
     if (pg) results.push(...(await benchButler({ backend: 'postgresql', datasets, runs, postgresUrl: pg })));
     else console.log('(PostgreSQL butler benchmark skipped: set MERIDIAN_TEST_POSTGRES)');
+  }
+  if (only === 'all' || only === 'formats') results.push(...(await benchFormats()));
+  if (only === 'all' || only === 'catalog') {
+    const objects = Number(opt('objects', '10000000'));
+    results.push(
+      ...(await benchCatalog({
+        objects,
+        postgresUrl: process.env.MERIDIAN_TEST_POSTGRES ?? null,
+        log: (line) => console.log(line),
+      })),
+    );
   }
   console.log(formatResults(results));
 }
