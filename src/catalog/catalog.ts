@@ -70,6 +70,9 @@ export interface CatalogStats {
 
 export class Catalog {
   private readonly runner: QueryRunner;
+  private layout: Promise<{ populated: number[]; placement: Map<number, number> }> | null = null;
+  /** Schema column spellings by lower-case name. */
+  private readonly spellings: ReadonlyMap<string, string>;
 
   private constructor(
     readonly dir: string,
@@ -80,6 +83,9 @@ export class Catalog {
     private readonly options: OpenCatalogOptions,
   ) {
     this.runner = new QueryRunner(engine);
+    this.spellings = new Map(
+      config.schema.tables.flatMap((t) => t.columns.map((c) => [c.name.toLowerCase(), c.name])),
+    );
   }
 
   get schema(): CatalogSchema {
@@ -147,8 +153,13 @@ export class Catalog {
     return contribute(this.ingestContext, transactionId, table, path);
   }
 
-  commitTransaction(transactionId: number): Promise<void> {
-    return commitTransaction(this.ingestContext, transactionId);
+  async commitTransaction(transactionId: number): Promise<void> {
+    this.layout = null;
+    try {
+      await commitTransaction(this.ingestContext, transactionId);
+    } finally {
+      this.layout = null;
+    }
   }
 
   abortTransaction(transactionId: number): Promise<void> {
@@ -179,22 +190,27 @@ export class Catalog {
   }
 
   async plan(adql: string): Promise<QueryPlan> {
-    const multiple = this.engine.capabilities.multipleWorkers || (this.options.fragmentSplit ?? 1) > 1;
-    return planQuery(
-      parseAdql(adql),
-      {
-        schema: this.schema,
-        chunker: this.chunker,
-        directorChunks: (director, values) => this.directorChunks(director, values),
-      },
-      { split: multiple },
-    );
+    return planQuery(parseAdql(adql), {
+      schema: this.schema,
+      chunker: this.chunker,
+      directorChunks: (director, values) => this.directorChunks(director, values),
+    });
+  }
+
+  /** Populated chunks and their workers, read once per commit (this czar is the only writer of its store). */
+  private async chunkLayout(): Promise<{ populated: number[]; placement: Map<number, number> }> {
+    this.layout ??= (async () => ({
+      populated: await this.store.populatedChunks(),
+      placement: await this.store.placement(),
+    }))();
+    return this.layout;
   }
 
   private async fragments(plan: QueryPlan) {
     const multiple = this.engine.capabilities.multipleWorkers || (this.options.fragmentSplit ?? 1) > 1;
-    const populated = multiple ? await this.store.populatedChunks() : [];
-    const placement = this.engine.capabilities.multipleWorkers ? await this.store.placement() : new Map();
+    const { populated, placement } = multiple
+      ? await this.chunkLayout()
+      : { populated: [], placement: new Map() };
     return fragmentsFor(plan, placement, this.engine.workerCount, populated, this.options.fragmentSplit ?? 1);
   }
 
@@ -211,11 +227,9 @@ export class Catalog {
    */
   private schemaSpelling(columns: readonly ResultColumn[]): ResultColumn[] {
     return columns.map((column) => {
-      if (column.name !== column.name.toLowerCase()) return column;
-      const match = this.schema.tables
-        .flatMap((t) => t.columns)
-        .find((c) => c.name.toLowerCase() === column.name);
-      return match ? { ...column, name: match.name } : column;
+      const spelling =
+        column.name === column.name.toLowerCase() ? this.spellings.get(column.name) : undefined;
+      return spelling ? { ...column, name: spelling } : column;
     });
   }
 

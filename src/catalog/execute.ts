@@ -16,7 +16,7 @@ import type {
   RowStream,
 } from './engine.js';
 import { streamDuckdb } from './engines/duckdb/engine.js';
-import { compileFragment, type QueryPlan } from './planner/plan.js';
+import { compileFragment, type QueryPlan, splitPlan } from './planner/plan.js';
 import { MERGE_TABLE } from './planner/split.js';
 
 export interface QueryLimits {
@@ -68,7 +68,7 @@ export function fragmentsFor(
       chunks: plan.chunks === null ? null : chunks,
     }));
   }
-  if (splitInto <= 1 || plan.needsAllChunks !== null || plan.split.kind === 'unsplittable') {
+  if (splitInto <= 1 || plan.needsAllChunks !== null || splitPlan(plan).kind === 'unsplittable') {
     return [{ kind: 'fragment', worker: 0, chunks: plan.chunks }];
   }
   // One worker asked to split (tests of the merge path): chunk groups round-robin.
@@ -143,14 +143,14 @@ export class QueryRunner {
       const { sql, params } = compileFragment(plan, plan.tree, fragments[0].chunks, this.engine.dialect);
       return this.engine.runFragment(fragments[0], sql, params, signal);
     }
-    if (plan.split.kind === 'unsplittable') {
+    const split = splitPlan(plan);
+    if (split.kind === 'unsplittable') {
       throw meridianError(
         'ADQL_UNSUPPORTED',
-        `this query touches ${fragments.length} fragments and cannot be merged: ${plan.split.reason} are not supported across workers`,
-        { reason: plan.split.reason },
+        `this query touches ${fragments.length} fragments and cannot be merged: ${split.reason} are not supported across workers`,
+        { reason: split.reason },
       );
     }
-    const split = plan.split;
     const connection = await this.mergeConnection();
     const table = `${MERGE_TABLE}_${++this.mergeCounter}`;
     let columns: readonly ResultColumn[] | null = null;

@@ -5,7 +5,7 @@
  *   3. validate that partitioned tables are co-located (key joins or one near-neighbour join);
  *   4. turn restrictions into a chunk set (sphere chunker, director index);
  *   5. name every output column, and for near-neighbour joins spell out `*` and add the sub-chunk equi-join;
- *   6. split into worker + merge queries for when there is more than one fragment (`split.ts`).
+ *   6. `splitPlan`, only when a query has more than one fragment: worker + merge queries (`split.ts`).
  * `compileFragment` then writes one fragment's SQL, replacing each table by a subquery on its physical table
  * restricted to the fragment's chunks.
  */
@@ -58,7 +58,8 @@ export interface QueryPlan {
     readonly other: TableRef;
     readonly radiusDeg: number;
   } | null;
-  readonly split: SplitQuery | Unsplittable;
+  /** Why the query cannot be split into worker and merge queries (known at planning time), or null. */
+  readonly unsplittable: string | null;
 }
 
 function intersect(a: readonly number[] | null, b: readonly number[]): number[] {
@@ -177,16 +178,7 @@ function expandStars(items: readonly SelectItem[], top: readonly ResolvedRef[]):
   });
 }
 
-export interface PlanOptions {
-  /** Prepare worker and merge queries (when the query may run as more than one fragment). */
-  readonly split: boolean;
-}
-
-export async function planQuery(
-  tree: Query,
-  ctx: PlanContext,
-  options: PlanOptions = { split: true },
-): Promise<QueryPlan> {
+export async function planQuery(tree: Query, ctx: PlanContext): Promise<QueryPlan> {
   const { refs, select } = resolveTables(tree, ctx.schema);
   const refMap = new Map(refs.map((r) => [r.ref, r]));
   if (!select) {
@@ -202,7 +194,7 @@ export async function planQuery(
         ? 'set operations or nested queries over partitioned tables'
         : null,
       nearNeighbour: null,
-      split: { kind: 'unsplittable', reason: 'set operations and nested queries' },
+      unsplittable: 'set operations and nested queries',
     };
   }
   const top = refs.filter((r) => r.topLevel);
@@ -226,15 +218,6 @@ export async function planQuery(
     };
   }
   const rewritten: Query = deepFreeze({ ...tree, body });
-  // Splitting costs as much as the rest of planning (a wide `*` becomes every column), so only when it may be used.
-  const split = (): SplitQuery | Unsplittable => {
-    if (crossFamily)
-      return { kind: 'unsplittable', reason: 'joins between tables of different director families' };
-    if (!options.split) return { kind: 'unsplittable', reason: 'splitting was not requested (one fragment)' };
-    return splitQuery(
-      nn ? rewritten : deepFreeze({ ...tree, body: { ...body, items: expandStars(body.items, top) } }),
-    );
-  };
   return {
     kind: 'queryPlan',
     tree: rewritten,
@@ -249,8 +232,21 @@ export async function planQuery(
       : refs.some((r) => !r.topLevel && r.table.partitioning.role !== 'regular')
         ? 'subqueries over partitioned tables'
         : null,
-    split: split(),
+    unsplittable: crossFamily ? 'joins between tables of different director families' : null,
   };
+}
+
+/**
+ * The worker and merge queries of a plan, for when it runs as more than one fragment. Done apart from planning
+ * because it costs as much as the rest of planning (a wide `*` becomes every column) and most queries never need it.
+ */
+export function splitPlan(plan: QueryPlan): SplitQuery | Unsplittable {
+  if (plan.unsplittable !== null) return { kind: 'unsplittable', reason: plan.unsplittable };
+  const body = plan.tree.body;
+  if (body.kind !== 'select') return { kind: 'unsplittable', reason: 'set operations and nested queries' };
+  if (plan.nearNeighbour) return splitQuery(plan.tree);
+  const top = [...plan.refs.values()].filter((r) => r.topLevel);
+  return splitQuery(deepFreeze({ ...plan.tree, body: { ...body, items: expandStars(body.items, top) } }));
 }
 
 /**
