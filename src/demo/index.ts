@@ -1,4 +1,5 @@
 import { type DemoOptions, runButlerDemo } from './butler-demo.js';
+import { runCatalogDemo } from './catalog-demo.js';
 import { runSurveyDemo } from './survey-demo.js';
 
 export type { DemoOptions } from './butler-demo.js';
@@ -11,6 +12,9 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   options.log('');
   options.log('== Meridian demo, part 2: a simulated survey in the butler ==');
   await runSurveyDemo(options);
+  options.log('');
+  options.log('== Meridian demo, part 3: a DP0.1-style catalog in the partitioned catalog database ==');
+  await runCatalogDemo(options);
   options.log('');
   options.log(
     `Demo finished in ${((Date.now() - t0) / 1000).toFixed(1)} s. Everything it made is in ${options.workdir}.`,
