@@ -7,17 +7,15 @@
 
 import { addMeridianFormatters } from '../butler/formatters/index.js';
 import type { Butler } from '../butler/index.js';
-import { type Region, RingsSkyMap, type RingsSkyMapConfig } from '../sphere/index.js';
+import {
+  DC2_SKYMAP_CONFIG,
+  DC2_SKYMAP_NAME,
+  type Region,
+  RingsSkyMap,
+  type RingsSkyMapConfig,
+} from '../sphere/index.js';
 
-/** DP0.2's DC2 skymap: 120 rings, 4000-pixel patches at 0.2"/pixel with 100-pixel borders, 1' tract overlap. */
-export const DC2_SKYMAP_NAME = 'DC2';
-export const DC2_SKYMAP_CONFIG: RingsSkyMapConfig = Object.freeze({
-  numRings: 120,
-  tractOverlapDeg: 1 / 60,
-  pixelScaleArcsec: 0.2,
-  patchInnerDimensions: [4000, 4000] as [number, number],
-  patchBorder: 100,
-});
+export { DC2_SKYMAP_CONFIG, DC2_SKYMAP_NAME };
 
 export const SKYMAP_DATASET_TYPE = 'skyMap';
 export const SKYMAP_RUN = 'skymaps';

@@ -1,4 +1,6 @@
+import type { AsyncLocalStorage } from 'node:async_hooks';
 import { CompiledQuery, type Kysely } from 'kysely';
+import { meridianError } from '../../errors.js';
 
 /**
  * The one interface a registry back end implements. Everything above it (schema, managers, queries) is shared; a
@@ -99,4 +101,27 @@ export async function bulkInsert(
   const params: unknown[] = [];
   for (const row of rows) for (const v of row) params.push(v);
   await executor.executeQuery(CompiledQuery.raw(text, params));
+}
+
+/**
+ * The transaction logic both back ends share: join the transaction of the current async context if there is one,
+ * refuse writes on a read-only database, and translate driver errors.
+ */
+export async function runInTransaction<T>(
+  db: Kysely<any>,
+  context: AsyncLocalStorage<Kysely<any>>,
+  readOnly: boolean,
+  translate: (err: unknown, context: string) => unknown,
+  fn: (trx: Kysely<any>) => Promise<T>,
+): Promise<T> {
+  const current = context.getStore();
+  if (current !== undefined) return fn(current);
+  if (readOnly) {
+    throw meridianError('REPO_READ_ONLY', 'the repository was opened read-only; refusing to write');
+  }
+  try {
+    return await db.transaction().execute((trx) => context.run(trx, () => fn(trx)));
+  } catch (err) {
+    throw translate(err, 'transaction');
+  }
 }

@@ -9,7 +9,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { isMeridianError, meridianError } from '../../errors.js';
-import type { OpenOptions, RegistryDatabase } from './database.js';
+import { type OpenOptions, type RegistryDatabase, runInTransaction } from './database.js';
 
 /**
  * PostgreSQL registry back end (`pg` pool). Each repository lives in its own schema (`namespace`), so one database
@@ -92,17 +92,8 @@ export class PostgresRegistryDatabase implements RegistryDatabase {
     }
   }
 
-  async transaction<T>(fn: (trx: Kysely<any>) => Promise<T>): Promise<T> {
-    const current = this.txContext.getStore();
-    if (current !== undefined) return fn(current);
-    if (this.readOnly) {
-      throw meridianError('REPO_READ_ONLY', 'the repository was opened read-only; refusing to write');
-    }
-    try {
-      return await this.db.transaction().execute((trx) => this.txContext.run(trx, () => fn(trx)));
-    } catch (err) {
-      throw this.translateError(err, 'transaction');
-    }
+  transaction<T>(fn: (trx: Kysely<any>) => Promise<T>): Promise<T> {
+    return runInTransaction(this.db, this.txContext, this.readOnly, (e, c) => this.translateError(e, c), fn);
   }
 
   executor(): Kysely<any> {

@@ -42,6 +42,18 @@ function withSerialId(tb: CreateTableBuilder<any, any>, name: string, caps: Data
     : tb.addColumn(name, 'bigint', (c) => c.primaryKey().generatedByDefaultAsIdentity());
 }
 
+/** Columns of a datastore record (the live table and the trash share them). */
+function storedFileColumns(tb: CreateTableBuilder<any, any>, caps: DatabaseCapabilities) {
+  return tb
+    .addColumn('dataset_id', caps.uuidType, (c) => c.notNull())
+    .addColumn('component', 'varchar(64)', (c) => c.notNull())
+    .addColumn('path', 'text', (c) => c.notNull())
+    .addColumn('formatter', 'varchar(128)', (c) => c.notNull())
+    .addColumn('storage_class', 'varchar(64)', (c) => c.notNull())
+    .addColumn('checksum', 'varchar(160)')
+    .addColumn('file_size', 'bigint', (c) => c.notNull());
+}
+
 export function elementTableName(element: DimensionElement): string {
   return element.name;
 }
@@ -174,15 +186,7 @@ const migrations: Migration[] = [
         )
         .addPrimaryKeyConstraint('collection_summary_dataset_type_pkey', ['collection_id', 'dataset_type_id'])
         .execute();
-      await db.schema
-        .createTable('file_datastore_records')
-        .addColumn('dataset_id', caps.uuidType, (c) => c.notNull())
-        .addColumn('component', 'varchar(64)', (c) => c.notNull())
-        .addColumn('path', 'text', (c) => c.notNull())
-        .addColumn('formatter', 'varchar(128)', (c) => c.notNull())
-        .addColumn('storage_class', 'varchar(64)', (c) => c.notNull())
-        .addColumn('checksum', 'varchar(160)')
-        .addColumn('file_size', 'bigint', (c) => c.notNull())
+      await storedFileColumns(db.schema.createTable('file_datastore_records'), caps)
         .addPrimaryKeyConstraint('file_datastore_records_pkey', ['dataset_id', 'component'])
         .execute();
       await db.schema
@@ -190,15 +194,11 @@ const migrations: Migration[] = [
         .on('file_datastore_records')
         .column('path')
         .execute();
-      await withSerialId(db.schema.createTable('file_datastore_trash'), 'id', caps)
-        .addColumn('dataset_id', caps.uuidType, (c) => c.notNull())
-        .addColumn('component', 'varchar(64)', (c) => c.notNull())
-        .addColumn('path', 'text', (c) => c.notNull())
-        .addColumn('formatter', 'varchar(128)', (c) => c.notNull())
-        .addColumn('storage_class', 'varchar(64)', (c) => c.notNull())
-        .addColumn('checksum', 'varchar(160)')
-        .addColumn('file_size', 'bigint', (c) => c.notNull())
-        .execute();
+      // Records of removed datasets wait here until their files are deleted (Butler.emptyTrash).
+      await storedFileColumns(
+        withSerialId(db.schema.createTable('file_datastore_trash'), 'id', caps),
+        caps,
+      ).execute();
       await createElementTables(db, universe);
     },
   },

@@ -12,7 +12,7 @@ import {
   SqliteQueryCompiler,
 } from 'kysely';
 import { isMeridianError, meridianError } from '../../errors.js';
-import type { OpenOptions, RegistryDatabase } from './database.js';
+import { type OpenOptions, type RegistryDatabase, runInTransaction } from './database.js';
 
 /**
  * SQLite registry back end (better-sqlite3). WAL journal so readers never block the writer; BEGIN IMMEDIATE so
@@ -76,17 +76,8 @@ export class SqliteRegistryDatabase implements RegistryDatabase {
     });
   }
 
-  async transaction<T>(fn: (trx: Kysely<any>) => Promise<T>): Promise<T> {
-    const current = this.txContext.getStore();
-    if (current !== undefined) return fn(current);
-    if (this.readOnly) {
-      throw meridianError('REPO_READ_ONLY', 'the repository was opened read-only; refusing to write');
-    }
-    try {
-      return await this.db.transaction().execute((trx) => this.txContext.run(trx, () => fn(trx)));
-    } catch (err) {
-      throw this.translateError(err, 'transaction');
-    }
+  transaction<T>(fn: (trx: Kysely<any>) => Promise<T>): Promise<T> {
+    return runInTransaction(this.db, this.txContext, this.readOnly, (e, c) => this.translateError(e, c), fn);
   }
 
   executor(): Kysely<any> {

@@ -34,28 +34,15 @@ export class StoredRecordManager {
     };
   }
 
-  async insert(infos: readonly StoredFileInfo[]): Promise<void> {
+  /** Insert records; with `ignoreExisting`, records already there are kept (re-run imports and transfers). */
+  async insert(infos: readonly StoredFileInfo[], options: { ignoreExisting?: boolean } = {}): Promise<void> {
     if (infos.length === 0) return;
     await this.database.transaction(async (trx) => {
       for (let i = 0; i < infos.length; i += 1000) {
-        await trx
+        const q = trx
           .insertInto('file_datastore_records')
-          .values(infos.slice(i, i + 1000).map((x) => this.toRow(x)))
-          .execute();
-      }
-    });
-  }
-
-  /** Insert records that may already exist (imports and transfers re-run after an interruption). */
-  async insertIgnoringExisting(infos: readonly StoredFileInfo[]): Promise<void> {
-    if (infos.length === 0) return;
-    await this.database.transaction(async (trx) => {
-      for (let i = 0; i < infos.length; i += 1000) {
-        await trx
-          .insertInto('file_datastore_records')
-          .values(infos.slice(i, i + 1000).map((x) => this.toRow(x)))
-          .onConflict((oc) => oc.doNothing())
-          .execute();
+          .values(infos.slice(i, i + 1000).map((x) => this.toRow(x)));
+        await (options.ignoreExisting ? q.onConflict((oc) => oc.doNothing()) : q).execute();
       }
     });
   }

@@ -5,21 +5,11 @@
  * than objects × visits.
  */
 
-import { RingsSkyMap, type RingsSkyMapConfig } from '../../sphere/index.js';
+import { DC2_SKYMAP_CONFIG, DC2_SKYMAP_NAME, RingsSkyMap } from '../../sphere/index.js';
 
-/**
- * DP0.2's DC2 skymap: 120 rings, 4000-pixel patches at 0.2"/pixel with 100-pixel borders, 1' tract overlap
- * (DP0.2 data-processing notes).
- */
-export const DC2_SKYMAP_CONFIG: RingsSkyMapConfig = Object.freeze({
-  numRings: 120,
-  tractOverlapDeg: 1 / 60,
-  pixelScaleArcsec: 0.2,
-  patchInnerDimensions: [4000, 4000] as [number, number],
-  patchBorder: 100,
-});
+export { DC2_SKYMAP_CONFIG };
 
-export const SKYMAP_NAME = 'DC2';
+export const SKYMAP_NAME = DC2_SKYMAP_NAME;
 
 /** Height of a declination zone of the cell grid, degrees. */
 export const CELL_ZONE_DEG = 0.5;
