@@ -141,6 +141,20 @@ function queries(objects: number, lightCurveObjects: number): BenchQuery[] {
   ];
 }
 
+/** Rows as sorted canonical text (6 significant digits), to check that Meridian and the reference agree. */
+function canonical(rows: readonly (readonly unknown[])[]): string {
+  const cell = (v: unknown) =>
+    typeof v === 'number'
+      ? Number(v.toPrecision(6)).toString()
+      : typeof v === 'boolean'
+        ? String(Number(v))
+        : String(v);
+  return rows
+    .map((r) => r.map(cell).join('|'))
+    .sort()
+    .join('\n');
+}
+
 async function timeRuns(query: BenchQuery, run: (adql: string) => Promise<unknown>): Promise<number> {
   await run(query.adql(query.runs));
   await run(query.adql(query.runs + 1));
@@ -236,9 +250,11 @@ export async function benchCatalog(options: CatalogBenchOptions): Promise<BenchR
       const { sql, params } = toSql(parseAdql(adql), duckdbDialect, {
         tableName: (ref) => `"${ref.name[ref.name.length - 1].name}"`,
       });
-      return (await plain.connection.runAndReadAll(sql, params as never)).getRows();
+      return (await plain.connection.runAndReadAll(sql, params as never)).getRowsJS();
     };
     for (const q of suite) {
+      const same = canonical((await meridian.query(q.adql(0))).rows) === canonical(await plainRun(q.adql(0)));
+      if (!same) log(`RESULT MISMATCH on DuckDB: ${q.name}`);
       const value = await timeRuns(q, (adql) => meridian.query(adql));
       const reference = await timeRuns(q, plainRun);
       results.push({
@@ -272,9 +288,13 @@ export async function benchCatalog(options: CatalogBenchOptions): Promise<BenchR
           const { sql, params } = toSql(parseAdql(adql), postgresDialect, {
             tableName: (ref) => `"${ref.name[ref.name.length - 1].name.toLowerCase()}"`,
           });
-          return (await client.query(sql, params)).rows;
+          return (await client.query({ text: sql, values: params, rowMode: 'array' })).rows;
         };
         for (const q of suite) {
+          const same =
+            canonical((await onWorkers.query(q.adql(0))).rows) ===
+            canonical((await plainPg(q.adql(0))) as unknown[][]);
+          if (!same) log(`RESULT MISMATCH on PostgreSQL: ${q.name}`);
           const value = await timeRuns(q, (adql) => onWorkers.query(adql));
           const reference = await timeRuns(q, plainPg);
           results.push({

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { extname } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { isMeridianError, meridianError } from '../errors.js';
 import type { Chunker } from '../sphere/index.js';
 import { type CzarStore, directorIndexName, quoteDuck as q, sqlStringLiteral } from './czar.js';
@@ -259,8 +260,17 @@ async function stageContribution(
       `CREATE TABLE ${q(names.stage)} AS SELECT ${columns}, ${transactionId} AS ${q(TRANSACTION_COLUMN)} FROM ${q(names.raw)} r`,
     );
   }
-  const counted = await ctx.store.rows(`SELECT COUNT(*) AS n FROM ${q(names.stage)}`);
-  return { table: table.name, path, rows: Number(counted[0].n), overlapRows };
+  const counted = await ctx.store.rows(
+    `SELECT (SELECT COUNT(*) FROM ${q(names.stage)}) AS staged, (SELECT COUNT(*) FROM ${q(names.raw)}) AS read`,
+  );
+  if (Number(counted[0].staged) !== Number(counted[0].read)) {
+    throw meridianError(
+      'CATALOG_INGEST',
+      `${path}: read ${Number(counted[0].read)} rows but partitioned ${Number(counted[0].staged)}`,
+      { path, table: table.name },
+    );
+  }
+  return { table: table.name, path, rows: Number(counted[0].staged), overlapRows };
 }
 
 interface SubChunkEdges {
@@ -315,8 +325,11 @@ async function locateRows(ctx: IngestContext, table: CatalogTable, names: StageN
   const ovl = await c.createAppender(names.ovl);
   let overlapRows = 0;
   const boxes = new Map<number, SubChunkEdges>();
+  let reader: DuckDBConnection | null = null;
   try {
-    const result = await c.stream(`SELECT __rid, ${q(p.ra)}, ${q(p.dec)} FROM ${q(names.raw)}`);
+    // Read through a second connection: appending on the connection of a streaming result ends that stream early.
+    reader = await ctx.store.instance.connect();
+    const result = await reader.stream(`SELECT __rid, ${q(p.ra)}, ${q(p.dec)} FROM ${q(names.raw)}`);
     for await (const batch of result.yieldRowsJs()) {
       for (const [rid, ra, dec] of batch) {
         if (
@@ -347,6 +360,7 @@ async function locateRows(ctx: IngestContext, table: CatalogTable, names: StageN
       }
     }
   } finally {
+    reader?.closeSync();
     loc.closeSync();
     ovl.closeSync();
   }
