@@ -143,12 +143,11 @@ function queries(objects: number, lightCurveObjects: number): BenchQuery[] {
 
 /** Rows as sorted canonical text (6 significant digits), to check that Meridian and the reference agree. */
 function canonical(rows: readonly (readonly unknown[])[]): string {
-  const cell = (v: unknown) =>
-    typeof v === 'number'
-      ? Number(v.toPrecision(6)).toString()
-      : typeof v === 'boolean'
-        ? String(Number(v))
-        : String(v);
+  const cell = (v: unknown): string => {
+    if (typeof v === 'boolean') return String(Number(v));
+    if (typeof v === 'string' && /^-?\d+\.\d*(e[-+]?\d+)?$/i.test(v)) return cell(Number(v));
+    return typeof v === 'number' ? Number(v.toPrecision(6)).toString() : String(v);
+  };
   return rows
     .map((r) => r.map(cell).join('|'))
     .sort()
