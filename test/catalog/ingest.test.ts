@@ -115,6 +115,27 @@ describe('crash recovery', () => {
   });
 });
 
+describe('large contributions', () => {
+  it('keeps every row of a contribution larger than the read-ahead of a streaming result (250,000 rows)', async () => {
+    const path = join(tmp.dir, 'many.parquet');
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    await connection.run(
+      `COPY (SELECT i AS objectId, 50 + 20 * (i % 9973) / 9973.0 AS coord_ra, -45 + 15 * (i % 7919) / 7919.0 AS coord_dec FROM range(250000) t(i)) TO '${path}' (FORMAT parquet)`,
+    );
+    connection.closeSync();
+    instance.closeSync();
+    const catalog = await newCatalog();
+    try {
+      const { contributions } = await catalog.ingestFiles('Object', [path]);
+      expect(contributions[0].rows).toBe(250000);
+      expect(await count(catalog, 'Object')).toBe(250000);
+    } finally {
+      await catalog.close();
+    }
+  });
+});
+
 describe('interrupted commit', () => {
   it('removes rows a commit published before it was interrupted, on the next open', async () => {
     const first = await newCatalog();
