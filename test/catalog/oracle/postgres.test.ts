@@ -15,6 +15,7 @@ import { sqlType } from '../../../src/catalog/physical.js';
 import { generateFixture, ingestOrder } from '../fixtures/generate.js';
 import { dp02SchemaYaml, temporaryDir } from '../helpers.js';
 import {
+  dropDatabase,
   freshDatabase,
   postgresUrl,
   requirePostgres,
@@ -94,9 +95,9 @@ describe.skipIf(skipReason !== null)(
         for (const table of ingestOrder) await catalog.ingestFiles(table, [fixture[table]]);
         return catalog;
       };
-      oneWorker = await build(`${tmp.dir}/one`, [
-        await freshDatabase(base, uniqueName('meridian_catalog_oracle_1w')),
-      ]);
+      const oneUrl = await freshDatabase(base, uniqueName('meridian_catalog_oracle_1w'));
+      databases.push(oneUrl);
+      oneWorker = await build(`${tmp.dir}/one`, [oneUrl]);
       workers = await workerSetup(base, 3, uniqueName('meridian_catalog_oracle_3w'));
       console.info(`PostgreSQL worker setup: ${workers.note}`);
       threeWorkers = await build(`${tmp.dir}/three`, workers.urls);
@@ -106,7 +107,8 @@ describe.skipIf(skipReason !== null)(
       await plain?.end();
       await oneWorker?.close();
       await threeWorkers?.close();
-      workers?.stop();
+      for (const url of databases) await dropDatabase(url).catch(() => undefined);
+      await workers?.stop();
       tmp.remove();
     });
 
