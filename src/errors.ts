@@ -207,7 +207,8 @@ const codes = {
   CALIBRATION_CONFLICT: {
     area: 'butler',
     http: 409,
-    summary: 'The certification validity range overlaps an existing one for the same dataset type and data ID.',
+    summary:
+      'The certification validity range overlaps an existing one for the same dataset type and data ID.',
     hint: 'Decertify the overlapping range first, or choose a non-overlapping range.',
   },
   CALIBRATION_AMBIGUOUS: {
@@ -237,7 +238,8 @@ const codes = {
   DATASET_FILE_UNREADABLE: {
     area: 'butler',
     http: 500,
-    summary: 'A dataset file exists but its formatter could not read its content (truncated, corrupt or wrong type).',
+    summary:
+      'A dataset file exists but its formatter could not read its content (truncated, corrupt or wrong type).',
     hint: 'Run `butler verify REPO` to check sizes and checksums; restore the file or prune the dataset.',
   },
   DATASET_CHECKSUM_MISMATCH: {
@@ -261,7 +263,8 @@ const codes = {
   QUERY_INVALID: {
     area: 'butler',
     http: 400,
-    summary: 'The `where` expression is well formed but refers to unknown names, wrong types or missing bind values.',
+    summary:
+      'The `where` expression is well formed but refers to unknown names, wrong types or missing bind values.',
     hint: 'Check the identifiers (dimension names, element.field) and bind parameters named in the message.',
   },
   TRANSFER_MODE_INVALID: {
@@ -307,7 +310,8 @@ const codes = {
   FITS_INVALID: {
     area: 'formats',
     http: 400,
-    summary: 'A FITS file is corrupt, truncated or violates the standard; the message names the file and HDU.',
+    summary:
+      'A FITS file is corrupt, truncated or violates the standard; the message names the file and HDU.',
     hint: 'Check the file with `fitsverify`; re-create or re-transfer it.',
   },
   FITS_UNSUPPORTED: {
@@ -339,7 +343,8 @@ const codes = {
   RAW_INVALID: {
     area: 'obs',
     http: 400,
-    summary: 'A raw file cannot be ingested: it is truncated, not FITS, or lacks a header keyword the instrument needs.',
+    summary:
+      'A raw file cannot be ingested: it is truncated, not FITS, or lacks a header keyword the instrument needs.',
     hint: 'The message names the file and keyword; fix or remove the file, or ingest with `--on-error skip`.',
   },
 
@@ -347,7 +352,8 @@ const codes = {
   ADQL_SYNTAX: {
     area: 'catalog',
     http: 400,
-    summary: 'The ADQL query has a syntax error; the message says what was expected at which line and column.',
+    summary:
+      'The ADQL query has a syntax error; the message says what was expected at which line and column.',
     hint: 'Fix the query at the reported position.',
   },
   ADQL_UNSUPPORTED: {
@@ -419,7 +425,12 @@ export class MeridianError extends Error {
   readonly code: ErrorCode;
   readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = 'MeridianError';
     this.code = code;
