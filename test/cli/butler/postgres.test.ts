@@ -5,7 +5,7 @@ import { dropPostgresSchema, pgUrl, populate, postgresAvailable, writeJsonFiles 
 import { butler, butlerJson, butlerOk, ensureBuilt, tempDir } from '../helpers.js';
 
 /**
- * A representative subset of the commands on a PostgreSQL registry. Skipped (visibly) without
+ * Every command on a PostgreSQL registry (export/import and transfers across back ends). Skipped (visibly) without
  * MERIDIAN_TEST_POSTGRES; fails instead when MERIDIAN_REQUIRE_POSTGRES=1.
  */
 const available = postgresAvailable();
@@ -89,6 +89,118 @@ describe.runIf(available)('butler CLI on PostgreSQL', () => {
     expect(await butlerJson(['query-datasets', repo, 'frames', '--collections', 'ingest'])).toHaveLength(1);
     await butlerOk(['remove-runs', repo, 'ingest', '--no-confirm']);
     expect(await butlerJson(['verify', repo])).toEqual({ datasets: 7, files: 7, problems: [] });
+  });
+
+  it('runs the other commands on PostgreSQL too, and refuses bad input without changes', async () => {
+    const types = await butlerJson(['query-dataset-types', repo, '-v']);
+    expect(types.map((t: any) => t.name)).toEqual(expect.arrayContaining(['bias', 'config', 'metrics']));
+    const ids = await butlerJson(['query-data-ids', repo, 'visit', '--where', "band = 'g'"]);
+    expect(ids.map((d: any) => d.visit)).toEqual([1]);
+    await butlerOk([
+      'certify-calibrations',
+      repo,
+      'calib/run1',
+      'Cam1/calib',
+      'bias',
+      '--begin-date',
+      '2020-01-01T00:00:00',
+    ]);
+    expect(await butlerJson(['query-datasets', repo, 'bias', '--collections', 'Cam1/calib'])).toHaveLength(4);
+    await butlerOk(['associate', repo, 'tagged', '--datasets', 'metrics', '--collections', 'run1']);
+    expect(await butlerJson(['query-datasets', repo, 'metrics', '--collections', 'tagged'])).toHaveLength(2);
+    await butlerOk([
+      'disassociate',
+      repo,
+      'tagged',
+      '--datasets',
+      'metrics',
+      '--collections',
+      'run1',
+      '--where',
+      'visit = 1',
+    ]);
+    expect(await butlerJson(['query-datasets', repo, 'metrics', '--collections', 'tagged'])).toHaveLength(1);
+    await butlerOk(['remove-collections', repo, 'tagged', '--no-confirm']);
+
+    // Export from PostgreSQL, import into SQLite; transfer back into a second PostgreSQL repository.
+    const exportDir = join(dir.path, 'export');
+    await butlerOk([
+      'export',
+      repo,
+      join(exportDir, 'export.yaml'),
+      '--datasets',
+      'metrics',
+      '--collections',
+      'run1',
+      '--directory',
+      exportDir,
+    ]);
+    const sqliteRepo = join(dir.path, 'sqlite-repo');
+    await butlerOk(['create', sqliteRepo]);
+    await butlerOk(['import', sqliteRepo, exportDir]);
+    expect(await butlerJson(['query-datasets', sqliteRepo, 'metrics', '--collections', 'run1'])).toHaveLength(
+      2,
+    );
+    const back = join(dir.path, 'pg-back');
+    await butlerOk(['create', back, '--registry-db', pgUrl!, '--namespace', `${namespace}_b`]);
+    try {
+      await butlerOk([
+        'transfer-datasets',
+        sqliteRepo,
+        back,
+        'metrics',
+        '--collections',
+        'run1',
+        '--register-dataset-types',
+      ]);
+      const again = await butlerOk([
+        'transfer-datasets',
+        sqliteRepo,
+        back,
+        'metrics',
+        '--collections',
+        'run1',
+        '--register-dataset-types',
+      ]);
+      expect(again).toContain('Transferred 0 dataset(s), skipped 2 already present.');
+      expect(await butlerJson(['query-datasets', back, 'metrics', '--collections', 'run1'])).toHaveLength(2);
+      const artifacts = join(dir.path, 'artifacts');
+      await butlerOk(['retrieve-artifacts', back, artifacts, '--collections', 'run1']);
+      expect(
+        (await import('node:fs'))
+          .readdirSync(artifacts, { recursive: true })
+          .some((f) => String(f).endsWith('.json')),
+      ).toBe(true);
+    } finally {
+      await dropPostgresSchema(back);
+    }
+
+    // Bad input: each refused with a code, nothing changed.
+    const before = await butlerJson(['query-datasets', repo, '*', '--collections', '*']);
+    const unknown = await butler(['query-datasets', repo, 'nosuchtype', '--collections', 'run1']);
+    expect(unknown.stderr).toContain('[DATASET_TYPE_UNKNOWN]');
+    const files = join(dir.path, 'bad');
+    mkdirSync(files);
+    writeJsonFiles(files, ['x.json']);
+    writeFileSync(join(files, 't.csv'), 'file,instrument\nx.json,Cam1\n');
+    const incomplete = await butler([
+      'ingest-files',
+      repo,
+      'bias',
+      'badrun',
+      join(files, 't.csv'),
+      '-t',
+      'copy',
+    ]);
+    expect(incomplete.stderr).toMatch(/\[(DATA_ID_INCOMPLETE|TABLE_FORMAT)\]/);
+    const malformed = await butler(['query-data-ids', repo, 'visit', '--where', 'visit IN (1, 2']);
+    expect(malformed.stderr).toContain('[QUERY_SYNTAX]');
+    await butlerOk(['register-dataset-type', repo, 'scratch', 'int', 'instrument']);
+    await butlerOk(['remove-dataset-type', repo, 'scratch']);
+    const inUse = await butler(['remove-dataset-type', repo, 'metrics']);
+    expect(inUse.stderr).toContain('[DATASET_TYPE_IN_USE]');
+    expect(await butlerJson(['query-datasets', repo, '*', '--collections', '*'])).toEqual(before);
+    expect((await butlerJson(['query-collections', repo])).map((c: any) => c.name)).not.toContain('badrun');
   });
 
   it('find-first search of a dataset type with temporal dimensions', async () => {
