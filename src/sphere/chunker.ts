@@ -140,17 +140,33 @@ export class Chunker {
     if (decDeg < this.stripeLatMin(stripe) && stripe > 0) stripe--;
     else if (decDeg > this.stripeLatMax(stripe) && stripe < this.numStripes - 1) stripe++;
     const nChunks = this.chunksPerStripe[stripe];
-    const chunk = segmentOf(ra, nChunks);
+    let chunk = segmentOf(ra, nChunks);
+    const base = 2 * this.numStripes * stripe;
+    // A point on a chunk edge must land in a chunk whose box (edges rounded differently) contains it.
+    if (!this.chunkBox(base + chunk).containsLon(ra)) {
+      for (const c of [chunk - 1, chunk + 1, (chunk + 1) % nChunks, (chunk - 1 + nChunks) % nChunks]) {
+        if (c >= 0 && c < nChunks && this.chunkBox(base + c).containsLon(ra)) {
+          chunk = c;
+          break;
+        }
+      }
+    }
     const nsps = this.numSubStripesPerStripe;
     let subStripe = Math.min(stripe * nsps + nsps - 1, Math.max(stripe * nsps, this.subStripeOf(decDeg)));
     if (decDeg < this.subStripeLatMin(subStripe) && subStripe > stripe * nsps) subStripe--;
     else if (decDeg > this.subStripeLatMax(subStripe) && subStripe < stripe * nsps + nsps - 1) subStripe++;
     const nSub = this.subChunksPerChunk[subStripe];
-    const subChunk = Math.min(nSub - 1, Math.max(0, segmentOf(ra, nChunks * nSub) - chunk * nSub));
-    return {
-      chunkId: 2 * this.numStripes * stripe + chunk,
-      subChunkId: this.maxSubChunksPerChunk * (subStripe - stripe * nsps) + subChunk,
-    };
+    const subRow = this.maxSubChunksPerChunk * (subStripe - stripe * nsps);
+    let subChunk = Math.min(nSub - 1, Math.max(0, segmentOf(ra, nChunks * nSub) - chunk * nSub));
+    if (!this.subChunkBox(base + chunk, subRow + subChunk).containsLon(ra)) {
+      for (const sc of [subChunk - 1, subChunk + 1]) {
+        if (sc >= 0 && sc < nSub && this.subChunkBox(base + chunk, subRow + sc).containsLon(ra)) {
+          subChunk = sc;
+          break;
+        }
+      }
+    }
+    return { chunkId: base + chunk, subChunkId: subRow + subChunk };
   }
 
   // Sub-stripe edges that coincide with stripe edges take the stripe's value, so sub-chunk boxes nest exactly.

@@ -97,18 +97,25 @@ describe('butler program', () => {
     expect(doc.error.details.root).toBe(missing);
   });
 
-  it('reports an unexpected error as INTERNAL, with the stack only under MERIDIAN_DEBUG=1', async () => {
+  it('reports a corrupt registry with a code and an unexpected error as INTERNAL, stack only under MERIDIAN_DEBUG=1', async () => {
     const repo = join(dir.path, 'broken');
     await butlerOk(['create', repo]);
-    // A registry file that is not a database makes the SQLite driver throw a plain error.
     writeFileSync(join(repo, 'gen3.sqlite3'), 'this is not a database file, just text '.repeat(200));
-    // (The library does not give this a code today; if it ever does, pick another uncoded failure here.)
-    const plain = await butler(['query-collections', repo]);
+    const corrupt = await butler(['query-collections', repo]);
+    expect(corrupt.code).toBe(1);
+    expect(corrupt.stderr).toMatch(/^butler: error \[DATABASE_UNAVAILABLE\]: .*corrupt/);
+    // An uncoded failure: the destination of retrieve-artifacts is an existing file, not a directory.
+    const good = await makeSqliteRepo(dir.path, 'good');
+    const target = join(dir.path, 'a-file');
+    writeFileSync(target, 'x');
+    const plain = await butler(['retrieve-artifacts', good, target, '--collections', 'run1']);
     expect(plain.code).toBe(1);
-    expect(plain.stderr).toMatch(/^butler: error \[INTERNAL\]: file is not a database\n {2}hint: /);
+    expect(plain.stderr).toMatch(/^butler: error \[INTERNAL\]: /);
     expect(plain.stderr).toContain('MERIDIAN_DEBUG=1');
     expect(plain.stderr).not.toMatch(/\n\s+at /);
-    const debug = await butler(['query-collections', repo], { MERIDIAN_DEBUG: '1' });
+    const debug = await butler(['retrieve-artifacts', good, target, '--collections', 'run1'], {
+      MERIDIAN_DEBUG: '1',
+    });
     expect(debug.code).toBe(1);
     expect(debug.stderr).toMatch(/\n\s+at /);
   });
