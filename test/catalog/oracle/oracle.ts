@@ -7,22 +7,9 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'vitest';
 import { duckdbDialect, parseAdql, toSql } from '../../../src/catalog/adql/index.js';
 import type { QueryResult } from '../../../src/catalog/index.js';
+import { sqlType } from '../../../src/catalog/physical.js';
 import type { CatalogSchema } from '../../../src/catalog/schema.js';
 import { type FixtureFiles, ingestOrder } from '../fixtures/generate.js';
-
-const duckTypes: Record<string, string> = {
-  boolean: 'BOOLEAN',
-  byte: 'TINYINT',
-  short: 'SMALLINT',
-  int: 'INTEGER',
-  long: 'BIGINT',
-  float: 'REAL',
-  double: 'DOUBLE',
-  char: 'VARCHAR',
-  string: 'VARCHAR',
-  text: 'VARCHAR',
-  timestamp: 'TIMESTAMP',
-};
 
 export interface PlainDuckdb {
   readonly connection: DuckDBConnection;
@@ -33,7 +20,7 @@ export async function loadPlainDuckdb(schema: CatalogSchema, fx: FixtureFiles): 
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   for (const table of schema.tables) {
-    const columns = table.columns.map((c) => `"${c.name}" ${duckTypes[c.datatype]}`).join(', ');
+    const columns = table.columns.map((c) => `"${c.name}" ${sqlType(c.datatype, 'duckdb')}`).join(', ');
     await connection.run(`CREATE TABLE "${table.name}" (${columns})`);
   }
   for (const name of ingestOrder) {
