@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isMeridianError, meridianError } from '../errors.js';
+import { meridianError } from '../errors.js';
 import { type ButlerConfig, defaultButlerConfig, readButlerConfig, writeButlerConfig } from './config.js';
 import { type DatasetRef, DatasetType, splitComponentName } from './core/dataset-type.js';
 import type { IdGenerationMode } from './core/ids.js';
@@ -539,8 +539,4 @@ export function registerFormatterPlugin(plugin: FormatterPlugin): void {
 function dataIdGroup(dt: DatasetType, dataId: DataIdInput) {
   const extra = Object.keys(dataId).filter((k) => !k.includes('.') && dt.dimensions.universe.has(k));
   return dt.dimensions.union(extra);
-}
-
-export function isNotFound(err: unknown): boolean {
-  return isMeridianError(err, 'DATASET_NOT_FOUND');
 }

@@ -55,9 +55,10 @@ export async function collectDimensionRecords(
       const key2 = `${el.name}|${JSON.stringify(dataId)}`;
       if (seen.has(key2)) continue;
       seen.add(key2);
-      for (const rec of await butler.registry.queryDimensionRecords(el.name, { dataId })) add(el.name, rec);
+      const populated = await butler.registry.queryDimensionRecords(el.name, { dataId });
+      for (const rec of populated) add(el.name, rec);
       // Their own dependencies (e.g. the exposures of a visit definition).
-      for (const rec of await butler.registry.queryDimensionRecords(el.name, { dataId })) {
+      for (const rec of populated) {
         for (const dep of el.requires) {
           const depEl = universe.element(dep);
           if (!depEl.hasTable) continue;

@@ -7,6 +7,7 @@ import { nowTai, Timespan } from '../time/index.js';
 import type { CollectionManager, CollectionRecord } from './collections.js';
 import { bulkInsert, type RegistryDatabase, toBigIntOrNull, toNumber } from './database.js';
 import type { DatasetTypeManager, DatasetTypeRecord } from './dataset-types.js';
+import { timespanColumns, timespansOverlap } from './query/timespan-sql.js';
 
 export interface DatasetAssociation {
   readonly ref: DatasetRef;
@@ -14,15 +15,14 @@ export interface DatasetAssociation {
   readonly timespan: Timespan | null;
 }
 
-/** SQL condition "stored timespan [b, e) overlaps [begin, end)", with NULL meaning unbounded. */
+/** SQL condition "stored timespan of `alias` overlaps `ts`"; empty stored timespans overlap nothing. */
 export function timespanOverlapSql(alias: string, ts: Timespan) {
-  const b = sql.ref(`${alias}.timespan_begin`);
-  const e = sql.ref(`${alias}.timespan_end`);
-  const parts = [];
-  if (ts.end !== null) parts.push(sql`(${b} IS NULL OR ${b} < ${ts.end})`);
-  if (ts.begin !== null) parts.push(sql`(${e} IS NULL OR ${ts.begin} < ${e})`);
-  parts.push(sql`(${b} IS NULL OR ${e} IS NULL OR ${b} < ${e})`);
-  return sql<boolean>`${sql.join(parts, sql` AND `)}`;
+  const stored = timespanColumns(alias);
+  const literal = {
+    begin: ts.begin === null ? sql`NULL` : sql`CAST(${ts.begin} AS BIGINT)`,
+    end: ts.end === null ? sql`NULL` : sql`CAST(${ts.end} AS BIGINT)`,
+  };
+  return sql<boolean>`(${timespansOverlap(stored, literal)} AND (${stored.begin} IS NULL OR ${stored.end} IS NULL OR ${stored.begin} < ${stored.end}))`;
 }
 
 /** Inserts, finds, associates, certifies and removes datasets. */

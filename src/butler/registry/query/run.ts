@@ -9,6 +9,7 @@ import { type RegistryDatabase, toNumber } from '../database.js';
 import type { DatasetTypeRecord } from '../dataset-types.js';
 import type { DimensionRecordManager } from '../dimension-records.js';
 import { type DatasetSearch, QueryBuilder } from './builder.js';
+import { timespanColumns, timespansOverlap } from './timespan-sql.js';
 
 export interface QueryOptions {
   readonly where?: string | null;
@@ -224,8 +225,9 @@ export async function queryDatasetsOfType(
     const temporal = collections.some((c) => c.type === 'CALIBRATION')
       ? dt.dimensions.temporal.at(-1)
       : undefined;
+    // Calibrations valid at the data ID's time (tagged rows have NULL, i.e. unbounded, timespans).
     const calibCond = temporal
-      ? sql` AND (${sql.ref(`${ds}.timespan_begin`)} IS NULL AND ${sql.ref(`${ds}.timespan_end`)} IS NULL OR ((${sql.ref(`${ds}.timespan_begin`)} IS NULL OR ${sql.ref(`e_${temporal.name}.timespan_end`)} IS NULL OR ${sql.ref(`${ds}.timespan_begin`)} < ${sql.ref(`e_${temporal.name}.timespan_end`)}) AND (${sql.ref(`e_${temporal.name}.timespan_begin`)} IS NULL OR ${sql.ref(`${ds}.timespan_end`)} IS NULL OR ${sql.ref(`e_${temporal.name}.timespan_begin`)} < ${sql.ref(`${ds}.timespan_end`)})))`
+      ? sql` AND ${timespansOverlap(timespanColumns(ds), timespanColumns(`e_${temporal.name}`))}`
       : sql``;
     const inner = sql`SELECT ${sql.join(base)}, ROW_NUMBER() OVER (${partition}ORDER BY ${rank}) AS rn FROM ${qb.fromClause()} WHERE ${qb.whereClause()}${calibCond}`;
     query = sql`SELECT * FROM (${inner}) AS ff WHERE rn = 1${

@@ -5,6 +5,7 @@ import type { Expr, Pos, RangeItem } from '../../expression/index.js';
 import { formatExpression } from '../../expression/index.js';
 import { parseTimeLiteral } from '../../time/index.js';
 import { type LiteralRegion, regionFromFunction } from './regions.js';
+import { timespansOverlap } from './timespan-sql.js';
 
 /** What the where compiler needs from the query being built. */
 export interface WhereContext {
@@ -237,9 +238,7 @@ class WhereCompiler {
     }
     if (l.kind === 'timespan') {
       const other = this.asTimespan(r, e.right.pos);
-      // Half-open [b1, e1) and [b2, e2) overlap iff b1 < e2 and b2 < e1; NULL bounds are unbounded.
-      const cond = sql`((${l.begin} IS NULL OR ${other.end} IS NULL OR ${l.begin} < ${other.end}) AND (${other.begin} IS NULL OR ${l.end} IS NULL OR ${other.begin} < ${l.end}))`;
-      return { kind: 'scalar', sql: cond, type: 'bool' };
+      return { kind: 'scalar', sql: timespansOverlap(l, other), type: 'bool' };
     }
     throw invalid(
       'OVERLAPS needs a timespan (element.timespan) or a region (element.region) on one side',
