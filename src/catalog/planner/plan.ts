@@ -21,6 +21,7 @@ import {
   type SqlDialect,
   type TableRef,
   toSql,
+  walk,
 } from '../adql/index.js';
 import { CHUNK_COLUMN, overlapTableName, SUB_CHUNK_COLUMN } from '../physical.js';
 import type { CatalogSchema, CatalogTable } from '../schema.js';
@@ -250,6 +251,26 @@ export function splitPlan(plan: QueryPlan): SplitQuery | Unsplittable {
 }
 
 /**
+ * Which columns a query can read, so each table's subquery exposes only those: wide subqueries cost DuckDB a
+ * millisecond of binding on a 90-column table, as much as the single-row lookup they serve. Conservative: a name
+ * counts for every table that has a column of that name; `*`, `t.*`, NATURAL and USING make tables wide.
+ */
+function usedColumns(tree: Query): { names: Set<string>; isWide: (alias: string) => boolean } {
+  const names = new Set<string>();
+  const wide = new Set<string>();
+  let everything = false;
+  walk(tree, (node) => {
+    if (node.kind === 'column') names.add(node.name.name.toLowerCase());
+    else if (node.kind === 'allColumns') {
+      if (node.qualifier === null) everything = true;
+      else wide.add(node.qualifier[node.qualifier.length - 1].name.toLowerCase());
+    } else if (node.kind === 'join' && (node.natural || node.using !== null)) everything = true;
+    return true;
+  });
+  return { names, isWide: (alias) => everything || wide.has(alias) };
+}
+
+/**
  * One fragment's SQL: every table becomes a subquery on its physical table that exposes only the schema columns
  * (plus the partition columns a near-neighbour join needs), restricted to `chunks` for top-level partitioned tables.
  */
@@ -260,12 +281,17 @@ export function compileFragment(
   dialect: SqlDialect,
 ): { sql: string; params: unknown[] } {
   const id = (name: string) => dialect.regularIdentifier(name);
+  const used = usedColumns(tree);
   const tableName = (ref: TableRef): string => {
     const resolved = plan.refs.get(ref);
     if (!resolved)
       return ref.name.map((p) => (p.delimited ? dialect.quoteIdentifier(p.name) : id(p.name))).join('.');
     const table = resolved.table;
-    let columns = table.columns.map((c) => id(c.name)).join(', ');
+    const needed = used.isWide(resolved.alias)
+      ? table.columns
+      : table.columns.filter((c) => used.names.has(c.name.toLowerCase()));
+    // A table none of whose columns is named (`SELECT COUNT(*) FROM T`) still needs one for its rows.
+    let columns = (needed.length > 0 ? needed : table.columns.slice(0, 1)).map((c) => id(c.name)).join(', ');
     const partitioned = table.partitioning.role !== 'regular';
     const inFamily = familyOf(resolved, plan.schema) === plan.family;
     if (!resolved.topLevel || !partitioned || !inFamily) return `(SELECT ${columns} FROM ${id(table.name)})`;
