@@ -6,8 +6,9 @@
  */
 
 import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance, type DuckDBPreparedStatement } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { duckdbDialect } from './adql/index.js';
+import { DirectorIndexReplica } from './director-index.js';
 import { sqlType } from './physical.js';
 import type { CatalogSchema, CatalogTable } from './schema.js';
 
@@ -36,19 +37,17 @@ export interface ChunkCount {
 }
 
 export class CzarStore {
-  /** Prepared single-key director lookups per table, used one at a time (bind and run must not interleave). */
-  private readonly lookups = new Map<string, DuckDBPreparedStatement>();
-  private lookupQueue: Promise<unknown> = Promise.resolve();
-
   private constructor(
     readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
+    /** The director indexes' lookup replica (`director-index.ts`); this store's tables stay the index of record. */
+    readonly replica: DirectorIndexReplica,
   ) {}
 
   static async open(dir: string): Promise<CzarStore> {
     const instance = await DuckDBInstance.create(join(dir, CZAR_FILE));
     const connection = await instance.connect();
-    return new CzarStore(instance, connection);
+    return new CzarStore(instance, connection, DirectorIndexReplica.open(dir));
   }
 
   async initialize(schema: CatalogSchema): Promise<void> {
@@ -111,36 +110,11 @@ export class CzarStore {
     return rows.map((r) => Number(r.chunkId));
   }
 
-  /** Chunks holding director rows with these key values (integer keys as decimal text). */
+  /** Chunks holding director rows with these key values (integer keys as decimal text), sorted. */
   async directorChunks(director: CatalogTable, values: readonly string[]): Promise<number[]> {
-    const p = director.partitioning;
-    if (p.role !== 'director' || values.length === 0) return [];
-    const index = quoteDuck(directorIndexName(director));
-    const numeric = values.every((v) => /^-?\d+$/.test(v));
-    if (values.length > 1 || !numeric) {
-      // Integer keys were validated by the ADQL lexer and the pattern above; strings are bound.
-      const list = numeric ? values.join(', ') : values.map(() => '?').join(', ');
-      const rows = await this.rows(
-        `SELECT DISTINCT chunkId FROM ${index} WHERE ${quoteDuck(p.key)} IN (${list})`,
-        numeric ? [] : [...values],
-      );
-      return rows.map((r) => Number(r.chunkId));
-    }
-    const run = async () => {
-      let statement = this.lookups.get(director.name);
-      if (!statement) {
-        statement = await this.connection.prepare(
-          `SELECT chunkId FROM ${index} WHERE ${quoteDuck(p.key)} = $1`,
-        );
-        this.lookups.set(director.name, statement);
-      }
-      statement.bind([BigInt(values[0])]);
-      const reader = await statement.runAndReadAll();
-      return reader.getRowsJS().map((r) => Number(r[0]));
-    };
-    const result = this.lookupQueue.then(run, run);
-    this.lookupQueue = result.catch(() => undefined);
-    return result;
+    if (director.partitioning.role !== 'director' || values.length === 0) return [];
+    await this.replica.check(this.connection, director, directorIndexName(director), quoteDuck);
+    return this.replica.chunks(director, values);
   }
 
   async placement(): Promise<Map<number, number>> {
@@ -149,8 +123,7 @@ export class CzarStore {
   }
 
   close(): void {
-    for (const statement of this.lookups.values()) statement.destroySync();
-    this.lookups.clear();
+    this.replica.close();
     this.connection.closeSync();
     this.instance.closeSync();
   }

@@ -38,6 +38,13 @@ export interface QueryResult {
   readonly chunks: number | null;
 }
 
+/** Chunk sets this small give results small enough to read whole (one lookup, a light curve, a small cone). */
+const BOUNDED_CHUNKS = 2;
+
+function isBounded(chunks: readonly number[] | null): boolean {
+  return chunks !== null && chunks.length <= BOUNDED_CHUNKS;
+}
+
 /** Fragments for a plan: per worker, the chunks it holds among those the plan touches. */
 export function fragmentsFor(
   plan: QueryPlan,
@@ -66,10 +73,11 @@ export function fragmentsFor(
       kind: 'fragment',
       worker,
       chunks: plan.chunks === null ? null : chunks,
+      bounded: plan.chunks !== null && isBounded(chunks),
     }));
   }
   if (splitInto <= 1 || plan.needsAllChunks !== null || splitPlan(plan).kind === 'unsplittable') {
-    return [{ kind: 'fragment', worker: 0, chunks: plan.chunks }];
+    return [{ kind: 'fragment', worker: 0, chunks: plan.chunks, bounded: isBounded(plan.chunks) }];
   }
   // One worker asked to split (tests of the merge path): chunk groups round-robin.
   const chunks = plan.chunks ?? populatedChunks;

@@ -451,6 +451,16 @@ export async function commitTransaction(ctx: IngestContext, transactionId: numbe
       { cause: err },
     );
   }
+  // The lookup replica follows the committed index; if this fails, the next lookup rebuilds it from the czar.
+  for (const s of staged) {
+    const table = findTable(ctx.schema, s.table) as CatalogTable;
+    if (table.partitioning.role !== 'director') continue;
+    try {
+      await ctx.store.replica.append(c, table, s.stagingTable, q);
+    } catch {
+      ctx.store.replica.invalidate(table);
+    }
+  }
   await dropStaging(ctx, staged);
 }
 

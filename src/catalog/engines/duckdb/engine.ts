@@ -4,8 +4,8 @@
  * DuckDB's zone maps skip row groups of chunks a query does not touch (DESIGN.md: fragments, not chunks).
  */
 
-import type { DuckDBConnection, DuckDBInstance, DuckDBType } from '@duckdb/node-api';
-import { DuckDBTypeId } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBResult, DuckDBType } from '@duckdb/node-api';
+import { DuckDBResultReader, DuckDBTypeId } from '@duckdb/node-api';
 import { meridianError } from '../../../errors.js';
 import { duckdbDialect } from '../../adql/index.js';
 import { quoteDuck as q } from '../../czar.js';
@@ -74,6 +74,7 @@ export async function streamDuckdb(
   params: readonly unknown[],
   signal: AbortSignal,
   closeWhenDone: boolean,
+  materialize = false,
 ): Promise<RowStream> {
   const onAbort = () => connection.interrupt();
   signal.addEventListener('abort', onAbort, { once: true });
@@ -81,21 +82,29 @@ export async function streamDuckdb(
     signal.removeEventListener('abort', onAbort);
     if (closeWhenDone) connection.closeSync();
   };
-  let result: Awaited<ReturnType<DuckDBConnection['stream']>>;
+  let result: DuckDBResult | DuckDBResultReader;
   try {
-    result = await connection.stream(sql, params as never);
+    result = materialize
+      ? await connection.runAndReadAll(sql, params as never)
+      : await connection.stream(sql, params as never);
   } catch (err) {
     done();
     throw err;
   }
-  const columns: ResultColumn[] = result
+  const source = result;
+  const columns: ResultColumn[] = source
     .columnNames()
-    .map((name, i) => ({ name, datatype: duckdbResultDatatype(result.columnType(i)) }));
+    .map((name, i) => ({ name, datatype: duckdbResultDatatype(source.columnType(i)) }));
+  const convert = (batch: readonly (readonly unknown[])[]) =>
+    batch.map((row) => row.map((v, i) => duckdbCell(v, columns[i].datatype)));
   async function* rows(): AsyncGenerator<CellValue[][]> {
     try {
-      for await (const batch of result.yieldRowsJs()) {
-        yield batch.map((row) => row.map((v, i) => duckdbCell(v, columns[i].datatype)));
+      if (source instanceof DuckDBResultReader) {
+        const all = source.getRowsJS();
+        if (all.length > 0) yield convert(all);
+        return;
       }
+      for await (const batch of source.yieldRowsJs()) yield convert(batch);
     } finally {
       done();
     }
@@ -162,7 +171,7 @@ export class DuckdbEngine implements CatalogEngine {
       throw meridianError('INTERNAL', `the DuckDB engine has one worker, not worker ${fragment.worker}`);
     }
     const connection = await this.instance.connect();
-    return streamDuckdb(connection, sql, params, signal, true);
+    return streamDuckdb(connection, sql, params, signal, true, fragment.bounded === true);
   }
 
   async close(): Promise<void> {}

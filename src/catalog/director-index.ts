@@ -1,0 +1,167 @@
+/**
+ * A key → chunk lookup replica of the czar's director indexes, in SQLite (`director-index.sqlite` in the catalog
+ * directory). The czar's DuckDB tables stay the index of record (ingest joins against them set-wise); DuckDB spends
+ * about 0.5 ms on any query, the whole budget of an `objectId = …` lookup, while a SQLite B-tree answers in
+ * microseconds — Qserv keeps its director index in InnoDB for the same reason (qserv_tap.md §1.3).
+ *
+ * The replica is written only after the czar's commit, from committed rows, so it never holds a key the czar lacks;
+ * a per-table row count tells whether it is complete. A crash between the two commits, or a catalog made before the
+ * replica existed, leaves it short, and the first lookup in a process rebuilds that table from the czar.
+ */
+
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import Database from 'better-sqlite3';
+import { meridianError } from '../errors.js';
+import type { CatalogTable } from './schema.js';
+
+export const DIRECTOR_INDEX_FILE = 'director-index.sqlite';
+
+const replicaTable = (table: CatalogTable): string => `"director_${table.name}"`;
+
+function directorKey(table: CatalogTable): { key: string; integer: boolean } {
+  const p = table.partitioning;
+  if (p.role !== 'director') throw meridianError('INTERNAL', `${table.name} is not a director table`);
+  const column = table.columns.find((c) => c.name === p.key);
+  const integer = column !== undefined && ['byte', 'short', 'int', 'long'].includes(column.datatype);
+  return { key: p.key, integer };
+}
+
+export class DirectorIndexReplica {
+  private readonly lookups = new Map<string, Database.Statement>();
+  /** Tables checked against the czar in this process. */
+  private readonly checked = new Set<string>();
+
+  private constructor(private readonly db: Database.Database) {}
+
+  static open(dir: string): DirectorIndexReplica {
+    const db = new Database(join(dir, DIRECTOR_INDEX_FILE));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS replica_rows (table_name TEXT PRIMARY KEY, row_count INTEGER NOT NULL)',
+    );
+    return new DirectorIndexReplica(db);
+  }
+
+  private ensureTable(table: CatalogTable): void {
+    const { integer } = directorKey(table);
+    this.db.exec(
+      `CREATE TABLE IF NOT EXISTS ${replicaTable(table)} (key ${integer ? 'INTEGER' : 'TEXT'} PRIMARY KEY, chunk_id INTEGER NOT NULL) WITHOUT ROWID`,
+    );
+  }
+
+  private rowCount(table: CatalogTable): number {
+    const row = this.db.prepare('SELECT row_count FROM replica_rows WHERE table_name = ?').get(table.name) as
+      | { row_count: number }
+      | undefined;
+    return row?.row_count ?? 0;
+  }
+
+  /**
+   * Streams `SELECT key, chunkId …` rows from the czar's DuckDB into the replica in one SQLite transaction and
+   * updates the table's row count. `replace` empties the table first (a rebuild).
+   */
+  private async copy(
+    connection: DuckDBConnection,
+    table: CatalogTable,
+    selectSql: string,
+    replace: boolean,
+  ): Promise<void> {
+    this.ensureTable(table);
+    const { integer } = directorKey(table);
+    const insert = this.db.prepare(`INSERT INTO ${replicaTable(table)} (key, chunk_id) VALUES (?, ?)`);
+    const insertBatch = this.db.transaction((rows: readonly (readonly unknown[])[]) => {
+      for (const row of rows) insert.run(integer ? BigInt(row[0] as bigint) : String(row[0]), Number(row[1]));
+    });
+    // This process is the catalog's only writer (DuckDB locks the czar file), so a transaction held across the
+    // awaits of the stream sees no other writer; a failure rolls the whole copy back.
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      if (replace) this.db.exec(`DELETE FROM ${replicaTable(table)}`);
+      let copied = 0;
+      const result = await connection.stream(selectSql);
+      for await (const rows of result.yieldRowsJs()) {
+        insertBatch(rows);
+        copied += rows.length;
+      }
+      this.db
+        .prepare(
+          'INSERT INTO replica_rows VALUES (?, ?) ON CONFLICT (table_name) DO UPDATE SET row_count = excluded.row_count',
+        )
+        .run(table.name, (replace ? 0 : this.rowCount(table)) + copied);
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  /** Adds the director rows of a committed staging table (called after the czar's commit). */
+  async append(
+    connection: DuckDBConnection,
+    table: CatalogTable,
+    stagingTable: string,
+    quote: (name: string) => string,
+  ): Promise<void> {
+    const { key } = directorKey(table);
+    await this.copy(
+      connection,
+      table,
+      `SELECT ${quote(key)}, chunkId FROM ${quote(stagingTable)} ORDER BY 1`,
+      false,
+    );
+  }
+
+  /**
+   * Rebuilds the replica of `table` from the czar's index when their row counts differ; once per table per process.
+   */
+  async check(
+    connection: DuckDBConnection,
+    table: CatalogTable,
+    czarIndex: string,
+    quote: (name: string) => string,
+  ): Promise<void> {
+    if (this.checked.has(table.name)) return;
+    const reader = await connection.runAndReadAll(`SELECT COUNT(*) FROM ${quote(czarIndex)}`);
+    const czarRows = Number(reader.getRowsJS()[0][0]);
+    if (czarRows !== this.rowCount(table)) {
+      const { key } = directorKey(table);
+      await this.copy(
+        connection,
+        table,
+        `SELECT ${quote(key)}, chunkId FROM ${quote(czarIndex)} ORDER BY 1`,
+        true,
+      );
+    }
+    this.ensureTable(table);
+    this.checked.add(table.name);
+  }
+
+  /** Chunks holding director rows with these key values (integer keys as decimal text), sorted, distinct. */
+  chunks(table: CatalogTable, values: readonly string[]): number[] {
+    const { integer } = directorKey(table);
+    let lookup = this.lookups.get(table.name);
+    if (!lookup) {
+      lookup = this.db.prepare(`SELECT chunk_id FROM ${replicaTable(table)} WHERE key = ?`).pluck();
+      this.lookups.set(table.name, lookup);
+    }
+    const found = new Set<number>();
+    for (const value of values) {
+      if (integer && !/^-?\d+$/.test(value)) continue;
+      const chunk = lookup.get(integer ? BigInt(value) : value) as number | undefined;
+      if (chunk !== undefined) found.add(chunk);
+    }
+    return [...found].sort((a, b) => a - b);
+  }
+
+  /** Forgets the per-process check, so the next lookup compares counts again (after a failed append). */
+  invalidate(table: CatalogTable): void {
+    this.checked.delete(table.name);
+  }
+
+  close(): void {
+    this.lookups.clear();
+    this.db.close();
+  }
+}
