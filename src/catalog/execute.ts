@@ -148,7 +148,13 @@ export class QueryRunner {
     concurrency: number,
   ): Promise<RowStream> {
     if (fragments.length === 1) {
-      const { sql, params } = compileFragment(plan, plan.tree, fragments[0].chunks, this.engine.dialect);
+      const { sql, params } = compileFragment(
+        plan,
+        plan.tree,
+        fragments[0].chunks,
+        this.engine.dialect,
+        this.engine.workerCount === 1,
+      );
       return this.engine.runFragment(fragments[0], sql, params, signal);
     }
     const split = splitPlan(plan);
@@ -166,7 +172,13 @@ export class QueryRunner {
     let tableReady: Promise<void> | null = null;
     try {
       await inPool(fragments, concurrency, async (fragment) => {
-        const { sql, params } = compileFragment(plan, split.worker, fragment.chunks, this.engine.dialect);
+        const { sql, params } = compileFragment(
+          plan,
+          split.worker,
+          fragment.chunks,
+          this.engine.dialect,
+          this.engine.workerCount === 1,
+        );
         const part = await this.engine.runFragment(fragment, sql, params, signal);
         // The first fragment to answer fixes the column types and creates the merge table; the others wait.
         tableReady ??= (async () => {

@@ -14,6 +14,7 @@ const roleOrder: Readonly<Record<CatalogTable['partitioning']['role'], number>> 
   regular: 0,
   director: 1,
   dependent: 2,
+  match: 3,
 };
 
 export interface DirectoryIngest {

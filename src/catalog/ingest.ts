@@ -17,7 +17,17 @@ import { isMeridianError, meridianError } from '../errors.js';
 import type { Chunker } from '../sphere/index.js';
 import { type CzarStore, directorIndexName, quoteDuck as q, sqlStringLiteral } from './czar.js';
 import type { CatalogEngine, StagedTable } from './engine.js';
-import { CHUNK_COLUMN, SUB_CHUNK_COLUMN, sqlType, TRANSACTION_COLUMN } from './physical.js';
+import {
+  CHUNK_COLUMN,
+  MATCH_CANONICAL,
+  MATCH_FLAG_COLUMN,
+  MATCH_IN_FIRST,
+  MATCH_IN_SECOND,
+  MATCH_ONE_SIDED,
+  SUB_CHUNK_COLUMN,
+  sqlType,
+  TRANSACTION_COLUMN,
+} from './physical.js';
 import { type CatalogSchema, type CatalogTable, findColumn, findTable } from './schema.js';
 
 export interface IngestContext {
@@ -227,20 +237,12 @@ async function stageContribution(
         { path, table: table.name, keys: duplicates.map((d) => String(d.k)) },
       );
     }
+  } else if (partitioning.role === 'match') {
+    await stageMatchRows(ctx, transactionId, table, path, names, columns);
   } else if (partitioning.role === 'dependent') {
     const director = findTable(ctx.schema, partitioning.director) as CatalogTable;
-    const directorKey = q(director.partitioning.role === 'director' ? director.partitioning.key : '');
     const fk = findColumn(table, partitioning.key)?.name ?? partitioning.key;
-    const sources = [
-      directorIndexName(director),
-      ...(await stagedTablesOf(ctx, transactionId, director.name)),
-    ];
-    const index = sources
-      .map(
-        (t) =>
-          `SELECT ${directorKey} AS k, ${q(CHUNK_COLUMN)} AS chunkId, ${q(SUB_CHUNK_COLUMN)} AS subChunkId FROM ${q(t)}`,
-      )
-      .join(' UNION ALL ');
+    const index = await directorLocations(ctx, transactionId, director);
     await c.run(
       `CREATE TABLE ${q(names.stage)} AS SELECT ${columns}, d.chunkId AS ${q(CHUNK_COLUMN)}, d.subChunkId AS ${q(SUB_CHUNK_COLUMN)}, ${transactionId} AS ${q(TRANSACTION_COLUMN)}
        FROM ${q(names.raw)} r LEFT JOIN (${index}) d ON r.${q(fk)} = d.k ORDER BY d.chunkId, d.subChunkId`,
@@ -260,8 +262,11 @@ async function stageContribution(
       `CREATE TABLE ${q(names.stage)} AS SELECT ${columns}, ${transactionId} AS ${q(TRANSACTION_COLUMN)} FROM ${q(names.raw)} r`,
     );
   }
+  // A match row may be staged twice (once per chunk of its two sides); its canonical copies count once.
+  const canonical =
+    partitioning.role === 'match' ? ` WHERE (${q(MATCH_FLAG_COLUMN)} & ${MATCH_CANONICAL}) <> 0` : '';
   const counted = await ctx.store.rows(
-    `SELECT (SELECT COUNT(*) FROM ${q(names.stage)}) AS staged, (SELECT COUNT(*) FROM ${q(names.raw)}) AS read`,
+    `SELECT (SELECT COUNT(*) FROM ${q(names.stage)}${canonical}) AS staged, (SELECT COUNT(*) FROM ${q(names.raw)}) AS read`,
   );
   if (Number(counted[0].staged) !== Number(counted[0].read)) {
     throw meridianError(
@@ -271,6 +276,79 @@ async function stageContribution(
     );
   }
   return { table: table.name, path, rows: Number(counted[0].staged), overlapRows };
+}
+
+/** A director's key → chunk, sub-chunk rows: the committed index plus the transaction's staged rows, as SQL. */
+async function directorLocations(
+  ctx: IngestContext,
+  transactionId: number,
+  director: CatalogTable,
+): Promise<string> {
+  const directorKey = q(director.partitioning.role === 'director' ? director.partitioning.key : '');
+  const sources = [directorIndexName(director), ...(await stagedTablesOf(ctx, transactionId, director.name))];
+  return sources
+    .map(
+      (t) =>
+        `SELECT ${directorKey} AS k, ${q(CHUNK_COLUMN)} AS chunkId, ${q(SUB_CHUNK_COLUMN)} AS subChunkId FROM ${q(t)}`,
+    )
+    .join(' UNION ALL ');
+}
+
+/**
+ * Stages a match table's rows (Qserv's sph-partition-matches, from the director indexes instead of positions): a row
+ * goes to the chunk of its first director row and, when that differs, to the chunk of its second, flagged as in
+ * `physical.ts`. A side whose key is not loaded (DP0.2 writes −1 for "no match") is absent; a row with neither side
+ * loaded cannot be placed and fails the contribution. Rows without a first side take the sub-chunk of the second.
+ */
+async function stageMatchRows(
+  ctx: IngestContext,
+  transactionId: number,
+  table: CatalogTable,
+  path: string,
+  names: StageNames,
+  columns: string,
+): Promise<void> {
+  const p = table.partitioning;
+  if (p.role !== 'match') return;
+  const first = findTable(ctx.schema, p.director) as CatalogTable;
+  const second = findTable(ctx.schema, p.director2) as CatalogTable;
+  const key1 = q(findColumn(table, p.key)?.name ?? p.key);
+  const key2 = q(findColumn(table, p.key2)?.name ?? p.key2);
+  const c = ctx.store.connection;
+  const located = `${names.loc}_match`;
+  await c.run(
+    `CREATE TEMP TABLE ${q(located)} AS SELECT r.*, d1.chunkId AS c1, d1.subChunkId AS s1, d2.chunkId AS c2, d2.subChunkId AS s2
+     FROM ${q(names.raw)} r
+     LEFT JOIN (${await directorLocations(ctx, transactionId, first)}) d1 ON r.${key1} = d1.k
+     LEFT JOIN (${await directorLocations(ctx, transactionId, second)}) d2 ON r.${key2} = d2.k`,
+  );
+  try {
+    const unplaced = await ctx.store.rows(
+      `SELECT ${key1} AS k1, ${key2} AS k2 FROM ${q(located)} WHERE c1 IS NULL AND c2 IS NULL LIMIT 5`,
+    );
+    if (unplaced.length > 0) {
+      throw meridianError(
+        'CATALOG_INGEST',
+        `${path}: ${table.name} rows match neither a loaded ${first.name} nor a loaded ${second.name} row (${unplaced.map((u) => `${p.key} = ${String(u.k1)}, ${p.key2} = ${String(u.k2)}`).join('; ')}); ingest the director tables first`,
+        { path, table: table.name, keys: unplaced.map((u) => [String(u.k1), String(u.k2)]) },
+      );
+    }
+    const firstCopy = `CASE WHEN r.c1 = r.c2 THEN ${MATCH_IN_FIRST | MATCH_IN_SECOND | MATCH_CANONICAL}
+      WHEN r.c2 IS NULL THEN ${MATCH_IN_FIRST | MATCH_CANONICAL | MATCH_ONE_SIDED} ELSE ${MATCH_IN_FIRST | MATCH_CANONICAL} END`;
+    const secondCopy = `CASE WHEN r.c1 IS NULL THEN ${MATCH_IN_SECOND | MATCH_CANONICAL | MATCH_ONE_SIDED} ELSE ${MATCH_IN_SECOND} END`;
+    await c.run(
+      `CREATE TABLE ${q(names.stage)} AS
+       SELECT ${columns}, r.c1 AS ${q(CHUNK_COLUMN)}, r.s1 AS ${q(SUB_CHUNK_COLUMN)}, ${firstCopy} AS ${q(MATCH_FLAG_COLUMN)},
+              ${transactionId} AS ${q(TRANSACTION_COLUMN)}
+         FROM ${q(located)} r WHERE r.c1 IS NOT NULL
+       UNION ALL
+       SELECT ${columns}, r.c2, r.s2, ${secondCopy}, ${transactionId}
+         FROM ${q(located)} r WHERE r.c2 IS NOT NULL AND r.c2 IS DISTINCT FROM r.c1
+       ORDER BY ${q(CHUNK_COLUMN)}, ${q(SUB_CHUNK_COLUMN)}`,
+    );
+  } finally {
+    await c.run(`DROP TABLE IF EXISTS ${q(located)}`);
+  }
 }
 
 interface SubChunkEdges {
@@ -424,8 +502,11 @@ export async function commitTransaction(ctx: IngestContext, transactionId: numbe
         );
       }
       const chunkExpression = p.role === 'regular' ? '-1' : q(CHUNK_COLUMN);
+      // A match table's second copies are counted like overlap rows, so its row count is that of its rows.
+      const copyExpression =
+        p.role === 'match' ? `(${q(MATCH_FLAG_COLUMN)} & ${MATCH_CANONICAL}) = 0` : 'false';
       await c.run(
-        `INSERT INTO _chunk_counts SELECT ?, ${chunkExpression}, false, ?, COUNT(*) FROM ${q(s.stagingTable)} GROUP BY ALL`,
+        `INSERT INTO _chunk_counts SELECT ?, ${chunkExpression}, ${copyExpression}, ?, COUNT(*) FROM ${q(s.stagingTable)} GROUP BY ALL`,
         [table.name, transactionId],
       );
       if (s.stagingOverlapTable) {

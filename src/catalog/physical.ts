@@ -13,6 +13,18 @@ export const SUB_CHUNK_COLUMN = 'subChunkId';
 /** Qserv's per-row transaction column, on every table, so rows of a failed ingest can be found and removed. */
 export const TRANSACTION_COLUMN = 'qserv_trans_id';
 
+/**
+ * On match tables: which copy a row is (Qserv's `flag` of sph-partition-matches, our own bits). A match row is stored
+ * in the chunk of its first director row (bit 1) and in that of its second (bit 2), once if they share a chunk
+ * (bits 1|2); bit 4 marks the one canonical copy (the first director's, or the second's when there is no first);
+ * bit 8 marks a row with only one of its two director rows loaded (DP0.2's −1 for "no match").
+ */
+export const MATCH_FLAG_COLUMN = 'qserv_match_flag';
+export const MATCH_IN_FIRST = 1;
+export const MATCH_IN_SECOND = 2;
+export const MATCH_CANONICAL = 4;
+export const MATCH_ONE_SIDED = 8;
+
 export const overlapTableName = (table: CatalogTable): string => `${table.name}FullOverlap`;
 
 export function isPartitioned(table: CatalogTable): boolean {
@@ -69,6 +81,7 @@ export function physicalColumnDefinitions(
   const integer = family === 'duckdb' ? 'INTEGER' : 'integer';
   const defs = table.columns.map((c) => `${q(c.name)} ${sqlType(c.datatype, family)}`);
   if (isPartitioned(table)) defs.push(`${q(CHUNK_COLUMN)} ${integer}`, `${q(SUB_CHUNK_COLUMN)} ${integer}`);
+  if (table.partitioning.role === 'match') defs.push(`${q(MATCH_FLAG_COLUMN)} ${integer}`);
   defs.push(`${q(TRANSACTION_COLUMN)} ${integer}`);
   return defs;
 }
@@ -77,6 +90,7 @@ export function physicalColumnDefinitions(
 export function physicalColumnNames(table: CatalogTable): string[] {
   const names = table.columns.map((c) => c.name);
   if (isPartitioned(table)) names.push(CHUNK_COLUMN, SUB_CHUNK_COLUMN);
+  if (table.partitioning.role === 'match') names.push(MATCH_FLAG_COLUMN);
   names.push(TRANSACTION_COLUMN);
   return names;
 }

@@ -39,11 +39,20 @@ export interface CatalogColumn {
 
 /**
  * How a table is partitioned (qserv_tap.md §1.2). A director carries its own position and is the target of the
- * director index; a dependent's rows live in the chunk of their director row; a regular table is replicated whole.
+ * director index; a dependent's rows live in the chunk of their director row; a match table relates rows of two
+ * directors and each of its rows lives in the chunks of both (once when they share a chunk); a regular table is
+ * replicated whole.
  */
 export type TablePartitioning =
   | { readonly role: 'director'; readonly ra: string; readonly dec: string; readonly key: string }
   | { readonly role: 'dependent'; readonly director: string; readonly key: string }
+  | {
+      readonly role: 'match';
+      readonly director: string;
+      readonly key: string;
+      readonly director2: string;
+      readonly key2: string;
+    }
   | { readonly role: 'regular' };
 
 export interface ForeignKey {
@@ -99,6 +108,13 @@ const tableInput = z.strictObject({
   partitioning: z.discriminatedUnion('role', [
     z.strictObject({ role: z.literal('director'), ra: z.string(), dec: z.string() }),
     z.strictObject({ role: z.literal('dependent'), director: z.string(), key: z.string() }),
+    z.strictObject({
+      role: z.literal('match'),
+      director: z.string(),
+      key: z.string(),
+      director2: z.string(),
+      key2: z.string(),
+    }),
     z.strictObject({ role: z.literal('regular') }),
   ]),
   columns: z.array(columnInput).min(1),
@@ -147,11 +163,19 @@ function checkReferences(schema: CatalogSchema): void {
           table: table.name,
         });
       }
-    } else if (p.role === 'dependent') {
+    } else if (p.role === 'dependent' || p.role === 'match') {
+      const sides = p.role === 'match' ? [p.director, p.director2] : [p.director];
       need(p.key, 'partitioning.key');
-      const director = byName.get(p.director.toLowerCase());
-      if (director?.partitioning.role !== 'director') {
-        throw invalid(`dependent table ${table.name} names ${p.director}, which is not a director table`, {
+      if (p.role === 'match') need(p.key2, 'partitioning.key2');
+      for (const name of sides) {
+        if (byName.get(name.toLowerCase())?.partitioning.role !== 'director') {
+          throw invalid(`${p.role} table ${table.name} names ${name}, which is not a director table`, {
+            table: table.name,
+          });
+        }
+      }
+      if (p.role === 'match' && p.director.toLowerCase() === p.director2.toLowerCase()) {
+        throw invalid(`match table ${table.name} must relate two different director tables`, {
           table: table.name,
         });
       }
@@ -231,10 +255,21 @@ export function findColumn(table: CatalogTable, name: string): CatalogColumn | u
   return table.columns.find((c) => c.name.toLowerCase() === lower);
 }
 
-/** The director table whose chunk a table's rows live in (itself for a director), or null for a regular table. */
-export function directorOf(schema: CatalogSchema, table: CatalogTable): CatalogTable | null {
+/**
+ * The director tables whose chunks a table's rows live in, each with the column of the table holding that
+ * director's key: itself for a director, its director for a dependent, both for a match table, none when regular.
+ */
+export function directorsOf(
+  schema: CatalogSchema,
+  table: CatalogTable,
+): { director: CatalogTable; keyColumn: string }[] {
   const p = table.partitioning;
-  if (p.role === 'director') return table;
-  if (p.role === 'dependent') return findTable(schema, p.director) ?? null;
-  return null;
+  const side = (name: string, keyColumn: string) => {
+    const director = findTable(schema, name);
+    return director ? [{ director, keyColumn }] : [];
+  };
+  if (p.role === 'director') return [{ director: table, keyColumn: p.key }];
+  if (p.role === 'dependent') return side(p.director, p.key);
+  if (p.role === 'match') return [...side(p.director, p.key), ...side(p.director2, p.key2)];
+  return [];
 }

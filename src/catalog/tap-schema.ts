@@ -68,7 +68,13 @@ export function tapSchemaRows(schema: CatalogSchema): TapSchemaRows {
     const p = table.partitioning;
     const indexed = new Set([
       ...table.primaryKey,
-      ...(p.role === 'director' ? [p.ra, p.dec] : p.role === 'dependent' ? [p.key] : []),
+      ...(p.role === 'director'
+        ? [p.ra, p.dec]
+        : p.role === 'dependent'
+          ? [p.key]
+          : p.role === 'match'
+            ? [p.key, p.key2]
+            : []),
       ...table.foreignKeys.flatMap((fk) => fk.columns),
     ]);
     table.columns.forEach((c, i) => {

@@ -222,3 +222,74 @@ describe('partitioning of stored rows', () => {
     }
   });
 });
+
+describe('match tables', () => {
+  it('stores each match row with both of its director rows, counts it once and refuses rows it cannot place', async () => {
+    const catalog = await newCatalog();
+    const orphanMatch = join(tmp.dir, 'orphan-match.csv');
+    writeFileSync(orphanMatch, 'id_truth_type,match_objectId\nnope_1,42\n');
+    await expect(catalog.ingestFiles('MatchesTruth', [fixture.MatchesTruth])).rejects.toThrow(
+      /match neither a loaded Object nor a loaded TruthSummary row .*ingest the director tables first/,
+    );
+    await catalog.ingestFiles('Object', [fixture.Object]);
+    await catalog.ingestFiles('TruthSummary', [fixture.TruthSummary]);
+    await catalog.ingestFiles('MatchesTruth', [fixture.MatchesTruth]);
+    await expect(catalog.ingestFiles('MatchesTruth', [orphanMatch])).rejects.toMatchObject({
+      code: 'CATALOG_INGEST',
+    });
+    const stats = await catalog.stats();
+    const mt = stats.tables.find((t) => t.name === 'MatchesTruth');
+    expect(mt?.role).toBe('match');
+    expect(mt?.rows).toBe(csvRows(fixture.MatchesTruth));
+    const dir = catalog.dir;
+    await catalog.close();
+    const instance = await DuckDBInstance.create(join(dir, 'czar.duckdb'), { access_mode: 'READ_ONLY' });
+    const connection = await instance.connect();
+    try {
+      const rows = (
+        await connection.runAndReadAll(`SELECT m.id_truth_type, m.match_objectId, m.chunkId, m.qserv_match_flag,
+            o.chunkId AS objectChunk, t.chunkId AS truthChunk
+          FROM "MatchesTruth" m LEFT JOIN "Object" o ON o.objectId = m.match_objectId
+          JOIN "TruthSummary" t ON t.id_truth_type = m.id_truth_type`)
+      ).getRowsJS();
+      const copies = new Map<
+        string,
+        { chunk: number; flag: number; object: number | null; truth: number }[]
+      >();
+      for (const [key, , chunk, flag, object, truth] of rows) {
+        const list = copies.get(String(key)) ?? [];
+        list.push({
+          chunk: Number(chunk),
+          flag: Number(flag),
+          object: object === null ? null : Number(object),
+          truth: Number(truth),
+        });
+        copies.set(String(key), list);
+      }
+      expect(copies.size).toBe(csvRows(fixture.MatchesTruth));
+      let straddling = 0;
+      let oneSided = 0;
+      for (const list of copies.values()) {
+        const { object, truth } = list[0];
+        if (object === null) {
+          oneSided++;
+          expect(list).toEqual([{ chunk: truth, flag: 2 | 4 | 8, object, truth }]);
+        } else if (object === truth) {
+          expect(list).toEqual([{ chunk: object, flag: 1 | 2 | 4, object, truth }]);
+        } else {
+          straddling++;
+          expect(list.sort((a, b) => a.flag - b.flag)).toEqual([
+            { chunk: truth, flag: 2, object, truth },
+            { chunk: object, flag: 1 | 4, object, truth },
+          ]);
+        }
+      }
+      expect(oneSided).toBe(40);
+      expect(straddling).toBeGreaterThan(0);
+      expect(mt?.overlapRows).toBe(straddling);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  });
+});

@@ -61,6 +61,30 @@ describe('errors', () => {
     ).rejects.toMatchObject({ code: 'ADQL_UNSUPPORTED', message: expect.stringContaining('director key') });
   });
 
+  it('refuses a match table that is not joined on its director key', async () => {
+    await expect(
+      catalog.query('SELECT o.objectId FROM Object o, MatchesTruth mt WHERE mt.match_chisq < 1'),
+    ).rejects.toMatchObject({
+      code: 'ADQL_UNSUPPORTED',
+      message: expect.stringContaining('mt.match_objectId'),
+    });
+  });
+
+  it('plans a match join chunk by chunk: driving rows by chunk, the other director through its overlap', async () => {
+    const plan = await catalog.plan(
+      "SELECT o.objectId, ts.truth_type FROM TruthSummary ts JOIN MatchesTruth mt ON mt.id_truth_type = ts.id_truth_type JOIN Object o ON o.objectId = mt.match_objectId WHERE CONTAINS(POINT('ICRS', ts.ra, ts.dec), CIRCLE('ICRS', 62, -37, 0.1)) = 1",
+    );
+    expect(plan.needsAllChunks).toBeNull();
+    const byTable = Object.fromEntries(
+      [...plan.access].map(([ref, access]) => [plan.refs.get(ref)?.table.name, access]),
+    );
+    expect(byTable).toEqual({
+      TruthSummary: { read: 'chunks', match: null },
+      MatchesTruth: { read: 'chunks', match: 'second' },
+      Object: { read: 'near', match: null },
+    });
+  });
+
   it('reports constructs the SQL compiler cannot express', async () => {
     await expect(catalog.query('SELECT POINT(coord_ra, coord_dec) FROM Object')).rejects.toMatchObject({
       code: 'ADQL_UNSUPPORTED',

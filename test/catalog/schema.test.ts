@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { directorOf, findTable, loadCatalogSchema, parseCatalogSchema } from '../../src/catalog/schema.js';
+import { directorsOf, findTable, loadCatalogSchema, parseCatalogSchema } from '../../src/catalog/schema.js';
 import { tapSchemaRows } from '../../src/catalog/tap-schema.js';
 
 const dp02 = loadCatalogSchema(new URL('../../config/catalog/dp02.yaml', import.meta.url).pathname);
@@ -17,7 +17,7 @@ describe('the shipped DP0.2 schema', () => {
       CcdVisit: 'regular',
       Visit: 'regular',
       TruthSummary: 'director',
-      MatchesTruth: 'regular',
+      MatchesTruth: 'match',
     });
   });
 
@@ -33,7 +33,14 @@ describe('the shipped DP0.2 schema', () => {
     expect(fluxColumns.map((c) => c.name)).toEqual(['u', 'g', 'r', 'i', 'z', 'y'].map((b) => `${b}_psfFlux`));
     expect(new Set(fluxColumns.map((c) => c.unit))).toEqual(new Set(['nJy']));
     const fs = findTable(dp02, 'ForcedSource');
-    expect(fs && directorOf(dp02, fs)?.name).toBe('Object');
+    expect(fs && directorsOf(dp02, fs).map((d) => [d.director.name, d.keyColumn])).toEqual([
+      ['Object', 'objectId'],
+    ]);
+    const mt = findTable(dp02, 'MatchesTruth');
+    expect(mt && directorsOf(dp02, mt).map((d) => [d.director.name, d.keyColumn])).toEqual([
+      ['Object', 'match_objectId'],
+      ['TruthSummary', 'id_truth_type'],
+    ]);
     expect(findTable(dp02, 'DiaObject')?.partitioning).toMatchObject({ ra: 'ra', dec: 'decl' });
     expect(Object.isFrozen(dp02.tables[0].columns[0])).toBe(true);
   });

@@ -23,11 +23,20 @@ import {
   toSql,
   walk,
 } from '../adql/index.js';
-import { CHUNK_COLUMN, overlapTableName, SUB_CHUNK_COLUMN } from '../physical.js';
+import {
+  CHUNK_COLUMN,
+  MATCH_CANONICAL,
+  MATCH_FLAG_COLUMN,
+  MATCH_IN_FIRST,
+  MATCH_IN_SECOND,
+  MATCH_ONE_SIDED,
+  overlapTableName,
+  SUB_CHUNK_COLUMN,
+} from '../physical.js';
 import type { CatalogSchema, CatalogTable } from '../schema.js';
 import { and, column, equals, identifier } from './nodes.js';
 import { aliasOf, type ResolvedRef, resolveTables } from './resolve.js';
-import { familyKey, findRestrictions, type Restrictions } from './restrict.js';
+import { familyKeys, findRestrictions, type Restrictions } from './restrict.js';
 import { outputName, type SplitQuery, splitQuery, type Unsplittable } from './split.js';
 
 export interface PlanContext {
@@ -35,6 +44,19 @@ export interface PlanContext {
   readonly chunker: Chunker;
   /** Chunks of the director rows with these key values (director index lookup). */
   readonly directorChunks: (director: CatalogTable, values: readonly string[]) => Promise<number[]>;
+}
+
+/**
+ * How a fragment reads one table reference:
+ * - `chunks`: the rows of the fragment's chunks (directors, dependents and match tables of the driving family);
+ * - `near`: the rows of the fragment's chunks and of their overlap, without repeats: a director reached through a
+ *   match table, whose rows lie within the overlap of the driving rows;
+ * - `whole`: every row (regular tables, subqueries, other families when one worker holds every chunk).
+ * `match` picks a match table's copies: those stored with its first or second director's rows, or one of each.
+ */
+export interface RefAccess {
+  readonly read: 'chunks' | 'near' | 'whole';
+  readonly match: 'first' | 'second' | 'canonical' | null;
 }
 
 export interface QueryPlan {
@@ -50,8 +72,8 @@ export interface QueryPlan {
    * families), or null. Such queries run only where one worker holds every chunk.
    */
   readonly needsAllChunks: string | null;
-  /** The director table whose chunks `chunks` restricts (other families are read whole); null if none. */
-  readonly family: string | null;
+  /** How each partitioned reference is read; references not in the map are read whole. */
+  readonly access: ReadonlyMap<TableRef, RefAccess>;
   /** Chunks the query can touch; null when nothing restricts it. */
   readonly chunks: readonly number[] | null;
   readonly nearNeighbour: {
@@ -69,83 +91,165 @@ function intersect(a: readonly number[] | null, b: readonly number[]): number[] 
   return a.filter((c) => keep.has(c));
 }
 
-/** The director table whose chunks a reference's rows follow, by name; null for regular tables. */
-function familyOf(ref: ResolvedRef, schema: CatalogSchema): string | null {
-  return familyKey(ref, schema)?.director.name ?? null;
+/** One partitioned reference seen as a member of one director family (a match table is a member of two). */
+interface Member {
+  readonly ref: ResolvedRef;
+  readonly director: CatalogTable;
+  /** For a match table: which of its two directors this membership is. */
+  readonly side: 'first' | 'second' | null;
+}
+
+/** References of one director family joined by equal keys: they meet inside a chunk. */
+interface Group {
+  readonly director: CatalogTable;
+  readonly members: readonly Member[];
 }
 
 /**
- * Partitioned tables of one director family must be co-located by director-key joins (or be the two sides of one
- * near-neighbour join). Tables of different families may meet only when one fragment holds every chunk; returns
- * whether they do.
+ * Groups the partitioned top-level references into co-located groups (Qserv's join validation, qserv_tap.md §2):
+ * references of one director family must be joined on that director's key; a match table joins two groups, which
+ * then run chunk by chunk with the second read through its overlap. Other groups of different families may meet
+ * only when one fragment holds every chunk.
  */
-function validateCoLocation(
-  top: readonly ResolvedRef[],
-  restrictions: Restrictions,
-  schema: CatalogSchema,
-): boolean {
-  const partitioned = top.filter((r) => r.table.partitioning.role !== 'regular');
-  const families = new Set(partitioned.map((r) => familyOf(r, schema)));
-  const nn = restrictions.nearNeighbour;
-  if (nn) {
-    if (partitioned.length > 2) {
-      throw meridianError(
-        'ADQL_UNSUPPORTED',
-        'a near-neighbour join may involve only its two director references (plus regular tables)',
-        { tables: partitioned.map((r) => r.table.name) },
-      );
-    }
-    return false;
-  }
-  const parent = new Map(partitioned.map((r) => [r, r]));
-  const find = (r: ResolvedRef): ResolvedRef => {
-    const p = parent.get(r) as ResolvedRef;
-    return p === r ? r : find(p);
+function coLocate(top: readonly ResolvedRef[], restrictions: Restrictions, schema: CatalogSchema): Group[] {
+  const members: Member[] = top.flatMap((ref) => {
+    const keys = familyKeys(ref, schema);
+    return keys.map((k, i) => ({
+      ref,
+      director: k.director,
+      side: keys.length === 2 ? (i === 0 ? ('first' as const) : ('second' as const)) : null,
+    }));
+  });
+  const memberOf = (ref: ResolvedRef, director: CatalogTable) =>
+    members.find((m) => m.ref === ref && m.director === director) as Member;
+  const parent = new Map(members.map((m) => [m, m]));
+  const find = (m: Member): Member => {
+    const p = parent.get(m) as Member;
+    return p === m ? m : find(p);
   };
-  for (const [a, b] of restrictions.keyJoins) parent.set(find(a), find(b));
-  for (const family of families) {
-    const members = partitioned.filter((r) => familyOf(r, schema) === family);
-    const root = find(members[0]);
-    const loose = members.find((r) => find(r) !== root);
-    if (loose) {
-      const key = familyKey(loose, schema);
+  for (const join of restrictions.keyJoins) {
+    parent.set(find(memberOf(join.a, join.director)), find(memberOf(join.b, join.director)));
+  }
+  const byRoot = new Map<Member, Member[]>();
+  for (const m of members) byRoot.set(find(m), [...(byRoot.get(find(m)) ?? []), m]);
+  const all = [...byRoot.values()];
+  // A match table's membership that joins nothing, while its other membership joins something, is no group.
+  const idle = (g: Member[]) =>
+    g.length === 1 &&
+    g[0].side !== null &&
+    all.some((o) => o !== g && o.length > 1 && o.some((m) => m.ref === g[0].ref));
+  const result = all.filter((g) => !idle(g)).map((g) => ({ director: g[0].director, members: g }));
+  for (const [i, g] of result.entries()) {
+    const twin = result.slice(i + 1).find((o) => o.director === g.director);
+    if (twin) {
+      const a = g.members.find((m) => m.side === null) ?? g.members[0];
+      const b = twin.members.find((m) => m.side === null) ?? twin.members[0];
+      const key = familyKeys(b.ref, schema).find((k) => k.director === g.director);
       throw meridianError(
         'ADQL_UNSUPPORTED',
-        `partitioned tables ${members[0].table.name} and ${loose.table.name} must be joined on the director key of ${family}${key ? ` (${loose.alias}.${key.keyColumn})` : ''} or by a near-neighbour DISTANCE(…) < r; other joins between them would cross chunks`,
-        { tables: [members[0].table.name, loose.table.name] },
+        `partitioned tables ${a.ref.table.name} and ${b.ref.table.name} must be joined on the director key of ${g.director.name}${key ? ` (${b.ref.alias}.${key.keyColumn})` : ''} or by a near-neighbour DISTANCE(…) < r; other joins between them would cross chunks`,
+        { tables: [a.ref.table.name, b.ref.table.name] },
       );
     }
   }
-  return families.size > 1;
+  return result;
 }
 
-/** The family whose chunks the query is restricted to: that of the first restriction, else of the first table. */
-function primaryFamily(
-  top: readonly ResolvedRef[],
+/** The match reference joining two groups, if one does. */
+function matchLink(a: Group, b: Group): ResolvedRef | null {
+  const link = a.members.find((m) => m.side !== null && b.members.some((n) => n.ref === m.ref));
+  return link ? link.ref : null;
+}
+
+/** A group another can reach through the overlap: director rows only (dependents have no overlap copies). */
+function readableNear(group: Group, link: ResolvedRef): boolean {
+  return group.members.every((m) => m.ref === link || m.ref.table.partitioning.role === 'director');
+}
+
+/**
+ * How every partitioned reference is read, and whether the query needs every chunk in one place. The driving group
+ * is that of the first restricted reference that can drive, else the first group.
+ */
+function accessPlan(
+  groups: readonly Group[],
   restrictions: Restrictions,
-  schema: CatalogSchema,
-): string | null {
+): { access: Map<TableRef, RefAccess>; driver: Group | null; crossFamily: boolean } {
+  const access = new Map<TableRef, RefAccess>();
+  if (groups.length === 0) return { access, driver: null, crossFamily: false };
   const restricted = [...restrictions.regions, ...restrictions.ids].map((r) => r.ref);
-  const first = [...restricted, ...top].find((r) => familyOf(r, schema) !== null);
-  return first ? familyOf(first, schema) : null;
+  const groupOf = (ref: ResolvedRef) =>
+    groups.find((g) => g.members.some((m) => m.ref === ref && m.side === null));
+  const link = groups.length === 2 ? matchLink(groups[0], groups[1]) : null;
+  const canDrive = (g: Group) => {
+    if (!link) return true;
+    const other = groups.find((o) => o !== g) as Group;
+    return readableNear(other, link);
+  };
+  const driver =
+    restricted.map(groupOf).find((g): g is Group => g !== undefined && canDrive(g)) ??
+    groups.find(canDrive) ??
+    groups[0];
+  const crossFamily = groups.length > 1 && !(link && canDrive(driver));
+  for (const m of driver.members) access.set(m.ref.ref, { read: 'chunks', match: m.side });
+  for (const g of groups) {
+    for (const m of g.members) {
+      if (access.has(m.ref.ref)) continue;
+      const match = m.side === null ? null : 'canonical';
+      access.set(m.ref.ref, { read: crossFamily ? 'whole' : 'near', match });
+    }
+  }
+  // A match table alone in the driving group joins nothing there: it reads each of its rows once.
+  const [alone] = driver.members;
+  if (driver.members.length === 1 && alone.side !== null) {
+    access.set(alone.ref.ref, { read: 'chunks', match: 'canonical' });
+  }
+  return { access, driver, crossFamily };
+}
+
+/** A near-neighbour join: its two director references (the only partitioned ones allowed) read by chunk. */
+function nearNeighbourAccess(
+  top: readonly ResolvedRef[],
+  nn: NonNullable<Restrictions['nearNeighbour']>,
+): { access: Map<TableRef, RefAccess>; driver: Group | null; crossFamily: boolean } {
+  const partitioned = top.filter((r) => r.table.partitioning.role !== 'regular');
+  if (partitioned.length > 2) {
+    throw meridianError(
+      'ADQL_UNSUPPORTED',
+      'a near-neighbour join may involve only its two director references (plus regular tables)',
+      { tables: partitioned.map((r) => r.table.name) },
+    );
+  }
+  const access = new Map<TableRef, RefAccess>(
+    [nn.home, nn.other].map((r) => [r.ref, { read: 'chunks', match: null }]),
+  );
+  const director = nn.home.table;
+  const driver: Group = {
+    director,
+    members: [nn.home, nn.other].map((ref) => ({ ref, director, side: null })),
+  };
+  return { access, driver, crossFamily: false };
 }
 
 async function chunkSet(
   restrictions: Restrictions,
-  family: string | null,
+  access: ReadonlyMap<TableRef, RefAccess>,
+  driver: Group | null,
   ctx: PlanContext,
 ): Promise<number[] | null> {
   let chunks: number[] | null = null;
   const other = restrictions.nearNeighbour?.other;
-  const inFamily = (ref: ResolvedRef) => familyOf(ref, ctx.schema) === family;
   for (const { ref, region } of restrictions.regions) {
-    if (!inFamily(ref)) continue;
-    // A region on the near side of a near-neighbour join restricts the home rows to within the overlap of it.
-    const margin = ref === other ? ctx.chunker.overlapDeg : 0;
+    const read = access.get(ref.ref)?.read;
+    if (read !== 'chunks' && read !== 'near') continue;
+    // A region on the near side of a near-neighbour or match join restricts the driving rows to within the overlap.
+    const margin = ref === other || read === 'near' ? ctx.chunker.overlapDeg : 0;
     chunks = intersect(chunks, ctx.chunker.chunksIntersecting(region, margin));
   }
   for (const { ref, director, values } of restrictions.ids) {
-    if (ref === other || !inFamily(ref)) continue;
+    if (ref === other || access.get(ref.ref)?.read !== 'chunks' || director !== driver?.director) continue;
+    const match = access.get(ref.ref)?.match;
+    // Canonical copies of a match row live with its second director's row when it has no first.
+    if (match === 'canonical') continue;
     chunks = intersect(chunks, await ctx.directorChunks(director, values));
   }
   return chunks === null ? null : [...new Set(chunks)].sort((a, b) => a - b);
@@ -190,7 +294,7 @@ export async function planQuery(tree: Query, ctx: PlanContext): Promise<QueryPla
       schema: ctx.schema,
       partitioned: refs.some((r) => r.table.partitioning.role !== 'regular'),
       chunks: null,
-      family: null,
+      access: new Map(),
       needsAllChunks: refs.some((r) => r.table.partitioning.role !== 'regular')
         ? 'set operations or nested queries over partitioned tables'
         : null,
@@ -200,10 +304,11 @@ export async function planQuery(tree: Query, ctx: PlanContext): Promise<QueryPla
   }
   const top = refs.filter((r) => r.topLevel);
   const restrictions = findRestrictions(select, refs, ctx.schema, ctx.chunker.overlapDeg);
-  const crossFamily = validateCoLocation(top, restrictions, ctx.schema);
-  const family = primaryFamily(top, restrictions, ctx.schema);
-  const chunks = await chunkSet(restrictions, family, ctx);
   const nn = restrictions.nearNeighbour;
+  const { access, driver, crossFamily } = nn
+    ? nearNeighbourAccess(top, nn)
+    : accessPlan(coLocate(top, restrictions, ctx.schema), restrictions);
+  const chunks = await chunkSet(restrictions, access, driver, ctx);
   let body: SelectCore = { ...select, items: nameOutputs(select) };
   if (nn) {
     const home = aliasOf(nn.home.ref);
@@ -227,7 +332,7 @@ export async function planQuery(tree: Query, ctx: PlanContext): Promise<QueryPla
     partitioned: refs.some((r) => r.table.partitioning.role !== 'regular'),
     chunks,
     nearNeighbour: nn ? { home: nn.home.ref, other: nn.other.ref, radiusDeg: nn.radiusDeg } : null,
-    family,
+    access,
     needsAllChunks: crossFamily
       ? 'joins between tables of different director families'
       : refs.some((r) => !r.topLevel && r.table.partitioning.role !== 'regular')
@@ -270,15 +375,27 @@ function usedColumns(tree: Query): { names: Set<string>; isWide: (alias: string)
   return { names, isWide: (alias) => everything || wide.has(alias) };
 }
 
+/** The SQL condition selecting a match table's copies (bits in `physical.ts`). */
+function matchCopies(match: NonNullable<RefAccess['match']>, flag: string): string {
+  if (match === 'canonical') return `(${flag} & ${MATCH_CANONICAL}) <> 0`;
+  // The copies stored with one side's rows, plus the rows that lack that side (stored once, with the other side).
+  const [mine, other] =
+    match === 'first' ? [MATCH_IN_FIRST, MATCH_IN_SECOND] : [MATCH_IN_SECOND, MATCH_IN_FIRST];
+  return `((${flag} & ${mine}) <> 0 OR ${flag} = ${other | MATCH_CANONICAL | MATCH_ONE_SIDED})`;
+}
+
 /**
- * One fragment's SQL: every table becomes a subquery on its physical table that exposes only the schema columns
- * (plus the partition columns a near-neighbour join needs), restricted to `chunks` for top-level partitioned tables.
+ * One fragment's SQL: every table becomes a subquery on its physical table that exposes only the columns the query
+ * names (plus the partition columns a near-neighbour join needs), read as `plan.access` says: restricted to
+ * `chunks` (null: every chunk of the worker), with its overlap, or whole. `everyChunkHere` says the worker holds
+ * every chunk, so a `near` table with no chunk restriction can be read whole instead of with its overlap.
  */
 export function compileFragment(
   plan: QueryPlan,
   tree: Query,
   chunks: readonly number[] | null,
   dialect: SqlDialect,
+  everyChunkHere = false,
 ): { sql: string; params: unknown[] } {
   const id = (name: string) => dialect.regularIdentifier(name);
   const used = usedColumns(tree);
@@ -292,19 +409,26 @@ export function compileFragment(
       : table.columns.filter((c) => used.names.has(c.name.toLowerCase()));
     // A table none of whose columns is named (`SELECT COUNT(*) FROM T`) still needs one for its rows.
     let columns = (needed.length > 0 ? needed : table.columns.slice(0, 1)).map((c) => id(c.name)).join(', ');
-    const partitioned = table.partitioning.role !== 'regular';
-    const inFamily = familyOf(resolved, plan.schema) === plan.family;
-    if (!resolved.topLevel || !partitioned || !inFamily) return `(SELECT ${columns} FROM ${id(table.name)})`;
-    const restriction =
-      chunks === null
-        ? ''
-        : ` WHERE ${id(CHUNK_COLUMN)} IN (${chunks.length > 0 ? chunks.join(', ') : '-1'})`;
+    const access: RefAccess = (resolved.topLevel ? plan.access.get(ref) : undefined) ?? {
+      read: 'whole',
+      match: table.partitioning.role === 'match' ? 'canonical' : null,
+    };
+    const conditions: string[] = [];
+    if (access.read !== 'whole' && chunks !== null) {
+      conditions.push(`${id(CHUNK_COLUMN)} IN (${chunks.length > 0 ? chunks.join(', ') : '-1'})`);
+    }
+    if (access.match !== null) conditions.push(matchCopies(access.match, id(MATCH_FLAG_COLUMN)));
+    const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
     const nn = plan.nearNeighbour;
     if (nn && (ref === nn.home || ref === nn.other))
       columns += `, ${id(CHUNK_COLUMN)}, ${id(SUB_CHUNK_COLUMN)}`;
-    const own = `SELECT ${columns} FROM ${id(table.name)}${restriction}`;
+    const own = `SELECT ${columns} FROM ${id(table.name)}${where}`;
     if (nn && ref === nn.other) {
-      return `(${own} UNION ALL SELECT ${columns} FROM ${id(overlapTableName(table))}${restriction})`;
+      return `(${own} UNION ALL SELECT ${columns} FROM ${id(overlapTableName(table))}${where})`;
+    }
+    if (access.read === 'near' && !(chunks === null && everyChunkHere)) {
+      // A row can sit in the overlap of several sub-chunks of the fragment: UNION, not UNION ALL.
+      return `(${own} UNION SELECT ${columns} FROM ${id(overlapTableName(table))}${where})`;
     }
     return `(${own})`;
   };

@@ -12,7 +12,7 @@
 import { meridianError } from '../../errors.js';
 import { Box, Circle, ConvexPolygon, type Region } from '../../sphere/index.js';
 import type { ColumnRef, Expression, FromItem, SelectCore } from '../adql/index.js';
-import { type CatalogSchema, type CatalogTable, findTable } from '../schema.js';
+import { type CatalogSchema, type CatalogTable, directorsOf } from '../schema.js';
 import { conjuncts, constantNumber } from './nodes.js';
 import { ownerOf, type ResolvedRef } from './resolve.js';
 
@@ -34,12 +34,18 @@ export interface NearNeighbour {
   readonly radiusDeg: number;
 }
 
+/** Two top-level references joined by equal keys of one director (each side's own column for that key). */
+export interface KeyJoin {
+  readonly a: ResolvedRef;
+  readonly b: ResolvedRef;
+  readonly director: CatalogTable;
+}
+
 export interface Restrictions {
   readonly regions: readonly RegionRestriction[];
   readonly ids: readonly IdRestriction[];
   readonly nearNeighbour: NearNeighbour | null;
-  /** Pairs of top-level references joined by equal director keys. */
-  readonly keyJoins: readonly (readonly [ResolvedRef, ResolvedRef])[];
+  readonly keyJoins: readonly KeyJoin[];
 }
 
 /** The terms that must all hold: WHERE and the ON clauses of inner joins. */
@@ -68,18 +74,12 @@ function joinTerms(select: SelectCore): Expression[] {
   return terms;
 }
 
-/** The director table a reference's rows are placed by, with the column that holds the director key there. */
-export function familyKey(
+/** The director tables a reference's rows are placed by, each with the column that holds its key there. */
+export function familyKeys(
   ref: ResolvedRef,
   schema: CatalogSchema,
-): { director: CatalogTable; keyColumn: string } | null {
-  const p = ref.table.partitioning;
-  if (p.role === 'director') return { director: ref.table, keyColumn: p.key };
-  if (p.role === 'dependent') {
-    const director = findTable(schema, p.director);
-    return director ? { director, keyColumn: p.key } : null;
-  }
-  return null;
+): { director: CatalogTable; keyColumn: string }[] {
+  return directorsOf(schema, ref.table);
 }
 
 /** A (ra, dec) pair of columns that are a director reference's position columns. */
@@ -239,8 +239,9 @@ function idTerm(term: Expression, refs: readonly ResolvedRef[], schema: CatalogS
   }
   if (columnSide?.kind !== 'column') return null;
   const owner = ownerOf(columnSide, refs);
-  const family = owner && familyKey(owner, schema);
-  if (!owner || !family || columnSide.name.name.toLowerCase() !== family.keyColumn.toLowerCase()) return null;
+  const name = columnSide.name.name.toLowerCase();
+  const family = owner && familyKeys(owner, schema).find((k) => k.keyColumn.toLowerCase() === name);
+  if (!owner || !family) return null;
   const texts = values.map((v) => {
     if (v.kind === 'number' && v.form === 'integer') return v.text;
     if (
@@ -292,11 +293,10 @@ function keyJoinTerm(term: Expression, refs: readonly ResolvedRef[], schema: Cat
   const a = ownerOf(term.left, refs);
   const b = ownerOf(term.right, refs);
   if (!a || !b || a === b) return null;
-  const fa = familyKey(a, schema);
-  const fb = familyKey(b, schema);
-  if (!fa || !fb || fa.director !== fb.director) return null;
   const isKey = (c: ColumnRef, key: string) => c.name.name.toLowerCase() === key.toLowerCase();
-  return isKey(term.left, fa.keyColumn) && isKey(term.right, fb.keyColumn) ? ([a, b] as const) : null;
+  const left = familyKeys(a, schema).find((k) => isKey(term.left as ColumnRef, k.keyColumn));
+  const right = familyKeys(b, schema).find((k) => isKey(term.right as ColumnRef, k.keyColumn));
+  return left && right && left.director === right.director ? { a, b, director: left.director } : null;
 }
 
 export function findRestrictions(
@@ -308,7 +308,7 @@ export function findRestrictions(
   const top = refs.filter((r) => r.topLevel);
   const regions: RegionRestriction[] = [];
   const ids: IdRestriction[] = [];
-  const keyJoins: (readonly [ResolvedRef, ResolvedRef])[] = [];
+  const keyJoins: KeyJoin[] = [];
   let nearNeighbour: NearNeighbour | null = null;
   for (const term of joinTerms(select)) {
     const join = keyJoinTerm(term, top, schema);

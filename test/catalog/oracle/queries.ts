@@ -156,7 +156,35 @@ export function oracleQueries(fx: FixtureFiles): OracleQuery[] {
     {
       name: 'truth matching across director families (08)',
       adql: `SELECT obj.objectId, ts.truth_type, mt.match_chisq FROM MatchesTruth AS mt JOIN TruthSummary AS ts ON mt.id_truth_type = ts.id_truth_type JOIN Object AS obj ON mt.match_objectId = obj.objectId WHERE ${cone(62, -37, 0.3, 'obj.')} AND ts.truth_type = 1 AND obj.detect_isPrimary = 1`,
-      singleWorker: true,
+    },
+    // ---- match table (two directors): copies in both chunks, each row counted once --------------------------------
+    {
+      name: 'match join over the whole catalog, per truth type',
+      adql: 'SELECT ts.truth_type, COUNT(*) AS n, SUM(o.r_psfFlux) AS f FROM Object o JOIN MatchesTruth mt ON mt.match_objectId = o.objectId JOIN TruthSummary ts ON ts.id_truth_type = mt.id_truth_type GROUP BY ts.truth_type',
+    },
+    {
+      name: 'match join driven by a truth cone (pole)',
+      adql: `SELECT ts.id_truth_type, o.objectId, DISTANCE(POINT('ICRS', ts.ra, ts.dec), POINT('ICRS', o.coord_ra, o.coord_dec)) AS sep FROM TruthSummary ts JOIN MatchesTruth mt ON mt.id_truth_type = ts.id_truth_type JOIN Object o ON o.objectId = mt.match_objectId WHERE CONTAINS(POINT('ICRS', ts.ra, ts.dec), CIRCLE('ICRS', 45, 89.3, 0.6)) = 1`,
+    },
+    {
+      name: 'truth LEFT JOIN matches LEFT JOIN Object (unmatched truth kept)',
+      adql: `SELECT ts.id_truth_type, mt.match_objectId, o.coord_ra FROM TruthSummary ts LEFT JOIN MatchesTruth mt ON mt.id_truth_type = ts.id_truth_type LEFT JOIN Object o ON o.objectId = mt.match_objectId WHERE CONTAINS(POINT('ICRS', ts.ra, ts.dec), CIRCLE('ICRS', 62, -37, 1.5)) = 1`,
+    },
+    {
+      name: 'Object with its match, by objectId',
+      adql: `SELECT o.objectId, mt.id_truth_type, mt.match_chisq FROM Object o JOIN MatchesTruth mt ON mt.match_objectId = o.objectId WHERE o.objectId IN (${id0}, ${id1}, ${id2}, ${id3})`,
+    },
+    {
+      name: 'match table alone: unmatched rows and a key lookup',
+      adql: `SELECT COUNT(*) AS n, SUM(CASE WHEN match_objectId = -1 THEN 1 ELSE 0 END) AS unmatched, COUNT(DISTINCT id_truth_type) AS keys FROM MatchesTruth`,
+    },
+    {
+      name: 'match table alone by its first key',
+      adql: `SELECT id_truth_type, match_chisq FROM MatchesTruth WHERE match_objectId = ${id0} OR match_objectId = -1`,
+    },
+    {
+      name: 'truth near the RA = 0 edge with their Objects',
+      adql: `SELECT ts.ra, o.coord_ra FROM TruthSummary ts JOIN MatchesTruth mt ON mt.id_truth_type = ts.id_truth_type JOIN Object o ON o.objectId = mt.match_objectId WHERE CONTAINS(POINT('ICRS', o.coord_ra, o.coord_dec), BOX('ICRS', 0, 0, 0.6, 0.6)) = 1`,
     },
     {
       name: 'TruthSummary string key',

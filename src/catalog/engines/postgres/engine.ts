@@ -135,6 +135,11 @@ export class PostgresEngine implements CatalogEngine {
             `CREATE INDEX IF NOT EXISTS ${id(`${name}_chunk`)} ON ${id(name)} (${id(CHUNK_COLUMN)})`,
           );
           await client.query(`CREATE INDEX IF NOT EXISTS ${id(`${name}_key`)} ON ${id(name)} (${id(p.key)})`);
+          if (p.role === 'match') {
+            await client.query(
+              `CREATE INDEX IF NOT EXISTS ${id(`${name}_key2`)} ON ${id(name)} (${id(p.key2)})`,
+            );
+          }
           if (p.role === 'director') {
             await client.query(
               `CREATE INDEX IF NOT EXISTS ${id(`${name}_q3c`)} ON ${id(name)} (q3c_ang2ipix(${id(p.ra)}, ${id(p.dec)}))`,
