@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { meridianError } from '../errors.js';
 import type { Chunker } from '../sphere/index.js';
-import { parseAdql } from './adql/index.js';
+import { parseAdql, type Query } from './adql/index.js';
 import {
   CATALOG_FORMAT_VERSION,
   type CatalogConfig,
@@ -17,6 +17,7 @@ import {
   testPartitioning,
   writeCatalogConfig,
 } from './catalog-config.js';
+import { QueryComposer } from './compose.js';
 import { type ChunkCount, CzarStore, type TransactionInfo } from './czar.js';
 import type { CatalogEngine, CellValue, ResultColumn, RowStream } from './engine.js';
 import { createEngine } from './engines/factory.js';
@@ -190,7 +191,11 @@ export class Catalog {
   }
 
   async plan(adql: string): Promise<QueryPlan> {
-    return planQuery(parseAdql(adql), {
+    return this.planTree(parseAdql(adql));
+  }
+
+  private planTree(tree: Query): Promise<QueryPlan> {
+    return planQuery(tree, {
       schema: this.schema,
       chunker: this.chunker,
       directorChunks: (director, values) => this.directorChunks(director, values),
@@ -217,8 +222,50 @@ export class Catalog {
   /** Parses, plans and runs an ADQL query, collecting the rows. */
   async query(adql: string, limits: QueryLimits = {}): Promise<QueryResult> {
     const plan = await this.plan(adql);
-    const result = await this.runner.run(plan, await this.fragments(plan), limits);
+    const result = this.needsComposing(plan)
+      ? await this.runner.collect(
+          (signal) => this.composed(plan.tree, signal, limits.concurrency ?? 4),
+          limits,
+          {
+            fragments: 0,
+            chunks: null,
+          },
+        )
+      : await this.runner.run(plan, await this.fragments(plan), limits);
     return { ...result, columns: this.schemaSpelling(result.columns) };
+  }
+
+  /** Queries that need every chunk in one place, on a catalog that spreads chunks over workers. */
+  private needsComposing(plan: QueryPlan): boolean {
+    return plan.needsAllChunks !== null && this.engine.workerCount > 1;
+  }
+
+  /** Runs a query that needs every chunk in one place as distributed parts composed by the czar (`compose.ts`). */
+  private async composed(tree: Query, signal: AbortSignal, concurrency: number): Promise<RowStream> {
+    const connection = await this.runner.mergeConnection();
+    try {
+      const composer = new QueryComposer({
+        schema: this.schema,
+        plan: (part) => this.planTree(part),
+        run: async (plan, partSignal) =>
+          this.runner.stream(plan, await this.fragments(plan), partSignal, concurrency),
+        connection,
+        connect: () => this.runner.mergeConnection(),
+        signal,
+      });
+      const stream = await composer.run(tree);
+      async function* rows(): AsyncGenerator<readonly CellValue[][]> {
+        try {
+          yield* stream.rows;
+        } finally {
+          connection.closeSync();
+        }
+      }
+      return { columns: stream.columns, rows: rows() };
+    } catch (err) {
+      connection.closeSync();
+      throw err;
+    }
   }
 
   /**
@@ -236,7 +283,9 @@ export class Catalog {
   /** Parses, plans and streams an ADQL query (no row limit; the signal cancels it). */
   async stream(adql: string, signal: AbortSignal = new AbortController().signal): Promise<RowStream> {
     const plan = await this.plan(adql);
-    const stream = await this.runner.stream(plan, await this.fragments(plan), signal, 4);
+    const stream = this.needsComposing(plan)
+      ? await this.composed(plan.tree, signal, 4)
+      : await this.runner.stream(plan, await this.fragments(plan), signal, 4);
     return { ...stream, columns: this.schemaSpelling(stream.columns) };
   }
 

@@ -89,7 +89,8 @@ export function fragmentsFor(
   return groups.map((g) => ({ kind: 'fragment', worker: 0, chunks: g }));
 }
 
-const mergeTypes: Readonly<Record<ResultDatatype, string>> = {
+/** DuckDB types for result columns held by the czar (merge tables, composed parts). */
+export const mergeTypes: Readonly<Record<ResultDatatype, string>> = {
   boolean: 'BOOLEAN',
   short: 'SMALLINT',
   int: 'INTEGER',
@@ -100,7 +101,7 @@ const mergeTypes: Readonly<Record<ResultDatatype, string>> = {
   timestamp: 'VARCHAR',
 };
 
-function appendCell(appender: DuckDBAppender, value: CellValue, datatype: ResultDatatype): void {
+export function appendCell(appender: DuckDBAppender, value: CellValue, datatype: ResultDatatype): void {
   if (value === null) appender.appendNull();
   else if (datatype === 'boolean') appender.appendBoolean(Boolean(value));
   else if (datatype === 'short') appender.appendSmallInt(Number(value));
@@ -135,7 +136,8 @@ export class QueryRunner {
 
   constructor(private readonly engine: CatalogEngine) {}
 
-  private async mergeConnection(): Promise<DuckDBConnection> {
+  /** A connection to the czar's in-memory DuckDB (merges and composed queries); the caller closes it. */
+  async mergeConnection(): Promise<DuckDBConnection> {
     this.mergeInstance ??= await DuckDBInstance.create(':memory:');
     return this.mergeInstance.connect();
   }
@@ -215,6 +217,18 @@ export class QueryRunner {
   }
 
   async run(plan: QueryPlan, fragments: readonly Fragment[], limits: QueryLimits): Promise<QueryResult> {
+    return this.collect((signal) => this.stream(plan, fragments, signal, limits.concurrency ?? 4), limits, {
+      fragments: fragments.length,
+      chunks: plan.chunks === null ? null : plan.chunks.length,
+    });
+  }
+
+  /** Reads a result whole under the row limits, timeout and cancellation of `limits`. */
+  async collect(
+    open: (signal: AbortSignal) => Promise<RowStream>,
+    limits: QueryLimits,
+    shape: { readonly fragments: number; readonly chunks: number | null },
+  ): Promise<QueryResult> {
     const controller = new AbortController();
     let reason: 'timeout' | 'cancel' | null = null;
     const onCancel = () => {
@@ -234,7 +248,7 @@ export class QueryRunner {
     let overflow = false;
     try {
       if (controller.signal.aborted) throw new Error('cancelled before start');
-      const stream = await this.stream(plan, fragments, controller.signal, limits.concurrency ?? 4);
+      const stream = await open(controller.signal);
       const iterator = stream.rows[Symbol.asyncIterator]();
       try {
         for (;;) {
@@ -262,8 +276,8 @@ export class QueryRunner {
         columns: stream.columns,
         rows,
         overflow,
-        fragments: fragments.length,
-        chunks: plan.chunks === null ? null : plan.chunks.length,
+        fragments: shape.fragments,
+        chunks: shape.chunks,
       };
     } catch (err) {
       if (reason === 'timeout') {

@@ -81,7 +81,11 @@ export function resolveTables(tree: Query, schema: CatalogSchema): Resolution {
     refs.push({ ref: node, table, alias: aliasOf(node), topLevel: topLevelRefs.has(node) });
     return false;
   });
-  if (select)
+  // Columns of a WITH table are not in the schema: the engine checks those.
+  const namesWithTable = [...topLevelRefs].some(
+    (r) => r.name.length === 1 && withNames.has(r.name[0].name.toLowerCase()),
+  );
+  if (select && !namesWithTable)
     checkColumns(
       tree,
       select,

@@ -12,8 +12,11 @@ export interface OracleQuery {
   readonly adql: string;
   /** Compare rows in order (the query has an ORDER BY that fixes the order completely). */
   readonly ordered?: boolean;
-  /** The query needs every chunk on one worker (subquery, set operation, join across director families). */
-  readonly singleWorker?: boolean;
+  /**
+   * On several workers the query is composed by the czar from distributed parts (subqueries, set operations, WITH);
+   * `false` when it needs every chunk on one worker and is refused there (a join across unrelated families).
+   */
+  readonly composed?: boolean;
 }
 
 const cone = (ra: number, dec: number, r: number, table = '') =>
@@ -320,22 +323,48 @@ export function oracleQueries(fx: FixtureFiles): OracleQuery[] {
     {
       name: 'IN subquery over a dependent',
       adql: 'SELECT objectId FROM Object WHERE objectId IN (SELECT objectId FROM ForcedSource WHERE psfFlux > 90000)',
-      singleWorker: true,
+      composed: true,
     },
     {
       name: 'scalar subquery',
       adql: `SELECT objectId FROM Object WHERE ${cone(62, -37, 0.3)} AND coord_dec > (SELECT AVG(coord_dec) FROM Object WHERE ${cone(62, -37, 0.3)})`,
-      singleWorker: true,
+      composed: true,
     },
     {
       name: 'UNION of two cones',
       adql: `SELECT objectId FROM Object WHERE ${cone(62, -37, 0.05)} UNION SELECT objectId FROM Object WHERE ${cone(0, 0, 0.05)}`,
-      singleWorker: true,
+      composed: true,
     },
     {
       name: 'WITH clause',
       adql: `WITH bright AS (SELECT objectId, r_cModelFlux FROM Object WHERE r_cModelFlux > 50000) SELECT COUNT(*) AS n FROM bright`,
-      singleWorker: true,
+      composed: true,
+    },
+    {
+      name: 'EXISTS and NOT IN over partitioned tables',
+      adql: `SELECT objectId FROM Object WHERE ${cone(62, -37, 0.2)} AND EXISTS (SELECT forcedSourceId FROM ForcedSource WHERE psfFlux > 90000) AND objectId NOT IN (SELECT objectId FROM ForcedSource WHERE psfFlux < 200)`,
+      composed: true,
+    },
+    {
+      name: 'INTERSECT and EXCEPT of partitioned selections',
+      adql: `(SELECT objectId FROM Object WHERE ${cone(62, -37, 0.3)} INTERSECT SELECT objectId FROM ForcedSource WHERE band = 'r') EXCEPT SELECT objectId FROM Object WHERE ${cone(62, -37, 0.1)}`,
+      composed: true,
+    },
+    {
+      name: 'aggregate over a derived table, ordered with TOP',
+      adql: `SELECT TOP 5 t.band, t.n FROM (SELECT band, COUNT(*) AS n FROM ForcedSource GROUP BY band) AS t WHERE t.n > 10 ORDER BY t.n DESC, t.band`,
+      ordered: true,
+      composed: true,
+    },
+    {
+      name: 'WITH tables referring to each other, joined with a regular table',
+      adql: `WITH fs AS (SELECT ccdVisitId, COUNT(*) AS n FROM ForcedSource GROUP BY ccdVisitId), busy AS (SELECT ccdVisitId, n FROM fs WHERE n > 5) SELECT cv.band, SUM(busy.n) AS total FROM busy JOIN CcdVisit cv ON cv.ccdVisitId = busy.ccdVisitId GROUP BY cv.band`,
+      composed: true,
+    },
+    {
+      name: 'scalar subquery in the select list',
+      adql: `SELECT objectId, coord_dec - (SELECT MIN(coord_dec) FROM Object WHERE ${cone(0, 0, 0.4)}) AS above FROM Object WHERE ${cone(0, 0, 0.05)}`,
+      composed: true,
     },
     {
       name: 'CASE and string functions',
