@@ -11,7 +11,7 @@
  */
 
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { isMeridianError, meridianError } from '../errors.js';
+import { meridianError } from '../errors.js';
 import {
   deepFreeze,
   duckdbDialect,
@@ -425,7 +425,7 @@ export class QueryComposer {
               { limit: MAX_PART_ROWS },
             );
           }
-          row.forEach((value, i) => appendCell(appender, value, columns[i].datatype));
+          for (let i = 0; i < row.length; i++) appendCell(appender, row[i], columns[i].datatype);
           appender.endRow();
         }
       }

@@ -41,6 +41,19 @@ export interface ChunkLocation {
   readonly subChunkId: number;
 }
 
+/** One sub-stripe of a partitioning, as `Chunker.subStripeLayout()` lists it. */
+export interface SubStripeLayout {
+  /** Global sub-stripe index, 0 = southernmost. */
+  readonly subStripe: number;
+  readonly stripe: number;
+  /** Chunks in the sub-stripe's stripe. */
+  readonly chunks: number;
+  readonly subChunksPerChunk: number;
+  /** Latitude edges exactly as `subChunkBox` computes them. */
+  readonly latMinDeg: number;
+  readonly latMaxDeg: number;
+}
+
 export class Chunker {
   readonly numStripes: number;
   readonly numSubStripesPerStripe: number;
@@ -114,6 +127,26 @@ export class Chunker {
   /** Number of chunks in a stripe (0 = southernmost). */
   chunksInStripe(stripe: number): number {
     return this.chunksPerStripe[stripe];
+  }
+
+  /**
+   * Every sub-stripe, south to north, for code that partitions outside this class (vectorised SQL at ingest) and
+   * must reproduce its grid.
+   */
+  subStripeLayout(): SubStripeLayout[] {
+    const out: SubStripeLayout[] = [];
+    for (let ss = 0; ss < this.subChunksPerChunk.length; ss++) {
+      const stripe = Math.floor(ss / this.numSubStripesPerStripe);
+      out.push({
+        subStripe: ss,
+        stripe,
+        chunks: this.chunksPerStripe[stripe],
+        subChunksPerChunk: this.subChunksPerChunk[ss],
+        latMinDeg: this.subStripeLatMin(ss),
+        latMaxDeg: this.subStripeLatMax(ss),
+      });
+    }
+    return out;
   }
 
   private stripeOf(decDeg: number): number {
