@@ -12,11 +12,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { extname } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { isMeridianError, meridianError } from '../errors.js';
 import type { Chunker } from '../sphere/index.js';
 import { type CzarStore, directorIndexName, quoteDuck as q, sqlStringLiteral } from './czar.js';
 import type { CatalogEngine, StagedTable } from './engine.js';
+import { locateDirectorRows } from './locate.js';
 import {
   CHUNK_COLUMN,
   MATCH_CANONICAL,
@@ -351,98 +351,18 @@ async function stageMatchRows(
   }
 }
 
-interface SubChunkEdges {
-  readonly lonMin: number;
-  readonly lonMax: number;
-  readonly latMin: number;
-  readonly latMax: number;
-}
-
-/**
- * True when a point is further than the overlap from every edge of its own sub-chunk, so no other sub-chunk can be
- * within the overlap (most points; it saves the full search). Distance to a parallel edge is |Δdec|; to a meridian
- * edge it is at least asin(sin Δra · cos dec), the distance to that meridian's great circle.
- */
-function farFromEdges(
-  chunker: Chunker,
-  chunkId: number,
-  subChunkId: number,
-  ra: number,
-  dec: number,
-  cache: Map<number, SubChunkEdges>,
-): boolean {
-  const key = chunkId * 100000 + subChunkId;
-  let box = cache.get(key);
-  if (!box) {
-    const b = chunker.subChunkBox(chunkId, subChunkId);
-    box = {
-      lonMin: b.lonMinDeg,
-      lonMax: b.lonMinDeg + b.lonWidthDeg,
-      latMin: b.latMinDeg,
-      latMax: b.latMaxDeg,
-    };
-    cache.set(key, box);
-  }
-  const margin = chunker.overlapDeg * (1 + 1e-9) + 1e-12;
-  if (dec - box.latMin <= margin || box.latMax - dec <= margin) return false;
-  const lon = ra < box.lonMin ? ra + 360 : ra;
-  const dLon = Math.min(lon - box.lonMin, box.lonMax - lon);
-  if (!(dLon > 0) || dLon >= 90) return false;
-  const rad = Math.PI / 180;
-  return Math.sin(dLon * rad) * Math.cos(dec * rad) > Math.sin(margin * rad);
-}
-
-/** Computes chunk, sub-chunk and overlap sub-chunks of every staged director row with the sphere chunker. */
+/** Computes chunk, sub-chunk and overlap sub-chunks of every staged director row (vectorised: `locate.ts`). */
 async function locateRows(ctx: IngestContext, table: CatalogTable, names: StageNames): Promise<number> {
   const p = table.partitioning;
   if (p.role !== 'director') return 0;
-  const c = ctx.store.connection;
-  await c.run(`CREATE TABLE ${q(names.loc)} (rid BIGINT, chunkId INTEGER, subChunkId INTEGER)`);
-  await c.run(`CREATE TABLE ${q(names.ovl)} (rid BIGINT, chunkId INTEGER, subChunkId INTEGER)`);
-  const loc = await c.createAppender(names.loc);
-  const ovl = await c.createAppender(names.ovl);
-  let overlapRows = 0;
-  const boxes = new Map<number, SubChunkEdges>();
-  let reader: DuckDBConnection | null = null;
-  try {
-    // Read through a second connection: appending on the connection of a streaming result ends that stream early.
-    reader = await ctx.store.instance.connect();
-    const result = await reader.stream(`SELECT __rid, ${q(p.ra)}, ${q(p.dec)} FROM ${q(names.raw)}`);
-    for await (const batch of result.yieldRowsJs()) {
-      for (const [rid, ra, dec] of batch) {
-        if (
-          typeof ra !== 'number' ||
-          typeof dec !== 'number' ||
-          !(dec >= -90 && dec <= 90) ||
-          !Number.isFinite(ra)
-        ) {
-          throw meridianError(
-            'CATALOG_INGEST',
-            `${table.name} row ${String(rid)} has an invalid position ${p.ra}=${String(ra)}, ${p.dec}=${String(dec)}`,
-            { table: table.name },
-          );
-        }
-        const home = ctx.chunker.locate(ra, dec);
-        loc.appendBigInt(rid as bigint);
-        loc.appendInteger(home.chunkId);
-        loc.appendInteger(home.subChunkId);
-        loc.endRow();
-        if (farFromEdges(ctx.chunker, home.chunkId, home.subChunkId, ra, dec, boxes)) continue;
-        for (const near of ctx.chunker.overlapSubChunks(ra, dec)) {
-          ovl.appendBigInt(rid as bigint);
-          ovl.appendInteger(near.chunkId);
-          ovl.appendInteger(near.subChunkId);
-          ovl.endRow();
-          overlapRows++;
-        }
-      }
-    }
-  } finally {
-    reader?.closeSync();
-    loc.closeSync();
-    ovl.closeSync();
-  }
-  return overlapRows;
+  const located = await locateDirectorRows(
+    ctx.store.connection,
+    ctx.store.instance,
+    ctx.chunker,
+    { table: names.raw, ra: p.ra, dec: p.dec, rid: '__rid', name: table.name },
+    { loc: names.loc, ovl: names.ovl },
+  );
+  return located.overlapRows;
 }
 
 /** Assigns chunks without a worker to the worker holding the fewest chunks (ties: lowest worker number). */
