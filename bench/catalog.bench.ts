@@ -5,9 +5,10 @@
  * with q3c, in the same run. Prints ratios (Meridian / plain).
  */
 
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
 import { duckdbDialect, parseAdql, postgresDialect, toSql } from '../src/catalog/adql/index.js';
@@ -162,7 +163,9 @@ async function timeRuns(query: BenchQuery, run: (adql: string) => Promise<unknow
   return percentile(times, 50);
 }
 
-const dp02 = () => loadCatalogSchema(new URL('../config/catalog/dp02.yaml', import.meta.url).pathname);
+/** The shipped schema: the benchmarks run compiled from dist-bench/bench/, two levels below the repository. */
+const dp02Path = fileURLToPath(new URL('../../config/catalog/dp02.yaml', import.meta.url));
+const dp02 = () => loadCatalogSchema(dp02Path);
 
 /** Plain DuckDB with the same (full-width) tables as the catalog, unpartitioned, rows in file order. */
 async function plainDuckdb(
@@ -228,10 +231,7 @@ export async function benchCatalog(options: CatalogBenchOptions): Promise<BenchR
   const dir = mkdtempSync(join(tmpdir(), 'meridian-bench-catalog-'));
   chmodSync(dir, 0o755);
   const results: BenchResult[] = [];
-  const schemaYaml = (await import('node:fs')).readFileSync(
-    new URL('../config/catalog/dp02.yaml', import.meta.url).pathname,
-    'utf8',
-  );
+  const schemaYaml = readFileSync(dp02Path, 'utf8');
   const partitioning = { numStripes: 340, numSubStripesPerStripe: 3, overlapDeg: 0.01667 };
   try {
     const files = await generate(dir, options.objects, lightCurveObjects);

@@ -151,8 +151,7 @@ export async function contribute(
     ]);
     return result;
   } catch (err) {
-    for (const name of Object.values(names))
-      await ctx.store.connection.run(`DROP TABLE IF EXISTS ${q(name)}`);
+    // Aborting drops every staging table and view of the transaction, this contribution's included.
     await abortTransaction(ctx, transactionId);
     if (isMeridianError(err)) throw err;
     throw meridianError(
@@ -162,7 +161,8 @@ export async function contribute(
       { cause: err },
     );
   } finally {
-    for (const name of [names.file, names.raw, names.loc, names.ovl]) {
+    await ctx.store.connection.run(`DROP VIEW IF EXISTS ${q(names.raw)}`);
+    for (const name of [names.file, names.loc, names.ovl]) {
       await ctx.store.connection.run(`DROP TABLE IF EXISTS ${q(name)}`);
     }
   }
@@ -205,8 +205,10 @@ async function stageContribution(
       },
     );
   });
+  // A view, not a copy: the staging steps below read it once or twice, and usually only a few of its columns.
+  // `rowid` of a table just created by CREATE TABLE AS numbers its rows 0…n−1 in file order.
   await c.run(
-    `CREATE TABLE ${q(names.raw)} AS SELECT row_number() OVER () AS __rid, ${selectList.join(', ')} FROM ${q(names.file)}`,
+    `CREATE VIEW ${q(names.raw)} AS SELECT rowid + 1 AS __rid, ${selectList.join(', ')} FROM ${q(names.file)}`,
   );
   const columns = table.columns.map((col) => `r.${q(col.name)}`).join(', ');
   const partitioning = table.partitioning;
@@ -511,6 +513,17 @@ export async function abortTransaction(ctx: IngestContext, transactionId: number
       stagingOverlapTable: r.stagingOverlapTable === null ? null : String(r.stagingOverlapTable),
     })),
   );
+  // A contribution cut off by a crash leaves its scratch tables and view behind, unrecorded: drop them by name.
+  const prefix = `_stage_${transactionId}_`;
+  const leftovers = await ctx.store.rows(
+    `SELECT 'TABLE' AS kind, table_name AS name FROM duckdb_tables() WHERE NOT temporary AND starts_with(table_name, ?)
+     UNION ALL SELECT 'VIEW', view_name FROM duckdb_views() WHERE NOT temporary AND starts_with(view_name, ?)`,
+    [prefix, prefix],
+  );
+  for (const leftover of leftovers) {
+    const kind = leftover.kind === 'VIEW' ? 'VIEW' : 'TABLE';
+    await ctx.store.connection.run(`DROP ${kind} IF EXISTS ${q(String(leftover.name))}`);
+  }
   await ctx.engine.discard(transactionId, ctx.schema);
   await ctx.store.connection.run(
     "UPDATE _transactions SET state = 'aborted', ended = current_timestamp::TIMESTAMP WHERE id = ?",

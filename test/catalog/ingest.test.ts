@@ -6,7 +6,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Catalog, testPartitioning } from '../../src/catalog/index.js';
 import { Chunker } from '../../src/sphere/index.js';
@@ -109,6 +109,30 @@ describe('crash recovery', () => {
       await again.abortTransaction(tx);
       await again.ingestFiles('Visit', [fixture.Visit]);
       expect(await count(again, 'Visit')).toBe(40);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('drops the scratch tables and view of a contribution cut off by a crash when its transaction is aborted', async () => {
+    const first = await newCatalog();
+    const tx = await first.beginTransaction();
+    // What a contribution leaves in the czar store when the process dies while staging it.
+    const store = (first as unknown as { store: { connection: DuckDBConnection } }).store;
+    await store.connection.run(`CREATE TABLE "_stage_${tx}_1_file" AS SELECT 1 AS x`);
+    await store.connection.run(`CREATE VIEW "_stage_${tx}_1_raw" AS SELECT x FROM "_stage_${tx}_1_file"`);
+    await store.connection.run(`CREATE TABLE "_stage_${tx}_1_loc" (rid BIGINT)`);
+    await first.close();
+    const again = await Catalog.open(first.dir);
+    try {
+      await again.abortTransaction(tx);
+      const left = await (
+        again as unknown as { store: { connection: DuckDBConnection } }
+      ).store.connection.runAndReadAll(
+        `SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, '_stage_')
+         UNION ALL SELECT view_name FROM duckdb_views() WHERE starts_with(view_name, '_stage_')`,
+      );
+      expect(left.getRowsJS()).toEqual([]);
     } finally {
       await again.close();
     }

@@ -19,11 +19,9 @@ import type {
   StagedTable,
 } from '../../engine.js';
 import {
-  CHUNK_COLUMN,
   hasOverlap,
   overlapTableName,
   physicalColumnDefinitions,
-  SUB_CHUNK_COLUMN,
   TRANSACTION_COLUMN,
 } from '../../physical.js';
 import type { CatalogSchema } from '../../schema.js';
@@ -134,12 +132,14 @@ export class DuckdbEngine implements CatalogEngine {
   }
 
   async publish(_transactionId: number, staged: readonly StagedTable[]): Promise<void> {
+    // Staged partitioned rows were written ordered by (chunkId, subChunkId) and DuckDB keeps insertion order, so
+    // each contribution lands as one run clustered by chunk (what lets zone maps skip the other chunks) without a
+    // second sort.
     for (const s of staged) {
-      const order = s.partitioned ? ` ORDER BY ${q(CHUNK_COLUMN)}, ${q(SUB_CHUNK_COLUMN)}` : '';
-      await this.connection.run(`INSERT INTO ${q(s.table)} SELECT * FROM ${q(s.stagingTable)}${order}`);
+      await this.connection.run(`INSERT INTO ${q(s.table)} SELECT * FROM ${q(s.stagingTable)}`);
       if (s.stagingOverlapTable) {
         await this.connection.run(
-          `INSERT INTO ${q(`${s.table}FullOverlap`)} SELECT * FROM ${q(s.stagingOverlapTable)}${order}`,
+          `INSERT INTO ${q(`${s.table}FullOverlap`)} SELECT * FROM ${q(s.stagingOverlapTable)}`,
         );
       }
     }
