@@ -77,7 +77,9 @@ export async function runCatalogDemo(options: DemoOptions): Promise<void> {
       const result = await catalog.query(adql, { maxRows: 1000 });
       const ms = performance.now() - t0;
       const names = result.columns.map((c) => c.name);
-      log(`   → ${result.rows.length} row(s) in ${ms.toFixed(1)} ms (${result.chunks ?? 'all'} chunks)`);
+      const chunks =
+        result.chunks === null ? 'all chunks' : `${result.chunks} chunk${result.chunks === 1 ? '' : 's'}`;
+      log(`   → ${result.rows.length} row(s) in ${ms.toFixed(1)} ms (${chunks})`);
       log(`   ${names.join(' | ')}`);
       for (const row of result.rows.slice(0, 8)) log(`   ${row.map((v) => formatCell(v)).join(' | ')}`);
       if (names[0] === 'objectId' && result.rows[0]) objectId = String(result.rows[0][0]);
