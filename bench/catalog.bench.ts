@@ -287,7 +287,12 @@ export async function benchCatalog(options: CatalogBenchOptions): Promise<BenchR
           const { sql, params } = toSql(parseAdql(adql), postgresDialect, {
             tableName: (ref) => `"${ref.name[ref.name.length - 1].name.toLowerCase()}"`,
           });
-          return (await client.query({ text: sql, values: params, rowMode: 'array' })).rows;
+          // Same protocol choice as Meridian's worker engine: the simple protocol when there is nothing to bind.
+          const query =
+            params.length > 0
+              ? { text: sql, values: params, rowMode: 'array' as const }
+              : { text: sql, rowMode: 'array' as const };
+          return (await client.query(query)).rows;
         };
         for (const q of suite) {
           const same =

@@ -247,7 +247,12 @@ export class PostgresEngine implements CatalogEngine {
     };
     signal.addEventListener('abort', cancel, { once: true });
     try {
-      const result = await client.query({ text: sql, values: [...params], rowMode: 'array' });
+      // Without parameters the simple query protocol saves a round of Parse/Bind messages (~0.2 ms a lookup).
+      const result = await client.query(
+        params.length > 0
+          ? { text: sql, values: [...params], rowMode: 'array' }
+          : { text: sql, rowMode: 'array' },
+      );
       const columns: ResultColumn[] = result.fields.map((f) => ({
         name: f.name,
         datatype: resultDatatype(f.dataTypeID),
