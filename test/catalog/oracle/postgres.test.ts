@@ -146,6 +146,8 @@ describe.skipIf(skipReason !== null)(
       const want = (await plain.query({ text: sql, values: params, rowMode: 'array' })).rows as unknown[][];
       expectSameRows(await oneWorker.query(query.adql), want, query.ordered ?? false);
       expectSameRows(await threeWorkers.query(query.adql), want, query.ordered ?? false);
+      // The composed path ran exactly for the queries marked as needing it.
+      expect((await threeWorkers.plan(query.adql)).needsAllChunks !== null).toBe(query.composed ?? false);
     });
   },
 );

@@ -13,8 +13,8 @@ export interface OracleQuery {
   /** Compare rows in order (the query has an ORDER BY that fixes the order completely). */
   readonly ordered?: boolean;
   /**
-   * On several workers the query is composed by the czar from distributed parts (subqueries, set operations, WITH);
-   * `false` when it needs every chunk on one worker and is refused there (a join across unrelated families).
+   * The query needs every chunk in one place (subqueries, set operations, WITH over partitioned tables): on several
+   * workers the czar composes it from distributed parts. The PostgreSQL oracle checks the planner agrees.
    */
   readonly composed?: boolean;
 }
