@@ -185,7 +185,6 @@ export class Catalog {
   }
 
   /** The director-index lookup the planner uses: chunks holding director rows with these keys. */
-  /** The director-index lookup the planner uses: chunks holding director rows with these keys. */
   private async directorChunks(director: CatalogTable, values: readonly string[]): Promise<number[]> {
     return this.store.directorChunks(director, values);
   }
