@@ -58,35 +58,17 @@ async function loadPoints(points: readonly Point[], positionType = 'DOUBLE'): Pr
   return table;
 }
 
-/** The row-by-row algorithm of ingest.ts before this change, kept as the reference. */
+/**
+ * The reference: the chunker row by row, `locate` for the home cell and `overlapSubChunks` for every row (the
+ * row-by-row ingest skipped that search for rows far from their sub-chunk's edges, a shortcut that must not change
+ * the answer, so the reference does not take it).
+ */
 async function referenceLocate(chunker: Chunker, table: string, loc: string, ovl: string): Promise<void> {
   const s = source(table);
   await connection.run(`CREATE TABLE ${q(loc)} (rid BIGINT, chunkId INTEGER, subChunkId INTEGER)`);
   await connection.run(`CREATE TABLE ${q(ovl)} (rid BIGINT, chunkId INTEGER, subChunkId INTEGER)`);
   const locRows = await connection.createAppender(loc);
   const ovlRows = await connection.createAppender(ovl);
-  const boxes = new Map<number, { lonMin: number; lonMax: number; latMin: number; latMax: number }>();
-  const farFromEdges = (chunkId: number, subChunkId: number, ra: number, dec: number): boolean => {
-    const key = chunkId * 100000 + subChunkId;
-    let box = boxes.get(key);
-    if (!box) {
-      const b = chunker.subChunkBox(chunkId, subChunkId);
-      box = {
-        lonMin: b.lonMinDeg,
-        lonMax: b.lonMinDeg + b.lonWidthDeg,
-        latMin: b.latMinDeg,
-        latMax: b.latMaxDeg,
-      };
-      boxes.set(key, box);
-    }
-    const margin = chunker.overlapDeg * (1 + 1e-9) + 1e-12;
-    if (dec - box.latMin <= margin || box.latMax - dec <= margin) return false;
-    const lon = ra < box.lonMin ? ra + 360 : ra;
-    const dLon = Math.min(lon - box.lonMin, box.lonMax - lon);
-    if (!(dLon > 0) || dLon >= 90) return false;
-    const rad = Math.PI / 180;
-    return Math.sin(dLon * rad) * Math.cos(dec * rad) > Math.sin(margin * rad);
-  };
   const reader = await instance.connect();
   try {
     const result = await reader.stream(`SELECT ${q(s.rid)}, ${q(s.ra)}, ${q(s.dec)} FROM ${q(table)}`);
@@ -97,7 +79,6 @@ async function referenceLocate(chunker: Chunker, table: string, loc: string, ovl
         locRows.appendInteger(home.chunkId);
         locRows.appendInteger(home.subChunkId);
         locRows.endRow();
-        if (farFromEdges(home.chunkId, home.subChunkId, ra, dec)) continue;
         for (const near of chunker.overlapSubChunks(ra, dec)) {
           ovlRows.appendBigInt(rid);
           ovlRows.appendInteger(near.chunkId);
