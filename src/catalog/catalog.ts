@@ -240,31 +240,16 @@ export class Catalog {
   }
 
   /** Runs a query that needs every chunk in one place as distributed parts composed by the czar (`compose.ts`). */
-  private async composed(tree: Query, signal: AbortSignal, concurrency: number): Promise<RowStream> {
-    const connection = await this.runner.mergeConnection();
-    try {
-      const composer = new QueryComposer({
-        schema: this.schema,
-        plan: (part) => this.planTree(part),
-        run: async (plan, partSignal) =>
-          this.runner.stream(plan, await this.fragments(plan), partSignal, concurrency),
-        connection,
-        connect: () => this.runner.mergeConnection(),
-        signal,
-      });
-      const stream = await composer.run(tree);
-      async function* rows(): AsyncGenerator<readonly CellValue[][]> {
-        try {
-          yield* stream.rows;
-        } finally {
-          connection.closeSync();
-        }
-      }
-      return { columns: stream.columns, rows: rows() };
-    } catch (err) {
-      connection.closeSync();
-      throw err;
-    }
+  private composed(tree: Query, signal: AbortSignal, concurrency: number): Promise<RowStream> {
+    const composer = new QueryComposer({
+      schema: this.schema,
+      plan: (part) => this.planTree(part),
+      run: async (plan, partSignal) =>
+        this.runner.stream(plan, await this.fragments(plan), partSignal, concurrency),
+      connect: () => this.runner.mergeConnection(),
+      signal,
+    });
+    return composer.run(tree);
   }
 
   /**

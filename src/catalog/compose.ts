@@ -42,10 +42,9 @@ export interface ComposeContext {
   /** Runs a plan that needs no composition on the workers. */
   readonly run: (plan: QueryPlan, signal: AbortSignal) => Promise<RowStream>;
   /**
-   * Connections to the czar's in-memory DuckDB: `connection` (closed by the caller) creates and fills the parts;
-   * `connect` opens one per czar-side result, since DDL or appends on a connection end its open result stream.
+   * Opens a connection to the czar's in-memory DuckDB: one creates and fills the parts, and each czar-side result
+   * gets its own, since DDL or appends on a connection end its open result stream.
    */
-  readonly connection: DuckDBConnection;
   readonly connect: () => Promise<DuckDBConnection>;
   readonly signal: AbortSignal;
 }
@@ -193,32 +192,48 @@ type Scope = ReadonlyMap<string, string>;
 export class QueryComposer {
   private counter = 0;
   private readonly tables: string[] = [];
+  /** The connection that creates and fills the parts; open while `run` and its result last. */
+  private connection: DuckDBConnection | null = null;
 
   constructor(private readonly ctx: ComposeContext) {}
 
   /** Composes and runs the query; the czar tables it made are dropped when the result has been read. */
   async run(tree: Query): Promise<RowStream> {
+    this.connection = await this.ctx.connect();
     try {
       const stream = await this.open(await this.compose(tree, new Map()));
-      const drop = () => this.dropTables();
+      const finish = () => this.finish();
       async function* rows(): AsyncGenerator<readonly CellValue[][]> {
         try {
           yield* stream.rows;
         } finally {
-          await drop();
+          await finish();
         }
       }
       return { columns: stream.columns, rows: rows() };
     } catch (err) {
-      await this.dropTables();
+      await this.finish();
       throw err;
     }
   }
 
-  private async dropTables(): Promise<void> {
-    for (const table of this.tables.splice(0)) {
-      await this.ctx.connection.run(`DROP TABLE IF EXISTS ${duckdbDialect.quoteIdentifier(table)}`);
+  /** Drops the parts and closes their connection. */
+  private async finish(): Promise<void> {
+    const connection = this.partsConnection();
+    try {
+      for (const table of this.tables.splice(0)) {
+        await connection.run(`DROP TABLE IF EXISTS ${duckdbDialect.quoteIdentifier(table)}`);
+      }
+    } finally {
+      connection.closeSync();
+      this.connection = null;
     }
+  }
+
+  private partsConnection(): DuckDBConnection {
+    if (!this.connection)
+      throw meridianError('INTERNAL', 'a composed query used its connection after it ended');
+    return this.connection;
   }
 
   /** A part's rows; czar-side SQL runs on a connection of its own, closed when the rows have been read. */
@@ -400,7 +415,7 @@ export class QueryComposer {
     const part = await this.compose(query, scope);
     const table = `_part_${++this.counter}`;
     const q = (name: string) => duckdbDialect.quoteIdentifier(name);
-    const c = this.ctx.connection;
+    const c = this.partsConnection();
     if (part.kind === 'czar') {
       const renamed = names ? ` AS renamed(${names.map(q).join(', ')})` : ' AS composed';
       await c.run(`CREATE TABLE ${q(table)} AS SELECT * FROM (${part.sql})${renamed}`, part.params as never);
