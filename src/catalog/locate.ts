@@ -20,7 +20,7 @@
 
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { meridianError } from '../errors.js';
-import type { Chunker } from '../sphere/chunker.js';
+import type { Chunker } from '../sphere/index.js';
 import { quoteDuck as q } from './czar.js';
 
 export interface LocateSource {

@@ -3,7 +3,7 @@
  * or VOTable 1.4 with units, UCDs and descriptions taken from the schema for columns that name schema columns.
  */
 
-import { type VOTableDatatype, type VOTableField, writeVOTable } from '../formats/votable.js';
+import { type VOTableDatatype, type VOTableField, writeVOTable } from '../formats/index.js';
 import type { CellValue, ResultColumn, ResultDatatype } from './engine.js';
 import type { QueryResult } from './execute.js';
 import type { CatalogSchema } from './schema.js';

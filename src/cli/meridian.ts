@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { registerCatalogCommands } from '../catalog/cli.js';
 import { runDemo } from '../demo/index.js';
 import { isMeridianError } from '../errors.js';
-import { registerSimCatalogCommands } from '../sim/catalogs/cli.js';
-import { registerSimCommands } from '../sim/cli.js';
+import { registerCatalogCommands } from './catalog.js';
+import { registerSimCommands } from './sim.js';
+import { registerSimCatalogCommands } from './sim-catalogs.js';
 
 const MERIDIAN_VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }

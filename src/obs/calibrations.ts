@@ -5,7 +5,6 @@
  * Named after obs_base's `write-curated-calibrations`; idempotent.
  */
 
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { addMeridianFormatters } from '../butler/formatters/index.js';
 import {
@@ -15,36 +14,14 @@ import {
   Timespan,
   type TransferMode,
 } from '../butler/index.js';
-import { meridianError } from '../errors.js';
-import type { SurveyManifest } from '../sim/index.js';
 import { calibCollection } from './instrument.js';
+import { readSurveyManifest } from './survey-manifest.js';
 import { INSTRUMENT_NAME } from './translator.js';
 
 export const CALIBRATION_DATASET_TYPES = [
   { name: 'bias', dimensions: ['instrument', 'detector'] },
   { name: 'flat', dimensions: ['instrument', 'detector', 'physical_filter'] },
 ] as const;
-
-/** Read and check a simulator manifest (`<simDir>/manifest.json`). */
-export async function readSurveyManifest(simDir: string): Promise<SurveyManifest> {
-  const path = join(resolve(simDir), 'manifest.json');
-  let manifest: SurveyManifest;
-  try {
-    manifest = JSON.parse(await readFile(path, 'utf8')) as SurveyManifest;
-  } catch (err) {
-    throw meridianError('FILE_NOT_FOUND', `cannot read a survey manifest at ${path}`, { path }, err);
-  }
-  if (manifest?.kind !== 'meridian-sim-survey') {
-    throw meridianError('INVALID_ARGUMENT', `${path} is not a Meridian survey manifest`, { path });
-  }
-  if (manifest.version > 1) {
-    throw meridianError(
-      'SCHEMA_VERSION',
-      `${path} has manifest version ${manifest.version}; this Meridian reads 1`,
-    );
-  }
-  return manifest;
-}
 
 export interface CuratedCalibrationOptions {
   readonly instrument?: string;

@@ -2,13 +2,33 @@
  * The obs_base equivalent for MeridianCam: instrument registration, raw header translation, raw ingest, visit
  * definition, calibrations, skymap registration and reference-catalogue ingest (see docs/obs.md).
  */
+
 export {
   CALIBRATION_DATASET_TYPES,
   type CuratedCalibrationOptions,
   type CuratedCalibrationResult,
-  readSurveyManifest,
   writeCuratedCalibrations,
 } from './calibrations.js';
+export {
+  AB_MAG_OF_ONE_NANOJANSKY,
+  abMagFromNanojansky,
+  BANDS,
+  type Band,
+  type CameraLayout,
+  DEFAULT_CAMERA_LAYOUT,
+  type DetectorDescription,
+  detectorWcs,
+  electronsFromFlux,
+  type FilterDescription,
+  filterForBand,
+  focalPlaneRadiusPixels,
+  type InstrumentDescription,
+  isBand,
+  meridianCam,
+  nanojanskyFromAbMag,
+  opticalAxisPixel,
+  type Pointing,
+} from './camera.js';
 export {
   expandRawPaths,
   type IngestRawsOptions,
@@ -39,6 +59,13 @@ export {
   SKYMAP_RUN,
   type SkyMapDefinition,
 } from './skymap.js';
+export {
+  type CalibrationEntry,
+  MANIFEST_VERSION,
+  type RefcatShard,
+  readSurveyManifest,
+  type SurveyManifestBase,
+} from './survey-manifest.js';
 export {
   dayObsTimespan,
   INSTRUMENT_NAME,

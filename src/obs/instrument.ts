@@ -5,7 +5,7 @@
 
 import { addMeridianFormatters } from '../butler/formatters/index.js';
 import type { Butler } from '../butler/index.js';
-import { type InstrumentDescription, meridianCam, SURVEY_DEFAULTS } from '../sim/index.js';
+import { DEFAULT_CAMERA_LAYOUT, type InstrumentDescription, meridianCam } from './camera.js';
 import { INSTRUMENT_NAME } from './translator.js';
 
 /** Exposure and visit ids are DAYOBS * 100000 + SEQNUM (YYYYMMDD up to 9999-12-31). */
@@ -36,15 +36,12 @@ export interface RegisterInstrumentResult {
 }
 
 /**
- * Register MeridianCam. The description defaults to the simulator's default camera layout; pass the one from a
+ * Register MeridianCam. The description defaults to the default camera layout (the simulator's too); pass the one from a
  * survey manifest (`manifest.instrument`) so detector names match the survey's layout.
  */
 export async function registerInstrument(
   butler: Butler,
-  description: InstrumentDescription = meridianCam({
-    detectorCount: SURVEY_DEFAULTS.detectors,
-    detectorSize: SURVEY_DEFAULTS.detectorSize,
-  }),
+  description: InstrumentDescription = meridianCam(DEFAULT_CAMERA_LAYOUT),
 ): Promise<RegisterInstrumentResult> {
   butler.assertWriteable('register an instrument');
   addMeridianFormatters(butler);

@@ -4,7 +4,7 @@
  * noise, cosmic rays, bleed, bias and overscan) up to the uint16 pixels. FITS encoding is not included.
  */
 
-import { meridianCam, nanojanskyFromAbMag } from './instrument.js';
+import { meridianCam, nanojanskyFromAbMag } from '../obs/index.js';
 import { Random, STREAM } from './random.js';
 import { renderRaw } from './raw.js';
 import { ellipseShape, type Scene } from './render.js';

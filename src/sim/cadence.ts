@@ -7,7 +7,7 @@
  * standard spherical-astronomy relations; airmass from Kasten & Young 1989 (Applied Optics 28, 4735).
  */
 
-import { type Band, filterForBand, type InstrumentDescription } from './instrument.js';
+import { type Band, filterForBand, type InstrumentDescription } from '../obs/index.js';
 import { Random, STREAM } from './random.js';
 import { type SkyCap, uniformInCap } from './truth.js';
 

@@ -3,9 +3,9 @@
  * exposure, and the reference catalogue of bright stars (Gaia-refcat-like, with measurement errors).
  */
 
+import { abMagFromNanojansky, BANDS } from '../obs/index.js';
 import { HtmPixelization, UnitVector3 } from '../sphere/index.js';
 import type { ExposureRecord } from './cadence.js';
-import { abMagFromNanojansky, BANDS } from './instrument.js';
 import type { ParquetColumn } from './parquet.js';
 import { Random, STREAM } from './random.js';
 import { fluxAt, TRUTH_TYPE, type TruthCatalog } from './truth.js';

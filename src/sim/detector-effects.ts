@@ -4,8 +4,8 @@
  * cosmic-ray tracks. The same functions make the calibration frames and the raws, so they agree exactly.
  */
 
-import type { Band, DetectorDescription } from './instrument.js';
-import { BANDS } from './instrument.js';
+import type { Band, DetectorDescription } from '../obs/index.js';
+import { BANDS } from '../obs/index.js';
 import { Random, STREAM } from './random.js';
 
 /** Where a detector sits relative to the optical axis, for patterns that depend on focal-plane radius. */

@@ -5,13 +5,13 @@
  */
 
 import { commentaryCard, type HeaderCard, valueCard, wcsToCards } from '../formats/index.js';
-import type { ExposureRecord } from './cadence.js';
 import {
   type DetectorDescription,
   detectorWcs,
   filterForBand,
   type InstrumentDescription,
-} from './instrument.js';
+} from '../obs/index.js';
+import type { ExposureRecord } from './cadence.js';
 
 /** FITS section string, 1-based inclusive: `[x1:x2,y1:y2]`. */
 export function fitsSection(x1: number, x2: number, y1: number, y2: number): string {

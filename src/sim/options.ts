@@ -3,7 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { meridianError } from '../errors.js';
-import { BANDS, type Band } from './instrument.js';
+import { BANDS, type Band, DEFAULT_CAMERA_LAYOUT } from '../obs/index.js';
 
 /** The DC2 field centre (RA 61.863, Dec -35.790), so the demo survey looks like the data DP0 served. */
 export const SURVEY_DEFAULTS = Object.freeze({
@@ -14,8 +14,8 @@ export const SURVEY_DEFAULTS = Object.freeze({
   visits: 6,
   nights: 2,
   bands: Object.freeze(['g', 'r', 'i'] as Band[]),
-  detectors: 4,
-  detectorSize: 1024,
+  detectors: DEFAULT_CAMERA_LAYOUT.detectorCount,
+  detectorSize: DEFAULT_CAMERA_LAYOUT.detectorSize,
   exposureTime: 30,
   starsPerDeg2: 3000,
   galaxiesPerDeg2: 40_000,

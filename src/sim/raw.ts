@@ -5,6 +5,7 @@
  */
 
 import { type HeaderCard, writeFits } from '../formats/index.js';
+import type { Band } from '../obs/index.js';
 import {
   addCosmicRays,
   biasStructure,
@@ -12,7 +13,6 @@ import {
   type DetectorGeometry,
   flatFieldPattern,
 } from './detector-effects.js';
-import type { Band } from './instrument.js';
 import { doubleGaussianPsf } from './psf.js';
 import { Random, STREAM } from './random.js';
 import { renderScene, type Scene } from './render.js';

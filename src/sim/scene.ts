@@ -4,7 +4,6 @@
  */
 
 import { skyToPixel } from '../formats/index.js';
-import type { ExposureRecord } from './cadence.js';
 import {
   type DetectorDescription,
   detectorWcs,
@@ -12,7 +11,8 @@ import {
   filterForBand,
   type InstrumentDescription,
   opticalAxisPixel,
-} from './instrument.js';
+} from '../obs/index.js';
+import type { ExposureRecord } from './cadence.js';
 import { ellipseShape, type Scene } from './render.js';
 import { fluxAt, TRUTH_TYPE, type TruthCatalog } from './truth.js';
 

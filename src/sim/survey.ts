@@ -8,6 +8,19 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { meridianError } from '../errors.js';
 import { writeFits } from '../formats/index.js';
+import {
+  type CalibrationEntry,
+  type DetectorDescription,
+  filterForBand,
+  focalPlaneRadiusPixels,
+  type InstrumentDescription,
+  MANIFEST_VERSION,
+  meridianCam,
+  nanojanskyFromAbMag,
+  opticalAxisPixel,
+  type RefcatShard,
+  type SurveyManifestBase,
+} from '../obs/index.js';
 import { type ExposureRecord, planExposures } from './cadence.js';
 import {
   REFCAT_HTM_LEVEL,
@@ -18,24 +31,12 @@ import {
 } from './catalog-tables.js';
 import { biasStructure, type DetectorGeometry, flatFieldPattern } from './detector-effects.js';
 import { calibrationCards, rawCards } from './headers.js';
-import {
-  type Band,
-  type DetectorDescription,
-  filterForBand,
-  focalPlaneRadiusPixels,
-  type InstrumentDescription,
-  meridianCam,
-  nanojanskyFromAbMag,
-  opticalAxisPixel,
-} from './instrument.js';
 import { resolveSurveyOptions, type SurveyOptions, type SurveyOptionsInput } from './options.js';
 import { ParquetExporter } from './parquet.js';
 import type { RawFileTask } from './raw.js';
 import { buildScenes } from './scene.js';
 import { generateTruth, TRUTH_TYPE, type TruthCatalog } from './truth.js';
 import { openRawWriter } from './workers.js';
-
-export const MANIFEST_VERSION = 1;
 
 export interface RawFileEntry {
   readonly detector: number;
@@ -47,47 +48,17 @@ export interface ManifestExposure extends ExposureRecord {
   readonly raws: readonly RawFileEntry[];
 }
 
-export interface CalibrationEntry {
-  readonly kind: 'bias' | 'flat';
-  readonly detector: number;
-  readonly physicalFilter?: string;
-  readonly band?: Band;
-  readonly path: string;
-}
-
-export interface RefcatShard {
-  readonly htm7: number;
-  readonly path: string;
-  readonly rows: number;
-}
-
-export interface SurveyManifest {
-  readonly kind: 'meridian-sim-survey';
-  readonly version: typeof MANIFEST_VERSION;
+export interface SurveyManifest extends SurveyManifestBase {
   /** Options as resolved (without outDir and workers, which do not change the output). */
   readonly options: Omit<SurveyOptions, 'outDir' | 'workers'>;
   readonly seed: number;
-  readonly instrument: InstrumentDescription;
   readonly exposures: readonly ManifestExposure[];
-  readonly calibrations: {
-    /** Validity range to certify the calibrations with: the whole survey, MJD (UTC). */
-    readonly validFromMjd: number;
-    readonly validToMjd: number;
-    readonly files: readonly CalibrationEntry[];
-  };
   readonly truth: {
     readonly summary: string;
     readonly supernovaLightCurves: string;
     /** The truth covers this cap: the survey area widened by the focal-plane radius. */
     readonly cap: { readonly ra: number; readonly dec: number; readonly radiusDeg: number };
     readonly counts: { readonly galaxies: number; readonly stars: number; readonly supernovae: number };
-  };
-  readonly refcat: {
-    readonly name: string;
-    readonly htmLevel: number;
-    readonly magnitudeLimitR: number;
-    readonly coordinateUnit: 'deg';
-    readonly shards: readonly RefcatShard[];
   };
 }
 

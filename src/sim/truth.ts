@@ -7,8 +7,8 @@
  * (counts, colours, sizes), not for a faithful model of the Universe.
  */
 
+import { BANDS, type Band, nanojanskyFromAbMag } from '../obs/index.js';
 import { UnitVector3 } from '../sphere/index.js';
-import { BANDS, type Band, nanojanskyFromAbMag } from './instrument.js';
 import { Random, STREAM } from './random.js';
 
 export const TRUTH_TYPE = Object.freeze({ galaxy: 1, star: 2, supernova: 3 });

@@ -8,7 +8,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { registerCatalogCommands } from '../../src/catalog/cli.js';
+import { registerCatalogCommands } from '../../src/cli/catalog.js';
 import { generateFixture } from './fixtures/generate.js';
 import { temporaryDir } from './helpers.js';
 

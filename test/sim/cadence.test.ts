@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { meridianCam } from '../../src/obs/index.js';
 import { planExposures } from '../../src/sim/cadence.js';
-import { airmassFromZenithAngle, dayObsOf, meridianCam } from '../../src/sim/index.js';
+import { airmassFromZenithAngle, dayObsOf } from '../../src/sim/index.js';
 import { angularSeparationDeg } from '../../src/sphere/index.js';
 
 describe('cadence', () => {

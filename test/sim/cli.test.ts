@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { registerSimCommands } from '../../src/sim/index.js';
+import { registerSimCommands } from '../../src/cli/sim.js';
 import { removeTemporaryDirectories, temporaryDirectory } from './helpers.js';
 
 afterAll(removeTemporaryDirectories);

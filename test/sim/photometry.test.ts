@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headerNumber, readFits, skyToPixel, wcsFromHeader } from '../../src/formats/index.js';
-import { electronsFromFlux, filterForBand, type SurveyResult } from '../../src/sim/index.js';
+import { electronsFromFlux, filterForBand } from '../../src/obs/index.js';
+import type { SurveyResult } from '../../src/sim/index.js';
 import { angularSeparationDeg } from '../../src/sphere/index.js';
 import { median, readParquet, removeTemporaryDirectories, smallSurvey } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { skyToPixel } from '../../src/formats/index.js';
+import { detectorWcs, meridianCam } from '../../src/obs/index.js';
 import type { ExposureRecord } from '../../src/sim/cadence.js';
-import { detectorWcs, meridianCam } from '../../src/sim/index.js';
 import { doubleGaussianPsf, psfValue } from '../../src/sim/psf.js';
 import { renderScene, type Scene } from '../../src/sim/render.js';
 import { buildScenes } from '../../src/sim/scene.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { meridianCam } from '../../src/obs/index.js';
 import { biasStructure } from '../../src/sim/detector-effects.js';
-import { meridianCam } from '../../src/sim/index.js';
 import { type RawRenderTask, renderRaw } from '../../src/sim/raw.js';
 
 const camera = meridianCam({ detectorCount: 1, detectorSize: 256 });

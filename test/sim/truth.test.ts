@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { abMagFromNanojansky } from '../../src/sim/index.js';
+import { abMagFromNanojansky } from '../../src/obs/index.js';
 import { capAreaDeg2, fluxAt, generateTruth, TRUTH_TYPE } from '../../src/sim/truth.js';
 import { angularSeparationDeg } from '../../src/sphere/index.js';
 

@@ -1,5 +1,4 @@
 /** `meridian sim catalogs`: DP0.2-shaped Parquet catalogs derived from a simulated truth and cadence, at scale. */
-export { registerSimCatalogCommands } from './cli.js';
 export {
   ALL_BANDS,
   type BandName,

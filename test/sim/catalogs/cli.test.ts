@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { registerSimCatalogCommands } from '../../../src/sim/catalogs/index.js';
+import { registerSimCatalogCommands } from '../../../src/cli/sim-catalogs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-simcat-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pixelToSky, skyToPixel } from '../../src/formats/index.js';
-import { detectorWcs, filterForBand, meridianCam, opticalAxisPixel } from '../../src/sim/index.js';
+import { detectorWcs, filterForBand, meridianCam, opticalAxisPixel } from '../../src/obs/index.js';
 import { angularSeparationDeg } from '../../src/sphere/index.js';
 
 describe('MeridianCam', () => {

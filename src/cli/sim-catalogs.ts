@@ -1,8 +1,7 @@
 /** `meridian sim catalogs OUTDIR`: a thin commander command over simulateCatalogs. */
 
 import { type Command, InvalidArgumentError } from 'commander';
-import { CATALOG_DEFAULTS } from './options.js';
-import { simulateCatalogs } from './simulate.js';
+import { CATALOG_DEFAULTS, simulateCatalogs } from '../sim/index.js';
 
 function number(value: string): number {
   const n = Number(value);

@@ -1,6 +1,7 @@
 /**
- * MeridianCam: the simulated camera. A plain, frozen description (detectors, filters, optics) that the simulator
- * renders with and that butler ingest turns into dimension records, plus the geometry helpers both need.
+ * MeridianCam, the camera description of the instrument package: a plain, frozen description (detectors, filters,
+ * optics) that butler ingest turns into dimension records and that the simulator renders with, plus the geometry
+ * helpers both need.
  *
  * Photometric numbers follow the LSST system as summarised in SMTN-002 (Jones et al., "Calculating LSST limiting
  * magnitudes and SNR"): zero points (AB magnitude giving 1 e-/s), extinction per airmass and dark-sky brightness.
@@ -86,6 +87,9 @@ export interface CameraLayout {
   /** Imaging area of every detector, pixels on a side. */
   readonly detectorSize: number;
 }
+
+/** The layout the simulator uses unless told otherwise, and so the one registered by default. */
+export const DEFAULT_CAMERA_LAYOUT: CameraLayout = Object.freeze({ detectorCount: 4, detectorSize: 1024 });
 
 const PIXEL_SIZE_MM = 0.01;
 const PLATE_SCALE_ARCSEC_PER_MM = 20;

@@ -4,10 +4,15 @@
  */
 
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { Catalog, createCatalog } from './catalog.js';
-import { compareCatalogs } from './compare.js';
-import { ingestDirectory } from './ingest-directory.js';
-import { formatResult, type OutputFormat, outputFormats } from './output.js';
+import {
+  Catalog,
+  compareCatalogs,
+  createCatalog,
+  formatResult,
+  ingestDirectory,
+  type OutputFormat,
+  outputFormats,
+} from '../catalog/index.js';
 
 function number(value: string): number {
   const n = Number(value);

@@ -2,10 +2,8 @@
 
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { benchmarkDetectorRender } from './bench.js';
-import { isBand } from './instrument.js';
-import { SURVEY_DEFAULTS } from './options.js';
-import { simulateSurvey } from './survey.js';
+import { isBand } from '../obs/index.js';
+import { benchmarkDetectorRender, SURVEY_DEFAULTS, simulateSurvey } from '../sim/index.js';
 
 function number(value: string): number {
   const n = Number(value);

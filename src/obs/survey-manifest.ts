@@ -1,0 +1,71 @@
+/**
+ * The part of a simulated survey's `manifest.json` that the instrument package reads: the camera layout, the
+ * master calibrations, the truth footprint and the reference-catalogue shards. The simulator writes the whole
+ * manifest (its own type extends this one), so the file format is defined where it is read.
+ */
+
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { meridianError } from '../errors.js';
+import type { Band, InstrumentDescription } from './camera.js';
+
+export const MANIFEST_VERSION = 1;
+
+export interface CalibrationEntry {
+  readonly kind: 'bias' | 'flat';
+  readonly detector: number;
+  readonly physicalFilter?: string;
+  readonly band?: Band;
+  /** Path relative to the survey directory, `/`-separated. */
+  readonly path: string;
+}
+
+export interface RefcatShard {
+  readonly htm7: number;
+  readonly path: string;
+  readonly rows: number;
+}
+
+export interface SurveyManifestBase {
+  readonly kind: 'meridian-sim-survey';
+  readonly version: typeof MANIFEST_VERSION;
+  readonly instrument: InstrumentDescription;
+  readonly calibrations: {
+    /** Validity range to certify the calibrations with: the whole survey, MJD (UTC). */
+    readonly validFromMjd: number;
+    readonly validToMjd: number;
+    readonly files: readonly CalibrationEntry[];
+  };
+  readonly truth: {
+    /** The truth covers this cap: the survey area widened by the focal-plane radius. */
+    readonly cap: { readonly ra: number; readonly dec: number; readonly radiusDeg: number };
+  };
+  readonly refcat: {
+    readonly name: string;
+    readonly htmLevel: number;
+    readonly magnitudeLimitR: number;
+    readonly coordinateUnit: 'deg';
+    readonly shards: readonly RefcatShard[];
+  };
+}
+
+/** Read and check a simulator manifest (`<simDir>/manifest.json`). */
+export async function readSurveyManifest(simDir: string): Promise<SurveyManifestBase> {
+  const path = join(resolve(simDir), 'manifest.json');
+  let manifest: SurveyManifestBase;
+  try {
+    manifest = JSON.parse(await readFile(path, 'utf8')) as SurveyManifestBase;
+  } catch (err) {
+    throw meridianError('FILE_NOT_FOUND', `cannot read a survey manifest at ${path}`, { path }, err);
+  }
+  if (manifest?.kind !== 'meridian-sim-survey') {
+    throw meridianError('INVALID_ARGUMENT', `${path} is not a Meridian survey manifest`, { path });
+  }
+  if (manifest.version > MANIFEST_VERSION) {
+    throw meridianError(
+      'SCHEMA_VERSION',
+      `${path} has manifest version ${manifest.version}; this Meridian reads ${MANIFEST_VERSION}`,
+    );
+  }
+  return manifest;
+}
