@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Catalog, ingestDirectory } from '../catalog/index.js';
-import { simulateCatalogs } from '../sim/catalogs/index.js';
+import { simulateCatalogs } from '../sim/index.js';
 import { type DemoOptions, prepareWorkdir } from './butler-demo.js';
 
 const EXAMPLES: readonly { title: string; adql: string }[] = [

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { installMeridianFormatters } from '../butler/formatters/index.js';
 import { Butler } from '../butler/index.js';
-import type { Exposure } from '../formats/exposure/index.js';
+import type { Exposure } from '../formats/index.js';
 import { pixelToSky } from '../formats/index.js';
 import {
   DC2_SKYMAP_CONFIG,

@@ -6,8 +6,15 @@
 
 import { Timespan } from '../butler/index.js';
 import { isMeridianError, meridianError } from '../errors.js';
-import { type Box2I, box2i } from '../formats/exposure/index.js';
-import { type FitsHeader, headerValue, readFits, type TanSipWcs, wcsFromHeader } from '../formats/index.js';
+import {
+  type Box2I,
+  box2i,
+  type FitsHeader,
+  headerValue,
+  readFits,
+  type TanSipWcs,
+  wcsFromHeader,
+} from '../formats/index.js';
 
 export const INSTRUMENT_NAME = 'MeridianCam';
 

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
-import { TRANSFER_MODES } from '../../butler/datastore/index.js';
 import type { FileDataset, IdGenerationMode, TransferMode } from '../../butler/index.js';
+import { TRANSFER_MODES } from '../../butler/index.js';
 import { isMeridianError, meridianError } from '../../errors.js';
 import { caseInsensitiveChoice } from '../common/choices.js';
 import { parseDataIds } from '../common/key-values.js';

@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { stringify as stringifyYaml } from 'yaml';
-import { FileTemplates } from '../../butler/datastore/index.js';
-import { Butler, verifyRepository } from '../../butler/index.js';
+import { Butler, FileTemplates, verifyRepository } from '../../butler/index.js';
 import { meridianError } from '../../errors.js';
 import { printJson } from '../common/json.js';
 import { printTable } from '../common/table.js';

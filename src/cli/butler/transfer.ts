@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { TRANSFER_MODES } from '../../butler/datastore/index.js';
 import {
   type Butler,
   exportDatasets,
   importDatasets,
+  TRANSFER_MODES,
   type TransferMode,
   transferFrom,
 } from '../../butler/index.js';
