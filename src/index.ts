@@ -1,5 +1,11 @@
-/** Meridian's library surface: each module's public API. */
+/**
+ * Meridian's library surface. Each module is also its own entry point (`meridian/butler`, `meridian/catalog`,
+ * `meridian/sim`, `meridian/obs`, `meridian/sphere`, `meridian/formats`); this one gathers them as namespaces.
+ */
 export * as butler from './butler/index.js';
+export * as catalog from './catalog/index.js';
 export { ERROR_CODES, type ErrorCode, isMeridianError, MeridianError, meridianError } from './errors.js';
 export * as formats from './formats/index.js';
+export * as obs from './obs/index.js';
+export * as sim from './sim/index.js';
 export * as sphere from './sphere/index.js';
