@@ -17,6 +17,10 @@ import type { CatalogTable } from './schema.js';
 
 export const DIRECTOR_INDEX_FILE = 'director-index.sqlite';
 
+/** The range of a stored 64-bit integer key. */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
 const replicaTable = (table: CatalogTable): string => `"director_${table.name}"`;
 
 function directorKey(table: CatalogTable): { key: string; integer: boolean } {
@@ -149,7 +153,10 @@ export class DirectorIndexReplica {
     const found = new Set<number>();
     for (const value of values) {
       if (integer && !/^-?\d+$/.test(value)) continue;
-      const chunk = lookup.get(integer ? BigInt(value) : value) as number | undefined;
+      // A literal beyond 64 bits cannot equal any stored key (SQLite would refuse to bind it).
+      const key = integer ? BigInt(value) : value;
+      if (typeof key === 'bigint' && (key < INT64_MIN || key > INT64_MAX)) continue;
+      const chunk = lookup.get(key) as number | undefined;
       if (chunk !== undefined) found.add(chunk);
     }
     return [...found].sort((a, b) => a - b);

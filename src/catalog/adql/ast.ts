@@ -402,3 +402,16 @@ export function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/** The terms of a chain of one logical operator, in source order; any other node is a single term. Iterative, as a
+ * chain may be thousands of terms long. */
+export function logicalTerms(expression: Expression, operator: 'AND' | 'OR'): Expression[] {
+  const terms: Expression[] = [];
+  const stack: Expression[] = [expression];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.kind === 'logical' && node.operator === operator) stack.push(node.right, node.left);
+    else terms.push(node);
+  }
+  return terms;
+}

@@ -29,8 +29,15 @@ export function unsupported(construct: string, pos: SourcePos): MeridianError {
   );
 }
 
+/**
+ * Deeper nesting of parentheses, NOT, signs, function arguments or subqueries is refused before it could exhaust
+ * the call stack (as the butler's `where` parser does).
+ */
+export const MAX_NESTING = 200;
+
 export class TokenCursor {
   protected index = 0;
+  private nesting = 0;
 
   constructor(protected readonly tokens: readonly Token[]) {}
 
@@ -72,6 +79,19 @@ export class TokenCursor {
   protected expectSymbol(symbol: string): Token {
     if (!this.isSymbol(symbol)) throw syntaxError([`'${symbol}'`], this.current);
     return this.advance();
+  }
+
+  /** Run `parse` one nesting level deeper, refusing absurd depths with `ADQL_SYNTAX` at the current token. */
+  protected nested<T>(parse: () => T): T {
+    if (++this.nesting > MAX_NESTING) {
+      this.nesting = 0;
+      throw syntaxError([`at most ${MAX_NESTING} levels of nesting`], this.current, 'simplify the query');
+    }
+    try {
+      return parse();
+    } finally {
+      this.nesting = Math.max(0, this.nesting - 1);
+    }
   }
 
   /** The first token at or after a source position (for errors that point at an already parsed node). */

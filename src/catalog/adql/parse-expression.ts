@@ -3,6 +3,7 @@
  * OR, AND, NOT, predicates (comparison, BETWEEN, LIKE, IN, IS NULL), `||`, `+ -`, `* /`, unary sign, primaries.
  */
 
+import { meridianError } from '../../errors.js';
 import type {
   Aggregate,
   CastType,
@@ -12,9 +13,10 @@ import type {
   GeometryFunctionName,
   Identifier,
   Query,
+  SourcePos,
   StringLiteral,
 } from './ast.js';
-import { isCondition } from './ast.js';
+import { isCondition, logicalTerms } from './ast.js';
 import { syntaxError, TokenCursor, unsupported } from './cursor.js';
 import {
   type Arity,
@@ -91,40 +93,42 @@ export abstract class ExpressionParser extends TokenCursor {
 
   private parseOr(): Expression {
     const start = this.current;
-    let left = this.parseAnd();
-    while (this.acceptWord('OR')) {
-      const right = this.parseAnd();
-      left = {
-        kind: 'logical',
-        pos: this.span(start),
-        operator: 'OR',
-        left: this.condition(left),
-        right: this.condition(right),
-      };
-    }
-    return left;
+    const terms = [this.parseAnd()];
+    while (this.acceptWord('OR')) terms.push(this.parseAnd());
+    return terms.length === 1 ? terms[0] : this.chain('OR', terms, start);
   }
 
   private parseAnd(): Expression {
     const start = this.current;
-    let left = this.parseNot();
-    while (this.acceptWord('AND')) {
-      const right = this.parseNot();
-      left = {
-        kind: 'logical',
-        pos: this.span(start),
-        operator: 'AND',
-        left: this.condition(left),
-        right: this.condition(right),
-      };
-    }
-    return left;
+    const terms = [this.parseNot()];
+    while (this.acceptWord('AND')) terms.push(this.parseNot());
+    return terms.length === 1 ? terms[0] : this.chain('AND', terms, start);
+  }
+
+  /**
+   * A chain of ANDs or ORs as a balanced tree over its flattened terms (parenthesised groups of the same operator
+   * included). The operators are associative in SQL's three-valued logic, so the shape does not change the result,
+   * and a balanced tree keeps a 5,000-term OR chain about 13 levels deep, within every pass's recursion and the
+   * engines' expression-depth limits. The printer writes such a chain flat, so print → parse gives the same tree.
+   */
+  private chain(operator: 'AND' | 'OR', terms: readonly Expression[], start: Token): Expression {
+    const leaves = terms.flatMap((term) => logicalTerms(this.condition(term), operator));
+    const pos = this.span(start);
+    const build = (from: number, to: number): Expression => {
+      if (to - from === 1) return leaves[from];
+      // The left half takes the extra term, so chains of up to three terms keep their left-deep shape.
+      const middle = from + Math.ceil((to - from) / 2);
+      const left = build(from, middle);
+      const right = build(middle, to);
+      return { kind: 'logical', pos: spanOf(left.pos, right.pos, pos), operator, left, right };
+    };
+    return build(0, leaves.length);
   }
 
   private parseNot(): Expression {
     const start = this.current;
     if (this.acceptWord('NOT')) {
-      const operand = this.condition(this.parseNot());
+      const operand = this.condition(this.nested(() => this.parseNot()));
       return { kind: 'not', pos: this.span(start), operand };
     }
     return this.parsePredicate();
@@ -239,7 +243,7 @@ export abstract class ExpressionParser extends TokenCursor {
     const start = this.current;
     if (this.isSymbol('-') || this.isSymbol('+')) {
       const operator = this.advance().value as '-' | '+';
-      const operand = this.parseUnary();
+      const operand = this.nested(() => this.parseUnary());
       if (isCondition(operand))
         throw syntaxError(['value expression'], start, 'a condition cannot be used as a value');
       this.checkNotGeometryValue(operand, `unary ${operator}`);
@@ -270,7 +274,7 @@ export abstract class ExpressionParser extends TokenCursor {
             return { kind: 'scalarSubquery', pos: this.span(token), query };
           }
           this.advance();
-          const inner = this.parseOr();
+          const inner = this.nested(() => this.parseOr());
           this.expectSymbol(')');
           return inner;
         }
@@ -280,8 +284,8 @@ export abstract class ExpressionParser extends TokenCursor {
           this.advance();
           return { kind: 'null', pos: token.pos };
         }
-        if (token.value === 'CASE') return this.parseCase();
-        if (token.value === 'CAST') return this.parseCast();
+        if (token.value === 'CASE') return this.nested(() => this.parseCase());
+        if (token.value === 'CAST') return this.nested(() => this.parseCast());
         if (this.isSymbol('(', this.peek())) return this.parseFunctionCall();
         break;
       default:
@@ -308,8 +312,10 @@ export abstract class ExpressionParser extends TokenCursor {
     this.expectSymbol('(');
     const args: Expression[] = [];
     if (!this.isSymbol(')')) {
-      do args.push(this.parseValue());
-      while (this.acceptSymbol(','));
+      this.nested(() => {
+        do args.push(this.parseValue());
+        while (this.acceptSymbol(','));
+      });
     }
     this.expectSymbol(')');
     return args;
@@ -331,7 +337,7 @@ export abstract class ExpressionParser extends TokenCursor {
     const upper = start.value;
     const unsupportedName = unsupportedFunctions.get(upper);
     if (unsupportedName !== undefined) throw unsupported(unsupportedName, start.pos);
-    if (aggregateFunctions.has(upper)) return this.parseAggregate();
+    if (aggregateFunctions.has(upper)) return this.nested(() => this.parseAggregate());
     this.advance();
 
     const geometryArity = geometryFunctions.get(upper as GeometryFunctionName);
@@ -372,6 +378,7 @@ export abstract class ExpressionParser extends TokenCursor {
         'in POLYGON()',
       );
     }
+    checkGeometryLiterals(name, args);
     return { kind: 'geometry', pos: this.span(start), name, coordSys, args };
   }
 
@@ -443,4 +450,83 @@ export abstract class ExpressionParser extends TokenCursor {
 
 function what(token: Token): string {
   return token.type === 'end' ? 'end of query' : `expression starting '${token.text}'`;
+}
+
+/** The source span from the start of `first` to the end of `last`, on the line and column of `first`. */
+function spanOf(first: SourcePos, last: SourcePos, whole: SourcePos): SourcePos {
+  if (first.offset < whole.offset) return whole;
+  return { ...first, length: last.offset + last.length - first.offset };
+}
+
+/** The value of a numeric literal, signed or not; null for anything computed at run time. */
+function literalNumber(expression: Expression): number | null {
+  if (expression.kind === 'number') return Number(expression.text);
+  if (expression.kind === 'unary' && expression.operand.kind === 'number') {
+    const value = Number(expression.operand.text);
+    return expression.operator === '-' ? -value : value;
+  }
+  return null;
+}
+
+/** The argument positions that hold a declination or a size, per geometry function and argument count. */
+function geometryRoles(name: string, args: readonly Expression[]): [number, 'dec' | 'radius' | 'size'][] {
+  const points = args.some((a) => a.kind === 'geometry');
+  switch (name) {
+    case 'POINT':
+      return [[1, 'dec']];
+    case 'CIRCLE':
+      return args.length === 3
+        ? [
+            [1, 'dec'],
+            [2, 'radius'],
+          ]
+        : [[1, 'radius']];
+    case 'BOX':
+      return args.length === 4
+        ? [
+            [1, 'dec'],
+            [2, 'size'],
+            [3, 'size'],
+          ]
+        : [
+            [1, 'size'],
+            [2, 'size'],
+          ];
+    case 'POLYGON':
+      return points ? [] : args.map((_, i): [number, 'dec'] => [i, 'dec']).filter(([i]) => i % 2 === 1);
+    case 'DISTANCE':
+      return args.length === 4
+        ? [
+            [1, 'dec'],
+            [3, 'dec'],
+          ]
+        : [];
+    default:
+      return [];
+  }
+}
+
+/**
+ * Literal coordinates and sizes are checked where they are written, as the butler's `where` does: a declination
+ * outside [-90, 90] or a radius outside [0, 180] degrees would otherwise match nothing (or everything) silently.
+ */
+function checkGeometryLiterals(name: string, args: readonly Expression[]): void {
+  for (const [index, role] of geometryRoles(name, args)) {
+    const arg = args[index];
+    const value = arg === undefined ? null : literalNumber(arg);
+    if (value === null) continue;
+    const [low, high, what] =
+      role === 'dec'
+        ? [-90, 90, 'declination']
+        : role === 'radius'
+          ? [0, 180, 'radius']
+          : [0, 360, 'width and height'];
+    if (Number.isFinite(value) && value >= low && value <= high) continue;
+    const { line, column } = arg.pos;
+    throw meridianError(
+      'GEOMETRY_INVALID',
+      `ADQL ${name}() argument ${index + 1} at line ${line}, column ${column}: the ${what} must be between ${low} and ${high} degrees, got ${value}`,
+      { line, column, function: name, argument: index + 1, value },
+    );
+  }
 }

@@ -3,6 +3,7 @@
  * HAVING ... ORDER BY ... OFFSET, joins and derived tables. Entry point: `parseAdql(text)`.
  */
 
+import { meridianError } from '../../errors.js';
 import type {
   CommonTableExpression,
   FromItem,
@@ -14,11 +15,12 @@ import type {
   SelectItem,
   TableRef,
 } from './ast.js';
-import { deepFreeze } from './ast.js';
+import { type AdqlNode, deepFreeze } from './ast.js';
 import { syntaxError } from './cursor.js';
 import { reservedWords } from './functions.js';
 import { type Token, tokenize } from './lexer.js';
 import { ExpressionParser } from './parse-expression.js';
+import { childrenOf } from './visitor.js';
 
 /** Keywords that may follow a table reference; a word in this list is never read as an implicit alias. */
 const afterTableKeywords = ['WHERE', 'GROUP', 'HAVING', 'ORDER', 'OFFSET', 'UNION', 'INTERSECT', 'EXCEPT'];
@@ -37,7 +39,7 @@ class QueryParser extends ExpressionParser {
 
   protected parseParenthesizedQuery(): Query {
     this.expectSymbol('(');
-    const query = this.parseQuery();
+    const query = this.nested(() => this.parseQuery());
     this.expectSymbol(')');
     return query;
   }
@@ -241,7 +243,7 @@ class QueryParser extends ExpressionParser {
         return { kind: 'derivedTable', pos: this.span(start), query, alias };
       }
       this.advance();
-      const inner = this.parseJoinedTable();
+      const inner = this.nested(() => this.parseJoinedTable());
       this.expectSymbol(')');
       return inner;
     }
@@ -263,5 +265,30 @@ class QueryParser extends ExpressionParser {
  */
 export function parseAdql(text: string): Query {
   const parser = new QueryParser(tokenize(text));
-  return deepFreeze(parser.parseStatement());
+  const query = parser.parseStatement();
+  checkTreeDepth(query);
+  return deepFreeze(query);
+}
+
+/**
+ * Long chains of arithmetic (`a + b + c + ...`) build deep trees without deep recursion in the parser, but every
+ * later pass walks the tree recursively and the engines bound expression depth (DuckDB at 1,000); this bound keeps
+ * both safe. AND/OR chains are balanced by the parser and never come near it.
+ */
+export const MAX_TREE_DEPTH = 500;
+
+function checkTreeDepth(root: AdqlNode): void {
+  const stack: { node: AdqlNode; depth: number }[] = [{ node: root, depth: 1 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (depth > MAX_TREE_DEPTH) {
+      const { line, column } = node.pos;
+      throw meridianError(
+        'ADQL_SYNTAX',
+        `ADQL syntax error at line ${line}, column ${column}: the query is nested more than ${MAX_TREE_DEPTH} levels deep (a chain of thousands of operators?)`,
+        { line, column, expected: [`at most ${MAX_TREE_DEPTH} levels`], found: 'deeper nesting' },
+      );
+    }
+    for (const child of childrenOf(node)) stack.push({ node: child, depth: depth + 1 });
+  }
 }

@@ -3,7 +3,14 @@
  * and parentheses exactly where operator precedence needs them. `parseAdql(printAdql(t))` equals `t` except for `pos`.
  */
 
-import type { AdqlNode, Expression, FromItem, Identifier, QueryBody } from './ast.js';
+import {
+  type AdqlNode,
+  type Expression,
+  type FromItem,
+  type Identifier,
+  logicalTerms,
+  type QueryBody,
+} from './ast.js';
 import { type AdqlVisitor, visit } from './visitor.js';
 
 /** Binding strength, loosest first; a child printed where a stronger one is needed gets parentheses. */
@@ -147,9 +154,12 @@ const printer: AdqlVisitor<string> = {
   },
   scalarSubquery: (n) => `(${printAdql(n.query)})`,
   comparison: (n) => `${expr(n.left, Level.Concat)} ${n.operator} ${expr(n.right, Level.Concat)}`,
+  // A chain of one operator is printed flat; the parser rebuilds the same balanced tree from its terms.
   logical: (n) => {
     const level = levelOf(n);
-    return `${expr(n.left, level)} ${n.operator} ${expr(n.right, level + 1)}`;
+    return logicalTerms(n, n.operator)
+      .map((term) => expr(term, level + 1))
+      .join(` ${n.operator} `);
   },
   not: (n) => `NOT ${expr(n.operand, Level.Not)}`,
   between: (n) =>

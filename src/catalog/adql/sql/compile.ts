@@ -20,7 +20,7 @@ import type {
 } from '../ast.js';
 import { unsupported } from '../cursor.js';
 import { type AdqlVisitor, visit } from '../visitor.js';
-import type { SqlDialect } from './dialect.js';
+import { guardedDivision, type SqlDialect } from './dialect.js';
 import {
   distancePoints,
   type GeometryContext,
@@ -198,7 +198,10 @@ class SqlCompiler implements GeometryContext {
     string: (n) => this.bind(n.value),
     null: () => 'NULL',
     unary: (n) => `(${n.operator}${this.value(n.operand)})`,
-    binary: (n) => `(${this.value(n.left)} ${n.operator} ${this.value(n.right)})`,
+    binary: (n) =>
+      n.operator === '/'
+        ? guardedDivision(this.value(n.left), this.value(n.right))
+        : `(${this.value(n.left)} ${n.operator} ${this.value(n.right)})`,
     function: (n) =>
       this.dialect.scalarFunction(
         n.name,

@@ -72,6 +72,43 @@ const plainFunctions: Readonly<Record<string, string>> = {
   NULLIF: 'nullif',
 };
 
+/**
+ * Arguments outside a function's domain give NULL instead of failing the whole query, as on Qserv (MariaDB), where
+ * Rubin's tutorial queries ran: `-2.5*LOG10(g_cModelFlux)+31.4` over objects with a non-positive flux. DuckDB and
+ * PostgreSQL raise an error there (and differ on POWER, COT and MOD), so each argument is guarded with CASE or
+ * NULLIF and the engine never sees an out-of-domain value. Documented in docs/adql.md.
+ */
+function domainGuarded(name: string, args: readonly string[]): readonly string[] {
+  const [x, y] = args;
+  switch (name) {
+    case 'LOG':
+    case 'LOG10':
+      return [`CASE WHEN ${x} > 0 THEN ${x} END`];
+    case 'SQRT':
+      return [`CASE WHEN ${x} >= 0 THEN ${x} END`];
+    case 'ASIN':
+    case 'ACOS':
+      return [`CASE WHEN ${x} BETWEEN -1 AND 1 THEN ${x} END`];
+    case 'COT':
+      return [`NULLIF(${x}, 0)`];
+    case 'MOD':
+      return [x, `NULLIF(${y}, 0)`];
+    case 'POWER':
+      // A negative base needs a whole exponent, and zero a non-negative one; anything else has no real value.
+      return [
+        `CASE WHEN ${x} > 0 OR (${x} = 0 AND ${y} >= 0) OR (${x} < 0 AND ${y} = floor(${y})) THEN ${x} END`,
+        y,
+      ];
+    default:
+      return args;
+  }
+}
+
+/** Division by zero gives NULL, as on Qserv (MariaDB); DuckDB would give Infinity and PostgreSQL an error. */
+export function guardedDivision(dividend: string, divisor: string): string {
+  return `(${dividend} / NULLIF(${divisor}, 0))`;
+}
+
 export const defaultDialect: SqlDialect = {
   name: 'default',
   quoteIdentifier: (name) => `"${name.replaceAll('"', '""')}"`,
@@ -104,7 +141,7 @@ export const defaultDialect: SqlDialect = {
       default: {
         const sqlName = plainFunctions[name];
         if (sqlName === undefined) throw unsupported(`function ${name}`, pos);
-        return `${sqlName}(${args.join(', ')})`;
+        return `${sqlName}(${domainGuarded(name, args).join(', ')})`;
       }
     }
   },
