@@ -76,7 +76,6 @@ export type ParquetColumnType =
   | 'INTEGER'
   | 'SMALLINT'
   | 'TINYINT'
-  | 'UBIGINT'
   | 'UINTEGER'
   | 'USMALLINT'
   | 'UTINYINT'
@@ -192,9 +191,6 @@ function appendValue(appender: Appender, type: ParquetColumnType, value: unknown
       return;
     case 'BIGINT':
       appender.appendBigInt(BigInt(value as number | bigint));
-      return;
-    case 'UBIGINT':
-      appender.appendUBigInt(BigInt(value as number | bigint));
       return;
     case 'INTEGER':
       appender.appendInteger(value as number);
