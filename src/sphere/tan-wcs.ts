@@ -90,7 +90,8 @@ export class TanWcs {
     }
     const [[a, b], [c, d]] = this.inverseCd;
     const [cx, cy] = this.params.crpix;
-    return [cx - 1 + a * std[0] + b * std[1], cy - 1 + c * std[0] + d * std[1]];
+    // The same order of operations as formats' TAN-SIP skyToPixel, so the two agree to the bit.
+    return [a * std[0] + b * std[1] + cx - 1, c * std[0] + d * std[1] + cy - 1];
   }
 
   pixelToVector(x: number, y: number): UnitVector3 {
