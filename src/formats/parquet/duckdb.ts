@@ -69,7 +69,7 @@ export function parquetError(path: string, err: unknown): Error {
   return meridianError('PARQUET_INVALID', `${path}: ${(err as Error).message}`, { path }, err);
 }
 
-/** What a COPY writes: a whole table (name as given, unquoted) or the rows of a query. */
+/** What a COPY writes: a whole table (its plain name: it is quoted here) or the rows of a query. */
 export type ParquetCopySource = { readonly table: string } | { readonly query: string };
 
 export interface ParquetCopyOptions {
