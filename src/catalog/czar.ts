@@ -7,15 +7,16 @@
 
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { duckdbDialect } from './adql/index.js';
+import { duckdbIdentifier, duckdbStringLiteral } from '../formats/index.js';
 import { DirectorIndexReplica } from './director-index.js';
 import { sqlType } from './physical.js';
 import type { CatalogSchema, CatalogTable } from './schema.js';
 
 export const CZAR_FILE = 'czar.duckdb';
 
-export const quoteDuck = (name: string): string => duckdbDialect.quoteIdentifier(name);
-export const sqlStringLiteral = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+/** The czar's names and paths in DuckDB SQL: `formats/`'s quoting, under the names the catalog code uses. */
+export const quoteDuck = duckdbIdentifier;
+export const sqlStringLiteral = duckdbStringLiteral;
 
 /** Name of a director table's index in the czar store: key → chunkId, subChunkId (qserv_tap.md §1.3). */
 export const directorIndexName = (table: CatalogTable): string => `_director_${table.name}`;

@@ -13,8 +13,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { isMeridianError, meridianError } from '../errors.js';
+import { duckdbStringLiteral, parquetScan } from '../formats/index.js';
 import type { Chunker } from '../sphere/index.js';
-import { type CzarStore, directorIndexName, quoteDuck as q, sqlStringLiteral } from './czar.js';
+import { type CzarStore, directorIndexName, quoteDuck as q } from './czar.js';
 import type { CatalogEngine, StagedTable } from './engine.js';
 import { locateDirectorRows } from './locate.js';
 import {
@@ -52,8 +53,8 @@ async function fileSha256(path: string): Promise<string> {
 
 function readerFor(path: string): string {
   const extension = extname(path).toLowerCase();
-  const literal = sqlStringLiteral(path);
-  if (extension === '.parquet') return `read_parquet(${literal})`;
+  const literal = duckdbStringLiteral(path);
+  if (extension === '.parquet') return parquetScan(path);
   if (extension === '.csv') return `read_csv(${literal}, header = true)`;
   if (extension === '.tsv') return `read_csv(${literal}, header = true, delim = '\t')`;
   throw meridianError(

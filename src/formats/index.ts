@@ -1,9 +1,11 @@
 /**
  * File formats: FITS (images, binary tables, checksums), TAN-SIP WCS, the Exposure object model and its FITS
- * layout, and VOTable output. May use `sphere/` for projections; nothing else in Meridian.
+ * layout, Parquet (through DuckDB, with the DuckDB SQL quoting) and VOTable output. May use `sphere/` for
+ * projections; nothing else in Meridian.
  */
 export * from './exposure/index.js';
 export * from './fits/index.js';
+export * from './parquet/index.js';
 export {
   escapeXml,
   VOTABLE_VERSION,

@@ -195,10 +195,10 @@ async function writeCatalogs(
   const exporter = await ParquetExporter.open();
   try {
     await exporter.load('truth_summary', { columns: truthSummaryColumns(truth) });
-    await exporter.export(join(outDir, 'truth/truth_summary.parquet'), 'truth_summary', { orderBy: 'id' });
+    await exporter.export(join(outDir, 'truth/truth_summary.parquet'), 'truth_summary', { orderBy: ['id'] });
     await exporter.load('sn_lightcurves', { columns: supernovaLightCurveColumns(truth, exposures) });
     await exporter.export(join(outDir, 'truth/sn_lightcurves.parquet'), 'sn_lightcurves', {
-      orderBy: 'id, mjd',
+      orderBy: ['id', 'mjd'],
     });
     const refcat = refcatColumns(truth, seed);
     await exporter.load('refcat', { columns: refcat });
@@ -206,17 +206,14 @@ async function writeCatalogs(
     const counts = new Map<number, number>();
     for (let i = 0; i < htmColumn.length; i++) counts.set(htmColumn[i], (counts.get(htmColumn[i]) ?? 0) + 1);
     const shards = [...counts.entries()].sort((a, b) => a[0] - b[0]);
-    const columns = refcat
-      .filter((c) => c.name !== 'htm7')
-      .map((c) => `"${c.name}"`)
-      .join(', ');
+    const columns = refcat.filter((c) => c.name !== 'htm7').map((c) => c.name);
     const result: RefcatShard[] = [];
     for (const [htm7, rows] of shards) {
       const path = `refcat/${htm7}.parquet`;
       await exporter.export(join(outDir, path), 'refcat', {
         columns,
-        where: `htm7 = ${htm7}`,
-        orderBy: 'id',
+        filters: [['htm7', '=', htm7]],
+        orderBy: ['id'],
       });
       result.push({ htm7, path, rows });
     }

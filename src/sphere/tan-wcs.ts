@@ -1,12 +1,22 @@
 /**
- * Gnomonic (TAN) projection with a linear pixel mapping, in the FITS WCS convention (Calabretta & Greisen 2002,
- * A&A 395, 1077): intermediate world coordinates (ξ, η) in degrees = CD · (p − CRPIX) with p the 1-based FITS
- * pixel. Pixel coordinates returned by this module are 0-based (pixel centres at integers, as in LSST's afw), i.e.
- * FITS pixel − 1.
+ * A skymap tract's pixel grid: the gnomonic projection (`GnomonicProjection`, which owns the maths) plus a linear
+ * pixel mapping, in the FITS WCS convention (Calabretta & Greisen 2002, A&A 395, 1077).
+ *
+ * Conventions:
+ * - pixels are 0-based (pixel centres at integers, as in LSST's afw), i.e. FITS pixel − 1; `crpix` is FITS
+ *   1-based, as a header would hold it;
+ * - the CD matrix is in degrees per pixel: standard coordinates (ξ, η) in degrees = CD · (p − CRPIX), p the FITS
+ *   pixel;
+ * - (ξ, η) are the TAN plane's intermediate world coordinates with LONPOLE 180°, ξ toward increasing longitude and
+ *   η toward the north, at every tangent point including the poles (a FITS header of a polar tract must therefore
+ *   say LONPOLE = 180);
+ * - sky positions are (lon, lat) in degrees or unit vectors.
+ * `formats/`'s TAN-SIP WCS is the same projection with SIP distortion and a free LONPOLE, for image headers.
  */
 import { meridianError } from '../errors.js';
-import { degToRad, radToDeg } from './angle.js';
-import { dot3, UnitVector3, type Vec3 } from './vector.js';
+import { radToDeg } from './angle.js';
+import { GnomonicProjection } from './gnomonic.js';
+import { UnitVector3, type Vec3 } from './vector.js';
 
 export interface TanWcsParams {
   readonly crvalDeg: [number, number];
@@ -14,11 +24,12 @@ export interface TanWcsParams {
   readonly cdDeg: [[number, number], [number, number]];
 }
 
+/** Points closer than this (in sin θ, the cosine of the angle from the tangent point) to the horizon have no image. */
+const HORIZON = 1e-12;
+
 export class TanWcs {
   readonly params: TanWcsParams;
-  private readonly center: UnitVector3;
-  private readonly east: Vec3;
-  private readonly north: Vec3;
+  private readonly projection: GnomonicProjection;
   private readonly inverseCd: [[number, number], [number, number]];
 
   constructor(params: TanWcsParams) {
@@ -38,38 +49,40 @@ export class TanWcs {
       [d / det, -b / det],
       [-c / det, a / det],
     ];
-    const lon0 = degToRad(params.crvalDeg[0]);
-    const lat0 = degToRad(params.crvalDeg[1]);
-    this.center = UnitVector3.fromLonLat(params.crvalDeg[0], params.crvalDeg[1]);
-    this.east = { x: -Math.sin(lon0), y: Math.cos(lon0), z: 0 };
-    this.north = {
-      x: -Math.sin(lat0) * Math.cos(lon0),
-      y: -Math.sin(lat0) * Math.sin(lon0),
-      z: Math.cos(lat0),
-    };
+    this.projection = new GnomonicProjection(params.crvalDeg[0], params.crvalDeg[1], 180);
   }
 
   /** Standard coordinates (ξ, η) in degrees of a direction; undefined on or behind the tangent plane's horizon. */
   project(v: Vec3): [number, number] | undefined {
-    const den = dot3(v, this.center);
-    if (!(den > 1e-12)) return undefined;
-    return [radToDeg(dot3(v, this.east) / den), radToDeg(dot3(v, this.north) / den)];
+    // Longitude and latitude of the direction (v need not be of unit length).
+    const lonDeg = v.x === 0 && v.y === 0 ? 0 : radToDeg(Math.atan2(v.y, v.x));
+    const latDeg = radToDeg(Math.atan2(v.z, Math.sqrt(v.x * v.x + v.y * v.y)));
+    return this.projectLonLat(lonDeg, latDeg);
   }
 
+  private projectLonLat(lonDeg: number, latDeg: number): [number, number] | undefined {
+    const out: [number, number] = [0, 0];
+    return this.projection.skyToPlane(lonDeg, latDeg, out) > HORIZON ? out : undefined;
+  }
+
+  /** The direction at standard coordinates (ξ, η), degrees. */
   deproject(xiDeg: number, etaDeg: number): UnitVector3 {
-    const xi = degToRad(xiDeg);
-    const eta = degToRad(etaDeg);
-    const c = this.center;
-    return UnitVector3.fromXyz(
-      c.x + xi * this.east.x + eta * this.north.x,
-      c.y + xi * this.east.y + eta * this.north.y,
-      c.z + xi * this.east.z + eta * this.north.z,
-    );
+    const sky: [number, number] = [0, 0];
+    this.projection.planeToSky(xiDeg, etaDeg, sky);
+    return UnitVector3.fromLonLat(sky[0], sky[1]);
   }
 
   /** 0-based pixel position of a direction; GEOMETRY_INVALID if it is 90° or more from the tangent point. */
   vectorToPixel(v: Vec3): [number, number] {
-    const std = this.project(v);
+    return this.planeToPixel(this.project(v));
+  }
+
+  skyToPixel(lonDeg: number, latDeg: number): [number, number] {
+    UnitVector3.fromLonLat(lonDeg, latDeg); // GEOMETRY_INVALID for a position that is not on the sphere
+    return this.planeToPixel(this.projectLonLat(lonDeg, latDeg));
+  }
+
+  private planeToPixel(std: [number, number] | undefined): [number, number] {
     if (std === undefined) {
       throw meridianError('GEOMETRY_INVALID', 'position is not on the visible side of the TAN projection', {
         crvalDeg: this.params.crvalDeg,
@@ -77,22 +90,22 @@ export class TanWcs {
     }
     const [[a, b], [c, d]] = this.inverseCd;
     const [cx, cy] = this.params.crpix;
-    return [cx - 1 + a * std[0] + b * std[1], cy - 1 + c * std[0] + d * std[1]];
-  }
-
-  skyToPixel(lonDeg: number, latDeg: number): [number, number] {
-    return this.vectorToPixel(UnitVector3.fromLonLat(lonDeg, latDeg));
+    // The same order of operations as formats' TAN-SIP skyToPixel, so the two agree to the bit.
+    return [a * std[0] + b * std[1] + cx - 1, c * std[0] + d * std[1] + cy - 1];
   }
 
   pixelToVector(x: number, y: number): UnitVector3 {
+    const [lonDeg, latDeg] = this.pixelToSky(x, y);
+    return UnitVector3.fromLonLat(lonDeg, latDeg);
+  }
+
+  /** (lon, lat) in degrees, lon in [0, 360), of a 0-based pixel position. */
+  pixelToSky(x: number, y: number): [number, number] {
     const [[a, b], [c, d]] = this.params.cdDeg;
     const dx = x + 1 - this.params.crpix[0];
     const dy = y + 1 - this.params.crpix[1];
-    return this.deproject(a * dx + b * dy, c * dx + d * dy);
-  }
-
-  pixelToSky(x: number, y: number): [number, number] {
-    const v = this.pixelToVector(x, y);
-    return [v.lonDeg(), v.latDeg()];
+    const sky: [number, number] = [0, 0];
+    this.projection.planeToSky(a * dx + b * dy, c * dx + d * dy, sky);
+    return sky;
   }
 }

@@ -1,14 +1,17 @@
 /**
- * Gnomonic (TAN) world coordinates with optional SIP distortion.
+ * FITS TAN-SIP world coordinates: the pixel side of an image WCS (CRPIX, SIP distortion, CD matrix) over the
+ * gnomonic projection of `sphere/` (`GnomonicProjection`, which owns the projection maths).
  *
- * Pixel convention: the API takes and returns 0-based pixel coordinates, as LSST does: the centre of the first
- * pixel is (0, 0). Headers use FITS 1-based CRPIX, so pixel x corresponds to FITS p1 = x + 1.
- *
- * Formulas: Calabretta & Greisen 2002 (A&A 395, 1077), eqs. 2 and 5 for the spherical rotation, eqs. 54-55
- * (R = (180/pi) cot(theta), x = R sin(phi), y = -R cos(phi)) for TAN; SIP as in Shupe et al. 2005.
+ * Conventions:
+ * - pixels: the API takes and returns 0-based pixel coordinates, as LSST does: the centre of the first pixel is
+ *   (0, 0). Headers use FITS 1-based CRPIX, so pixel x corresponds to FITS p1 = x + 1;
+ * - pixel -> plane: (u, v) = p - CRPIX (FITS pixels), SIP adds A(u, v), B(u, v) (Shupe et al. 2005), then the CD
+ *   matrix (degrees per pixel) gives intermediate world coordinates in degrees;
+ * - plane <-> sky: TAN about CRVAL with LONPOLE (default 180°, 0° at the north pole, as FITS says), degrees.
  */
 
 import { meridianError } from '../../errors.js';
+import { defaultTanLonpoleDeg, GnomonicProjection } from '../../sphere/index.js';
 import { type SipDistortion, SipEvaluator } from './sip.js';
 
 export interface TanSipWcs {
@@ -38,8 +41,6 @@ export interface PixelPosition {
   readonly y: number;
 }
 
-const DEG = Math.PI / 180;
-
 export interface TanSipInput {
   readonly crpix: readonly [number, number];
   readonly crval: readonly [number, number];
@@ -47,11 +48,6 @@ export interface TanSipInput {
   readonly lonpole?: number;
   readonly radesys?: string;
   readonly sip?: SipDistortion;
-}
-
-/** Default LONPOLE for a zenithal projection: 180 deg unless the reference point is the north pole (C&G sec. 2.4). */
-function defaultLonpole(dec0: number): number {
-  return dec0 >= 90 ? 0 : 180;
 }
 
 export function makeTanSipWcs(input: TanSipInput): TanSipWcs {
@@ -74,7 +70,7 @@ export function makeTanSipWcs(input: TanSipInput): TanSipWcs {
     crpix: Object.freeze([input.crpix[0], input.crpix[1]] as const),
     crval: Object.freeze([input.crval[0], input.crval[1]] as const),
     cd: Object.freeze([Object.freeze([a, b] as const), Object.freeze([c, d] as const)] as const),
-    lonpole: input.lonpole ?? defaultLonpole(input.crval[1]),
+    lonpole: input.lonpole ?? defaultTanLonpoleDeg(input.crval[1]),
     radesys: input.radesys ?? 'ICRS',
     ...(input.sip ? { sip: Object.freeze({ ...input.sip }) } : {}),
   };
@@ -83,11 +79,7 @@ export function makeTanSipWcs(input: TanSipInput): TanSipWcs {
 
 /** Precomputed constants and scratch evaluators for one WCS. */
 class TanSipTransform {
-  private readonly cosDec0: number;
-  private readonly sinDec0: number;
-  private readonly ra0: number;
-  private readonly cosPhiP: number;
-  private readonly sinPhiP: number;
+  private readonly projection: GnomonicProjection;
   private readonly inverseCd: [number, number, number, number];
   private readonly a?: SipEvaluator;
   private readonly b?: SipEvaluator;
@@ -95,11 +87,7 @@ class TanSipTransform {
   private readonly bp?: SipEvaluator;
 
   constructor(private readonly wcs: TanSipWcs) {
-    this.ra0 = wcs.crval[0] * DEG;
-    this.cosDec0 = Math.cos(wcs.crval[1] * DEG);
-    this.sinDec0 = Math.sin(wcs.crval[1] * DEG);
-    this.cosPhiP = Math.cos(wcs.lonpole * DEG);
-    this.sinPhiP = Math.sin(wcs.lonpole * DEG);
+    this.projection = new GnomonicProjection(wcs.crval[0], wcs.crval[1], wcs.lonpole);
     const [[a, b], [c, d]] = wcs.cd;
     const det = a * d - b * c;
     this.inverseCd = [d / det, -b / det, -c / det, a / det];
@@ -124,51 +112,15 @@ class TanSipTransform {
       v += dv;
     }
     const [[c11, c12], [c21, c22]] = this.wcs.cd;
-    // Intermediate world coordinates (projection plane), converted to radians.
-    const px = (c11 * u + c12 * v) * DEG;
-    const py = (c21 * u + c22 * v) * DEG;
-    // TAN: R = cot(theta), so sin(theta) = 1 / sqrt(1 + R^2) and cos(theta) = R / sqrt(1 + R^2); with
-    // phi = arg(-y, x) the products cos(theta) sin(phi) and cos(theta) cos(phi) are x and -y over sqrt(1 + R^2).
-    // Working with these products instead of the angles keeps full precision near the tangent point.
-    const norm = 1 / Math.sqrt(1 + px * px + py * py);
-    const sinTheta = norm;
-    const cosThetaSinPhi = px * norm;
-    const cosThetaCosPhi = -py * norm;
-    // Rotate by phi_p: cos(theta) sin(phi - phi_p) and cos(theta) cos(phi - phi_p).
-    const sinDPhi = cosThetaSinPhi * this.cosPhiP - cosThetaCosPhi * this.sinPhiP;
-    const cosDPhi = cosThetaCosPhi * this.cosPhiP + cosThetaSinPhi * this.sinPhiP;
-    // C&G eq. 2, with cos(delta) from the two components of the RA argument rather than from asin (pole-safe).
-    const raY = -sinDPhi;
-    const raX = sinTheta * this.cosDec0 - cosDPhi * this.sinDec0;
-    const sinDec = sinTheta * this.sinDec0 + cosDPhi * this.cosDec0;
-    const raDeg = ((this.ra0 + Math.atan2(raY, raX)) / DEG) % 360;
-    out[0] = raDeg < 0 ? raDeg + 360 : raDeg;
-    out[1] = Math.atan2(sinDec, Math.hypot(raX, raY)) / DEG;
+    this.projection.planeToSky(c11 * u + c12 * v, c21 * u + c22 * v, out);
   }
 
   /** (RA, Dec) degrees -> 0-based pixel; NaN for points 90 deg or more from the tangent point. */
   skyToPixel(raDeg: number, decDeg: number, out: Float64Array): void {
-    const dRa = raDeg * DEG - this.ra0;
-    const sinDec = Math.sin(decDeg * DEG);
-    const cosDec = Math.cos(decDeg * DEG);
-    const cosDRa = Math.cos(dRa);
-    // C&G eq. 5 as products: cos(theta) sin(phi - phi_p), cos(theta) cos(phi - phi_p) and sin(theta).
-    const sinDPhi = -cosDec * Math.sin(dRa);
-    const cosDPhi = sinDec * this.cosDec0 - cosDec * this.sinDec0 * cosDRa;
-    const sinTheta = sinDec * this.sinDec0 + cosDec * this.cosDec0 * cosDRa;
-    if (!(sinTheta > 0)) {
-      out[0] = Number.NaN;
-      out[1] = Number.NaN;
-      return;
-    }
-    // Rotate back by phi_p, then TAN: x = cot(theta) sin(phi), y = -cot(theta) cos(phi), in degrees.
-    const cosThetaSinPhi = sinDPhi * this.cosPhiP + cosDPhi * this.sinPhiP;
-    const cosThetaCosPhi = cosDPhi * this.cosPhiP - sinDPhi * this.sinPhiP;
-    const px = cosThetaSinPhi / sinTheta / DEG;
-    const py = -cosThetaCosPhi / sinTheta / DEG;
+    if (!(this.projection.skyToPlane(raDeg, decDeg, out) > 0)) return;
     const [i11, i12, i21, i22] = this.inverseCd;
-    const uTarget = i11 * px + i12 * py;
-    const vTarget = i21 * px + i22 * py;
+    const uTarget = i11 * out[0] + i12 * out[1];
+    const vTarget = i21 * out[0] + i22 * out[1];
     const [u, v] = this.undistort(uTarget, vTarget);
     out[0] = u + this.wcs.crpix[0] - 1;
     out[1] = v + this.wcs.crpix[1] - 1;

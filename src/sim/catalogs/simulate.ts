@@ -8,8 +8,9 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { meridianError } from '../../errors.js';
+import { copyToParquet, DuckDBSession } from '../../formats/index.js';
 import { coaddStatement, matchesTruthSelect, objectSelect } from './coadd-sql.js';
 import { OUTPUT_COLUMNS, type OutputColumn, TABLE_NAMES, type TableName } from './columns.js';
 import {
@@ -49,10 +50,6 @@ export interface CatalogManifest {
 
 export const MANIFEST_FILE = 'manifest.json';
 
-function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
-
 /** Creates the table directories; returns whether the output directory itself was created (to undo a failure). */
 function prepareOutputDirectory(outDir: string): boolean {
   let entries: string[] | undefined;
@@ -91,10 +88,7 @@ class TableWriter {
   async write(table: TableName, select: string): Promise<void> {
     const files = this.files.get(table) ?? [];
     const relative = join(table, `${table}-${String(files.length).padStart(5, '0')}.parquet`);
-    const result = await this.connection.runAndReadAll(
-      `COPY (${select}) TO ${sqlString(join(this.outDir, relative))} (FORMAT parquet, COMPRESSION zstd)`,
-    );
-    const count = Number(result.getRows()[0]?.[0] ?? 0);
+    const count = await copyToParquet(this.connection, { query: select }, join(this.outDir, relative));
     files.push(relative);
     this.files.set(table, files);
     this.rows.set(table, (this.rows.get(table) ?? 0) + count);
@@ -125,11 +119,8 @@ export async function simulateCatalogs(input: CatalogSimulationInput): Promise<C
   const o = resolveCatalogOptions(input);
   const createdOutDir = prepareOutputDirectory(o.outDir);
   const spillDirectory = join(o.outDir, '.duckdb-tmp');
-  const instance = await DuckDBInstance.create(':memory:', {
-    threads: String(o.workers),
-    temp_directory: spillDirectory,
-  });
-  const connection = await instance.connect();
+  const session = await DuckDBSession.open({ threads: o.workers, tempDirectory: spillDirectory });
+  const { connection } = session;
   try {
     const writer = new TableWriter(connection, o.outDir);
     const sky = skymapTables(o.dec - o.radiusDeg - 2, o.dec + o.radiusDeg + 2);
@@ -184,8 +175,7 @@ export async function simulateCatalogs(input: CatalogSimulationInput): Promise<C
     removeOutputs(o.outDir, createdOutDir);
     throw err;
   } finally {
-    connection.closeSync();
-    instance.closeSync();
+    session.close();
     rmSync(spillDirectory, { recursive: true, force: true });
   }
 }
