@@ -1,10 +1,4 @@
 #!/usr/bin/env node
 import { runButlerCli } from '../dist/cli/butler.js';
 
-// Output piped into a program that stops reading early (`| head`) is not an error.
-process.stdout.on('error', (err) => {
-  if (err.code === 'EPIPE') process.exit(0);
-  throw err;
-});
-
 await runButlerCli(process.argv);

@@ -8,7 +8,7 @@ import { registerPruneCommands } from './butler/prune.js';
 import { registerQueryCommands } from './butler/query.js';
 import { registerRepoCommands } from './butler/repo.js';
 import { registerTransferCommands } from './butler/transfer.js';
-import { prepareProgram, runProgram } from './common/run-program.js';
+import { prepareProgram, runMain } from './common/run-program.js';
 
 /**
  * The `butler` program: the data butler's command-line interface, with the subcommand names and options of
@@ -22,7 +22,8 @@ export function makeButlerProgram(): Command {
       'after',
       `
 REPO is a repository directory (its butler.yaml says where the registry database is).
-Listing commands take --json for a machine-readable document on stdout.
+Listing commands take --json for a machine-readable document on stdout; a failed command then also prints
+{"error": {...}} on stdout.
 Exit status: 0 success, 1 error (message on stderr with a code and a hint), 2 bad usage.
 Set MERIDIAN_DEBUG=1 to see stack traces of unexpected errors.
 
@@ -44,7 +45,7 @@ Examples:
   return program;
 }
 
-/** Run `butler` with `argv` as in `process.argv` (node, script, args...); sets the process exit status. */
-export async function runButlerCli(argv: string[]): Promise<void> {
-  process.exitCode = await runProgram(makeButlerProgram(), argv);
+/** Run `butler` as its executable does, with `argv` as in `process.argv` (node, script, args...). */
+export async function runButlerCli(argv: readonly string[]): Promise<void> {
+  await runMain(makeButlerProgram(), argv);
 }

@@ -3,7 +3,7 @@
  * Catalog library (each parses, calls one library function, prints).
  */
 
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   Catalog,
   compareCatalogs,
@@ -13,18 +13,8 @@ import {
   type OutputFormat,
   outputFormats,
 } from '../catalog/index.js';
-
-function number(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`not a number: ${value}`);
-  return n;
-}
-
-function positiveInteger(value: string): number {
-  const n = number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`not a non-negative integer: ${value}`);
-  return n;
-}
+import { printJson } from './common/json.js';
+import { parseNonNegativeInteger, parseNumber } from './common/number-options.js';
 
 async function withCatalog<T>(dir: string, use: (catalog: Catalog) => Promise<T>): Promise<T> {
   const catalog = await Catalog.open(dir);
@@ -34,9 +24,6 @@ async function withCatalog<T>(dir: string, use: (catalog: Catalog) => Promise<T>
     await catalog.close();
   }
 }
-
-const json = (value: unknown) =>
-  JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v), 2);
 
 export function registerCatalogCommands(program: Command): Command {
   const catalog = program.command('catalog').description('the partitioned catalog database (Qserv-style)');
@@ -50,9 +37,9 @@ export function registerCatalogCommands(program: Command): Command {
       new Option('--engine <kind>', 'storage engine').choices(['duckdb', 'postgres']).default('duckdb'),
     )
     .option('--workers <urls>', 'PostgreSQL worker URLs, comma-separated (with --engine postgres)')
-    .option('--stripes <n>', 'number of latitude stripes', positiveInteger, 85)
-    .option('--substripes <n>', 'sub-stripes per stripe', positiveInteger, 12)
-    .option('--overlap <deg>', 'overlap radius in degrees', number, 0.01667)
+    .option('--stripes <n>', 'number of latitude stripes', parseNonNegativeInteger, 85)
+    .option('--substripes <n>', 'sub-stripes per stripe', parseNonNegativeInteger, 12)
+    .option('--overlap <deg>', 'overlap radius in degrees', parseNumber, 0.01667)
     .action(
       async (
         dir: string,
@@ -64,9 +51,14 @@ export function registerCatalogCommands(program: Command): Command {
           substripes: number;
           overlap: number;
         },
+        command: Command,
       ) => {
         if (o.engine === 'postgres' && !o.workers) {
-          throw new InvalidArgumentError('--engine postgres needs --workers URL[,URL...]');
+          // A usage error found after parsing: command.error prints it like commander's own (exit status 2).
+          command.error('error: --engine postgres needs --workers URL[,URL...]', {
+            exitCode: 2,
+            code: 'commander.usageError',
+          });
         }
         const created = await createCatalog(dir, o.schema, {
           engine:
@@ -95,7 +87,7 @@ export function registerCatalogCommands(program: Command): Command {
     .option(
       '--transaction-id <id>',
       'contribute into this open transaction instead (commit it with `catalog transaction commit`)',
-      positiveInteger,
+      parseNonNegativeInteger,
     )
     .action(async (dir: string, table: string, files: string[], o: { transactionId?: number }) => {
       const result = await withCatalog(dir, (c) =>
@@ -129,7 +121,7 @@ export function registerCatalogCommands(program: Command): Command {
   transaction
     .command('commit')
     .argument('<DIR>')
-    .argument('<ID>', 'transaction id', positiveInteger)
+    .argument('<ID>', 'transaction id', parseNonNegativeInteger)
     .action(async (dir: string, id: number) => {
       await withCatalog(dir, (c) => c.commitTransaction(id));
       console.log(`transaction ${id} committed`);
@@ -137,7 +129,7 @@ export function registerCatalogCommands(program: Command): Command {
   transaction
     .command('abort')
     .argument('<DIR>')
-    .argument('<ID>', 'transaction id', positiveInteger)
+    .argument('<ID>', 'transaction id', parseNonNegativeInteger)
     .action(async (dir: string, id: number) => {
       await withCatalog(dir, (c) => c.abortTransaction(id));
       console.log(`transaction ${id} aborted`);
@@ -149,8 +141,12 @@ export function registerCatalogCommands(program: Command): Command {
     .argument('<DIR>', 'catalog database directory')
     .argument('<ADQL>', 'the query')
     .addOption(new Option('--format <format>', 'output format').choices(outputFormats).default('table'))
-    .option('--maxrec <n>', 'return at most N rows (the rest is reported as overflow)', positiveInteger)
-    .option('--timeout <seconds>', 'cancel the query after this many seconds', number)
+    .option(
+      '--maxrec <n>',
+      'return at most N rows (the rest is reported as overflow)',
+      parseNonNegativeInteger,
+    )
+    .option('--timeout <seconds>', 'cancel the query after this many seconds', parseNumber)
     .action(
       async (dir: string, adql: string, o: { format: OutputFormat; maxrec?: number; timeout?: number }) => {
         await withCatalog(dir, async (c) => {
@@ -170,7 +166,7 @@ export function registerCatalogCommands(program: Command): Command {
     .option('--json', 'print as JSON')
     .action(async (dir: string, o: { json?: boolean }) => {
       const stats = await withCatalog(dir, (c) => c.stats());
-      if (o.json) return console.log(json(stats));
+      if (o.json) return printJson(stats);
       const p = stats.partitioning;
       console.log(
         `${stats.schema}: ${stats.engine}, ${stats.workers} worker(s), ${p.numStripes}/${p.numSubStripesPerStripe} overlap ${p.overlapDeg}°`,
@@ -196,7 +192,7 @@ export function registerCatalogCommands(program: Command): Command {
     .option('--json', 'print the full report as JSON')
     .action(async (dirA: string, dirB: string, o: { json?: boolean }) => {
       const report = await withCatalog(dirA, (a) => withCatalog(dirB, (b) => compareCatalogs(a, b)));
-      if (o.json) console.log(json(report));
+      if (o.json) printJson(report);
       else {
         for (const t of report.tables) {
           console.log(`${t.equal ? 'same     ' : 'DIFFERENT'} ${t.table}: ${t.rowsA} / ${t.rowsB} rows`);

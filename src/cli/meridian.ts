@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { runDemo } from '../demo/index.js';
-import { isMeridianError } from '../errors.js';
 import { registerCatalogCommands } from './catalog.js';
+import { prepareProgram, runMain } from './common/run-program.js';
 import { registerSimCommands } from './sim.js';
 import { registerSimCatalogCommands } from './sim-catalogs.js';
 
@@ -11,12 +11,17 @@ const MERIDIAN_VERSION = (
 ).version;
 
 /** The `meridian` program: everything that is not butler/pipetask/bps (sim, catalog, serve, demo, ...). */
-export function buildMeridianProgram(): Command {
-  const program = new Command('meridian')
+export function makeMeridianProgram(): Command {
+  const program = prepareProgram(new Command('meridian'))
     .description('Meridian: data production and data access for sky surveys')
     .version(MERIDIAN_VERSION)
-    .showHelpAfterError()
-    .exitOverride();
+    .addHelpText(
+      'after',
+      `
+Commands that print a document take --json; a failed command then also prints {"error": {...}} on stdout.
+Exit status: 0 success, 1 error (message on stderr with a code and a hint), 2 bad usage.
+Set MERIDIAN_DEBUG=1 to see stack traces of unexpected errors.`,
+    );
   program
     .command('demo')
     .description('Run the end-to-end demonstration on the embedded defaults (SQLite, local files)')
@@ -31,23 +36,7 @@ export function buildMeridianProgram(): Command {
   return program;
 }
 
-export async function runMeridianCli(argv: string[]): Promise<void> {
-  const program = buildMeridianProgram();
-  try {
-    await program.parseAsync(argv);
-  } catch (err) {
-    const code = (err as { code?: string }).code ?? '';
-    if (code.startsWith('commander.')) {
-      process.exitCode = code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : 2;
-      return;
-    }
-    if (isMeridianError(err)) {
-      console.error(`meridian: error [${err.code}]: ${err.message}\n  hint: ${err.hint}`);
-    } else if (process.env.MERIDIAN_DEBUG === '1') {
-      console.error(err);
-    } else {
-      console.error(`meridian: error [INTERNAL]: ${(err as Error).message ?? String(err)}`);
-    }
-    process.exitCode = 1;
-  }
+/** Run `meridian` as its executable does, with `argv` as in `process.argv` (node, script, args...). */
+export async function runMeridianCli(argv: readonly string[]): Promise<void> {
+  await runMain(makeMeridianProgram(), argv);
 }

@@ -1,19 +1,9 @@
 /** `meridian sim catalogs OUTDIR`: a thin commander command over simulateCatalogs. */
 
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { CATALOG_DEFAULTS, simulateCatalogs } from '../sim/index.js';
-
-function number(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`not a number: ${value}`);
-  return n;
-}
-
-function integer(value: string): number {
-  const n = number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`not an integer: ${value}`);
-  return n;
-}
+import { printJson } from './common/json.js';
+import { parseInteger, parseNumber } from './common/number-options.js';
 
 interface CatalogFlags {
   objects?: number;
@@ -42,19 +32,19 @@ export function registerSimCatalogCommands(program: Command): Command {
     .command('catalogs')
     .description('derive DP0.2-shaped Parquet catalogs (Object, ForcedSource, Source, ...) into OUTDIR')
     .argument('<OUTDIR>', 'output directory (must be empty or absent)')
-    .option('--objects <n>', `static truth objects in the area (default ${d.objects})`, integer)
-    .option('--visits <n>', `number of visits (default ${d.visits})`, integer)
+    .option('--objects <n>', `static truth objects in the area (default ${d.objects})`, parseInteger)
+    .option('--visits <n>', `number of visits (default ${d.visits})`, parseInteger)
     .option('--bands <letters>', `bands observed (default ${d.bands})`)
-    .option('--ra <deg>', `centre of the area, RA in degrees (default ${d.ra})`, number)
-    .option('--dec <deg>', `centre of the area, Dec in degrees (default ${d.dec})`, number)
-    .option('--radius <deg>', `radius of the area, degrees (default ${d.radiusDeg})`, number)
-    .option('--area <deg2>', 'area in square degrees, instead of --radius', number)
-    .option('--seed <n>', `random seed (default ${d.seed})`, integer)
-    .option('--workers <n>', 'DuckDB threads (default: cores)', integer)
-    .option('--supernovae <n>', 'supernovae in the area (default: objects / 5000, 5 to 1000)', integer)
-    .option('--objects-per-file <n>', `objects per Parquet file (default ${d.objectsPerFile})`, integer)
-    .option('--mjd-start <mjd>', `first night (default ${d.mjdStart})`, number)
-    .option('--days <n>', `survey length in days (default ${d.surveyDays})`, number)
+    .option('--ra <deg>', `centre of the area, RA in degrees (default ${d.ra})`, parseNumber)
+    .option('--dec <deg>', `centre of the area, Dec in degrees (default ${d.dec})`, parseNumber)
+    .option('--radius <deg>', `radius of the area, degrees (default ${d.radiusDeg})`, parseNumber)
+    .option('--area <deg2>', 'area in square degrees, instead of --radius', parseNumber)
+    .option('--seed <n>', `random seed (default ${d.seed})`, parseInteger)
+    .option('--workers <n>', 'DuckDB threads (default: cores)', parseInteger)
+    .option('--supernovae <n>', 'supernovae in the area (default: objects / 5000, 5 to 1000)', parseInteger)
+    .option('--objects-per-file <n>', `objects per Parquet file (default ${d.objectsPerFile})`, parseInteger)
+    .option('--mjd-start <mjd>', `first night (default ${d.mjdStart})`, parseNumber)
+    .option('--days <n>', `survey length in days (default ${d.surveyDays})`, parseNumber)
     .option('--json', 'print the manifest as JSON')
     .action(async (outDir: string, flags: CatalogFlags) => {
       const manifest = await simulateCatalogs({
@@ -74,7 +64,7 @@ export function registerSimCatalogCommands(program: Command): Command {
         surveyDays: flags.days,
       });
       if (flags.json) {
-        console.log(JSON.stringify(manifest, null, 2));
+        printJson(manifest);
         return;
       }
       for (const table of Object.values(manifest.tables)) {

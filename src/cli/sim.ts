@@ -1,21 +1,10 @@
 /** `meridian sim ...`: thin commander commands over simulateSurvey and the render benchmark. */
 
-import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { isBand } from '../obs/index.js';
 import { benchmarkDetectorRender, SURVEY_DEFAULTS, simulateSurvey } from '../sim/index.js';
-
-function number(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`not a number: ${value}`);
-  return n;
-}
-
-function integer(value: string): number {
-  const n = number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`not an integer: ${value}`);
-  return n;
-}
+import { printJson, toInlineJsonText } from './common/json.js';
+import { parseInteger, parseNumber } from './common/number-options.js';
 
 function bandList(value: string): string[] {
   const bands = value.split(',').map((b) => b.trim());
@@ -50,17 +39,17 @@ export function registerSimCommands(program: Command): Command {
     .command('survey')
     .description('simulate a survey into OUTDIR (which must be empty or absent)')
     .argument('<OUTDIR>', 'output directory')
-    .option('--seed <n>', `random seed (default ${d.seed})`, integer)
-    .option('--ra <deg>', `centre of the sky area, RA in degrees (default ${d.ra})`, number)
-    .option('--dec <deg>', `centre of the sky area, Dec in degrees (default ${d.dec})`, number)
-    .option('--radius <deg>', `radius of the sky area, degrees (default ${d.radiusDeg})`, number)
-    .option('--visits <n>', `number of visits (default ${d.visits})`, integer)
+    .option('--seed <n>', `random seed (default ${d.seed})`, parseInteger)
+    .option('--ra <deg>', `centre of the sky area, RA in degrees (default ${d.ra})`, parseNumber)
+    .option('--dec <deg>', `centre of the sky area, Dec in degrees (default ${d.dec})`, parseNumber)
+    .option('--radius <deg>', `radius of the sky area, degrees (default ${d.radiusDeg})`, parseNumber)
+    .option('--visits <n>', `number of visits (default ${d.visits})`, parseInteger)
     .option('--bands <list>', `comma-separated bands from ugrizy (default ${d.bands.join(',')})`, bandList)
-    .option('--detectors <n>', `detectors per visit (default ${d.detectors})`, integer)
-    .option('--detector-size <pixels>', `detector side in pixels (default ${d.detectorSize})`, integer)
-    .option('--nights <n>', `nights the visits are spread over (default ${d.nights})`, integer)
-    .option('--workers <n>', 'render threads (default: cores, at most 4)', integer)
-    .option('--exposure-time <s>', `exposure time, seconds (default ${d.exposureTime})`, number)
+    .option('--detectors <n>', `detectors per visit (default ${d.detectors})`, parseInteger)
+    .option('--detector-size <pixels>', `detector side in pixels (default ${d.detectorSize})`, parseInteger)
+    .option('--nights <n>', `nights the visits are spread over (default ${d.nights})`, parseInteger)
+    .option('--workers <n>', 'render threads (default: cores, at most 4)', parseInteger)
+    .option('--exposure-time <s>', `exposure time, seconds (default ${d.exposureTime})`, parseNumber)
     .option('--no-cosmic-rays', 'leave out cosmic rays')
     .option('--json', 'print a JSON summary of the manifest')
     .action(async (outDir: string, flags: SurveyFlags) => {
@@ -102,12 +91,12 @@ export function registerSimCommands(program: Command): Command {
         seconds: Math.round(seconds * 100) / 100,
       };
       if (flags.json) {
-        console.log(JSON.stringify(summary, null, 2));
+        printJson(summary);
         return;
       }
       console.log(
         `${summary.raws} raws from ${manifest.exposures.length} exposures x ${summary.detectors} detectors, ` +
-          `${summary.calibrations} calibrations, truth ${JSON.stringify(summary.truth)}, ` +
+          `${summary.calibrations} calibrations, truth ${toInlineJsonText(summary.truth)}, ` +
           `${summary.refcatStars} refcat stars in ${summary.refcatShards} HTM-7 shards -> ${outDir} ` +
           `(${summary.seconds} s, ${renderMode})`,
       );
@@ -115,12 +104,12 @@ export function registerSimCommands(program: Command): Command {
   sim
     .command('bench')
     .description('time the rendering of one detector')
-    .option('--detector-size <pixels>', 'detector side in pixels', integer, 4096)
-    .option('--sources <n>', 'number of sources', integer, 5000)
+    .option('--detector-size <pixels>', 'detector side in pixels', parseInteger, 4096)
+    .option('--sources <n>', 'number of sources', parseInteger, 5000)
     .option('--json', 'print JSON')
     .action((flags: { detectorSize: number; sources: number; json?: boolean }) => {
       const result = benchmarkDetectorRender({ detectorSize: flags.detectorSize, sources: flags.sources });
-      if (flags.json) console.log(JSON.stringify(result));
+      if (flags.json) printJson(result);
       else {
         console.log(
           `${result.detectorSize}x${result.detectorSize} detector, ${result.sources} sources: ` +

@@ -1,14 +1,14 @@
 /**
- * The `meridian catalog` commands end to end in process: create, ingest, query in every format (the VOTable is
+ * The `meridian catalog` commands end to end in process (the whole `meridian` program, see test/cli/in-process.ts): create, ingest, query in every format (the VOTable is
  * checked with astropy's parser when python3 with astropy is installed), stats, transaction, compare.
  */
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { registerCatalogCommands } from '../../src/cli/catalog.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeMeridianProgram } from '../../src/cli/meridian.js';
+import { type CliResult, runInProcess } from '../cli/in-process.js';
 import { generateFixture } from './fixtures/generate.js';
 import { temporaryDir } from './helpers.js';
 
@@ -17,24 +17,16 @@ const fixture = generateFixture(join(tmp.dir, 'fixture'));
 const schemaPath = new URL('../../config/catalog/dp02.yaml', import.meta.url).pathname;
 const dir = join(tmp.dir, 'cat');
 
+/** Run `meridian ...args` in process and return the whole result, whatever the exit status. */
+function meridian(...args: string[]): Promise<CliResult> {
+  return runInProcess(makeMeridianProgram(), args);
+}
+
+/** Run `meridian ...args`, expect exit status 0 and return stdout. */
 async function run(...args: string[]): Promise<string> {
-  const program = new Command('meridian').exitOverride();
-  registerCatalogCommands(program);
-  const lines: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
-    lines.push(a.join(' '));
-  });
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'meridian', ...args]);
-  } finally {
-    log.mockRestore();
-    write.mockRestore();
-  }
-  return lines.join('\n');
+  const r = await meridian(...args);
+  if (r.code !== 0) throw new Error(`meridian ${args.join(' ')} exited ${r.code}:\n${r.stderr}`);
+  return r.stdout;
 }
 
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : null;
@@ -104,11 +96,12 @@ describe('meridian catalog', () => {
     const other = join(tmp.dir, 'other');
     await run('catalog', 'create', other, '--schema', schemaPath);
     await run('catalog', 'ingest', other, 'Object', fixture.Object);
-    const report = await run('catalog', 'compare', dir, other);
+    const compared = await meridian('catalog', 'compare', dir, other);
+    expect(compared.code).toBe(1);
+    const report = compared.stdout;
     expect(report).toContain('same      Object: 3190 / 3190 rows');
     expect(report).toContain('DIFFERENT Visit: 40 / 0 rows');
     expect(report).toMatch(/chunk -1: 40 \/ 0 rows; missing-in-b 40 \(190000, 190001/);
-    process.exitCode = 0;
   });
 
   it('ingests a directory of tables in dependency order', async () => {
@@ -119,5 +112,40 @@ describe('meridian catalog', () => {
     expect(order.indexOf('Visit')).toBeLessThan(order.indexOf('Object'));
     expect(order.indexOf('Object')).toBeLessThan(order.indexOf('ForcedSource'));
     expect(out).toContain('ForcedSourceOnDiaObject: 1200 rows from 1 file(s)');
+  });
+
+  it('reports failures with a code and a hint, and with --json as an error document on stdout', async () => {
+    const missing = join(tmp.dir, 'nowhere');
+    const text = await meridian('catalog', 'stats', missing);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toBe('');
+    expect(text.stderr).toBe(
+      `meridian: error [CATALOG_NOT_FOUND]: no catalog database at ${missing} (catalog.json is missing)\n` +
+        '  hint: Create one with `meridian catalog create`.\n',
+    );
+    const json = await meridian('catalog', 'stats', missing, '--json');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).error).toMatchObject({
+      code: 'CATALOG_NOT_FOUND',
+      details: { dir: missing },
+    });
+    const syntax = await meridian('catalog', 'query', dir, 'SELEC x');
+    expect(syntax.code).toBe(1);
+    expect(syntax.stderr).toMatch(/^meridian: error \[ADQL_SYNTAX\]: .*line 1, column 1/);
+    const usage = await meridian(
+      'catalog',
+      'create',
+      join(tmp.dir, 'pg'),
+      '--schema',
+      schemaPath,
+      '--engine',
+      'postgres',
+    );
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('--engine postgres needs --workers');
+    expect(existsSync(join(tmp.dir, 'pg'))).toBe(false);
+    const badNumber = await meridian('catalog', 'query', dir, 'SELECT 1', '--maxrec', 'ten');
+    expect(badNumber.code).toBe(2);
+    expect(badNumber.stderr).toContain("expected a non-negative integer, got 'ten'");
   });
 });

@@ -7,6 +7,7 @@ import { describeError } from '../../src/cli/common/error-report.js';
 import { toJsonText } from '../../src/cli/common/json.js';
 import { parseBind, parseDataId, parseDataIds } from '../../src/cli/common/key-values.js';
 import { appendCommaSeparated } from '../../src/cli/common/list-options.js';
+import { parseInteger, parseNonNegativeInteger, parseNumber } from '../../src/cli/common/number-options.js';
 import { formatTable } from '../../src/cli/common/table.js';
 import { meridianError } from '../../src/errors.js';
 
@@ -95,6 +96,27 @@ describe('choices, JSON and error reports', () => {
       message: 'boom',
       details: {},
     });
+  });
+});
+
+describe('numeric options', () => {
+  it('parses numbers, integers and non-negative integers and rejects the rest as usage errors', () => {
+    expect([parseNumber('0.5'), parseNumber('-37'), parseNumber('1e-3')]).toEqual([0.5, -37, 0.001]);
+    expect([parseInteger('-3'), parseInteger('42')]).toEqual([-3, 42]);
+    expect([parseNonNegativeInteger('0'), parseNonNegativeInteger(' 85 ')]).toEqual([0, 85]);
+    for (const [parse, bad] of [
+      [parseNumber, ''],
+      [parseNumber, 'ten'],
+      [parseNumber, 'Infinity'],
+      [parseInteger, '1.5'],
+      [parseInteger, '99999999999999999999'],
+      [parseNonNegativeInteger, '-1'],
+      [parseNonNegativeInteger, '1e3'],
+      [parseNonNegativeInteger, ''],
+    ] as const) {
+      expect(() => parse(bad), `${parse.name}('${bad}')`).toThrow(InvalidArgumentError);
+    }
+    expect(() => parseNonNegativeInteger('ten')).toThrow("expected a non-negative integer, got 'ten'");
   });
 });
 

@@ -1,59 +1,49 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { registerSimCommands } from '../../src/cli/sim.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeMeridianProgram } from '../../src/cli/meridian.js';
+import { type CliResult, runInProcess } from '../cli/in-process.js';
 import { removeTemporaryDirectories, temporaryDirectory } from './helpers.js';
 
 afterAll(removeTemporaryDirectories);
 
-function program(): Command {
-  const p = new Command('meridian').exitOverride();
-  p.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  registerSimCommands(p);
-  return p;
+/** The whole `meridian` program, run in process (see test/cli/in-process.ts). */
+function meridian(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runInProcess(makeMeridianProgram(), args, { env });
 }
 
-function captureLog(): string[] {
-  const lines: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    lines.push(args.join(' '));
-  });
-  return lines;
+async function stdoutOf(args: string[]): Promise<string> {
+  const r = await meridian(args);
+  if (r.code !== 0) throw new Error(`meridian ${args.join(' ')} exited ${r.code}:\n${r.stderr}`);
+  return r.stdout;
 }
-
-afterEach(() => vi.restoreAllMocks());
 
 describe('meridian sim', () => {
   it('survey OUTDIR --json runs the simulator with the flags and prints the manifest summary', async () => {
-    const lines = captureLog();
     const outDir = join(temporaryDirectory('cli'), 'out');
-    await program().parseAsync(
-      [
-        'sim',
-        'survey',
-        outDir,
-        '--seed',
-        '3',
-        '--visits',
-        '2',
-        '--bands',
-        'z,y',
-        '--detectors',
-        '1',
-        '--detector-size',
-        '128',
-        '--radius',
-        '0.02',
-        '--nights',
-        '1',
-        '--workers',
-        '1',
-        '--json',
-      ],
-      { from: 'user' },
-    );
-    const summary = JSON.parse(lines.join('\n'));
+    const printed = await stdoutOf([
+      'sim',
+      'survey',
+      outDir,
+      '--seed',
+      '3',
+      '--visits',
+      '2',
+      '--bands',
+      'z,y',
+      '--detectors',
+      '1',
+      '--detector-size',
+      '128',
+      '--radius',
+      '0.02',
+      '--nights',
+      '1',
+      '--workers',
+      '1',
+      '--json',
+    ]);
+    const summary = JSON.parse(printed);
     const manifest = JSON.parse(readFileSync(join(outDir, 'manifest.json'), 'utf8'));
     expect(summary.seed).toBe(3);
     expect(summary.raws).toBe(2);
@@ -67,27 +57,44 @@ describe('meridian sim', () => {
   });
 
   it('rejects an unknown band before simulating anything', async () => {
-    await expect(
-      program().parseAsync(['sim', 'survey', temporaryDirectory('bad'), '--bands', 'g,q'], { from: 'user' }),
-    ).rejects.toThrow(/unknown band "q"/);
+    const outDir = temporaryDirectory('bad');
+    const r = await meridian(['sim', 'survey', outDir, '--bands', 'g,q']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown band "q"/);
+    expect(readdirSync(outDir)).toEqual([]);
   });
 
   it('refuses a non-empty output directory with INVALID_ARGUMENT', async () => {
     const outDir = temporaryDirectory('full');
     writeFileSync(join(outDir, 'something'), 'x');
-    await expect(
-      program().parseAsync(['sim', 'survey', outDir, '--visits', '1'], { from: 'user' }),
-    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    const r = await meridian(['sim', 'survey', outDir, '--visits', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^meridian: error \[INVALID_ARGUMENT\]: /);
+    const json = await meridian(['sim', 'survey', outDir, '--visits', '1', '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).error.code).toBe('INVALID_ARGUMENT');
   });
 
   it('bench --json reports the size and a time', async () => {
-    const lines = captureLog();
-    await program().parseAsync(['sim', 'bench', '--detector-size', '128', '--sources', '20', '--json'], {
-      from: 'user',
-    });
-    const result = JSON.parse(lines[0]);
+    const printed = await stdoutOf(['sim', 'bench', '--detector-size', '128', '--sources', '20', '--json']);
+    const result = JSON.parse(printed);
     expect(result.detectorSize).toBe(128);
     expect(result.sources).toBe(20);
     expect(result.seconds).toBeGreaterThan(0);
+  });
+
+  it('reports an unexpected failure as INTERNAL, with the stack only under MERIDIAN_DEBUG=1', async () => {
+    const notADirectory = join(temporaryDirectory('file'), 'a-file');
+    writeFileSync(notADirectory, 'x');
+    const plain = await meridian(['sim', 'survey', notADirectory]);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toMatch(/^meridian: error \[INTERNAL\]: /);
+    expect(plain.stderr).toContain('\n  hint: ');
+    expect(plain.stderr).toContain('MERIDIAN_DEBUG=1');
+    expect(plain.stderr).not.toMatch(/\n\s+at /);
+    const debug = await meridian(['sim', 'survey', notADirectory], { MERIDIAN_DEBUG: '1' });
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toMatch(/^meridian: error \[INTERNAL\]: /);
+    expect(debug.stderr).toMatch(/\n\s+at /);
   });
 });

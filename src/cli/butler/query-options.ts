@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import type { Butler, DatasetRef } from '../../butler/index.js';
 import { meridianError } from '../../errors.js';
 import { parseBind, parseDataIds } from '../common/key-values.js';
@@ -17,14 +17,6 @@ export interface QueryCliOptions {
   readonly limit?: number;
   readonly offset?: number;
   readonly json?: boolean;
-}
-
-export function parseNonNegativeInt(value: string): number {
-  if (!/^\d+$/.test(value.trim())) {
-    // commander reports this as a usage error (exit 2).
-    throw new InvalidArgumentError(`expected a non-negative integer, got '${value}'`);
-  }
-  return Number(value);
 }
 
 export function addCollectionsOption(cmd: Command, what = 'Collections to search'): Command {

@@ -10,6 +10,7 @@ import {
 import { encodeRegion, type Region } from '../../sphere/index.js';
 import { printJson } from '../common/json.js';
 import { appendCommaSeparated } from '../common/list-options.js';
+import { parseNonNegativeInteger } from '../common/number-options.js';
 import { formatTable, printTable } from '../common/table.js';
 import { withButler } from './open.js';
 import {
@@ -17,7 +18,6 @@ import {
   addDatasetsOption,
   addJsonOption,
   addWhereOptions,
-  parseNonNegativeInt,
   type QueryCliOptions,
   queryDatasetRefs,
   queryOptions,
@@ -32,9 +32,9 @@ function addOrderAndLimit(cmd: Command, withOffset: boolean): Command {
       "Sort by dimensions or fields, '-' for descending, e.g. -visit,detector (comma-separated, repeatable)",
       appendCommaSeparated,
     )
-    .option('--limit <n>', 'Return at most N results', parseNonNegativeInt);
+    .option('--limit <n>', 'Return at most N results', parseNonNegativeInteger);
   if (withOffset)
-    cmd.option('--offset <n>', 'Skip the first N results (use with --order-by)', parseNonNegativeInt);
+    cmd.option('--offset <n>', 'Skip the first N results (use with --order-by)', parseNonNegativeInteger);
   return cmd;
 }
 

@@ -17,7 +17,7 @@ export function prepareProgram(program: Command): Command {
 /**
  * Parse `argv` (node, script, args...) and run the chosen command. Returns the exit status instead of calling
  * `process.exit`, so stdout is flushed: 0 on success (and for --help), 2 for usage errors, 1 for failures.
- * An action may return a number to choose its own status (e.g. `verify` finding problems).
+ * An action may set `process.exitCode` to choose its own status (e.g. `verify` finding problems).
  */
 export async function runProgram(program: Command, argv: readonly string[]): Promise<number> {
   const json = argv.includes('--json');
@@ -39,4 +39,17 @@ export async function runProgram(program: Command, argv: readonly string[]): Pro
     }
     return handleCliError(err, { program: program.name(), json });
   }
+}
+
+/**
+ * The body of an executable in `bin/`: run the program on the process's own arguments and leave the status in
+ * `process.exitCode`. Output piped into a reader that stops early (`| head`) ends the process quietly with
+ * status 0, as it does for Unix tools, instead of an EPIPE stack trace.
+ */
+export async function runMain(program: Command, argv: readonly string[]): Promise<void> {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT_OK);
+    throw err;
+  });
+  process.exitCode = await runProgram(program, argv);
 }

@@ -5,7 +5,6 @@ import {
   butlerInTerminal,
   butlerJson,
   butlerOk,
-  ensureBuilt,
   hasScriptCommand,
   tableBody,
   tempDir,
@@ -13,7 +12,6 @@ import {
 
 let dir: ReturnType<typeof tempDir>;
 beforeAll(async () => {
-  await ensureBuilt();
   dir = tempDir();
 });
 afterAll(() => dir.cleanup());

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSqliteRepo, repoState } from '../fixtures.js';
-import { butler, butlerJson, butlerOk, ensureBuilt, tableBody, tempDir } from '../helpers.js';
+import { butler, butlerJson, butlerOk, tableBody, tempDir } from '../helpers.js';
 
 let dir: ReturnType<typeof tempDir>;
 let repo: string;
 beforeAll(async () => {
-  await ensureBuilt();
   dir = tempDir();
   repo = await makeSqliteRepo(dir.path);
 });

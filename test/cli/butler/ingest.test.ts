@@ -2,12 +2,11 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSqliteRepo, repoState, writeJsonFiles } from '../fixtures.js';
-import { butler, butlerJson, butlerOk, ensureBuilt, tempDir } from '../helpers.js';
+import { butler, butlerJson, butlerOk, tempDir } from '../helpers.js';
 
 let dir: ReturnType<typeof tempDir>;
 let repo: string;
 beforeAll(async () => {
-  await ensureBuilt();
   dir = tempDir();
   repo = await makeSqliteRepo(dir.path);
   await butlerOk(['register-dataset-type', repo, 'frames', 'StructuredDataDict', 'instrument', 'detector']);

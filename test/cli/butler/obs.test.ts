@@ -1,24 +1,17 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { butler, butlerJson, butlerOk, ensureBuilt, tempDir } from '../helpers.js';
+import { butler, butlerJson, butlerOk, meridian, tempDir } from '../helpers.js';
 
-const run = promisify(execFile);
-const root = new URL('../../../', import.meta.url).pathname;
-
-/** The issue's new-user chain, through the real programs: sim → create → ... → query-datasets. */
+/** The issue's new-user chain, through the programs (in process): sim → create → ... → query-datasets. */
 describe('butler: a simulated survey through the command line', () => {
   let dir: ReturnType<typeof tempDir>;
   let repo: string;
   let sim: string;
   beforeAll(async () => {
-    await ensureBuilt();
     dir = tempDir();
     repo = join(dir.path, 'repo');
     sim = join(dir.path, 'sim');
-    await run(process.execPath, [
-      join(root, 'bin/meridian.js'),
+    const simulated = await meridian([
       'sim',
       'survey',
       sim,
@@ -29,6 +22,7 @@ describe('butler: a simulated survey through the command line', () => {
       '--detector-size',
       '128',
     ]);
+    if (simulated.code !== 0) throw new Error(`meridian sim survey failed:\n${simulated.stderr}`);
   });
   afterAll(() => dir.cleanup());
 

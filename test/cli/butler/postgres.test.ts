@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropPostgresSchema, pgUrl, populate, postgresAvailable, writeJsonFiles } from '../fixtures.js';
-import { butler, butlerJson, butlerOk, ensureBuilt, tempDir } from '../helpers.js';
+import { butler, butlerJson, butlerOk, tempDir } from '../helpers.js';
 
 /**
  * Every command on a PostgreSQL registry (export/import and transfers across back ends). Skipped (visibly) without
@@ -15,7 +15,6 @@ describe.runIf(available)('butler CLI on PostgreSQL', () => {
   let dir: ReturnType<typeof tempDir>;
   let repo: string;
   beforeAll(async () => {
-    await ensureBuilt();
     dir = tempDir();
     repo = join(dir.path, 'repo');
     const out = await butlerOk(['create', repo, '--registry-db', pgUrl!, '--namespace', namespace]);

@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSqliteRepo, repoState } from '../fixtures.js';
-import { butler, butlerJson, butlerOk, ensureBuilt, tempDir } from '../helpers.js';
+import { butler, butlerJson, butlerOk, tempDir } from '../helpers.js';
 
 let dir: ReturnType<typeof tempDir>;
 beforeAll(async () => {
-  await ensureBuilt();
   dir = tempDir();
 });
 afterAll(() => dir.cleanup());

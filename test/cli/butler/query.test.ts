@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSqliteRepo } from '../fixtures.js';
-import { butler, butlerJson, butlerOk, ensureBuilt, tempDir } from '../helpers.js';
+import { butler, butlerJson, butlerOk, tempDir } from '../helpers.js';
 
 let dir: ReturnType<typeof tempDir>;
 let repo: string;
 beforeAll(async () => {
-  await ensureBuilt();
   dir = tempDir();
   repo = await makeSqliteRepo(dir.path);
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { makeButlerProgram } from '../../../src/cli/butler.js';
 import { makeSqliteRepo } from '../fixtures.js';
-import { butler, butlerJson, butlerOk, ensureBuilt, tempDir } from '../helpers.js';
+import { butler, butlerJson, butlerOk, tempDir } from '../helpers.js';
 
 /** The commands of this module (other modules register more, e.g. the instrument commands). */
 const CORE_COMMANDS = [
@@ -34,7 +34,6 @@ const CORE_COMMANDS = [
 
 let dir: ReturnType<typeof tempDir>;
 beforeAll(async () => {
-  await ensureBuilt();
   dir = tempDir();
 });
 afterAll(() => dir.cleanup());
@@ -46,7 +45,7 @@ describe('butler program', () => {
     expect(top.stdout).toContain('query-datasets');
     expect(top.stdout).toContain('Examples:');
     for (const c of CORE_COMMANDS) expect(top.stdout).toMatch(new RegExp(`\n {2}${c}[ |]`));
-    // One command's help through the real program; the rest in process (same program object, no 0.5 s start each).
+    // One command's help through the whole program; the rest straight from the command objects.
     const one = await butler(['query-datasets', '--help']);
     expect(one.code).toBe(0);
     expect(one.stdout).toMatch(/^Usage: butler query-datasets \[options\] <repo> \[globs\.\.\.\]/);

@@ -3,12 +3,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { makeSqliteRepo, repoState } from '../fixtures.js';
-import { butler, butlerJson, butlerOk, ensureBuilt, tempDir } from '../helpers.js';
+import { butler, butlerJson, butlerOk, tempDir } from '../helpers.js';
 
 let dir: ReturnType<typeof tempDir>;
 let source: string;
 beforeAll(async () => {
-  await ensureBuilt();
   dir = tempDir();
   source = await makeSqliteRepo(dir.path, 'source');
   await butlerOk([

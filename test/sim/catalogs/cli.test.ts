@@ -2,8 +2,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { registerSimCatalogCommands } from '../../../src/cli/sim-catalogs.js';
+import { captureOutput } from '../../cli/in-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-simcat-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -14,10 +15,8 @@ describe('meridian sim catalogs', () => {
     program.command('sim').command('survey');
     registerSimCatalogCommands(program);
     expect(program.commands.filter((c) => c.name() === 'sim')).toHaveLength(1);
-    const printed: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => printed.push(line));
-    try {
-      await program.parseAsync(
+    const printed = await captureOutput(() =>
+      program.parseAsync(
         [
           'sim',
           'catalogs',
@@ -31,11 +30,9 @@ describe('meridian sim catalogs', () => {
           '--json',
         ],
         { from: 'user' },
-      );
-    } finally {
-      log.mockRestore();
-    }
-    const manifest = JSON.parse(printed.join('\n'));
+      ),
+    );
+    const manifest = JSON.parse(printed.stdout);
     expect(manifest.kind).toBe('sim-catalog-manifest');
     expect(manifest.options).toMatchObject({ objects: 400, visits: 6, bands: ['g', 'r', 'i'] });
     expect(manifest.tables.Visit.rows).toBe(6);
