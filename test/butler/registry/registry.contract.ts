@@ -3,7 +3,7 @@ import type { DatasetRef } from '../../../src/butler/core/dataset-type.js';
 import { deterministicDatasetId } from '../../../src/butler/core/ids.js';
 import { Registry } from '../../../src/butler/registry/index.js';
 import { Timespan } from '../../../src/butler/time/index.js';
-import { type DatabaseFactory, defaultUniverse, loadBase, requireOrSkip } from './fixtures.js';
+import { type DatabaseFactory, defaultUniverse, loadBase } from './fixtures.js';
 
 async function expectCode(p: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
   const err = await p.then(
@@ -17,7 +17,7 @@ async function expectCode(p: Promise<unknown>, code: string, message?: RegExp): 
 
 /** One behaviour suite for every registry back end (STYLE habit 5). */
 export function registryContract(factory: DatabaseFactory): void {
-  const run = requireOrSkip(factory);
+  const run = factory.enabled(`registry contract: ${factory.name}`);
   describe.skipIf(!run)(`registry contract: ${factory.name}`, () => {
     let registry: Registry;
     let env: Awaited<ReturnType<DatabaseFactory['create']>>;
