@@ -28,10 +28,14 @@ const DEFAULT_NAMESPACE = 'meridian';
  * (`{ kind: 'postgresql', host, database, schema }` becomes a URL and `namespace: schema`).
  */
 export function registryLocation(input: RegistryLocation | DatabaseConfigInput): RegistryLocation {
-  if (typeof input === 'object' && 'db' in input) return input;
+  if (typeof input === 'object' && 'db' in input) {
+    // A URL's `?schema=` becomes the namespace unless one is given.
+    if (input.namespace !== undefined || !input.db.includes('schema=')) return input;
+    input = input.db;
+  }
   const config = parseDatabaseConfig(input, 'registry');
   if (config.kind === 'sqlite') return { db: databaseUrl(config) };
-  const db = databaseUrl({ ...config, schema: undefined });
+  const db = config.url ?? databaseUrl({ ...config, schema: undefined });
   return config.schema === undefined ? { db } : { db, namespace: config.schema };
 }
 
