@@ -593,5 +593,48 @@ export function registryContract(factory: DatabaseFactory): void {
         }
       });
     });
+
+    describe('schema version', () => {
+      async function openError(): Promise<unknown> {
+        const db = await env.reopen({});
+        return Registry.open(db).then(
+          async (r) => {
+            await r.close();
+            return null;
+          },
+          async (e) => {
+            await db.close();
+            return e;
+          },
+        );
+      }
+
+      it('records its version and refuses a registry newer than this Meridian', async () => {
+        const db = registry.database.db;
+        const row = await db
+          .selectFrom('meridian_schema_versions')
+          .select('version')
+          .where('component', '=', 'registry')
+          .executeTakeFirstOrThrow();
+        expect(Number(row.version)).toBe(1);
+        await db.updateTable('meridian_schema_versions').set({ version: 2 }).execute();
+        expect(await openError()).toMatchObject({
+          code: 'SCHEMA_VERSION',
+          message: expect.stringMatching(/newer/),
+        });
+      });
+
+      it('opens a registry made before the version table, and reads its version from butler_attributes', async () => {
+        const db = registry.database.db;
+        await db.schema.dropTable('meridian_schema_versions').execute();
+        expect(await openError()).toBeNull();
+        await db
+          .updateTable('butler_attributes')
+          .set({ value: '2' })
+          .where('name', '=', 'schema_version')
+          .execute();
+        expect(await openError()).toMatchObject({ code: 'SCHEMA_VERSION' });
+      });
+    });
   });
 }
