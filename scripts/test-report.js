@@ -14,8 +14,9 @@ function has(cmd, args = ['--version']) {
 
 const suites = [
   {
-    name: 'PostgreSQL registry, butler and catalog suites',
-    on: Boolean(process.env.MERIDIAN_TEST_POSTGRES),
+    // The suites decide the same way, in one place: test/support/postgres.ts.
+    name: 'PostgreSQL suites (src/db, registry, butler, CLI, obs, catalog)',
+    on: Boolean(process.env.MERIDIAN_TEST_POSTGRES || process.env.MERIDIAN_TEST_POSTGRES_URL),
     why: 'MERIDIAN_TEST_POSTGRES is not set (e.g. postgresql://user:pass@127.0.0.1:5432/db)',
     required: process.env.MERIDIAN_REQUIRE_POSTGRES === '1',
   },

@@ -4,6 +4,7 @@
  */
 export * as butler from './butler/index.js';
 export * as catalog from './catalog/index.js';
+export * as db from './db/index.js';
 export { ERROR_CODES, type ErrorCode, isMeridianError, MeridianError, meridianError } from './errors.js';
 export * as formats from './formats/index.js';
 export * as obs from './obs/index.js';

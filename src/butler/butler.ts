@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { DatabaseConfigInput } from '../db/index.js';
 import { meridianError } from '../errors.js';
 import { type ButlerConfig, defaultButlerConfig, readButlerConfig, writeButlerConfig } from './config.js';
 import { type DatasetRef, DatasetType, splitComponentName } from './core/dataset-type.js';
@@ -8,7 +9,7 @@ import { FileDatastore } from './datastore/file-datastore.js';
 import type { DatastoreRef, StoredFileInfo, TransferMode } from './datastore/types.js';
 import type { DataCoordinate, DataIdInput } from './dimensions/data-id.js';
 import { DimensionUniverse } from './dimensions/universe.js';
-import { openRegistryDatabase, Registry, type RegistryLocation } from './registry/index.js';
+import { openRegistryDatabase, Registry, type RegistryLocation, registryLocation } from './registry/index.js';
 import { FormatterRegistry } from './storage/formatter.js';
 import { StorageClassRegistry } from './storage/storage-class.js';
 import type { Timespan } from './time/index.js';
@@ -23,7 +24,8 @@ export interface ButlerOpenOptions {
 }
 
 export interface ButlerCreateOptions {
-  readonly registry?: RegistryLocation;
+  /** Where the registry lives: `{ db, namespace }` as in butler.yaml, or a src/db URL or configuration object. */
+  readonly registry?: RegistryLocation | DatabaseConfigInput;
   readonly universe?: DimensionUniverse;
   readonly checksum?: boolean;
   readonly templates?: Record<string, string>;
@@ -102,9 +104,7 @@ export class Butler {
       });
     }
     const config = defaultButlerConfig({
-      ...(options.registry
-        ? { registry: { db: options.registry.db, namespace: options.registry.namespace } }
-        : {}),
+      ...(options.registry ? { registry: registryLocation(options.registry) } : {}),
       datastore: {
         checksum: options.checksum ?? false,
         ...(options.templates ? { templates: options.templates } : {}),

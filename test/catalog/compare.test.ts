@@ -9,6 +9,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareCatalogs } from '../../src/catalog/compare.js';
 import { Catalog } from '../../src/catalog/index.js';
+import { describePostgres } from '../support/postgres.js';
 import { generateFixture, toParquet } from './fixtures/generate.js';
 import { buildFixtureCatalog, dp02SchemaYaml, temporaryDir } from './helpers.js';
 import { dropDatabase, freshDatabase, postgresUrl, uniqueName } from './postgres/setup.js';
@@ -83,7 +84,7 @@ describe('compare', () => {
   });
 });
 
-describe.skipIf(postgresUrl === null)('compare across engines (needs MERIDIAN_TEST_POSTGRES)', () => {
+describePostgres('compare across engines', () => {
   it('finds a DuckDB and a PostgreSQL ingest of the same files equal', async () => {
     const url = await freshDatabase(postgresUrl as string, uniqueName('meridian_catalog_compare'));
     const pgCatalog = await Catalog.create(join(tmp.dir, 'pg'), {

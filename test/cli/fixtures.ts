@@ -3,21 +3,12 @@ import { join } from 'node:path';
 import { Butler, verifyRepository } from '../../src/butler/index.js';
 import { loadBase } from '../butler/registry/fixtures.js';
 
+export { postgresUrl as pgUrl } from '../support/postgres.js';
+
 /**
  * Test repositories for the CLI, made with the library: the registry tests' base dimension records (instrument
  * Cam1, detectors 1-4, exposures 100/101/110/111, visits 1/2, skymap SkyMap1), dataset types and a few datasets.
  */
-
-export const pgUrl = process.env.MERIDIAN_TEST_POSTGRES;
-
-/** PostgreSQL is optional locally but mandatory in CI (MERIDIAN_REQUIRE_POSTGRES=1). */
-export function postgresAvailable(): boolean {
-  if (pgUrl !== undefined && pgUrl !== '') return true;
-  if (process.env.MERIDIAN_REQUIRE_POSTGRES === '1') {
-    throw new Error('MERIDIAN_REQUIRE_POSTGRES=1 but MERIDIAN_TEST_POSTGRES is not set');
-  }
-  return false;
-}
 
 /**
  * Fill an existing (empty, freshly created) repository: dimension records, dataset types `metrics`

@@ -14,14 +14,8 @@ import {
 } from '../../src/obs/index.js';
 import type { SurveyResult } from '../../src/sim/index.js';
 import { Circle, UnitVector3 } from '../../src/sphere/index.js';
-import {
-  createRepo,
-  dropSchema,
-  pgUrl,
-  requirePostgres,
-  temporaryDirectory,
-  tinySurvey,
-} from './fixtures.js';
+import { postgresEnabled } from '../support/postgres.js';
+import { createRepo, dropSchema, temporaryDirectory, tinySurvey } from './fixtures.js';
 
 /** A coarse skymap (about 400 tracts) keeps the test fast; the DC2 one is used by the demo. */
 const TEST_SKYMAP = {
@@ -40,10 +34,7 @@ beforeAll(async () => {
 });
 
 const backends: ('sqlite' | 'postgresql')[] = ['sqlite'];
-if (pgUrl !== undefined) backends.push('postgresql');
-else if (requirePostgres)
-  throw new Error('MERIDIAN_REQUIRE_POSTGRES=1 but MERIDIAN_TEST_POSTGRES is not set');
-else console.warn('[obs tests] MERIDIAN_TEST_POSTGRES is not set: the chain runs on SQLite only');
+if (postgresEnabled('sim -> butler chain on postgresql')) backends.push('postgresql');
 
 describe.each(backends)('sim -> butler chain on %s', (backend) => {
   let butler: Butler;

@@ -6,11 +6,9 @@ import { join } from 'node:path';
 import { installMeridianFormatters } from '../../src/butler/formatters/index.js';
 import { Butler } from '../../src/butler/index.js';
 import { type SurveyResult, simulateSurvey } from '../../src/sim/index.js';
+import { postgresUrl, uniqueName } from '../support/postgres.js';
 
 installMeridianFormatters();
-
-export const pgUrl = process.env.MERIDIAN_TEST_POSTGRES;
-export const requirePostgres = process.env.MERIDIAN_REQUIRE_POSTGRES === '1';
 
 export function temporaryDirectory(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `meridian-obs-${prefix}-`));
@@ -33,12 +31,8 @@ export async function tinySurvey(prefix: string): Promise<{ simDir: string; resu
   return { simDir, result };
 }
 
-let counter = 0;
 export async function createRepo(root: string, backend: 'sqlite' | 'postgresql'): Promise<Butler> {
-  const registry =
-    backend === 'sqlite'
-      ? undefined
-      : { db: pgUrl!, namespace: `obs_${process.pid}_${Date.now().toString(36)}_${counter++}` };
+  const registry = backend === 'sqlite' ? undefined : { db: postgresUrl!, namespace: uniqueName('obs') };
   return Butler.create(root, { registry });
 }
 

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
+import { toNumber } from '../../db/index.js';
 import { meridianError } from '../../errors.js';
-import { type RegistryDatabase, toNumber } from './database.js';
+import type { RegistryDatabase } from './open.js';
 
 export type CollectionType = 'RUN' | 'TAGGED' | 'CHAINED' | 'CALIBRATION';
 /** Stored as SMALLINT with daf_butler's CollectionType values. */

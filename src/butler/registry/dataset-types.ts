@@ -1,8 +1,9 @@
+import { toNumber } from '../../db/index.js';
 import { meridianError } from '../../errors.js';
 import { DatasetType, splitComponentName, validateDatasetTypeName } from '../core/dataset-type.js';
 import type { DimensionUniverse } from '../dimensions/universe.js';
 import { globToRegExp, isGlob } from './collections.js';
-import { type RegistryDatabase, toNumber } from './database.js';
+import type { RegistryDatabase } from './open.js';
 import { createDatasetTables, datasetTableNames } from './schema.js';
 
 /** A registered (parent) dataset type with the tables its datasets live in. */

@@ -1,12 +1,13 @@
 import { type Kysely, sql } from 'kysely';
+import { bulkInsert, toBigIntOrNull, toNumber } from '../../db/index.js';
 import { meridianError } from '../../errors.js';
 import type { DatasetRef, DatasetType } from '../core/dataset-type.js';
 import { deterministicDatasetId, type IdGenerationMode, uuidv7 } from '../core/ids.js';
 import { DataCoordinate, type DataIdValue } from '../dimensions/data-id.js';
 import { nowTai, Timespan } from '../time/index.js';
 import type { CollectionManager, CollectionRecord } from './collections.js';
-import { bulkInsert, type RegistryDatabase, toBigIntOrNull, toNumber } from './database.js';
 import type { DatasetTypeManager, DatasetTypeRecord } from './dataset-types.js';
+import type { RegistryDatabase } from './open.js';
 import { timespanColumns, timespansOverlap } from './query/timespan-sql.js';
 
 export interface DatasetAssociation {

@@ -1,3 +1,4 @@
+import { toBigIntOrNull, toNumber } from '../../db/index.js';
 import { isMeridianError, meridianError } from '../../errors.js';
 import { decodeRegion, encodeRegion, HtmPixelization, type Region } from '../../sphere/index.js';
 import {
@@ -14,7 +15,7 @@ import type {
   DimensionUniverse,
 } from '../dimensions/universe.js';
 import { Timespan } from '../time/index.js';
-import { type RegistryDatabase, toBigIntOrNull, toNumber } from './database.js';
+import type { RegistryDatabase } from './open.js';
 import { elementTableName, overlapTableName } from './schema.js';
 
 /** Stores dimension records, keeps their sky-pixel overlap rows, and expands data IDs against them. */

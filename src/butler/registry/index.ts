@@ -4,7 +4,11 @@ export {
   type CollectionType,
   parseCollectionType,
 } from './collections.js';
-export type { DatabaseCapabilities, OpenOptions, RegistryDatabase } from './database.js';
 export type { DatasetAssociation } from './datasets.js';
-export { openRegistryDatabase, type RegistryLocation } from './open.js';
+export {
+  openRegistryDatabase,
+  type RegistryDatabase,
+  type RegistryLocation,
+  registryLocation,
+} from './open.js';
 export { type DataIdQueryOptions, type DatasetQueryOptions, Registry, temporalSpan } from './registry.js';

@@ -1,3 +1,4 @@
+import { checkSchemaVersion } from '../../db/index.js';
 import { meridianError } from '../../errors.js';
 import { type DatasetRef, DatasetType } from '../core/dataset-type.js';
 import type { IdGenerationMode } from '../core/ids.js';
@@ -10,7 +11,6 @@ import {
   type CollectionRecord,
   type CollectionType,
 } from './collections.js';
-import type { RegistryDatabase } from './database.js';
 import {
   DatasetTypeManager,
   type DatasetTypeRecord,
@@ -18,9 +18,10 @@ import {
 } from './dataset-types.js';
 import { type DatasetAssociation, DatasetManager } from './datasets.js';
 import { DimensionRecordManager } from './dimension-records.js';
+import type { RegistryDatabase } from './open.js';
 import type { DatasetSearch } from './query/builder.js';
 import { type QueryOptions, queryDataIds, queryDatasetsOfType, queryDimensionRecords } from './query/run.js';
-import { getAttribute, hasRegistryTables, migrate, SCHEMA_VERSION, setAttribute } from './schema.js';
+import { getAttribute, hasRegistryTables, migrateRegistry, registrySchema, setAttribute } from './schema.js';
 import { StoredRecordManager } from './stored-records.js';
 
 export interface DatasetQueryOptions extends QueryOptions {
@@ -63,7 +64,7 @@ export class Registry {
       if (await hasRegistryTables(database)) {
         throw meridianError('REPO_EXISTS', `a registry already exists in ${database.displayUrl}`);
       }
-      await migrate(trx, database.capabilities, universe, 0);
+      await migrateRegistry(database, universe);
       await setAttribute(trx, 'config:dimensions.json', JSON.stringify(universe.toJSON()));
       await setAttribute(trx, 'universe', `${universe.namespace}:${universe.version}`);
     });
@@ -76,13 +77,7 @@ export class Registry {
       if (!(await hasRegistryTables(database))) {
         throw meridianError('REPO_NOT_FOUND', `no registry tables in ${database.displayUrl}`);
       }
-      const version = Number((await getAttribute(database.db, 'schema_version')) ?? '0');
-      if (version > SCHEMA_VERSION) {
-        throw meridianError(
-          'SCHEMA_VERSION',
-          `registry schema version ${version} is newer than this Meridian supports (${SCHEMA_VERSION}); upgrade Meridian`,
-        );
-      }
+      await checkSchemaVersion(database, registrySchema);
       universeJson = await getAttribute(database.db, 'config:dimensions.json');
     } catch (err) {
       throw database.translateError(err, 'open registry');

@@ -1,27 +1,23 @@
 import type { ColumnDataType, CreateTableBuilder, Kysely } from 'kysely';
-import { meridianError } from '../../errors.js';
+import {
+  type DatabaseCapabilities,
+  defineSchemaComponent,
+  latestVersion,
+  migrate,
+  type SqlDatabase,
+} from '../../db/index.js';
 import type {
   ColumnSpec,
   DimensionElement,
   DimensionGroup,
   DimensionUniverse,
 } from '../dimensions/universe.js';
-import type { DatabaseCapabilities, RegistryDatabase } from './database.js';
 
 /**
- * Registry schema. Static tables are created by versioned migrations; per-dimension-group dataset tables
- * (`dataset_tags_N`, `dataset_calibs_N`) are created on demand when the first dataset type with that group is
- * registered, as in daf_butler.
+ * Registry schema. Static tables are created by the versioned migration steps of the `registry` schema component
+ * (src/db migrations); per-dimension-group dataset tables (`dataset_tags_N`, `dataset_calibs_N`) are created on
+ * demand when the first dataset type with that group is registered, as in daf_butler.
  */
-
-/** Current registry schema version; stored in `butler_attributes` under `schema_version`. */
-export const SCHEMA_VERSION = 1;
-
-interface Migration {
-  readonly version: number;
-  readonly description: string;
-  up(db: Kysely<any>, caps: DatabaseCapabilities, universe: DimensionUniverse): Promise<void>;
-}
 
 export function sqlType(col: ColumnSpec): ColumnDataType {
   switch (col.type) {
@@ -117,111 +113,114 @@ async function createElementTables(db: Kysely<any>, universe: DimensionUniverse)
   }
 }
 
-const migrations: Migration[] = [
-  {
-    version: 1,
-    description: 'static registry tables and dimension element tables',
-    async up(db, caps, universe) {
-      await db.schema
-        .createTable('butler_attributes')
-        .addColumn('name', 'varchar(1024)', (c) => c.primaryKey())
-        .addColumn('value', 'text', (c) => c.notNull())
-        .execute();
-      await withSerialId(db.schema.createTable('collection'), 'collection_id', caps)
-        .addColumn('name', 'varchar(64)', (c) => c.notNull().unique())
-        .addColumn('type', 'smallint', (c) => c.notNull())
-        .addColumn('doc', 'text')
-        .execute();
-      await db.schema
-        .createTable('run')
-        .addColumn('collection_id', 'bigint', (c) =>
-          c.primaryKey().references('collection.collection_id').onDelete('cascade'),
-        )
-        .addColumn('host', 'varchar(128)')
-        .addColumn('timespan_begin', 'bigint')
-        .addColumn('timespan_end', 'bigint')
-        .execute();
-      await db.schema
-        .createTable('collection_chain')
-        .addColumn('parent', 'bigint', (c) =>
-          c.notNull().references('collection.collection_id').onDelete('cascade'),
-        )
-        .addColumn('position', 'smallint', (c) => c.notNull())
-        .addColumn('child', 'bigint', (c) => c.notNull().references('collection.collection_id'))
-        .addPrimaryKeyConstraint('collection_chain_pkey', ['parent', 'position'])
-        .execute();
-      await db.schema
-        .createIndex('collection_chain_child_idx')
-        .on('collection_chain')
-        .column('child')
-        .execute();
-      await withSerialId(db.schema.createTable('dimension_group'), 'id', caps)
-        .addColumn('names', 'text', (c) => c.notNull().unique())
-        .execute();
-      await withSerialId(db.schema.createTable('dataset_type'), 'id', caps)
-        .addColumn('name', 'varchar(128)', (c) => c.notNull().unique())
-        .addColumn('storage_class', 'varchar(64)', (c) => c.notNull())
-        .addColumn('dimension_group_id', 'bigint', (c) => c.notNull().references('dimension_group.id'))
-        .addColumn('is_calibration', 'boolean', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createTable('dataset')
-        .addColumn('id', caps.uuidType, (c) => c.primaryKey())
-        .addColumn('dataset_type_id', 'bigint', (c) => c.notNull().references('dataset_type.id'))
-        .addColumn('run_id', 'bigint', (c) => c.notNull().references('run.collection_id').onDelete('cascade'))
-        .addColumn('ingest_date', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createIndex('dataset_run_idx')
-        .on('dataset')
-        .columns(['run_id', 'dataset_type_id'])
-        .execute();
-      await db.schema
-        .createTable('collection_summary_dataset_type')
-        .addColumn('collection_id', 'bigint', (c) =>
-          c.notNull().references('collection.collection_id').onDelete('cascade'),
-        )
-        .addColumn('dataset_type_id', 'bigint', (c) =>
-          c.notNull().references('dataset_type.id').onDelete('cascade'),
-        )
-        .addPrimaryKeyConstraint('collection_summary_dataset_type_pkey', ['collection_id', 'dataset_type_id'])
-        .execute();
-      await storedFileColumns(db.schema.createTable('file_datastore_records'), caps)
-        .addPrimaryKeyConstraint('file_datastore_records_pkey', ['dataset_id', 'component'])
-        .execute();
-      await db.schema
-        .createIndex('file_datastore_records_path_idx')
-        .on('file_datastore_records')
-        .column('path')
-        .execute();
-      // Records of removed datasets wait here until their files are deleted (Butler.emptyTrash).
-      await storedFileColumns(
-        withSerialId(db.schema.createTable('file_datastore_trash'), 'id', caps),
-        caps,
-      ).execute();
-      await createElementTables(db, universe);
+export const registrySchema = defineSchemaComponent<DimensionUniverse>({
+  name: 'registry',
+  label: 'registry',
+  // Registries made before src/db's version table kept their version in butler_attributes only.
+  unrecordedVersion: async (database) =>
+    (await hasRegistryTables(database))
+      ? Number((await getAttribute(database.executor(), 'schema_version')) ?? '0')
+      : 0,
+  migrations: [
+    {
+      version: 1,
+      description: 'static registry tables and dimension element tables',
+      async up(db, { capabilities: caps, options: universe }) {
+        await db.schema
+          .createTable('butler_attributes')
+          .addColumn('name', 'varchar(1024)', (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .execute();
+        await withSerialId(db.schema.createTable('collection'), 'collection_id', caps)
+          .addColumn('name', 'varchar(64)', (c) => c.notNull().unique())
+          .addColumn('type', 'smallint', (c) => c.notNull())
+          .addColumn('doc', 'text')
+          .execute();
+        await db.schema
+          .createTable('run')
+          .addColumn('collection_id', 'bigint', (c) =>
+            c.primaryKey().references('collection.collection_id').onDelete('cascade'),
+          )
+          .addColumn('host', 'varchar(128)')
+          .addColumn('timespan_begin', 'bigint')
+          .addColumn('timespan_end', 'bigint')
+          .execute();
+        await db.schema
+          .createTable('collection_chain')
+          .addColumn('parent', 'bigint', (c) =>
+            c.notNull().references('collection.collection_id').onDelete('cascade'),
+          )
+          .addColumn('position', 'smallint', (c) => c.notNull())
+          .addColumn('child', 'bigint', (c) => c.notNull().references('collection.collection_id'))
+          .addPrimaryKeyConstraint('collection_chain_pkey', ['parent', 'position'])
+          .execute();
+        await db.schema
+          .createIndex('collection_chain_child_idx')
+          .on('collection_chain')
+          .column('child')
+          .execute();
+        await withSerialId(db.schema.createTable('dimension_group'), 'id', caps)
+          .addColumn('names', 'text', (c) => c.notNull().unique())
+          .execute();
+        await withSerialId(db.schema.createTable('dataset_type'), 'id', caps)
+          .addColumn('name', 'varchar(128)', (c) => c.notNull().unique())
+          .addColumn('storage_class', 'varchar(64)', (c) => c.notNull())
+          .addColumn('dimension_group_id', 'bigint', (c) => c.notNull().references('dimension_group.id'))
+          .addColumn('is_calibration', 'boolean', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('dataset')
+          .addColumn('id', caps.uuidType, (c) => c.primaryKey())
+          .addColumn('dataset_type_id', 'bigint', (c) => c.notNull().references('dataset_type.id'))
+          .addColumn('run_id', 'bigint', (c) =>
+            c.notNull().references('run.collection_id').onDelete('cascade'),
+          )
+          .addColumn('ingest_date', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('dataset_run_idx')
+          .on('dataset')
+          .columns(['run_id', 'dataset_type_id'])
+          .execute();
+        await db.schema
+          .createTable('collection_summary_dataset_type')
+          .addColumn('collection_id', 'bigint', (c) =>
+            c.notNull().references('collection.collection_id').onDelete('cascade'),
+          )
+          .addColumn('dataset_type_id', 'bigint', (c) =>
+            c.notNull().references('dataset_type.id').onDelete('cascade'),
+          )
+          .addPrimaryKeyConstraint('collection_summary_dataset_type_pkey', [
+            'collection_id',
+            'dataset_type_id',
+          ])
+          .execute();
+        await storedFileColumns(db.schema.createTable('file_datastore_records'), caps)
+          .addPrimaryKeyConstraint('file_datastore_records_pkey', ['dataset_id', 'component'])
+          .execute();
+        await db.schema
+          .createIndex('file_datastore_records_path_idx')
+          .on('file_datastore_records')
+          .column('path')
+          .execute();
+        // Records of removed datasets wait here until their files are deleted (Butler.emptyTrash).
+        await storedFileColumns(
+          withSerialId(db.schema.createTable('file_datastore_trash'), 'id', caps),
+          caps,
+        ).execute();
+        await createElementTables(db, universe);
+      },
     },
-  },
-];
+  ],
+});
 
-/** Bring a registry schema up to SCHEMA_VERSION. Runs inside the caller's transaction. */
-export async function migrate(
-  db: Kysely<any>,
-  caps: DatabaseCapabilities,
-  universe: DimensionUniverse,
-  currentVersion: number,
-): Promise<void> {
-  if (currentVersion > SCHEMA_VERSION) {
-    throw meridianError(
-      'SCHEMA_VERSION',
-      `registry schema version ${currentVersion} is newer than this Meridian supports (${SCHEMA_VERSION})`,
-    );
-  }
-  for (const m of migrations) {
-    if (m.version <= currentVersion) continue;
-    await m.up(db, caps, universe);
-    await setAttribute(db, 'schema_version', String(m.version));
-  }
+/**
+ * Bring a registry schema up to date (joining the caller's transaction). The version is also kept in
+ * `butler_attributes` under `schema_version`, where Meridian before src/db looks for it.
+ */
+export async function migrateRegistry(database: SqlDatabase, universe: DimensionUniverse): Promise<void> {
+  await migrate(database, registrySchema, universe);
+  await setAttribute(database.executor(), 'schema_version', String(latestVersion(registrySchema)));
 }
 
 export async function getAttribute(db: Kysely<any>, name: string): Promise<string | undefined> {
@@ -241,7 +240,7 @@ export async function setAttribute(db: Kysely<any>, name: string, value: string)
     .execute();
 }
 
-export async function hasRegistryTables(database: RegistryDatabase): Promise<boolean> {
+export async function hasRegistryTables(database: SqlDatabase): Promise<boolean> {
   return database.tableExists('butler_attributes');
 }
 

@@ -1,5 +1,6 @@
+import { toNumber } from '../../db/index.js';
 import type { StoredFileInfo } from '../datastore/types.js';
-import { type RegistryDatabase, toNumber } from './database.js';
+import type { RegistryDatabase } from './open.js';
 
 /**
  * The datastore's records (which file holds which dataset), kept in the registry database so that they commit

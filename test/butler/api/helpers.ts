@@ -2,22 +2,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Butler } from '../../../src/butler/index.js';
+import { postgresUrl, uniqueName } from '../../support/postgres.js';
 import { loadBase } from '../registry/fixtures.js';
-
-export const pgUrl = process.env.MERIDIAN_TEST_POSTGRES;
 
 export function tempDir(prefix = 'meridian-butler-'): { path: string; cleanup(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-let counter = 0;
 /** Registry location for a new repository on the given back end. */
 export function registryFor(
   backend: 'sqlite' | 'postgresql',
 ): { db: string; namespace?: string } | undefined {
   if (backend === 'sqlite') return undefined;
-  return { db: pgUrl!, namespace: `b_${process.pid}_${Date.now().toString(36)}_${counter++}` };
+  return { db: postgresUrl!, namespace: uniqueName('b') };
 }
 
 /** A repository with the base dimension records and a few dataset types. */

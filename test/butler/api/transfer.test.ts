@@ -9,10 +9,10 @@ import {
   transferFrom,
   verifyRepository,
 } from '../../../src/butler/index.js';
-import { postgresFactory, requireOrSkip } from '../registry/fixtures.js';
+import { postgresEnabled } from '../../support/postgres.js';
 import { dropSchema, expectCode, makeRepo, registryFor, tempDir } from './helpers.js';
 
-const pgAvailable = requireOrSkip(postgresFactory);
+const pgAvailable = postgresEnabled('transfers between SQLite and PostgreSQL');
 
 async function populate(butler: Butler): Promise<void> {
   for (const visit of [1, 2]) {

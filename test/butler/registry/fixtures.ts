@@ -3,19 +3,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DimensionUniverse } from '../../../src/butler/dimensions/universe.js';
 import {
-  type OpenOptions,
   openRegistryDatabase,
   type Registry,
   type RegistryDatabase,
 } from '../../../src/butler/registry/index.js';
 import { Timespan } from '../../../src/butler/time/index.js';
+import type { OpenOptions } from '../../../src/db/index.js';
 import { Box, ConvexPolygon } from '../../../src/sphere/index.js';
+import { dropSchema, postgresEnabled, requirePostgresUrl, uniqueName } from '../../support/postgres.js';
 
 /** A way to make an empty registry database; `reopen` opens the same database again (e.g. read-only). */
 export interface DatabaseFactory {
   readonly name: string;
-  readonly available: boolean;
-  readonly skipReason?: string;
+  /**
+   * Whether suites on this back end run; for PostgreSQL, test/support/postgres.ts decides (skip with the reason,
+   * or fail when MERIDIAN_REQUIRE_POSTGRES=1). Call at the top level of a test file.
+   */
+  enabled(what: string): boolean;
   create(): Promise<{
     db: RegistryDatabase;
     reopen(options: OpenOptions): Promise<RegistryDatabase>;
@@ -25,7 +29,7 @@ export interface DatabaseFactory {
 
 export const sqliteFactory: DatabaseFactory = {
   name: 'sqlite',
-  available: true,
+  enabled: () => true,
   async create() {
     const dir = mkdtempSync(join(tmpdir(), 'meridian-reg-'));
     const location = { db: 'sqlite:gen3.sqlite3' };
@@ -38,37 +42,20 @@ export const sqliteFactory: DatabaseFactory = {
   },
 };
 
-const pgUrl = process.env.MERIDIAN_TEST_POSTGRES;
-let schemaCounter = 0;
-
 export const postgresFactory: DatabaseFactory = {
   name: 'postgresql',
-  available: pgUrl !== undefined && pgUrl !== '',
-  skipReason: 'set MERIDIAN_TEST_POSTGRES=postgresql://user:pass@host:port/db to run the PostgreSQL suite',
+  enabled: postgresEnabled,
   async create() {
-    const namespace = `t_${process.pid}_${Date.now().toString(36)}_${schemaCounter++}`;
-    const location = { db: pgUrl!, namespace };
+    const namespace = uniqueName('t');
+    const location = { db: requirePostgresUrl(), namespace };
     const db = await openRegistryDatabase(location, '/', { create: true });
     return {
       db,
       reopen: (options) => openRegistryDatabase(location, '/', options),
-      cleanup: async () => {
-        const admin = await openRegistryDatabase({ db: pgUrl!, namespace: 'public' }, '/', {});
-        await admin.db.schema.dropSchema(namespace).ifExists().cascade().execute();
-        await admin.close();
-      },
+      cleanup: () => dropSchema(namespace),
     };
   },
 };
-
-/** In CI the server-backed suites are mandatory: a missing server must fail, not skip. */
-export function requireOrSkip(factory: DatabaseFactory): boolean {
-  if (factory.available) return true;
-  if (process.env.MERIDIAN_REQUIRE_POSTGRES === '1' && factory.name === 'postgresql') {
-    throw new Error(`MERIDIAN_REQUIRE_POSTGRES=1 but ${factory.skipReason}`);
-  }
-  return false;
-}
 
 export const T = (iso: string) => Timespan.fromIso(iso, null).begin!;
 

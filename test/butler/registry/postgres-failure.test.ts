@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openRegistryDatabase, Registry } from '../../../src/butler/registry/index.js';
-import { defaultUniverse, loadBase, postgresFactory, requireOrSkip } from './fixtures.js';
+import { requirePostgresUrl } from '../../support/postgres.js';
+import { defaultUniverse, loadBase, postgresFactory } from './fixtures.js';
 
-const run = requireOrSkip(postgresFactory);
+const run = postgresFactory.enabled('PostgreSQL registry when the connection dies');
 
 describe.skipIf(!run)('PostgreSQL registry when the connection dies', () => {
   let env: Awaited<ReturnType<typeof postgresFactory.create>>;
@@ -18,12 +19,8 @@ describe.skipIf(!run)('PostgreSQL registry when the connection dies', () => {
   });
 
   async function killConnections(): Promise<void> {
-    const admin = await openRegistryDatabase(
-      { db: process.env.MERIDIAN_TEST_POSTGRES!, namespace: 'public' },
-      '/',
-      {},
-    );
-    const ns = (env.db as unknown as { namespace: string }).namespace;
+    const admin = await openRegistryDatabase({ db: requirePostgresUrl(), namespace: 'public' }, '/', {});
+    const ns = (env.db as unknown as { schema: string }).schema;
     await admin.db
       .selectFrom('pg_stat_activity')
       .select((eb) => eb.fn('pg_terminate_backend', ['pid']).as('t'))

@@ -3,7 +3,7 @@ import type { DatasetRef } from '../../../src/butler/core/dataset-type.js';
 import { deterministicDatasetId } from '../../../src/butler/core/ids.js';
 import { Registry } from '../../../src/butler/registry/index.js';
 import { Timespan } from '../../../src/butler/time/index.js';
-import { type DatabaseFactory, defaultUniverse, loadBase, requireOrSkip } from './fixtures.js';
+import { type DatabaseFactory, defaultUniverse, loadBase } from './fixtures.js';
 
 async function expectCode(p: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
   const err = await p.then(
@@ -17,7 +17,7 @@ async function expectCode(p: Promise<unknown>, code: string, message?: RegExp): 
 
 /** One behaviour suite for every registry back end (STYLE habit 5). */
 export function registryContract(factory: DatabaseFactory): void {
-  const run = requireOrSkip(factory);
+  const run = factory.enabled(`registry contract: ${factory.name}`);
   describe.skipIf(!run)(`registry contract: ${factory.name}`, () => {
     let registry: Registry;
     let env: Awaited<ReturnType<DatabaseFactory['create']>>;
@@ -591,6 +591,49 @@ export function registryContract(factory: DatabaseFactory): void {
         } finally {
           await ro.close();
         }
+      });
+    });
+
+    describe('schema version', () => {
+      async function openError(): Promise<unknown> {
+        const db = await env.reopen({});
+        return Registry.open(db).then(
+          async (r) => {
+            await r.close();
+            return null;
+          },
+          async (e) => {
+            await db.close();
+            return e;
+          },
+        );
+      }
+
+      it('records its version and refuses a registry newer than this Meridian', async () => {
+        const db = registry.database.db;
+        const row = await db
+          .selectFrom('meridian_schema_versions')
+          .select('version')
+          .where('component', '=', 'registry')
+          .executeTakeFirstOrThrow();
+        expect(Number(row.version)).toBe(1);
+        await db.updateTable('meridian_schema_versions').set({ version: 2 }).execute();
+        expect(await openError()).toMatchObject({
+          code: 'SCHEMA_VERSION',
+          message: expect.stringMatching(/newer/),
+        });
+      });
+
+      it('opens a registry made before the version table, and reads its version from butler_attributes', async () => {
+        const db = registry.database.db;
+        await db.schema.dropTable('meridian_schema_versions').execute();
+        expect(await openError()).toBeNull();
+        await db
+          .updateTable('butler_attributes')
+          .set({ value: '2' })
+          .where('name', '=', 'schema_version')
+          .execute();
+        expect(await openError()).toMatchObject({ code: 'SCHEMA_VERSION' });
       });
     });
   });

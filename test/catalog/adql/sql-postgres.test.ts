@@ -3,21 +3,18 @@
  * q3c extension can be created); skipped without it, and failing instead when MERIDIAN_REQUIRE_POSTGRES=1 (CI).
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseAdql, postgresDialect, toSql } from '../../../src/catalog/adql/index.js';
+import { describePostgres, postgresUrl as url } from '../../support/postgres.js';
 import { expectedIds, rows, separation } from './sky-points.js';
 
-const url = process.env.MERIDIAN_TEST_POSTGRES;
-if (!url && process.env.MERIDIAN_REQUIRE_POSTGRES === '1') {
-  throw new Error('MERIDIAN_REQUIRE_POSTGRES=1 but MERIDIAN_TEST_POSTGRES is not set');
-}
 const schema = `adql_test_${process.pid}`;
 
-describe.skipIf(!url)('ADQL on PostgreSQL + q3c (MERIDIAN_TEST_POSTGRES)', () => {
+describePostgres('ADQL on PostgreSQL + q3c', () => {
   let client: pg.Client;
 
   beforeAll(async () => {
-    client = new pg.Client({ connectionString: url });
+    client = new pg.Client({ connectionString: url! });
     await client.connect();
     await client.query('CREATE EXTENSION IF NOT EXISTS q3c');
     await client.query(`CREATE SCHEMA ${schema}`);

@@ -1,65 +1,34 @@
 /**
- * PostgreSQL for the catalog tests. Gated on MERIDIAN_TEST_POSTGRES (a URL of a server where the role may create
- * databases, e.g. postgresql://meridian:meridian@127.0.0.1:5432/meridian_test); MERIDIAN_REQUIRE_POSTGRES=1 turns
- * a missing server into a failure. The three-worker setup starts three private clusters on ports 5433–5435 under
- * /tmp with initdb/pg_ctl (as the postgres user when run as root) and falls back to three databases on the one
- * server when that is impossible; `workerSetup.kind` says which was used.
+ * PostgreSQL for the catalog tests, gated by test/support/postgres.ts (MERIDIAN_TEST_POSTGRES; a server where the
+ * role may create databases; MERIDIAN_REQUIRE_POSTGRES=1 turns a missing server into a failure). The three-worker
+ * setup starts three private clusters on ports 5433–5435 under /tmp with initdb/pg_ctl (as the postgres user when
+ * run as root) and falls back to three databases on the one server when that is impossible; `workerSetup.kind`
+ * says which was used.
  */
 
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import pg from 'pg';
+import {
+  dropDatabase,
+  freshDatabase as freshPlainDatabase,
+  postgresRequired,
+  postgresSkipReason,
+  postgresUrl,
+  urlWithDatabase,
+} from '../../support/postgres.js';
 
-export const postgresUrl =
-  process.env.MERIDIAN_TEST_POSTGRES ?? process.env.MERIDIAN_TEST_POSTGRES_URL ?? null;
-export const requirePostgres = process.env.MERIDIAN_REQUIRE_POSTGRES === '1';
-export const skipReason = postgresUrl
-  ? null
-  : 'set MERIDIAN_TEST_POSTGRES to a PostgreSQL URL to run the PostgreSQL catalog tests';
+export { dropDatabase, postgresUrl, urlWithDatabase };
+export const requirePostgres = postgresRequired;
+export const skipReason = postgresSkipReason && `PostgreSQL catalog tests: ${postgresSkipReason}`;
 
 /** Database names unique to this process, so concurrent test runs on one server do not drop each other's. */
 export function uniqueName(base: string): string {
   return `${base}_${process.pid}`;
 }
 
-export function urlWithDatabase(url: string, database: string, port?: number): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  if (port !== undefined) u.port = String(port);
-  return u.toString();
-}
-
 /** Drops and creates a database on the server of `url` and installs q3c in it. */
-export async function freshDatabase(url: string, database: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${database}"`);
-  } finally {
-    await admin.end();
-  }
-  const target = urlWithDatabase(url, database);
-  const client = new pg.Client({ connectionString: target });
-  await client.connect();
-  try {
-    await client.query('CREATE EXTENSION IF NOT EXISTS q3c');
-  } finally {
-    await client.end();
-  }
-  return target;
-}
-
-/** Drops the database a URL names (connecting to the server's `postgres` database). */
-export async function dropDatabase(url: string): Promise<void> {
-  const database = decodeURIComponent(new URL(url).pathname.slice(1));
-  const admin = new pg.Client({ connectionString: urlWithDatabase(url, 'postgres') });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
+export function freshDatabase(url: string, database: string): Promise<string> {
+  return freshPlainDatabase(url, database, ['q3c']);
 }
 
 const BIN = '/usr/lib/postgresql/15/bin';

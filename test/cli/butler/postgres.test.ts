@@ -1,14 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropPostgresSchema, pgUrl, populate, postgresAvailable, writeJsonFiles } from '../fixtures.js';
+import { postgresEnabled } from '../../support/postgres.js';
+import { dropPostgresSchema, pgUrl, populate, writeJsonFiles } from '../fixtures.js';
 import { butler, butlerJson, butlerOk, tempDir } from '../helpers.js';
 
 /**
  * Every command on a PostgreSQL registry (export/import and transfers across back ends). Skipped (visibly) without
  * MERIDIAN_TEST_POSTGRES; fails instead when MERIDIAN_REQUIRE_POSTGRES=1.
  */
-const available = postgresAvailable();
+const available = postgresEnabled('butler CLI on PostgreSQL');
 const namespace = `cli_${process.pid}_${Date.now().toString(36)}`;
 
 describe.runIf(available)('butler CLI on PostgreSQL', () => {
@@ -217,9 +218,3 @@ describe.runIf(available)('butler CLI on PostgreSQL', () => {
     ]);
   });
 });
-
-if (!available) {
-  describe('butler CLI on PostgreSQL', () => {
-    it.skip('skipped: set MERIDIAN_TEST_POSTGRES=postgresql://user:pass@host:port/db to run the PostgreSQL variant', () => {});
-  });
-}

@@ -1,13 +1,14 @@
 import { type RawBuilder, sql } from 'kysely';
+import { toNumber } from '../../../db/index.js';
 import { meridianError } from '../../../errors.js';
 import type { DatasetRef } from '../../core/dataset-type.js';
 import { DataCoordinate, type DataIdValue, type DimensionRecord } from '../../dimensions/data-id.js';
 import type { DimensionGroup } from '../../dimensions/universe.js';
 import { parseExpression } from '../../expression/index.js';
 import type { CollectionRecord } from '../collections.js';
-import { type RegistryDatabase, toNumber } from '../database.js';
 import type { DatasetTypeRecord } from '../dataset-types.js';
 import type { DimensionRecordManager } from '../dimension-records.js';
+import type { RegistryDatabase } from '../open.js';
 import { type DatasetSearch, QueryBuilder } from './builder.js';
 import { timespanColumns, timespansOverlap } from './timespan-sql.js';
 

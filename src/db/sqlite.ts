@@ -11,18 +11,19 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
-import { isMeridianError, meridianError } from '../../errors.js';
-import { type OpenOptions, type RegistryDatabase, runInTransaction } from './database.js';
+import { isMeridianError, meridianError } from '../errors.js';
+import { describePurpose, type OpenOptions, runInTransaction, type SqlDatabase } from './database.js';
 
 /**
- * SQLite registry back end (better-sqlite3). WAL journal so readers never block the writer; BEGIN IMMEDIATE so
- * several writer processes queue on the busy timeout instead of failing on a read-to-write lock upgrade.
+ * SQLite back end (better-sqlite3). WAL journal so readers never block the writer; BEGIN IMMEDIATE so several
+ * writer processes queue on the busy timeout instead of failing on a read-to-write lock upgrade.
  */
-export class SqliteRegistryDatabase implements RegistryDatabase {
+export class SqliteDatabase implements SqlDatabase {
   readonly db: Kysely<any>;
   readonly readOnly: boolean;
   readonly displayUrl: string;
-  readonly capabilities = {
+  readonly path: string;
+  readonly capabilities = Object.freeze({
     uuidType: 'text',
     // SQLite >= 3.32 allows 32766 host parameters.
     maxBindParameters: 32000,
@@ -30,15 +31,20 @@ export class SqliteRegistryDatabase implements RegistryDatabase {
     placeholder: 'question',
     serialPrimaryKey: 'autoincrement',
     bigintAsString: false,
-  } as const;
+  } as const);
   private readonly raw: BetterSqlite3.Database;
   private readonly txContext = new AsyncLocalStorage<Kysely<any>>();
+  /** "registry database" or "database", for messages. */
+  private readonly noun: string;
 
+  /** `path` is absolute (see `sqlitePath`). */
   constructor(path: string, options: OpenOptions = {}) {
     this.readOnly = options.readOnly ?? false;
+    this.path = path;
     this.displayUrl = `sqlite:${path}`;
+    this.noun = describePurpose(options);
     if (!options.create && !existsSync(path)) {
-      throw meridianError('REPO_NOT_FOUND', `registry database ${path} does not exist`, { path });
+      throw meridianError('REPO_NOT_FOUND', `${this.noun} ${path} does not exist`, { path });
     }
     try {
       this.raw = new BetterSqlite3(path, {
@@ -49,18 +55,18 @@ export class SqliteRegistryDatabase implements RegistryDatabase {
     } catch (err) {
       throw meridianError(
         'DATABASE_UNAVAILABLE',
-        `cannot open SQLite registry ${path}: ${String(err)}`,
+        `cannot open SQLite ${this.noun} ${path}: ${String(err)}`,
         { path },
         err,
       );
     }
-    // Dataset timestamps are int64 nanoseconds: read every integer as bigint and convert explicitly.
+    // Timestamps are int64 nanoseconds: read every integer as bigint and convert explicitly (toNumber).
     this.raw.defaultSafeIntegers(true);
     try {
       if (!this.readOnly) this.raw.pragma('journal_mode = WAL');
       this.raw.pragma('foreign_keys = ON');
       this.raw.pragma('synchronous = NORMAL');
-      // A larger page cache keeps the dataset indexes in memory during bulk inserts (the default is 2 MB).
+      // A larger page cache keeps indexes in memory during bulk inserts (the default is 2 MB).
       this.raw.pragma('cache_size = -262144');
       this.raw.pragma('temp_store = MEMORY');
       this.raw.pragma('case_sensitive_like = ON');
@@ -80,7 +86,14 @@ export class SqliteRegistryDatabase implements RegistryDatabase {
   }
 
   transaction<T>(fn: (trx: Kysely<any>) => Promise<T>): Promise<T> {
-    return runInTransaction(this.db, this.txContext, this.readOnly, (e, c) => this.translateError(e, c), fn);
+    return runInTransaction(
+      this.db,
+      this.txContext,
+      this.readOnly,
+      this.noun,
+      (e, c) => this.translateError(e, c),
+      fn,
+    );
   }
 
   executor(): Kysely<any> {
@@ -108,18 +121,18 @@ export class SqliteRegistryDatabase implements RegistryDatabase {
     if (isMeridianError(err)) return err;
     const code = String((err as { code?: unknown })?.code ?? '');
     if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
-      return meridianError('DATABASE_BUSY', `registry database is locked (${context})`, {}, err);
+      return meridianError('DATABASE_BUSY', `${this.noun} is locked (${context})`, {}, err);
     }
     if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
       return meridianError(
         'DATABASE_UNAVAILABLE',
-        `the SQLite registry ${this.displayUrl.slice('sqlite:'.length)} is corrupt or not a SQLite database (${context}); restore it from a backup`,
+        `the SQLite ${this.noun} ${this.path} is corrupt or not a SQLite database (${context}); restore it from a backup`,
         {},
         err,
       );
     }
     if (code.startsWith('SQLITE_READONLY')) {
-      return meridianError('REPO_READ_ONLY', `registry database is read-only (${context})`, {}, err);
+      return meridianError('REPO_READ_ONLY', `${this.noun} is read-only (${context})`, {}, err);
     }
     return err;
   }

@@ -1,12 +1,13 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import { CompiledQuery, type Kysely } from 'kysely';
-import { meridianError } from '../../errors.js';
+import { meridianError } from '../errors.js';
 
 /**
- * The one interface a registry back end implements. Everything above it (schema, managers, queries) is shared; a
- * back end only says how to connect, how transactions and errors behave, and which column types to use.
+ * The one interface an SQL back end implements (SQLite, PostgreSQL). Everything above it (a registry's schema and
+ * managers, a job store, a run store) is shared; a back end only says how to connect, how transactions and errors
+ * behave, and which column types to use. Callers ask `capabilities`, never which back end they hold.
  */
-export interface RegistryDatabase {
+export interface SqlDatabase {
   readonly db: Kysely<any>;
   readonly readOnly: boolean;
   readonly capabilities: DatabaseCapabilities;
@@ -15,7 +16,7 @@ export interface RegistryDatabase {
   /**
    * Run `fn` in a write transaction. SQLite takes the write lock up front (BEGIN IMMEDIATE) so that concurrent
    * writer processes wait for each other instead of failing on lock upgrade. Nested calls join the outer
-   * transaction.
+   * transaction; a read-only database refuses with REPO_READ_ONLY.
    */
   transaction<T>(fn: (trx: Kysely<any>) => Promise<T>): Promise<T>;
   /** The transaction of the current async context if there is one, else the plain connection (pool). */
@@ -24,17 +25,18 @@ export interface RegistryDatabase {
   translateError(err: unknown, context: string): unknown;
   isUniqueViolation(err: unknown): boolean;
   /**
-   * Serialise writers that check-then-insert on one collection (calibration certification) until the current
-   * transaction ends. SQLite's BEGIN IMMEDIATE already serialises all writers.
+   * Serialise writers that check-then-insert on one key until the current transaction ends (PostgreSQL: a
+   * transaction-scoped advisory lock; see `advisoryLockKey` for a key from a name). SQLite's BEGIN IMMEDIATE already
+   * serialises all writers, so there it does nothing.
    */
   lockForUpdate(trx: Kysely<any>, key: number): Promise<void>;
-  /** Whether a table exists in this repository's own schema. */
+  /** Whether a table exists in this database's own schema. */
   tableExists(name: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
 export interface DatabaseCapabilities {
-  /** SQL type for dataset UUID columns. */
+  /** SQL type for UUID columns. */
   readonly uuidType: 'text' | 'uuid';
   /** Largest number of bind parameters in one statement. */
   readonly maxBindParameters: number;
@@ -52,6 +54,15 @@ export interface OpenOptions {
   readonly readOnly?: boolean;
   /** Create the database file or schema if it does not exist. */
   readonly create?: boolean;
+  /** What the database holds, for messages ("registry" gives "registry database is locked"). */
+  readonly purpose?: string;
+  /** Directory a relative SQLite path is resolved against (default: the working directory). */
+  readonly baseDir?: string;
+}
+
+/** "registry database", or plain "database" without a purpose: the noun used in error messages. */
+export function describePurpose(options: OpenOptions): string {
+  return options.purpose ? `${options.purpose} database` : 'database';
 }
 
 /** Convert a 64-bit integer read from either back end (number, bigint or string) to a JS number. */
@@ -70,11 +81,24 @@ export function toBigIntOrNull(v: unknown): bigint | null {
   throw new TypeError(`expected a bigint column value, got ${typeof v}`);
 }
 
+/**
+ * A 31-bit advisory-lock key from a name (FNV-1a), for `lockForUpdate` on things that have no integer id, such
+ * as a migration component. Collisions only make two unrelated writers wait for each other.
+ */
+export function advisoryLockKey(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    h ^= name.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h & 0x7fffffff;
+}
+
 const insertTextCache = new Map<string, string>();
 
 /**
  * Multi-row INSERT with bind parameters, built as text once per shape: the query builder's per-row cost is what
- * limits bulk dataset inserts. Table and column names are internal identifiers (never user input).
+ * limits bulk inserts. Table and column names are internal identifiers (never user input).
  */
 export async function bulkInsert(
   executor: Kysely<any>,
@@ -111,13 +135,14 @@ export async function runInTransaction<T>(
   db: Kysely<any>,
   context: AsyncLocalStorage<Kysely<any>>,
   readOnly: boolean,
+  noun: string,
   translate: (err: unknown, context: string) => unknown,
   fn: (trx: Kysely<any>) => Promise<T>,
 ): Promise<T> {
   const current = context.getStore();
   if (current !== undefined) return fn(current);
   if (readOnly) {
-    throw meridianError('REPO_READ_ONLY', 'the repository was opened read-only; refusing to write');
+    throw meridianError('REPO_READ_ONLY', `the ${noun} was opened read-only; refusing to write`);
   }
   try {
     return await db.transaction().execute((trx) => context.run(trx, () => fn(trx)));

@@ -8,46 +8,55 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import pg from 'pg';
-import { isMeridianError, meridianError } from '../../errors.js';
-import { type OpenOptions, type RegistryDatabase, runInTransaction } from './database.js';
+import { isMeridianError, meridianError } from '../errors.js';
+import { databaseUrl, type PostgresConfig, redactUrl } from './config.js';
+import { describePurpose, type OpenOptions, runInTransaction, type SqlDatabase } from './database.js';
 
 /**
- * PostgreSQL registry back end (`pg` pool). Each repository lives in its own schema (`namespace`), so one database
- * server can hold many repositories. Read-only butlers run every transaction READ ONLY.
+ * PostgreSQL back end (`pg` pool). Each database lives in its own schema, so one server can hold many registries
+ * and stores. A read-only database runs every transaction READ ONLY. This module is loaded on demand (`pg` costs
+ * start-up time that SQLite users should not pay).
  */
-export class PostgresRegistryDatabase implements RegistryDatabase {
+export class PostgresDatabase implements SqlDatabase {
   readonly db: Kysely<any>;
   readonly readOnly: boolean;
   readonly displayUrl: string;
-  readonly namespace: string;
-  readonly capabilities = {
+  /** The schema holding this database's tables (first on the search path). */
+  readonly schema: string;
+  readonly capabilities = Object.freeze({
     uuidType: 'uuid',
     maxBindParameters: 60000,
     onConflictDoNothing: true,
     placeholder: 'dollar',
     serialPrimaryKey: 'identity',
     bigintAsString: true,
-  } as const;
+  } as const);
   private readonly pool: pg.Pool;
   private readonly txContext = new AsyncLocalStorage<Kysely<any>>();
+  private readonly noun: string;
 
-  constructor(url: string, namespace: string, options: OpenOptions = {}) {
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(namespace)) {
-      throw meridianError(
-        'CONFIG_INVALID',
-        `invalid PostgreSQL namespace '${namespace}' (lower-case identifier)`,
-      );
-    }
+  /** `config` is validated (parseDatabaseConfig); call `connect` before use. */
+  constructor(config: PostgresConfig, options: OpenOptions = {}) {
     this.readOnly = options.readOnly ?? false;
-    this.namespace = namespace;
-    this.displayUrl = `${redact(url)} (schema ${namespace})`;
-    const settings = [`-c search_path=${namespace},public`, '-c jit=off'];
+    this.schema = config.schema ?? 'public';
+    this.noun = describePurpose(options);
+    const url = config.url ?? databaseUrl({ ...config, schema: undefined });
+    this.displayUrl = `${redactUrl(url)} (schema ${this.schema})`;
+    const settings = [`-c search_path=${this.schema},public`, '-c jit=off'];
     if (this.readOnly) settings.push('-c default_transaction_read_only=on');
     this.pool = new pg.Pool({
-      connectionString: url,
+      ...(config.url !== undefined
+        ? { connectionString: config.url }
+        : {
+            host: config.host,
+            port: config.port,
+            user: config.user,
+            password: config.password,
+            database: config.database,
+          }),
       options: settings.join(' '),
-      max: 8,
-      application_name: `meridian:${namespace}`,
+      max: config.maxConnections ?? 8,
+      application_name: `meridian:${this.schema}`,
       connectionTimeoutMillis: 10_000,
     });
     // An idle client that loses its server must not crash the process; the next query reports it.
@@ -66,23 +75,21 @@ export class PostgresRegistryDatabase implements RegistryDatabase {
     });
   }
 
-  /** Create the repository schema if asked to, and check the server is reachable. */
+  /** Check the server is reachable and the schema exists, creating it when `options.create` says so. */
   async connect(options: OpenOptions): Promise<void> {
     try {
       const client = await this.pool.connect();
       try {
-        const { rows } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [
-          this.namespace,
-        ]);
+        const { rows } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
         if (rows.length === 0) {
           if (!options.create) {
             throw meridianError(
               'REPO_NOT_FOUND',
-              `PostgreSQL schema '${this.namespace}' does not exist at ${this.displayUrl}`,
+              `PostgreSQL schema '${this.schema}' does not exist at ${this.displayUrl}`,
             );
           }
-          // The namespace was validated as a plain identifier above, so quoting it is safe.
-          await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.namespace}"`);
+          // The schema name was validated as a plain identifier (SCHEMA_NAME_PATTERN), so quoting it is safe.
+          await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
         }
       } finally {
         client.release();
@@ -93,7 +100,14 @@ export class PostgresRegistryDatabase implements RegistryDatabase {
   }
 
   transaction<T>(fn: (trx: Kysely<any>) => Promise<T>): Promise<T> {
-    return runInTransaction(this.db, this.txContext, this.readOnly, (e, c) => this.translateError(e, c), fn);
+    return runInTransaction(
+      this.db,
+      this.txContext,
+      this.readOnly,
+      this.noun,
+      (e, c) => this.translateError(e, c),
+      fn,
+    );
   }
 
   executor(): Kysely<any> {
@@ -108,7 +122,7 @@ export class PostgresRegistryDatabase implements RegistryDatabase {
     const row = await this.executor()
       .selectFrom('information_schema.tables')
       .select('table_name')
-      .where('table_schema', '=', this.namespace)
+      .where('table_schema', '=', this.schema)
       .where('table_name', '=', name)
       .executeTakeFirst();
     return row !== undefined;
@@ -122,7 +136,7 @@ export class PostgresRegistryDatabase implements RegistryDatabase {
     if (isMeridianError(err)) return err;
     const code = String((err as { code?: unknown })?.code ?? '');
     if (code === '25006') {
-      return meridianError('REPO_READ_ONLY', `registry database is read-only (${context})`, {}, err);
+      return meridianError('REPO_READ_ONLY', `${this.noun} is read-only (${context})`, {}, err);
     }
     if (
       code.startsWith('08') ||
@@ -144,7 +158,7 @@ export class PostgresRegistryDatabase implements RegistryDatabase {
       );
     }
     if (code === '40P01' || code === '55P03') {
-      return meridianError('DATABASE_BUSY', `registry database lock conflict (${context})`, {}, err);
+      return meridianError('DATABASE_BUSY', `${this.noun} lock conflict (${context})`, {}, err);
     }
     return err;
   }
@@ -188,7 +202,7 @@ class TranslatingDriver implements Driver {
   }
 
   // Transaction control goes to the driver's own connection object, which carries its private release and
-  // discard hooks; errors there are translated by RegistryDatabase.transaction.
+  // discard hooks; errors there are translated by SqlDatabase.transaction.
   beginTransaction(conn: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     return this.inner.beginTransaction(unwrap(conn), settings);
   }
@@ -214,8 +228,4 @@ const innerConnection = Symbol('innerConnection');
 
 function unwrap(conn: DatabaseConnection): DatabaseConnection {
   return (conn as unknown as Record<symbol, DatabaseConnection>)[innerConnection] ?? conn;
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }

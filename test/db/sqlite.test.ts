@@ -1,0 +1,4 @@
+import { databaseContract } from './database.contract.js';
+import { sqliteTarget } from './targets.js';
+
+databaseContract(sqliteTarget);
