@@ -299,15 +299,11 @@ export function crashScenarios(checkout: string): CrashScenario[] {
         'json',
       ]);
       if (result.code !== 0) return [`count query failed: ${result.stderr}`];
-      const text = result.stdout;
-      const numbers = [...text.matchAll(/"(n|d)"\s*:\s*"?(\d+)/g)].map((m) => Number(m[2]));
+      const { rows } = JSON.parse(result.stdout) as { rows: [number | string, number | string][] };
+      const [n, d] = rows[0].map(Number);
       const problems: string[] = [];
-      if (numbers.length < 2) problems.push(`cannot read the counts from ${text.slice(0, 200)}`);
-      else {
-        const [n, d] = numbers;
-        if (n !== objectRows) problems.push(`${n} Object rows, expected ${objectRows}`);
-        if (d !== n) problems.push(`${n - d} duplicated Object rows`);
-      }
+      if (n !== objectRows) problems.push(`${n} Object rows, expected ${objectRows}`);
+      if (d !== n) problems.push(`${n - d} duplicated Object rows`);
       return problems;
     },
   };
