@@ -3,11 +3,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installMeridianFormatters } from '../../src/butler/formatters/index.js';
 import { Butler } from '../../src/butler/index.js';
 import { type SurveyResult, simulateSurvey } from '../../src/sim/index.js';
-
-installMeridianFormatters();
 
 export const pgUrl = process.env.MERIDIAN_TEST_POSTGRES;
 export const requirePostgres = process.env.MERIDIAN_REQUIRE_POSTGRES === '1';
