@@ -24,10 +24,20 @@ interface ExportRecordSet {
 }
 
 /** Dimension records needed by these refs: every element record of their data IDs, dependencies first. */
-export async function collectDimensionRecords(
+export function collectDimensionRecords(
   butler: Butler,
   refs: readonly DatasetRef[],
   options: { signal?: AbortSignal } = {},
+): Promise<ExportRecordSet[]> {
+  return collectRecords(butler, refs, options.signal, 'collectDimensionRecords');
+}
+
+/** collectDimensionRecords, with the name of the calling operation for a cancellation message. */
+async function collectRecords(
+  butler: Butler,
+  refs: readonly DatasetRef[],
+  signal: AbortSignal | undefined,
+  operation: string,
 ): Promise<ExportRecordSet[]> {
   const universe = butler.universe;
   const byElement = new Map<string, Map<string, DimensionRecord>>();
@@ -42,7 +52,7 @@ export async function collectDimensionRecords(
   };
   const seen = new Set<string>();
   for (const ref of refs) {
-    throwIfAborted(options.signal, 'collectDimensionRecords');
+    throwIfAborted(signal, operation);
     const key = `${ref.datasetType.dimensions.key}|${ref.dataId.key}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -131,7 +141,7 @@ async function writeExport(
 ): Promise<{ datasets: number; files: number }> {
   const signal = options.signal;
   const data: Record<string, unknown>[] = [];
-  for (const set of await collectDimensionRecords(butler, refs, { signal }))
+  for (const set of await collectRecords(butler, refs, signal, 'exportDatasets'))
     data.push({ type: 'dimension', ...set });
   const runs = [...new Set(refs.map((r) => r.run))].sort();
   for (const run of runs) {
@@ -404,7 +414,7 @@ export async function transferFrom(
   const todo = refs.filter((r) => !existing.has(r.id));
   if (options.dryRun) return { transferred: [...todo], skipped: refs.length - todo.length };
   const records =
-    options.transferDimensions === false ? [] : await collectDimensionRecords(source, todo, { signal });
+    options.transferDimensions === false ? [] : await collectRecords(source, todo, signal, 'transferFrom');
   throwIfAborted(signal, 'transferFrom');
   const sourceStored = await source.registry.stored.get(todo.map((r) => r.id));
   const placed: StoredFileInfo[] = [];
