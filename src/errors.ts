@@ -52,6 +52,14 @@ const codes = {
     summary: 'A file that was named does not exist.',
     hint: 'Check the path.',
   },
+  ABORTED: {
+    area: 'general',
+    // 499 is the "client closed request" status of nginx: the caller, not the server, ended the work.
+    http: 499,
+    summary:
+      'A long call was cancelled through its AbortSignal before it finished; nothing it wrote was kept.',
+    hint: 'The caller cancelled it (its AbortSignal fired); run the call again without cancelling if the work is still wanted.',
+  },
 
   // ---- butler: repository and registry ---------------------------------------------------------------------------
   REPO_NOT_FOUND: {

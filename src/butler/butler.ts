@@ -2,16 +2,26 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DatabaseConfigInput } from '../db/index.js';
 import { meridianError } from '../errors.js';
+import { throwIfAborted } from './abort.js';
 import { type ButlerConfig, defaultButlerConfig, readButlerConfig, writeButlerConfig } from './config.js';
 import { type DatasetRef, DatasetType, splitComponentName } from './core/dataset-type.js';
 import type { IdGenerationMode } from './core/ids.js';
+import { type Datastore, toDatastoreRef } from './datastore/datastore.js';
 import { FileDatastore } from './datastore/file-datastore.js';
 import type { DatastoreRef, StoredFileInfo, TransferMode } from './datastore/types.js';
-import type { DataCoordinate, DataIdInput } from './dimensions/data-id.js';
+import type { DataCoordinate, DataIdInput, DimensionRecord } from './dimensions/data-id.js';
 import { DimensionUniverse } from './dimensions/universe.js';
-import { openRegistryDatabase, Registry, type RegistryLocation, registryLocation } from './registry/index.js';
-import { FormatterRegistry } from './storage/formatter.js';
-import { StorageClassRegistry } from './storage/storage-class.js';
+import { type FormatterPlugin, standardFormatters } from './formatters/standard.js';
+import {
+  type DataIdQueryOptions,
+  type DatasetQueryOptions,
+  openRegistryDatabase,
+  Registry,
+  type RegistryLocation,
+  registryLocation,
+} from './registry/index.js';
+import type { FormatterRegistry } from './storage/formatter.js';
+import type { StorageClassRegistry } from './storage/storage-class.js';
 import type { Timespan } from './time/index.js';
 
 export interface ButlerOpenOptions {
@@ -21,6 +31,8 @@ export interface ButlerOpenOptions {
   readonly run?: string;
   /** Default collections searched by get/find. */
   readonly collections?: readonly string[];
+  /** Formatters beyond the standard ones (images, tables, sky maps), known to this butler only. */
+  readonly formatters?: readonly FormatterPlugin[];
 }
 
 export interface ButlerCreateOptions {
@@ -29,6 +41,8 @@ export interface ButlerCreateOptions {
   readonly universe?: DimensionUniverse;
   readonly checksum?: boolean;
   readonly templates?: Record<string, string>;
+  /** Formatters beyond the standard ones (images, tables, sky maps), known to this butler only. */
+  readonly formatters?: readonly FormatterPlugin[];
 }
 
 export interface GetOptions {
@@ -52,6 +66,8 @@ export interface IngestOptions {
   readonly idGenerationMode?: IdGenerationMode;
   /** Skip files whose datasets (by deterministic ID) are already present: makes re-ingest idempotent. */
   readonly skipExisting?: boolean;
+  /** Cancels the ingest (ABORTED); nothing is registered and every file already placed is put back. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -62,7 +78,7 @@ export class Butler {
   readonly root: string;
   readonly config: ButlerConfig;
   readonly registry: Registry;
-  readonly datastore: FileDatastore;
+  readonly datastore: Datastore;
   readonly storageClasses: StorageClassRegistry;
   readonly formatters: FormatterRegistry;
   readonly readOnly: boolean;
@@ -80,9 +96,9 @@ export class Butler {
     this.config = config;
     this.registry = registry;
     this.readOnly = readOnly;
-    this.storageClasses = StorageClassRegistry.withDefaults();
-    this.formatters = FormatterRegistry.withDefaults();
-    for (const plugin of formatterPlugins) plugin(this.storageClasses, this.formatters);
+    const { storageClasses, formatters } = standardFormatters(options.formatters);
+    this.storageClasses = storageClasses;
+    this.formatters = formatters;
     this.datastore = new FileDatastore(
       { root, templates: config.datastore.templates, checksum: config.datastore.checksum },
       this.storageClasses,
@@ -122,7 +138,7 @@ export class Butler {
         throw err;
       }
       writeButlerConfig(abs, config);
-      return new Butler(abs, config, registry, { writeable: true }, false);
+      return new Butler(abs, config, registry, { writeable: true, formatters: options.formatters }, false);
     } catch (err) {
       // Leave nothing behind: remove what we created.
       if (createdDir) rmSync(abs, { recursive: true, force: true });
@@ -191,31 +207,11 @@ export class Butler {
 
   // ---- put / get ----------------------------------------------------------------------------------------------
 
-  /** The datastore's view of a ref: full data ID plus record fields for file templates. */
+  /** The datastore's view of a ref: full data ID plus record fields for file templates (expanded if needed). */
   async datastoreRef(ref: DatasetRef, component: string | null = null): Promise<DatastoreRef> {
-    let coord: DataCoordinate = ref.dataId;
-    if (!coord.hasFull || coord.records === undefined) {
-      coord = await this.registry.expandDataId(coord.values, ref.datasetType.dimensions);
-    }
-    const recordValues: Record<string, string | number> = {};
-    for (const [element, rec] of Object.entries(coord.records ?? {})) {
-      for (const [field, value] of Object.entries(rec)) {
-        if (typeof value === 'string' || typeof value === 'number')
-          recordValues[`${element}.${field}`] = value;
-      }
-    }
-    return {
-      id: ref.id,
-      datasetType: {
-        name: ref.datasetType.parentName,
-        storageClass: ref.datasetType.parentStorageClass ?? ref.datasetType.storageClass,
-        dimensions: ref.datasetType.dimensions.names,
-      },
-      run: ref.run,
-      dataId: { ...coord.values },
-      recordValues,
-      component,
-    };
+    if (ref.dataId.hasFull && ref.dataId.records !== undefined) return toDatastoreRef(ref, component);
+    const coord = await this.registry.expandDataId(ref.dataId.values, ref.datasetType.dimensions);
+    return toDatastoreRef({ ...ref, dataId: coord }, component);
   }
 
   /** Store an object as a new dataset. Returns its ref. A failed put leaves no file and no registry row. */
@@ -312,7 +308,7 @@ export class Butler {
       component,
       parameters: options.parameters,
       verify: options.verify,
-    } as never);
+    });
   }
 
   private async storedInfo(ref: DatasetRef): Promise<StoredFileInfo> {
@@ -354,6 +350,29 @@ export class Butler {
     return true;
   }
 
+  // ---- queries ------------------------------------------------------------------------------------------------
+
+  /** Datasets by type, `where` and data ID (Registry.queryDatasets); collections default to the butler's. */
+  queryDatasets(
+    datasetTypes: string | readonly string[],
+    options: Partial<DatasetQueryOptions> = {},
+  ): Promise<DatasetRef[]> {
+    return this.registry.queryDatasets(datasetTypes, {
+      ...options,
+      collections: options.collections ?? this.collections,
+    });
+  }
+
+  /** Data IDs of the given dimensions (Registry.queryDataIds). */
+  queryDataIds(dimensions: readonly string[], options: DataIdQueryOptions = {}): Promise<DataCoordinate[]> {
+    return this.registry.queryDataIds(dimensions, options);
+  }
+
+  /** Records of one dimension element (Registry.queryDimensionRecords). */
+  queryDimensionRecords(element: string, options: DataIdQueryOptions = {}): Promise<DimensionRecord[]> {
+    return this.registry.queryDimensionRecords(element, options);
+  }
+
   // ---- ingest -------------------------------------------------------------------------------------------------
 
   /**
@@ -362,6 +381,8 @@ export class Butler {
    */
   async ingest(files: readonly FileDataset[], options: IngestOptions = {}): Promise<DatasetRef[]> {
     this.assertWriteable('ingest');
+    const signal = options.signal;
+    throwIfAborted(signal, 'ingest');
     const run = options.run ?? this.run;
     if (run === undefined) throw meridianError('RUN_REQUIRED', 'ingest needs an output RUN');
     const transfer = options.transfer ?? 'auto';
@@ -375,6 +396,7 @@ export class Butler {
     // Validate everything before touching anything.
     const prepared: { file: FileDataset; datasetType: string; coord: DataCoordinate }[] = [];
     for (const file of files) {
+      throwIfAborted(signal, 'ingest');
       if (file.refs.length !== 1) {
         throw meridianError(
           'NOT_IMPLEMENTED',
@@ -396,6 +418,8 @@ export class Butler {
         const out: DatasetRef[] = [];
         const infos: StoredFileInfo[] = [];
         for (const p of prepared) {
+          // Inside the transaction: a cancellation rolls it back and the catch below puts placed files back.
+          throwIfAborted(signal, 'ingest');
           let ref: DatasetRef | undefined;
           if (options.skipExisting) {
             const existing = await this.registry.findDataset(p.datasetType, p.coord, { collections: [run] });
@@ -419,6 +443,7 @@ export class Butler {
           infos.push(info);
           out.push(full);
         }
+        throwIfAborted(signal, 'ingest');
         await this.registry.stored.insert(infos);
         return out;
       });
@@ -525,14 +550,6 @@ export class Butler {
     }
     return out;
   }
-}
-
-/** Storage-class/formatter plugins added by other modules (FITS exposures, Parquet tables). */
-export type FormatterPlugin = (storageClasses: StorageClassRegistry, formatters: FormatterRegistry) => void;
-const formatterPlugins: FormatterPlugin[] = [];
-
-export function registerFormatterPlugin(plugin: FormatterPlugin): void {
-  formatterPlugins.push(plugin);
 }
 
 /** The dimensions a data ID should be expanded to for a dataset type lookup (adds temporal ones given). */

@@ -3,13 +3,20 @@ export {
   type ButlerCreateOptions,
   type ButlerOpenOptions,
   type FileDataset,
-  type FormatterPlugin,
   type GetOptions,
   type IngestOptions,
-  registerFormatterPlugin,
 } from './butler.js';
 export { BUTLER_CONFIG_FILE, type ButlerConfig, readButlerConfig } from './config.js';
-export { type DatasetRef, DatasetType, refToJSON, splitComponentName } from './core/dataset-type.js';
+export {
+  type DatasetRef,
+  type DatasetRefJSON,
+  DatasetType,
+  type DatasetTypeJSON,
+  REF_JSON_VERSION,
+  refFromJSON,
+  refToJSON,
+  splitComponentName,
+} from './core/dataset-type.js';
 export {
   DATASET_ID_NAMESPACE,
   deterministicDatasetId,
@@ -17,20 +24,37 @@ export {
   uuidv5,
   uuidv7,
 } from './core/ids.js';
-export { FileTemplates } from './datastore/file-template.js';
 export {
+  type Datastore,
+  type DatastoreConfig,
+  type DatastoreGetOptions,
   type DatastoreRef,
+  FileDatastore,
+  FileTemplates,
+  type OpenDatastoreOptions,
+  openFileDatastore,
+  type RetrieveMode,
   type StoredFileInfo,
   TRANSFER_MODES,
   type TransferMode,
-} from './datastore/types.js';
+  toDatastoreRef,
+  type VerifyResult,
+} from './datastore/index.js';
 export {
   DataCoordinate,
   type DataIdInput,
   type DataIdValue,
   type DimensionRecord,
 } from './dimensions/data-id.js';
+export {
+  DATA_ID_JSON_VERSION,
+  type DataIdJSON,
+  type DimensionRecordJSON,
+  dataIdFromJSON,
+  dataIdToJSON,
+} from './dimensions/data-id-json.js';
 export { DimensionElement, DimensionGroup, DimensionUniverse } from './dimensions/universe.js';
+export { type FormatterPlugin, meridianFormatterPlugin, standardFormatters } from './formatters/standard.js';
 export * from './registry/index.js';
 export { type Formatter, FormatterRegistry } from './storage/formatter.js';
 export { StorageClass, StorageClassRegistry } from './storage/storage-class.js';

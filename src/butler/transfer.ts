@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { meridianError } from '../errors.js';
 import { encodeRegion } from '../sphere/index.js';
+import { throwIfAborted } from './abort.js';
 import type { Butler } from './butler.js';
 import type { DatasetRef } from './core/dataset-type.js';
 import { DatasetType } from './core/dataset-type.js';
@@ -23,9 +24,20 @@ interface ExportRecordSet {
 }
 
 /** Dimension records needed by these refs: every element record of their data IDs, dependencies first. */
-export async function collectDimensionRecords(
+export function collectDimensionRecords(
   butler: Butler,
   refs: readonly DatasetRef[],
+  options: { signal?: AbortSignal } = {},
+): Promise<ExportRecordSet[]> {
+  return collectRecords(butler, refs, options.signal, 'collectDimensionRecords');
+}
+
+/** collectDimensionRecords, with the name of the calling operation for a cancellation message. */
+async function collectRecords(
+  butler: Butler,
+  refs: readonly DatasetRef[],
+  signal: AbortSignal | undefined,
+  operation: string,
 ): Promise<ExportRecordSet[]> {
   const universe = butler.universe;
   const byElement = new Map<string, Map<string, DimensionRecord>>();
@@ -40,6 +52,7 @@ export async function collectDimensionRecords(
   };
   const seen = new Set<string>();
   for (const ref of refs) {
+    throwIfAborted(signal, operation);
     const key = `${ref.datasetType.dimensions.key}|${ref.dataId.key}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -96,6 +109,8 @@ export interface ExportOptions {
   readonly transfer?: 'copy' | 'link' | 'hardlink' | 'symlink';
   /** Also export these non-RUN collections (TAGGED memberships, CALIBRATION validity, CHAINED definitions). */
   readonly collections?: readonly string[];
+  /** Cancels the export (ABORTED): file copies made so far are removed and no export file is written. */
+  readonly signal?: AbortSignal;
 }
 
 /** Write a YAML export file describing refs, their dimension records, dataset types, runs and files. */
@@ -105,8 +120,29 @@ export async function exportDatasets(
   refs: readonly DatasetRef[],
   options: ExportOptions = {},
 ): Promise<{ datasets: number; files: number }> {
+  const signal = options.signal;
+  throwIfAborted(signal, 'exportDatasets');
+  const copied: string[] = [];
+  try {
+    return await writeExport(butler, filename, refs, options, copied);
+  } catch (err) {
+    for (const path of copied) rmSync(path, { force: true });
+    throw err;
+  }
+}
+
+/** The body of exportDatasets; every file it copies is listed in `copied`, for removal if it fails. */
+async function writeExport(
+  butler: Butler,
+  filename: string,
+  refs: readonly DatasetRef[],
+  options: ExportOptions,
+  copied: string[],
+): Promise<{ datasets: number; files: number }> {
+  const signal = options.signal;
   const data: Record<string, unknown>[] = [];
-  for (const set of await collectDimensionRecords(butler, refs)) data.push({ type: 'dimension', ...set });
+  for (const set of await collectRecords(butler, refs, signal, 'exportDatasets'))
+    data.push({ type: 'dimension', ...set });
   const runs = [...new Set(refs.map((r) => r.run))].sort();
   for (const run of runs) {
     const rec = await butler.registry.collections.get(run);
@@ -135,6 +171,7 @@ export async function exportDatasets(
   for (const group of groups.values()) {
     const records: Record<string, unknown>[] = [];
     for (const ref of group) {
+      throwIfAborted(signal, 'exportDatasets');
       const info = stored.get(ref.id)?.[0];
       let path: string | null = null;
       if (info !== undefined && options.directory !== undefined) {
@@ -143,6 +180,7 @@ export async function exportDatasets(
           preservePath: true,
           clobber: true,
         });
+        copied.push(target);
         path = target.slice(resolve(options.directory).length + 1);
         files++;
       } else if (info !== undefined) {
@@ -208,8 +246,16 @@ export async function exportDatasets(
     universe_namespace: butler.universe.namespace,
     data,
   };
+  throwIfAborted(signal, 'exportDatasets');
   mkdirSync(dirname(resolve(filename)), { recursive: true });
-  writeFileSync(filename, stringifyYaml(doc, { lineWidth: 0 }));
+  // Written next to its final name and renamed, so that a reader never sees half an export file.
+  const temporary = `${filename}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, stringifyYaml(doc, { lineWidth: 0 }));
+    renameSync(temporary, filename);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
   return { datasets: refs.length, files };
 }
 
@@ -218,6 +264,8 @@ export interface ImportOptions {
   readonly directory?: string;
   readonly transfer?: TransferMode;
   readonly skipDimensions?: boolean;
+  /** Cancels the import (ABORTED): its transaction rolls back and files already placed are removed. */
+  readonly signal?: AbortSignal;
 }
 
 /** Import an export file: records, runs, dataset types, datasets and files. Re-importing is a no-op. */
@@ -227,6 +275,8 @@ export async function importDatasets(
   options: ImportOptions = {},
 ): Promise<{ datasets: number; skipped: number }> {
   butler.assertWriteable('import');
+  const signal = options.signal;
+  throwIfAborted(signal, 'importDatasets');
   if (!existsSync(filename)) throw meridianError('FILE_NOT_FOUND', `export file ${filename} does not exist`);
   let doc: any;
   try {
@@ -251,6 +301,7 @@ export async function importDatasets(
     await butler.registry.transaction(async () => {
       if (!options.skipDimensions) {
         for (const item of items.filter((i) => i.type === 'dimension')) {
+          throwIfAborted(signal, 'importDatasets');
           await butler.registry.insertDimensionData(item.element, item.records, { skipExisting: true });
         }
       }
@@ -264,6 +315,7 @@ export async function importDatasets(
         });
       }
       for (const item of items.filter((i) => i.type === 'dataset')) {
+        throwIfAborted(signal, 'importDatasets');
         const dt = await butler.registry.getDatasetType(item.dataset_type);
         const refs: DatasetRef[] = [];
         const files = new Map<string, { path: string | null; formatter: string | null }>();
@@ -284,6 +336,7 @@ export async function importDatasets(
         imported += inserted.length;
         const infos: StoredFileInfo[] = [];
         for (const ref of inserted) {
+          throwIfAborted(signal, 'importDatasets');
           const f = files.get(ref.id);
           if (f?.path === null || f?.path === undefined) continue;
           const src = isAbsolute(f.path) ? f.path : join(directory, f.path);
@@ -304,6 +357,7 @@ export async function importDatasets(
         await butler.registry.registerCollection(item.name, 'CHAINED', item.doc ?? undefined);
         await butler.registry.setCollectionChain(item.name, item.children ?? []);
       }
+      throwIfAborted(signal, 'importDatasets');
       for (const item of items.filter((i) => i.type === 'associations')) {
         if (item.collection_type === 'TAGGED') {
           const refs = [...(await butler.registry.getDatasets(item.dataset_ids)).values()];
@@ -322,6 +376,7 @@ export async function importDatasets(
           }
         }
       }
+      throwIfAborted(signal, 'importDatasets');
     });
   } catch (err) {
     for (const info of placed.reverse())
@@ -338,6 +393,8 @@ export interface TransferOptions {
   /** Copy the dimension records the datasets need (default true). */
   readonly transferDimensions?: boolean;
   readonly dryRun?: boolean;
+  /** Cancels the transfer (ABORTED): its transaction rolls back and files already placed are removed. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -351,17 +408,23 @@ export async function transferFrom(
   options: TransferOptions = {},
 ): Promise<{ transferred: DatasetRef[]; skipped: number }> {
   target.assertWriteable('transfer datasets');
+  const signal = options.signal;
+  throwIfAborted(signal, 'transferFrom');
   const existing = await target.registry.getDatasets(refs.map((r) => r.id));
   const todo = refs.filter((r) => !existing.has(r.id));
   if (options.dryRun) return { transferred: [...todo], skipped: refs.length - todo.length };
-  const records = options.transferDimensions === false ? [] : await collectDimensionRecords(source, todo);
+  const records =
+    options.transferDimensions === false ? [] : await collectRecords(source, todo, signal, 'transferFrom');
+  throwIfAborted(signal, 'transferFrom');
   const sourceStored = await source.registry.stored.get(todo.map((r) => r.id));
   const placed: StoredFileInfo[] = [];
   const transfer = options.transfer ?? 'copy';
   try {
     const transferred = await target.registry.transaction(async () => {
-      for (const set of records)
+      for (const set of records) {
+        throwIfAborted(signal, 'transferFrom');
         await target.registry.insertDimensionData(set.element, set.records, { skipExisting: true });
+      }
       for (const name of new Set(todo.map((r) => r.datasetType.parentName))) {
         const dt = await source.registry.getDatasetType(name);
         const have = await target.registry.datasetTypes.find(name);
@@ -395,6 +458,7 @@ export async function transferFrom(
       );
       const infos: StoredFileInfo[] = [];
       for (const ref of inserted) {
+        throwIfAborted(signal, 'transferFrom');
         for (const srcInfo of sourceStored.get(ref.id) ?? []) {
           const info = await target.datastore.ingest(
             source.datastore.absolutePath(srcInfo),
@@ -408,6 +472,7 @@ export async function transferFrom(
           infos.push(info);
         }
       }
+      throwIfAborted(signal, 'transferFrom');
       await target.registry.stored.insert(infos);
       return inserted;
     });

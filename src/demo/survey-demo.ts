@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { installMeridianFormatters } from '../butler/formatters/index.js';
 import { Butler } from '../butler/index.js';
 import type { Exposure } from '../formats/index.js';
 import { pixelToSky } from '../formats/index.js';
@@ -23,7 +22,6 @@ import { type DemoOptions, prepareWorkdir } from './butler-demo.js';
  */
 export async function runSurveyDemo(options: DemoOptions): Promise<void> {
   const { log } = options;
-  installMeridianFormatters();
   const simDir = prepareWorkdir(options.workdir, 'sim');
   const repo = prepareWorkdir(options.workdir, 'survey-repo');
   log(`Simulating a small survey into ${simDir}`);

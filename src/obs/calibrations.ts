@@ -6,7 +6,6 @@
  */
 
 import { join, resolve } from 'node:path';
-import { addMeridianFormatters } from '../butler/formatters/index.js';
 import {
   type Butler,
   type DatasetRef,
@@ -55,7 +54,6 @@ export async function writeCuratedCalibrations(
   options: CuratedCalibrationOptions = {},
 ): Promise<CuratedCalibrationResult> {
   butler.assertWriteable('write calibrations');
-  addMeridianFormatters(butler);
   const manifest = await readSurveyManifest(simDir);
   const instrument = options.instrument ?? INSTRUMENT_NAME;
   const run = options.run ?? `${instrument}/calib/${yyyymmddFromMjd(manifest.calibrations.validFromMjd)}`;

@@ -7,7 +7,6 @@
 
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { addMeridianFormatters } from '../butler/formatters/index.js';
 import type { Butler, DatasetRef, FileDataset, TransferMode } from '../butler/index.js';
 import { isMeridianError, meridianError } from '../errors.js';
 import { RAW_DATASET_TYPE, rawRun } from './instrument.js';
@@ -95,7 +94,6 @@ export async function ingestRaws(
   options: IngestRawsOptions = {},
 ): Promise<IngestRawsResult> {
   butler.assertWriteable('ingest raws');
-  addMeridianFormatters(butler);
   const instrument = options.instrument ?? INSTRUMENT_NAME;
   const run = options.run ?? rawRun(instrument);
   const files = await expandRawPaths(paths);

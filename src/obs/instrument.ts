@@ -3,7 +3,6 @@
  * physical_filter per filter and one detector record per detector, all synced so that registering twice is a no-op.
  */
 
-import { addMeridianFormatters } from '../butler/formatters/index.js';
 import type { Butler } from '../butler/index.js';
 import { DEFAULT_CAMERA_LAYOUT, type InstrumentDescription, meridianCam } from './camera.js';
 import { INSTRUMENT_NAME } from './translator.js';
@@ -44,7 +43,6 @@ export async function registerInstrument(
   description: InstrumentDescription = meridianCam(DEFAULT_CAMERA_LAYOUT),
 ): Promise<RegisterInstrumentResult> {
   butler.assertWriteable('register an instrument');
-  addMeridianFormatters(butler);
   const name = description.name;
   let changed = false;
   await butler.registry.transaction(async () => {

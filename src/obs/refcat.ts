@@ -6,7 +6,6 @@
 
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { addMeridianFormatters } from '../butler/formatters/index.js';
 import type { Butler, DatasetRef, FileDataset, TransferMode } from '../butler/index.js';
 import { meridianError } from '../errors.js';
 
@@ -31,7 +30,6 @@ export async function ingestRefcat(
   options: IngestRefcatOptions = {},
 ): Promise<IngestRefcatResult> {
   butler.assertWriteable('ingest a reference catalogue');
-  addMeridianFormatters(butler);
   const name = options.name ?? DEFAULT_REFCAT_NAME;
   const run = options.run ?? `refcats/${name}`;
   const dir = resolve(directory);

@@ -5,7 +5,6 @@
  * skymap has ~19k tracts of up to 7 x 8 patches, and every record also gets its htm7 overlap rows.
  */
 
-import { addMeridianFormatters } from '../butler/formatters/index.js';
 import type { Butler } from '../butler/index.js';
 import {
   DC2_SKYMAP_CONFIG,
@@ -63,7 +62,6 @@ export async function registerSkymap(
   options: RegisterSkymapOptions = {},
 ): Promise<RegisterSkymapResult> {
   butler.assertWriteable('register a skymap');
-  addMeridianFormatters(butler);
   const skyMap = new RingsSkyMap(name, config);
   const [nx, ny] = maxPatchGrid(skyMap);
   const hash = skyMap.hash();

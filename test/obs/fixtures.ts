@@ -3,12 +3,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installMeridianFormatters } from '../../src/butler/formatters/index.js';
 import { Butler } from '../../src/butler/index.js';
 import { type SurveyResult, simulateSurvey } from '../../src/sim/index.js';
 import { postgresUrl, uniqueName } from '../support/postgres.js';
-
-installMeridianFormatters();
 
 export function temporaryDirectory(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `meridian-obs-${prefix}-`));

@@ -5,6 +5,7 @@ import { basename, dirname, extname, isAbsolute, join, normalize, relative, reso
 import { meridianError } from '../../errors.js';
 import type { Formatter, FormatterRegistry } from '../storage/formatter.js';
 import type { StorageClass, StorageClassRegistry } from '../storage/storage-class.js';
+import type { Datastore, DatastoreGetOptions, RetrieveMode, VerifyResult } from './datastore.js';
 import { FileTemplates } from './file-template.js';
 import {
   isCode,
@@ -23,11 +24,7 @@ import {
   type TransferMode,
 } from './types.js';
 
-export type VerifyResult =
-  | { ok: true }
-  | { ok: false; problem: 'missing' | 'size' | 'checksum'; detail: string };
-
-export type RetrieveMode = 'copy' | 'link' | 'hardlink' | 'symlink' | 'move';
+export type { RetrieveMode, VerifyResult } from './datastore.js';
 
 /** Suffixes that belong to the extension of the name before them ('.fits.fz' is one extension). */
 const COMPRESSION_SUFFIXES = new Set(['.gz', '.fz', '.bz2', '.xz', '.zst']);
@@ -40,7 +37,7 @@ const CHECKSUM_ALGORITHM = 'blake2b512';
  * removal and verification. Every path it touches stays inside `root`, except absolute paths recorded for files
  * ingested with 'direct', which it reads but never deletes.
  */
-export class FileDatastore {
+export class FileDatastore implements Datastore {
   readonly root: string;
   readonly templates: FileTemplates;
   readonly checksum: boolean;
@@ -113,11 +110,7 @@ export class FileDatastore {
    * component dataset type name such as 'calexp.wcs'); `verify` recomputes the checksum first (when one
    * was recorded) and fails with DATASET_CHECKSUM_MISMATCH if the file changed.
    */
-  async get(
-    info: StoredFileInfo,
-    ref: DatastoreRef,
-    opts: { component?: string | null; parameters?: Record<string, unknown>; verify?: boolean } = {},
-  ): Promise<unknown> {
+  async get(info: StoredFileInfo, ref: DatastoreRef, opts: DatastoreGetOptions = {}): Promise<unknown> {
     const path = this.absolutePath(info);
     if (!(await this.exists(info))) throw missingFile(info, path);
     if (opts.verify === true && info.checksum !== null) {

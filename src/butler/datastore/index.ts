@@ -1,5 +1,13 @@
-export { FileDatastore, type RetrieveMode, type VerifyResult } from './file-datastore.js';
+export {
+  type Datastore,
+  type DatastoreGetOptions,
+  type RetrieveMode,
+  toDatastoreRef,
+  type VerifyResult,
+} from './datastore.js';
+export { FileDatastore } from './file-datastore.js';
 export { FileTemplate, FileTemplates } from './file-template.js';
+export { type OpenDatastoreOptions, openFileDatastore } from './open-file-datastore.js';
 export {
   type DatastoreConfig,
   type DatastoreRef,

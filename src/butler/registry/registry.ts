@@ -1,5 +1,6 @@
 import { checkSchemaVersion } from '../../db/index.js';
 import { meridianError } from '../../errors.js';
+import { throwIfAborted } from '../abort.js';
 import { type DatasetRef, DatasetType } from '../core/dataset-type.js';
 import type { IdGenerationMode } from '../core/ids.js';
 import type { DataCoordinate, DataIdInput, DataIdValue, DimensionRecord } from '../dimensions/data-id.js';
@@ -375,6 +376,7 @@ export class Registry {
     datasetTypes: string | readonly string[],
     options: DatasetQueryOptions,
   ): Promise<DatasetRef[]> {
+    throwIfAborted(options.signal, 'queryDatasets');
     const names = typeof datasetTypes === 'string' ? [datasetTypes] : datasetTypes;
     const findFirst = options.findFirst ?? false;
     const collections = await this.collections.resolveSearch(
@@ -387,6 +389,7 @@ export class Registry {
     const dataId = await this.coerceDataId(options.dataId);
     const out: DatasetRef[] = [];
     for (const rec of recs) {
+      throwIfAborted(options.signal, 'queryDatasets');
       out.push(
         ...(await queryDatasetsOfType(
           this.database,
@@ -406,6 +409,7 @@ export class Registry {
     dimensions: readonly string[],
     options: DataIdQueryOptions = {},
   ): Promise<DataCoordinate[]> {
+    throwIfAborted(options.signal, 'queryDataIds');
     const group = this.universe.group(dimensions);
     const searches = await this.datasetSearches(options.datasets ?? [], options.collections ?? []);
     const dataId = await this.coerceDataId(options.dataId);
@@ -413,6 +417,7 @@ export class Registry {
   }
 
   async queryDimensionRecords(element: string, options: DataIdQueryOptions = {}): Promise<DimensionRecord[]> {
+    throwIfAborted(options.signal, 'queryDimensionRecords');
     const searches = await this.datasetSearches(options.datasets ?? [], options.collections ?? []);
     const dataId = await this.coerceDataId(options.dataId);
     return queryDimensionRecords(this.database, this.dimensions, element, searches, { ...options, dataId });

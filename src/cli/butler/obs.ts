@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { installMeridianFormatters } from '../../butler/formatters/index.js';
 import type { TransferMode } from '../../butler/index.js';
 import { meridianError } from '../../errors.js';
 import {
@@ -42,9 +41,6 @@ function manifestDir(path: string): string {
 }
 
 export function registerObsCommands(program: Command): void {
-  // Every butler opened by these (and the other) commands can then read Exposures, raws and Parquet tables.
-  installMeridianFormatters();
-
   program
     .command('register-instrument')
     .description(

@@ -2,12 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installMeridianFormatters, makeTable, type Table } from '../../../src/butler/formatters/index.js';
+import { makeTable, type Table } from '../../../src/butler/formatters/index.js';
 import { Butler } from '../../../src/butler/index.js';
 import { box2i, Exposure, ImageF, visitInfo } from '../../../src/formats/exposure/index.js';
 import { makeTanSipWcs } from '../../../src/formats/index.js';
-
-installMeridianFormatters();
 
 let butler: Butler;
 const run = 'test/run';

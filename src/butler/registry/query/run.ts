@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import { toNumber } from '../../../db/index.js';
 import { meridianError } from '../../../errors.js';
+import { throwIfAborted } from '../../abort.js';
 import type { DatasetRef } from '../../core/dataset-type.js';
 import { DataCoordinate, type DataIdValue, type DimensionRecord } from '../../dimensions/data-id.js';
 import type { DimensionGroup } from '../../dimensions/universe.js';
@@ -19,6 +20,26 @@ export interface QueryOptions {
   readonly orderBy?: readonly string[];
   readonly limit?: number | null;
   readonly offset?: number | null;
+  /** Cancels the query (ABORTED), checked before each SQL statement and between batches of result rows. */
+  readonly signal?: AbortSignal;
+}
+
+/** Result rows are turned into objects in batches of this many, with a cancellation check between batches. */
+const ROW_BATCH = 1000;
+
+/** `convert` applied to every row, checking `signal` before each batch of ROW_BATCH rows. */
+function mapRows<T>(
+  rows: readonly Record<string, unknown>[],
+  signal: AbortSignal | undefined,
+  what: string,
+  convert: (row: Record<string, unknown>) => T,
+): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    if (i % ROW_BATCH === 0) throwIfAborted(signal, what);
+    out.push(convert(rows[i]!));
+  }
+  return out;
 }
 
 function parseWhere(where: string | null | undefined) {
@@ -76,13 +97,17 @@ async function execute(
   db: RegistryDatabase,
   query: RawBuilder<unknown>,
   qb: QueryBuilder,
+  signal: AbortSignal | undefined,
+  what: string,
 ): Promise<Record<string, unknown>[]> {
+  throwIfAborted(signal, what);
   let rows: Record<string, unknown>[];
   try {
     rows = (await query.execute(db.executor())).rows as Record<string, unknown>[];
   } catch (err) {
     throw db.translateError(err, 'query');
   }
+  throwIfAborted(signal, what);
   if (qb.postFilters.length === 0) return rows;
   return rows.filter((r) => qb.postFilters.every((f) => f.test(r)));
 }
@@ -127,9 +152,9 @@ export async function queryDataIds(
   const query = sql`SELECT DISTINCT ${sql.join([...cols, ...select, ...qb.extraColumns])} FROM ${qb.fromClause()} WHERE ${qb.whereClause()}${
     order.length > 0 ? sql` ORDER BY ${sql.join(order)}` : sql``
   }${post ? sql`` : limitClause(options.limit, options.offset)}`;
-  let rows = await execute(db, query, qb);
+  let rows = await execute(db, query, qb, options.signal, 'queryDataIds');
   if (post) rows = applyWindow(dedupe(rows, group.names), options.limit, options.offset);
-  return rows.map((r) => {
+  return mapRows(rows, options.signal, 'queryDataIds', (r) => {
     const values: Record<string, DataIdValue> = {};
     for (const d of group.names)
       if (r[d] !== null && r[d] !== undefined) values[d] = readValue(group, d, r[d]);
@@ -171,9 +196,9 @@ export async function queryDimensionRecords(
   const query = sql`SELECT DISTINCT ${sql.join([...cols, ...select, ...qb.extraColumns])} FROM ${qb.fromClause()} WHERE ${qb.whereClause()} ORDER BY ${sql.join(
     order.length > 0 ? order : defaultOrder,
   )}${post ? sql`` : limitClause(options.limit, options.offset)}`;
-  let rows = await execute(db, query, qb);
+  let rows = await execute(db, query, qb, options.signal, 'queryDimensionRecords');
   if (post) rows = applyWindow(dedupe(rows, element.tablePrimaryKey()), options.limit, options.offset);
-  return rows.map((r) => records.fromRow(element, r));
+  return mapRows(rows, options.signal, 'queryDimensionRecords', (r) => records.fromRow(element, r));
 }
 
 /**
@@ -239,13 +264,14 @@ export async function queryDatasetsOfType(
       order.length > 0 ? sql` ORDER BY ${sql.join(order)}` : sql``
     }${post ? sql`` : limitClause(options.limit, options.offset)}`;
   }
-  let rows = await execute(db, query, qb);
+  let rows = await execute(db, query, qb, options.signal, 'queryDatasets');
   if (post) rows = applyWindow(dedupe(rows, ['dataset_id']), options.limit, options.offset);
   else rows = dedupe(rows, ['dataset_id']);
   const ids = rows.map((r) => String(r.dataset_id));
   const runOf = new Map<string, number>();
-  for (let i = 0; i < ids.length; i += 1000) {
-    const chunk = ids.slice(i, i + 1000);
+  for (let i = 0; i < ids.length; i += ROW_BATCH) {
+    throwIfAborted(options.signal, 'queryDatasets');
+    const chunk = ids.slice(i, i + ROW_BATCH);
     const runRows = await db
       .executor()
       .selectFrom('dataset')
@@ -255,7 +281,7 @@ export async function queryDatasetsOfType(
     for (const rr of runRows) runOf.set(String(rr.id), toNumber(rr.run_id));
   }
   const runs = await runNames([...new Set(runOf.values())]);
-  return rows.map((r) => {
+  return mapRows(rows, options.signal, 'queryDatasets', (r) => {
     const values: Record<string, DataIdValue> = {};
     for (const d of dims) values[d] = readValue(dt.dimensions, d, r[d]);
     const id = String(r.dataset_id);
