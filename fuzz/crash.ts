@@ -236,7 +236,7 @@ export function crashScenarios(checkout: string): CrashScenario[] {
           `import { Butler } from ${JSON.stringify(resolve(checkout, 'dist', 'butler', 'index.js'))};`,
           'const butler = await Butler.open(process.argv[2], { writeable: true });',
           `for (let k = 0; k < ${PUTS}; k++) {`,
-          "  const run = `crash/put/${String(k).padStart(4, '0')}`;",
+          "  const run = 'crash/put/' + String(k).padStart(4, '0');",
           "  if (await butler.exists('crashDoc', {}, { collections: [run] }).catch(() => false)) continue;",
           "  await butler.put({ k, payload: 'x'.repeat(20000) }, 'crashDoc', {}, { run });",
           '}',
