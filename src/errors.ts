@@ -52,6 +52,32 @@ const codes = {
     summary: 'A file that was named does not exist.',
     hint: 'Check the path.',
   },
+  ABORTED: {
+    area: 'general',
+    http: 499,
+    summary: 'The operation was cancelled by its caller (an AbortSignal fired) before it finished.',
+    hint: 'Nothing to fix if the cancellation was intended; otherwise run the operation again without aborting it.',
+  },
+
+  // ---- pool: worker threads for CPU-bound work -----------------------------------------------------------------
+  TASK_FAILED: {
+    area: 'pool',
+    http: 500,
+    summary: 'A task run on a worker thread threw an error that carries no Meridian code.',
+    hint: 'The message and `details.cause` hold the original error; fix the task input or report the bug.',
+  },
+  WORKER_CRASHED: {
+    area: 'pool',
+    http: 500,
+    summary: 'A worker thread died (uncaught error, process.exit, out of memory) while running a task.',
+    hint: 'The task failed and the pool replaced the worker; the message names the exit code or the uncaught error.',
+  },
+  POOL_CLOSED: {
+    area: 'pool',
+    http: 503,
+    summary: 'A task was submitted to, or was still waiting in, a worker pool that is closing or closed.',
+    hint: 'Submit tasks before closing the pool, and await them before `close()`.',
+  },
 
   // ---- butler: repository and registry ---------------------------------------------------------------------------
   REPO_NOT_FOUND: {
