@@ -44,7 +44,6 @@ export interface PoolStats {
   readonly queued: number;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: a task's input type is its own.
 type AnyFunction = (input: any, ...rest: any[]) => unknown;
 type TaskName<M> = { [K in keyof M]: M[K] extends AnyFunction ? K : never }[keyof M] & string;
 type InputOf<F> = F extends (input: infer I, ...rest: never[]) => unknown ? I : never;
@@ -76,8 +75,9 @@ export function abortedError(what: string, signal: AbortSignal): Error {
   return meridianError('ABORTED', `${what} was aborted`, {}, signal.reason);
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the default module type accepts any task name and input.
-export class WorkerPool<M extends object = Record<string, (input: any) => unknown>> implements AsyncDisposable {
+export class WorkerPool<M extends object = Record<string, (input: any) => unknown>>
+  implements AsyncDisposable
+{
   readonly size: number;
   readonly moduleUrl: URL;
   private readonly maxQueued: number;
@@ -106,10 +106,16 @@ export class WorkerPool<M extends object = Record<string, (input: any) => unknow
   }
 
   /** Run the exported function `task` of the task module on `input` in a worker thread. */
-  run<K extends TaskName<M>>(task: K, input: InputOf<M[K]>, options: RunOptions = {}): Promise<OutputOf<M[K]>> {
+  run<K extends TaskName<M>>(
+    task: K,
+    input: InputOf<M[K]>,
+    options: RunOptions = {},
+  ): Promise<OutputOf<M[K]>> {
     return new Promise<unknown>((resolve, reject) => {
       if (this.state !== 'open') {
-        reject(meridianError('POOL_CLOSED', `the ${this.name} pool is closed; task ${task} was not run`, { task }));
+        reject(
+          meridianError('POOL_CLOSED', `the ${this.name} pool is closed; task ${task} was not run`, { task }),
+        );
         return;
       }
       if (this.loadError) return reject(this.loadError);
@@ -164,7 +170,9 @@ export class WorkerPool<M extends object = Record<string, (input: any) => unknow
   close(): Promise<void> {
     if (!this.closed) {
       this.state = 'closing';
-      this.failQueued(() => meridianError('POOL_CLOSED', `the ${this.name} pool closed before the task started`));
+      this.failQueued(() =>
+        meridianError('POOL_CLOSED', `the ${this.name} pool closed before the task started`),
+      );
       this.closed = new Promise<void>((resolve) => {
         this.wakeCloser = resolve;
         this.maybeFinishClose();
@@ -299,16 +307,20 @@ export class WorkerPool<M extends object = Record<string, (input: any) => unknow
     const expected = slot.state === 'stopping';
     clearTimeout(slot.graceTimer);
     this.slots.delete(slot);
-    if (expected || this.state === 'closed') return this.dispatch();
+    if (expected || this.state === 'closed') {
+      this.dispatch();
+      return;
+    }
     const why = slot.uncaught ? `uncaught ${slot.uncaught.message}` : `exit code ${code}`;
     if (wasStarting) {
       // A thread that dies before loading the task module would die again: stop trying.
-      return this.broken(
+      this.broken(
         meridianError('WORKER_CRASHED', `a ${this.name} worker thread died while starting (${why})`, {
           module: this.moduleUrl.href,
           exitCode: code,
         }),
       );
+      return;
     }
     const job = slot.job;
     if (job) {
@@ -378,7 +390,6 @@ export class WorkerPool<M extends object = Record<string, (input: any) => unknow
 }
 
 /** A pool for the task module `M` (use `typeof import('./my-tasks.js')` to type task names, inputs and results). */
-// biome-ignore lint/suspicious/noExplicitAny: see WorkerPool.
 export function openWorkerPool<M extends object = Record<string, (input: any) => unknown>>(
   options: WorkerPoolOptions,
 ): WorkerPool<M> {

@@ -16,7 +16,6 @@ export interface TaskContext {
 }
 
 /** A function a task module exports: input in, result (or its promise) out. */
-// biome-ignore lint/suspicious/noExplicitAny: the input type is the task's own; any lets every task function fit.
 export type TaskFunction = (input: any, context: TaskContext) => unknown;
 
 const TRANSFER = Symbol.for('meridian.pool.transfer');

@@ -4,7 +4,7 @@
  * signal; the pool terminates the thread if the task does not stop soon enough.
  */
 
-import { parentPort, threadId, type TransferListItem, workerData } from 'node:worker_threads';
+import { parentPort, type TransferListItem, threadId, workerData } from 'node:worker_threads';
 import {
   type FromWorker,
   isTransferred,
@@ -36,10 +36,13 @@ async function run(id: number, task: string, input: unknown): Promise<void> {
     const fn = taskModule[task];
     if (typeof fn !== 'function') {
       const exported = Object.keys(taskModule).filter((k) => typeof taskModule[k] === 'function');
-      throw Object.assign(new Error(`the task module exports no function ${task} (it has ${exported.join(', ')})`), {
-        code: 'INVALID_ARGUMENT',
-        details: { task, exported },
-      });
+      throw Object.assign(
+        new Error(`the task module exports no function ${task} (it has ${exported.join(', ')})`),
+        {
+          code: 'INVALID_ARGUMENT',
+          details: { task, exported },
+        },
+      );
     }
     const result = await (fn as TaskFunction)(input, { signal: controller.signal, threadId });
     if (isTransferred(result)) post({ kind: 'done', id, value: result.value }, result.transfer);

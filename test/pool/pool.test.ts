@@ -91,7 +91,10 @@ describe('WorkerPool', () => {
   it('fails the task of a crashed thread with WORKER_CRASHED and replaces the thread', async () => {
     const p = pool(1);
     const first = await p.run('threadIdOf', undefined);
-    await expect(p.run('crash', 3)).rejects.toMatchObject({ code: 'WORKER_CRASHED', details: { exitCode: 3 } });
+    await expect(p.run('crash', 3)).rejects.toMatchObject({
+      code: 'WORKER_CRASHED',
+      details: { exitCode: 3 },
+    });
     await expect(p.run('throwUncaught', 'boom')).rejects.toMatchObject({
       code: 'WORKER_CRASHED',
       message: expect.stringContaining('boom'),
@@ -172,9 +175,12 @@ describe('WorkerPool', () => {
   });
 
   it('fails every task when the task module cannot be loaded', async () => {
-    const p = openWorkerPool({ module: new URL('./no-such-tasks.js', import.meta.url), size: 2 });
+    const p = openWorkerPool<typeof Tasks>({
+      module: new URL('./no-such-tasks.js', import.meta.url),
+      size: 2,
+    });
     pools.push(p);
-    await expect(p.run('anything', 1)).rejects.toMatchObject({ code: 'TASK_FAILED' });
-    await expect(p.run('anything', 2)).rejects.toMatchObject({ code: 'TASK_FAILED' });
+    await expect(p.run('square', 1)).rejects.toMatchObject({ code: 'TASK_FAILED' });
+    await expect(p.run('square', 2)).rejects.toMatchObject({ code: 'TASK_FAILED' });
   });
 });
