@@ -61,6 +61,26 @@ const codes = {
     hint: 'The caller cancelled it (its AbortSignal fired); run the call again without cancelling if the work is still wanted.',
   },
 
+  // ---- pool: worker threads for CPU-bound work -----------------------------------------------------------------
+  TASK_FAILED: {
+    area: 'pool',
+    http: 500,
+    summary: 'A task run on a worker thread threw an error that carries no Meridian code.',
+    hint: 'The message and `details.cause` hold the original error; fix the task input or report the bug.',
+  },
+  WORKER_CRASHED: {
+    area: 'pool',
+    http: 500,
+    summary: 'A worker thread died (uncaught error, process.exit, out of memory) while running a task.',
+    hint: 'The task failed and the pool replaced the worker; the message names the exit code or the uncaught error.',
+  },
+  POOL_CLOSED: {
+    area: 'pool',
+    http: 503,
+    summary: 'A task was submitted to, or was still waiting in, a worker pool that is closing or closed.',
+    hint: 'Submit tasks before closing the pool, and await them before `close()`.',
+  },
+
   // ---- butler: repository and registry ---------------------------------------------------------------------------
   REPO_NOT_FOUND: {
     area: 'butler',

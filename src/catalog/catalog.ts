@@ -4,7 +4,7 @@
  */
 
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { meridianError } from '../errors.js';
+import { isMeridianError, meridianError } from '../errors.js';
 import type { Chunker } from '../sphere/index.js';
 import { parseAdql, type Query } from './adql/index.js';
 import {
@@ -25,6 +25,7 @@ import { fragmentsFor, type QueryLimits, type QueryResult, QueryRunner } from '.
 import {
   abortTransaction,
   beginTransaction,
+  type ContributeOptions,
   type ContributionResult,
   commitTransaction,
   contribute,
@@ -150,8 +151,14 @@ export class Catalog {
     return beginTransaction(this.ingestContext);
   }
 
-  contribute(transactionId: number, table: string, path: string): Promise<ContributionResult> {
-    return contribute(this.ingestContext, transactionId, table, path);
+  /** Adds a file to an open transaction; a failed or aborted (`options.signal`) contribution aborts it. */
+  contribute(
+    transactionId: number,
+    table: string,
+    path: string,
+    options: ContributeOptions = {},
+  ): Promise<ContributionResult> {
+    return contribute(this.ingestContext, transactionId, table, path, options);
   }
 
   async commitTransaction(transactionId: number): Promise<void> {
@@ -169,18 +176,32 @@ export class Catalog {
 
   /**
    * Contributes files to a table: in a new transaction that is committed at the end (aborted on failure), or in
-   * the open transaction `transactionId`, which the caller commits.
+   * the open transaction `transactionId`, which the caller commits. `signal` cancels the ingest with ABORTED and
+   * aborts the transaction, up to the start of the commit (a commit publishes all or nothing, and is not cut short).
    */
   async ingestFiles(
     table: string,
     paths: readonly string[],
-    options: { transactionId?: number } = {},
+    options: { transactionId?: number; signal?: AbortSignal } = {},
   ): Promise<{ transactionId: number; contributions: ContributionResult[] }> {
+    const { signal } = options;
     const own = options.transactionId === undefined;
     const transactionId = options.transactionId ?? (await this.beginTransaction());
     const contributions: ContributionResult[] = [];
-    for (const path of paths) contributions.push(await this.contribute(transactionId, table, path));
-    if (own) await this.commitTransaction(transactionId);
+    for (const path of paths)
+      contributions.push(await this.contribute(transactionId, table, path, { signal }));
+    if (own) {
+      if (signal?.aborted) {
+        await this.abortTransaction(transactionId);
+        throw meridianError(
+          'ABORTED',
+          `ingest into ${table} was cancelled before its commit, transaction ${transactionId} aborted`,
+          { table, transactionId },
+          signal.reason,
+        );
+      }
+      await this.commitTransaction(transactionId);
+    }
     return { transactionId, contributions };
   }
 
@@ -218,8 +239,13 @@ export class Catalog {
     return fragmentsFor(plan, placement, this.engine.workerCount, populated, this.options.fragmentSplit ?? 1);
   }
 
-  /** Parses, plans and runs an ADQL query, collecting the rows. */
+  /**
+   * Parses, plans and runs an ADQL query, collecting the rows. `limits.signal` cancels it: running engine statements
+   * are interrupted (DuckDB) or cancelled (PostgreSQL), connections are released, and it rejects with
+   * QUERY_CANCELLED.
+   */
   async query(adql: string, limits: QueryLimits = {}): Promise<QueryResult> {
+    if (limits.signal?.aborted) throw queryCancelled(limits.signal);
     const plan = await this.plan(adql);
     const result = this.needsComposing(plan)
       ? await this.runner.collect(
@@ -264,20 +290,34 @@ export class Catalog {
     });
   }
 
-  /** Parses, plans and streams an ADQL query (no row limit; the signal cancels it). */
-  async stream(adql: string, signal: AbortSignal = new AbortController().signal): Promise<RowStream> {
-    const plan = await this.plan(adql);
-    const stream = this.needsComposing(plan)
-      ? await this.composed(plan.tree, signal, 4)
-      : await this.runner.stream(plan, await this.fragments(plan), signal, 4);
-    return { ...stream, columns: this.schemaSpelling(stream.columns) };
+  /**
+   * Parses, plans and streams an ADQL query (no row limit). `options.signal` cancels it as it does `query`: opening
+   * the stream or reading its next batch rejects with QUERY_CANCELLED.
+   */
+  async stream(adql: string, options: { readonly signal?: AbortSignal } = {}): Promise<RowStream> {
+    const signal = options.signal ?? new AbortController().signal;
+    if (signal.aborted) throw queryCancelled(signal);
+    let stream: RowStream;
+    try {
+      const plan = await this.plan(adql);
+      stream = this.needsComposing(plan)
+        ? await this.composed(plan.tree, signal, 4)
+        : await this.runner.stream(plan, await this.fragments(plan), signal, 4);
+    } catch (err) {
+      throw signal.aborted ? queryCancelled(signal, err) : err;
+    }
+    return { columns: this.schemaSpelling(stream.columns), rows: cancellable(stream.rows, signal) };
   }
 
   /**
    * Every stored row of a table with its chunk (-1 for a regular table), read straight from the workers (not from
    * the bookkeeping), for consistency checks. Regular tables are read from worker 0.
    */
-  async *scanTable(tableName: string): AsyncGenerator<{ chunkId: number; row: readonly CellValue[] }> {
+  async *scanTable(
+    tableName: string,
+    options: { readonly signal?: AbortSignal } = {},
+  ): AsyncGenerator<{ chunkId: number; row: readonly CellValue[] }> {
+    const signal = options.signal ?? new AbortController().signal;
     const table = this.schema.tables.find((t) => t.name === tableName);
     if (!table) throw meridianError('INVALID_ARGUMENT', `no table ${tableName}`, { table: tableName });
     const id = (name: string) => this.engine.dialect.regularIdentifier(name);
@@ -291,9 +331,10 @@ export class Catalog {
         { kind: 'fragment', worker, chunks: null },
         `SELECT ${columns} FROM ${id(table.name)}`,
         [],
-        new AbortController().signal,
+        signal,
       );
       for await (const batch of stream.rows) {
+        if (signal.aborted) throw meridianError('ABORTED', `the scan of ${table.name} was cancelled`);
         for (const row of batch) yield { chunkId: Number(row[row.length - 1]), row: row.slice(0, -1) };
       }
     }
@@ -328,6 +369,22 @@ export class Catalog {
     this.runner.close();
     await this.engine.close();
     this.store.close();
+  }
+}
+
+function queryCancelled(signal: AbortSignal, cause?: unknown): Error {
+  return meridianError('QUERY_CANCELLED', 'the query was cancelled', {}, cause ?? signal.reason);
+}
+
+/** The batches of a query stream, failing with QUERY_CANCELLED (not an engine's error) once the signal fired. */
+async function* cancellable<T>(rows: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  try {
+    for await (const batch of rows) {
+      if (signal.aborted) throw queryCancelled(signal);
+      yield batch;
+    }
+  } catch (err) {
+    throw signal.aborted && !isMeridianError(err, 'QUERY_CANCELLED') ? queryCancelled(signal, err) : err;
   }
 }
 

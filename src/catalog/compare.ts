@@ -8,6 +8,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import { isMeridianError, meridianError } from '../errors.js';
 import type { Catalog } from './catalog.js';
 import type { CellValue } from './engine.js';
 import type { CatalogTable, ColumnDatatype } from './schema.js';
@@ -77,10 +78,11 @@ async function collect(
   catalog: Catalog,
   table: CatalogTable,
   byChunk: boolean,
+  signal: AbortSignal | undefined,
 ): Promise<Map<number, ChunkRows>> {
   const keyIndexes = table.primaryKey.map((k) => table.columns.findIndex((c) => c.name === k));
   const chunks = new Map<number, ChunkRows>();
-  for await (const { chunkId, row } of catalog.scanTable(table.name)) {
+  for await (const { chunkId, row } of catalog.scanTable(table.name, { signal })) {
     const cells = row.map((v, i) => canonical(v, table.columns[i].datatype));
     const chunk = byChunk ? chunkId : -1;
     let entry = chunks.get(chunk);
@@ -124,7 +126,17 @@ function rowDifferences(
   return out;
 }
 
-export async function compareCatalogs(a: Catalog, b: Catalog): Promise<CatalogComparison> {
+function comparisonAborted(signal: AbortSignal, cause?: unknown): Error {
+  return meridianError('ABORTED', 'the catalog comparison was cancelled', {}, cause ?? signal.reason);
+}
+
+/** Compares two catalogs; `options.signal` cancels the scans (engine statements included) with ABORTED. */
+export async function compareCatalogs(
+  a: Catalog,
+  b: Catalog,
+  options: { readonly signal?: AbortSignal } = {},
+): Promise<CatalogComparison> {
+  const { signal } = options;
   const pa = a.config.partitioning;
   const pb = b.config.partitioning;
   const samePartitioning =
@@ -138,8 +150,15 @@ export async function compareCatalogs(a: Catalog, b: Catalog): Promise<CatalogCo
   ];
   const tables: TableComparison[] = [];
   for (const table of a.schema.tables.filter((t) => namesB.has(t.name))) {
-    const rowsA = await collect(a, table, samePartitioning);
-    const rowsB = await collect(b, table, samePartitioning);
+    let rowsA: Map<number, ChunkRows>;
+    let rowsB: Map<number, ChunkRows>;
+    try {
+      if (signal?.aborted) throw comparisonAborted(signal);
+      rowsA = await collect(a, table, samePartitioning, signal);
+      rowsB = await collect(b, table, samePartitioning, signal);
+    } catch (err) {
+      throw signal?.aborted && !isMeridianError(err, 'ABORTED') ? comparisonAborted(signal, err) : err;
+    }
     const chunkIds = [...new Set([...rowsA.keys(), ...rowsB.keys()])].sort((x, y) => x - y);
     const chunks: ChunkComparison[] = [];
     for (const chunkId of chunkIds) {

@@ -6,6 +6,7 @@
 
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { meridianError } from '../errors.js';
 import type { Catalog } from './catalog.js';
 import type { CatalogTable } from './schema.js';
 
@@ -38,11 +39,17 @@ export function tableFiles(dir: string, table: string): string[] {
     .map((f) => join(dir, f));
 }
 
+/**
+ * `options.signal` cancels the load with ABORTED: the table being loaded is aborted (nothing of it is visible) and
+ * tables already loaded stay committed, each having been its own transaction.
+ */
 export async function ingestDirectory(
   catalog: Catalog,
   dir: string,
   log: (line: string) => void = () => undefined,
+  options: { readonly signal?: AbortSignal } = {},
 ): Promise<DirectoryIngest[]> {
+  const { signal } = options;
   const tables = [...catalog.schema.tables].sort(
     (a, b) => roleOrder[a.partitioning.role] - roleOrder[b.partitioning.role],
   );
@@ -50,7 +57,15 @@ export async function ingestDirectory(
   for (const table of tables) {
     const files = tableFiles(dir, table.name);
     if (files.length === 0) continue;
-    const { transactionId, contributions } = await catalog.ingestFiles(table.name, files);
+    if (signal?.aborted) {
+      throw meridianError(
+        'ABORTED',
+        `loading ${dir} was cancelled before ${table.name}; ${done.length} table(s) were loaded`,
+        { dir, loaded: done.map((d) => d.table) },
+        signal.reason,
+      );
+    }
+    const { transactionId, contributions } = await catalog.ingestFiles(table.name, files, { signal });
     const rows = contributions.reduce((n, c) => n + c.rows, 0);
     log(`${table.name}: ${rows} rows from ${files.length} file(s) in transaction ${transactionId}`);
     done.push({ table: table.name, files: files.length, rows, transactionId });

@@ -45,9 +45,9 @@ export interface ContributionResult {
   readonly overlapRows: number;
 }
 
-async function fileSha256(path: string): Promise<string> {
+async function fileSha256(path: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
-  for await (const block of createReadStream(path)) hash.update(block as Buffer);
+  for await (const block of createReadStream(path, signal ? { signal } : {})) hash.update(block as Buffer);
   return hash.digest('hex');
 }
 
@@ -96,12 +96,40 @@ async function stagedTablesOf(ctx: IngestContext, transactionId: number, table: 
   return rows.map((r) => String(r.stagingTable));
 }
 
+export interface ContributeOptions {
+  /**
+   * Cancels the contribution: the running DuckDB statement is interrupted, staging stops at its next step, and the
+   * transaction is aborted (as when a contribution fails); the promise rejects with ABORTED.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** The ABORTED error of a contribution, after aborting its transaction (nothing of it stays visible). */
+async function abortedContribution(
+  ctx: IngestContext,
+  transactionId: number,
+  path: string,
+  table: string,
+  signal: AbortSignal,
+): Promise<Error> {
+  const info = await ctx.store.transaction(transactionId);
+  if (info?.state === 'started') await abortTransaction(ctx, transactionId);
+  return meridianError(
+    'ABORTED',
+    `ingest of ${path} into ${table} was cancelled, transaction ${transactionId} aborted`,
+    { path, table, transactionId },
+    signal.reason,
+  );
+}
+
 export async function contribute(
   ctx: IngestContext,
   transactionId: number,
   tableName: string,
   path: string,
+  options: ContributeOptions = {},
 ): Promise<ContributionResult> {
+  const { signal } = options;
   const table = findTable(ctx.schema, tableName);
   if (!table) {
     throw meridianError('INVALID_ARGUMENT', `table ${tableName} is not in schema ${ctx.schema.name}`, {
@@ -110,7 +138,14 @@ export async function contribute(
   }
   await requireOpen(ctx, transactionId);
   if (!existsSync(path)) throw meridianError('FILE_NOT_FOUND', `no file ${path}`, { path });
-  const sha256 = await fileSha256(path);
+  if (signal?.aborted) throw await abortedContribution(ctx, transactionId, path, table.name, signal);
+  let sha256: string;
+  try {
+    sha256 = await fileSha256(path, signal);
+  } catch (err) {
+    if (signal?.aborted) throw await abortedContribution(ctx, transactionId, path, table.name, signal);
+    throw err;
+  }
   const earlier = await ctx.store.rows(
     `SELECT c.transactionId, c.path FROM _contributions c JOIN _transactions t ON t.id = c.transactionId
      WHERE c.tableName = ? AND c.sha256 = ? AND t.state IN ('started', 'committed')`,
@@ -139,8 +174,16 @@ export async function contribute(
     stage: base,
     overlap: `${base}_overlap`,
   };
+  // An abort interrupts the czar statement running for this contribution; `checkpoint` stops it between statements.
+  const interrupt = () => ctx.store.connection.interrupt();
+  signal?.addEventListener('abort', interrupt, { once: true });
+  const checkpoint = () => {
+    if (signal?.aborted) throw meridianError('ABORTED', 'contribution cancelled', {}, signal.reason);
+  };
   try {
-    const result = await stageContribution(ctx, transactionId, table, path, names);
+    const result = await stageContribution(ctx, transactionId, table, path, names, checkpoint);
+    signal?.removeEventListener('abort', interrupt);
+    checkpoint();
     await ctx.store.connection.run('INSERT INTO _contributions VALUES (?, ?, ?, ?, ?, ?, ?)', [
       transactionId,
       table.name,
@@ -152,6 +195,8 @@ export async function contribute(
     ]);
     return result;
   } catch (err) {
+    signal?.removeEventListener('abort', interrupt);
+    if (signal?.aborted) throw await abortedContribution(ctx, transactionId, path, table.name, signal);
     // Aborting drops every staging table and view of the transaction, this contribution's included.
     await abortTransaction(ctx, transactionId);
     if (isMeridianError(err)) throw err;
@@ -184,11 +229,13 @@ async function stageContribution(
   table: CatalogTable,
   path: string,
   names: StageNames,
+  checkpoint: () => void,
 ): Promise<ContributionResult> {
   const c = ctx.store.connection;
   const reader = readerFor(path);
   // Read once (CSV sniffing is the slow part), then type and order the columns from the schema.
   await c.run(`CREATE TABLE ${q(names.file)} AS SELECT * FROM ${reader}`);
+  checkpoint();
   const described = await ctx.store.rows(`DESCRIBE ${q(names.file)}`);
   const present = new Map(described.map((r) => [String(r.column_name).toLowerCase(), String(r.column_name)]));
   const selectList = table.columns.map((column) => {
@@ -216,11 +263,13 @@ async function stageContribution(
   let overlapRows = 0;
   if (partitioning.role === 'director') {
     overlapRows = await locateRows(ctx, table, names);
+    checkpoint();
     const key = q(partitioning.key);
     await c.run(
       `CREATE TABLE ${q(names.stage)} AS SELECT ${columns}, l.chunkId AS ${q(CHUNK_COLUMN)}, l.subChunkId AS ${q(SUB_CHUNK_COLUMN)}, ${transactionId} AS ${q(TRANSACTION_COLUMN)}
        FROM ${q(names.raw)} r JOIN ${q(names.loc)} l ON r.__rid = l.rid ORDER BY l.chunkId, l.subChunkId`,
     );
+    checkpoint();
     await c.run(
       `CREATE TABLE ${q(names.overlap)} AS SELECT ${columns}, o.chunkId AS ${q(CHUNK_COLUMN)}, o.subChunkId AS ${q(SUB_CHUNK_COLUMN)}, ${transactionId} AS ${q(TRANSACTION_COLUMN)}
        FROM ${q(names.raw)} r JOIN ${q(names.ovl)} o ON r.__rid = o.rid ORDER BY o.chunkId, o.subChunkId`,
@@ -265,6 +314,7 @@ async function stageContribution(
       `CREATE TABLE ${q(names.stage)} AS SELECT ${columns}, ${transactionId} AS ${q(TRANSACTION_COLUMN)} FROM ${q(names.raw)} r`,
     );
   }
+  checkpoint();
   // A match row may be staged twice (once per chunk of its two sides); its canonical copies count once.
   const canonical =
     partitioning.role === 'match' ? ` WHERE (${q(MATCH_FLAG_COLUMN)} & ${MATCH_CANONICAL}) <> 0` : '';

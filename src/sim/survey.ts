@@ -1,6 +1,6 @@
 /**
  * `simulateSurvey`: plan the cadence, generate the truth, write master calibrations, render every raw (on worker
- * threads when available), write the truth and reference-catalogue Parquet files and, last, a versioned
+ * threads when more than one worker is asked for), write the truth and reference-catalogue Parquet files and, last, a versioned
  * manifest.json describing all of it. The layout of OUTDIR is documented in docs/simulator.md.
  */
 
@@ -258,10 +258,16 @@ export async function simulateSurvey(input: SurveyOptionsInput): Promise<SurveyR
   try {
     const pending: Promise<unknown>[] = [];
     for (const exposure of exposures) {
+      await writer.waitForRoom();
       const tasks = rawTasks(instrument, exposure, truth, options);
       const directories = new Set(tasks.map((t) => dirname(t.path)));
       for (const directory of directories) await mkdir(directory, { recursive: true });
-      pending.push(...tasks.map((task) => writer.write(task)));
+      for (const task of tasks) {
+        const written = writer.write(task);
+        // Handled here too: a raw that fails while later ones are being submitted must not be an unhandled rejection.
+        written.catch(() => undefined);
+        pending.push(written);
+      }
       manifestExposures.push({
         ...exposure,
         raws: instrument.detectors.map((d) => ({ detector: d.id, path: relativeRawPath(exposure, d) })),

@@ -1,8 +1,8 @@
 /**
- * The worker-thread path. Under Vitest the simulator runs from TypeScript sources, where no compiled worker exists
- * and raws are rendered in the calling thread; here the simulator is transpiled to JavaScript (as `npm run build`
- * does) into a temporary directory and run with two worker threads, and its files must be byte-identical to the
- * in-process run.
+ * The worker-thread path. Raws render on worker threads of the shared pool (src/pool) whenever more than one worker is
+ * asked for, both from TypeScript sources (as Vitest runs them, through the pool's TypeScript loader) and from
+ * compiled JavaScript: here the simulator is also transpiled to JavaScript (as `npm run build` does) into a temporary
+ * directory and run with two worker threads. Every threaded run must be byte-identical to the in-process run.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -12,7 +12,6 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compiledWorkerPath } from '../../src/sim/workers.js';
 import { removeTemporaryDirectories, SMALL_SURVEY, smallSurvey, temporaryDirectory } from './helpers.js';
 
 afterAll(removeTemporaryDirectories);
@@ -25,14 +24,10 @@ function sourceFiles(directory: string, recursive: boolean): string[] {
     .map((p) => join(directory, p));
 }
 
-/** Transpile the simulator and the modules it imports (no type check: that is tsc's job) into `out`. */
+/** Transpile the sources (no type check: that is tsc's job) into `out`. */
 function transpile(out: string): void {
-  // The survey simulator is the top level of src/sim (src/sim/catalogs is a separate catalogue simulator).
-  const sources = [
-    join(repo, 'src/errors.ts'),
-    ...sourceFiles(join(repo, 'src/sim'), false),
-    ...['formats', 'sphere'].flatMap((d) => sourceFiles(join(repo, 'src', d), true)),
-  ];
+  // The whole tree: the simulator imports obs and pool, and obs imports the butler.
+  const sources = sourceFiles(join(repo, 'src'), true);
   for (const source of sources) {
     const { outputText } = ts.transpileModule(readFileSync(source, 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
@@ -61,8 +56,12 @@ function digests(root: string): Record<string, string> {
 }
 
 describe('rendering on worker threads', () => {
-  it('runs in-process from TypeScript sources', () => {
-    expect(compiledWorkerPath()).toBeUndefined();
+  it('TypeScript sources render on worker threads too, byte-identical to the in-process run', async () => {
+    const threaded = await smallSurvey('ts-threads', { workers: 2 });
+    expect(threaded.renderMode).toBe('threads');
+    const inProcess = await smallSurvey('ts-in-process');
+    expect(inProcess.renderMode).toBe('in-process');
+    expect(digests(threaded.outDir)).toEqual(digests(inProcess.outDir));
   });
 
   it('compiled code renders on worker threads, byte-identical to the in-process run', async () => {

@@ -25,6 +25,7 @@ import {
   TRANSACTION_COLUMN,
 } from '../../physical.js';
 import type { CatalogSchema } from '../../schema.js';
+import { engineAborted } from '../abort.js';
 
 export function duckdbResultDatatype(type: DuckDBType): ResultDatatype {
   switch (type.typeId) {
@@ -65,7 +66,11 @@ export function duckdbCell(value: unknown, datatype: ResultDatatype): CellValue 
   return String(value);
 }
 
-/** Streams a DuckDB query as result batches; the connection is closed when the stream ends or fails. */
+/**
+ * Streams a DuckDB query as result batches; the connection is closed when the stream ends or fails. An abort
+ * interrupts the running statement (DuckDB stops at its next check, and later chunks are not pulled) and the stream
+ * fails with ABORTED.
+ */
 export async function streamDuckdb(
   connection: DuckDBConnection,
   sql: string,
@@ -82,12 +87,13 @@ export async function streamDuckdb(
   };
   let result: DuckDBResult | DuckDBResultReader;
   try {
+    if (signal.aborted) throw engineAborted(signal);
     result = materialize
       ? await connection.runAndReadAll(sql, params as never)
       : await connection.stream(sql, params as never);
   } catch (err) {
     done();
-    throw err;
+    throw signal.aborted ? engineAborted(signal, err) : err;
   }
   const source = result;
   const columns: ResultColumn[] = source
@@ -102,7 +108,12 @@ export async function streamDuckdb(
         if (all.length > 0) yield convert(all);
         return;
       }
-      for await (const batch of source.yieldRowsJs()) yield convert(batch);
+      for await (const batch of source.yieldRowsJs()) {
+        if (signal.aborted) throw engineAborted(signal);
+        yield convert(batch);
+      }
+    } catch (err) {
+      throw signal.aborted ? engineAborted(signal, err) : err;
     } finally {
       done();
     }

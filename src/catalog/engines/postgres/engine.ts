@@ -31,6 +31,7 @@ import {
   TRANSACTION_COLUMN,
 } from '../../physical.js';
 import type { CatalogSchema } from '../../schema.js';
+import { engineAborted } from '../abort.js';
 
 const { Pool, types } = pg;
 
@@ -68,6 +69,22 @@ function resultDatatype(oid: number): ResultDatatype {
 }
 
 const id = (name: string) => postgresDialect.regularIdentifier(name);
+
+/**
+ * Cancels the statement running on backend `pid` with `pg_cancel_backend`, over a connection of its own: taking one
+ * from the pool could wait behind the very statements being cancelled.
+ */
+async function cancelBackend(pool: pg.Pool, pid: number): Promise<void> {
+  const client = new pg.Client(pool.options);
+  try {
+    await client.connect();
+    await client.query('SELECT pg_cancel_backend($1)', [pid]);
+  } catch {
+    // Nothing more to do: the statement then runs to its end and its result is dropped.
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
 
 export class PostgresEngine implements CatalogEngine {
   readonly dialect = postgresDialect;
@@ -240,10 +257,16 @@ export class PostgresEngine implements CatalogEngine {
   ): Promise<RowStream> {
     const pool = this.pools[fragment.worker];
     if (!pool) throw meridianError('INTERNAL', `no PostgreSQL worker ${fragment.worker}`);
+    if (signal.aborted) throw engineAborted(signal);
     const client = await pool.connect();
+    if (signal.aborted) {
+      client.release();
+      throw engineAborted(signal);
+    }
     const pid = (client as unknown as { processID: number }).processID;
+    let cancelled: Promise<void> | null = null;
     const cancel = () => {
-      pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+      cancelled = cancelBackend(pool, pid);
     };
     signal.addEventListener('abort', cancel, { once: true });
     try {
@@ -262,9 +285,18 @@ export class PostgresEngine implements CatalogEngine {
         if (rows.length > 0) yield rows;
       }
       return { columns, rows: batches() };
+    } catch (err) {
+      throw signal.aborted ? engineAborted(signal, err) : err;
     } finally {
       signal.removeEventListener('abort', cancel);
-      client.release();
+      if (cancelled) {
+        // The cancel request may land after the statement ended: wait for it and drop the connection, so that it
+        // can never cancel the next statement run on this backend.
+        await (cancelled as Promise<void>);
+        client.release(true);
+      } else {
+        client.release();
+      }
     }
   }
 
