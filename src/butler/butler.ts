@@ -168,6 +168,11 @@ export class Butler {
     await this.registry.close();
   }
 
+  /** `await using butler = await Butler.open(repo)` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
   get universe(): DimensionUniverse {
     return this.registry.universe;
   }

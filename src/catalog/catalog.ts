@@ -370,6 +370,11 @@ export class Catalog {
     await this.engine.close();
     this.store.close();
   }
+
+  /** `await using catalog = await Catalog.open(dir)` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
 }
 
 function queryCancelled(signal: AbortSignal, cause?: unknown): Error {

@@ -1,4 +1,5 @@
-/** Meridian's Qserv-style partitioned catalog database. See docs/catalog.md. */
+/** Meridian's Qserv-style partitioned catalog database and its ADQL parser. See docs/catalog.md, docs/adql.md. */
+export * from './adql/index.js';
 
 export {
   Catalog,
