@@ -65,6 +65,14 @@ export interface FuzzOptions {
   readonly onProgress?: (done: number) => void;
 }
 
+function timeOnce(target: FuzzTarget, input: string): number {
+  const start = performance.now();
+  try {
+    target.run(input);
+  } catch {}
+  return performance.now() - start;
+}
+
 export function fuzz(target: FuzzTarget, options: FuzzOptions): FuzzReport {
   const rand = seededRandom(options.seed);
   const slowMs = options.slowMs ?? 1000;
@@ -89,7 +97,10 @@ export function fuzz(target: FuzzTarget, options: FuzzOptions): FuzzReport {
         if (uncoded.length < 20) uncoded.push({ index, input, error: String((err as Error)?.stack ?? err) });
       }
     }
-    const ms = performance.now() - start;
+    let ms = performance.now() - start;
+    // A pause of the process (garbage collection, a busy machine) is not the input's cost: an input over the bound
+    // is timed again twice and judged by its fastest run.
+    if (ms > slowMs) ms = Math.min(ms, timeOnce(target, input), timeOnce(target, input));
     slowestMs = Math.max(slowestMs, ms);
     if (ms > slowMs) {
       slowCount++;
