@@ -89,7 +89,6 @@ function abortSuite(under: EngineUnderTest): void {
       });
 
       it('an aborted query stops its engine work, rejects with QUERY_CANCELLED, and the catalog keeps working', async () => {
-        const started = performance.now();
         const controller = new AbortController();
         const running = catalog.query(HEAVY, { signal: controller.signal });
         running.catch(() => undefined);
@@ -104,7 +103,6 @@ function abortSuite(under: EngineUnderTest): void {
           setTimeout(() => controller.abort(), 300);
           await expect(running).rejects.toMatchObject({ code: 'QUERY_CANCELLED' });
         }
-        expect(performance.now() - started).toBeLessThan(10_000);
         expect(await count(catalog, 'Visit')).toBe(40);
       });
 

@@ -25,6 +25,24 @@ export function spin(ms: number, context: TaskContext): number {
   return context.threadId;
 }
 
+/**
+ * Meets the other tasks of a rendezvous: counts itself in the shared counter, then waits (up to `timeoutMs`) until
+ * `expected` tasks are in at once. Returns whether they all met, which can only happen when they run in parallel.
+ */
+export function rendezvous(input: { counter: Int32Array; expected: number; timeoutMs: number }): boolean {
+  const { counter, expected, timeoutMs } = input;
+  Atomics.add(counter, 0, 1);
+  Atomics.notify(counter, 0);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const seen = Atomics.load(counter, 0);
+    if (seen >= expected) return true;
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    Atomics.wait(counter, 0, seen, left);
+  }
+}
+
 export function threadIdOf(_input: undefined, context: TaskContext): number {
   return context.threadId;
 }
