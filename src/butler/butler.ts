@@ -20,6 +20,8 @@ export interface ButlerOpenOptions {
   readonly run?: string;
   /** Default collections searched by get/find. */
   readonly collections?: readonly string[];
+  /** Called once when a write waits for another process's registry lock (SQLite); see OpenOptions.onWait. */
+  readonly onWait?: (what: string) => void;
 }
 
 export interface ButlerCreateOptions {
@@ -135,7 +137,7 @@ export class Butler {
     const abs = resolve(root);
     const config = readButlerConfig(abs);
     const readOnly = !(options.writeable || options.run);
-    const db = await openRegistryDatabase(config.registry, abs, { readOnly });
+    const db = await openRegistryDatabase(config.registry, abs, { readOnly, onWait: options.onWait });
     let registry: Registry;
     try {
       registry = await Registry.open(db);

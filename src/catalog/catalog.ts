@@ -174,13 +174,26 @@ export class Catalog {
   async ingestFiles(
     table: string,
     paths: readonly string[],
-    options: { transactionId?: number } = {},
+    options: {
+      transactionId?: number;
+      /** Called after each file (`done` of `total` files) and before the commit (phase `commit <table>`). */
+      onProgress?: (progress: { phase: string; done: number; total?: number; unit?: string }) => void;
+    } = {},
   ): Promise<{ transactionId: number; contributions: ContributionResult[] }> {
     const own = options.transactionId === undefined;
     const transactionId = options.transactionId ?? (await this.beginTransaction());
     const contributions: ContributionResult[] = [];
-    for (const path of paths) contributions.push(await this.contribute(transactionId, table, path));
-    if (own) await this.commitTransaction(transactionId);
+    const report = (phase: string) =>
+      options.onProgress?.({ phase, done: contributions.length, total: paths.length, unit: 'files' });
+    report(table);
+    for (const path of paths) {
+      contributions.push(await this.contribute(transactionId, table, path));
+      report(table);
+    }
+    if (own) {
+      report(`commit ${table}`);
+      await this.commitTransaction(transactionId);
+    }
     return { transactionId, contributions };
   }
 

@@ -42,6 +42,10 @@ export async function ingestDirectory(
   catalog: Catalog,
   dir: string,
   log: (line: string) => void = () => undefined,
+  options: {
+    /** Passed to each table's `ingestFiles`: files done of the table's files, then its commit. */
+    onProgress?: (progress: { phase: string; done: number; total?: number; unit?: string }) => void;
+  } = {},
 ): Promise<DirectoryIngest[]> {
   const tables = [...catalog.schema.tables].sort(
     (a, b) => roleOrder[a.partitioning.role] - roleOrder[b.partitioning.role],
@@ -50,7 +54,9 @@ export async function ingestDirectory(
   for (const table of tables) {
     const files = tableFiles(dir, table.name);
     if (files.length === 0) continue;
-    const { transactionId, contributions } = await catalog.ingestFiles(table.name, files);
+    const { transactionId, contributions } = await catalog.ingestFiles(table.name, files, {
+      onProgress: options.onProgress,
+    });
     const rows = contributions.reduce((n, c) => n + c.rows, 0);
     log(`${table.name}: ${rows} rows from ${files.length} file(s) in transaction ${transactionId}`);
     done.push({ table: table.name, files: files.length, rows, transactionId });

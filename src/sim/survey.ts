@@ -251,17 +251,29 @@ export async function simulateSurvey(input: SurveyOptionsInput): Promise<SurveyR
     mjdRange: [first - 20, last + 20],
   });
 
+  const progress = input.onProgress ?? (() => undefined);
+  progress({ phase: 'calibrations', done: 0, total: instrument.detectors.length, unit: 'detectors' });
   const calibrationFiles = await writeCalibrations(outDir, instrument, options);
+  progress({
+    phase: 'calibrations',
+    done: instrument.detectors.length,
+    total: instrument.detectors.length,
+    unit: 'detectors',
+  });
 
   const writer = openRawWriter(options.workers);
   const manifestExposures: ManifestExposure[] = [];
   try {
     const pending: Promise<unknown>[] = [];
+    const totalRaws = exposures.length * instrument.detectors.length;
+    let rendered = 0;
+    const reportRaw = () => progress({ phase: 'raws', done: ++rendered, total: totalRaws, unit: 'files' });
+    progress({ phase: 'raws', done: 0, total: totalRaws, unit: 'files' });
     for (const exposure of exposures) {
       const tasks = rawTasks(instrument, exposure, truth, options);
       const directories = new Set(tasks.map((t) => dirname(t.path)));
       for (const directory of directories) await mkdir(directory, { recursive: true });
-      pending.push(...tasks.map((task) => writer.write(task)));
+      pending.push(...tasks.map((task) => writer.write(task).then(reportRaw)));
       manifestExposures.push({
         ...exposure,
         raws: instrument.detectors.map((d) => ({ detector: d.id, path: relativeRawPath(exposure, d) })),
@@ -272,7 +284,9 @@ export async function simulateSurvey(input: SurveyOptionsInput): Promise<SurveyR
     await writer.close();
   }
 
+  progress({ phase: 'truth and refcat', done: 0, total: 1, unit: 'steps' });
   const shards = await writeCatalogs(outDir, truth, exposures, options.seed);
+  progress({ phase: 'truth and refcat', done: 1, total: 1, unit: 'steps' });
   const { outDir: _outDir, workers: _workers, ...recorded } = options;
   const manifest: SurveyManifest = {
     kind: 'meridian-sim-survey',

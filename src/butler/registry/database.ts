@@ -52,6 +52,11 @@ export interface OpenOptions {
   readonly readOnly?: boolean;
   /** Create the database file or schema if it does not exist. */
   readonly create?: boolean;
+  /**
+   * Called once when a write transaction has waited about a second for another writer's lock and goes on
+   * waiting (SQLite), so that a command can say what it is waiting for.
+   */
+  readonly onWait?: (what: string) => void;
 }
 
 /** Convert a 64-bit integer read from either back end (number, bigint or string) to a JS number. */
