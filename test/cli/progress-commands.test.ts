@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Butler } from '../../src/butler/index.js';
+import { holdSqliteWriteLock } from '../butler/registry/lock-holder.js';
 import { generateFixture } from '../catalog/fixtures/generate.js';
 import { butler, meridian, repositoryRoot, tempDir } from './helpers.js';
 
@@ -124,24 +124,3 @@ describe('progress on stderr', () => {
     expect(quiet.stderr).toBe('');
   });
 });
-
-/** Another process that takes the registry's write lock (BEGIN IMMEDIATE) and keeps it for `ms`. */
-function holdSqliteWriteLock(path: string, ms: number): { locked: Promise<void>; done: Promise<void> } {
-  const script = `
-    const Database = require('better-sqlite3');
-    const db = new Database(process.argv[1]);
-    db.exec('BEGIN IMMEDIATE');
-    process.stdout.write('locked\\n');
-    setTimeout(() => { db.exec('COMMIT'); db.close(); }, Number(process.argv[2]));
-  `;
-  const child = spawn(process.execPath, ['-e', script, path, String(ms)], {
-    cwd: repositoryRoot,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const locked = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d) => String(d).includes('locked') && resolve());
-    child.on('exit', (code) => reject(new Error(`lock holder exited ${code} before locking`)));
-  });
-  const done = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return { locked, done };
-}
