@@ -115,7 +115,7 @@ describe('help and version', () => {
       expect(description?.length).toBeGreaterThan(20);
       expect(r.stdout).toContain(`Example:\n  `);
       expect(r.stdout).toContain(`meridian catalog transaction ${sub} `);
-      expect(r.stdout).toMatch(/\n  DIR +catalog database directory\n/);
+      expect(r.stdout).toMatch(/\n {2}DIR +catalog database directory\n/);
     }
     const parent = await meridian(['catalog', 'transaction', '--help']);
     expect(parent.stdout).toContain('--transaction-id $ID');
