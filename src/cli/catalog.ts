@@ -17,6 +17,7 @@ import {
 import { meridianError } from '../errors.js';
 import { printJson } from './common/json.js';
 import { parseNonNegativeInteger, parseNumber, parsePositiveNumber } from './common/number-options.js';
+import { withFlagWords } from './common/option-names.js';
 import { withProgress } from './common/progress.js';
 
 async function withCatalog<T>(dir: string, use: (catalog: Catalog) => Promise<T>): Promise<T> {
@@ -80,17 +81,21 @@ export function registerCatalogCommands(program: Command): Command {
             code: 'commander.usageError',
           });
         }
-        const created = await createCatalog(dir, o.schema, {
-          engine:
-            o.engine === 'postgres'
-              ? { kind: 'postgres', workers: (o.workers ?? '').split(',').filter(Boolean) }
-              : { kind: 'duckdb' },
-          partitioning: {
-            numStripes: o.stripes,
-            numSubStripesPerStripe: o.substripes,
-            overlapDeg: o.overlap,
-          },
-        });
+        // The chunker's parameters are named as the library spells them; the user typed --stripes/--substripes.
+        const flags = { numStripes: '--stripes', numSubStripesPerStripe: '--substripes' };
+        const created = await withFlagWords(flags, () =>
+          createCatalog(dir, o.schema, {
+            engine:
+              o.engine === 'postgres'
+                ? { kind: 'postgres', workers: (o.workers ?? '').split(',').filter(Boolean) }
+                : { kind: 'duckdb' },
+            partitioning: {
+              numStripes: o.stripes,
+              numSubStripesPerStripe: o.substripes,
+              overlapDeg: o.overlap,
+            },
+          }),
+        );
         await created.close();
         console.log(
           `created catalog ${created.schema.name} in ${dir} (${o.engine}, ${o.stripes}/${o.substripes}, overlap ${o.overlap}°)`,

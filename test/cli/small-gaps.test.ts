@@ -146,4 +146,32 @@ describe('errors name command-line options', () => {
     const days = await meridian(['sim', 'catalogs', join(dir.path, 'c4'), '--days', '0']);
     expect(days.stderr).toMatch(/invalid option --days: /);
   });
+
+  it('catalog create names --stripes and --substripes, not the chunker parameters', async () => {
+    const schema = join(repositoryRoot, 'config/catalog/dp02.yaml');
+    const stripes = await meridian([
+      'catalog',
+      'create',
+      join(dir.path, 'bad1'),
+      '--schema',
+      schema,
+      '--stripes',
+      '0',
+    ]);
+    expect(stripes.code).toBe(1);
+    expect(stripes.stderr).toMatch(
+      /^meridian: error \[GEOMETRY_INVALID\]: --stripes must be an integer >= 1\n/,
+    );
+    const sub = await meridian([
+      'catalog',
+      'create',
+      join(dir.path, 'bad2'),
+      '--schema',
+      schema,
+      '--substripes',
+      '0',
+    ]);
+    expect(sub.stderr).toMatch(/: --substripes must be an integer >= 1\n/);
+    expect(sub.stderr).not.toContain('numSubStripesPerStripe');
+  });
 });

@@ -70,3 +70,28 @@ export async function withFlagNames<T>(
     throw renameOptionInError(err, flagNames(command, renamed));
   }
 }
+
+/**
+ * The same coded error with each of the library's words for an option (`numStripes`) replaced by the flag
+ * (`--stripes`), for library errors that name a parameter in their message rather than in their details.
+ */
+export function renameWordsInError(err: unknown, words: Readonly<Record<string, string>>): unknown {
+  if (!isMeridianError(err)) return err;
+  let message = err.message;
+  for (const [word, flag] of Object.entries(words)) {
+    message = message.replace(new RegExp(`(?<![\\w-])${word}(?![\\w-])`, 'g'), flag);
+  }
+  return message === err.message ? err : meridianError(err.code, message, err.details, err);
+}
+
+/** Run a library call whose errors should say `words`' flags instead of the library's parameter names. */
+export async function withFlagWords<T>(
+  words: Readonly<Record<string, string>>,
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw renameWordsInError(err, words);
+  }
+}
