@@ -33,6 +33,8 @@ export interface ButlerOpenOptions {
   readonly collections?: readonly string[];
   /** Formatters beyond the standard ones (images, tables, sky maps), known to this butler only. */
   readonly formatters?: readonly FormatterPlugin[];
+  /** Called once when a write waits for another process's registry lock (SQLite); see OpenOptions.onWait. */
+  readonly onWait?: (what: string) => void;
 }
 
 export interface ButlerCreateOptions {
@@ -151,7 +153,7 @@ export class Butler {
     const abs = resolve(root);
     const config = readButlerConfig(abs);
     const readOnly = !(options.writeable || options.run);
-    const db = await openRegistryDatabase(config.registry, abs, { readOnly });
+    const db = await openRegistryDatabase(config.registry, abs, { readOnly, onWait: options.onWait });
     let registry: Registry;
     try {
       registry = await Registry.open(db);

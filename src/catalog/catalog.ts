@@ -182,14 +182,24 @@ export class Catalog {
   async ingestFiles(
     table: string,
     paths: readonly string[],
-    options: { transactionId?: number; signal?: AbortSignal } = {},
+    options: {
+      transactionId?: number;
+      signal?: AbortSignal;
+      /** Called after each file (`done` of `total` files) and before the commit (phase `commit <table>`). */
+      onProgress?: (progress: { phase: string; done: number; total?: number; unit?: string }) => void;
+    } = {},
   ): Promise<{ transactionId: number; contributions: ContributionResult[] }> {
     const { signal } = options;
     const own = options.transactionId === undefined;
     const transactionId = options.transactionId ?? (await this.beginTransaction());
     const contributions: ContributionResult[] = [];
-    for (const path of paths)
+    const report = (phase: string) =>
+      options.onProgress?.({ phase, done: contributions.length, total: paths.length, unit: 'files' });
+    report(table);
+    for (const path of paths) {
       contributions.push(await this.contribute(transactionId, table, path, { signal }));
+      report(table);
+    }
     if (own) {
       if (signal?.aborted) {
         await this.abortTransaction(transactionId);
@@ -200,6 +210,7 @@ export class Catalog {
           signal.reason,
         );
       }
+      report(`commit ${table}`);
       await this.commitTransaction(transactionId);
     }
     return { transactionId, contributions };

@@ -47,7 +47,11 @@ export async function ingestDirectory(
   catalog: Catalog,
   dir: string,
   log: (line: string) => void = () => undefined,
-  options: { readonly signal?: AbortSignal } = {},
+  options: {
+    readonly signal?: AbortSignal;
+    /** Passed to each table's `ingestFiles`: files done of the table's files, then its commit. */
+    readonly onProgress?: (progress: { phase: string; done: number; total?: number; unit?: string }) => void;
+  } = {},
 ): Promise<DirectoryIngest[]> {
   const { signal } = options;
   const tables = [...catalog.schema.tables].sort(
@@ -65,7 +69,10 @@ export async function ingestDirectory(
         signal.reason,
       );
     }
-    const { transactionId, contributions } = await catalog.ingestFiles(table.name, files, { signal });
+    const { transactionId, contributions } = await catalog.ingestFiles(table.name, files, {
+      signal,
+      onProgress: options.onProgress,
+    });
     const rows = contributions.reduce((n, c) => n + c.rows, 0);
     log(`${table.name}: ${rows} rows from ${files.length} file(s) in transaction ${transactionId}`);
     done.push({ table: table.name, files: files.length, rows, transactionId });

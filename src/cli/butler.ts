@@ -9,6 +9,7 @@ import { registerQueryCommands } from './butler/query.js';
 import { registerRepoCommands } from './butler/repo.js';
 import { registerTransferCommands } from './butler/transfer.js';
 import { prepareProgram, runMain } from './common/run-program.js';
+import { MERIDIAN_VERSION } from './common/version.js';
 
 /**
  * The `butler` program: the data butler's command-line interface, with the subcommand names and options of
@@ -18,6 +19,7 @@ export function makeButlerProgram(): Command {
   const program = prepareProgram(new Command('butler'));
   program
     .description('Manage and query a Meridian data butler repository (registry + datastore).')
+    .version(MERIDIAN_VERSION)
     .addHelpText(
       'after',
       `

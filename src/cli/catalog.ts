@@ -3,6 +3,7 @@
  * Catalog library (each parses, calls one library function, prints).
  */
 
+import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import {
   Catalog,
@@ -13,8 +14,11 @@ import {
   type OutputFormat,
   outputFormats,
 } from '../catalog/index.js';
+import { meridianError } from '../errors.js';
 import { printJson } from './common/json.js';
-import { parseNonNegativeInteger, parseNumber } from './common/number-options.js';
+import { parseNonNegativeInteger, parseNumber, parsePositiveNumber } from './common/number-options.js';
+import { withFlagWords } from './common/option-names.js';
+import { withProgress } from './common/progress.js';
 
 async function withCatalog<T>(dir: string, use: (catalog: Catalog) => Promise<T>): Promise<T> {
   const catalog = await Catalog.open(dir);
@@ -23,6 +27,23 @@ async function withCatalog<T>(dir: string, use: (catalog: Catalog) => Promise<T>
   } finally {
     await catalog.close();
   }
+}
+
+/** The text of an ADQL file, or of stdin for `-`. */
+async function readQueryFile(file: string): Promise<string> {
+  if (file !== '-') {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw meridianError('FILE_NOT_FOUND', `no query file ${file}`, { path: file }, err);
+      }
+      throw err;
+    }
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer | string));
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function registerCatalogCommands(program: Command): Command {
@@ -60,17 +81,21 @@ export function registerCatalogCommands(program: Command): Command {
             code: 'commander.usageError',
           });
         }
-        const created = await createCatalog(dir, o.schema, {
-          engine:
-            o.engine === 'postgres'
-              ? { kind: 'postgres', workers: (o.workers ?? '').split(',').filter(Boolean) }
-              : { kind: 'duckdb' },
-          partitioning: {
-            numStripes: o.stripes,
-            numSubStripesPerStripe: o.substripes,
-            overlapDeg: o.overlap,
-          },
-        });
+        // The chunker's parameters are named as the library spells them; the user typed --stripes/--substripes.
+        const flags = { numStripes: '--stripes', numSubStripesPerStripe: '--substripes' };
+        const created = await withFlagWords(flags, () =>
+          createCatalog(dir, o.schema, {
+            engine:
+              o.engine === 'postgres'
+                ? { kind: 'postgres', workers: (o.workers ?? '').split(',').filter(Boolean) }
+                : { kind: 'duckdb' },
+            partitioning: {
+              numStripes: o.stripes,
+              numSubStripesPerStripe: o.substripes,
+              overlapDeg: o.overlap,
+            },
+          }),
+        );
         await created.close();
         console.log(
           `created catalog ${created.schema.name} in ${dir} (${o.engine}, ${o.stripes}/${o.substripes}, overlap ${o.overlap}°)`,
@@ -90,8 +115,10 @@ export function registerCatalogCommands(program: Command): Command {
       parseNonNegativeInteger,
     )
     .action(async (dir: string, table: string, files: string[], o: { transactionId?: number }) => {
-      const result = await withCatalog(dir, (c) =>
-        c.ingestFiles(table, files, { transactionId: o.transactionId }),
+      const result = await withProgress((reporter) =>
+        withCatalog(dir, (c) =>
+          c.ingestFiles(table, files, { transactionId: o.transactionId, onProgress: reporter.update }),
+        ),
       );
       for (const c of result.contributions)
         console.log(`${c.path}: ${c.rows} rows into ${c.table} (${c.overlapRows} overlap rows)`);
@@ -108,28 +135,50 @@ export function registerCatalogCommands(program: Command): Command {
     .argument('<DIR>', 'catalog database directory')
     .argument('<SOURCE>', 'directory of catalog files, e.g. the output of `meridian sim catalogs`')
     .action(async (dir: string, source: string) => {
-      await withCatalog(dir, (c) => ingestDirectory(c, source, (line) => console.log(line)));
+      await withProgress((reporter) =>
+        withCatalog(dir, (c) =>
+          ingestDirectory(c, source, (line) => reporter.println(line), { onProgress: reporter.update }),
+        ),
+      );
     });
 
   const transaction = catalog
     .command('transaction')
-    .description('begin, commit or abort an ingest transaction');
+    .description('begin, commit or abort an ingest transaction')
+    .addHelpText(
+      'after',
+      `
+A transaction groups contributions (\`catalog ingest --transaction-id ID\`) so that queries see all of them or
+none: begin one, contribute files, then commit it (or abort it to drop what was staged).
+
+Example:
+  ID=$(meridian catalog transaction begin ./cat)
+  meridian catalog ingest ./cat Object obj-1.parquet --transaction-id $ID
+  meridian catalog ingest ./cat Object obj-2.parquet --transaction-id $ID
+  meridian catalog transaction commit ./cat $ID`,
+    );
   transaction
     .command('begin')
-    .argument('<DIR>')
+    .description('open a new ingest transaction and print its ID (on stdout, alone, for scripts)')
+    .argument('<DIR>', 'catalog database directory')
+    .addHelpText('after', '\nExample:\n  ID=$(meridian catalog transaction begin ./cat)')
     .action(async (dir: string) => console.log(await withCatalog(dir, (c) => c.beginTransaction())));
   transaction
     .command('commit')
-    .argument('<DIR>')
+    .description('publish every contribution of the open transaction ID to queries, all at once')
+    .argument('<DIR>', 'catalog database directory')
     .argument('<ID>', 'transaction id', parseNonNegativeInteger)
+    .addHelpText('after', '\nExample:\n  meridian catalog transaction commit ./cat 3')
     .action(async (dir: string, id: number) => {
       await withCatalog(dir, (c) => c.commitTransaction(id));
       console.log(`transaction ${id} committed`);
     });
   transaction
     .command('abort')
-    .argument('<DIR>')
+    .description('drop the staged contributions of the open transaction ID; it can no longer be committed')
+    .argument('<DIR>', 'catalog database directory')
     .argument('<ID>', 'transaction id', parseNonNegativeInteger)
+    .addHelpText('after', '\nExample:\n  meridian catalog transaction abort ./cat 3')
     .action(async (dir: string, id: number) => {
       await withCatalog(dir, (c) => c.abortTransaction(id));
       console.log(`transaction ${id} aborted`);
@@ -137,18 +186,39 @@ export function registerCatalogCommands(program: Command): Command {
 
   catalog
     .command('query')
-    .description('run an ADQL query')
+    .description('run an ADQL query, given as an argument or read from a file (-f FILE, or -f - for stdin)')
     .argument('<DIR>', 'catalog database directory')
-    .argument('<ADQL>', 'the query')
+    .argument('[ADQL]', 'the query (or use -f)')
+    .option('-f, --file <file>', 'read the query from FILE; - reads it from stdin')
     .addOption(new Option('--format <format>', 'output format').choices(outputFormats).default('table'))
     .option(
       '--maxrec <n>',
       'return at most N rows (the rest is reported as overflow)',
       parseNonNegativeInteger,
     )
-    .option('--timeout <seconds>', 'cancel the query after this many seconds', parseNumber)
+    .option('--timeout <seconds>', 'cancel the query after this many seconds', parsePositiveNumber)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  meridian catalog query ./cat "SELECT TOP 10 objectId, coord_ra FROM Object"
+  meridian catalog query ./cat -f query.adql --format csv
+  generate-query | meridian catalog query ./cat -f -`,
+    )
     .action(
-      async (dir: string, adql: string, o: { format: OutputFormat; maxrec?: number; timeout?: number }) => {
+      async (
+        dir: string,
+        adqlArgument: string | undefined,
+        o: { file?: string; format: OutputFormat; maxrec?: number; timeout?: number },
+        command: Command,
+      ) => {
+        if ((adqlArgument === undefined) === (o.file === undefined)) {
+          command.error('error: give the query either as the ADQL argument or with -f FILE, not both', {
+            exitCode: 2,
+            code: 'commander.usageError',
+          });
+        }
+        const adql = adqlArgument ?? (await readQueryFile(o.file ?? '-'));
         await withCatalog(dir, async (c) => {
           const result = await c.query(adql, {
             maxRows: o.maxrec,

@@ -1,14 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { runDemo } from '../demo/index.js';
 import { registerCatalogCommands } from './catalog.js';
 import { prepareProgram, runMain } from './common/run-program.js';
+import { MERIDIAN_VERSION } from './common/version.js';
 import { registerSimCommands } from './sim.js';
 import { registerSimCatalogCommands } from './sim-catalogs.js';
-
-const MERIDIAN_VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 /** The `meridian` program: everything that is not butler/pipetask/bps (sim, catalog, serve, demo, ...). */
 export function makeMeridianProgram(): Command {

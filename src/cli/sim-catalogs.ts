@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import { CATALOG_DEFAULTS, simulateCatalogs } from '../sim/index.js';
 import { printJson } from './common/json.js';
 import { parseInteger, parseNumber } from './common/number-options.js';
+import { withFlagNames } from './common/option-names.js';
+import { type ProgressReporter, withProgress } from './common/progress.js';
 
 interface CatalogFlags {
   objects?: number;
@@ -46,23 +48,30 @@ export function registerSimCatalogCommands(program: Command): Command {
     .option('--mjd-start <mjd>', `first night (default ${d.mjdStart})`, parseNumber)
     .option('--days <n>', `survey length in days (default ${d.surveyDays})`, parseNumber)
     .option('--json', 'print the manifest as JSON')
-    .action(async (outDir: string, flags: CatalogFlags) => {
-      const manifest = await simulateCatalogs({
-        outDir,
-        objects: flags.objects,
-        visits: flags.visits,
-        bands: flags.bands,
-        ra: flags.ra,
-        dec: flags.dec,
-        radiusDeg: flags.radius,
-        areaDeg2: flags.area,
-        seed: flags.seed,
-        workers: flags.workers,
-        supernovae: flags.supernovae,
-        objectsPerFile: flags.objectsPerFile,
-        mjdStart: flags.mjdStart,
-        surveyDays: flags.days,
-      });
+    .action(async (outDir: string, flags: CatalogFlags, command: Command) => {
+      const simulate = (onProgress: ProgressReporter['update']) =>
+        simulateCatalogs({
+          outDir,
+          objects: flags.objects,
+          visits: flags.visits,
+          bands: flags.bands,
+          ra: flags.ra,
+          dec: flags.dec,
+          radiusDeg: flags.radius,
+          areaDeg2: flags.area,
+          seed: flags.seed,
+          workers: flags.workers,
+          supernovae: flags.supernovae,
+          objectsPerFile: flags.objectsPerFile,
+          mjdStart: flags.mjdStart,
+          surveyDays: flags.days,
+          onProgress,
+        });
+      const manifest = await withFlagNames(
+        command,
+        () => withProgress((reporter) => simulate(reporter.update)),
+        { radiusDeg: 'radius', areaDeg2: 'area', surveyDays: 'days' },
+      );
       if (flags.json) {
         printJson(manifest);
         return;

@@ -5,6 +5,8 @@ import { isBand } from '../obs/index.js';
 import { benchmarkDetectorRender, SURVEY_DEFAULTS, simulateSurvey } from '../sim/index.js';
 import { printJson, toInlineJsonText } from './common/json.js';
 import { parseInteger, parseNumber } from './common/number-options.js';
+import { withFlagNames } from './common/option-names.js';
+import { type ProgressReporter, withProgress } from './common/progress.js';
 
 function bandList(value: string): string[] {
   const bands = value.split(',').map((b) => b.trim());
@@ -52,22 +54,29 @@ export function registerSimCommands(program: Command): Command {
     .option('--exposure-time <s>', `exposure time, seconds (default ${d.exposureTime})`, parseNumber)
     .option('--no-cosmic-rays', 'leave out cosmic rays')
     .option('--json', 'print a JSON summary of the manifest')
-    .action(async (outDir: string, flags: SurveyFlags) => {
-      const { manifest, renderMode, seconds } = await simulateSurvey({
-        outDir,
-        seed: flags.seed,
-        ra: flags.ra,
-        dec: flags.dec,
-        radiusDeg: flags.radius,
-        visits: flags.visits,
-        bands: flags.bands as never,
-        detectors: flags.detectors,
-        detectorSize: flags.detectorSize,
-        nights: flags.nights,
-        workers: flags.workers,
-        exposureTime: flags.exposureTime,
-        cosmicRays: flags.cosmicRays,
-      });
+    .action(async (outDir: string, flags: SurveyFlags, command: Command) => {
+      const simulate = (onProgress: ProgressReporter['update']) =>
+        simulateSurvey({
+          outDir,
+          seed: flags.seed,
+          ra: flags.ra,
+          dec: flags.dec,
+          radiusDeg: flags.radius,
+          visits: flags.visits,
+          bands: flags.bands as never,
+          detectors: flags.detectors,
+          detectorSize: flags.detectorSize,
+          nights: flags.nights,
+          workers: flags.workers,
+          exposureTime: flags.exposureTime,
+          cosmicRays: flags.cosmicRays,
+          onProgress,
+        });
+      const { manifest, renderMode, seconds } = await withFlagNames(
+        command,
+        () => withProgress((reporter) => simulate(reporter.update)),
+        { radiusDeg: 'radius' },
+      );
       const summary = {
         outDir,
         manifest: 'manifest.json',

@@ -58,6 +58,11 @@ export interface OpenOptions {
   readonly purpose?: string;
   /** Directory a relative SQLite path is resolved against (default: the working directory). */
   readonly baseDir?: string;
+  /**
+   * Called once when a write transaction has waited about a second for another writer's lock and goes on
+   * waiting (SQLite), so that a command can say what it is waiting for.
+   */
+  readonly onWait?: (what: string) => void;
 }
 
 /** "registry database", or plain "database" without a purpose: the noun used in error messages. */

@@ -14,6 +14,11 @@ import {
 import { isMeridianError, meridianError } from '../errors.js';
 import { describePurpose, type OpenOptions, runInTransaction, type SqlDatabase } from './database.js';
 
+/** How long a writer waits for another writer's lock before failing with DATABASE_BUSY. */
+const BUSY_TIMEOUT_MS = 60_000;
+/** With an `onWait` listener, the first wait is this short; the listener hears of any longer one. */
+const FIRST_LOCK_ATTEMPT_MS = 1000;
+
 /**
  * SQLite back end (better-sqlite3). WAL journal so readers never block the writer; BEGIN IMMEDIATE so several
  * writer processes queue on the busy timeout instead of failing on a read-to-write lock upgrade.
@@ -50,7 +55,7 @@ export class SqliteDatabase implements SqlDatabase {
       this.raw = new BetterSqlite3(path, {
         readonly: this.readOnly,
         fileMustExist: !options.create,
-        timeout: 60_000,
+        timeout: BUSY_TIMEOUT_MS,
       });
     } catch (err) {
       throw meridianError(
@@ -78,7 +83,12 @@ export class SqliteDatabase implements SqlDatabase {
     this.db = new Kysely<any>({
       dialect: {
         createAdapter: () => new SqliteAdapter(),
-        createDriver: () => new CachingSqliteDriver(raw, (err) => this.translateError(err, 'query')),
+        createDriver: () =>
+          new CachingSqliteDriver(
+            raw,
+            (err) => this.translateError(err, 'query'),
+            () => options.onWait?.(`the write lock of the registry ${path} (another process is writing)`),
+          ),
         createIntrospector: (db) => new SqliteIntrospector(db),
         createQueryCompiler: () => new SqliteQueryCompiler(),
       },
@@ -150,6 +160,7 @@ class CachingSqliteDriver implements Driver {
   constructor(
     private readonly raw: BetterSqlite3.Database,
     translate: (err: unknown) => unknown,
+    private readonly onWait?: () => void,
   ) {
     this.connection = new CachingSqliteConnection(raw, translate);
   }
@@ -169,7 +180,29 @@ class CachingSqliteDriver implements Driver {
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    const begin = CompiledQuery.raw('begin immediate');
+    if (this.onWait === undefined) {
+      await connection.executeQuery(begin);
+      return;
+    }
+    // better-sqlite3 waits out a busy lock synchronously, so nothing can report the wait while it lasts: try
+    // with a short timeout first, say that we wait, then wait the rest of the usual timeout.
+    this.raw.pragma(`busy_timeout = ${FIRST_LOCK_ATTEMPT_MS}`);
+    try {
+      await connection.executeQuery(begin);
+      return;
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'DATABASE_BUSY') throw err;
+    } finally {
+      this.raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+    this.onWait();
+    this.raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS - FIRST_LOCK_ATTEMPT_MS}`);
+    try {
+      await connection.executeQuery(begin);
+    } finally {
+      this.raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {

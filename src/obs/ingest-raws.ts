@@ -20,6 +20,8 @@ export interface IngestRawsOptions {
   readonly onError?: 'skip' | 'fail';
   /** Output RUN, default `<instrument>/raw/all`. */
   readonly run?: string;
+  /** Called as headers are read (`done` of `total` files) and around the one butler ingest that follows. */
+  readonly onProgress?: (progress: { phase: string; done: number; total?: number; unit?: string }) => void;
 }
 
 export interface SkippedRaw {
@@ -62,6 +64,7 @@ export async function expandRawPaths(paths: readonly string[]): Promise<string[]
 async function translateAll(
   files: readonly string[],
   instrument: string,
+  onTranslated: (done: number) => void,
 ): Promise<{ good: RawTranslation[]; bad: SkippedRaw[] }> {
   const good: RawTranslation[] = [];
   const bad: SkippedRaw[] = [];
@@ -84,6 +87,7 @@ async function translateAll(
       if (!isMeridianError(err)) throw err;
       bad.push({ file, code: err.code, message: err.message });
     }
+    onTranslated(good.length + bad.length);
   }
   return { good, bad };
 }
@@ -99,7 +103,10 @@ export async function ingestRaws(
   const files = await expandRawPaths(paths);
   if (files.length === 0)
     throw meridianError('INVALID_ARGUMENT', `no raw files found in ${paths.join(', ')}`);
-  const { good, bad } = await translateAll(files, instrument);
+  const progress = options.onProgress ?? (() => undefined);
+  const { good, bad } = await translateAll(files, instrument, (done) =>
+    progress({ phase: 'reading headers', done, total: files.length, unit: 'files' }),
+  );
   if (bad.length > 0 && (options.onError ?? 'fail') === 'fail') {
     throw meridianError(
       'RAW_INVALID',
@@ -141,12 +148,14 @@ export async function ingestRaws(
     refs: [{ datasetType: RAW_DATASET_TYPE.name, dataId: t.dataId }],
     formatter: 'meridian.RawFormatter',
   }));
+  progress({ phase: 'ingesting', done: 0, total: datasets.length, unit: 'files' });
   const refs = await butler.ingest(datasets, {
     run,
     transfer: options.transfer ?? 'auto',
     idGenerationMode: 'DATAID_TYPE_RUN',
     skipExisting: true,
   });
+  progress({ phase: 'ingesting', done: datasets.length, total: datasets.length, unit: 'files' });
   const alreadyPresent = refs.filter((r) => before.has(r.id)).length;
   return {
     refs,

@@ -46,7 +46,11 @@ const optionsSchema = z.object({
 });
 
 export type SurveyOptions = Readonly<z.infer<typeof optionsSchema>>;
-export type SurveyOptionsInput = Partial<SurveyOptions> & { readonly outDir: string };
+export type SurveyOptionsInput = Partial<SurveyOptions> & {
+  readonly outDir: string;
+  /** Called as raws are rendered (`done` of `total` files) and as the calibrations and catalogs are written. */
+  readonly onProgress?: (progress: { phase: string; done: number; total?: number; unit?: string }) => void;
+};
 
 export function defaultWorkers(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
@@ -54,7 +58,8 @@ export function defaultWorkers(): number {
 
 /** Fill defaults and validate; a bad value is an INVALID_ARGUMENT naming the option. */
 export function resolveSurveyOptions(input: SurveyOptionsInput): SurveyOptions {
-  const merged = { ...SURVEY_DEFAULTS, workers: defaultWorkers(), ...stripUndefined(input) };
+  const { onProgress: _onProgress, ...values } = input;
+  const merged = { ...SURVEY_DEFAULTS, workers: defaultWorkers(), ...stripUndefined(values) };
   const parsed = optionsSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

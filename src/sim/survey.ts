@@ -251,19 +251,31 @@ export async function simulateSurvey(input: SurveyOptionsInput): Promise<SurveyR
     mjdRange: [first - 20, last + 20],
   });
 
+  const progress = input.onProgress ?? (() => undefined);
+  progress({ phase: 'calibrations', done: 0, total: instrument.detectors.length, unit: 'detectors' });
   const calibrationFiles = await writeCalibrations(outDir, instrument, options);
+  progress({
+    phase: 'calibrations',
+    done: instrument.detectors.length,
+    total: instrument.detectors.length,
+    unit: 'detectors',
+  });
 
   const writer = openRawWriter(options.workers);
   const manifestExposures: ManifestExposure[] = [];
   try {
     const pending: Promise<unknown>[] = [];
+    const totalRaws = exposures.length * instrument.detectors.length;
+    let rendered = 0;
+    const reportRaw = () => progress({ phase: 'raws', done: ++rendered, total: totalRaws, unit: 'files' });
+    progress({ phase: 'raws', done: 0, total: totalRaws, unit: 'files' });
     for (const exposure of exposures) {
       await writer.waitForRoom();
       const tasks = rawTasks(instrument, exposure, truth, options);
       const directories = new Set(tasks.map((t) => dirname(t.path)));
       for (const directory of directories) await mkdir(directory, { recursive: true });
       for (const task of tasks) {
-        const written = writer.write(task);
+        const written = writer.write(task).then(reportRaw);
         // Handled here too: a raw that fails while later ones are being submitted must not be an unhandled rejection.
         written.catch(() => undefined);
         pending.push(written);
@@ -278,7 +290,9 @@ export async function simulateSurvey(input: SurveyOptionsInput): Promise<SurveyR
     await writer.close();
   }
 
+  progress({ phase: 'truth and refcat', done: 0, total: 1, unit: 'steps' });
   const shards = await writeCatalogs(outDir, truth, exposures, options.seed);
+  progress({ phase: 'truth and refcat', done: 1, total: 1, unit: 'steps' });
   const { outDir: _outDir, workers: _workers, ...recorded } = options;
   const manifest: SurveyManifest = {
     kind: 'meridian-sim-survey',

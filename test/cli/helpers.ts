@@ -207,6 +207,23 @@ export function spawnButlerOnTerminal(
   });
 }
 
+/**
+ * Run `bin/meridian.js` with stdout and stderr on a pseudo-terminal (through `script`), as a user at a terminal
+ * does; MERIDIAN_PROGRESS is removed from its environment so the terminal alone decides about progress lines.
+ */
+export function spawnMeridianOnTerminal(args: readonly string[]): Promise<{ code: number; output: string }> {
+  const command = [process.execPath, join(root, 'bin/meridian.js'), ...args].map(shellQuote).join(' ');
+  const { MERIDIAN_PROGRESS: _forced, ...env } = process.env;
+  return new Promise((done) => {
+    const child = spawn('/usr/bin/script', ['-qec', command, '/dev/null'], { cwd: root, env });
+    let output = '';
+    child.stdout.on('data', (d) => (output += String(d)));
+    child.stderr.on('data', (d) => (output += String(d)));
+    child.on('close', (code) => done({ code: code ?? 1, output }));
+    child.stdin.end();
+  });
+}
+
 /** Shell-quote a command line, for end-to-end tests that need a shell pipeline. */
 export function shellCommand(args: readonly string[]): string {
   return args.map(shellQuote).join(' ');

@@ -27,6 +27,8 @@ export interface InProcessOptions {
    * it stdin is an empty pipe, as for a program run from a script.
    */
   readonly terminalInput?: string;
+  /** Text piped to stdin (not a terminal), e.g. a query for `-f -`. */
+  readonly pipedInput?: string;
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -56,10 +58,10 @@ function capturingWrite(sink: string[], output: string[]): Write {
   }) as Write;
 }
 
-function fakeStdin(terminalInput: string | undefined): NodeJS.ReadStream {
+function fakeStdin(terminalInput: string | undefined, pipedInput: string | undefined): NodeJS.ReadStream {
   const stdin = new PassThrough() as PassThrough & { isTTY?: boolean };
   if (terminalInput !== undefined) stdin.isTTY = true;
-  stdin.end(terminalInput ?? '');
+  stdin.end(terminalInput ?? pipedInput ?? '');
   return stdin as unknown as NodeJS.ReadStream;
 }
 
@@ -68,6 +70,8 @@ export function captureOutput<T>(
   body: () => Promise<T>,
   options: InProcessOptions = {},
 ): Promise<{ readonly value: T; readonly stdout: string; readonly stderr: string; readonly output: string }> {
+  // stderr is captured, never a terminal: progress lines stay off (as in a pipe) unless a test forces them on.
+  const env = { MERIDIAN_PROGRESS: '0', ...options.env };
   return serialised(async () => {
     const out: string[] = [];
     const err: string[] = [];
@@ -84,7 +88,7 @@ export function captureOutput<T>(
       },
       stdin: Object.getOwnPropertyDescriptor(process, 'stdin'),
       exitCode: process.exitCode,
-      env: Object.fromEntries(Object.keys(options.env ?? {}).map((k) => [k, process.env[k]])),
+      env: Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]])),
     };
     const setEnv = (values: Record<string, string | undefined>) => {
       for (const [k, v] of Object.entries(values)) {
@@ -93,7 +97,7 @@ export function captureOutput<T>(
       }
     };
     try {
-      setEnv(options.env ?? {});
+      setEnv(env);
       process.stdout.write = capturingWrite(out, both);
       process.stderr.write = capturingWrite(err, both);
       const toStdout = (...args: unknown[]) => void process.stdout.write(`${format(...args)}\n`);
@@ -105,7 +109,7 @@ export function captureOutput<T>(
         warn: toStderr,
         error: toStderr,
       });
-      const stdin = fakeStdin(options.terminalInput);
+      const stdin = fakeStdin(options.terminalInput, options.pipedInput);
       Object.defineProperty(process, 'stdin', { configurable: true, enumerable: true, get: () => stdin });
       const value = await body();
       return { value, stdout: out.join(''), stderr: err.join(''), output: both.join('') };

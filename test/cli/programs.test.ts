@@ -12,6 +12,7 @@ import {
   spawnButler,
   spawnButlerOnTerminal,
   spawnMeridian,
+  spawnMeridianOnTerminal,
   tempDir,
 } from './helpers.js';
 
@@ -104,5 +105,27 @@ describe('bin/butler.js and bin/meridian.js', () => {
     expect(no.code).toBe(0);
     expect(no.output).toContain('Remove 1 RUN collection(s) and their datasets? [y/N]');
     expect(no.output).toContain('Aborted; nothing removed.');
+  });
+
+  it.runIf(hasScriptCommand)('draw progress on a terminal and print nothing extra to a pipe', async () => {
+    const survey = ['sim', 'survey', '--visits', '2', '--detectors', '1', '--detector-size', '64'];
+    const onTerminal = await spawnMeridianOnTerminal([
+      ...survey,
+      join(dir.path, 'tty-survey'),
+      '--workers',
+      '1',
+    ]);
+    expect(onTerminal.code).toBe(0);
+    expect(onTerminal.output).toMatch(/\rcalibrations \[/);
+    expect(onTerminal.output).toMatch(/\rtruth and refcat \[#+\] 100% 1\/1 steps/);
+    // The last state ends its line (the terminal shows \n as \r\n).
+    const last = onTerminal.output.lastIndexOf('\rtruth and refcat [');
+    expect(onTerminal.output.indexOf('\x1b[K\r\n', last)).toBeGreaterThan(last);
+    const piped = await spawnMeridian([...survey, join(dir.path, 'piped-survey'), '--workers', '1'], {
+      MERIDIAN_PROGRESS: '',
+    });
+    expect(piped.code).toBe(0);
+    expect(piped.stderr).toBe('');
+    expect(await spawnButler(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 });

@@ -43,7 +43,7 @@ export function registryLocation(input: RegistryLocation | DatabaseConfigInput):
 export async function openRegistryDatabase(
   location: RegistryLocation,
   root: string,
-  options: Pick<OpenOptions, 'readOnly' | 'create'> = {},
+  options: Pick<OpenOptions, 'readOnly' | 'create' | 'onWait'> = {},
 ): Promise<RegistryDatabase> {
   const parsed = parseDatabaseConfig(location.db, 'registry');
   const config: DatabaseConfig =

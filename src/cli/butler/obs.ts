@@ -18,6 +18,7 @@ import {
 import { Circle, type RingsSkyMapConfig } from '../../sphere/index.js';
 import { printJson } from '../common/json.js';
 import { appendCommaSeparated } from '../common/list-options.js';
+import { withProgress } from '../common/progress.js';
 import { INGEST_TRANSFER_MODES } from './ingest.js';
 import { withButler } from './open.js';
 
@@ -96,26 +97,33 @@ export function registerObsCommands(program: Command): void {
         paths: string[],
         opts: { transfer: TransferMode; onError: 'skip' | 'fail'; outputRun: string; json?: boolean },
       ) => {
-        await withButler(repo, 'write', async (butler) => {
-          const result = await ingestRaws(butler, paths, {
-            transfer: opts.transfer,
-            onError: opts.onError,
+        const result = await withProgress((reporter) =>
+          withButler(
+            repo,
+            'write',
+            (butler) =>
+              ingestRaws(butler, paths, {
+                transfer: opts.transfer,
+                onError: opts.onError,
+                run: opts.outputRun,
+                onProgress: reporter.update,
+              }),
+            reporter,
+          ),
+        );
+        if (opts.json) {
+          return printJson({
             run: opts.outputRun,
+            ingested: result.ingested,
+            alreadyPresent: result.alreadyPresent,
+            exposures: result.exposures,
+            skipped: result.skipped,
           });
-          if (opts.json) {
-            return printJson({
-              run: opts.outputRun,
-              ingested: result.ingested,
-              alreadyPresent: result.alreadyPresent,
-              exposures: result.exposures,
-              skipped: result.skipped,
-            });
-          }
-          for (const s of result.skipped) process.stderr.write(`skipped ${s.file}: ${s.message}\n`);
-          process.stdout.write(
-            `Ingested ${result.ingested} raw(s) into ${opts.outputRun} (${result.alreadyPresent} already present, ${result.skipped.length} skipped) from ${result.exposures.length} exposure(s).\n`,
-          );
-        });
+        }
+        for (const s of result.skipped) process.stderr.write(`skipped ${s.file}: ${s.message}\n`);
+        process.stdout.write(
+          `Ingested ${result.ingested} raw(s) into ${opts.outputRun} (${result.alreadyPresent} already present, ${result.skipped.length} skipped) from ${result.exposures.length} exposure(s).\n`,
+        );
       },
     );
 

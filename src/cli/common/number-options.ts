@@ -35,3 +35,10 @@ export function parseNonNegativeInteger(value: string): number {
   }
   return n;
 }
+
+/** A number greater than zero (`--timeout 0.5`): zero or less is refused, not read as "no limit". */
+export function parsePositiveNumber(value: string): number {
+  const n = parseNumber(value);
+  if (n <= 0) throw new InvalidArgumentError(`expected a number greater than 0, got '${value}'`);
+  return n;
+}

@@ -32,6 +32,8 @@ export interface CatalogSimulationInput {
   /** First night of the survey (MJD) and its length in days. */
   readonly mjdStart?: number;
   readonly surveyDays?: number;
+  /** Called after each Parquet file is written: `done` of `total` files, `phase` the table just written. */
+  readonly onProgress?: (progress: { phase: string; done: number; total?: number; unit?: string }) => void;
 }
 
 export interface CatalogSimulationOptions {

@@ -82,6 +82,7 @@ class TableWriter {
   constructor(
     private readonly connection: DuckDBConnection,
     private readonly outDir: string,
+    private readonly onWritten: (table: TableName) => void = () => undefined,
   ) {}
 
   /** COPY the rows of `select` to the next part file of `table`. */
@@ -92,6 +93,7 @@ class TableWriter {
     files.push(relative);
     this.files.set(table, files);
     this.rows.set(table, (this.rows.get(table) ?? 0) + count);
+    this.onWritten(table);
   }
 
   outputs(): Record<TableName, CatalogTableOutput> {
@@ -122,7 +124,15 @@ export async function simulateCatalogs(input: CatalogSimulationInput): Promise<C
   const session = await DuckDBSession.open({ threads: o.workers, tempDirectory: spillDirectory });
   const { connection } = session;
   try {
-    const writer = new TableWriter(connection, o.outDir);
+    // Files to write: Visit and CcdVisit, five per-object tables per chunk of objects, then the transient tables.
+    const totalFiles = 2 + 5 * Math.ceil(o.objects / o.objectsPerFile) + transientTableSelects().length;
+    let filesWritten = 0;
+    const report = (phase: string) =>
+      input.onProgress?.({ phase, done: filesWritten, total: totalFiles, unit: 'files' });
+    const writer = new TableWriter(connection, o.outDir, (table) => {
+      filesWritten++;
+      report(table);
+    });
     const sky = skymapTables(o.dec - o.radiusDeg - 2, o.dec + o.radiusDeg + 2);
     await runAll(connection, [
       ...randomMacros(o.seed),
@@ -133,6 +143,7 @@ export async function simulateCatalogs(input: CatalogSimulationInput): Promise<C
     await writer.write('CcdVisit', ccdVisitSelect());
     for (let lo = 0; lo < o.objects; lo += o.objectsPerFile) {
       const hi = Math.min(o.objects, lo + o.objectsPerFile);
+      report(`objects ${lo}–${hi}`);
       await runAll(connection, [
         `CREATE OR REPLACE TEMP TABLE truth_chunk AS
          ${staticTruthSql(o, sky, `range(${lo}, ${hi}) r(idx)`)} ORDER BY idx`,
@@ -152,6 +163,7 @@ export async function simulateCatalogs(input: CatalogSimulationInput): Promise<C
       await writer.write('MatchesTruth', matchesTruthSelect('objects_chunk'));
     }
     await runAll(connection, ['DROP TABLE IF EXISTS phot_chunk', 'DROP TABLE IF EXISTS objects_chunk']);
+    report('supernovae');
     await runAll(connection, transientStatements(o, sky));
     for (const [table, select] of transientTableSelects()) await writer.write(table, select);
     const versionRows = (await connection.runAndReadAll('SELECT version()')).getRows();
