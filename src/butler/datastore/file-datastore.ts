@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, opendir, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { meridianError } from '../../errors.js';
+import { assertWriteInside } from '../paths.js';
 import type { Formatter, FormatterRegistry } from '../storage/formatter.js';
 import type { StorageClass, StorageClassRegistry } from '../storage/storage-class.js';
 import type { Datastore, DatastoreGetOptions, RetrieveMode, VerifyResult } from './datastore.js';
@@ -83,6 +84,7 @@ export class FileDatastore implements Datastore {
     storageClass.checkValue(obj);
     const path = this.predictPath(ref, formatter);
     const target = this.#resolveInsideRoot(path);
+    assertWriteInside(this.root, target);
     const firstCreated = await mkdir(dirname(target), { recursive: true });
     try {
       if (await pathPresent(target)) {
@@ -167,6 +169,7 @@ export class FileDatastore implements Datastore {
 
     const path = this.templates.forRef(ref).format(ref) + (fileExtension(source) || formatter.extension);
     const target = this.#resolveInsideRoot(path);
+    assertWriteInside(this.root, target);
     const firstCreated = await mkdir(dirname(target), { recursive: true });
     try {
       await placeFile(transfer, source, target);
@@ -202,6 +205,7 @@ export class FileDatastore implements Datastore {
   async removeArtifact(info: StoredFileInfo): Promise<void> {
     if (isAbsolute(info.path)) return;
     const path = this.absolutePath(info);
+    assertWriteInside(this.root, path);
     await unlinkIfPresent(path);
     this.#movedFrom.delete(path);
     await this.#pruneEmptyDirectories(dirname(path));
@@ -299,6 +303,7 @@ export class FileDatastore implements Datastore {
         destination: destRoot,
       });
     }
+    assertWriteInside(destRoot, target);
     if (await pathPresent(target)) {
       if (!opts.clobber) {
         throw meridianError('FILE_EXISTS', `${target} exists; pass clobber to replace it`, { path: target });
