@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import type { Butler, DatasetRef, FileDataset, TransferMode } from '../butler/index.js';
 import { isMeridianError, meridianError } from '../errors.js';
 import { RAW_DATASET_TYPE, rawRun } from './instrument.js';
+import { verifyRawChecksums } from './raw-checksum.js';
 import { INSTRUMENT_NAME, type RawTranslation, translateRawFile } from './translator.js';
 
 export interface IngestRawsOptions {
@@ -20,6 +21,11 @@ export interface IngestRawsOptions {
   readonly onError?: 'skip' | 'fail';
   /** Output RUN, default `<instrument>/raw/all`. */
   readonly run?: string;
+  /**
+   * Check each raw's DATASUM/CHECKSUM keywords against its bytes (default true; reads every file whole). A
+   * mismatch is RAW_CHECKSUM_MISMATCH, handled by `onError` like any malformed raw.
+   */
+  readonly verifyChecksums?: boolean;
 }
 
 export interface SkippedRaw {
@@ -31,8 +37,12 @@ export interface SkippedRaw {
 export interface IngestRawsResult {
   /** Every raw of the batch now in the run (new and already present). */
   readonly refs: readonly DatasetRef[];
-  /** How many of them this call added. */
+  /**
+   * How many of them this call inserted: decided inside the ingest transaction, so that of several processes
+   * ingesting the same raws at once each counts only what it wrote.
+   */
   readonly ingested: number;
+  /** How many were already in the run when this call's transaction began (by an earlier or concurrent ingest). */
   readonly alreadyPresent: number;
   readonly skipped: readonly SkippedRaw[];
   readonly exposures: readonly number[];
@@ -62,6 +72,7 @@ export async function expandRawPaths(paths: readonly string[]): Promise<string[]
 async function translateAll(
   files: readonly string[],
   instrument: string,
+  verifyChecksums: boolean,
 ): Promise<{ good: RawTranslation[]; bad: SkippedRaw[] }> {
   const good: RawTranslation[] = [];
   const bad: SkippedRaw[] = [];
@@ -69,6 +80,7 @@ async function translateAll(
   for (const file of files) {
     try {
       const t = await translateRawFile(file, instrument);
+      if (verifyChecksums) await verifyRawChecksums(file);
       const key = `${t.dataId.exposure}/${t.dataId.detector}`;
       const first = seen.get(key);
       if (first !== undefined) {
@@ -99,7 +111,7 @@ export async function ingestRaws(
   const files = await expandRawPaths(paths);
   if (files.length === 0)
     throw meridianError('INVALID_ARGUMENT', `no raw files found in ${paths.join(', ')}`);
-  const { good, bad } = await translateAll(files, instrument);
+  const { good, bad } = await translateAll(files, instrument, options.verifyChecksums ?? true);
   if (bad.length > 0 && (options.onError ?? 'fail') === 'fail') {
     throw meridianError(
       'RAW_INVALID',
@@ -133,19 +145,25 @@ export async function ingestRaws(
     }
   });
   await butler.registry.registerRun(run);
-  const before = new Set(
-    (await butler.registry.queryDatasets(RAW_DATASET_TYPE.name, { collections: [run] })).map((r) => r.id),
-  );
   const datasets: FileDataset[] = good.map((t) => ({
     path: t.file,
     refs: [{ datasetType: RAW_DATASET_TYPE.name, dataId: t.dataId }],
     formatter: 'meridian.RawFormatter',
   }));
-  const refs = await butler.ingest(datasets, {
-    run,
-    transfer: options.transfer ?? 'auto',
-    idGenerationMode: 'DATAID_TYPE_RUN',
-    skipExisting: true,
+  // What was there before is read in the same transaction as the ingest (which joins it): a concurrent ingest of
+  // the same raws either committed before this transaction began (its raws count as already present) or waits
+  // for it to commit, so each process reports exactly what it inserted.
+  const { refs, before } = await butler.registry.transaction(async () => {
+    const present = await butler.registry.queryDatasets(RAW_DATASET_TYPE.name, { collections: [run] });
+    const ingestedRefs = await butler.ingest(datasets, {
+      run,
+      transfer: options.transfer ?? 'auto',
+      idGenerationMode: 'DATAID_TYPE_RUN',
+      skipExisting: true,
+    });
+    // A dataset row without a file record (left by an older interrupted ingest) gets its file now: it counts as new.
+    const stored = await butler.registry.stored.get(present.map((r) => r.id));
+    return { refs: ingestedRefs, before: new Set(present.filter((r) => stored.has(r.id)).map((r) => r.id)) };
   });
   const alreadyPresent = refs.filter((r) => before.has(r.id)).length;
   return {
