@@ -60,8 +60,7 @@ export function resolveInside(base: string, path: string, options: ContainmentOp
   const absolute = resolve(root, path);
   if (path.includes('\0') || !isContained(root, absolute)) {
     const via = options.source === undefined ? '' : ` (from ${options.source})`;
-    const how =
-      options.override === undefined ? '' : `; pass ${options.override} if reading it is intended`;
+    const how = options.override === undefined ? '' : `; use ${options.override} if reading it is intended`;
     throw meridianError(
       'PATH_TRAVERSAL',
       `path '${path}'${via} leaves the ${options.baseName} ${root}${how}`,

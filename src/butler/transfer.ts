@@ -303,7 +303,12 @@ export async function importDatasets(
   const directory = resolve(options.directory ?? dirname(resolve(filename)));
   const items = doc.data as any[];
   // Every file path is checked before anything is written, so a hostile entry cannot leave half an import.
-  const sourcePaths = exportFilePaths(items, directory, filename, options.allowOutsideExportDirectory ?? false);
+  const sourcePaths = exportFilePaths(
+    items,
+    directory,
+    filename,
+    options.allowOutsideExportDirectory ?? false,
+  );
   let imported = 0;
   let skipped = 0;
   const placed: StoredFileInfo[] = [];
@@ -411,7 +416,10 @@ function exportFilePaths(
   for (const item of items) {
     if (item?.type !== 'dataset') continue;
     if (!Array.isArray(item.records)) {
-      throw meridianError('EXPORT_FORMAT', `${filename}: a dataset entry of '${item.dataset_type}' has no records`);
+      throw meridianError(
+        'EXPORT_FORMAT',
+        `${filename}: a dataset entry of '${item.dataset_type}' has no records`,
+      );
     }
     for (const rec of item.records) {
       const path: unknown = rec?.path;

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, opendir, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { meridianError } from '../../errors.js';
-import { assertWriteInside } from '../paths.js';
+import { assertWriteInside, fileSystemError } from '../paths.js';
 import type { Formatter, FormatterRegistry } from '../storage/formatter.js';
 import type { StorageClass, StorageClassRegistry } from '../storage/storage-class.js';
 import type { Datastore, DatastoreGetOptions, RetrieveMode, VerifyResult } from './datastore.js';
@@ -85,7 +85,9 @@ export class FileDatastore implements Datastore {
     const path = this.predictPath(ref, formatter);
     const target = this.#resolveInsideRoot(path);
     assertWriteInside(this.root, target);
-    const firstCreated = await mkdir(dirname(target), { recursive: true });
+    const firstCreated = await mkdir(dirname(target), { recursive: true }).catch((err: unknown) => {
+      throw fileSystemError(err, 'create a datastore directory', dirname(target));
+    });
     try {
       if (await pathPresent(target)) {
         throw meridianError('FILE_EXISTS', `Dataset ${ref.id}: ${path} already exists in the datastore`, {
@@ -102,7 +104,7 @@ export class FileDatastore implements Datastore {
     } catch (err) {
       if (firstCreated !== undefined)
         await this.#pruneEmptyDirectories(dirname(target), dirname(firstCreated));
-      throw err;
+      throw fileSystemError(err, 'write a dataset into the datastore', target);
     }
     return this.#recordOrUndo(ref, path, target, formatter, storageClass, undefined);
   }
@@ -170,13 +172,15 @@ export class FileDatastore implements Datastore {
     const path = this.templates.forRef(ref).format(ref) + (fileExtension(source) || formatter.extension);
     const target = this.#resolveInsideRoot(path);
     assertWriteInside(this.root, target);
-    const firstCreated = await mkdir(dirname(target), { recursive: true });
+    const firstCreated = await mkdir(dirname(target), { recursive: true }).catch((err: unknown) => {
+      throw fileSystemError(err, 'create a datastore directory', dirname(target));
+    });
     try {
       await placeFile(transfer, source, target);
     } catch (err) {
       if (firstCreated !== undefined)
         await this.#pruneEmptyDirectories(dirname(target), dirname(firstCreated));
-      throw err;
+      throw fileSystemError(err, `${transfer} a file into the datastore`, target);
     }
     if (transfer === 'move') this.#movedFrom.set(target, source);
     return this.#recordOrUndo(ref, path, target, formatter, storageClass, transfer);
