@@ -71,7 +71,9 @@ describe('survey manifest paths', () => {
   it('stay inside the survey directory', async () => {
     expect(surveyFilePath(simDir, 'calib/bias.fits')).toBe(join(simDir, 'calib/bias.fits'));
     for (const bad of ['../outside.fits', '/etc/passwd', 'calib/../../x.fits']) {
-      expect(() => surveyFilePath(simDir, bad), bad).toThrow(expect.objectContaining({ code: 'PATH_TRAVERSAL' }));
+      expect(() => surveyFilePath(simDir, bad), bad).toThrow(
+        expect.objectContaining({ code: 'PATH_TRAVERSAL' }),
+      );
     }
     const hostile = join(temporaryDirectory('hostile'), 'sim');
     cpSync(simDir, hostile, { recursive: true });
