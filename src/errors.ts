@@ -43,8 +43,16 @@ const codes = {
   PATH_TRAVERSAL: {
     area: 'general',
     http: 400,
-    summary: 'A path tried to escape its root directory.',
-    hint: 'Use a relative path without `..` components that stays inside the repository.',
+    summary:
+      'A path from a file, a record or a user leaves the directory it must stay in (after `..` and symbolic links are resolved).',
+    hint: 'Use a relative path that stays inside that directory; if reading outside it is intended, pass the option the message names (e.g. `--allow-outside-export-dir`).',
+  },
+  FILESYSTEM_ERROR: {
+    area: 'general',
+    http: 500,
+    summary:
+      'The file system refused an operation: permission denied, read-only, full, or a file where a directory was expected.',
+    hint: 'The message names the path and the reason (EACCES, EROFS, ENOSPC, ENOTDIR, ...); fix permissions, space or the path and run the command again.',
   },
   FILE_NOT_FOUND: {
     area: 'general',
@@ -117,6 +125,13 @@ const codes = {
     http: 503,
     summary: 'The registry database stayed locked by another writer for too long.',
     hint: 'Retry later; if it persists, look for a stuck process holding the SQLite file.',
+  },
+  DATABASE_SCHEMA_DAMAGED: {
+    area: 'butler',
+    http: 500,
+    summary:
+      'The registry database lacks a table or column that its schema version promises: it was changed outside Meridian.',
+    hint: 'Restore the registry database from a backup (the message names what is missing); do not edit its tables by hand.',
   },
   UNKNOWN_DIMENSION: {
     area: 'butler',
@@ -374,6 +389,13 @@ const codes = {
     summary:
       'A raw file cannot be ingested: it is truncated, not FITS, or lacks a header keyword the instrument needs.',
     hint: 'The message names the file and keyword; fix or remove the file, or ingest with `--on-error skip`.',
+  },
+  RAW_CHECKSUM_MISMATCH: {
+    area: 'obs',
+    http: 400,
+    summary:
+      "A raw's DATASUM or CHECKSUM keyword does not match its bytes: the file changed after it was written.",
+    hint: 'The message names the file and HDU; copy the file again from its source, or ingest the others with `--on-error skip`.',
   },
 
   // ---- catalog ---------------------------------------------------------------------------------------------------

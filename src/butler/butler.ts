@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DatabaseConfigInput } from '../db/index.js';
 import { meridianError } from '../errors.js';
@@ -113,6 +113,13 @@ export class Butler {
   /** Make a new repository in `root` (an empty or missing directory). */
   static async create(root: string, options: ButlerCreateOptions = {}): Promise<Butler> {
     const abs = resolve(root);
+    if (existsSync(abs) && !statSync(abs).isDirectory()) {
+      throw meridianError(
+        'FILESYSTEM_ERROR',
+        `cannot create a repository at ${abs}: it is a file, not a directory; choose an empty or new directory`,
+        { root: abs, errno: 'ENOTDIR' },
+      );
+    }
     if (existsSync(abs) && readdirSync(abs).length > 0) {
       if (existsSync(resolve(abs, 'butler.yaml'))) {
         throw meridianError('REPO_EXISTS', `a butler repository already exists at ${abs}`, { root: abs });

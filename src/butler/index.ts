@@ -55,6 +55,7 @@ export {
 } from './dimensions/data-id-json.js';
 export { DimensionElement, DimensionGroup, DimensionUniverse } from './dimensions/universe.js';
 export { type FormatterPlugin, meridianFormatterPlugin, standardFormatters } from './formatters/standard.js';
+export { type ContainmentOptions, fileSystemError, isContained, resolveInside } from './paths.js';
 export * from './registry/index.js';
 export { type Formatter, FormatterRegistry } from './storage/formatter.js';
 export { StorageClass, StorageClassRegistry } from './storage/storage-class.js';

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { meridianError } from '../errors.js';
 import { encodeRegion } from '../sphere/index.js';
@@ -9,6 +9,7 @@ import type { DatasetRef } from './core/dataset-type.js';
 import { DatasetType } from './core/dataset-type.js';
 import type { StoredFileInfo, TransferMode } from './datastore/types.js';
 import { DataCoordinate, type DataIdValue, type DimensionRecord } from './dimensions/data-id.js';
+import { resolveInside } from './paths.js';
 import { Timespan } from './time/index.js';
 
 /**
@@ -264,6 +265,13 @@ export interface ImportOptions {
   readonly directory?: string;
   readonly transfer?: TransferMode;
   readonly skipDimensions?: boolean;
+  /**
+   * Read files that the export file places outside the export directory (absolute paths, `..`, or a directory
+   * that is a symbolic link leading out of it). Off by default: such an entry fails the whole import with
+   * PATH_TRAVERSAL before anything is written, because an export file may come from elsewhere and would otherwise
+   * copy, link or register any file this process can read.
+   */
+  readonly allowOutsideExportDirectory?: boolean;
   /** Cancels the import (ABORTED): its transaction rolls back and files already placed are removed. */
   readonly signal?: AbortSignal;
 }
@@ -294,6 +302,13 @@ export async function importDatasets(
   }
   const directory = resolve(options.directory ?? dirname(resolve(filename)));
   const items = doc.data as any[];
+  // Every file path is checked before anything is written, so a hostile entry cannot leave half an import.
+  const sourcePaths = exportFilePaths(
+    items,
+    directory,
+    filename,
+    options.allowOutsideExportDirectory ?? false,
+  );
   let imported = 0;
   let skipped = 0;
   const placed: StoredFileInfo[] = [];
@@ -339,7 +354,7 @@ export async function importDatasets(
           throwIfAborted(signal, 'importDatasets');
           const f = files.get(ref.id);
           if (f?.path === null || f?.path === undefined) continue;
-          const src = isAbsolute(f.path) ? f.path : join(directory, f.path);
+          const src = sourcePaths.get(f.path)!;
           const info = await butler.datastore.ingest(
             src,
             await butler.datastoreRef(ref),
@@ -386,6 +401,47 @@ export async function importDatasets(
   return { datasets: imported, skipped };
 }
 
+/**
+ * The absolute source path of every file an export file names, keyed by the path as written. Relative paths are
+ * relative to `directory`; unless `allowOutside`, each must stay inside it (PATH_TRAVERSAL), and absolute paths
+ * count as outside unless they lie inside it.
+ */
+function exportFilePaths(
+  items: readonly any[],
+  directory: string,
+  filename: string,
+  allowOutside: boolean,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const item of items) {
+    if (item?.type !== 'dataset') continue;
+    if (!Array.isArray(item.records)) {
+      throw meridianError(
+        'EXPORT_FORMAT',
+        `${filename}: a dataset entry of '${item.dataset_type}' has no records`,
+      );
+    }
+    for (const rec of item.records) {
+      const path: unknown = rec?.path;
+      if (path === null || path === undefined || out.has(path as string)) continue;
+      if (typeof path !== 'string' || path === '') {
+        throw meridianError('EXPORT_FORMAT', `${filename}: a file path is not a non-empty string`, { path });
+      }
+      out.set(
+        path,
+        allowOutside
+          ? resolve(directory, path)
+          : resolveInside(directory, path, {
+              baseName: 'export directory',
+              source: `export file ${filename}`,
+              override: '--allow-outside-export-dir (allowOutsideExportDirectory)',
+            }),
+      );
+    }
+  }
+  return out;
+}
+
 export interface TransferOptions {
   readonly transfer?: 'copy' | 'link' | 'hardlink' | 'symlink' | 'move';
   /** Register dataset types missing in the destination (otherwise they must exist already). */
@@ -393,6 +449,13 @@ export interface TransferOptions {
   /** Copy the dimension records the datasets need (default true). */
   readonly transferDimensions?: boolean;
   readonly dryRun?: boolean;
+  /**
+   * Transfer files whose source record points outside the source datastore root: absolute paths (datasets the
+   * source ingested with 'direct') or a directory that is a symbolic link out of the root. Off by default
+   * (PATH_TRAVERSAL before anything is written): a source registry is data from elsewhere, and its records could
+   * otherwise name any file this process can read.
+   */
+  readonly allowOutsideSourceRoot?: boolean;
   /** Cancels the transfer (ABORTED): its transaction rolls back and files already placed are removed. */
   readonly signal?: AbortSignal;
 }
@@ -417,6 +480,7 @@ export async function transferFrom(
     options.transferDimensions === false ? [] : await collectRecords(source, todo, signal, 'transferFrom');
   throwIfAborted(signal, 'transferFrom');
   const sourceStored = await source.registry.stored.get(todo.map((r) => r.id));
+  const sourcePaths = sourceRecordPaths(source, sourceStored, options.allowOutsideSourceRoot ?? false);
   const placed: StoredFileInfo[] = [];
   const transfer = options.transfer ?? 'copy';
   try {
@@ -461,7 +525,7 @@ export async function transferFrom(
         throwIfAborted(signal, 'transferFrom');
         for (const srcInfo of sourceStored.get(ref.id) ?? []) {
           const info = await target.datastore.ingest(
-            source.datastore.absolutePath(srcInfo),
+            sourcePaths.get(srcInfo)!,
             await target.datastoreRef(ref),
             transfer === 'move' ? 'copy' : transfer,
             {
@@ -481,4 +545,33 @@ export async function transferFrom(
     for (const info of placed.reverse()) await target.datastore.undoIngestOrPut(info, 'copy').catch(() => {});
     throw err;
   }
+}
+
+/**
+ * The absolute path of every source record, checked to stay inside the source datastore root (after `..` and
+ * symbolic links in its directories are resolved) unless `allowOutside`.
+ */
+function sourceRecordPaths(
+  source: Butler,
+  stored: ReadonlyMap<string, readonly StoredFileInfo[]>,
+  allowOutside: boolean,
+): Map<StoredFileInfo, string> {
+  const out = new Map<StoredFileInfo, string>();
+  for (const infos of stored.values()) {
+    for (const info of infos) {
+      // absolutePath refuses a relative record that leaves the root lexically (PATH_TRAVERSAL) in any case.
+      const path = source.datastore.absolutePath(info);
+      out.set(
+        info,
+        allowOutside
+          ? path
+          : resolveInside(source.root, path, {
+              baseName: 'source datastore root',
+              source: `the source registry record of dataset ${info.datasetId}`,
+              override: '--allow-outside-source-root (allowOutsideSourceRoot)',
+            }),
+      );
+    }
+  }
+  return out;
 }

@@ -36,7 +36,12 @@ export type {
 } from './engine.js';
 export type { QueryLimits, QueryResult } from './execute.js';
 export type { ContributionResult } from './ingest.js';
-export { type DirectoryIngest, ingestDirectory, tableFiles } from './ingest-directory.js';
+export {
+  type DirectoryIngest,
+  ingestDirectory,
+  resolveInsideDirectory,
+  tableFiles,
+} from './ingest-directory.js';
 export { formatResult, type OutputFormat, outputFormats } from './output.js';
 export type { QueryPlan } from './planner/plan.js';
 export {

@@ -4,8 +4,8 @@
  * then directors, then dependents, one transaction per table.
  */
 
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { meridianError } from '../errors.js';
 import type { Catalog } from './catalog.js';
 import type { CatalogTable } from './schema.js';
@@ -25,6 +25,29 @@ export interface DirectoryIngest {
   readonly transactionId: number;
 }
 
+/**
+ * `path` (relative to `dir`, or absolute) as an absolute path, refused with PATH_TRAVERSAL when it leaves `dir`
+ * lexically or through a symbolic link in its directories (the file itself may be a link). For every path a
+ * directory listing or a manifest in `dir` names, so that loading a directory reads only that directory.
+ */
+export function resolveInsideDirectory(dir: string, path: string): string {
+  const base = resolve(dir);
+  const absolute = resolve(base, path);
+  const inside = (root: string, p: string) => {
+    const rel = relative(root, p);
+    return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+  };
+  const realParent = existsSync(dirname(absolute)) ? realpathSync(dirname(absolute)) : dirname(absolute);
+  const realBase = existsSync(base) ? realpathSync(base) : base;
+  if (path.includes('\0') || absolute === base || !inside(base, absolute) || !inside(realBase, realParent)) {
+    throw meridianError('PATH_TRAVERSAL', `${path} leaves the catalog input directory ${base}`, {
+      path,
+      directory: base,
+    });
+  }
+  return absolute;
+}
+
 /** The files of a table in `dir`, sorted; empty when the directory has none. */
 export function tableFiles(dir: string, table: string): string[] {
   const sub = join(dir, table);
@@ -32,7 +55,7 @@ export function tableFiles(dir: string, table: string): string[] {
     return readdirSync(sub)
       .filter((f) => readable.test(f))
       .sort()
-      .map((f) => join(sub, f));
+      .map((f) => resolveInsideDirectory(dir, join(table, f)));
   }
   return readdirSync(dir)
     .filter((f) => readable.test(f) && f.slice(0, f.lastIndexOf('.')) === table)

@@ -160,6 +160,15 @@ export class PostgresDatabase implements SqlDatabase {
     if (code === '40P01' || code === '55P03') {
       return meridianError('DATABASE_BUSY', `${this.noun} lock conflict (${context})`, {}, err);
     }
+    // undefined_table, undefined_column: a table or column the schema version promises was dropped by hand.
+    if (code === '42P01' || code === '42703') {
+      return meridianError(
+        'DATABASE_SCHEMA_DAMAGED',
+        `${this.noun} ${this.displayUrl} is missing part of its schema (${context}): ${(err as Error).message}`,
+        {},
+        err,
+      );
+    }
     return err;
   }
 

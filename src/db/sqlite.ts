@@ -144,6 +144,24 @@ export class SqliteDatabase implements SqlDatabase {
     if (code.startsWith('SQLITE_READONLY')) {
       return meridianError('REPO_READ_ONLY', `${this.noun} is read-only (${context})`, {}, err);
     }
+    // The database or its directory cannot be opened, written or grown: permissions, a full disk, an I/O error.
+    if (/^SQLITE_(CANTOPEN|IOERR|FULL|PERM)/.test(code)) {
+      return meridianError(
+        'FILESYSTEM_ERROR',
+        `cannot use the SQLite ${this.noun} ${this.path} (${context}): ${(err as Error).message} [${code}]; its directory must be writable (for the -wal and -shm files) and have free space`,
+        { path: this.path, sqliteCode: code },
+        err,
+      );
+    }
+    const missing = /^no such (table|column): (\S+)/.exec(String((err as Error)?.message));
+    if (missing !== null) {
+      return meridianError(
+        'DATABASE_SCHEMA_DAMAGED',
+        `the SQLite ${this.noun} ${this.path} has no ${missing[1]} ${missing[2]} (${context}), which its schema version requires`,
+        { path: this.path, missing: missing[2] },
+        err,
+      );
+    }
     return err;
   }
 

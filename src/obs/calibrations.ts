@@ -5,7 +5,6 @@
  * Named after obs_base's `write-curated-calibrations`; idempotent.
  */
 
-import { join, resolve } from 'node:path';
 import {
   type Butler,
   type DatasetRef,
@@ -14,7 +13,7 @@ import {
   type TransferMode,
 } from '../butler/index.js';
 import { calibCollection } from './instrument.js';
-import { readSurveyManifest } from './survey-manifest.js';
+import { readSurveyManifest, surveyFilePath } from './survey-manifest.js';
 import { INSTRUMENT_NAME } from './translator.js';
 
 export const CALIBRATION_DATASET_TYPES = [
@@ -63,7 +62,7 @@ export async function writeCuratedCalibrations(
     await butler.registerDatasetType(dt.name, dt.dimensions, 'Exposure', { isCalibration: true });
   }
   const files: FileDataset[] = manifest.calibrations.files.map((f) => ({
-    path: join(resolve(simDir), f.path),
+    path: surveyFilePath(simDir, f.path),
     refs: [
       {
         datasetType: f.kind,

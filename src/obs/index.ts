@@ -65,6 +65,7 @@ export {
   type RefcatShard,
   readSurveyManifest,
   type SurveyManifestBase,
+  surveyFilePath,
 } from './survey-manifest.js';
 export {
   dayObsTimespan,

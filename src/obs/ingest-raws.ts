@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import type { Butler, DatasetRef, FileDataset, TransferMode } from '../butler/index.js';
 import { isMeridianError, meridianError } from '../errors.js';
 import { RAW_DATASET_TYPE, rawRun } from './instrument.js';
+import { verifyRawChecksums } from './raw-checksum.js';
 import { INSTRUMENT_NAME, type RawTranslation, translateRawFile } from './translator.js';
 
 export interface IngestRawsOptions {
@@ -22,6 +23,11 @@ export interface IngestRawsOptions {
   readonly run?: string;
   /** Called as headers are read (`done` of `total` files) and around the one butler ingest that follows. */
   readonly onProgress?: (progress: { phase: string; done: number; total?: number; unit?: string }) => void;
+  /**
+   * Check each raw's DATASUM/CHECKSUM keywords against its bytes (default true; reads every file whole). A
+   * mismatch is RAW_CHECKSUM_MISMATCH, handled by `onError` like any malformed raw.
+   */
+  readonly verifyChecksums?: boolean;
 }
 
 export interface SkippedRaw {
@@ -33,8 +39,12 @@ export interface SkippedRaw {
 export interface IngestRawsResult {
   /** Every raw of the batch now in the run (new and already present). */
   readonly refs: readonly DatasetRef[];
-  /** How many of them this call added. */
+  /**
+   * How many of them this call inserted: decided inside the ingest transaction, so that of several processes
+   * ingesting the same raws at once each counts only what it wrote.
+   */
   readonly ingested: number;
+  /** How many were already in the run when this call's transaction began (by an earlier or concurrent ingest). */
   readonly alreadyPresent: number;
   readonly skipped: readonly SkippedRaw[];
   readonly exposures: readonly number[];
@@ -64,6 +74,7 @@ export async function expandRawPaths(paths: readonly string[]): Promise<string[]
 async function translateAll(
   files: readonly string[],
   instrument: string,
+  verifyChecksums: boolean,
   onTranslated: (done: number) => void,
 ): Promise<{ good: RawTranslation[]; bad: SkippedRaw[] }> {
   const good: RawTranslation[] = [];
@@ -72,6 +83,7 @@ async function translateAll(
   for (const file of files) {
     try {
       const t = await translateRawFile(file, instrument);
+      if (verifyChecksums) await verifyRawChecksums(file);
       const key = `${t.dataId.exposure}/${t.dataId.detector}`;
       const first = seen.get(key);
       if (first !== undefined) {
@@ -104,7 +116,7 @@ export async function ingestRaws(
   if (files.length === 0)
     throw meridianError('INVALID_ARGUMENT', `no raw files found in ${paths.join(', ')}`);
   const progress = options.onProgress ?? (() => undefined);
-  const { good, bad } = await translateAll(files, instrument, (done) =>
+  const { good, bad } = await translateAll(files, instrument, options.verifyChecksums ?? true, (done) =>
     progress({ phase: 'reading headers', done, total: files.length, unit: 'files' }),
   );
   if (bad.length > 0 && (options.onError ?? 'fail') === 'fail') {
@@ -140,20 +152,26 @@ export async function ingestRaws(
     }
   });
   await butler.registry.registerRun(run);
-  const before = new Set(
-    (await butler.registry.queryDatasets(RAW_DATASET_TYPE.name, { collections: [run] })).map((r) => r.id),
-  );
   const datasets: FileDataset[] = good.map((t) => ({
     path: t.file,
     refs: [{ datasetType: RAW_DATASET_TYPE.name, dataId: t.dataId }],
     formatter: 'meridian.RawFormatter',
   }));
   progress({ phase: 'ingesting', done: 0, total: datasets.length, unit: 'files' });
-  const refs = await butler.ingest(datasets, {
-    run,
-    transfer: options.transfer ?? 'auto',
-    idGenerationMode: 'DATAID_TYPE_RUN',
-    skipExisting: true,
+  // What was there before is read in the same transaction as the ingest (which joins it): a concurrent ingest of
+  // the same raws either committed before this transaction began (its raws count as already present) or waits
+  // for it to commit, so each process reports exactly what it inserted.
+  const { refs, before } = await butler.registry.transaction(async () => {
+    const present = await butler.registry.queryDatasets(RAW_DATASET_TYPE.name, { collections: [run] });
+    const ingestedRefs = await butler.ingest(datasets, {
+      run,
+      transfer: options.transfer ?? 'auto',
+      idGenerationMode: 'DATAID_TYPE_RUN',
+      skipExisting: true,
+    });
+    // A dataset row without a file record (left by an older interrupted ingest) gets its file now: it counts as new.
+    const stored = await butler.registry.stored.get(present.map((r) => r.id));
+    return { refs: ingestedRefs, before: new Set(present.filter((r) => stored.has(r.id)).map((r) => r.id)) };
   });
   progress({ phase: 'ingesting', done: datasets.length, total: datasets.length, unit: 'files' });
   const alreadyPresent = refs.filter((r) => before.has(r.id)).length;

@@ -6,6 +6,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { resolveInside } from '../butler/index.js';
 import { meridianError } from '../errors.js';
 import type { Band, InstrumentDescription } from './camera.js';
 
@@ -68,4 +69,16 @@ export async function readSurveyManifest(simDir: string): Promise<SurveyManifest
     );
   }
   return manifest;
+}
+
+/**
+ * The absolute path of a file a survey manifest names (a calibration frame, a refcat shard): relative to the
+ * survey directory and required to stay inside it (PATH_TRAVERSAL otherwise, also for absolute paths and for
+ * directories that are symbolic links out of it), so that a manifest cannot make the butler read other files.
+ */
+export function surveyFilePath(simDir: string, path: string): string {
+  return resolveInside(resolve(simDir), path, {
+    baseName: 'survey directory',
+    source: `${join(resolve(simDir), 'manifest.json')}`,
+  });
 }

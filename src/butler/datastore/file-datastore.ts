@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, opendir, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { meridianError } from '../../errors.js';
+import { assertWriteInside, fileSystemError } from '../paths.js';
 import type { Formatter, FormatterRegistry } from '../storage/formatter.js';
 import type { StorageClass, StorageClassRegistry } from '../storage/storage-class.js';
 import type { Datastore, DatastoreGetOptions, RetrieveMode, VerifyResult } from './datastore.js';
@@ -83,7 +84,10 @@ export class FileDatastore implements Datastore {
     storageClass.checkValue(obj);
     const path = this.predictPath(ref, formatter);
     const target = this.#resolveInsideRoot(path);
-    const firstCreated = await mkdir(dirname(target), { recursive: true });
+    assertWriteInside(this.root, target);
+    const firstCreated = await mkdir(dirname(target), { recursive: true }).catch((err: unknown) => {
+      throw fileSystemError(err, 'create a datastore directory', dirname(target));
+    });
     try {
       if (await pathPresent(target)) {
         throw meridianError('FILE_EXISTS', `Dataset ${ref.id}: ${path} already exists in the datastore`, {
@@ -100,7 +104,7 @@ export class FileDatastore implements Datastore {
     } catch (err) {
       if (firstCreated !== undefined)
         await this.#pruneEmptyDirectories(dirname(target), dirname(firstCreated));
-      throw err;
+      throw fileSystemError(err, 'write a dataset into the datastore', target);
     }
     return this.#recordOrUndo(ref, path, target, formatter, storageClass, undefined);
   }
@@ -167,13 +171,16 @@ export class FileDatastore implements Datastore {
 
     const path = this.templates.forRef(ref).format(ref) + (fileExtension(source) || formatter.extension);
     const target = this.#resolveInsideRoot(path);
-    const firstCreated = await mkdir(dirname(target), { recursive: true });
+    assertWriteInside(this.root, target);
+    const firstCreated = await mkdir(dirname(target), { recursive: true }).catch((err: unknown) => {
+      throw fileSystemError(err, 'create a datastore directory', dirname(target));
+    });
     try {
       await placeFile(transfer, source, target);
     } catch (err) {
       if (firstCreated !== undefined)
         await this.#pruneEmptyDirectories(dirname(target), dirname(firstCreated));
-      throw err;
+      throw fileSystemError(err, `${transfer} a file into the datastore`, target);
     }
     if (transfer === 'move') this.#movedFrom.set(target, source);
     return this.#recordOrUndo(ref, path, target, formatter, storageClass, transfer);
@@ -202,6 +209,7 @@ export class FileDatastore implements Datastore {
   async removeArtifact(info: StoredFileInfo): Promise<void> {
     if (isAbsolute(info.path)) return;
     const path = this.absolutePath(info);
+    assertWriteInside(this.root, path);
     await unlinkIfPresent(path);
     this.#movedFrom.delete(path);
     await this.#pruneEmptyDirectories(dirname(path));
@@ -299,6 +307,7 @@ export class FileDatastore implements Datastore {
         destination: destRoot,
       });
     }
+    assertWriteInside(destRoot, target);
     if (await pathPresent(target)) {
       if (!opts.clobber) {
         throw meridianError('FILE_EXISTS', `${target} exists; pass clobber to replace it`, { path: target });

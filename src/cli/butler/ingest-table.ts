@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { resolveInside } from '../../butler/index.js';
 import { meridianError } from '../../errors.js';
 
 /**
@@ -84,7 +85,8 @@ function ecsvDelimiter(
 }
 
 /**
- * Read an ingest table. Relative file paths are resolved against `prefix` when given, else the table's directory.
+ * Read an ingest table. Relative file paths are resolved against `prefix` when given, else the table's directory,
+ * and must stay inside it (PATH_TRAVERSAL); absolute paths are taken as written.
  * Blank lines are skipped; every other malformation is a TABLE_FORMAT error naming the line.
  */
 export function readIngestTable(file: string, options: { prefix?: string } = {}): IngestTable {
@@ -130,7 +132,15 @@ export function readIngestTable(file: string, options: { prefix?: string } = {})
       if (values[i] === '') throw tableError(file, line, `column '${c}' is empty`);
       dataId[c] = values[i]!;
     });
-    rows.push({ line, path: isAbsolute(path) ? path : resolve(base, path), dataId });
+    // An absolute path says where the file is on purpose; a relative one must stay under its base (no `../` out).
+    const resolved = isAbsolute(path)
+      ? path
+      : resolveInside(base, path, {
+          baseName: options.prefix === undefined ? 'directory of the table' : '--prefix directory',
+          source: `${file}, line ${line}`,
+          override: 'an absolute path in the table',
+        });
+    rows.push({ line, path: resolved, dataId });
   });
   if (columns === undefined) throw tableError(file, lines.length, 'the table has no header row');
   if (rows.length === 0) throw tableError(file, lines.length, 'the table has no data rows');

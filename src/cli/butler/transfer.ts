@@ -42,10 +42,16 @@ function registerTransferDatasets(program: Command): void {
     .option('--transfer-dimensions', 'Copy the dimension records the datasets need (default)')
     .option('--no-transfer-dimensions', 'Do not copy dimension records (they must exist in the destination)')
     .option('--dry-run', 'Report what would be transferred and change nothing')
+    .option(
+      '--allow-outside-source-root',
+      "Also transfer files the source's records place outside its datastore (files it ingested with -t direct)",
+    )
     .addHelpText(
       'after',
       `
 Datasets keep their IDs; those the destination already has are skipped, so an interrupted transfer can be re-run.
+A source record naming a file outside the source datastore is refused (PATH_TRAVERSAL) unless
+--allow-outside-source-root is given.
 
 Examples:
   butler transfer-datasets ./site2 ./repo --collections u/me/run1 --register-dataset-types
@@ -61,6 +67,7 @@ Examples:
           registerDatasetTypes?: boolean;
           transferDimensions?: boolean;
           dryRun?: boolean;
+          allowOutsideSourceRoot?: boolean;
         },
       ) => {
         await withButler(source, 'read', async (from) => {
@@ -71,6 +78,7 @@ Examples:
               registerDatasetTypes: opts.registerDatasetTypes ?? false,
               transferDimensions: opts.transferDimensions ?? true,
               dryRun: opts.dryRun ?? false,
+              allowOutsideSourceRoot: opts.allowOutsideSourceRoot ?? false,
             });
             if (opts.dryRun) {
               process.stdout.write(
@@ -106,7 +114,8 @@ function registerExport(program: Command): void {
     .addHelpText(
       'after',
       `
-Without --directory the export file records the absolute paths of the files in REPO.
+Without --directory the export file records the absolute paths of the files in REPO; importing such a file
+needs \`butler import --allow-outside-export-dir\`.
 
 Examples:
   butler export ./repo out/export.yaml --collections run1 --directory out
@@ -144,10 +153,16 @@ function registerImport(program: Command): void {
     .option('--export-file <file>', 'Export file (default: DIRECTORY/export.yaml)')
     .addOption(transferOption(TRANSFER_MODES, 'copy'))
     .option('--skip-dimensions', 'Do not import dimension records (they must exist already)')
+    .option(
+      '--allow-outside-export-dir',
+      'Also read files the export file places outside DIRECTORY (absolute paths, .., links out of it)',
+    )
     .addHelpText(
       'after',
       `
-Re-importing the same file is a no-op (datasets keep their IDs).
+Re-importing the same file is a no-op (datasets keep their IDs). A file path in the export file that leaves
+DIRECTORY (absolute, with .., or through a symbolic link) is refused (PATH_TRAVERSAL) before anything is
+written, unless --allow-outside-export-dir is given: an export file made without --directory names absolute paths.
 
 Examples:
   butler import ./repo ./exported
@@ -157,13 +172,19 @@ Examples:
       async (
         repo: string,
         directory: string,
-        opts: { exportFile?: string; transfer: string; skipDimensions?: boolean },
+        opts: {
+          exportFile?: string;
+          transfer: string;
+          skipDimensions?: boolean;
+          allowOutsideExportDir?: boolean;
+        },
       ) => {
         await withButler(repo, 'write', async (butler) => {
           const result = await importDatasets(butler, opts.exportFile ?? join(directory, 'export.yaml'), {
             directory,
             transfer: opts.transfer as TransferMode,
             skipDimensions: opts.skipDimensions ?? false,
+            allowOutsideExportDirectory: opts.allowOutsideExportDir ?? false,
           });
           process.stdout.write(
             `Imported ${result.datasets} dataset(s), skipped ${result.skipped} already present.\n`,

@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { fileSystemError } from '../../butler/index.js';
 import { ERROR_CODES, type ErrorCode, isMeridianError } from '../../errors.js';
 import { printJson } from './json.js';
 
@@ -29,6 +30,9 @@ export function describeError(err: unknown): CliErrorReport {
       details: { ...(err.details ?? {}) },
     };
   }
+  // A file-system refusal from the operating system (EACCES, ENOSPC, ...) is the environment, not a bug.
+  const fsError = fileSystemError(err, 'complete the command');
+  if (fsError !== err) return describeError(fsError);
   const message = err instanceof Error ? err.message : String(err);
   return { code: 'INTERNAL', message, hint: ERROR_CODES.INTERNAL.hint, details: {} };
 }
