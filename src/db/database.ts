@@ -1,4 +1,4 @@
-import type { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { CompiledQuery, type Kysely } from 'kysely';
 import { meridianError } from '../errors.js';
 
@@ -133,25 +133,33 @@ export async function bulkInsert(
 }
 
 /**
- * The transaction logic both back ends share: join the transaction of the current async context if there is one,
- * refuse writes on a read-only database, and translate driver errors.
+ * What both back ends share: a transaction joins the transaction of the current async context if there is one,
+ * refuses writes on a read-only database, and translates driver errors; `executor()` is that transaction or the
+ * plain connection.
  */
-export async function runInTransaction<T>(
-  db: Kysely<any>,
-  context: AsyncLocalStorage<Kysely<any>>,
-  readOnly: boolean,
-  noun: string,
-  translate: (err: unknown, context: string) => unknown,
-  fn: (trx: Kysely<any>) => Promise<T>,
-): Promise<T> {
-  const current = context.getStore();
-  if (current !== undefined) return fn(current);
-  if (readOnly) {
-    throw meridianError('REPO_READ_ONLY', `the ${noun} was opened read-only; refusing to write`);
+export abstract class TransactionalDatabase {
+  abstract readonly db: Kysely<any>;
+  abstract readonly readOnly: boolean;
+  /** "registry database" or "database", for messages. */
+  protected abstract readonly noun: string;
+  protected readonly txContext = new AsyncLocalStorage<Kysely<any>>();
+
+  abstract translateError(err: unknown, context: string): unknown;
+
+  async transaction<T>(fn: (trx: Kysely<any>) => Promise<T>): Promise<T> {
+    const current = this.txContext.getStore();
+    if (current !== undefined) return fn(current);
+    if (this.readOnly) {
+      throw meridianError('REPO_READ_ONLY', `the ${this.noun} was opened read-only; refusing to write`);
+    }
+    try {
+      return await this.db.transaction().execute((trx) => this.txContext.run(trx, () => fn(trx)));
+    } catch (err) {
+      throw this.translateError(err, 'transaction');
+    }
   }
-  try {
-    return await db.transaction().execute((trx) => context.run(trx, () => fn(trx)));
-  } catch (err) {
-    throw translate(err, 'transaction');
+
+  executor(): Kysely<any> {
+    return this.txContext.getStore() ?? this.db;
   }
 }

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type DatabaseConnection,
   type Driver,
@@ -10,14 +9,14 @@ import {
 import pg from 'pg';
 import { isMeridianError, meridianError } from '../errors.js';
 import { databaseUrl, type PostgresConfig, redactUrl } from './config.js';
-import { describePurpose, type OpenOptions, runInTransaction, type SqlDatabase } from './database.js';
+import { describePurpose, type OpenOptions, type SqlDatabase, TransactionalDatabase } from './database.js';
 
 /**
  * PostgreSQL back end (`pg` pool). Each database lives in its own schema, so one server can hold many registries
  * and stores. A read-only database runs every transaction READ ONLY. This module is loaded on demand (`pg` costs
  * start-up time that SQLite users should not pay).
  */
-export class PostgresDatabase implements SqlDatabase {
+export class PostgresDatabase extends TransactionalDatabase implements SqlDatabase {
   readonly db: Kysely<any>;
   readonly readOnly: boolean;
   readonly displayUrl: string;
@@ -32,11 +31,11 @@ export class PostgresDatabase implements SqlDatabase {
     bigintAsString: true,
   } as const);
   private readonly pool: pg.Pool;
-  private readonly txContext = new AsyncLocalStorage<Kysely<any>>();
-  private readonly noun: string;
+  protected readonly noun: string;
 
   /** `config` is validated (parseDatabaseConfig); call `connect` before use. */
   constructor(config: PostgresConfig, options: OpenOptions = {}) {
+    super();
     this.readOnly = options.readOnly ?? false;
     this.schema = config.schema ?? 'public';
     this.noun = describePurpose(options);
@@ -97,21 +96,6 @@ export class PostgresDatabase implements SqlDatabase {
     } catch (err) {
       throw this.translateError(err, 'connect');
     }
-  }
-
-  transaction<T>(fn: (trx: Kysely<any>) => Promise<T>): Promise<T> {
-    return runInTransaction(
-      this.db,
-      this.txContext,
-      this.readOnly,
-      this.noun,
-      (e, c) => this.translateError(e, c),
-      fn,
-    );
-  }
-
-  executor(): Kysely<any> {
-    return this.txContext.getStore() ?? this.db;
   }
 
   async lockForUpdate(trx: Kysely<any>, key: number): Promise<void> {

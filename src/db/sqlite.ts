@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { existsSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import {
@@ -12,7 +11,7 @@ import {
   SqliteQueryCompiler,
 } from 'kysely';
 import { isMeridianError, meridianError } from '../errors.js';
-import { describePurpose, type OpenOptions, runInTransaction, type SqlDatabase } from './database.js';
+import { describePurpose, type OpenOptions, type SqlDatabase, TransactionalDatabase } from './database.js';
 
 /** How long a writer waits for another writer's lock before failing with DATABASE_BUSY. */
 const BUSY_TIMEOUT_MS = 60_000;
@@ -23,7 +22,7 @@ const FIRST_LOCK_ATTEMPT_MS = 1000;
  * SQLite back end (better-sqlite3). WAL journal so readers never block the writer; BEGIN IMMEDIATE so several
  * writer processes queue on the busy timeout instead of failing on a read-to-write lock upgrade.
  */
-export class SqliteDatabase implements SqlDatabase {
+export class SqliteDatabase extends TransactionalDatabase implements SqlDatabase {
   readonly db: Kysely<any>;
   readonly readOnly: boolean;
   readonly displayUrl: string;
@@ -38,12 +37,11 @@ export class SqliteDatabase implements SqlDatabase {
     bigintAsString: false,
   } as const);
   private readonly raw: BetterSqlite3.Database;
-  private readonly txContext = new AsyncLocalStorage<Kysely<any>>();
-  /** "registry database" or "database", for messages. */
-  private readonly noun: string;
+  protected readonly noun: string;
 
   /** `path` is absolute (see `sqlitePath`). */
   constructor(path: string, options: OpenOptions = {}) {
+    super();
     this.readOnly = options.readOnly ?? false;
     this.path = path;
     this.displayUrl = `sqlite:${path}`;
@@ -93,21 +91,6 @@ export class SqliteDatabase implements SqlDatabase {
         createQueryCompiler: () => new SqliteQueryCompiler(),
       },
     });
-  }
-
-  transaction<T>(fn: (trx: Kysely<any>) => Promise<T>): Promise<T> {
-    return runInTransaction(
-      this.db,
-      this.txContext,
-      this.readOnly,
-      this.noun,
-      (e, c) => this.translateError(e, c),
-      fn,
-    );
-  }
-
-  executor(): Kysely<any> {
-    return this.txContext.getStore() ?? this.db;
   }
 
   async lockForUpdate(): Promise<void> {}
