@@ -52,7 +52,7 @@ const duckdbStatementFaults = new Set([
 
 /** Size, depth and space limits, whatever the engine calls them. */
 const limitMessage =
-  /max(imum)? expression depth|recursion depth|stack depth limit|statement is too (large|complex)|no space left on device|disk is full|could not extend file|out of memory/i;
+  /max(imum)? expression depth|recursion depth|stack depth limit|statement is too (large|complex)|no space left on device|disk is full|could not extend file|out of memory|memory exhausted/i;
 
 const connectionCodes = new Set([
   'ECONNREFUSED',
@@ -85,6 +85,9 @@ function duckdbKind(message: string): EngineFailureKind | null {
 function postgresKind(sqlstate: string, message: string): EngineFailureKind {
   const cls = sqlstate.slice(0, 2);
   if (sqlstate === '53300') return 'busy'; // too_many_connections: the server is full, not gone
+  // object_not_in_prerequisite_state, as a database closed to connections (ALLOW_CONNECTIONS false) reports it
+  if (sqlstate === '55000' && /not currently accepting connections/i.test(message)) return 'unavailable';
+  if (limitMessage.test(message)) return 'resource'; // the parser's "memory exhausted" is class 42
   if (cls === '08' || cls === '28' || sqlstate === '3D000' || /^57P0[1-4]$/.test(sqlstate))
     return 'unavailable';
   if (sqlstate === '40001' || sqlstate === '40P01' || sqlstate === '55P03' || sqlstate === '55006')
