@@ -35,7 +35,7 @@ import {
   recoverAbandonedTransactions,
   recoverInterruptedCommits,
 } from './ingest.js';
-import { checkContributions } from './ingest-checks.js';
+import { allCommitted, checkContributions } from './ingest-checks.js';
 import { CHUNK_COLUMN } from './physical.js';
 import { planQuery, type QueryPlan } from './planner/plan.js';
 import { type CatalogSchema, type CatalogTable, parseCatalogSchema } from './schema.js';
@@ -248,6 +248,28 @@ export class Catalog {
     } catch (err) {
       await this.abortOwnTransaction(transactionId);
       throw err;
+    }
+  }
+
+  /**
+   * Whether the content of every one of `paths` is already in `table` (committed), so that loading them again would
+   * only be refused as duplicates: what lets `ingestDirectory` run again after an interruption.
+   */
+  async alreadyLoaded(
+    table: string,
+    paths: readonly string[],
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<boolean> {
+    try {
+      return paths.length > 0 && (await allCommitted(this.store, table, paths, options.signal));
+    } catch (err) {
+      if (!options.signal?.aborted) throw err;
+      throw meridianError(
+        'ABORTED',
+        `checking the files of ${table} was cancelled`,
+        { table },
+        options.signal.reason,
+      );
     }
   }
 

@@ -183,3 +183,22 @@ export async function checkStringLengths(
     { path, table: table.name, column: column.name, row, length, maxLength: column.length },
   );
 }
+
+/** Whether every file's content is already in `table` through a committed transaction. */
+export async function allCommitted(
+  store: CzarStore,
+  table: string,
+  paths: readonly string[],
+  signal?: AbortSignal,
+): Promise<boolean> {
+  for (const path of paths) {
+    const sha256 = await fileSha256(path, signal);
+    const rows = await store.rows(
+      `SELECT 1 FROM _contributions c JOIN _transactions t ON t.id = c.transactionId
+       WHERE c.tableName = ? AND c.sha256 = ? AND t.state = 'committed' LIMIT 1`,
+      [table, sha256],
+    );
+    if (rows.length === 0) return false;
+  }
+  return true;
+}

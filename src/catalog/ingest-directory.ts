@@ -2,7 +2,8 @@
  * Loads a directory of catalog files laid out one sub-directory per table (`Object/Object-00000.parquet`, …, as
  * `meridian sim catalogs` writes them) or one file per table (`Object.parquet`, `Visit.csv`): regular tables first,
  * then directors, then dependents, one transaction per table. A directory with a manifest.json (written by
- * `sim catalogs` when it finishes) is loaded from the files the manifest lists; an incomplete one is refused.
+ * `sim catalogs` when it finishes) is loaded from the files the manifest lists; an incomplete one is refused. A
+ * table whose files are all committed already is skipped, so the same load run again after an interruption ends it.
  */
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -151,6 +152,11 @@ export async function ingestDirectory(
         { dir, loaded: done.map((d) => d.table) },
         signal.reason,
       );
+    }
+    // A table an interrupted earlier run committed is not loaded twice: running the same load again finishes it.
+    if (await catalog.alreadyLoaded(table.name, files, { signal })) {
+      log(`${table.name}: already loaded from these ${files.length} file(s), skipped`);
+      continue;
     }
     const { transactionId, contributions } = await catalog.ingestFiles(table.name, files, { signal });
     const rows = contributions.reduce((n, c) => n + c.rows, 0);

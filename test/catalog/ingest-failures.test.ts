@@ -263,6 +263,35 @@ describe('ingestDirectory on the output of sim catalogs', () => {
     }
   });
 
+  it('finishes a load interrupted after some tables were committed when run again', async () => {
+    const catalog = await newCatalog();
+    try {
+      const manifest = JSON.parse(readFileSync(join(sim, 'manifest.json'), 'utf8')) as {
+        tables: Record<string, { rows: number; files: string[] }>;
+      };
+      // What a killed ingest-dir leaves: its first tables committed, one transaction each.
+      await catalog.ingestFiles(
+        'Visit',
+        manifest.tables.Visit.files.map((f) => join(sim, f)),
+      );
+      await catalog.ingestFiles(
+        'Object',
+        manifest.tables.Object.files.map((f) => join(sim, f)),
+      );
+      const lines: string[] = [];
+      const loaded = await ingestDirectory(catalog, sim, (line) => lines.push(line));
+      expect(lines).toContain(
+        `Visit: already loaded from these ${manifest.tables.Visit.files.length} file(s), skipped`,
+      );
+      expect(loaded.map((l) => l.table)).not.toContain('Object');
+      expect(await count(catalog, 'Object')).toBe(manifest.tables.Object.rows);
+      expect(await count(catalog, 'ForcedSource')).toBe(manifest.tables.ForcedSource.rows);
+      expect((await states(catalog)).every((s) => s === 'committed')).toBe(true);
+    } finally {
+      await catalog.close();
+    }
+  });
+
   it('loads a complete directory: every table the manifest lists, with its row count', async () => {
     const catalog = await newCatalog();
     try {
