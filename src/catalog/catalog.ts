@@ -74,6 +74,16 @@ export interface CatalogStats {
   readonly transactions: readonly TransactionInfo[];
 }
 
+export interface IngestFilesResult {
+  readonly transactionId: number;
+  readonly contributions: ContributionResult[];
+  /**
+   * True when every file's content was committed already (by an earlier run of the same one-shot ingest) and
+   * nothing was done; `transactionId` is then the latest transaction holding them.
+   */
+  readonly alreadyCommitted?: boolean;
+}
+
 /** Owner tokens of the catalogs this process has open: their one-shot transactions are not abandoned. */
 const liveOwnerTokens = new Set<string>();
 
@@ -200,7 +210,7 @@ export class Catalog {
     table: string,
     paths: readonly string[],
     options: { transactionId?: number; signal?: AbortSignal } = {},
-  ): Promise<{ transactionId: number; contributions: ContributionResult[] }> {
+  ): Promise<IngestFilesResult> {
     const { signal } = options;
     const ctx = this.ingestContext;
     // Every input is checked before a transaction starts: a bad one fails the ingest with nothing to clean up.
@@ -210,6 +220,7 @@ export class Catalog {
       checked = await checkContributions(this.store, this.schema, table, paths, {
         signal,
         transactionId: options.transactionId,
+        acceptAllCommitted: options.transactionId === undefined,
       });
     } catch (err) {
       if (!signal?.aborted) throw err;
@@ -219,6 +230,14 @@ export class Catalog {
         { table },
         signal.reason,
       );
+    }
+    if (checked.committed !== null) {
+      // The same one-shot ingest run again after it committed (say, killed before it could report): nothing to do.
+      return {
+        transactionId: Math.max(...checked.committed.map((c) => c.transactionId)),
+        contributions: checked.committed.map((c) => ({ table, path: c.path, rows: c.rows, overlapRows: 0 })),
+        alreadyCommitted: true,
+      };
     }
     if (options.transactionId !== undefined) {
       const contributions: ContributionResult[] = [];

@@ -5,6 +5,7 @@ export {
   type CatalogStats,
   type CreateCatalogOptions,
   createCatalog,
+  type IngestFilesResult,
   type OpenCatalogOptions,
   type TableStats,
 } from './catalog.js';

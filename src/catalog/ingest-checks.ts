@@ -116,8 +116,13 @@ export async function checkContributions(
   schema: CatalogSchema,
   tableName: string,
   paths: readonly string[],
-  options: { readonly signal?: AbortSignal; readonly transactionId?: number } = {},
-): Promise<{ table: CatalogTable; files: CheckedFile[] }> {
+  options: {
+    readonly signal?: AbortSignal;
+    readonly transactionId?: number;
+    /** When every file is committed already, say so (`committed`) instead of refusing them as duplicates. */
+    readonly acceptAllCommitted?: boolean;
+  } = {},
+): Promise<{ table: CatalogTable; files: CheckedFile[]; committed: CommittedFile[] | null }> {
   const table = requireTable(schema, tableName);
   const named = new Map<string, string>();
   for (const path of paths) {
@@ -146,10 +151,36 @@ export async function checkContributions(
       );
     }
     byContent.set(sha256, path);
-    await refuseEarlierContribution(store, table.name, path, sha256, options.transactionId ?? null);
     files.push({ path, sha256 });
   }
-  return { table, files };
+  if (options.acceptAllCommitted && files.length > 0) {
+    const committed: CommittedFile[] = [];
+    for (const file of files) {
+      const rows = await store.rows(
+        `SELECT c.transactionId, c.rows FROM _contributions c JOIN _transactions t ON t.id = c.transactionId
+         WHERE c.tableName = ? AND c.sha256 = ? AND t.state = 'committed' ORDER BY c.transactionId LIMIT 1`,
+        [table.name, file.sha256],
+      );
+      if (rows.length === 0) break;
+      committed.push({
+        path: file.path,
+        transactionId: Number(rows[0].transactionId),
+        rows: Number(rows[0].rows),
+      });
+    }
+    if (committed.length === files.length) return { table, files, committed };
+  }
+  for (const file of files) {
+    await refuseEarlierContribution(store, table.name, file.path, file.sha256, options.transactionId ?? null);
+  }
+  return { table, files, committed: null };
+}
+
+/** A file whose content a committed transaction already holds. */
+export interface CommittedFile {
+  readonly path: string;
+  readonly transactionId: number;
+  readonly rows: number;
 }
 
 /**

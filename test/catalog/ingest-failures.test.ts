@@ -117,6 +117,10 @@ describe('duplicate contributions', () => {
       expect(again.hint).toMatch(/the rows are already there/);
       await catalog.ingestFiles('Visit', [visitB]);
       expect(await count(catalog, 'Visit')).toBe(40);
+      // The same one-shot ingest run again once everything is committed (killed before it reported): nothing to do.
+      const rerun = await catalog.ingestFiles('Visit', [visitB]);
+      expect(rerun).toMatchObject({ alreadyCommitted: true, contributions: [{ path: visitB, rows: 20 }] });
+      expect(await count(catalog, 'Visit')).toBe(40);
     } finally {
       await catalog.close();
     }
