@@ -439,8 +439,51 @@ const codes = {
   CATALOG_DUPLICATE_CONTRIBUTION: {
     area: 'catalog',
     http: 409,
-    summary: 'The same file was already contributed to this table.',
+    summary:
+      'A file with the same content was already contributed to this table in a committed transaction (or twice to one transaction).',
     hint: 'Nothing to do; the rows are already there.',
+  },
+  CATALOG_CONTRIBUTION_PENDING: {
+    area: 'catalog',
+    http: 409,
+    summary:
+      'A file with the same content is staged in an open (started) ingest transaction that was neither committed nor aborted.',
+    hint: 'Commit that transaction (`meridian catalog transaction commit DIR ID`) if it holds what you want, or abort it (`meridian catalog transaction abort DIR ID`) and ingest again; the message names the transaction.',
+  },
+  CATALOG_INPUT_INCOMPLETE: {
+    area: 'catalog',
+    http: 400,
+    summary:
+      'A directory to load is incomplete: the manifest.json of `meridian sim catalogs` is missing (the simulation did not finish) or tables it lists are missing; nothing was ingested.',
+    hint: 'Run `meridian sim catalogs` again into an empty directory and let it finish, or restore the tables named in the message; load files of your own with `meridian catalog ingest DIR TABLE FILES...`.',
+  },
+  CATALOG_ENGINE: {
+    area: 'catalog',
+    http: 500,
+    summary:
+      'The catalog engine (DuckDB or a PostgreSQL worker) failed for a reason of its own (an internal fault, an I/O error); the query or ingest was not at fault.',
+    hint: 'Retry; if it fails again, check the server log of the worker named in the message (or the disk holding the catalog) and report the message.',
+  },
+  CATALOG_BUSY: {
+    area: 'catalog',
+    http: 503,
+    summary:
+      'The catalog is locked by another process or a conflicting transaction (DuckDB file lock, write conflict, PostgreSQL lock timeout or serialization failure).',
+    hint: 'Retry in a moment; if it persists, look for the process named in the message that holds the catalog open.',
+  },
+  CATALOG_WORKER_UNAVAILABLE: {
+    area: 'catalog',
+    http: 503,
+    summary:
+      'A PostgreSQL worker of the catalog could not be reached, refused the connection, or dropped it; the message names the worker.',
+    hint: 'Check that the named worker server and database are running and reachable at the URL in the catalog configuration (catalog.json), then retry; nothing was written.',
+  },
+  RESOURCE_LIMIT: {
+    area: 'catalog',
+    http: 503,
+    summary:
+      'The engine ran out of memory or disk space, or the statement exceeded one of its size or depth limits.',
+    hint: 'Narrow the query (TOP, a tighter WHERE, fewer columns), free disk space, or raise the engine limit named in the message (DuckDB memory_limit, PostgreSQL work_mem); then retry.',
   },
   QUERY_LIMIT: {
     area: 'catalog',

@@ -3,7 +3,9 @@
  * library surface the CLI and the TAP service use: create/open, ingest in transactions, plan and run ADQL, stats.
  */
 
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { isMeridianError, meridianError } from '../errors.js';
 import type { Chunker } from '../sphere/index.js';
 import { parseAdql, type Query } from './adql/index.js';
@@ -18,7 +20,7 @@ import {
   writeCatalogConfig,
 } from './catalog-config.js';
 import { QueryComposer } from './compose.js';
-import { type ChunkCount, CzarStore, type TransactionInfo } from './czar.js';
+import { type ChunkCount, CzarStore, type TransactionInfo, type TransactionOwner } from './czar.js';
 import type { CatalogEngine, CellValue, ResultColumn, RowStream } from './engine.js';
 import { createEngine } from './engines/factory.js';
 import { fragmentsFor, type QueryLimits, type QueryResult, QueryRunner } from './execute.js';
@@ -30,8 +32,10 @@ import {
   commitTransaction,
   contribute,
   type IngestContext,
+  recoverAbandonedTransactions,
   recoverInterruptedCommits,
 } from './ingest.js';
+import { allCommitted, checkContributions } from './ingest-checks.js';
 import { CHUNK_COLUMN } from './physical.js';
 import { planQuery, type QueryPlan } from './planner/plan.js';
 import { type CatalogSchema, type CatalogTable, parseCatalogSchema } from './schema.js';
@@ -70,6 +74,19 @@ export interface CatalogStats {
   readonly transactions: readonly TransactionInfo[];
 }
 
+export interface IngestFilesResult {
+  readonly transactionId: number;
+  readonly contributions: ContributionResult[];
+  /**
+   * True when every file's content was committed already (by an earlier run of the same one-shot ingest) and
+   * nothing was done; `transactionId` is then the latest transaction holding them.
+   */
+  readonly alreadyCommitted?: boolean;
+}
+
+/** Owner tokens of the catalogs this process has open: their one-shot transactions are not abandoned. */
+const liveOwnerTokens = new Set<string>();
+
 export class Catalog {
   private readonly runner: QueryRunner;
   private layout: Promise<{ populated: number[]; placement: Map<number, number> }> | null = null;
@@ -85,6 +102,7 @@ export class Catalog {
     private readonly options: OpenCatalogOptions,
   ) {
     this.runner = new QueryRunner(engine);
+    liveOwnerTokens.add(this.owner.token);
     this.spellings = new Map(
       config.schema.tables.flatMap((t) => t.columns.map((c) => [c.name.toLowerCase(), c.name])),
     );
@@ -133,15 +151,24 @@ export class Catalog {
     const config = readCatalogConfig(dir);
     const store = await CzarStore.open(dir);
     try {
+      await store.upgrade();
       const engine = await createEngine(config, store);
       const catalog = new Catalog(dir, config, chunkerFor(config.partitioning), store, engine, options);
       await recoverInterruptedCommits(catalog.ingestContext);
+      await recoverAbandonedTransactions(catalog.ingestContext, liveOwnerTokens);
       return catalog;
     } catch (err) {
       store.close();
       throw err;
     }
   }
+
+  /** The owner recorded on this catalog's one-shot ingest transactions (see `recoverAbandonedTransactions`). */
+  private readonly owner: TransactionOwner = Object.freeze({
+    host: hostname(),
+    pid: process.pid,
+    token: randomUUID(),
+  });
 
   private get ingestContext(): IngestContext {
     return { store: this.store, engine: this.engine, schema: this.schema, chunker: this.chunker };
@@ -188,21 +215,56 @@ export class Catalog {
       /** Called after each file (`done` of `total` files) and before the commit (phase `commit <table>`). */
       onProgress?: (progress: { phase: string; done: number; total?: number; unit?: string }) => void;
     } = {},
-  ): Promise<{ transactionId: number; contributions: ContributionResult[] }> {
+  ): Promise<IngestFilesResult> {
     const { signal } = options;
-    const own = options.transactionId === undefined;
-    const transactionId = options.transactionId ?? (await this.beginTransaction());
+    const ctx = this.ingestContext;
+    // Every input is checked before a transaction starts: a bad one fails the ingest with nothing to clean up.
+    if (options.transactionId !== undefined) await this.requireStarted(options.transactionId);
+    let checked: Awaited<ReturnType<typeof checkContributions>>;
+    try {
+      checked = await checkContributions(this.store, this.schema, table, paths, {
+        signal,
+        transactionId: options.transactionId,
+        acceptAllCommitted: options.transactionId === undefined,
+      });
+    } catch (err) {
+      if (!signal?.aborted) throw err;
+      throw meridianError(
+        'ABORTED',
+        `ingest into ${table} was cancelled before it started`,
+        { table },
+        signal.reason,
+      );
+    }
+    if (checked.committed !== null) {
+      // The same one-shot ingest run again after it committed (say, killed before it could report): nothing to do.
+      return {
+        transactionId: Math.max(...checked.committed.map((c) => c.transactionId)),
+        contributions: checked.committed.map((c) => ({ table, path: c.path, rows: c.rows, overlapRows: 0 })),
+        alreadyCommitted: true,
+      };
+    }
     const contributions: ContributionResult[] = [];
     const report = (phase: string) =>
-      options.onProgress?.({ phase, done: contributions.length, total: paths.length, unit: 'files' });
-    report(table);
-    for (const path of paths) {
-      contributions.push(await this.contribute(transactionId, table, path, { signal }));
+      options.onProgress?.({ phase, done: contributions.length, total: checked.files.length, unit: 'files' });
+    if (options.transactionId !== undefined) {
       report(table);
+      for (const file of checked.files) {
+        contributions.push(
+          await contribute(ctx, options.transactionId, table, file.path, { signal }, file.sha256),
+        );
+        report(table);
+      }
+      return { transactionId: options.transactionId, contributions };
     }
-    if (own) {
+    const transactionId = await beginTransaction(ctx, this.owner);
+    try {
+      report(table);
+      for (const file of checked.files) {
+        contributions.push(await contribute(ctx, transactionId, table, file.path, { signal }, file.sha256));
+        report(table);
+      }
       if (signal?.aborted) {
-        await this.abortTransaction(transactionId);
         throw meridianError(
           'ABORTED',
           `ingest into ${table} was cancelled before its commit, transaction ${transactionId} aborted`,
@@ -212,8 +274,59 @@ export class Catalog {
       }
       report(`commit ${table}`);
       await this.commitTransaction(transactionId);
+      return { transactionId, contributions };
+    } catch (err) {
+      await this.abortOwnTransaction(transactionId);
+      throw err;
     }
-    return { transactionId, contributions };
+  }
+
+  /**
+   * Whether the content of every one of `paths` is already in `table` (committed), so that loading them again would
+   * only be refused as duplicates: what lets `ingestDirectory` run again after an interruption.
+   */
+  async alreadyLoaded(
+    table: string,
+    paths: readonly string[],
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<boolean> {
+    try {
+      return paths.length > 0 && (await allCommitted(this.store, table, paths, options.signal));
+    } catch (err) {
+      if (!options.signal?.aborted) throw err;
+      throw meridianError(
+        'ABORTED',
+        `checking the files of ${table} was cancelled`,
+        { table },
+        options.signal.reason,
+      );
+    }
+  }
+
+  private async requireStarted(transactionId: number): Promise<void> {
+    const info = await this.store.transaction(transactionId);
+    if (info?.state !== 'started') {
+      throw meridianError(
+        'INVALID_ARGUMENT',
+        `transaction ${transactionId} is ${info ? info.state : 'unknown'}; contributions need a started transaction`,
+        { transactionId },
+      );
+    }
+  }
+
+  /**
+   * After a one-shot ingest failed: aborts its transaction if the failure left it open. If even that fails, the
+   * transaction keeps its owner record and the next open of the catalog aborts it; the ingest's own error is the one
+   * reported.
+   */
+  private async abortOwnTransaction(transactionId: number): Promise<void> {
+    try {
+      if ((await this.store.transaction(transactionId))?.state === 'started') {
+        await abortTransaction(this.ingestContext, transactionId);
+      }
+    } catch {
+      // Reported by the ingest's own error; recovered on the next open.
+    }
   }
 
   /** The director-index lookup the planner uses: chunks holding director rows with these keys. */
@@ -377,6 +490,7 @@ export class Catalog {
   }
 
   async close(): Promise<void> {
+    liveOwnerTokens.delete(this.owner.token);
     this.runner.close();
     await this.engine.close();
     this.store.close();

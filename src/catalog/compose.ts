@@ -25,6 +25,7 @@ import {
   walk,
 } from './adql/index.js';
 import type { CellValue, ResultColumn, RowStream } from './engine.js';
+import { engineError } from './engines/classify.js';
 import { streamDuckdb } from './engines/duckdb/engine.js';
 import { appendCell, mergeTypes } from './execute.js';
 import { identifier, syntheticPos } from './planner/nodes.js';
@@ -243,12 +244,8 @@ export class QueryComposer {
     try {
       return await streamDuckdb(connection, part.sql, part.params, this.ctx.signal, true);
     } catch (err) {
-      throw meridianError(
-        'ADQL_SEMANTIC',
-        `the composed query failed: ${(err as Error).message}`,
-        {},
-        { cause: err },
-      );
+      // streamDuckdb has classified an engine failure already; anything else is classified here.
+      throw engineError(err, { what: 'the composed query' });
     }
   }
 

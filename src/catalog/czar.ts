@@ -7,8 +7,10 @@
 
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { meridianError } from '../errors.js';
 import { duckdbIdentifier, duckdbStringLiteral } from '../formats/index.js';
 import { DirectorIndexReplica } from './director-index.js';
+import { engineError } from './engines/classify.js';
 import { sqlType } from './physical.js';
 import type { CatalogSchema, CatalogTable } from './schema.js';
 
@@ -29,6 +31,25 @@ export interface TransactionInfo {
   readonly state: TransactionState;
 }
 
+/**
+ * The process that began a one-shot ingest transaction (`ingestFiles` without a transaction id) and alone may finish
+ * it. Transactions begun explicitly (`catalog transaction begin`) have no owner: they outlive processes by design.
+ */
+export interface TransactionOwner {
+  readonly host: string;
+  readonly pid: number;
+  /** Identifies the open Catalog (one process may open several) that began it. */
+  readonly token: string;
+}
+
+/** A started or publishing transaction with when it began and, for a one-shot ingest, its owner. */
+export interface OpenTransaction {
+  readonly id: number;
+  readonly state: TransactionState;
+  readonly started: string;
+  readonly owner: TransactionOwner | null;
+}
+
 export interface ChunkCount {
   readonly table: string;
   /** -1 for a regular (replicated, unpartitioned) table. */
@@ -36,6 +57,13 @@ export interface ChunkCount {
   readonly overlap: boolean;
   readonly rows: number;
 }
+
+/** Columns of `_transactions` added after its first version, with their types. */
+const TRANSACTION_OWNER_COLUMNS = [
+  ['ownerHost', 'VARCHAR'],
+  ['ownerPid', 'INTEGER'],
+  ['ownerToken', 'VARCHAR'],
+] as const;
 
 export class CzarStore {
   private constructor(
@@ -45,10 +73,41 @@ export class CzarStore {
     readonly replica: DirectorIndexReplica,
   ) {}
 
+  /**
+   * Opens the store. DuckDB admits one process at a time to a database file: while another process has the catalog
+   * open, this fails with CATALOG_BUSY naming it.
+   */
   static async open(dir: string): Promise<CzarStore> {
-    const instance = await DuckDBInstance.create(join(dir, CZAR_FILE));
-    const connection = await instance.connect();
-    return new CzarStore(instance, connection, DirectorIndexReplica.open(dir));
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(join(dir, CZAR_FILE));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (/could not set lock|conflicting lock/i.test(message)) {
+        const holder = /PID (\d+)/.exec(message)?.[1];
+        throw meridianError(
+          'CATALOG_BUSY',
+          `the catalog in ${dir} is open in another process${holder ? ` (PID ${holder})` : ''}; a catalog admits one process at a time`,
+          { dir, ...(holder ? { pid: Number(holder) } : {}) },
+          err,
+        );
+      }
+      throw engineError(err, { what: `opening the catalog store in ${dir}`, details: { dir } });
+    }
+    try {
+      const connection = await instance.connect();
+      return new CzarStore(instance, connection, DirectorIndexReplica.open(dir));
+    } catch (err) {
+      instance.closeSync();
+      throw engineError(err, { what: `opening the catalog store in ${dir}`, details: { dir } });
+    }
+  }
+
+  /** Adds what later versions keep in the bookkeeping tables to a store created by an earlier one. */
+  async upgrade(): Promise<void> {
+    for (const [column, type] of TRANSACTION_OWNER_COLUMNS) {
+      await this.connection.run(`ALTER TABLE _transactions ADD COLUMN IF NOT EXISTS ${column} ${type}`);
+    }
   }
 
   async initialize(schema: CatalogSchema): Promise<void> {
@@ -56,6 +115,7 @@ export class CzarStore {
     await c.run(
       'CREATE TABLE IF NOT EXISTS _transactions (id INTEGER PRIMARY KEY, state VARCHAR NOT NULL, started TIMESTAMP, ended TIMESTAMP)',
     );
+    await this.upgrade();
     await c.run(
       'CREATE TABLE IF NOT EXISTS _contributions (transactionId INTEGER, tableName VARCHAR, path VARCHAR, sha256 VARCHAR, rows BIGINT, stagingTable VARCHAR, stagingOverlapTable VARCHAR)',
     );
@@ -89,6 +149,23 @@ export class CzarStore {
   async transactions(): Promise<TransactionInfo[]> {
     const rows = await this.rows('SELECT id, state FROM _transactions ORDER BY id');
     return rows.map((r) => ({ id: Number(r.id), state: r.state as TransactionState }));
+  }
+
+  /** Transactions neither committed nor aborted, oldest first. */
+  async openTransactions(): Promise<OpenTransaction[]> {
+    const rows = await this.rows(
+      `SELECT id, state, CAST(started AS VARCHAR) AS started, ownerHost, ownerPid, ownerToken FROM _transactions
+       WHERE state IN ('started', 'publishing') ORDER BY id`,
+    );
+    return rows.map((r) => ({
+      id: Number(r.id),
+      state: r.state as TransactionState,
+      started: String(r.started),
+      owner:
+        r.ownerToken === null || r.ownerToken === undefined
+          ? null
+          : { host: String(r.ownerHost), pid: Number(r.ownerPid), token: String(r.ownerToken) },
+    }));
   }
 
   async chunkCounts(): Promise<ChunkCount[]> {

@@ -5,7 +5,7 @@
  */
 
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { isMeridianError, meridianError } from '../errors.js';
+import { meridianError } from '../errors.js';
 import { duckdbDialect, toSql } from './adql/index.js';
 import type {
   CatalogEngine,
@@ -15,6 +15,7 @@ import type {
   ResultDatatype,
   RowStream,
 } from './engine.js';
+import { engineError } from './engines/classify.js';
 import { streamDuckdb } from './engines/duckdb/engine.js';
 import { compileFragment, type QueryPlan, splitPlan } from './planner/plan.js';
 import { MERGE_TABLE } from './planner/split.js';
@@ -290,13 +291,8 @@ export class QueryRunner {
         );
       }
       if (reason === 'cancel') throw meridianError('QUERY_CANCELLED', 'the query was cancelled');
-      if (isMeridianError(err)) throw err;
-      throw meridianError(
-        'ADQL_SEMANTIC',
-        `the query failed in the engine: ${(err as Error).message}`,
-        {},
-        { cause: err },
-      );
+      // Engines classify their own failures; a merge step's DuckDB failure is classified here.
+      throw engineError(err, { what: 'the query' });
     } finally {
       if (timer) clearTimeout(timer);
       limits.signal?.removeEventListener('abort', onCancel);

@@ -6,6 +6,7 @@ export {
   type CatalogStats,
   type CreateCatalogOptions,
   createCatalog,
+  type IngestFilesResult,
   type OpenCatalogOptions,
   type TableStats,
 } from './catalog.js';

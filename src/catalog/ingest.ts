@@ -9,14 +9,19 @@
  * content (SHA-256) was already contributed to the same table is refused.
  */
 
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
-import { extname } from 'node:path';
-import { isMeridianError, meridianError } from '../errors.js';
-import { duckdbStringLiteral, parquetScan } from '../formats/index.js';
+import { isMeridianError, type MeridianError, meridianError } from '../errors.js';
 import type { Chunker } from '../sphere/index.js';
-import { type CzarStore, directorIndexName, quoteDuck as q } from './czar.js';
+import { type CzarStore, directorIndexName, quoteDuck as q, type TransactionOwner } from './czar.js';
 import type { CatalogEngine, StagedTable } from './engine.js';
+import { engineError } from './engines/classify.js';
+import {
+  checkContributionFile,
+  checkStringLengths,
+  fileSha256,
+  readerFor,
+  refuseEarlierContribution,
+  requireTable,
+} from './ingest-checks.js';
 import { locateDirectorRows } from './locate.js';
 import {
   CHUNK_COLUMN,
@@ -45,33 +50,17 @@ export interface ContributionResult {
   readonly overlapRows: number;
 }
 
-async function fileSha256(path: string, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const block of createReadStream(path, signal ? { signal } : {})) hash.update(block as Buffer);
-  return hash.digest('hex');
-}
-
-function readerFor(path: string): string {
-  const extension = extname(path).toLowerCase();
-  const literal = duckdbStringLiteral(path);
-  if (extension === '.parquet') return parquetScan(path);
-  if (extension === '.csv') return `read_csv(${literal}, header = true)`;
-  if (extension === '.tsv') return `read_csv(${literal}, header = true, delim = '\t')`;
-  throw meridianError(
-    'CATALOG_INGEST',
-    `cannot ingest ${path}: only .csv, .tsv and .parquet files are read`,
-    {
-      path,
-    },
-  );
-}
-
-export async function beginTransaction(ctx: IngestContext): Promise<number> {
+/**
+ * Begins a transaction. `owner` marks a one-shot ingest's own transaction: when that process dies before finishing
+ * it, the next open of the catalog aborts it (`recoverAbandonedTransactions`).
+ */
+export async function beginTransaction(ctx: IngestContext, owner?: TransactionOwner): Promise<number> {
   const rows = await ctx.store.rows('SELECT COALESCE(MAX(id), 0) + 1 AS id FROM _transactions');
   const id = Number(rows[0].id);
   await ctx.store.connection.run(
-    "INSERT INTO _transactions VALUES (?, 'started', current_timestamp::TIMESTAMP, NULL)",
-    [id],
+    `INSERT INTO _transactions (id, state, started, ended, ownerHost, ownerPid, ownerToken)
+     VALUES (?, 'started', current_timestamp::TIMESTAMP, NULL, ?, ?, ?)`,
+    [id, owner?.host ?? null, owner?.pid ?? null, owner?.token ?? null],
   );
   return id;
 }
@@ -122,42 +111,32 @@ async function abortedContribution(
   );
 }
 
+/**
+ * Stages one file in an open transaction. Checks that fail before staging (unknown table, missing file, a duplicate)
+ * leave the transaction as it was; a failure while staging aborts it. `knownSha256` is the content hash when the
+ * caller has computed it already (`checkContributions`).
+ */
 export async function contribute(
   ctx: IngestContext,
   transactionId: number,
   tableName: string,
   path: string,
   options: ContributeOptions = {},
+  knownSha256?: string,
 ): Promise<ContributionResult> {
   const { signal } = options;
-  const table = findTable(ctx.schema, tableName);
-  if (!table) {
-    throw meridianError('INVALID_ARGUMENT', `table ${tableName} is not in schema ${ctx.schema.name}`, {
-      table: tableName,
-    });
-  }
+  const table = requireTable(ctx.schema, tableName);
   await requireOpen(ctx, transactionId);
-  if (!existsSync(path)) throw meridianError('FILE_NOT_FOUND', `no file ${path}`, { path });
+  checkContributionFile(path);
   if (signal?.aborted) throw await abortedContribution(ctx, transactionId, path, table.name, signal);
   let sha256: string;
   try {
-    sha256 = await fileSha256(path, signal);
+    sha256 = knownSha256 ?? (await fileSha256(path, signal));
   } catch (err) {
     if (signal?.aborted) throw await abortedContribution(ctx, transactionId, path, table.name, signal);
     throw err;
   }
-  const earlier = await ctx.store.rows(
-    `SELECT c.transactionId, c.path FROM _contributions c JOIN _transactions t ON t.id = c.transactionId
-     WHERE c.tableName = ? AND c.sha256 = ? AND t.state IN ('started', 'committed')`,
-    [table.name, sha256],
-  );
-  if (earlier.length > 0) {
-    throw meridianError(
-      'CATALOG_DUPLICATE_CONTRIBUTION',
-      `${path} has the same content as ${String(earlier[0].path)}, already contributed to ${table.name} in transaction ${Number(earlier[0].transactionId)}`,
-      { path, table: table.name, transactionId: Number(earlier[0].transactionId) },
-    );
-  }
+  await refuseEarlierContribution(ctx.store, table.name, path, sha256, transactionId);
   const sequence = Number(
     (
       await ctx.store.rows('SELECT COUNT(*) AS n FROM _contributions WHERE transactionId = ?', [
@@ -199,19 +178,38 @@ export async function contribute(
     if (signal?.aborted) throw await abortedContribution(ctx, transactionId, path, table.name, signal);
     // Aborting drops every staging table and view of the transaction, this contribution's included.
     await abortTransaction(ctx, transactionId);
-    if (isMeridianError(err)) throw err;
-    throw meridianError(
-      'CATALOG_INGEST',
-      `ingest of ${path} into ${table.name} failed, transaction ${transactionId} aborted: ${(err as Error).message}`,
-      { path, table: table.name, transactionId },
-      { cause: err },
-    );
+    throw ingestFailure(err, `ingest of ${path} into ${table.name}`, transactionId, {
+      path,
+      table: table.name,
+    });
   } finally {
     await ctx.store.connection.run(`DROP VIEW IF EXISTS ${q(names.raw)}`);
     for (const name of [names.file, names.loc, names.ovl]) {
       await ctx.store.connection.run(`DROP TABLE IF EXISTS ${q(name)}`);
     }
   }
+}
+
+/**
+ * The error of a failed contribution or commit, after its transaction was aborted: a Meridian error as it is; a
+ * failure of the input (the engine could not convert or place its values) as CATALOG_INGEST; a failure of the engine
+ * (I/O, memory, locks, an unreachable worker) under its own code. The cause is the original error.
+ */
+function ingestFailure(
+  err: unknown,
+  what: string,
+  transactionId: number,
+  details: Record<string, unknown>,
+): MeridianError {
+  if (isMeridianError(err)) return err;
+  const classified = engineError(err, { what: `${what} (transaction ${transactionId}, aborted)`, details });
+  if (classified.code !== 'ADQL_SEMANTIC' && classified.code !== 'ADQL_UNSUPPORTED') return classified;
+  return meridianError(
+    'CATALOG_INGEST',
+    `${what} failed, transaction ${transactionId} aborted: ${(err as Error).message}`,
+    { ...details, transactionId },
+    err,
+  );
 }
 
 interface StageNames {
@@ -258,6 +256,8 @@ async function stageContribution(
   await c.run(
     `CREATE VIEW ${q(names.raw)} AS SELECT rowid + 1 AS __rid, ${selectList.join(', ')} FROM ${q(names.file)}`,
   );
+  await checkStringLengths(ctx.store, table, path, names.raw, '__rid');
+  checkpoint();
   const columns = table.columns.map((col) => `r.${q(col.name)}`).join(', ');
   const partitioning = table.partitioning;
   let overlapRows = 0;
@@ -498,12 +498,7 @@ export async function commitTransaction(ctx: IngestContext, transactionId: numbe
     await c.run('ROLLBACK');
     await ctx.engine.discard(transactionId, ctx.schema);
     await abortTransaction(ctx, transactionId);
-    throw meridianError(
-      'CATALOG_INGEST',
-      `commit of transaction ${transactionId} failed and it was aborted: ${(err as Error).message}`,
-      { transactionId },
-      { cause: err },
-    );
+    throw ingestFailure(err, `commit of transaction ${transactionId}`, transactionId, {});
   }
   // The lookup replica follows the committed index; if this fails, the next lookup rebuilds it from the czar.
   for (const s of staged) {
@@ -538,8 +533,34 @@ export async function recoverInterruptedCommits(ctx: IngestContext): Promise<num
   return interrupted;
 }
 
-/** Aborts an open transaction: its staged rows are dropped and it can no longer be committed. */
-export async function abortTransaction(ctx: IngestContext, transactionId: number): Promise<void> {
+/**
+ * Aborts the one-shot ingest transactions whose owner is gone; returns their ids. A one-shot ingest holds the
+ * catalog open from its begin to its commit, and the czar file admits one process at a time (DuckDB's file lock),
+ * so a one-shot transaction still `started` when a catalog opens belongs to a process that was killed or crashed —
+ * unless its owner is a catalog this very process still has open (`liveOwnerTokens`). Nothing of a `started`
+ * transaction is on the workers (rows reach them only in a commit, under `publishing`), so only the czar's staging
+ * tables are dropped and a worker that is down does not stop the recovery.
+ */
+export async function recoverAbandonedTransactions(
+  ctx: IngestContext,
+  liveOwnerTokens: ReadonlySet<string>,
+): Promise<number[]> {
+  const abandoned = (await ctx.store.openTransactions())
+    .filter((t) => t.state === 'started' && t.owner !== null && !liveOwnerTokens.has(t.owner.token))
+    .map((t) => t.id);
+  for (const id of abandoned) await abortTransaction(ctx, id, { onWorkers: false });
+  return abandoned;
+}
+
+/**
+ * Aborts an open transaction: its staged rows are dropped and it can no longer be committed. `onWorkers: false`
+ * skips removing its rows from the workers, for a transaction known never to have published any.
+ */
+export async function abortTransaction(
+  ctx: IngestContext,
+  transactionId: number,
+  options: { readonly onWorkers?: boolean } = {},
+): Promise<void> {
   const info = await ctx.store.transaction(transactionId);
   if (!info) throw meridianError('INVALID_ARGUMENT', `no transaction ${transactionId}`, { transactionId });
   if (info.state === 'committed') {
@@ -575,7 +596,7 @@ export async function abortTransaction(ctx: IngestContext, transactionId: number
     const kind = leftover.kind === 'VIEW' ? 'VIEW' : 'TABLE';
     await ctx.store.connection.run(`DROP ${kind} IF EXISTS ${q(String(leftover.name))}`);
   }
-  await ctx.engine.discard(transactionId, ctx.schema);
+  if (options.onWorkers !== false) await ctx.engine.discard(transactionId, ctx.schema);
   await ctx.store.connection.run(
     "UPDATE _transactions SET state = 'aborted', ended = current_timestamp::TIMESTAMP WHERE id = ?",
     [transactionId],

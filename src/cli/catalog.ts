@@ -120,6 +120,10 @@ export function registerCatalogCommands(program: Command): Command {
           c.ingestFiles(table, files, { transactionId: o.transactionId, onProgress: reporter.update }),
         ),
       );
+      if (result.alreadyCommitted) {
+        console.log(`already loaded by transaction ${result.transactionId}; nothing to do`);
+        return;
+      }
       for (const c of result.contributions)
         console.log(`${c.path}: ${c.rows} rows into ${c.table} (${c.overlapRows} overlap rows)`);
       console.log(

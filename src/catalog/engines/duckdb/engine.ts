@@ -26,6 +26,7 @@ import {
 } from '../../physical.js';
 import type { CatalogSchema } from '../../schema.js';
 import { engineAborted } from '../abort.js';
+import { engineError } from '../classify.js';
 
 export function duckdbResultDatatype(type: DuckDBType): ResultDatatype {
   switch (type.typeId) {
@@ -93,7 +94,7 @@ export async function streamDuckdb(
       : await connection.stream(sql, params as never);
   } catch (err) {
     done();
-    throw signal.aborted ? engineAborted(signal, err) : err;
+    throw signal.aborted ? engineAborted(signal, err) : engineError(err, { what: 'the query' });
   }
   const source = result;
   const columns: ResultColumn[] = source
@@ -113,7 +114,7 @@ export async function streamDuckdb(
         yield convert(batch);
       }
     } catch (err) {
-      throw signal.aborted ? engineAborted(signal, err) : err;
+      throw signal.aborted ? engineAborted(signal, err) : engineError(err, { what: 'the query' });
     } finally {
       done();
     }
@@ -181,7 +182,9 @@ export class DuckdbEngine implements CatalogEngine {
     if (fragment.worker !== 0) {
       throw meridianError('INTERNAL', `the DuckDB engine has one worker, not worker ${fragment.worker}`);
     }
-    const connection = await this.instance.connect();
+    const connection = await this.instance.connect().catch((err: unknown) => {
+      throw engineError(err, { what: 'the query' });
+    });
     return streamDuckdb(connection, sql, params, signal, true, fragment.bounded === true);
   }
 

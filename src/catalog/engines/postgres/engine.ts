@@ -32,6 +32,7 @@ import {
 } from '../../physical.js';
 import type { CatalogSchema } from '../../schema.js';
 import { engineAborted } from '../abort.js';
+import { engineError, workerName } from '../classify.js';
 
 const { Pool, types } = pg;
 
@@ -106,37 +107,42 @@ export class PostgresEngine implements CatalogEngine {
       pool.on('connect', (client) => {
         client.query('SET jit = off').catch(() => undefined);
       });
+      // An idle connection the server dropped (restart, pg_terminate_backend) is removed by the pool, which then
+      // emits 'error': without a listener that would end the process. The next query opens a new connection, or
+      // fails with CATALOG_WORKER_UNAVAILABLE naming the worker.
+      pool.on('error', () => undefined);
       return pool;
     });
     return new PostgresEngine(pools, czar);
   }
 
-  private async onEveryWorker(task: (client: pg.PoolClient, worker: number) => Promise<void>): Promise<void> {
+  /** Worker `index` as errors name it. */
+  private worker(index: number): { index: number; name: string } {
+    return { index, name: workerName(this.pools[index]?.options.connectionString) };
+  }
+
+  private async onEveryWorker(
+    what: string,
+    task: (client: pg.PoolClient, worker: number) => Promise<void>,
+  ): Promise<void> {
     await Promise.all(
       this.pools.map(async (pool, worker) => {
-        let client: pg.PoolClient;
         try {
-          client = await pool.connect();
+          const client = await pool.connect();
+          try {
+            await task(client, worker);
+          } finally {
+            client.release();
+          }
         } catch (err) {
-          throw meridianError(
-            'DATABASE_UNAVAILABLE',
-            `PostgreSQL worker ${worker} is unreachable: ${(err as Error).message}`,
-            {
-              worker,
-            },
-          );
-        }
-        try {
-          await task(client, worker);
-        } finally {
-          client.release();
+          throw engineError(err, { what, worker: this.worker(worker) });
         }
       }),
     );
   }
 
   async createTables(schema: CatalogSchema): Promise<void> {
-    await this.onEveryWorker(async (client) => {
+    await this.onEveryWorker('creating the tables', async (client) => {
       await client.query('CREATE EXTENSION IF NOT EXISTS q3c');
       for (const table of schema.tables) {
         const columns = physicalColumnDefinitions(table, this.dialect, 'postgres').join(', ');
@@ -200,7 +206,7 @@ export class PostgresEngine implements CatalogEngine {
     try {
       const chunksOf = (worker: number) => [...placement].filter(([, w]) => w === worker).map(([c]) => c);
       let n = 0;
-      await this.onEveryWorker(async (client, worker) => {
+      await this.onEveryWorker(`publishing transaction ${transactionId}`, async (client, worker) => {
         await client.query('BEGIN');
         try {
           for (const s of staged) {
@@ -239,7 +245,7 @@ export class PostgresEngine implements CatalogEngine {
   }
 
   async discard(transactionId: number, schema: CatalogSchema): Promise<void> {
-    await this.onEveryWorker(async (client) => {
+    await this.onEveryWorker(`removing the rows of transaction ${transactionId}`, async (client) => {
       for (const table of schema.tables) {
         const names = hasOverlap(table) ? [table.name, overlapTableName(table)] : [table.name];
         for (const name of names) {
@@ -258,7 +264,11 @@ export class PostgresEngine implements CatalogEngine {
     const pool = this.pools[fragment.worker];
     if (!pool) throw meridianError('INTERNAL', `no PostgreSQL worker ${fragment.worker}`);
     if (signal.aborted) throw engineAborted(signal);
-    const client = await pool.connect();
+    const client = await pool.connect().catch((err: unknown) => {
+      throw signal.aborted
+        ? engineAborted(signal, err)
+        : engineError(err, { what: 'the query', worker: this.worker(fragment.worker) });
+    });
     if (signal.aborted) {
       client.release();
       throw engineAborted(signal);
@@ -286,7 +296,9 @@ export class PostgresEngine implements CatalogEngine {
       }
       return { columns, rows: batches() };
     } catch (err) {
-      throw signal.aborted ? engineAborted(signal, err) : err;
+      throw signal.aborted
+        ? engineAborted(signal, err)
+        : engineError(err, { what: 'the query', worker: this.worker(fragment.worker) });
     } finally {
       signal.removeEventListener('abort', cancel);
       if (cancelled) {
