@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { DatabaseConfigInput } from '../db/index.js';
 import { meridianError } from '../errors.js';
 import { throwIfAborted } from './abort.js';
+import { type CleanupOptions, type CleanupReport, cleanupRepository } from './cleanup.js';
 import { type ButlerConfig, defaultButlerConfig, readButlerConfig, writeButlerConfig } from './config.js';
 import { type DatasetRef, DatasetType, splitComponentName } from './core/dataset-type.js';
 import type { IdGenerationMode } from './core/ids.js';
@@ -70,6 +71,9 @@ export interface IngestOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Trash rows handled per transaction by `emptyTrash`. */
+const TRASH_BATCH = 500;
+
 /**
  * The Data Butler: a registry of datasets (SQL) and a datastore of files, used together. Every write happens in a
  * registry transaction; the files it writes are removed again if the transaction fails.
@@ -103,6 +107,8 @@ export class Butler {
       { root, templates: config.datastore.templates, checksum: config.datastore.checksum },
       this.storageClasses,
       this.formatters,
+      // A file no record points to is an orphan of an interrupted write: the retry may replace it.
+      { isPathReferenced: (path) => registry.stored.isPathReferenced(path) },
     );
     this.run = options.run;
     this.collections = options.collections ?? (options.run ? [options.run] : []);
@@ -214,14 +220,18 @@ export class Butler {
     return toDatastoreRef({ ...ref, dataId: coord }, component);
   }
 
-  /** Store an object as a new dataset. Returns its ref. A failed put leaves no file and no registry row. */
+  /**
+   * Store an object as a new dataset. Returns its ref. A failed or cancelled (`signal`, ABORTED) put leaves no file
+   * and no registry row; a put killed outright leaves at most an orphan file, which its retry replaces.
+   */
   async put(
     obj: unknown,
     datasetType: string | DatasetType,
     dataId: DataIdInput = {},
-    options: { run?: string } = {},
+    options: { run?: string; signal?: AbortSignal } = {},
   ): Promise<DatasetRef> {
     this.assertWriteable('put');
+    throwIfAborted(options.signal, 'put');
     const run = options.run ?? this.run;
     if (run === undefined)
       throw meridianError(
@@ -239,19 +249,25 @@ export class Butler {
     this.storageClasses.get(dt.storageClass).checkValue?.(obj);
     const coord = await this.registry.expandDataId(dataId, dt.dimensions);
     let written: StoredFileInfo | undefined;
+    let full: DatasetRef;
     try {
-      return await this.registry.transaction(async () => {
+      // The dataset row is inserted before the file is placed, so a concurrent writer of the same dataset (and
+      // path) waits or conflicts on the row before touching the file (docs/datastore.md, "Crash safety").
+      full = await this.registry.transaction(async () => {
         await this.registry.registerRun(run);
         const [ref] = await this.registry.insertDatasets(name, [coord.values], run);
-        const full: DatasetRef = { ...ref!, dataId: coord };
-        written = await this.datastore.put(obj, await this.datastoreRef(full));
+        const inserted: DatasetRef = { ...ref!, dataId: coord };
+        written = await this.datastore.put(obj, await this.datastoreRef(inserted));
+        throwIfAborted(options.signal, 'put');
         await this.registry.stored.insert([written]);
-        return full;
+        return inserted;
       });
     } catch (err) {
       if (written !== undefined) await this.datastore.undoIngestOrPut(written).catch(() => {});
       throw err;
     }
+    await this.datastore.finishIngest(written!);
+    return full;
   }
 
   /** Resolve a dataset type + data ID (or a ref) to a registered ref, searching collections in order. */
@@ -412,8 +428,9 @@ export class Butler {
       });
     }
     const placed: { info: StoredFileInfo; transfer: TransferMode }[] = [];
+    let refs: DatasetRef[];
     try {
-      return await this.registry.transaction(async () => {
+      refs = await this.registry.transaction(async () => {
         await this.registry.registerRun(run);
         const out: DatasetRef[] = [];
         const infos: StoredFileInfo[] = [];
@@ -436,8 +453,10 @@ export class Butler {
             [ref] = await this.registry.insertDatasets(p.datasetType, [p.coord.values], run, mode);
           }
           const full: DatasetRef = { ...ref!, dataId: p.coord };
+          // A 'move' keeps its source until the records are committed (finishIngest below).
           const info = await this.datastore.ingest(p.file.path, await this.datastoreRef(full), transfer, {
             formatter: p.file.formatter,
+            deferSourceRemoval: true,
           });
           placed.push({ info, transfer });
           infos.push(info);
@@ -452,28 +471,65 @@ export class Butler {
         await this.datastore.undoIngestOrPut(p.info, p.transfer).catch(() => {});
       throw err;
     }
+    for (const p of placed) await this.datastore.finishIngest(p.info);
+    return refs;
   }
 
   // ---- removal ------------------------------------------------------------------------------------------------
 
-  /** Delete the files of trashed records, then the trash rows. Safe to re-run after an interruption. */
-  async emptyTrash(): Promise<number> {
+  /**
+   * Delete the files of trashed records, then the trash rows, in batches: each batch is one write transaction, so
+   * no writer can reuse a path while its old file is being deleted, and a kill loses at most one batch of work.
+   * Safe to re-run after an interruption. Returns the number of files deleted.
+   */
+  async emptyTrash(options: { signal?: AbortSignal } = {}): Promise<number> {
     this.assertWriteable('empty the trash');
-    const trash = await this.registry.stored.trash();
-    for (const t of trash) if (!t.shared) await this.datastore.removeArtifact(t.info);
-    await this.registry.stored.deleteTrash(trash.map((t) => t.id));
-    return trash.filter((t) => !t.shared).length;
+    let deleted = 0;
+    for (;;) {
+      throwIfAborted(options.signal, 'emptyTrash');
+      const batch = await this.registry.transaction(async () => {
+        const trash = await this.registry.stored.trash({ limit: TRASH_BATCH });
+        for (const t of trash) {
+          if (t.shared) continue;
+          await this.datastore.removeArtifact(t.info);
+          deleted += 1;
+        }
+        await this.registry.stored.deleteTrash(trash.map((t) => t.id));
+        return trash.length;
+      });
+      if (batch < TRASH_BATCH) return deleted;
+    }
   }
 
-  /** Remove RUN collections, their datasets and (with `unstore`, the default) their files. */
+  /**
+   * Remove RUN collections, their datasets and (with `unstore`, the default) their files. The trash left by an
+   * earlier, interrupted removal is emptied first. Every name is checked before anything is removed; then each run
+   * is removed in its own transaction and its files deleted before the next, so a kill loses at most one run's
+   * work and the trash it leaves is emptied by the next removal or `cleanup`. Returns the number of datasets removed.
+   */
   async removeRuns(
     names: readonly string[],
-    options: { unstore?: boolean; unlinkFromChains?: boolean } = {},
+    options: { unstore?: boolean; unlinkFromChains?: boolean; signal?: AbortSignal } = {},
   ): Promise<number> {
     this.assertWriteable('remove runs');
+    const signal = options.signal;
+    throwIfAborted(signal, 'removeRuns');
+    for (const name of names) {
+      await this.registry.collections.getRun(name);
+      const parents = options.unlinkFromChains ? [] : await this.registry.collections.parentChains(name);
+      if (parents.length > 0) {
+        throw meridianError(
+          'COLLECTION_IN_USE',
+          `collection '${name}' is a child of chained collection(s) ${parents.join(', ')}; remove it from them first`,
+          { name, parents },
+        );
+      }
+    }
+    if (options.unstore !== false) await this.emptyTrash({ signal });
     let removed = 0;
-    await this.registry.transaction(async () => {
-      for (const name of names) {
+    for (const name of names) {
+      throwIfAborted(signal, 'removeRuns');
+      await this.registry.transaction(async () => {
         const rec = await this.registry.collections.getRun(name);
         if (options.unlinkFromChains) await this.registry.collections.unlinkFromChains(name);
         const refs = await this.registry.queryDatasets('*', { collections: [rec.name] });
@@ -481,10 +537,19 @@ export class Butler {
         else await this.registry.stored.forget(refs.map((r) => r.id));
         await this.registry.removeCollection(name);
         removed += refs.length;
-      }
-    });
-    if (options.unstore !== false) await this.emptyTrash();
+      });
+      // Not cancelled once the run is gone: the files are deleted now rather than left for the next command.
+      if (options.unstore !== false) await this.emptyTrash();
+    }
     return removed;
+  }
+
+  /**
+   * Repair what interrupted commands left: empty the trash, then delete orphan files (no record points to them)
+   * and leftover temporary files. See `cleanupRepository` for the options and the report.
+   */
+  cleanup(options: CleanupOptions = {}): Promise<CleanupReport> {
+    return cleanupRepository(this, options);
   }
 
   /**
