@@ -20,6 +20,8 @@ export interface IngestRawsOptions {
   readonly onError?: 'skip' | 'fail';
   /** Output RUN, default `<instrument>/raw/all`. */
   readonly run?: string;
+  /** Cancels the ingest (ABORTED): nothing is registered and every file already placed is removed. */
+  readonly signal?: AbortSignal;
 }
 
 export interface SkippedRaw {
@@ -146,6 +148,7 @@ export async function ingestRaws(
     transfer: options.transfer ?? 'auto',
     idGenerationMode: 'DATAID_TYPE_RUN',
     skipExisting: true,
+    signal: options.signal,
   });
   const alreadyPresent = refs.filter((r) => before.has(r.id)).length;
   return {

@@ -70,7 +70,7 @@ Examples:
       async (repo: string, datasetType: string, run: string, tableFile: string, opts: IngestCliOptions) => {
         const table = readIngestTable(tableFile, { prefix: opts.prefix });
         const shared = parseDataIds(opts.dataId);
-        await withButler(repo, 'write', async (butler) => {
+        await withButler(repo, 'write', async (butler, signal) => {
           const dt = await butler.registry.getDatasetType(datasetType);
           const files: FileDataset[] = [];
           for (const row of table.rows) {
@@ -100,7 +100,12 @@ Examples:
           // Butler.ingest registers the RUN before its own transaction; the outer one makes a failed ingest leave
           // no empty RUN behind either (the library already removes any files it placed).
           const refs = await butler.registry.transaction(() =>
-            butler.ingest(files, { run, transfer: opts.transfer, idGenerationMode: opts.idGenerationMode }),
+            butler.ingest(files, {
+              run,
+              transfer: opts.transfer,
+              idGenerationMode: opts.idGenerationMode,
+              signal,
+            }),
           );
           process.stdout.write(`Ingested ${refs.length} file(s) as ${datasetType} into ${run}.\n`);
         });

@@ -96,11 +96,12 @@ export function registerObsCommands(program: Command): void {
         paths: string[],
         opts: { transfer: TransferMode; onError: 'skip' | 'fail'; outputRun: string; json?: boolean },
       ) => {
-        await withButler(repo, 'write', async (butler) => {
+        await withButler(repo, 'write', async (butler, signal) => {
           const result = await ingestRaws(butler, paths, {
             transfer: opts.transfer,
             onError: opts.onError,
             run: opts.outputRun,
+            signal,
           });
           if (opts.json) {
             return printJson({
