@@ -273,7 +273,7 @@ function registerRemoveRuns(program: Command): void {
       `
 Runs are removed one at a time, each in its own transaction followed by the deletion of its files. If an earlier
 remove-runs was interrupted after its runs were gone, running it again deletes the files it left (reporting 0
-runs removed) instead of failing because nothing matches.
+runs removed) instead of failing because nothing matches; a RUN name that does not exist is nothing to do.
 
 Examples:
   butler remove-runs ./repo 'u/me/test_*' --no-confirm
@@ -281,12 +281,15 @@ Examples:
     )
     .action(async (repo: string, glob: string, opts: { confirm: boolean; force?: boolean }) => {
       await withButler(repo, 'write', async (butler, signal) => {
-        const runs = await matchingRuns(butler, glob);
-        if (runs instanceof Error || runs.length === 0) {
+        const runs = await butler.registry.queryCollections([glob], ['RUN']).catch((err: unknown) => {
+          // Like `rm -f`: a RUN that is not there (maybe removed by an earlier, interrupted run of this
+          // command) is nothing to do, so the same command can always be run again.
+          if (isMeridianError(err) && err.code === 'COLLECTION_UNKNOWN') return [];
+          throw err;
+        });
+        if (runs.length === 0) {
           // An interrupted earlier removal may have removed the runs and left their files in the trash.
-          const pending = await butler.registry.stored.trashCount();
-          if (pending === 0 && runs instanceof Error) throw runs;
-          if (pending > 0) {
+          if ((await butler.registry.stored.trashCount()) > 0) {
             const deleted = await butler.emptyTrash({ signal });
             process.stdout.write(
               `No RUN collections match '${glob}'; finished an interrupted removal: deleted ${deleted} file(s) from the trash. Removed 0 RUN collection(s).\n`,
@@ -328,16 +331,6 @@ Examples:
         process.stdout.write(`Removed ${runs.length} RUN collection(s) and ${removed} dataset(s).\n`);
       });
     });
-}
-
-/** The RUN collections `glob` names; an unknown exact name is returned as its error (the caller decides). */
-async function matchingRuns(butler: Butler, glob: string): Promise<CollectionRecord[] | Error> {
-  try {
-    return await butler.registry.queryCollections([glob], ['RUN']);
-  } catch (err) {
-    if (isMeridianError(err) && err.code === 'COLLECTION_UNKNOWN') return err;
-    throw err;
-  }
 }
 
 function registerRemoveCollections(program: Command): void {
