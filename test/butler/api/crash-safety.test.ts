@@ -13,7 +13,8 @@ import {
   toDatastoreRef,
   verifyRepository,
 } from '../../../src/butler/index.js';
-import { expectCode, makeRepo, tempDir } from './helpers.js';
+import { postgresUrl } from '../../support/postgres.js';
+import { dropSchema, expectCode, makeRepo, tempDir } from './helpers.js';
 
 let dir: ReturnType<typeof tempDir>;
 beforeAll(() => {
@@ -285,5 +286,30 @@ describe('cancellation', () => {
     expect((await verifyRepository(butler)).datasets).toBe(0);
     expect(await problems(butler)).toEqual([]);
     await butler.close();
+  });
+});
+
+describe.runIf(postgresUrl !== null)('on PostgreSQL', () => {
+  it('an orphan is replaced by put, and cleanup empties the trash and removes orphans', async () => {
+    const butler = await makeRepo(join(dir.path, 'pg'), 'postgresql');
+    try {
+      const dataId = { instrument: 'Cam1', visit: 1 };
+      await leaveOrphanFor(butler, 'metrics', dataId, 'run1');
+      const metrics = { summary: {}, output: {}, data: [1] };
+      const ref = await butler.put(metrics, 'metrics', dataId, { run: 'run1' });
+      expect(await butler.get(ref)).toEqual(metrics);
+      await leaveOrphanFor(butler, 'metrics', { instrument: 'Cam1', visit: 2 }, 'killed');
+      await butler.registry.transaction(async () => {
+        await butler.registry.stored.moveToTrash([ref.id]);
+        await butler.registry.removeCollection('run1');
+      });
+      const report = await butler.cleanup();
+      expect(report.trashedFiles).toBe(1);
+      expect(report.orphans).toHaveLength(1);
+      expect(await problems(butler)).toEqual([]);
+    } finally {
+      await dropSchema(butler);
+      await butler.close();
+    }
   });
 });
