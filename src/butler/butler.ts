@@ -21,6 +21,7 @@ import {
   type RegistryLocation,
   registryLocation,
 } from './registry/index.js';
+import { emptyTrash, removeRuns } from './removal.js';
 import type { FormatterRegistry } from './storage/formatter.js';
 import type { StorageClassRegistry } from './storage/storage-class.js';
 import type { Timespan } from './time/index.js';
@@ -70,9 +71,6 @@ export interface IngestOptions {
   /** Cancels the ingest (ABORTED); nothing is registered and every file already placed is put back. */
   readonly signal?: AbortSignal;
 }
-
-/** Trash rows handled per transaction by `emptyTrash`. */
-const TRASH_BATCH = 500;
 
 /**
  * The Data Butler: a registry of datasets (SQL) and a datastore of files, used together. Every write happens in a
@@ -478,70 +476,23 @@ export class Butler {
   // ---- removal ------------------------------------------------------------------------------------------------
 
   /**
-   * Delete the files of trashed records, then the trash rows, in batches: each batch is one write transaction, so
-   * no writer can reuse a path while its old file is being deleted, and a kill loses at most one batch of work.
-   * Safe to re-run after an interruption. Returns the number of files deleted.
+   * Delete the files of trashed records, then the trash rows, in batches of one write transaction each (see
+   * removal.ts). Safe to re-run after an interruption. Returns the number of files deleted.
    */
-  async emptyTrash(options: { signal?: AbortSignal } = {}): Promise<number> {
-    this.assertWriteable('empty the trash');
-    let deleted = 0;
-    for (;;) {
-      throwIfAborted(options.signal, 'emptyTrash');
-      const batch = await this.registry.transaction(async () => {
-        const trash = await this.registry.stored.trash({ limit: TRASH_BATCH });
-        for (const t of trash) {
-          if (t.shared) continue;
-          await this.datastore.removeArtifact(t.info);
-          deleted += 1;
-        }
-        await this.registry.stored.deleteTrash(trash.map((t) => t.id));
-        return trash.length;
-      });
-      if (batch < TRASH_BATCH) return deleted;
-    }
+  emptyTrash(options: { signal?: AbortSignal } = {}): Promise<number> {
+    return emptyTrash(this, options);
   }
 
   /**
-   * Remove RUN collections, their datasets and (with `unstore`, the default) their files. The trash left by an
-   * earlier, interrupted removal is emptied first. Every name is checked before anything is removed; then each run
-   * is removed in its own transaction and its files deleted before the next, so a kill loses at most one run's
-   * work and the trash it leaves is emptied by the next removal or `cleanup`. Returns the number of datasets removed.
+   * Remove RUN collections, their datasets and (with `unstore`, the default) their files: one RUN per transaction,
+   * each followed by the deletion of its files, after any trash of an earlier interrupted removal (see removal.ts).
+   * Returns the number of datasets removed.
    */
-  async removeRuns(
+  removeRuns(
     names: readonly string[],
     options: { unstore?: boolean; unlinkFromChains?: boolean; signal?: AbortSignal } = {},
   ): Promise<number> {
-    this.assertWriteable('remove runs');
-    const signal = options.signal;
-    throwIfAborted(signal, 'removeRuns');
-    for (const name of names) {
-      await this.registry.collections.getRun(name);
-      const parents = options.unlinkFromChains ? [] : await this.registry.collections.parentChains(name);
-      if (parents.length > 0) {
-        throw meridianError(
-          'COLLECTION_IN_USE',
-          `collection '${name}' is a child of chained collection(s) ${parents.join(', ')}; remove it from them first`,
-          { name, parents },
-        );
-      }
-    }
-    if (options.unstore !== false) await this.emptyTrash({ signal });
-    let removed = 0;
-    for (const name of names) {
-      throwIfAborted(signal, 'removeRuns');
-      await this.registry.transaction(async () => {
-        const rec = await this.registry.collections.getRun(name);
-        if (options.unlinkFromChains) await this.registry.collections.unlinkFromChains(name);
-        const refs = await this.registry.queryDatasets('*', { collections: [rec.name] });
-        if (options.unstore !== false) await this.registry.stored.moveToTrash(refs.map((r) => r.id));
-        else await this.registry.stored.forget(refs.map((r) => r.id));
-        await this.registry.removeCollection(name);
-        removed += refs.length;
-      });
-      // Not cancelled once the run is gone: the files are deleted now rather than left for the next command.
-      if (options.unstore !== false) await this.emptyTrash();
-    }
-    return removed;
+    return removeRuns(this, names, options);
   }
 
   /**
