@@ -469,6 +469,8 @@ export class Butler {
         await this.datastore.undoIngestOrPut(p.info, p.transfer).catch(() => {});
       throw err;
     }
+    // Committed (unless a caller wrapped this call in its own transaction: then a 'move' source goes before that
+    // outer commit, which is why the CLI does not wrap it).
     for (const p of placed) await this.datastore.finishIngest(p.info);
     return refs;
   }

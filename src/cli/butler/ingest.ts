@@ -97,16 +97,14 @@ Examples:
             }
             files.push({ path: row.path, refs: [{ datasetType, dataId }], formatter: opts.formatter });
           }
-          // Butler.ingest registers the RUN before its own transaction; the outer one makes a failed ingest leave
-          // no empty RUN behind either (the library already removes any files it placed).
-          const refs = await butler.registry.transaction(() =>
-            butler.ingest(files, {
-              run,
-              transfer: opts.transfer,
-              idGenerationMode: opts.idGenerationMode,
-              signal,
-            }),
-          );
+          // One transaction inside Butler.ingest (the RUN too): a failed or interrupted ingest leaves nothing, and
+          // a 'move' removes its sources only after that transaction has committed.
+          const refs = await butler.ingest(files, {
+            run,
+            transfer: opts.transfer,
+            idGenerationMode: opts.idGenerationMode,
+            signal,
+          });
           process.stdout.write(`Ingested ${refs.length} file(s) as ${datasetType} into ${run}.\n`);
         });
       },
