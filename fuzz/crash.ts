@@ -1,7 +1,8 @@
 /**
- * The crash matrix: a writer is killed with SIGKILL at a random moment, then the same command is run again and
- * must succeed, after which the repository (or catalog) must hold exactly what one uninterrupted run leaves: nothing
- * lost, nothing duplicated, no orphan file, no stuck transaction. Every scenario drives the real programs in
+ * The crash matrix: a writer is killed with SIGKILL (or interrupted with SIGINT) at a random moment, then the same
+ * command is run again and must succeed, after which the repository (or catalog) must hold exactly what one
+ * uninterrupted run leaves: nothing lost, nothing duplicated, no orphan file, no stuck transaction. For a butler
+ * repository, `butler cleanup` must then remove every leftover temporary file and leave `verify` clean. Every scenario drives the real programs in
  * `bin/` (or a library loop through `dist/`), so `dist/` must be built.
  *
  * Used by test/reliability/crash-matrix.test.ts (a few kills per scenario) and `npm run fuzz -- --only crash`
@@ -33,6 +34,8 @@ export interface CrashScenario {
   command(work: string): readonly string[];
   /** Checks the state after the retry succeeded; returns the problems found (empty when all is well). */
   check(work: string): Promise<string[]>;
+  /** How the writer is stopped (default SIGKILL); SIGINT must roll back and exit 130. */
+  readonly signal?: 'SIGKILL' | 'SIGINT';
 }
 
 export interface CrashOutcome {
@@ -41,6 +44,8 @@ export interface CrashOutcome {
   /** When the writer was killed, ms after it started (null: it finished before the kill). */
   readonly killedAtMs: number | null;
   readonly retryExit: number;
+  /** The interrupted writer's exit status (null when killed by a signal). */
+  readonly writerExit: number | null;
   readonly problems: readonly string[];
 }
 
@@ -84,12 +89,16 @@ async function timed(checkout: string, argv: readonly string[]): Promise<number>
   return performance.now() - t0;
 }
 
-function killAfter(child: ChildProcess, ms: number): Promise<number | null> {
+function killAfter(
+  child: ChildProcess,
+  ms: number,
+  signal: 'SIGKILL' | 'SIGINT' = 'SIGKILL',
+): Promise<number | null> {
   return new Promise((done) => {
     const t0 = performance.now();
     const timer = setTimeout(() => {
       if (child.exitCode === null) {
-        child.kill('SIGKILL');
+        child.kill(signal);
         done(performance.now() - t0);
       }
     }, ms);
@@ -107,6 +116,18 @@ async function butlerVerify(checkout: string, repo: string): Promise<string[]> {
       `butler verify exited ${result.code}: ${result.stdout.slice(0, 2000)}${result.stderr.slice(0, 1000)}`,
     ];
   return [];
+}
+
+/**
+ * What a kill may leave besides orphans (which `verify` reports): temporary files. `butler cleanup` must remove
+ * them all and leave `verify` clean.
+ */
+async function butlerCleanup(checkout: string, repo: string): Promise<string[]> {
+  const result = await node(checkout, [bin(checkout, 'butler'), 'cleanup', repo, '--json']);
+  if (result.code !== 0) return [`butler cleanup exited ${result.code}: ${result.stderr.slice(0, 1000)}`];
+  const left = filesUnder(repo).filter((f) => f.split('/').pop()?.startsWith('.mdtmp-'));
+  const problems = left.length > 0 ? [`${left.length} temporary files left after cleanup`] : [];
+  return [...problems, ...(await butlerVerify(checkout, repo))];
 }
 
 async function datasetCount(
@@ -167,8 +188,9 @@ async function prepareSurvey(checkout: string, dir: string): Promise<number> {
 
 export function crashScenarios(checkout: string): CrashScenario[] {
   let raws = 0;
-  const ingestRaws: CrashScenario = {
-    name: 'butler ingest-raws -t copy',
+  const ingestRaws = (transfer: string, signal?: 'SIGINT'): CrashScenario => ({
+    name: `butler ingest-raws -t ${transfer}${signal === undefined ? '' : ` (${signal})`}`,
+    signal,
     async prepare(dir) {
       raws = await prepareSurvey(checkout, dir);
     },
@@ -178,15 +200,15 @@ export function crashScenarios(checkout: string): CrashScenario[] {
       join(work, 'repo'),
       join(work, 'sim', 'raw'),
       '-t',
-      'copy',
+      transfer,
     ],
     async check(work) {
       const problems = await butlerVerify(checkout, join(work, 'repo'));
       const n = await datasetCount(checkout, join(work, 'repo'), 'raw', 'MeridianCam/raw/all');
       if (n !== raws) problems.push(`${n} raw datasets, expected ${raws}`);
-      return problems;
+      return [...problems, ...(await butlerCleanup(checkout, join(work, 'repo')))];
     },
-  };
+  });
 
   const removeRuns: CrashScenario = {
     name: 'butler remove-runs',
@@ -213,7 +235,7 @@ export function crashScenarios(checkout: string): CrashScenario[] {
       const problems = await butlerVerify(checkout, join(work, 'repo'));
       const left = filesUnder(join(work, 'repo')).filter((f) => f.endsWith('.fits'));
       if (left.length > 0) problems.push(`${left.length} raw files left in the datastore`);
-      return problems;
+      return [...problems, ...(await butlerCleanup(checkout, join(work, 'repo')))];
     },
   };
 
@@ -249,7 +271,7 @@ export function crashScenarios(checkout: string): CrashScenario[] {
       const problems = await butlerVerify(checkout, join(work, 'repo'));
       const n = await datasetCount(checkout, join(work, 'repo'), 'crashDoc', 'crash/put/*');
       if (n !== PUTS) problems.push(`${n} crashDoc datasets, expected ${PUTS}`);
-      return problems;
+      return [...problems, ...(await butlerCleanup(checkout, join(work, 'repo')))];
     },
   };
 
@@ -307,7 +329,14 @@ export function crashScenarios(checkout: string): CrashScenario[] {
       return problems;
     },
   };
-  return [ingestRaws, removeRuns, putLoop, catalogIngest];
+  return [
+    ingestRaws('copy'),
+    ingestRaws('move'),
+    ingestRaws('copy', 'SIGINT'),
+    removeRuns,
+    putLoop,
+    catalogIngest,
+  ];
 }
 
 /** Runs every scenario `attempts` times: copy the prepared state, start the writer, kill it, retry, check. */
@@ -335,14 +364,34 @@ export async function runCrashMatrix(options: CrashMatrixOptions): Promise<Crash
       const [program, ...args] = scenario.command(work);
       const child = spawn(process.execPath, [program, ...args], { stdio: 'ignore', cwd: options.checkout });
       // Kill somewhere between start-up and the end of an uninterrupted run.
-      const killedAtMs = await killAfter(child, 100 + rand() * Math.max(fullMs - 100, 50));
-      if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.on('exit', r));
+      const exited = new Promise<void>((r) => child.on('exit', () => r()));
+      const killedAtMs = await killAfter(child, 100 + rand() * Math.max(fullMs - 100, 50), scenario.signal);
+      await exited;
+      const writerExit = child.exitCode;
+      const early: string[] = [];
+      if (scenario.signal === 'SIGINT' && killedAtMs !== null) {
+        // Interrupted, a butler write rolls back and exits 130 (or Node's own SIGINT exit if the signal came before
+        // the program installed its handler); either way nothing is left: verify is clean before any retry.
+        if (writerExit !== 130 && child.signalCode !== 'SIGINT')
+          early.push(`the interrupted writer exited ${writerExit}, expected 130`);
+        const repo = join(work, 'repo');
+        const temporary = filesUnder(repo).filter((f) => f.split('/').pop()?.startsWith('.mdtmp-'));
+        if (temporary.length > 0) early.push(`${temporary.length} temporary files left by the rollback`);
+        early.push(...(await butlerVerify(options.checkout, repo)).map((p) => `after the rollback: ${p}`));
+      }
       const retry = await node(options.checkout, [program, ...args]);
       const problems =
         retry.code === 0
-          ? await scenario.check(work)
-          : [`the retry failed (${retry.code}): ${retry.stderr.slice(0, 2000)}`];
-      const outcome = { scenario: scenario.name, attempt, killedAtMs, retryExit: retry.code, problems };
+          ? [...early, ...(await scenario.check(work))]
+          : [...early, `the retry failed (${retry.code}): ${retry.stderr.slice(0, 2000)}`];
+      const outcome = {
+        scenario: scenario.name,
+        attempt,
+        killedAtMs,
+        retryExit: retry.code,
+        writerExit,
+        problems,
+      };
       outcomes.push(outcome);
       options.onOutcome?.(outcome);
       if (problems.length === 0) rmSync(work, { recursive: true, force: true });

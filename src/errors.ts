@@ -227,7 +227,7 @@ const codes = {
     area: 'butler',
     http: 409,
     summary: 'The collection is a child of a CHAINED collection and cannot be removed.',
-    hint: 'Remove it from its parent chains first (`butler collection-chain PARENT --mode remove CHILD`), or use --unlink.',
+    hint: 'Remove it from its parent chains first (`butler collection-chain REPO PARENT CHILD --mode remove`), or pass --force to `butler remove-runs` (API: unlinkFromChains).',
   },
   COLLECTION_CYCLE: {
     area: 'butler',
@@ -295,7 +295,7 @@ const codes = {
     area: 'butler',
     http: 400,
     summary: 'A write needs an output RUN collection.',
-    hint: 'Pass `run` (API) or `--run` / the RUN argument (CLI).',
+    hint: 'Pass `run` (API), or the RUN argument / `--output-run` (CLI).',
   },
   QUERY_SYNTAX: {
     area: 'butler',
@@ -320,7 +320,7 @@ const codes = {
     area: 'butler',
     http: 409,
     summary: 'The target file already exists and would be overwritten.',
-    hint: 'Remove it first, choose another destination, or pass --clobber.',
+    hint: 'In a repository, a file that no dataset record points to is replaced by the retry; a file still in the trash is removed by `butler cleanup REPO`, then retry. For `butler retrieve-artifacts`, choose another destination or pass --clobber.',
   },
   EXPORT_FORMAT: {
     area: 'butler',

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { DatabaseConfigInput } from '../db/index.js';
 import { meridianError } from '../errors.js';
 import { throwIfAborted } from './abort.js';
+import { type CleanupOptions, type CleanupReport, cleanupRepository } from './cleanup.js';
 import { type ButlerConfig, defaultButlerConfig, readButlerConfig, writeButlerConfig } from './config.js';
 import { type DatasetRef, DatasetType, splitComponentName } from './core/dataset-type.js';
 import type { IdGenerationMode } from './core/ids.js';
@@ -20,6 +21,7 @@ import {
   type RegistryLocation,
   registryLocation,
 } from './registry/index.js';
+import { emptyTrash, removeRuns } from './removal.js';
 import type { FormatterRegistry } from './storage/formatter.js';
 import type { StorageClassRegistry } from './storage/storage-class.js';
 import type { Timespan } from './time/index.js';
@@ -70,6 +72,11 @@ export interface IngestOptions {
   readonly skipExisting?: boolean;
   /** Cancels the ingest (ABORTED); nothing is registered and every file already placed is put back. */
   readonly signal?: AbortSignal;
+  /**
+   * With `skipExisting`: hears of each dataset that was already stored and so was skipped, decided inside the
+   * ingest's transaction, so that concurrent ingests of the same files each learn exactly what they inserted.
+   */
+  readonly onAlreadyPresent?: (ref: DatasetRef) => void;
 }
 
 /**
@@ -105,6 +112,8 @@ export class Butler {
       { root, templates: config.datastore.templates, checksum: config.datastore.checksum },
       this.storageClasses,
       this.formatters,
+      // A file no record points to is an orphan of an interrupted write: the retry may replace it.
+      { isPathReferenced: (path) => registry.stored.isPathReferenced(path) },
     );
     this.run = options.run;
     this.collections = options.collections ?? (options.run ? [options.run] : []);
@@ -228,14 +237,18 @@ export class Butler {
     return toDatastoreRef({ ...ref, dataId: coord }, component);
   }
 
-  /** Store an object as a new dataset. Returns its ref. A failed put leaves no file and no registry row. */
+  /**
+   * Store an object as a new dataset. Returns its ref. A failed or cancelled (`signal`, ABORTED) put leaves no file
+   * and no registry row; a put killed outright leaves at most an orphan file, which its retry replaces.
+   */
   async put(
     obj: unknown,
     datasetType: string | DatasetType,
     dataId: DataIdInput = {},
-    options: { run?: string } = {},
+    options: { run?: string; signal?: AbortSignal } = {},
   ): Promise<DatasetRef> {
     this.assertWriteable('put');
+    throwIfAborted(options.signal, 'put');
     const run = options.run ?? this.run;
     if (run === undefined)
       throw meridianError(
@@ -253,19 +266,25 @@ export class Butler {
     this.storageClasses.get(dt.storageClass).checkValue?.(obj);
     const coord = await this.registry.expandDataId(dataId, dt.dimensions);
     let written: StoredFileInfo | undefined;
+    let full: DatasetRef;
     try {
-      return await this.registry.transaction(async () => {
+      // The dataset row is inserted before the file is placed, so a concurrent writer of the same dataset (and
+      // path) waits or conflicts on the row before touching the file (docs/datastore.md, "Crash safety").
+      full = await this.registry.transaction(async () => {
         await this.registry.registerRun(run);
         const [ref] = await this.registry.insertDatasets(name, [coord.values], run);
-        const full: DatasetRef = { ...ref!, dataId: coord };
-        written = await this.datastore.put(obj, await this.datastoreRef(full));
+        const inserted: DatasetRef = { ...ref!, dataId: coord };
+        written = await this.datastore.put(obj, await this.datastoreRef(inserted));
+        throwIfAborted(options.signal, 'put');
         await this.registry.stored.insert([written]);
-        return full;
+        return inserted;
       });
     } catch (err) {
       if (written !== undefined) await this.datastore.undoIngestOrPut(written).catch(() => {});
       throw err;
     }
+    await this.datastore.finishIngest(written!);
+    return full;
   }
 
   /** Resolve a dataset type + data ID (or a ref) to a registered ref, searching collections in order. */
@@ -426,8 +445,11 @@ export class Butler {
       });
     }
     const placed: { info: StoredFileInfo; transfer: TransferMode }[] = [];
+    let refs: DatasetRef[];
+    let alreadyPresent: DatasetRef[] = [];
     try {
-      return await this.registry.transaction(async () => {
+      refs = await this.registry.transaction(async () => {
+        alreadyPresent = [];
         await this.registry.registerRun(run);
         const out: DatasetRef[] = [];
         const infos: StoredFileInfo[] = [];
@@ -441,6 +463,7 @@ export class Butler {
               const stored = (await this.registry.stored.get([existing.id])).get(existing.id);
               if (stored !== undefined) {
                 out.push(existing);
+                alreadyPresent.push(existing);
                 continue;
               }
               ref = existing;
@@ -450,8 +473,10 @@ export class Butler {
             [ref] = await this.registry.insertDatasets(p.datasetType, [p.coord.values], run, mode);
           }
           const full: DatasetRef = { ...ref!, dataId: p.coord };
+          // A 'move' keeps its source until the records are committed (finishIngest below).
           const info = await this.datastore.ingest(p.file.path, await this.datastoreRef(full), transfer, {
             formatter: p.file.formatter,
+            deferSourceRemoval: true,
           });
           placed.push({ info, transfer });
           infos.push(info);
@@ -466,39 +491,41 @@ export class Butler {
         await this.datastore.undoIngestOrPut(p.info, p.transfer).catch(() => {});
       throw err;
     }
+    // Committed (unless a caller wrapped this call in its own transaction: then a 'move' source goes before that
+    // outer commit, which is why the CLI does not wrap it).
+    for (const p of placed) await this.datastore.finishIngest(p.info);
+    for (const ref of alreadyPresent) options.onAlreadyPresent?.(ref);
+    return refs;
   }
 
   // ---- removal ------------------------------------------------------------------------------------------------
 
-  /** Delete the files of trashed records, then the trash rows. Safe to re-run after an interruption. */
-  async emptyTrash(): Promise<number> {
-    this.assertWriteable('empty the trash');
-    const trash = await this.registry.stored.trash();
-    for (const t of trash) if (!t.shared) await this.datastore.removeArtifact(t.info);
-    await this.registry.stored.deleteTrash(trash.map((t) => t.id));
-    return trash.filter((t) => !t.shared).length;
+  /**
+   * Delete the files of trashed records, then the trash rows, in batches of one write transaction each (see
+   * removal.ts). Safe to re-run after an interruption. Returns the number of files deleted.
+   */
+  emptyTrash(options: { signal?: AbortSignal } = {}): Promise<number> {
+    return emptyTrash(this, options);
   }
 
-  /** Remove RUN collections, their datasets and (with `unstore`, the default) their files. */
-  async removeRuns(
+  /**
+   * Remove RUN collections, their datasets and (with `unstore`, the default) their files: one RUN per transaction,
+   * each followed by the deletion of its files, after any trash of an earlier interrupted removal (see removal.ts).
+   * Returns the number of datasets removed.
+   */
+  removeRuns(
     names: readonly string[],
-    options: { unstore?: boolean; unlinkFromChains?: boolean } = {},
+    options: { unstore?: boolean; unlinkFromChains?: boolean; signal?: AbortSignal } = {},
   ): Promise<number> {
-    this.assertWriteable('remove runs');
-    let removed = 0;
-    await this.registry.transaction(async () => {
-      for (const name of names) {
-        const rec = await this.registry.collections.getRun(name);
-        if (options.unlinkFromChains) await this.registry.collections.unlinkFromChains(name);
-        const refs = await this.registry.queryDatasets('*', { collections: [rec.name] });
-        if (options.unstore !== false) await this.registry.stored.moveToTrash(refs.map((r) => r.id));
-        else await this.registry.stored.forget(refs.map((r) => r.id));
-        await this.registry.removeCollection(name);
-        removed += refs.length;
-      }
-    });
-    if (options.unstore !== false) await this.emptyTrash();
-    return removed;
+    return removeRuns(this, names, options);
+  }
+
+  /**
+   * Repair what interrupted commands left: empty the trash, then delete orphan files (no record points to them)
+   * and leftover temporary files. See `cleanupRepository` for the options and the report.
+   */
+  cleanup(options: CleanupOptions = {}): Promise<CleanupReport> {
+    return cleanupRepository(this, options);
   }
 
   /**

@@ -6,6 +6,7 @@ export {
   type GetOptions,
   type IngestOptions,
 } from './butler.js';
+export { type CleanupOptions, type CleanupReport, cleanupRepository } from './cleanup.js';
 export { BUTLER_CONFIG_FILE, type ButlerConfig, readButlerConfig } from './config.js';
 export {
   type DatasetRef,
@@ -30,6 +31,7 @@ export {
   type DatastoreGetOptions,
   type DatastoreRef,
   FileDatastore,
+  type FileDatastoreHooks,
   FileTemplates,
   type OpenDatastoreOptions,
   openFileDatastore,

@@ -361,6 +361,7 @@ export async function importDatasets(
             options.transfer ?? 'copy',
             {
               formatter: f.formatter ?? undefined,
+              deferSourceRemoval: true,
             },
           );
           placed.push(info);
@@ -398,6 +399,8 @@ export async function importDatasets(
       await butler.datastore.undoIngestOrPut(info, options.transfer ?? 'copy').catch(() => {});
     throw err;
   }
+  // After the commit: a 'move' removes its sources only now, so an interruption never loses a file.
+  for (const info of placed) await butler.datastore.finishIngest(info);
   return { datasets: imported, skipped };
 }
 

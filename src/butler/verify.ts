@@ -16,7 +16,7 @@ export interface VerifyReport {
 }
 
 /** Files the butler itself keeps in the repository root, never datasets. */
-function isBookkeeping(path: string): boolean {
+export function isBookkeeping(path: string): boolean {
   return path === BUTLER_CONFIG_FILE || /^gen3\.sqlite3(-wal|-shm|-journal)?$/.test(path);
 }
 

@@ -1,7 +1,9 @@
 import { Command } from 'commander';
+import { registerCleanupCommand } from './butler/cleanup.js';
 import { registerCollectionCommands } from './butler/collections.js';
 import { registerDatasetTypeCommands } from './butler/dataset-types.js';
 import { registerIngestCommands } from './butler/ingest.js';
+import { installInterruptHandlers, interruptedStatus } from './butler/interrupt.js';
 import { registerMembershipCommands } from './butler/membership.js';
 import { registerObsCommands } from './butler/obs.js';
 import { registerPruneCommands } from './butler/prune.js';
@@ -26,7 +28,8 @@ export function makeButlerProgram(): Command {
 REPO is a repository directory (its butler.yaml says where the registry database is).
 Listing commands take --json for a machine-readable document on stdout; a failed command then also prints
 {"error": {...}} on stdout.
-Exit status: 0 success, 1 error (message on stderr with a code and a hint), 2 bad usage.
+Exit status: 0 success, 1 error (message on stderr with a code and a hint), 2 bad usage, 130/143 interrupted
+by SIGINT/SIGTERM (a write rolls back first; a second signal stops at once; \`butler cleanup\` removes leftovers).
 Set MERIDIAN_DEBUG=1 to see stack traces of unexpected errors.
 
 Examples:
@@ -36,6 +39,7 @@ Examples:
   butler COMMAND --help`,
     );
   registerRepoCommands(program);
+  registerCleanupCommand(program);
   registerDatasetTypeCommands(program);
   registerCollectionCommands(program);
   registerQueryCommands(program);
@@ -49,5 +53,12 @@ Examples:
 
 /** Run `butler` as its executable does, with `argv` as in `process.argv` (node, script, args...). */
 export async function runButlerCli(argv: readonly string[]): Promise<void> {
-  await runMain(makeButlerProgram(), argv);
+  const removeHandlers = installInterruptHandlers();
+  try {
+    await runMain(makeButlerProgram(), argv);
+  } finally {
+    removeHandlers();
+  }
+  // An interrupted write has rolled back (or finished, if the signal came after its commit): 130/143 either way.
+  process.exitCode = interruptedStatus() ?? process.exitCode;
 }

@@ -28,6 +28,8 @@ export interface IngestRawsOptions {
    * mismatch is RAW_CHECKSUM_MISMATCH, handled by `onError` like any malformed raw.
    */
   readonly verifyChecksums?: boolean;
+  /** Cancels the ingest (ABORTED): nothing is registered and every file already placed is removed. */
+  readonly signal?: AbortSignal;
 }
 
 export interface SkippedRaw {
@@ -158,20 +160,18 @@ export async function ingestRaws(
     formatter: 'meridian.RawFormatter',
   }));
   progress({ phase: 'ingesting', done: 0, total: datasets.length, unit: 'files' });
-  // What was there before is read in the same transaction as the ingest (which joins it): a concurrent ingest of
-  // the same raws either committed before this transaction began (its raws count as already present) or waits
-  // for it to commit, so each process reports exactly what it inserted.
-  const { refs, before } = await butler.registry.transaction(async () => {
-    const present = await butler.registry.queryDatasets(RAW_DATASET_TYPE.name, { collections: [run] });
-    const ingestedRefs = await butler.ingest(datasets, {
-      run,
-      transfer: options.transfer ?? 'auto',
-      idGenerationMode: 'DATAID_TYPE_RUN',
-      skipExisting: true,
-    });
-    // A dataset row without a file record (left by an older interrupted ingest) gets its file now: it counts as new.
-    const stored = await butler.registry.stored.get(present.map((r) => r.id));
-    return { refs: ingestedRefs, before: new Set(present.filter((r) => stored.has(r.id)).map((r) => r.id)) };
+  // Butler.ingest decides inside its own transaction which raws were already stored: a concurrent ingest of the
+  // same raws either committed first (its raws count as already present here) or waits for this one, so each
+  // process reports exactly what it inserted. No outer transaction: a 'move' must keep its sources until the
+  // ingest's own commit.
+  const before = new Set<string>();
+  const refs = await butler.ingest(datasets, {
+    run,
+    transfer: options.transfer ?? 'auto',
+    idGenerationMode: 'DATAID_TYPE_RUN',
+    skipExisting: true,
+    signal: options.signal,
+    onAlreadyPresent: (ref) => before.add(ref.id),
   });
   progress({ phase: 'ingesting', done: datasets.length, total: datasets.length, unit: 'files' });
   const alreadyPresent = refs.filter((r) => before.has(r.id)).length;

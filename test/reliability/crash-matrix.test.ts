@@ -1,7 +1,8 @@
 /**
- * The crash matrix at test-suite size: each writer (raw ingest, remove-runs, a put loop, catalog ingest) is killed
- * with SIGKILL at seeded random moments; the same command run again must succeed and leave exactly what one
- * uninterrupted run leaves (butler verify clean, counts exact). `npm run fuzz -- --only crash` runs it at nightly
+ * The crash matrix at test-suite size: each writer (raw ingest with copy and move, remove-runs, a put loop, catalog
+ * ingest) is killed with SIGKILL at seeded random moments, and raw ingest is also interrupted with SIGINT (it must
+ * roll back and exit 130); the same command run again must succeed and leave exactly what one uninterrupted run
+ * leaves (butler verify clean, counts exact, nothing left after butler cleanup). `npm run fuzz -- --only crash` runs it at nightly
  * size. Needs dist/ (npm test builds it first).
  */
 import { execFileSync } from 'node:child_process';

@@ -27,17 +27,25 @@ export interface Datastore {
   predictPath(ref: DatastoreRef): string;
   /** CONFIG_INVALID unless the template chosen for a dataset type gives each data ID its own path. */
   validateTemplate(datasetType: DatastoreRef['datasetType'], requiredDimensions: readonly string[]): void;
-  /** Writes a new dataset; a failure leaves no file (FILE_EXISTS if its path is taken). */
+  /**
+   * Writes a new dataset; a failure leaves no file. FILE_EXISTS if its path holds a file a record points to; an
+   * orphan there (no record: left by an interrupted write) is replaced.
+   */
   put(obj: unknown, ref: DatastoreRef): Promise<StoredFileInfo>;
   /** Reads a stored dataset (or a component of it). */
   get(info: StoredFileInfo, ref: DatastoreRef, options?: DatastoreGetOptions): Promise<unknown>;
-  /** Makes an existing file a dataset of this datastore, by the given transfer mode. */
+  /**
+   * Makes an existing file a dataset of this datastore, by the given transfer mode (orphans are replaced as by
+   * `put`). With `deferSourceRemoval`, 'move' removes the source only in `finishIngest`.
+   */
   ingest(
     sourcePath: string,
     ref: DatastoreRef,
     transfer: TransferMode,
-    options?: { formatter?: string },
+    options?: { formatter?: string; deferSourceRemoval?: boolean },
   ): Promise<StoredFileInfo>;
+  /** Completes a put or ingest once its record is committed (removes the source of a deferred 'move'). */
+  finishIngest(info: StoredFileInfo): Promise<void>;
   /** Reverses a put or ingest whose record could not be kept (e.g. the registry transaction failed). */
   undoIngestOrPut(info: StoredFileInfo, transfer?: TransferMode): Promise<void>;
   /** True if the dataset's file is there. */
@@ -46,8 +54,15 @@ export interface Datastore {
   removeArtifact(info: StoredFileInfo): Promise<void>;
   /** Compares a file with its record: presence, size and (unless `checksum: false`) checksum. */
   verify(info: StoredFileInfo, options?: { checksum?: boolean }): Promise<VerifyResult>;
-  /** Every artifact the datastore holds, as a root-relative path, for orphan detection. */
+  /** Every artifact the datastore holds, as a root-relative path, for orphan detection (temporary files excluded). */
   walkArtifacts(): AsyncIterable<string>;
+  /** Temporary files of unfinished or interrupted writes, as root-relative paths. */
+  walkTemporaryFiles(): AsyncIterable<string>;
+  /**
+   * Deletes a root-relative file that no record points to; with `changedBefore` (ms since the epoch) a file changed
+   * later is left alone. Returns whether it was deleted.
+   */
+  removeOrphan(path: string, options?: { changedBefore?: number }): Promise<boolean>;
   /** The local path of a record's file. */
   absolutePath(info: StoredFileInfo): string;
   /** Copies (or links, or moves) a dataset's file out of the datastore; returns the new path. */

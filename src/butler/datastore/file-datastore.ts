@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, opendir, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { lstat, mkdir, opendir, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { meridianError } from '../../errors.js';
 import { assertWriteInside, fileSystemError } from '../paths.js';
@@ -14,6 +14,7 @@ import {
   pathPresent,
   placeFile,
   publishTemporary,
+  stageFile,
   TEMPORARY_PREFIX,
   temporarySibling,
 } from './transfers.js';
@@ -26,6 +27,15 @@ import {
 } from './types.js';
 
 export type { RetrieveMode, VerifyResult } from './datastore.js';
+
+/** What a datastore may ask of whoever keeps its records (the Butler: the registry), to tell orphans apart. */
+export interface FileDatastoreHooks {
+  /**
+   * True if a record (live, or in the trash waiting for its file to be deleted) points to this root-relative path.
+   * Without this hook every existing file counts as referenced and is never replaced (FILE_EXISTS).
+   */
+  readonly isPathReferenced?: (path: string) => Promise<boolean>;
+}
 
 /** Suffixes that belong to the extension of the name before them ('.fits.fz' is one extension). */
 const COMPRESSION_SUFFIXES = new Set(['.gz', '.fz', '.bz2', '.xz', '.zst']);
@@ -44,10 +54,23 @@ export class FileDatastore implements Datastore {
   readonly checksum: boolean;
   readonly #storageClasses: StorageClassRegistry;
   readonly #formatters: FormatterRegistry;
-  /** Where each file ingested with 'move' came from, so that an undo can move it back (absolute target → source). */
+  /** Where each file ingested with 'move' came from (absolute target → source): an undo moves it back. */
   readonly #movedFrom = new Map<string, string>();
+  /** Sources of deferred moves (absolute target → source), removed by `finishIngest` once the record is committed. */
+  readonly #pendingSourceRemoval = new Map<string, string>();
+  /**
+   * Absolute paths this process placed and whose record may not be committed yet: never orphans, even though no
+   * committed record points to them (two datasets of one batch given one path must collide, not replace).
+   */
+  readonly #inFlight = new Set<string>();
+  readonly #hooks: FileDatastoreHooks;
 
-  constructor(config: DatastoreConfig, storageClasses: StorageClassRegistry, formatters: FormatterRegistry) {
+  constructor(
+    config: DatastoreConfig,
+    storageClasses: StorageClassRegistry,
+    formatters: FormatterRegistry,
+    hooks: FileDatastoreHooks = {},
+  ) {
     if (!isAbsolute(config.root)) {
       throw meridianError('CONFIG_INVALID', `Datastore root must be an absolute path, got '${config.root}'`, {
         root: config.root,
@@ -58,6 +81,7 @@ export class FileDatastore implements Datastore {
     this.checksum = config.checksum ?? false;
     this.#storageClasses = storageClasses;
     this.#formatters = formatters;
+    this.#hooks = hooks;
   }
 
   /** The root-relative path a dataset would be written to: its template plus the formatter's extension. */
@@ -75,8 +99,9 @@ export class FileDatastore implements Datastore {
   }
 
   /**
-   * Writes `obj` to its template path: the formatter writes a temporary file in the target directory, which is
-   * then linked into place (refusing to replace an existing file, FILE_EXISTS). On any failure nothing is left.
+   * Writes `obj` to its template path: the formatter writes a temporary sibling, which is then linked into place.
+   * An existing file there is kept (FILE_EXISTS) unless it is an orphan (see `FileDatastoreHooks`), which is
+   * replaced. On any failure nothing is left.
    */
   async put(obj: unknown, ref: DatastoreRef): Promise<StoredFileInfo> {
     const storageClass = this.#storageClasses.get(ref.datasetType.storageClass);
@@ -89,7 +114,8 @@ export class FileDatastore implements Datastore {
       throw fileSystemError(err, 'create a datastore directory', dirname(target));
     });
     try {
-      if (await pathPresent(target)) {
+      // Checked first as well so that a real conflict costs no write.
+      if ((await pathPresent(target)) && !(await this.#isOrphan(target))) {
         throw meridianError('FILE_EXISTS', `Dataset ${ref.id}: ${path} already exists in the datastore`, {
           path,
         });
@@ -97,15 +123,17 @@ export class FileDatastore implements Datastore {
       const temporary = temporarySibling(target);
       try {
         await formatter.write(obj, temporary, storageClass);
-        await publishTemporary(temporary, target);
-      } finally {
-        await rm(temporary, { force: true });
+      } catch (err) {
+        await unlinkIfPresent(temporary);
+        throw err;
       }
+      await publishTemporary(temporary, target, (t) => this.#isOrphan(t));
     } catch (err) {
       if (firstCreated !== undefined)
         await this.#pruneEmptyDirectories(dirname(target), dirname(firstCreated));
       throw fileSystemError(err, 'write a dataset into the datastore', target);
     }
+    this.#inFlight.add(target);
     return this.#recordOrUndo(ref, path, target, formatter, storageClass, undefined);
   }
 
@@ -145,13 +173,15 @@ export class FileDatastore implements Datastore {
    * - 'auto': use the file where it is (inside the root: recorded relative; outside: as 'direct');
    * - 'direct': record the absolute path; the datastore never deletes such a file;
    * - copy, move, link (hard, else symbolic), hardlink, symlink, relsymlink: place it at the template path, keeping
-   *   the source's extension (so '.fits.fz' stays '.fits.fz').
+   *   the source's extension (so '.fits.fz' stays '.fits.fz'). The file is staged under a temporary name and
+   *   published as `put` does: an orphan at the path is replaced, any other file is kept (FILE_EXISTS).
+   * With `deferSourceRemoval`, 'move' keeps the source until `finishIngest` (call it after the record is committed).
    */
   async ingest(
     sourcePath: string,
     ref: DatastoreRef,
     transfer: TransferMode,
-    opts: { formatter?: string } = {},
+    opts: { formatter?: string; deferSourceRemoval?: boolean } = {},
   ): Promise<StoredFileInfo> {
     if (!(TRANSFER_MODES as readonly string[]).includes(transfer)) {
       throw meridianError('TRANSFER_MODE_INVALID', `Unknown transfer mode '${transfer}'`, { transfer });
@@ -176,14 +206,44 @@ export class FileDatastore implements Datastore {
       throw fileSystemError(err, 'create a datastore directory', dirname(target));
     });
     try {
-      await placeFile(transfer, source, target);
+      const temporary = temporarySibling(target);
+      try {
+        await stageFile(transfer, source, temporary);
+      } catch (err) {
+        await unlinkIfPresent(temporary);
+        throw err;
+      }
+      await publishTemporary(temporary, target, (t) => this.#isOrphan(t));
     } catch (err) {
       if (firstCreated !== undefined)
         await this.#pruneEmptyDirectories(dirname(target), dirname(firstCreated));
       throw fileSystemError(err, `${transfer} a file into the datastore`, target);
     }
-    if (transfer === 'move') this.#movedFrom.set(target, source);
+    this.#inFlight.add(target);
+    if (transfer === 'move') {
+      if (opts.deferSourceRemoval === true) {
+        this.#pendingSourceRemoval.set(target, source);
+      } else {
+        await unlinkIfPresent(source);
+        this.#movedFrom.set(target, source);
+      }
+    }
     return this.#recordOrUndo(ref, path, target, formatter, storageClass, transfer);
+  }
+
+  /**
+   * Completes a put or ingest whose record is now committed: a deferred 'move' removes its source (a crash before
+   * this leaves the source in place, never lost), and the path stops being "in flight" for this process.
+   */
+  async finishIngest(info: StoredFileInfo): Promise<void> {
+    if (isAbsolute(info.path)) return;
+    const target = this.absolutePath(info);
+    this.#inFlight.delete(target);
+    this.#movedFrom.delete(target);
+    const source = this.#pendingSourceRemoval.get(target);
+    if (source === undefined) return;
+    this.#pendingSourceRemoval.delete(target);
+    await unlinkIfPresent(source);
   }
 
   /**
@@ -211,7 +271,7 @@ export class FileDatastore implements Datastore {
     const path = this.absolutePath(info);
     assertWriteInside(this.root, path);
     await unlinkIfPresent(path);
-    this.#movedFrom.delete(path);
+    this.#forget(path);
     await this.#pruneEmptyDirectories(dirname(path));
   }
 
@@ -250,6 +310,37 @@ export class FileDatastore implements Datastore {
    * files of this datastore are skipped; directories are not followed through symbolic links.
    */
   async *walkArtifacts(): AsyncIterable<string> {
+    for await (const path of this.#walk()) if (!isTemporaryName(path)) yield path;
+  }
+
+  /** Every temporary file (an unfinished or interrupted write), as a root-relative path. */
+  async *walkTemporaryFiles(): AsyncIterable<string> {
+    for await (const path of this.#walk()) if (isTemporaryName(path)) yield path;
+  }
+
+  /**
+   * Deletes a file under the root that no record points to (the caller has checked that), and the directories it
+   * leaves empty. With `changedBefore` (ms since the epoch) a file whose status changed later is left alone (it may
+   * be another writer's, not yet committed). Returns whether the file was deleted.
+   */
+  async removeOrphan(path: string, opts: { changedBefore?: number } = {}): Promise<boolean> {
+    if (isAbsolute(path)) return false;
+    const absolute = this.#resolveInsideRoot(path);
+    let changedAt: number;
+    try {
+      changedAt = (await lstat(absolute)).ctimeMs;
+    } catch (err) {
+      if (isCode(err, 'ENOENT', 'ENOTDIR')) return false;
+      throw err;
+    }
+    if (opts.changedBefore !== undefined && changedAt >= opts.changedBefore) return false;
+    await unlinkIfPresent(absolute);
+    this.#forget(absolute);
+    await this.#pruneEmptyDirectories(dirname(absolute));
+    return true;
+  }
+
+  async *#walk(): AsyncIterable<string> {
     const pending = [this.root];
     while (pending.length > 0) {
       const dir = pending.pop()!;
@@ -258,12 +349,14 @@ export class FileDatastore implements Datastore {
         handle = await opendir(dir);
       } catch (err) {
         if (dir === this.root && isCode(err, 'ENOENT')) return;
+        // A directory pruned by a concurrent removal since it was listed.
+        if (dir !== this.root && isCode(err, 'ENOENT')) continue;
         throw err;
       }
       for await (const entry of handle) {
         const full = join(dir, entry.name);
         if (entry.isDirectory()) pending.push(full);
-        else if (!entry.name.startsWith(TEMPORARY_PREFIX)) yield toPosix(relative(this.root, full));
+        else yield toPosix(relative(this.root, full));
       }
     }
   }
@@ -373,7 +466,7 @@ export class FileDatastore implements Datastore {
 
   /** Removes a file this datastore placed at `target` (a put when `transfer` is undefined), or moves it back. */
   async #undoPlacement(target: string, transfer: TransferMode | undefined): Promise<void> {
-    if (transfer === 'move') {
+    if (transfer === 'move' && !this.#pendingSourceRemoval.has(target)) {
       const origin = this.#movedFrom.get(target);
       if (origin === undefined) {
         throw meridianError('INTERNAL', `No record of where ${target} was moved from; it was left in place`, {
@@ -381,11 +474,25 @@ export class FileDatastore implements Datastore {
         });
       }
       await placeFile('move', target, origin);
-      this.#movedFrom.delete(target);
     } else {
+      // A deferred move staged a link or copy: the source is still there, so removing the target undoes it.
       await unlinkIfPresent(target);
     }
+    this.#forget(target);
     await this.#pruneEmptyDirectories(dirname(target));
+  }
+
+  #forget(target: string): void {
+    this.#movedFrom.delete(target);
+    this.#pendingSourceRemoval.delete(target);
+    this.#inFlight.delete(target);
+  }
+
+  /** An existing file at `target` may be replaced only if no record points to it and this process is not placing it. */
+  async #isOrphan(target: string): Promise<boolean> {
+    const check = this.#hooks.isPathReferenced;
+    if (check === undefined || this.#inFlight.has(target)) return false;
+    return !(await check(toPosix(relative(this.root, target))));
   }
 
   async #requireRegularFile(path: string): Promise<void> {
@@ -462,6 +569,10 @@ function fileExtension(path: string): string {
   const last = extname(name);
   const extension = COMPRESSION_SUFFIXES.has(last) ? extname(name.slice(0, -last.length)) + last : last;
   return extension.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+function isTemporaryName(path: string): boolean {
+  return path.slice(path.lastIndexOf('/') + 1).startsWith(TEMPORARY_PREFIX);
 }
 
 function toPosix(path: string): string {

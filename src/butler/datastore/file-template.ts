@@ -7,10 +7,17 @@ import type { DatastoreRef } from './types.js';
  *   (`exposure.obs_id`, looked up in `ref.recordValues`);
  * - `{a|b}` takes the first alternative with a value;
  * - a format spec after `:` may contain `?` (optional: when absent, the field is dropped with the literal text
- *   before it back to the previous `/`), `/` (keep slashes in the value; otherwise `/` becomes `_`) and a
- *   width such as `05d` (zero-padded integer);
- * - characters that are awkward in file names (space < > : " \ | ? *) become `_`, and so do dots in the file name
- *   part so that the extension stays unambiguous;
+ *   before it back to the previous `/`), `/` (keep slashes in the value as directory separators) and a width such
+ *   as `05d` (zero-padded integer);
+ * - values are escaped, not replaced, so that two different values never give one path (`u/me/t12:00` and
+ *   `u/me/t12_00` must not collide): `%`, characters awkward in file names (space < > : " \ | ? * and controls),
+ *   `/` (unless kept) and dots in the file name part (so the extension stays unambiguous) become `%XX` (UTF-8,
+ *   upper-case hex). A value of other characters is written as it is, as before this escaping existed;
+ * - a repeat of a field that the template also writes with `:/` (the default template's trailing `{run}` after its
+ *   leading `{run:/}`) only decorates the file name, the kept-slash occurrence already telling values apart: there
+ *   `/` becomes `_` and dots stay dots (then `_` in the file name part), as they always did, so that the paths of
+ *   run names like `u/me/run1` do not change;
+ * - dots written literally in the template's file name part become `_` (daf_butler does the same);
  * - `{{` and `}}` are literal braces.
  */
 
@@ -35,18 +42,30 @@ interface TemplatePart {
 
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 const FORMAT_SPEC = /^(0)?([0-9]+)?(d|s)?$/;
-const UNSAFE_CHARACTERS = /[\s<>:"\\|?*\p{Cc}]/gu;
+/** Characters of a value that are percent-encoded (`/` only in a field without `:/`; dots are handled apart). */
+const ESCAPED_CHARACTERS = /[%\s<>:"\\|?*\p{Cc}]/gu;
+const ESCAPED_WITH_SLASH = /[%\s<>:"\\|?*\p{Cc}/]/gu;
+/**
+ * Stands for a dot of a value until the path is assembled: such a dot is kept in a directory name and escaped in
+ * the file name part (it cannot come from a value, whose controls are escaped before).
+ */
+const VALUE_DOT = '\u0000';
 
 export class FileTemplate {
   readonly template: string;
   /** Every field name used, alternatives included, in order of first appearance. */
   readonly fields: string[];
   readonly #parts: readonly TemplatePart[];
+  /** Fields written somewhere with `:/` and never optional there: their other occurrences are decorative. */
+  readonly #keptWhole: ReadonlySet<string>;
 
   constructor(template: string) {
     this.template = template;
     this.#parts = parseTemplate(template);
     const specs = this.#fieldSpecs();
+    this.#keptWhole = new Set(
+      specs.filter((f) => f.keepSlashes && !f.optional && f.names.length === 1).map((f) => f.names[0]),
+    );
     this.fields = [...new Set(specs.flatMap((f) => f.names))];
     const invalid = (why: string) =>
       meridianError('CONFIG_INVALID', `File template '${template}' ${why}`, { template });
@@ -107,9 +126,13 @@ export class FileTemplate {
         continue;
       }
       if (field.names.includes('component')) usedComponent = true;
-      const found = field.names
-        .map((name) => lookupField(name, ref, parentName, component))
-        .find((v) => v !== undefined);
+      let found: string | number | undefined;
+      let foundName = '';
+      for (const name of field.names) {
+        found = lookupField(name, ref, parentName, component);
+        foundName = name;
+        if (found !== undefined) break;
+      }
       if (found === undefined) {
         if (!field.optional) {
           throw meridianError(
@@ -122,7 +145,7 @@ export class FileTemplate {
         output += literal.slice(0, literal.lastIndexOf('/') + 1);
         continue;
       }
-      output += literal + this.#formatValue(found, field);
+      output += literal + this.#formatValue(found, field, foundName);
     }
     if (component !== null && !usedComponent) {
       throw meridianError(
@@ -138,13 +161,15 @@ export class FileTemplate {
     return this.#parts.flatMap((p) => (p.field === null ? [] : [p.field]));
   }
 
-  #formatValue(value: string | number, field: FieldSpec): string {
+  #formatValue(value: string | number, field: FieldSpec, name: string): string {
     let text: string;
     if (typeof value === 'number') {
       const digits = String(Math.abs(value));
       const sign = value < 0 ? '-' : '';
       const pad = Math.max(0, field.width - sign.length - digits.length);
-      text = field.zeroPad ? sign + '0'.repeat(pad) + digits : ' '.repeat(pad) + sign + digits;
+      // Integers never contain '_', so padding with it keeps them distinct (a space would be escaped).
+      text = field.zeroPad ? sign + '0'.repeat(pad) + digits : '_'.repeat(pad) + sign + digits;
+      return text;
     } else if (field.integer) {
       throw meridianError(
         'CONFIG_INVALID',
@@ -154,8 +179,12 @@ export class FileTemplate {
     } else {
       text = value;
     }
-    if (!field.keepSlashes) text = text.replaceAll('/', '_');
-    return text.replace(UNSAFE_CHARACTERS, '_');
+    if (!field.keepSlashes && this.#keptWhole.has(name)) {
+      return text.replace(ESCAPED_CHARACTERS, percentEncode).replaceAll('/', '_');
+    }
+    return text
+      .replace(field.keepSlashes ? ESCAPED_CHARACTERS : ESCAPED_WITH_SLASH, percentEncode)
+      .replaceAll('.', VALUE_DOT);
   }
 }
 
@@ -183,23 +212,33 @@ function lookupField(
   return name.includes('.') ? ref.recordValues?.[name] : ref.dataId[name];
 }
 
+/** '%' followed by the upper-case hex of each UTF-8 byte of `ch`. */
+function percentEncode(ch: string): string {
+  let out = '';
+  for (const byte of Buffer.from(ch, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  return out;
+}
+
 /**
- * Collapses empty and '.' segments left by absent optional fields, turns dots of the file name part into '_'
- * (daf_butler does the same so an extension can be appended unambiguously) and refuses '..' segments.
+ * Collapses empty and '.' segments left by absent optional fields, turns literal dots of the file name part into
+ * '_' and escapes a value's dots there (so an extension can be appended unambiguously), and refuses '..' segments.
  */
-function normalizeRelativePath(path: string, template: string): string {
-  const segments = path.split('/').filter((s) => s !== '' && s !== '.');
-  if (segments.includes('..')) {
+function normalizeRelativePath(assembled: string, template: string): string {
+  const segments = assembled.split('/').filter((s) => s !== '' && s !== '.');
+  if (segments.length === 0) {
+    throw meridianError('CONFIG_INVALID', `File template '${template}' produced an empty path`, { template });
+  }
+  const last = segments.length - 1;
+  segments[last] = segments[last].replaceAll('.', '_').replaceAll(VALUE_DOT, '%2E');
+  const restored = segments.map((s) => s.replaceAll(VALUE_DOT, '.')).filter((s) => s !== '.');
+  if (restored.includes('..')) {
+    const path = restored.join('/');
     throw meridianError('PATH_TRAVERSAL', `File template '${template}' produced a path with '..': ${path}`, {
       template,
       path,
     });
   }
-  if (segments.length === 0) {
-    throw meridianError('CONFIG_INVALID', `File template '${template}' produced an empty path`, { template });
-  }
-  segments[segments.length - 1] = segments[segments.length - 1].replaceAll('.', '_');
-  return segments.join('/');
+  return restored.join('/');
 }
 
 function parseTemplate(template: string): TemplatePart[] {

@@ -5,7 +5,7 @@ export {
   toDatastoreRef,
   type VerifyResult,
 } from './datastore.js';
-export { FileDatastore } from './file-datastore.js';
+export { FileDatastore, type FileDatastoreHooks } from './file-datastore.js';
 export { FileTemplate, FileTemplates } from './file-template.js';
 export { type OpenDatastoreOptions, openFileDatastore } from './open-file-datastore.js';
 export {

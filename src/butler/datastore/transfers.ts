@@ -4,9 +4,10 @@ import { basename, dirname, join, relative } from 'node:path';
 import { meridianError } from '../../errors.js';
 
 /**
- * File placement primitives shared by put, ingest and retrieve. None of them ever overwrites an existing file:
- * they create the target with an operation that fails if it exists (link, symlink, exclusive copy), so two writers
- * racing for one path cannot silently replace each other's file.
+ * File placement primitives shared by put, ingest and retrieve. Writes into the datastore are staged under a
+ * temporary sibling name and then published to the final name with link(2), which fails if the name exists; only
+ * a file the caller proves to be an orphan (no record points to it) is ever replaced. Retrieval out of the datastore
+ * uses `placeFile`, which never replaces anything. See docs/datastore.md, "Crash safety".
  */
 
 /** Name prefix of in-progress files; they live next to their target and are renamed into place when complete. */
@@ -51,12 +52,70 @@ export async function placeFile(mode: PlacementMode, source: string, target: str
   }
 }
 
-/** Moves a finished temporary file to its final name, refusing to replace an existing file. */
-export async function publishTemporary(temporary: string, target: string): Promise<void> {
+/**
+ * Decides whether an existing file at a target path may be replaced: true only for an orphan, a file that no
+ * record points to (left by a writer killed between placing it and committing its record).
+ */
+export type OrphanCheck = (target: string) => Promise<boolean>;
+
+/**
+ * Creates `temporary` (a fresh sibling of the final path) from `source` by the given mode, without touching the
+ * final path. 'move' stages a hard link (or a copy across file systems): the source is removed only once the
+ * dataset's record is committed, so an interruption before that never loses it.
+ */
+export async function stageFile(mode: PlacementMode, source: string, temporary: string): Promise<void> {
   try {
-    await linkThenUnlink(temporary, target);
+    switch (mode) {
+      case 'copy':
+        return await copyFile(source, temporary, constants.COPYFILE_EXCL);
+      case 'move':
+        try {
+          return await link(source, temporary);
+        } catch (err) {
+          if (!isCode(err, 'EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK')) throw err;
+          return await copyFile(source, temporary, constants.COPYFILE_EXCL);
+        }
+      case 'hardlink':
+        return await link(source, temporary);
+      case 'link':
+        try {
+          return await link(source, temporary);
+        } catch (err) {
+          if (!isCode(err, 'EXDEV', 'EPERM', 'ENOTSUP')) throw err;
+          return await symlink(source, temporary);
+        }
+      case 'symlink':
+        return await symlink(source, temporary);
+      case 'relsymlink':
+        // The temporary file is a sibling of the target, so the relative path is the same from both.
+        return await symlink(relative(dirname(temporary), source), temporary);
+    }
+  } catch (err) {
+    throw translateFsError(err, source, temporary);
+  }
+}
+
+/**
+ * Gives a finished temporary file its final name and removes the temporary name. An existing file at the final
+ * name is kept (FILE_EXISTS) unless `isOrphan` says no record points to it; then it is replaced by an atomic
+ * rename, so a reader sees the old file or the new one, never a partial one.
+ */
+export async function publishTemporary(
+  temporary: string,
+  target: string,
+  isOrphan?: OrphanCheck,
+): Promise<void> {
+  try {
+    try {
+      await linkThenUnlink(temporary, target);
+    } catch (err) {
+      if (!isCode(err, 'EEXIST') || isOrphan === undefined || !(await isOrphan(target))) throw err;
+      await rename(temporary, target);
+    }
   } catch (err) {
     throw translateFsError(err, temporary, target);
+  } finally {
+    await rm(temporary, { force: true });
   }
 }
 

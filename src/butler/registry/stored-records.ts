@@ -99,9 +99,53 @@ export class StoredRecordManager {
     });
   }
 
-  /** Trashed records whose path no live record still uses (a file shared by two datasets stays). */
-  async trash(): Promise<{ id: number; info: StoredFileInfo; shared: boolean }[]> {
-    const rows = await this.database.executor().selectFrom('file_datastore_trash').selectAll().execute();
+  /**
+   * Whether a live or trashed record points to this path. A path nothing points to holds an orphan file (left by
+   * an interrupted write), which the datastore may replace; a trashed path waits for `Butler.emptyTrash`.
+   */
+  async isPathReferenced(path: string): Promise<boolean> {
+    for (const table of ['file_datastore_records', 'file_datastore_trash'] as const) {
+      const row = await this.database
+        .executor()
+        .selectFrom(table)
+        .select('path')
+        .where('path', '=', path)
+        .limit(1)
+        .executeTakeFirst();
+      if (row !== undefined) return true;
+    }
+    return false;
+  }
+
+  /** Every path a live or trashed record points to (for cleanup's orphan scan). */
+  async referencedPaths(): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const table of ['file_datastore_records', 'file_datastore_trash'] as const) {
+      const rows = await this.database.executor().selectFrom(table).select('path').execute();
+      for (const r of rows) out.add(String(r.path));
+    }
+    return out;
+  }
+
+  /** How many trash rows wait for `Butler.emptyTrash`. */
+  async trashCount(): Promise<number> {
+    const row = await this.database
+      .executor()
+      .selectFrom('file_datastore_trash')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirst();
+    return row === undefined ? 0 : toNumber(row.n);
+  }
+
+  /**
+   * Trashed records (the oldest `limit` of them, or all), each with whether a live record still uses its path (a
+   * file shared by two datasets, or a path written again since, stays).
+   */
+  async trash(
+    options: { limit?: number } = {},
+  ): Promise<{ id: number; info: StoredFileInfo; shared: boolean }[]> {
+    const query = this.database.executor().selectFrom('file_datastore_trash').selectAll().orderBy('id');
+    const rows = await (options.limit === undefined ? query : query.limit(options.limit)).execute();
     const out: { id: number; info: StoredFileInfo; shared: boolean }[] = [];
     for (const r of rows) {
       const live = await this.database

@@ -5,7 +5,7 @@ import {
   type CollectionType,
   parseCollectionType,
 } from '../../butler/index.js';
-import { meridianError } from '../../errors.js';
+import { isMeridianError, meridianError } from '../../errors.js';
 import { caseInsensitiveChoice } from '../common/choices.js';
 import { confirmOrRefuse } from '../common/confirm.js';
 import { printJson } from '../common/json.js';
@@ -261,7 +261,9 @@ Examples:
 function registerRemoveRuns(program: Command): void {
   program
     .command('remove-runs')
-    .description('Remove RUN collections with all their datasets and files.')
+    .description(
+      'Remove RUN collections with all their datasets and files (first finishing any removal that was interrupted).',
+    )
     .argument('<repo>', 'Repository directory')
     .argument('<collection_glob>', 'RUN collection name or glob')
     .option('--no-confirm', 'Do not ask for confirmation (needed when stdin is not a terminal)')
@@ -269,14 +271,31 @@ function registerRemoveRuns(program: Command): void {
     .addHelpText(
       'after',
       `
+Runs are removed one at a time, each in its own transaction followed by the deletion of its files. If an earlier
+remove-runs was interrupted after its runs were gone, running it again deletes the files it left (reporting 0
+runs removed) instead of failing because nothing matches; a RUN name that does not exist is nothing to do.
+
 Examples:
   butler remove-runs ./repo 'u/me/test_*' --no-confirm
   butler remove-runs ./repo u/me/run1 --no-confirm --force`,
     )
     .action(async (repo: string, glob: string, opts: { confirm: boolean; force?: boolean }) => {
-      await withButler(repo, 'write', async (butler) => {
-        const runs = await butler.registry.queryCollections([glob], ['RUN']);
+      await withButler(repo, 'write', async (butler, signal) => {
+        const runs = await butler.registry.queryCollections([glob], ['RUN']).catch((err: unknown) => {
+          // Like `rm -f`: a RUN that is not there (maybe removed by an earlier, interrupted run of this
+          // command) is nothing to do, so the same command can always be run again.
+          if (isMeridianError(err) && err.code === 'COLLECTION_UNKNOWN') return [];
+          throw err;
+        });
         if (runs.length === 0) {
+          // An interrupted earlier removal may have removed the runs and left their files in the trash.
+          if ((await butler.registry.stored.trashCount()) > 0) {
+            const deleted = await butler.emptyTrash({ signal });
+            process.stdout.write(
+              `No RUN collections match '${glob}'; finished an interrupted removal: deleted ${deleted} file(s) from the trash. Removed 0 RUN collection(s).\n`,
+            );
+            return;
+          }
           process.stdout.write(`No RUN collections match '${glob}'; nothing removed.\n`);
           return;
         }
@@ -307,7 +326,7 @@ Examples:
         }
         const removed = await butler.removeRuns(
           runs.map((r) => r.name),
-          { unstore: true, unlinkFromChains: opts.force ?? false },
+          { unstore: true, unlinkFromChains: opts.force ?? false, signal },
         );
         process.stdout.write(`Removed ${runs.length} RUN collection(s) and ${removed} dataset(s).\n`);
       });

@@ -70,7 +70,7 @@ Examples:
       async (repo: string, datasetType: string, run: string, tableFile: string, opts: IngestCliOptions) => {
         const table = readIngestTable(tableFile, { prefix: opts.prefix });
         const shared = parseDataIds(opts.dataId);
-        await withButler(repo, 'write', async (butler) => {
+        await withButler(repo, 'write', async (butler, signal) => {
           const dt = await butler.registry.getDatasetType(datasetType);
           const files: FileDataset[] = [];
           for (const row of table.rows) {
@@ -97,11 +97,14 @@ Examples:
             }
             files.push({ path: row.path, refs: [{ datasetType, dataId }], formatter: opts.formatter });
           }
-          // Butler.ingest registers the RUN before its own transaction; the outer one makes a failed ingest leave
-          // no empty RUN behind either (the library already removes any files it placed).
-          const refs = await butler.registry.transaction(() =>
-            butler.ingest(files, { run, transfer: opts.transfer, idGenerationMode: opts.idGenerationMode }),
-          );
+          // One transaction inside Butler.ingest (the RUN too): a failed or interrupted ingest leaves nothing, and
+          // a 'move' removes its sources only after that transaction has committed.
+          const refs = await butler.ingest(files, {
+            run,
+            transfer: opts.transfer,
+            idGenerationMode: opts.idGenerationMode,
+            signal,
+          });
           process.stdout.write(`Ingested ${refs.length} file(s) as ${datasetType} into ${run}.\n`);
         });
       },

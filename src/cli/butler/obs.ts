@@ -101,12 +101,13 @@ export function registerObsCommands(program: Command): void {
           withButler(
             repo,
             'write',
-            (butler) =>
+            (butler, signal) =>
               ingestRaws(butler, paths, {
                 transfer: opts.transfer,
                 onError: opts.onError,
                 run: opts.outputRun,
                 onProgress: reporter.update,
+                signal,
               }),
             reporter,
           ),

@@ -72,8 +72,9 @@ Examples:
       ) => {
         await withButler(source, 'read', async (from) => {
           const refs = await queryDatasetRefs(from, globs, opts, opts.findFirst ?? false);
-          await withButler(dest, 'write', async (to) => {
+          await withButler(dest, 'write', async (to, signal) => {
             const result = await transferFrom(to, from, refs, {
+              signal,
               transfer: opts.transfer,
               registerDatasetTypes: opts.registerDatasetTypes ?? false,
               transferDimensions: opts.transferDimensions ?? true,
@@ -179,8 +180,9 @@ Examples:
           allowOutsideExportDir?: boolean;
         },
       ) => {
-        await withButler(repo, 'write', async (butler) => {
+        await withButler(repo, 'write', async (butler, signal) => {
           const result = await importDatasets(butler, opts.exportFile ?? join(directory, 'export.yaml'), {
+            signal,
             directory,
             transfer: opts.transfer as TransferMode,
             skipDimensions: opts.skipDimensions ?? false,

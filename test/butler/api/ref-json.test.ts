@@ -90,10 +90,11 @@ describe('refToJSON / refFromJSON', () => {
       expect(butler.datastore.predictPath(again)).toBe(butler.datastore.predictPath(original));
     }
     const raw = toDatastoreRef(refFromJSON(throughJson(refToJSON(rawRef)), butler.universe));
-    expect(templates.forRef(raw).format(raw)).toBe(`json_run/raw/ex100/Aa_Cam1-G_g_${rawRef.id}`);
+    // Issue 9: a '/' of the run in a field without ':/' is escaped (%2F), no longer replaced by '_'.
+    expect(templates.forRef(raw).format(raw)).toBe(`json%2Frun/raw/ex100/Aa_Cam1-G_g_${rawRef.id}`);
     const metrics = toDatastoreRef(refFromJSON(throughJson(refToJSON(metricsRef)), butler.universe));
     expect(templates.forRef(metrics).format(metrics)).toBe(
-      `json_run/metrics/one/20210909_Cam1-G_${metricsRef.id}`,
+      `json%2Frun/metrics/one/20210909_Cam1-G_${metricsRef.id}`,
     );
   });
 

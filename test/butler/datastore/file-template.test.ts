@@ -19,26 +19,28 @@ describe('FileTemplate.format', () => {
     expect(format('{run}/{id}', makeRef('calexp', {}, { id: 'abc' }))).toBe('run2/abc');
   });
 
-  it('turns / in values into _ unless the field says :/', () => {
+  // Issue 9 changed the escaping to be injective: '/' becomes %2F unless the field says :/, or is a decorative
+  // repeat of a field also written with :/ (then '_', so default-template paths of 'u/me/run' do not change).
+  it('escapes / in values as %2F unless the field says :/', () => {
     const ref = makeRef('calexp', dataId, { run: 'run/2' });
     expect(format('{run}/{datasetType}/{visit:05d}/{physical_filter}-trail-{run}', ref)).toBe(
-      'run_2/calexp/00052/U-trail-run_2',
+      'run%2F2/calexp/00052/U-trail-run%2F2',
     );
     expect(format('{run:/}/{datasetType}/{visit:05d}/{physical_filter}-trail-{run}', ref)).toBe(
       'run/2/calexp/00052/U-trail-run_2',
     );
   });
 
-  it('replaces dots in the file name but not in directories', () => {
+  it('escapes dots of values in the file name but not in directories', () => {
     const ref = makeRef('calexp', { ...dataId, physical_filter: 'g.10' }, { run: 'run.2' });
     expect(format('{run:/}/{datasetType}/{visit:05d}/{physical_filter}-trail-{run}', ref)).toBe(
-      'run.2/calexp/00052/g_10-trail-run_2',
+      'run.2/calexp/00052/g%2E10-trail-run_2',
     );
   });
 
-  it('replaces characters that are awkward in file names', () => {
+  it('percent-encodes characters that are awkward in file names', () => {
     const ref = makeRef('calexp', { ...dataId, physical_filter: 'a b<c>:d"e\\f|g?h*i\tj' });
-    expect(format('{run}/{physical_filter}', ref)).toBe('run2/a_b_c__d_e_f_g_h_i_j');
+    expect(format('{run}/{physical_filter}', ref)).toBe('run2/a%20b%3Cc%3E%3Ad%22e%5Cf%7Cg%3Fh%2Ai%09j');
   });
 
   it('drops absent optional fields with the literal text before them, keeping directory separators', () => {
@@ -82,7 +84,7 @@ describe('FileTemplate.format', () => {
       recordValues: { 'visit.name': 'night one', 'detector.full_name': 'R22_S11' },
     });
     expect(format('{run}/{visit.name}/{detector.full_name:?}_{visit}', ref)).toBe(
-      'run2/night_one/R22_S11_52',
+      'run2/night%20one/R22_S11_52',
     );
   });
 
@@ -94,7 +96,7 @@ describe('FileTemplate.format', () => {
     expect(format(tmpl, makeRef('metric', dataId))).toBe('run2_52');
     expect(format(tmpl, makeRef('metric.output', dataId))).toBe('output/run2_output_52');
     expect(format(tmpl, makeRef('calexp.maskedimage.variance', dataId))).toBe(
-      'maskedimage.variance/run2_maskedimage_variance_52',
+      'maskedimage.variance/run2_maskedimage%2Evariance_52',
     );
     expect(format(tmpl, makeRef('calexp', dataId, { component: 'wcs' }))).toBe('wcs/run2_wcs_52');
     expect(() => format('{run}/{datasetType}/v{visit:05d}', makeRef('calexp.wcs', dataId))).toThrow(
@@ -115,8 +117,8 @@ describe('FileTemplate.format', () => {
     expect(() => format('{run}/{visit}', makeRef('calexp', dataId, { run: '..' }))).toThrow(
       expect.objectContaining({ code: 'PATH_TRAVERSAL' }),
     );
-    // Without ':/' the slashes become '_' and the value is a harmless name.
-    expect(format('{run}/{visit}', ref)).toBe('.._../52');
+    // Without ':/' the slashes are escaped and the value is a harmless name.
+    expect(format('{run}/{visit}', ref)).toBe('..%2F../52');
     expect(format('{run:/}/{visit}', makeRef('calexp', dataId, { run: '/abs/run' }))).toBe('abs/run/52');
   });
 });
@@ -223,6 +225,50 @@ describe('FileTemplates look-up', () => {
     expect(new FileTemplates(undefined).forRef(makeRef('x', dataId)).template).toBe(FileTemplates.DEFAULT);
     expect(() => new FileTemplates({ calexp: '{visit}' })).toThrow(
       expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
+  });
+});
+
+describe('FileTemplate escaping is injective (issue 9)', () => {
+  const runs = [
+    'u/me/t12:00',
+    'u/me/t12_00',
+    'u/me/t12%3A00',
+    'u/me/t12 00',
+    'u/me/t12.00',
+    'u_me_t12_00',
+    'u/me_t12/00',
+    'u/me/t12?00',
+    'u/me/t12\u00e900',
+  ];
+  const templates = [
+    FileTemplates.DEFAULT,
+    '{run}/{datasetType}/{visit}',
+    '{run:/}/{datasetType}/{visit}',
+    '{datasetType}/{visit}/{datasetType}_{run}',
+  ];
+
+  it.each(templates)('gives different runs different paths with %s', (template) => {
+    const tmpl = new FileTemplate(template);
+    const paths = runs.map((run) => tmpl.format(makeRef('calexp', dataId, { run })));
+    expect(new Set(paths).size).toBe(runs.length);
+  });
+
+  it('gives different values of a dimension different paths', () => {
+    const filters = ['g.10', 'g_10', 'g%2E10', 'g/10', 'g:10', 'g 10'];
+    const tmpl = new FileTemplate('{run}/{datasetType}/{visit}/{physical_filter}');
+    const paths = filters.map((f) => tmpl.format(makeRef('calexp', { ...dataId, physical_filter: f })));
+    expect(new Set(paths).size).toBe(filters.length);
+    expect(paths[2]).toBe('run2/calexp/52/g%252E10');
+  });
+
+  it('keeps the paths of names made of safe characters, and of run names under the default template', () => {
+    const ref = makeRef('calexp', { ...dataId, physical_filter: 'HSC-R2' }, { run: 'u/me/run-1_a' });
+    expect(format('{run:/}/{datasetType}/{physical_filter}/{datasetType}_{visit}_{run}', ref)).toBe(
+      'u/me/run-1_a/calexp/HSC-R2/calexp_52_u_me_run-1_a',
+    );
+    expect(format('{run}/{visit}', makeRef('calexp', dataId, { run: 'dp0.2-w_2024' }))).toBe(
+      'dp0.2-w_2024/52',
     );
   });
 });
