@@ -54,6 +54,8 @@ async function main(): Promise<void> {
         equal: report.equal,
         rows: report.tables.reduce((n, t) => n + t.rowsA + t.rowsB, 0),
         differingChunks: chunks.map((c) => `${c.table}:${c.chunkId}`),
+        // Rows streamed out of the engines to find the differences (both sides).
+        rowsRead: chunks.reduce((n, c) => n + c.rowsA + c.rowsB, 0),
         differences: chunks.flatMap((c) =>
           c.differences.map((d) => ({ table: c.table, chunk: c.chunkId, ...d })),
         ),
