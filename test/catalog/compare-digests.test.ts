@@ -2,8 +2,10 @@
  * `compareCatalogs` at scale: digests are computed inside the engines and rows are read only for the chunks whose
  * digests differ. A single changed value in a multi-chunk catalog (the last bit of a double, a string, a NULL) is
  * found with its table, chunk and key while only that chunk's rows are read (counted at the engine boundary);
- * differences are capped per chunk and per report with a count of the rest; progress is reported. With
- * MERIDIAN_TEST_POSTGRES, the same between DuckDB and two PostgreSQL workers, and a table with a column of every
+ * differences are capped per chunk and per report with a count of the rest; progress is reported; a cancel while
+ * rows stream ends in ABORTED and leaves the catalogs usable. With
+ * MERIDIAN_TEST_POSTGRES, the same between DuckDB and two PostgreSQL workers (also partitioned differently, the
+ * workers' streams merged), and a table with a column of every
  * datatype (floats, subnormals, −0, timestamps, Unicode and separator characters in strings) digests alike on both.
  */
 
@@ -113,6 +115,19 @@ describe('compare reads only the chunks whose digests differ', () => {
     ]);
   });
 
+  it('stops with ABORTED when cancelled while it reads a differing chunk, and compares again afterwards', async () => {
+    const controller = new AbortController();
+    const onProgress = (p: CompareProgress) => {
+      if (p.phase === 'rows') controller.abort();
+    };
+    await expect(compareCatalogs(a, b, { signal: controller.signal, onProgress })).rejects.toMatchObject({
+      code: 'ABORTED',
+    });
+    expect((await compareCatalogs(a, b)).tables.filter((t) => !t.equal).map((t) => t.table)).toEqual([
+      'Object',
+    ]);
+  });
+
   it('finds a changed string, a NULL and a missing chunk, and caps the differences it lists', async () => {
     const stats = await b.stats();
     const dropped = stats.chunkCounts.find((c) => c.table === 'Object' && !c.overlap && c.rows > 10);
@@ -210,6 +225,45 @@ describePostgres('compare between DuckDB and two PostgreSQL workers, digests ins
       expect(readPostgres.reads).toEqual([`ForcedSource:${where?.chunkId}`]);
       expect(readPostgres.rows).toBe(forced?.chunks[0]?.rowsB);
       expect(readPostgres.rows).toBeLessThan((forced?.rowsB ?? 0) / 2);
+
+      // Cancelled while the worker's cursor streams the chunk: ABORTED, and the pool still serves the next compare.
+      const controller = new AbortController();
+      let batches = 0;
+      const read = onPostgres.engine.canonicalRows.bind(onPostgres.engine);
+      onPostgres.engine.canonicalRows = async function* (table, worker, chunkId, signal) {
+        for await (const batch of read(table, worker, chunkId, signal)) {
+          if (++batches === 1) controller.abort();
+          yield batch;
+        }
+      };
+      await expect(compareCatalogs(duck, onPostgres, { signal: controller.signal })).rejects.toMatchObject({
+        code: 'ABORTED',
+      });
+      expect(batches).toBeGreaterThan(0);
+
+      // Partitioned differently: each table is one chunk (−1), and the two workers' ordered streams are merged.
+      const coarse = await Catalog.create(join(tmp.dir, 'pg-coarse'), {
+        schemaYaml: dp02SchemaYaml,
+        partitioning: { numStripes: 30, numSubStripesPerStripe: 4, overlapDeg: 0.01667 },
+      });
+      try {
+        for (const table of tables) await coarse.ingestFiles(table, [fixture[table]]);
+        const readBoth = countReads(onPostgres);
+        const across = await compareCatalogs(coarse, onPostgres);
+        expect(across.samePartitioning).toBe(false);
+        expect(across.tables.filter((t) => !t.equal).map((t) => t.table)).toEqual(['ForcedSource']);
+        const whole = across.tables.find((t) => t.table === 'ForcedSource')?.chunks;
+        expect(whole?.map((c) => [c.chunkId, c.differences])).toEqual([
+          [
+            -1,
+            [{ kind: 'changed', key: where?.forcedSourceId, countA: 1, countB: 1, columns: ['psfFluxErr'] }],
+          ],
+        ]);
+        expect(readBoth.reads).toEqual(['ForcedSource:null', 'ForcedSource:null']);
+        expect(readBoth.rows).toBe(forced?.rowsB);
+      } finally {
+        await coarse.close();
+      }
     } finally {
       await duck.close();
       await onPostgres.close();
