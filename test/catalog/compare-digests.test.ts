@@ -3,10 +3,9 @@
  * digests differ. A single changed value in a multi-chunk catalog (the last bit of a double, a string, a NULL) is
  * found with its table, chunk and key while only that chunk's rows are read (counted at the engine boundary);
  * differences are capped per chunk and per report with a count of the rest; progress is reported; a cancel while
- * rows stream ends in ABORTED and leaves the catalogs usable. With
- * MERIDIAN_TEST_POSTGRES, the same between DuckDB and two PostgreSQL workers (also partitioned differently, the
- * workers' streams merged), and a table with a column of every
- * datatype (floats, subnormals, −0, timestamps, Unicode and separator characters in strings) digests alike on both.
+ * rows stream ends in ABORTED and leaves the catalogs usable. With MERIDIAN_TEST_POSTGRES, the same between DuckDB
+ * and two PostgreSQL workers (also partitioned differently, the workers' streams merged), and a table with a column
+ * of every datatype (floats, subnormals, −0, timestamps, Unicode and separators in strings) digests alike on both.
  */
 
 import { writeFileSync } from 'node:fs';
