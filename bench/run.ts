@@ -1,11 +1,13 @@
 import { cpus } from 'node:os';
 import { benchButler } from './butler.bench.js';
 import { benchCatalog } from './catalog.bench.js';
+import { benchCompare } from './compare.bench.js';
 import { benchFormats } from './formats.bench.js';
 import { type BenchResult, formatResults } from './harness.js';
 
 /**
- * `npm run bench [-- --only butler|formats|catalog] [--datasets N] [--runs R] [--objects N]`: runs the benchmarks and prints a Markdown table with
+ * `npm run bench [-- --only butler|formats|catalog|compare] [--datasets N] [--runs R] [--objects N]
+ *  [--compare-objects N]`: runs the benchmarks and prints a Markdown table with
  * absolute figures, the reference run in the same process, and the ratio. Paste into docs/benchmarks.md.
  */
 async function main(): Promise<void> {
@@ -37,6 +39,13 @@ async function main(): Promise<void> {
         log: (line) => console.log(line),
       })),
     );
+  }
+  if (only === 'all' || only === 'compare') {
+    const pg = process.env.MERIDIAN_TEST_POSTGRES;
+    const objects = Number(opt('compare-objects', '200000'));
+    if (pg)
+      results.push(...(await benchCompare({ objects, postgresUrl: pg, log: (line) => console.log(line) })));
+    else console.log('(compare benchmark skipped: set MERIDIAN_TEST_POSTGRES)');
   }
   console.log(formatResults(results));
 }

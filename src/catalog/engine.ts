@@ -8,7 +8,7 @@
  */
 
 import type { SqlDialect } from './adql/index.js';
-import type { CatalogSchema } from './schema.js';
+import type { CatalogSchema, CatalogTable } from './schema.js';
 
 /** Column types of query results, as VOTable and JSON writers need them. */
 export type ResultDatatype =
@@ -64,6 +64,26 @@ export interface StagedTable {
   readonly stagingOverlapTable: string | null;
 }
 
+/**
+ * Row count and content digest of one chunk of a table on one worker, computed inside the engine
+ * (engines/row-digest.ts defines the canonical row text and the hash, the same on every engine).
+ */
+export interface ChunkDigest {
+  readonly worker: number;
+  /** −1 for a regular table, or for a whole table digested without regard to chunks. */
+  readonly chunkId: number;
+  readonly rows: number;
+  /** Sum modulo 2⁶⁴ of the 64-bit hashes of the rows' canonical texts: independent of row order. */
+  readonly digest: bigint;
+}
+
+/** One stored row as the canonical text of each schema column (schema order), with the value rows are ordered by. */
+export interface CanonicalRow {
+  /** The single integer key, or a 60-bit hash of the key (of the whole row without a key); null sorts first. */
+  readonly order: bigint | null;
+  readonly cells: readonly string[];
+}
+
 export interface CatalogEngine {
   readonly capabilities: EngineCapabilities;
   readonly dialect: SqlDialect;
@@ -88,5 +108,24 @@ export interface CatalogEngine {
     params: readonly unknown[],
     signal: AbortSignal,
   ): Promise<RowStream>;
+  /**
+   * Per chunk of `table` (every chunk as −1 when `byChunk` is false) and per worker that holds rows of it: the row
+   * count and digest, one query per worker, computed where the rows are. Regular tables are read from worker 0 (the
+   * others hold copies).
+   */
+  chunkDigests(
+    table: CatalogTable,
+    options: { readonly byChunk: boolean; readonly signal: AbortSignal },
+  ): Promise<ChunkDigest[]>;
+  /**
+   * Streams the canonical rows of one chunk (null: every row of the table) on one worker in `order` order, in
+   * batches, without holding the chunk in memory.
+   */
+  canonicalRows(
+    table: CatalogTable,
+    worker: number,
+    chunkId: number | null,
+    signal: AbortSignal,
+  ): AsyncIterable<readonly CanonicalRow[]>;
   close(): Promise<void>;
 }

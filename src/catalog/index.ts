@@ -20,6 +20,8 @@ export {
 export {
   type CatalogComparison,
   type ChunkComparison,
+  type CompareOptions,
+  type CompareProgress,
   compareCatalogs,
   type RowDifference,
   type RowDifferenceKind,
@@ -27,8 +29,10 @@ export {
 } from './compare.js';
 export type { ChunkCount, TransactionInfo, TransactionState } from './czar.js';
 export type {
+  CanonicalRow,
   CatalogEngine,
   CellValue,
+  ChunkDigest,
   EngineCapabilities,
   Fragment,
   ResultColumn,

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import {
   Catalog,
+  type CompareProgress,
   compareCatalogs,
   createCatalog,
   formatResult,
@@ -264,8 +265,26 @@ Examples:
     .argument('<A>', 'first catalog database directory')
     .argument('<B>', 'second catalog database directory')
     .option('--json', 'print the full report as JSON')
-    .action(async (dirA: string, dirB: string, o: { json?: boolean }) => {
-      const report = await withCatalog(dirA, (a) => withCatalog(dirB, (b) => compareCatalogs(a, b)));
+    .option(
+      '--max-differences <n>',
+      'differences listed per chunk; the rest are counted',
+      parseNonNegativeInteger,
+    )
+    .action(async (dirA: string, dirB: string, o: { json?: boolean; maxDifferences?: number }) => {
+      // Progress on one rewritten stderr line, only for a person at a terminal.
+      const onProgress = process.stderr.isTTY
+        ? (p: CompareProgress) => {
+            const step = p.phase === 'digests' ? 'digests' : `rows of chunk ${p.chunkIndex}/${p.chunkCount}`;
+            process.stderr.write(`\r\x1b[Kcomparing ${p.table} (${p.tableIndex}/${p.tableCount}): ${step}`);
+          }
+        : undefined;
+      const report = await withCatalog(dirA, (a) =>
+        withCatalog(dirB, (b) =>
+          compareCatalogs(a, b, { onProgress, maxDifferencesPerChunk: o.maxDifferences }),
+        ),
+      ).finally(() => {
+        if (onProgress) process.stderr.write('\r\x1b[K');
+      });
       if (o.json) printJson(report);
       else {
         for (const t of report.tables) {
@@ -277,6 +296,7 @@ Examples:
               ([k, keys]) =>
                 `${k} ${keys.length} (${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''})`,
             );
+            if (chunk.omittedDifferences > 0) summary.push(`${chunk.omittedDifferences} more not listed`);
             console.log(
               `    chunk ${chunk.chunkId}: ${chunk.rowsA} / ${chunk.rowsB} rows; ${summary.join('; ')}`,
             );

@@ -10,8 +10,10 @@ import { meridianError } from '../../../errors.js';
 import { duckdbDialect } from '../../adql/index.js';
 import { quoteDuck as q } from '../../czar.js';
 import type {
+  CanonicalRow,
   CatalogEngine,
   CellValue,
+  ChunkDigest,
   Fragment,
   ResultColumn,
   ResultDatatype,
@@ -24,9 +26,25 @@ import {
   physicalColumnDefinitions,
   TRANSACTION_COLUMN,
 } from '../../physical.js';
-import type { CatalogSchema } from '../../schema.js';
+import type { CatalogSchema, CatalogTable } from '../../schema.js';
 import { engineAborted } from '../abort.js';
 import { engineError } from '../classify.js';
+import {
+  type CanonicalSqlFlavour,
+  canonicalRowsSql,
+  chunkDigestSql,
+  parseCanonicalRow,
+  parseDigestRow,
+} from '../row-digest.js';
+
+/** DuckDB spellings of the canonical row text (engines/row-digest.ts): `CAST(x AS BIT)` gives the IEEE bits. */
+const duckdbCanonical: CanonicalSqlFlavour = {
+  floatBits: (x, bits) => `CAST(CAST(${x} AS BIT) AS ${bits === 32 ? 'INTEGER' : 'BIGINT'})`,
+  booleanAsInteger: (x) => `CAST(${x} AS INTEGER)`,
+  timestampMicros: (x) => `epoch_us(${x})`,
+  md5Prefix64: (text) => `CAST('0x' || substr(md5(${text}), 1, 16) AS UBIGINT)`,
+  md5Prefix60: (text) => `CAST('0x' || substr(md5(${text}), 1, 15) AS BIGINT)`,
+};
 
 export function duckdbResultDatatype(type: DuckDBType): ResultDatatype {
   switch (type.typeId) {
@@ -186,6 +204,33 @@ export class DuckdbEngine implements CatalogEngine {
       throw engineError(err, { what: 'the query' });
     });
     return streamDuckdb(connection, sql, params, signal, true, fragment.bounded === true);
+  }
+
+  async chunkDigests(
+    table: CatalogTable,
+    options: { readonly byChunk: boolean; readonly signal: AbortSignal },
+  ): Promise<ChunkDigest[]> {
+    const sql = chunkDigestSql(table, options.byChunk, duckdbCanonical, (n) =>
+      this.dialect.regularIdentifier(n),
+    );
+    const stream = await streamDuckdb(await this.instance.connect(), sql, [], options.signal, true, true);
+    const digests: ChunkDigest[] = [];
+    for await (const batch of stream.rows) for (const row of batch) digests.push(parseDigestRow(0, row));
+    return digests;
+  }
+
+  async *canonicalRows(
+    table: CatalogTable,
+    worker: number,
+    chunkId: number | null,
+    signal: AbortSignal,
+  ): AsyncGenerator<readonly CanonicalRow[]> {
+    if (worker !== 0)
+      throw meridianError('INTERNAL', `the DuckDB engine has one worker, not worker ${worker}`);
+    const sql = canonicalRowsSql(table, chunkId, duckdbCanonical, (n) => this.dialect.regularIdentifier(n));
+    // Streamed: DuckDB sorts (spilling to disk if it must) and hands over one vector of rows at a time.
+    const stream = await streamDuckdb(await this.instance.connect(), sql, [], signal, true);
+    for await (const batch of stream.rows) yield batch.map(parseCanonicalRow);
   }
 
   async close(): Promise<void> {}

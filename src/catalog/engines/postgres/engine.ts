@@ -15,8 +15,10 @@ import { meridianError } from '../../../errors.js';
 import { postgresDialect } from '../../adql/index.js';
 import { quoteDuck, sqlStringLiteral } from '../../czar.js';
 import type {
+  CanonicalRow,
   CatalogEngine,
   CellValue,
+  ChunkDigest,
   Fragment,
   ResultColumn,
   ResultDatatype,
@@ -30,9 +32,16 @@ import {
   physicalColumnDefinitions,
   TRANSACTION_COLUMN,
 } from '../../physical.js';
-import type { CatalogSchema } from '../../schema.js';
+import type { CatalogSchema, CatalogTable } from '../../schema.js';
 import { engineAborted } from '../abort.js';
 import { engineError, workerName } from '../classify.js';
+import {
+  type CanonicalSqlFlavour,
+  canonicalRowsSql,
+  chunkDigestSql,
+  parseCanonicalRow,
+  parseDigestRow,
+} from '../row-digest.js';
 
 const { Pool, types } = pg;
 
@@ -70,6 +79,23 @@ function resultDatatype(oid: number): ResultDatatype {
 }
 
 const id = (name: string) => postgresDialect.regularIdentifier(name);
+
+/**
+ * PostgreSQL spellings of the canonical row text (engines/row-digest.ts): `float4send`/`float8send` give the IEEE
+ * bits big-endian, read back as an integer through a bit string.
+ */
+const postgresCanonical: CanonicalSqlFlavour = {
+  floatBits: (x, bits) =>
+    `CAST(CAST('x' || encode(float${bits / 8}send(${x}), 'hex') AS bit(${bits})) AS ${bits === 32 ? 'integer' : 'bigint'})`,
+  // Booleans are stored as smallint 0/1 already.
+  booleanAsInteger: (x) => x,
+  timestampMicros: (x) => `CAST(extract(epoch FROM ${x}) * 1000000 AS bigint)`,
+  md5Prefix64: (text) => `CAST(CAST('x' || substr(md5(${text}), 1, 16) AS bit(64)) AS bigint)`,
+  md5Prefix60: (text) => `CAST(CAST('x' || substr(md5(${text}), 1, 15) AS bit(60)) AS bigint)`,
+};
+
+/** Rows fetched per round trip when a cursor streams canonical rows: bounds the memory a chunk read takes. */
+const CURSOR_FETCH_ROWS = 5000;
 
 /**
  * Cancels the statement running on backend `pid` with `pg_cancel_backend`, over a connection of its own: taking one
@@ -309,6 +335,77 @@ export class PostgresEngine implements CatalogEngine {
       } else {
         client.release();
       }
+    }
+  }
+
+  async chunkDigests(
+    table: CatalogTable,
+    options: { readonly byChunk: boolean; readonly signal: AbortSignal },
+  ): Promise<ChunkDigest[]> {
+    const sql = chunkDigestSql(table, options.byChunk, postgresCanonical, id);
+    // Regular tables are copied to every worker; worker 0's copy stands for them (as in Catalog.scanTable).
+    const workers = table.partitioning.role === 'regular' ? 1 : this.pools.length;
+    const perWorker = await Promise.all(
+      Array.from({ length: workers }, async (_, worker) => {
+        const stream = await this.runFragment(
+          { kind: 'fragment', worker, chunks: null },
+          sql,
+          [],
+          options.signal,
+        );
+        const digests: ChunkDigest[] = [];
+        for await (const batch of stream.rows)
+          for (const row of batch) digests.push(parseDigestRow(worker, row));
+        return digests;
+      }),
+    );
+    return perWorker.flat();
+  }
+
+  /**
+   * Streams through a server-side cursor (runFragment reads a whole result): memory stays at one fetch of rows.
+   * An abort cancels the running FETCH; a reader that stops early drops the connection with its transaction.
+   */
+  async *canonicalRows(
+    table: CatalogTable,
+    worker: number,
+    chunkId: number | null,
+    signal: AbortSignal,
+  ): AsyncGenerator<readonly CanonicalRow[]> {
+    const pool = this.pools[worker];
+    if (!pool) throw meridianError('INTERNAL', `no PostgreSQL worker ${worker}`);
+    if (signal.aborted) throw engineAborted(signal);
+    const client = await pool.connect();
+    const pid = (client as unknown as { processID: number }).processID;
+    let cancelled: Promise<void> | null = null;
+    const cancel = () => {
+      cancelled = cancelBackend(pool, pid);
+    };
+    signal.addEventListener('abort', cancel, { once: true });
+    let finished = false;
+    try {
+      await client.query('BEGIN READ ONLY');
+      await client.query(
+        `DECLARE meridian_canonical_rows NO SCROLL CURSOR FOR ${canonicalRowsSql(table, chunkId, postgresCanonical, id)}`,
+      );
+      for (;;) {
+        if (signal.aborted) throw engineAborted(signal);
+        const result = await client.query({
+          text: `FETCH FORWARD ${CURSOR_FETCH_ROWS} FROM meridian_canonical_rows`,
+          rowMode: 'array',
+        });
+        if (result.rows.length === 0) break;
+        yield (result.rows as unknown[][]).map(parseCanonicalRow);
+      }
+      await client.query('COMMIT');
+      finished = true;
+    } catch (err) {
+      throw signal.aborted ? engineAborted(signal, err) : err;
+    } finally {
+      signal.removeEventListener('abort', cancel);
+      if (cancelled) await (cancelled as Promise<void>);
+      // Unfinished (failed, cancelled or abandoned by the reader): the connection still holds the transaction.
+      client.release(!finished || cancelled !== null);
     }
   }
 
