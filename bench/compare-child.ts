@@ -34,8 +34,10 @@ async function main(): Promise<void> {
   if (!dirA || !dirB || (mode !== 'compare' && mode !== 'scan')) {
     throw new Error('usage: compare-child.js compare|scan A B');
   }
-  const a = await Catalog.open(dirA);
-  const b = await Catalog.open(dirB);
+  // As `meridian catalog compare` does by default: bound DuckDB's buffer pool in the comparing process.
+  const memoryLimit = process.env.MERIDIAN_COMPARE_MEMORY_LIMIT ?? '512MB';
+  const a = await Catalog.open(dirA, { memoryLimit });
+  const b = await Catalog.open(dirB, { memoryLimit });
   try {
     const started = performance.now();
     let summary: Record<string, unknown>;

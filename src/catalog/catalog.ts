@@ -47,12 +47,20 @@ export interface CreateCatalogOptions {
   readonly partitioning?: PartitioningParams;
 }
 
+/** DuckDB's size syntax: a number and a unit (512MB, 1.5GB, 2GiB). */
+const MEMORY_LIMIT = /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
+
 export interface OpenCatalogOptions {
   /**
    * Split single-worker queries into this many fragments, so the merge path runs on the embedded engine too
    * (used by the oracle tests; 1 by default).
    */
   readonly fragmentSplit?: number;
+  /**
+   * DuckDB's memory limit for the czar store and the embedded engine (DuckDB size syntax, e.g. '512MB'; default:
+   * DuckDB's, 80% of RAM). `catalog compare` sets it so that a comparison stays within bounded memory.
+   */
+  readonly memoryLimit?: string;
 }
 
 export interface TableStats {
@@ -149,7 +157,14 @@ export class Catalog {
 
   static async open(dir: string, options: OpenCatalogOptions = {}): Promise<Catalog> {
     const config = readCatalogConfig(dir);
-    const store = await CzarStore.open(dir);
+    if (options.memoryLimit !== undefined && !MEMORY_LIMIT.test(options.memoryLimit)) {
+      throw meridianError(
+        'INVALID_ARGUMENT',
+        `memory limit '${options.memoryLimit}' is not a size such as 512MB or 2GiB`,
+        { memoryLimit: options.memoryLimit },
+      );
+    }
+    const store = await CzarStore.open(dir, { memoryLimit: options.memoryLimit });
     try {
       await store.upgrade();
       const engine = await createEngine(config, store);

@@ -77,10 +77,13 @@ export class CzarStore {
    * Opens the store. DuckDB admits one process at a time to a database file: while another process has the catalog
    * open, this fails with CATALOG_BUSY naming it.
    */
-  static async open(dir: string): Promise<CzarStore> {
+  static async open(dir: string, options: { memoryLimit?: string } = {}): Promise<CzarStore> {
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(join(dir, CZAR_FILE));
+      instance = await DuckDBInstance.create(
+        join(dir, CZAR_FILE),
+        options.memoryLimit === undefined ? undefined : { memory_limit: options.memoryLimit },
+      );
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (/could not set lock|conflicting lock/i.test(message)) {

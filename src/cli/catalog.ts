@@ -12,6 +12,7 @@ import {
   createCatalog,
   formatResult,
   ingestDirectory,
+  type OpenCatalogOptions,
   type OutputFormat,
   outputFormats,
 } from '../catalog/index.js';
@@ -21,8 +22,12 @@ import { parseNonNegativeInteger, parseNumber, parsePositiveNumber } from './com
 import { withFlagWords } from './common/option-names.js';
 import { withProgress } from './common/progress.js';
 
-async function withCatalog<T>(dir: string, use: (catalog: Catalog) => Promise<T>): Promise<T> {
-  const catalog = await Catalog.open(dir);
+async function withCatalog<T>(
+  dir: string,
+  use: (catalog: Catalog) => Promise<T>,
+  options: OpenCatalogOptions = {},
+): Promise<T> {
+  const catalog = await Catalog.open(dir, options);
   try {
     return await use(catalog);
   } finally {
@@ -270,42 +275,66 @@ Examples:
       'differences listed per chunk; the rest are counted',
       parseNonNegativeInteger,
     )
-    .action(async (dirA: string, dirB: string, o: { json?: boolean; maxDifferences?: number }) => {
-      // Progress on one rewritten stderr line, only for a person at a terminal.
-      const onProgress = process.stderr.isTTY
-        ? (p: CompareProgress) => {
-            const step = p.phase === 'digests' ? 'digests' : `rows of chunk ${p.chunkIndex}/${p.chunkCount}`;
-            process.stderr.write(`\r\x1b[Kcomparing ${p.table} (${p.tableIndex}/${p.tableCount}): ${step}`);
+    .option(
+      '--memory-limit <size>',
+      "DuckDB memory limit of each embedded catalog while comparing, e.g. 512MB (DuckDB's size syntax)",
+      '512MB',
+    )
+    .action(
+      async (
+        dirA: string,
+        dirB: string,
+        o: { json?: boolean; maxDifferences?: number; memoryLimit: string },
+      ) => {
+        // Progress through the shared reporter: on a terminal's stderr only.
+        const toUpdate = (p: CompareProgress) =>
+          p.phase === 'digests'
+            ? { phase: `digests of ${p.table}`, done: p.tableIndex - 1, total: p.tableCount, unit: 'tables' }
+            : {
+                phase: `rows of differing chunks of ${p.table}`,
+                done: (p.chunkIndex ?? 1) - 1,
+                total: p.chunkCount,
+                unit: 'chunks',
+              };
+        const open = { memoryLimit: o.memoryLimit };
+        const report = await withProgress((reporter) =>
+          withCatalog(
+            dirA,
+            (a) =>
+              withCatalog(
+                dirB,
+                (b) =>
+                  compareCatalogs(a, b, {
+                    onProgress: (p) => reporter.update(toUpdate(p)),
+                    maxDifferencesPerChunk: o.maxDifferences,
+                  }),
+                open,
+              ),
+            open,
+          ),
+        );
+        if (o.json) printJson(report);
+        else {
+          for (const t of report.tables) {
+            console.log(`${t.equal ? 'same     ' : 'DIFFERENT'} ${t.table}: ${t.rowsA} / ${t.rowsB} rows`);
+            for (const chunk of t.chunks) {
+              const kinds = new Map<string, string[]>();
+              for (const d of chunk.differences) kinds.set(d.kind, [...(kinds.get(d.kind) ?? []), d.key]);
+              const summary = [...kinds].map(
+                ([k, keys]) =>
+                  `${k} ${keys.length} (${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''})`,
+              );
+              if (chunk.omittedDifferences > 0) summary.push(`${chunk.omittedDifferences} more not listed`);
+              console.log(
+                `    chunk ${chunk.chunkId}: ${chunk.rowsA} / ${chunk.rowsB} rows; ${summary.join('; ')}`,
+              );
+            }
           }
-        : undefined;
-      const report = await withCatalog(dirA, (a) =>
-        withCatalog(dirB, (b) =>
-          compareCatalogs(a, b, { onProgress, maxDifferencesPerChunk: o.maxDifferences }),
-        ),
-      ).finally(() => {
-        if (onProgress) process.stderr.write('\r\x1b[K');
-      });
-      if (o.json) printJson(report);
-      else {
-        for (const t of report.tables) {
-          console.log(`${t.equal ? 'same     ' : 'DIFFERENT'} ${t.table}: ${t.rowsA} / ${t.rowsB} rows`);
-          for (const chunk of t.chunks) {
-            const kinds = new Map<string, string[]>();
-            for (const d of chunk.differences) kinds.set(d.kind, [...(kinds.get(d.kind) ?? []), d.key]);
-            const summary = [...kinds].map(
-              ([k, keys]) =>
-                `${k} ${keys.length} (${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''})`,
-            );
-            if (chunk.omittedDifferences > 0) summary.push(`${chunk.omittedDifferences} more not listed`);
-            console.log(
-              `    chunk ${chunk.chunkId}: ${chunk.rowsA} / ${chunk.rowsB} rows; ${summary.join('; ')}`,
-            );
-          }
+          for (const name of report.unmatchedTables) console.log(`DIFFERENT ${name}: in one catalog only`);
         }
-        for (const name of report.unmatchedTables) console.log(`DIFFERENT ${name}: in one catalog only`);
-      }
-      if (!report.equal) process.exitCode = 1;
-    });
+        if (!report.equal) process.exitCode = 1;
+      },
+    );
 
   return catalog;
 }

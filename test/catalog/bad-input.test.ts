@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAdql } from '../../src/catalog/adql/index.js';
-import type { Catalog } from '../../src/catalog/index.js';
+import { Catalog } from '../../src/catalog/index.js';
 import { generateFixture } from './fixtures/generate.js';
 import { buildFixtureCatalog, temporaryDir } from './helpers.js';
 
@@ -158,5 +158,25 @@ describe('math outside a function domain gives NULL, as on Qserv', () => {
     const value = result.rows[0][0];
     if (expected === null) expect(value).toBeNull();
     else expect(Number(value)).toBeCloseTo(expected, 12);
+  });
+});
+
+describe('a memory limit for the embedded engine', () => {
+  it('opens with a DuckDB size and refuses anything else with INVALID_ARGUMENT', async () => {
+    const dir = catalog.dir;
+    await catalog.close();
+    try {
+      await expect(Catalog.open(dir, { memoryLimit: 'lots' })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      });
+      const limited = await Catalog.open(dir, { memoryLimit: '256MB' });
+      try {
+        expect((await limited.query('SELECT COUNT(*) FROM Object')).rows[0][0]).toBeGreaterThan(0n);
+      } finally {
+        await limited.close();
+      }
+    } finally {
+      catalog = await Catalog.open(dir);
+    }
   });
 });
