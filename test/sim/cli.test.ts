@@ -83,16 +83,31 @@ describe('meridian sim', () => {
     expect(result.seconds).toBeGreaterThan(0);
   });
 
-  it('reports an unexpected failure as INTERNAL, with the stack only under MERIDIAN_DEBUG=1', async () => {
+  it('reports an output path under a regular file as FILESYSTEM_ERROR with its hint', async () => {
     const notADirectory = join(temporaryDirectory('file'), 'a-file');
     writeFileSync(notADirectory, 'x');
-    const plain = await meridian(['sim', 'survey', notADirectory]);
+    const plain = await meridian(['sim', 'survey', join(notADirectory, 'out')]);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toMatch(/^meridian: error \[FILESYSTEM_ERROR\]: .*ENOTDIR/);
+    expect(plain.stderr).toContain('\n  hint: ');
+  });
+
+  it('reports an unexpected failure as INTERNAL, with the stack only under MERIDIAN_DEBUG=1', async () => {
+    // A command whose action fails with an uncoded error: what a bug in any command looks like to the error path.
+    const withBug = () => {
+      const program = makeMeridianProgram();
+      program.command('explode').action(() => {
+        throw new TypeError('cannot read properties of undefined');
+      });
+      return program;
+    };
+    const plain = await runInProcess(withBug(), ['explode']);
     expect(plain.code).toBe(1);
     expect(plain.stderr).toMatch(/^meridian: error \[INTERNAL\]: /);
     expect(plain.stderr).toContain('\n  hint: ');
     expect(plain.stderr).toContain('MERIDIAN_DEBUG=1');
     expect(plain.stderr).not.toMatch(/\n\s+at /);
-    const debug = await meridian(['sim', 'survey', notADirectory], { MERIDIAN_DEBUG: '1' });
+    const debug = await runInProcess(withBug(), ['explode'], { env: { MERIDIAN_DEBUG: '1' } });
     expect(debug.code).toBe(1);
     expect(debug.stderr).toMatch(/^meridian: error \[INTERNAL\]: /);
     expect(debug.stderr).toMatch(/\n\s+at /);
