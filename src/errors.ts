@@ -466,6 +466,15 @@ const codes = {
     summary: 'A near-neighbour join radius is larger than the partition overlap.',
     hint: 'Use a radius no larger than the overlap named in the message.',
   },
+
+  // ---- server: the HTTP services (TAP, later the Butler API) ---------------------------------------------------------
+  TAP_PARAMETER: {
+    area: 'server',
+    http: 400,
+    summary:
+      'A TAP request parameter is missing or has a value the service does not accept (LANG, REQUEST, QUERY, MAXREC, RESPONSEFORMAT).',
+    hint: 'The message names the parameter; /api/tap/capabilities lists the query languages, output formats and row limits.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof codes;
