@@ -26,10 +26,14 @@ export function publicError(err: unknown, requestId: string): PublicError {
   }
   const status = clientStatus(err);
   if (status !== null) {
+    const message = err instanceof Error ? err.message : 'bad request';
     return {
       status,
       code: 'INVALID_ARGUMENT',
-      message: err instanceof Error ? err.message : 'bad request',
+      message:
+        status === 415
+          ? `${message}: send parameters in the URL query string or as an application/x-www-form-urlencoded body (Content-Type)`
+          : message,
       hint: ERROR_CODES.INVALID_ARGUMENT.hint,
     };
   }
