@@ -139,7 +139,8 @@ export function publishedTapSchemaRows(schema: CatalogSchema): TapSchemaRows {
       ...TABLE_ORDER.flatMap((name) =>
         TAP_SCHEMA_TABLES[name].columns.map((c, i) => ({
           table_name: qualified(name),
-          column_name: c.name,
+          // `size` is an ADQL reserved word: TAP 1.1 §4.3 publishes it delimited, as clients must write it.
+          column_name: c.name === 'size' ? '"size"' : c.name,
           utype: null,
           ucd: null,
           unit: null,
@@ -172,6 +173,20 @@ export function publishedTapSchemaRows(schema: CatalogSchema): TapSchemaRows {
         description: 'the table of each column',
       },
       {
+        key_id: 'tap_schema_keys_from_table',
+        from_table: qualified('keys'),
+        target_table: qualified('tables'),
+        utype: null,
+        description: 'the table a key leads from',
+      },
+      {
+        key_id: 'tap_schema_keys_target_table',
+        from_table: qualified('keys'),
+        target_table: qualified('tables'),
+        utype: null,
+        description: 'the table a key leads to',
+      },
+      {
         key_id: 'tap_schema_key_columns_key',
         from_table: qualified('key_columns'),
         target_table: qualified('keys'),
@@ -183,6 +198,8 @@ export function publishedTapSchemaRows(schema: CatalogSchema): TapSchemaRows {
       ...own.key_columns,
       { key_id: 'tap_schema_tables_schema', from_column: 'schema_name', target_column: 'schema_name' },
       { key_id: 'tap_schema_columns_table', from_column: 'table_name', target_column: 'table_name' },
+      { key_id: 'tap_schema_keys_from_table', from_column: 'from_table', target_column: 'table_name' },
+      { key_id: 'tap_schema_keys_target_table', from_column: 'target_table', target_column: 'table_name' },
       { key_id: 'tap_schema_key_columns_key', from_column: 'key_id', target_column: 'key_id' },
     ],
   };

@@ -10,7 +10,7 @@ import type { Catalog } from '../catalog/index.js';
 import { type ServerLimitsInput, serverLimitsSchema, validated } from './config.js';
 import { publicError } from './http-errors.js';
 import type { TapContext } from './tap/context.js';
-import { publishedColumnsByName } from './tap/result-fields.js';
+import { PublishedColumns } from './tap/result-fields.js';
 import { tapRoutes } from './tap/routes.js';
 
 export const TAP_PATH = '/api/tap';
@@ -71,7 +71,7 @@ export function createApp(deps: AppDependencies): FastifyInstance {
     catalog: deps.catalog,
     limits,
     tapSchema,
-    publishedColumns: publishedColumnsByName(tapSchema),
+    publishedColumns: new PublishedColumns(tapSchema),
     running,
     serviceUrl: (request) => `${base ?? `${request.protocol}://${request.host}`}${TAP_PATH}`,
   };

@@ -4,7 +4,13 @@
  * and description, so result metadata agrees with TAP_SCHEMA (TAP 1.1 §2.9; taplint's MDQ stage compares them).
  */
 
-import type { ResultColumn, ResultDatatype, TapSchemaRows } from '../../catalog/index.js';
+import {
+  parseAdql,
+  type ResultColumn,
+  type ResultDatatype,
+  type TapSchemaRows,
+  tableReferences,
+} from '../../catalog/index.js';
 import type { VOTableDatatype, VOTableField } from '../../formats/index.js';
 
 const votableTypes: Readonly<Record<ResultDatatype, VOTableDatatype>> = {
@@ -20,23 +26,64 @@ const votableTypes: Readonly<Record<ResultDatatype, VOTableDatatype>> = {
 
 type PublishedColumn = TapSchemaRows['columns'][number];
 
-/** Published columns by lower-case column name; the first table that has the name wins. */
-export function publishedColumnsByName(rows: TapSchemaRows): ReadonlyMap<string, PublishedColumn> {
-  const byName = new Map<string, PublishedColumn>();
-  for (const column of rows.columns) {
-    const key = column.column_name.toLowerCase();
-    if (!byName.has(key)) byName.set(key, column);
+/** A published column name without the quotes of a delimited name (`"size"` → `size`), lower case. */
+function bareName(name: string): string {
+  return (name.startsWith('"') && name.endsWith('"') ? name.slice(1, -1) : name).toLowerCase();
+}
+
+/** The published columns, by table and by name, to describe result columns. */
+export class PublishedColumns {
+  private readonly byTable = new Map<string, Map<string, PublishedColumn>>();
+  private readonly tableNames: readonly string[];
+
+  constructor(rows: TapSchemaRows) {
+    for (const column of rows.columns) {
+      const table = column.table_name.toLowerCase();
+      let columns = this.byTable.get(table);
+      if (!columns) this.byTable.set(table, (columns = new Map()));
+      columns.set(bareName(column.column_name), column);
+    }
+    this.tableNames = [...this.byTable.keys()];
   }
-  return byName;
+
+  /**
+   * The published tables an ADQL query reads, lower case: its table references matched on their qualified name, or
+   * on the table name alone. An unparseable query (it fails later anyway) reads none.
+   */
+  tablesOf(adql: string): string[] {
+    let refs: ReturnType<typeof tableReferences>;
+    try {
+      refs = tableReferences(parseAdql(adql));
+    } catch {
+      return [];
+    }
+    return refs.flatMap((ref) => {
+      const parts = ref.name.map((p) => p.name.toLowerCase());
+      const qualified = parts.slice(-2).join('.');
+      if (parts.length > 1 && this.byTable.has(qualified)) return [qualified];
+      return this.tableNames.filter((t) => t.endsWith(`.${parts[parts.length - 1]}`));
+    });
+  }
+
+  /** The column a result column names: in the tables the query reads first, else in any published table. */
+  find(name: string, tables: readonly string[]): PublishedColumn | undefined {
+    const key = name.toLowerCase();
+    for (const table of [...tables, ...this.tableNames]) {
+      const found = this.byTable.get(table)?.get(key);
+      if (found) return found;
+    }
+    return undefined;
+  }
 }
 
 export function resultFields(
   columns: readonly ResultColumn[],
-  published: ReadonlyMap<string, PublishedColumn>,
+  published: PublishedColumns,
+  tables: readonly string[],
 ): VOTableField[] {
   return columns.map((column) => {
     const datatype = votableTypes[column.datatype];
-    const known = published.get(column.name.toLowerCase());
+    const known = published.find(column.name, tables);
     // The published arraysize and xtype only hold when the value type agrees (a string column stays a string).
     const sameType = known !== undefined && known.datatype === datatype;
     return {

@@ -83,7 +83,11 @@ export async function runSyncQuery(
     await finish();
     throw failure(err);
   }
-  const fields = resultFields(stream.columns, context.publishedColumns);
+  const fields = resultFields(
+    stream.columns,
+    context.publishedColumns,
+    context.publishedColumns.tablesOf(query),
+  );
   const writer = format.create(fields);
   const rowsIterator = iterator;
 
