@@ -263,8 +263,8 @@ export class TapSchemaDatabase {
     const { sql, params } = toSql(tree, duckdbDialect);
     const connection: DuckDBConnection = await this.instance.connect();
     try {
-      // Small tables: read whole, so errors surface here rather than midway through a response.
-      return await streamDuckdb(connection, sql, params, signal, true, true);
+      // Streamed, not read whole: the tables are small but a cross join of them need not be.
+      return await streamDuckdb(connection, sql, params, signal, true);
     } catch (err) {
       if (isMeridianError(err)) throw err;
       const message = err instanceof Error ? err.message.split('\n')[0] : String(err);

@@ -105,7 +105,7 @@ export function capabilitiesDocument(serviceUrl: string, limits: ServerLimits): 
     .map(
       (f) =>
         `<outputFormat${f.ivoId ? ` ivo-id="${x(f.ivoId)}"` : ''}>\n<mime>${x(f.mime)}</mime>\n${f.aliases
-          .filter((a) => !a.includes('/'))
+          .filter((a) => !/^(text|application)\//.test(a))
           .map((a) => `<alias>${x(a)}</alias>\n`)
           .join('')}</outputFormat>\n`,
     )
