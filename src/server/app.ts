@@ -15,6 +15,9 @@ import { tapRoutes } from './tap/routes.js';
 
 export const TAP_PATH = '/api/tap';
 
+/** How long a shutdown waits for responses in flight to end before closing their connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 export interface AppDependencies {
   readonly catalog: Catalog;
   readonly limits?: ServerLimitsInput;
@@ -75,9 +78,26 @@ export function createApp(deps: AppDependencies): FastifyInstance {
     running,
     serviceUrl: (request) => `${base ?? `${request.protocol}://${request.host}`}${TAP_PATH}`,
   };
-  // Shutdown: stop running queries before the server waits for their responses to end.
+  // Shutdown: stop running queries and let their responses end (a VOTable ends with QUERY_STATUS=ERROR) before the
+  // server closes. Responses must have ended by then: Fastify closes the connections idle at that moment, and a
+  // keep-alive connection that turns idle later would hold the close for the keep-alive timeout (72 s).
+  const inflight = new Set<Promise<void>>();
+  app.addHook('onRequest', async (_request, reply) => {
+    const ended = new Promise<void>((resolve) => {
+      reply.raw.once('finish', resolve);
+      reply.raw.once('close', resolve);
+    });
+    inflight.add(ended);
+    void ended.then(() => inflight.delete(ended));
+  });
   app.addHook('preClose', async () => {
     for (const controller of running) controller.abort(new Error('the server is shutting down'));
+    let timer: NodeJS.Timeout | undefined;
+    const patience = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, SHUTDOWN_GRACE_MS);
+    });
+    await Promise.race([Promise.all(inflight), patience]);
+    clearTimeout(timer);
   });
 
   const started = Date.now();
