@@ -25,6 +25,12 @@ beforeAll(async () => {
   const catalog = await buildFixtureCatalog(tmp.dir, generateFixture(`${tmp.dir}/fixture`));
   catalogDir = catalog.dir;
   await catalog.close();
+  // A second catalog for the server with a short time limit (one catalog directory serves one process).
+  const limited = await buildFixtureCatalog(
+    `${tmp.dir}/limited-build`,
+    generateFixture(`${tmp.dir}/fixture-2`),
+  );
+  await limited.close();
   server = await startServer({ catalog: catalogDir, port: 0, limits: { maxrecHard: 100_000_000 } });
 });
 afterAll(async () => {
@@ -110,6 +116,42 @@ describe('on a real port', () => {
     // The catalog was closed: it opens again.
     const reopened = await Catalog.open(catalogDir);
     await reopened.close();
+  });
+});
+
+describe('the sync time limit', () => {
+  let limited: RunningServer;
+  beforeAll(async () => {
+    limited = await startServer({
+      catalog: `${tmp.dir}/limited-build/catalog`,
+      port: 0,
+      limits: { maxrecHard: 100_000_000, syncTimeoutSeconds: 0.5 },
+    });
+  });
+  afterAll(async () => {
+    await limited?.close();
+  });
+  const endless = (format: string) =>
+    `${limited.tapUrl}/sync?${new URLSearchParams({ LANG: 'ADQL', QUERY: ENDLESS, MAXREC: '100000000', FORMAT: format })}`;
+
+  it('ends a VOTable that was streaming with QUERY_STATUS ERROR naming the limit', async () => {
+    const response = await fetch(endless('votable'));
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toMatch(
+      /<\/TABLE>\n<INFO name="QUERY_STATUS" value="ERROR">the query ran longer than the sync limit of 0.5 s/,
+    );
+    expect(text.endsWith('</VOTABLE>\n')).toBe(true);
+    await waitFor(async () => (await runningQueries(limited.url)) === 0, 'the query to stop');
+  });
+
+  it('ends JSON with queryStatus ERROR, and cuts CSV off so it cannot pass for a complete result', async () => {
+    const json = await (await fetch(endless('json'))).text();
+    expect(json).toMatch(/"queryStatus":"ERROR","error":"the query ran longer/);
+    const csv = await fetch(endless('csv'));
+    expect(csv.status).toBe(200);
+    await expect(csv.text()).rejects.toThrow();
+    await waitFor(async () => (await runningQueries(limited.url)) === 0, 'the query to stop');
   });
 });
 
