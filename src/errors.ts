@@ -475,6 +475,12 @@ const codes = {
       'A TAP request parameter is missing or has a value the service does not accept (LANG, REQUEST, QUERY, MAXREC, RESPONSEFORMAT).',
     hint: 'The message names the parameter; /api/tap/capabilities lists the query languages, output formats and row limits.',
   },
+  SERVER_BUSY: {
+    area: 'server',
+    http: 503,
+    summary: 'The service is already running as many queries as its limit allows.',
+    hint: 'Retry after the number of seconds in the Retry-After header.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof codes;

@@ -62,6 +62,7 @@ export function createApp(deps: AppDependencies): FastifyInstance {
   });
   app.setErrorHandler((err, request, reply) => {
     const shown = publicError(err, request.id);
+    if (shown.retryAfterSeconds !== undefined) reply.header('retry-after', String(shown.retryAfterSeconds));
     if (shown.status >= 500) request.log.error({ err }, 'request failed');
     return reply
       .status(shown.status)

@@ -14,6 +14,8 @@ export const serverLimitsSchema = z
     maxrecHard: z.number().int().positive().default(10_000_000),
     /** A sync query running longer is cancelled (TAPRegExt executionDuration hard), in seconds. */
     syncTimeoutSeconds: z.number().positive().default(600),
+    /** Sync queries running at once; one more is refused with SERVER_BUSY (503) and Retry-After. */
+    maxConcurrentQueries: z.number().int().positive().default(64),
     /** Largest request body accepted (form-encoded TAP parameters), in bytes. */
     bodyLimitBytes: z.number().int().positive().default(1_048_576),
   })

@@ -8,6 +8,8 @@ import { ERROR_CODES, type ErrorCode, isMeridianError } from '../errors.js';
 
 export interface PublicError {
   readonly status: number;
+  /** Seconds for a Retry-After header (SERVER_BUSY). */
+  readonly retryAfterSeconds?: number;
   readonly code: ErrorCode;
   readonly message: string;
   readonly hint: string;
@@ -22,7 +24,14 @@ function clientStatus(err: unknown): number | null {
 export function publicError(err: unknown, requestId: string): PublicError {
   if (isMeridianError(err)) {
     const info = ERROR_CODES[err.code];
-    return { status: info.http, code: err.code, message: err.message, hint: info.hint };
+    const retryAfter = err.details.retryAfterSeconds;
+    return {
+      status: info.http,
+      code: err.code,
+      message: err.message,
+      hint: info.hint,
+      ...(typeof retryAfter === 'number' ? { retryAfterSeconds: retryAfter } : {}),
+    };
   }
   const status = clientStatus(err);
   if (status !== null) {

@@ -119,6 +119,37 @@ describe('on a real port', () => {
   });
 });
 
+describe('the concurrent query limit', () => {
+  it('refuses one query over the limit with 503 and Retry-After, and serves again once a slot is free', async () => {
+    const busy = await startServer({
+      catalog: catalogDir,
+      port: 0,
+      limits: { maxConcurrentQueries: 1, maxrecHard: 100_000_000 },
+    });
+    try {
+      const first = await fetch(
+        `${busy.tapUrl}/sync?${new URLSearchParams({ LANG: 'ADQL', QUERY: ENDLESS, MAXREC: '100000000' })}`,
+      );
+      const reader = first.body?.getReader();
+      await reader?.read();
+      const refused = await fetch(
+        `${busy.tapUrl}/sync?LANG=ADQL&QUERY=${encodeURIComponent(`SELECT TOP 1 objectId FROM ${SCHEMA}.Object`)}`,
+      );
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      expect(await refused.text()).toContain('<INFO name="ERROR_CODE" value="SERVER_BUSY"/>');
+      await reader?.cancel();
+      await waitFor(async () => (await runningQueries(busy.url)) === 0, 'the first query to stop');
+      const served = await fetch(
+        `${busy.tapUrl}/sync?LANG=ADQL&QUERY=${encodeURIComponent(`SELECT TOP 1 objectId FROM ${SCHEMA}.Object`)}`,
+      );
+      expect(served.status).toBe(200);
+    } finally {
+      await busy.close();
+    }
+  });
+});
+
 describe('the sync time limit', () => {
   let limited: RunningServer;
   beforeAll(async () => {

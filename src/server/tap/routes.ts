@@ -23,6 +23,7 @@ export function tapRoutes(context: TapContext) {
 
     app.setErrorHandler((err, request, reply) => {
       const shown = publicError(err, request.id);
+      if (shown.retryAfterSeconds !== undefined) reply.header('retry-after', String(shown.retryAfterSeconds));
       if (shown.status >= 500) request.log.error({ err }, 'TAP request failed');
       else request.log.info({ code: shown.code, message: shown.message }, 'TAP request refused');
       return reply

@@ -23,6 +23,9 @@ import { resultFields } from './result-fields.js';
 
 type Batch = readonly (readonly CellValue[])[];
 
+/** What a refused (SERVER_BUSY) client is told to wait, in seconds. */
+export const RETRY_AFTER_SECONDS = 5;
+
 export async function runSyncQuery(
   context: TapContext,
   params: ReadonlyMap<string, string>,
@@ -31,6 +34,13 @@ export async function runSyncQuery(
 ): Promise<FastifyReply> {
   const { query, responseFormat, maxrec } = syncQueryParameters(params, context.limits);
   const format = resultFormatFor(responseFormat);
+  if (context.running.size >= context.limits.maxConcurrentQueries) {
+    throw meridianError(
+      'SERVER_BUSY',
+      `the service is running its limit of ${context.limits.maxConcurrentQueries} queries; retry in a few seconds`,
+      { retryAfterSeconds: RETRY_AFTER_SECONDS },
+    );
+  }
 
   const controller = new AbortController();
   let stopReason: 'timeout' | 'client' | 'done' | null = null;
