@@ -5,6 +5,7 @@
  */
 
 import {
+  type CellValue,
   parseAdql,
   type ResultColumn,
   type ResultDatatype,
@@ -76,14 +77,31 @@ export class PublishedColumns {
   }
 }
 
-export function resultFields(
+/** Integer result types an engine may use to store a boolean column (PostgreSQL workers store them as smallint). */
+const integerTypes: ReadonlySet<ResultDatatype> = new Set(['short', 'int', 'long']);
+
+export interface ResultShape {
+  readonly fields: VOTableField[];
+  /** Rewrites a batch in place so its cells match `fields`; null when the engine's values already do. */
+  readonly normalize: ((batch: readonly CellValue[][]) => void) | null;
+}
+
+/**
+ * FIELDs for the result columns, and the cell rewriting they need. A column published as boolean but returned as
+ * an integer (the engine's storage type) is declared boolean and its 0/1 values become false/true, so every engine
+ * gives the same result, as TAP_SCHEMA declares it.
+ */
+export function resultShape(
   columns: readonly ResultColumn[],
   published: PublishedColumns,
   tables: readonly string[],
-): VOTableField[] {
-  return columns.map((column) => {
-    const datatype = votableTypes[column.datatype];
+): ResultShape {
+  const booleans: number[] = [];
+  const fields = columns.map((column, index): VOTableField => {
     const known = published.find(column.name, tables);
+    const storedBoolean = known?.datatype === 'boolean' && integerTypes.has(column.datatype);
+    if (storedBoolean) booleans.push(index);
+    const datatype = storedBoolean ? 'boolean' : votableTypes[column.datatype];
     // The published arraysize and xtype only hold when the value type agrees (a string column stays a string).
     const sameType = known !== undefined && known.datatype === datatype;
     return {
@@ -96,4 +114,16 @@ export function resultFields(
       description: known?.description,
     };
   });
+  const normalize =
+    booleans.length === 0
+      ? null
+      : (batch: readonly CellValue[][]) => {
+          for (const row of batch) {
+            for (const i of booleans) {
+              const v = row[i];
+              if (v !== null && typeof v !== 'boolean') row[i] = v !== 0 && v !== 0n && v !== '0';
+            }
+          }
+        };
+  return { fields, normalize };
 }

@@ -19,9 +19,9 @@ import { publicError } from '../http-errors.js';
 import type { TapContext } from './context.js';
 import { resultFormatFor } from './formats.js';
 import { syncQueryParameters } from './params.js';
-import { resultFields } from './result-fields.js';
+import { resultShape } from './result-fields.js';
 
-type Batch = readonly (readonly CellValue[])[];
+type Batch = readonly CellValue[][];
 
 /** What a refused (SERVER_BUSY) client is told to wait, in seconds. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -93,7 +93,7 @@ export async function runSyncQuery(
     await finish();
     throw failure(err);
   }
-  const fields = resultFields(
+  const { fields, normalize } = resultShape(
     stream.columns,
     context.publishedColumns,
     context.publishedColumns.tablesOf(query),
@@ -110,6 +110,7 @@ export async function runSyncQuery(
       let batch = first;
       while (batch !== null && !batch.done) {
         const rows = batch.value;
+        normalize?.(rows);
         const room = maxrec - sent;
         if (rows.length > room) {
           if (room > 0) yield writer.rows(rows.slice(0, room));
