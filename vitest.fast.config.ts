@@ -21,6 +21,8 @@ export default defineConfig({
       'test/formats/header.test.ts',
       'test/formats/checksum.test.ts',
       'test/formats/wcs.test.ts',
+      'test/formats/votable-binary2.test.ts',
+      'test/server/params.test.ts',
       'test/sim/random.test.ts',
       'test/sim/cadence.test.ts',
       'test/sim/sersic.test.ts',

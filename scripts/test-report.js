@@ -26,6 +26,12 @@ const suites = [
     why: 'fitsverify or /usr/bin/python3 with astropy is not installed (apt-get install fitsverify python3-astropy)',
     required: process.env.MERIDIAN_TEST_TOOLS === '1',
   },
+  {
+    name: 'TAP reference clients (STILTS taplint, pyvo)',
+    on: has('stilts', ['-version']) && has('/usr/bin/python3', ['-c', 'import pyvo']),
+    why: 'stilts or /usr/bin/python3 with pyvo is not installed (apt-get install stilts python3-pyvo)',
+    required: process.env.MERIDIAN_TEST_TOOLS === '1',
+  },
 ];
 let failed = false;
 console.log('Meridian test suites:');

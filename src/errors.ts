@@ -509,6 +509,21 @@ const codes = {
     summary: 'A near-neighbour join radius is larger than the partition overlap.',
     hint: 'Use a radius no larger than the overlap named in the message.',
   },
+
+  // ---- server: the HTTP services (TAP, later the Butler API) ---------------------------------------------------------
+  TAP_PARAMETER: {
+    area: 'server',
+    http: 400,
+    summary:
+      'A TAP request parameter is missing or has a value the service does not accept (LANG, REQUEST, QUERY, MAXREC, RESPONSEFORMAT).',
+    hint: 'The message names the parameter; /api/tap/capabilities lists the query languages, output formats and row limits.',
+  },
+  SERVER_BUSY: {
+    area: 'server',
+    http: 503,
+    summary: 'The service is already running as many queries as its limit allows.',
+    hint: 'Retry after the number of seconds in the Retry-After header.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof codes;

@@ -39,6 +39,8 @@ import { allCommitted, checkContributions } from './ingest-checks.js';
 import { CHUNK_COLUMN } from './physical.js';
 import { planQuery, type QueryPlan } from './planner/plan.js';
 import { type CatalogSchema, type CatalogTable, parseCatalogSchema } from './schema.js';
+import type { TapSchemaRows } from './tap-schema.js';
+import { publishedTapSchemaRows, TapSchemaDatabase, tapSchemaUse } from './tap-schema-query.js';
 
 export interface CreateCatalogOptions {
   /** Schema YAML text (see config/catalog/dp02.yaml). */
@@ -100,6 +102,8 @@ export class Catalog {
   private layout: Promise<{ populated: number[]; placement: Map<number, number> }> | null = null;
   /** Schema column spellings by lower-case name. */
   private readonly spellings: ReadonlyMap<string, string>;
+  /** The in-memory TAP_SCHEMA tables (`tap-schema-query.ts`), created by the first query that names them. */
+  private tapSchemaDatabase: Promise<TapSchemaDatabase> | null = null;
 
   private constructor(
     readonly dir: string,
@@ -349,6 +353,31 @@ export class Catalog {
     return this.store.directorChunks(director, values);
   }
 
+  /** The TAP_SCHEMA rows a TAP service publishes for this catalog: its tables, then TAP_SCHEMA's own. */
+  tapSchema(): TapSchemaRows {
+    return publishedTapSchemaRows(this.schema);
+  }
+
+  /**
+   * A query that names only `tap_schema` tables runs on the TAP_SCHEMA database; null for every other query. A query
+   * that joins `tap_schema` with catalog tables is refused with ADQL_UNSUPPORTED.
+   */
+  private tapSchemaQuery(tree: Query): ((signal: AbortSignal) => Promise<RowStream>) | null {
+    const use = tapSchemaUse(tree);
+    if (use === 'none') return null;
+    if (use === 'mixed') {
+      throw meridianError(
+        'ADQL_UNSUPPORTED',
+        'a query cannot join tap_schema tables with catalog tables; query them separately',
+        { construct: 'tap_schema join' },
+      );
+    }
+    return async (signal) => {
+      this.tapSchemaDatabase ??= TapSchemaDatabase.create(this.schema);
+      return (await this.tapSchemaDatabase).stream(tree, signal);
+    };
+  }
+
   async plan(adql: string): Promise<QueryPlan> {
     return this.planTree(parseAdql(adql));
   }
@@ -385,7 +414,10 @@ export class Catalog {
    */
   async query(adql: string, limits: QueryLimits = {}): Promise<QueryResult> {
     if (limits.signal?.aborted) throw queryCancelled(limits.signal);
-    const plan = await this.plan(adql);
+    const tree = parseAdql(adql);
+    const tapSchema = this.tapSchemaQuery(tree);
+    if (tapSchema) return this.runner.collect(tapSchema, limits, { fragments: 0, chunks: null });
+    const plan = await this.planTree(tree);
     const result = this.needsComposing(plan)
       ? await this.runner.collect(
           (signal) => this.composed(plan.tree, signal, limits.concurrency ?? 4),
@@ -438,7 +470,13 @@ export class Catalog {
     if (signal.aborted) throw queryCancelled(signal);
     let stream: RowStream;
     try {
-      const plan = await this.plan(adql);
+      const tree = parseAdql(adql);
+      const tapSchema = this.tapSchemaQuery(tree);
+      if (tapSchema) {
+        const side = await tapSchema(signal);
+        return { columns: side.columns, rows: cancellable(side.rows, signal) };
+      }
+      const plan = await this.planTree(tree);
       stream = this.needsComposing(plan)
         ? await this.composed(plan.tree, signal, 4)
         : await this.runner.stream(plan, await this.fragments(plan), signal, 4);
@@ -506,6 +544,9 @@ export class Catalog {
 
   async close(): Promise<void> {
     liveOwnerTokens.delete(this.owner.token);
+    const tapSchemaDatabase = this.tapSchemaDatabase;
+    this.tapSchemaDatabase = null;
+    if (tapSchemaDatabase) (await tapSchemaDatabase.catch(() => null))?.close();
     this.runner.close();
     await this.engine.close();
     this.store.close();

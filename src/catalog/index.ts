@@ -61,3 +61,4 @@ export {
   type TablePartitioning,
 } from './schema.js';
 export { type TapSchemaRows, tapSchemaRows } from './tap-schema.js';
+export { publishedTapSchemaRows, TAP_SCHEMA_NAME } from './tap-schema-query.js';

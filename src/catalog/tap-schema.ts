@@ -34,7 +34,7 @@ export interface TapSchemaRows {
     size: number | null;
     principal: 0 | 1;
     indexed: 0 | 1;
-    std: 0;
+    std: 0 | 1;
     column_index: number;
   }[];
   readonly keys: readonly {

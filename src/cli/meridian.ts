@@ -3,6 +3,7 @@ import { runDemo } from '../demo/index.js';
 import { registerCatalogCommands } from './catalog.js';
 import { prepareProgram, runMain } from './common/run-program.js';
 import { MERIDIAN_VERSION } from './common/version.js';
+import { registerServeCommand } from './serve.js';
 import { registerSimCommands } from './sim.js';
 import { registerSimCatalogCommands } from './sim-catalogs.js';
 
@@ -29,6 +30,7 @@ Set MERIDIAN_DEBUG=1 to see stack traces of unexpected errors.`,
   registerSimCommands(program);
   registerSimCatalogCommands(program);
   registerCatalogCommands(program);
+  registerServeCommand(program);
   return program;
 }
 

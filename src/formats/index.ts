@@ -8,12 +8,17 @@ export * from './fits/index.js';
 export * from './parquet/index.js';
 export {
   escapeXml,
+  tabledataRow,
   VOTABLE_VERSION,
   type VOTableCell,
   type VOTableDatatype,
   type VOTableField,
   type VOTableResults,
+  type VOTableSerialization,
+  votableEnd,
+  votableStart,
   writeVOTable,
   writeVOTableError,
 } from './votable.js';
+export { Binary2Encoder } from './votable-binary2.js';
 export * from './wcs/index.js';

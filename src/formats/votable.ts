@@ -1,8 +1,12 @@
 /**
- * A VOTable 1.4 writer (IVOA REC-VOTable-1.4, 2019) with TABLEDATA serialization, as TAP results need it:
+ * A VOTable 1.4 writer (IVOA REC-VOTable-1.4, 2019) with TABLEDATA serialization (BINARY2 rows are encoded by
+ * `votable-binary2.ts`), as TAP results need it:
  * one RESOURCE type="results", INFO name="QUERY_STATUS" (OK, OVERFLOW after the table when truncated, or ERROR
  * with no table), FIELDs with datatype/arraysize/unit/ucd and a DESCRIPTION. Text is XML-escaped, and characters
  * XML 1.0 cannot carry are dropped. 64-bit integers may be given as bigint and are written exactly.
+ *
+ * `writeVOTable` writes a whole document; a streaming writer (the TAP service) writes the same document in pieces:
+ * `votableStart`, then `tabledataRow` per row (or BINARY2 text), then `votableEnd`.
  */
 
 export type VOTableDatatype =
@@ -22,6 +26,8 @@ export interface VOTableField {
   readonly arraysize?: string;
   readonly unit?: string | null;
   readonly ucd?: string | null;
+  /** DALI extended type, e.g. `timestamp`. */
+  readonly xtype?: string | null;
   readonly description?: string | null;
 }
 
@@ -76,35 +82,83 @@ function header(): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<VOTABLE version="${VOTABLE_VERSION}" xmlns="${NAMESPACE}">\n`;
 }
 
-export function writeVOTable(results: VOTableResults): string {
-  const out: string[] = [header(), '<RESOURCE type="results">\n', '<INFO name="QUERY_STATUS" value="OK"/>\n'];
-  for (const info of results.infos ?? [])
-    out.push(`<INFO${attribute('name', info.name)}${attribute('value', info.value)}/>\n`);
+/** The serializations this writer produces (VOTable 1.4 §5): TABLEDATA text, or BINARY2 base64 in a STREAM. */
+export type VOTableSerialization = 'TABLEDATA' | 'BINARY2';
+
+function infoElement(info: { readonly name: string; readonly value: string }): string {
+  return `<INFO${attribute('name', info.name)}${attribute('value', info.value)}/>\n`;
+}
+
+function fieldElement(f: VOTableField): string {
+  const arraysize = f.arraysize ?? (f.datatype === 'char' || f.datatype === 'unicodeChar' ? '*' : undefined);
+  const open = `<FIELD${attribute('name', f.name)}${attribute('datatype', f.datatype)}${attribute('arraysize', arraysize)}${attribute('unit', f.unit)}${attribute('ucd', f.ucd)}${attribute('xtype', f.xtype)}`;
+  return `${open}${f.description ? `>\n<DESCRIPTION>${escapeXml(f.description)}</DESCRIPTION>\n</FIELD>\n` : '/>\n'}`;
+}
+
+/** Everything up to the first row: header, QUERY_STATUS OK, the INFOs, the FIELDs and the opening data elements. */
+export function votableStart(
+  fields: readonly VOTableField[],
+  options: {
+    readonly serialization?: VOTableSerialization;
+    readonly infos?: readonly { readonly name: string; readonly value: string }[];
+  } = {},
+): string {
+  const out = [header(), '<RESOURCE type="results">\n', '<INFO name="QUERY_STATUS" value="OK"/>\n'];
+  for (const info of options.infos ?? []) out.push(infoElement(info));
   out.push('<TABLE>\n');
-  for (const f of results.fields) {
-    const arraysize =
-      f.arraysize ?? (f.datatype === 'char' || f.datatype === 'unicodeChar' ? '*' : undefined);
-    out.push(
-      `<FIELD${attribute('name', f.name)}${attribute('datatype', f.datatype)}${attribute('arraysize', arraysize)}${attribute('unit', f.unit)}${attribute('ucd', f.ucd)}`,
-    );
-    out.push(
-      f.description ? `>\n<DESCRIPTION>${escapeXml(f.description)}</DESCRIPTION>\n</FIELD>\n` : '/>\n',
-    );
-  }
-  out.push('<DATA>\n<TABLEDATA>\n');
-  for (const row of results.rows) {
-    out.push('<TR>');
-    for (let i = 0; i < results.fields.length; i++)
-      out.push(`<TD>${cellText(row[i], results.fields[i].datatype)}</TD>`);
-    out.push('</TR>\n');
-  }
-  out.push('</TABLEDATA>\n</DATA>\n</TABLE>\n');
-  if (results.overflow) out.push('<INFO name="QUERY_STATUS" value="OVERFLOW"/>\n');
+  for (const f of fields) out.push(fieldElement(f));
+  out.push(
+    options.serialization === 'BINARY2'
+      ? '<DATA>\n<BINARY2>\n<STREAM encoding="base64">\n'
+      : '<DATA>\n<TABLEDATA>\n',
+  );
+  return out.join('');
+}
+
+/** One TABLEDATA row. */
+export function tabledataRow(row: readonly VOTableCell[], fields: readonly VOTableField[]): string {
+  let out = '<TR>';
+  for (let i = 0; i < fields.length; i++) out += `<TD>${cellText(row[i], fields[i].datatype)}</TD>`;
+  return `${out}</TR>\n`;
+}
+
+/**
+ * Everything after the last row. An OVERFLOW or ERROR status comes after the table (DALI 1.1 §5.4.1: an error
+ * met while rows were being written is reported there, the rows before it stay).
+ */
+export function votableEnd(
+  options: {
+    readonly serialization?: VOTableSerialization;
+    readonly overflow?: boolean;
+    readonly error?: string;
+  } = {},
+): string {
+  const out = [
+    options.serialization === 'BINARY2'
+      ? '</STREAM>\n</BINARY2>\n</DATA>\n</TABLE>\n'
+      : '</TABLEDATA>\n</DATA>\n</TABLE>\n',
+  ];
+  if (options.error !== undefined)
+    out.push(`<INFO name="QUERY_STATUS" value="ERROR">${escapeXml(options.error)}</INFO>\n`);
+  else if (options.overflow) out.push('<INFO name="QUERY_STATUS" value="OVERFLOW"/>\n');
   out.push('</RESOURCE>\n</VOTABLE>\n');
   return out.join('');
 }
 
-/** An error document: QUERY_STATUS = ERROR with the message as the INFO content (TAP 1.1 §4.9). */
-export function writeVOTableError(message: string): string {
-  return `${header()}<RESOURCE type="results">\n<INFO name="QUERY_STATUS" value="ERROR">${escapeXml(message)}</INFO>\n</RESOURCE>\n</VOTABLE>\n`;
+export function writeVOTable(results: VOTableResults): string {
+  const out: string[] = [votableStart(results.fields, { infos: results.infos })];
+  for (const row of results.rows) out.push(tabledataRow(row, results.fields));
+  out.push(votableEnd({ overflow: results.overflow }));
+  return out.join('');
+}
+
+/**
+ * An error document: QUERY_STATUS = ERROR with the message as the INFO content (TAP 1.1 §4.9) and no TABLE;
+ * `infos` add further INFO elements (an error code, a hint).
+ */
+export function writeVOTableError(
+  message: string,
+  infos: readonly { readonly name: string; readonly value: string }[] = [],
+): string {
+  return `${header()}<RESOURCE type="results">\n<INFO name="QUERY_STATUS" value="ERROR">${escapeXml(message)}</INFO>\n${infos.map(infoElement).join('')}</RESOURCE>\n</VOTABLE>\n`;
 }

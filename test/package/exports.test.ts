@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const ENTRY_POINTS = ['butler', 'catalog', 'sim', 'obs', 'sphere', 'formats', 'db', 'pool'];
+const ENTRY_POINTS = ['butler', 'catalog', 'sim', 'obs', 'sphere', 'formats', 'db', 'pool', 'server'];
 
 let scratch: string;
 let packed: string[];

@@ -1,0 +1,114 @@
+/**
+ * `createApp(deps)`: the Fastify application with every route, not listening (tests call `app.inject`; `serve.ts`
+ * listens). Routes are grouped by resource, one plugin per service: `/health` here, TAP under `/api/tap`
+ * (`tap/routes.ts`); the Butler API and auth plug in the same way.
+ */
+
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Catalog } from '../catalog/index.js';
+import { type ServerLimitsInput, serverLimitsSchema, validated } from './config.js';
+import { publicError } from './http-errors.js';
+import type { TapContext } from './tap/context.js';
+import { PublishedColumns } from './tap/result-fields.js';
+import { tapRoutes } from './tap/routes.js';
+
+export const TAP_PATH = '/api/tap';
+
+/** How long a shutdown waits for responses in flight to end before closing their connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export interface AppDependencies {
+  readonly catalog: Catalog;
+  readonly limits?: ServerLimitsInput;
+  /** Public URL of the server root when behind a proxy (no trailing slash needed); else the request's host. */
+  readonly baseUrl?: string;
+  /** Fastify's pino logger options; false (the default) logs nothing, as tests want. */
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Shown in the Server header and /health. */
+  readonly version?: string;
+}
+
+/** Request ids: the caller's X-Request-Id when it is a sane token (a proxy's), else a fresh UUID. */
+function requestId(header: string | string[] | undefined): string {
+  const given = Array.isArray(header) ? header[0] : header;
+  return given !== undefined && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
+}
+
+export function createApp(deps: AppDependencies): FastifyInstance {
+  const limits = validated(serverLimitsSchema, deps.limits ?? {}, 'server limits');
+  const version = deps.version ?? 'dev';
+  const base = deps.baseUrl?.replace(/\/+$/, '');
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    genReqId: (request) => requestId(request.headers['x-request-id']),
+    bodyLimit: limits.bodyLimitBytes,
+    // The TAP standard's parameter values are case-sensitive but repeated names and long queries are normal.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+  });
+
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      const params: Record<string, string[]> = {};
+      for (const [name, value] of new URLSearchParams(body as string)) (params[name] ??= []).push(value);
+      done(null, params);
+    },
+  );
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('server', `Meridian/${version}`);
+  });
+  app.setErrorHandler((err, request, reply) => {
+    const shown = publicError(err, request.id);
+    if (shown.retryAfterSeconds !== undefined) reply.header('retry-after', String(shown.retryAfterSeconds));
+    if (shown.status >= 500) request.log.error({ err }, 'request failed');
+    return reply
+      .status(shown.status)
+      .send({ error: { code: shown.code, message: shown.message, hint: shown.hint } });
+  });
+
+  const running = new Set<AbortController>();
+  const tapSchema = deps.catalog.tapSchema();
+  const context: TapContext = {
+    catalog: deps.catalog,
+    limits,
+    tapSchema,
+    publishedColumns: new PublishedColumns(tapSchema),
+    running,
+    serviceUrl: (request) => `${base ?? `${request.protocol}://${request.host}`}${TAP_PATH}`,
+  };
+  // Shutdown: stop running queries and let their responses end (a VOTable ends with QUERY_STATUS=ERROR) before the
+  // server closes. Responses must have ended by then: Fastify closes the connections idle at that moment, and a
+  // keep-alive connection that turns idle later would hold the close for the keep-alive timeout (72 s).
+  const inflight = new Set<Promise<void>>();
+  app.addHook('onRequest', async (_request, reply) => {
+    const ended = new Promise<void>((resolve) => {
+      reply.raw.once('finish', resolve);
+      reply.raw.once('close', resolve);
+    });
+    inflight.add(ended);
+    void ended.then(() => inflight.delete(ended));
+  });
+  app.addHook('preClose', async () => {
+    for (const controller of running) controller.abort(new Error('the server is shutting down'));
+    let timer: NodeJS.Timeout | undefined;
+    const patience = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, SHUTDOWN_GRACE_MS);
+    });
+    await Promise.race([Promise.all(inflight), patience]);
+    clearTimeout(timer);
+  });
+
+  const started = Date.now();
+  app.get('/health', async () => ({
+    status: 'ok',
+    version,
+    catalog: deps.catalog.schema.name,
+    runningQueries: running.size,
+    uptimeSeconds: Math.round((Date.now() - started) / 1000),
+  }));
+  app.register(tapRoutes(context), { prefix: TAP_PATH });
+  return app;
+}

@@ -1,0 +1,47 @@
+/**
+ * The server's options, validated once at the boundary (zod) and then trusted. Defaults live here and nowhere else;
+ * the CLI maps its flags onto these names (flag > default; a config file comes with `--config` later).
+ */
+
+import { z } from 'zod';
+import { meridianError } from '../errors.js';
+
+export const serverLimitsSchema = z
+  .object({
+    /** MAXREC when the request gives none (TAPRegExt outputLimit default). */
+    maxrecDefault: z.number().int().nonnegative().default(100_000),
+    /** The largest MAXREC honoured; larger requests are cut to it (TAPRegExt outputLimit hard). */
+    maxrecHard: z.number().int().positive().default(10_000_000),
+    /** A sync query running longer is cancelled (TAPRegExt executionDuration hard), in seconds. */
+    syncTimeoutSeconds: z.number().positive().default(600),
+    /** Sync queries running at once; one more is refused with SERVER_BUSY (503) and Retry-After. */
+    maxConcurrentQueries: z.number().int().positive().default(64),
+    /** Largest request body accepted (form-encoded TAP parameters), in bytes. */
+    bodyLimitBytes: z.number().int().positive().default(1_048_576),
+  })
+  .strict()
+  .refine((l) => l.maxrecDefault <= l.maxrecHard, { message: 'maxrecDefault must not exceed maxrecHard' });
+
+export type ServerLimits = z.output<typeof serverLimitsSchema>;
+export type ServerLimitsInput = z.input<typeof serverLimitsSchema>;
+
+export const serverListenSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65_535).default(8080),
+    /** The public URL of the server root (behind a proxy); else each request's own host is used. */
+    baseUrl: z.url().optional(),
+  })
+  .strict();
+
+export type ServerListen = z.output<typeof serverListenSchema>;
+export type ServerListenInput = z.input<typeof serverListenSchema>;
+
+/** Parses with `schema`, turning zod's issues into CONFIG_INVALID naming the key. */
+export function validated<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const key = issue.path.join('.') || what;
+  throw meridianError('CONFIG_INVALID', `${what}: ${key}: ${issue.message}`, { key });
+}

@@ -1,0 +1,17 @@
+/** What the TAP routes share: the catalog, the limits, the published metadata and the queries now running. */
+
+import type { Catalog, TapSchemaRows } from '../../catalog/index.js';
+import type { ServerLimits } from '../config.js';
+import type { PublishedColumns } from './result-fields.js';
+
+export interface TapContext {
+  readonly catalog: Catalog;
+  readonly limits: ServerLimits;
+  /** TAP_SCHEMA rows (the catalog's tables and TAP_SCHEMA's own), computed once. */
+  readonly tapSchema: TapSchemaRows;
+  readonly publishedColumns: PublishedColumns;
+  /** Controllers of the queries now running; shutting down aborts them. */
+  readonly running: Set<AbortController>;
+  /** Absolute URL of the TAP service root (`…/api/tap`) as the client reached it. */
+  readonly serviceUrl: (request: { protocol: string; host: string }) => string;
+}

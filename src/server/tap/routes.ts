@@ -1,0 +1,92 @@
+/**
+ * The TAP 1.1 service under `/api/tap` as a Fastify plugin: `/sync` (GET and POST), the VOSI resources
+ * (`/capabilities`, `/availability`, `/tables`, `/tables/<name>`) and DALI `/examples`. Errors of these routes are
+ * VOTable error documents (TAP 1.1 §4.9) with the status of their code. `/async` (UWS) and uploads plug in here later.
+ */
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { writeVOTableError } from '../../formats/index.js';
+import { publicError } from '../http-errors.js';
+import type { TapContext } from './context.js';
+import { examplesDocument, tapExamples } from './examples.js';
+import { caseInsensitive, type RawParameters } from './params.js';
+import { runSyncQuery } from './sync.js';
+import { availabilityDocument, capabilitiesDocument } from './vosi-capabilities.js';
+import { tableDocument, tablesetDocument } from './vosi-tables.js';
+
+const XML = 'text/xml; charset=utf-8';
+const VOTABLE = 'application/x-votable+xml';
+
+export function tapRoutes(context: TapContext) {
+  return async function registerTap(app: FastifyInstance): Promise<void> {
+    const examples = tapExamples(context.catalog.schema);
+
+    app.setErrorHandler((err, request, reply) => {
+      const shown = publicError(err, request.id);
+      if (shown.retryAfterSeconds !== undefined) reply.header('retry-after', String(shown.retryAfterSeconds));
+      if (shown.status >= 500) request.log.error({ err }, 'TAP request failed');
+      else request.log.info({ code: shown.code, message: shown.message }, 'TAP request refused');
+      return reply
+        .status(shown.status)
+        .header('content-type', VOTABLE)
+        .send(
+          writeVOTableError(shown.message, [
+            { name: 'ERROR_CODE', value: shown.code },
+            { name: 'HINT', value: shown.hint },
+          ]),
+        );
+    });
+
+    const sync = (request: FastifyRequest, reply: FastifyReply) =>
+      runSyncQuery(
+        context,
+        caseInsensitive(request.body as RawParameters | undefined, request.query as RawParameters),
+        request,
+        reply,
+      );
+    app.get('/sync', sync);
+    app.post('/sync', sync);
+
+    app.get('/capabilities', async (request, reply) =>
+      reply
+        .header('content-type', XML)
+        .send(capabilitiesDocument(context.serviceUrl(request), context.limits)),
+    );
+    app.get('/availability', async (_request, reply) =>
+      reply
+        .header('content-type', XML)
+        .send(availabilityDocument(true, `serving catalog ${context.catalog.schema.name}`)),
+    );
+    app.get('/tables', async (request, reply) => {
+      const detail = caseInsensitive(request.query as RawParameters).get('detail');
+      return reply
+        .header('content-type', XML)
+        .send(tablesetDocument(context.tapSchema, detail?.toLowerCase() !== 'min'));
+    });
+    app.get<{ Params: { name: string } }>('/tables/:name', async (request, reply) => {
+      const document = tableDocument(context.tapSchema, request.params.name);
+      if (document === null) {
+        return reply
+          .status(404)
+          .header('content-type', 'text/plain; charset=utf-8')
+          .send(
+            `no table ${request.params.name.slice(0, 200)}; /api/tap/tables lists the published tables\n`,
+          );
+      }
+      return reply.header('content-type', XML).send(document);
+    });
+    app.get('/examples', async (request, reply) =>
+      reply
+        .header('content-type', 'application/xhtml+xml; charset=utf-8')
+        .send(examplesDocument(examples, context.serviceUrl(request))),
+    );
+    app.get('/', async (request, reply) => {
+      const base = context.serviceUrl(request);
+      return reply
+        .header('content-type', 'text/plain; charset=utf-8')
+        .send(
+          `Meridian TAP 1.1 service for ${context.catalog.schema.name}\n\n${['sync', 'capabilities', 'availability', 'tables', 'examples'].map((r) => `  ${base}/${r}`).join('\n')}\n\nConnect with TOPCAT (VO > Table Access Protocol, URL ${base}) or pyvo: pyvo.dal.TAPService("${base}")\n`,
+        );
+    });
+  };
+}
