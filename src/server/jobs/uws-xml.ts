@@ -23,7 +23,7 @@ function parametersElement(job: Job): string {
 
 function resultsElement(job: Job, jobUrl: string): string {
   if (job.result === null) return '<uws:results/>';
-  return `<uws:results>\n  <uws:result id="result" xlink:type="simple" xlink:href="${escapeXml(`${jobUrl}/results/result`)}" mime-type="${escapeXml(job.result.mime)}" rows="${job.result.rows}"/>\n</uws:results>`;
+  return `<uws:results>\n  <uws:result id="result" xlink:type="simple" xlink:href="${escapeXml(`${jobUrl}/results/result`)}" mime-type="${escapeXml(job.result.mime)}"/>\n</uws:results>`;
 }
 
 export function jobDocument(job: Job, jobUrl: string): string {
