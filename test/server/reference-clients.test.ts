@@ -140,4 +140,17 @@ describe.skipIf(skipWithout('pyvo', pyvoAvailable))('pyvo', () => {
     expect(seen.vosiTables).toEqual(seen.tapSchemaTables);
     expect(seen.error).toMatch(/ADQL syntax error at line 1, column \d+/);
   }, 120_000);
+
+  it('runs async jobs: run_async, and submit_job, run, wait, fetch_result, delete', async () => {
+    const script = fileURLToPath(new URL('./py/pyvo_async.py', import.meta.url));
+    const { stdout } = await run(SYSTEM_PYTHON, [script, server.tapUrl, SCHEMA], { timeout: 120_000 });
+    expect(JSON.parse(stdout)).toEqual({
+      runAsyncRows: 4,
+      submittedPhase: 'PENDING',
+      phase: 'COMPLETED',
+      rows: 2,
+      status: 'OVERFLOW',
+      afterDelete: 'gone',
+    });
+  }, 120_000);
 });
