@@ -94,7 +94,10 @@ export function createApp(deps: AppDependencies): FastifyInstance {
     inflight.add(ended);
     void ended.then(() => inflight.delete(ended));
   });
+  // Fired first at shutdown, so that services holding requests open (async WAIT) let them end within the grace time.
+  const shutdown = new AbortController();
   app.addHook('preClose', async () => {
+    shutdown.abort();
     for (const controller of running) controller.abort(new Error('the server is shutting down'));
     let timer: NodeJS.Timeout | undefined;
     const patience = new Promise<void>((resolve) => {
@@ -113,6 +116,6 @@ export function createApp(deps: AppDependencies): FastifyInstance {
     uptimeSeconds: Math.round((Date.now() - started) / 1000),
   }));
   app.register(tapRoutes(context), { prefix: TAP_PATH });
-  app.register(asyncRoutes(context, deps.jobs), { prefix: `${TAP_PATH}/async` });
+  app.register(asyncRoutes(context, deps.jobs, shutdown.signal), { prefix: `${TAP_PATH}/async` });
   return app;
 }

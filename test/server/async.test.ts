@@ -1,10 +1,11 @@
 /** TAP /async (UWS 1.1) in process: every job resource, phase changes, WAIT, deletion, errors and a restart. */
 
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/index.js';
+import { JobStore } from '../../src/server/jobs/store.js';
 import { form, queryStatuses, SCHEMA, type ServerFixture, serverFixture, tabledataRows } from './helpers.js';
 
 let f: ServerFixture;
@@ -295,6 +296,91 @@ describe('TAP async job persistence', () => {
       await second.close();
     }
     expect(existsSync(jobs.database)).toBe(true);
+  });
+
+  it('on start-up marks a job left EXECUTING by a crash as ERROR and runs the QUEUED ones; closing wakes WAITs', async () => {
+    const jobs = { database: join(f.dir, 'crash-jobs.sqlite3'), resultsDir: join(f.dir, 'crash-results') };
+    const limits = { maxrecDefault: 50, maxrecHard: 200 };
+    const first = createApp({ catalog: f.catalog, limits, jobs, version: 'test' });
+    await first.ready();
+    const crashed = await create(first, { LANG: 'ADQL', QUERY });
+    const queued = await create(first, { LANG: 'ADQL', QUERY });
+    await first.close();
+    // What a server killed mid-query leaves behind.
+    const store = await JobStore.open({ defaultDir: f.dir, ...jobs });
+    await store.update(crashed, { phase: 'EXECUTING', startTime: new Date().toISOString() });
+    await store.update(queued, { phase: 'QUEUED' });
+    writeFileSync(join(jobs.resultsDir, `${crashed}.part`), '<VOTABLE');
+    await store.close();
+
+    const second = createApp({ catalog: f.catalog, limits, jobs, version: 'test' });
+    await second.ready();
+    const crashedDoc = (await get(second, `/${crashed}`)).body;
+    expect(element(crashedDoc, 'phase')).toBe('ERROR');
+    expect((await get(second, `/${crashed}/error`)).body).toContain(
+      'the server stopped while this job was executing',
+    );
+    expect(element(await waitDone(second, queued), 'phase')).toBe('COMPLETED');
+
+    const waiting = await create(second, { LANG: 'ADQL', QUERY });
+    const blocked = get(second, `/${waiting}?WAIT=60`);
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    await second.close();
+    expect(element((await blocked).body, 'phase')).toBe('PENDING');
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('cancels an executing query on ABORT, at its execution duration, and at shutdown (back to QUEUED)', async () => {
+    const endless =
+      'SELECT a.column_name, b.column_name, c.column_name FROM tap_schema.columns AS a, tap_schema.columns AS b, tap_schema.columns AS c';
+    const jobs = { database: join(f.dir, 'cancel-jobs.sqlite3'), resultsDir: join(f.dir, 'cancel-results') };
+    const limits = { maxrecDefault: 100_000_000, maxrecHard: 100_000_000 };
+    const executing = async (app: FastifyInstance, id: string) => {
+      const doc = (await get(app, `/${id}?WAIT=10&PHASE=QUEUED`)).body;
+      expect(element(doc, 'phase')).toBe('EXECUTING');
+    };
+    const first = createApp({ catalog: f.catalog, limits, jobs, version: 'test' });
+    await first.ready();
+    const aborted = await create(first, { LANG: 'ADQL', QUERY: endless, FORMAT: 'csv', PHASE: 'RUN' });
+    await executing(first, aborted);
+    expect(JSON.parse((await first.inject({ method: 'GET', url: '/health' })).body).runningQueries).toBe(1);
+    await post(first, `/${aborted}/phase`, { PHASE: 'ABORT' });
+    expect(element((await get(first, `/${aborted}`)).body, 'phase')).toBe('ABORTED');
+
+    const timed = await create(first, { LANG: 'ADQL', QUERY: endless, FORMAT: 'csv' });
+    await post(first, `/${timed}/executionduration`, { EXECUTIONDURATION: '1' });
+    await post(first, `/${timed}/phase`, { PHASE: 'RUN' });
+    const timedDoc = await waitDone(first, timed);
+    expect(element(timedDoc, 'phase')).toBe('ERROR');
+    expect((await get(first, `/${timed}/error`)).body).toContain(
+      'execution duration of 1 s and was cancelled',
+    );
+
+    const resumable = await create(first, { LANG: 'ADQL', QUERY: endless, FORMAT: 'csv', PHASE: 'RUN' });
+    await executing(first, resumable);
+    await first.close();
+    // No partial result survives any of these ends.
+    expect(readdirSync(jobs.resultsDir)).toEqual([]);
+
+    const second = createApp({ catalog: f.catalog, limits, jobs, version: 'test' });
+    await second.ready();
+    try {
+      await executing(second, resumable);
+      await post(second, `/${resumable}/phase`, { PHASE: 'ABORT' });
+      expect(element((await get(second, `/${resumable}`)).body, 'phase')).toBe('ABORTED');
+    } finally {
+      await second.close();
+    }
+    expect(readdirSync(jobs.resultsDir)).toEqual([]);
+  }, 30_000);
+
+  it('advertises the retention period and execution duration in /capabilities', async () => {
+    const caps = (await f.app.inject({ method: 'GET', url: '/api/tap/capabilities' })).body;
+    expect(caps).toContain(
+      '<retentionPeriod>\n<default>604800</default>\n<hard>2592000</hard>\n</retentionPeriod>',
+    );
+    expect(caps).toContain('<executionDuration>\n<hard>3600</hard>');
   });
 
   it('keeps its store next to the catalog by default', () => {

@@ -70,6 +70,7 @@ export class JobRunner {
   private readonly changes = new EventEmitter();
   private sweeper: NodeJS.Timeout | undefined;
   private closing = false;
+  private closed: Promise<void> | undefined;
 
   constructor(
     readonly store: JobStore,
@@ -111,7 +112,12 @@ export class JobRunner {
   }
 
   /** Stops the sweep, aborts executing jobs (they go back to QUEUED) and waits for them to settle. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closed ??= this.stopAll();
+    return this.closed;
+  }
+
+  private async stopAll(): Promise<void> {
     this.closing = true;
     clearInterval(this.sweeper);
     this.queue.length = 0;
@@ -258,6 +264,8 @@ export class JobRunner {
     if (job === null) return; // aborted or deleted while queued
     this.changed(jobId);
     const { signal } = execution.controller;
+    // Counted with the sync queries: /health shows it, and the server's shutdown aborts it.
+    this.context.running.add(execution.controller);
     const timer = setTimeout(() => {
       execution.reason ??= 'timeout';
       execution.controller.abort(new Error('execution duration exceeded'));
@@ -281,9 +289,11 @@ export class JobRunner {
       if (done === null) await rm(join(this.store.resultsDir, finalName), { force: true });
     } catch (err) {
       await rm(partPath, { force: true });
-      await this.recordFailure(job, execution.reason, err);
+      // Aborted without a reason of ours: the server's shutdown hook stopped every running query.
+      await this.recordFailure(job, execution.reason ?? (signal.aborted ? 'shutdown' : null), err);
     } finally {
       clearTimeout(timer);
+      this.context.running.delete(execution.controller);
     }
   }
 

@@ -76,7 +76,8 @@ function jobParameters(params: ReadonlyMap<string, string>): Record<string, stri
   return kept;
 }
 
-export function asyncRoutes(context: TapContext, options: AsyncJobOptions = {}) {
+/** `shutdown` aborts when the server starts closing: jobs stop and blocked WAITs answer before responses are awaited. */
+export function asyncRoutes(context: TapContext, options: AsyncJobOptions = {}, shutdown?: AbortSignal) {
   return async function registerAsync(app: FastifyInstance): Promise<void> {
     const store = await JobStore.open({
       database: options.database,
@@ -90,6 +91,7 @@ export function asyncRoutes(context: TapContext, options: AsyncJobOptions = {}) 
       await store.close();
       throw err;
     }
+    shutdown?.addEventListener('abort', () => void runner.close(), { once: true });
     app.addHook('preClose', async () => runner.close());
     app.addHook('onClose', async () => store.close());
 
