@@ -524,6 +524,19 @@ const codes = {
     summary: 'The service is already running as many queries as its limit allows.',
     hint: 'Retry after the number of seconds in the Retry-After header.',
   },
+  UWS_JOB_NOT_FOUND: {
+    area: 'server',
+    http: 404,
+    summary: 'No TAP async job has this id (it never existed, was deleted, or passed its destruction time).',
+    hint: 'List your jobs at /api/tap/async; results are kept until the destruction time shown in the job document.',
+  },
+  UWS_PHASE: {
+    area: 'server',
+    http: 400,
+    summary:
+      'A UWS job request is not valid for the job or its phase (an unknown PHASE or ACTION, a change to a running job).',
+    hint: 'PHASE takes RUN or ABORT; parameters, execution duration and destruction change only while the job is PENDING.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof codes;

@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Catalog } from '../catalog/index.js';
 import { type ServerLimitsInput, serverLimitsSchema, validated } from './config.js';
 import { publicError } from './http-errors.js';
+import { type AsyncJobOptions, asyncRoutes } from './tap/async.js';
 import type { TapContext } from './tap/context.js';
 import { PublishedColumns } from './tap/result-fields.js';
 import { tapRoutes } from './tap/routes.js';
@@ -27,6 +28,8 @@ export interface AppDependencies {
   readonly logger?: FastifyServerOptions['logger'];
   /** Shown in the Server header and /health. */
   readonly version?: string;
+  /** Where TAP async jobs and results are kept (default: SQLite and files in the catalog directory). */
+  readonly jobs?: AsyncJobOptions;
 }
 
 /** Request ids: the caller's X-Request-Id when it is a sane token (a proxy's), else a fresh UUID. */
@@ -91,7 +94,10 @@ export function createApp(deps: AppDependencies): FastifyInstance {
     inflight.add(ended);
     void ended.then(() => inflight.delete(ended));
   });
+  // Fired first at shutdown, so that services holding requests open (async WAIT) let them end within the grace time.
+  const shutdown = new AbortController();
   app.addHook('preClose', async () => {
+    shutdown.abort();
     for (const controller of running) controller.abort(new Error('the server is shutting down'));
     let timer: NodeJS.Timeout | undefined;
     const patience = new Promise<void>((resolve) => {
@@ -110,5 +116,6 @@ export function createApp(deps: AppDependencies): FastifyInstance {
     uptimeSeconds: Math.round((Date.now() - started) / 1000),
   }));
   app.register(tapRoutes(context), { prefix: TAP_PATH });
+  app.register(asyncRoutes(context, deps.jobs, shutdown.signal), { prefix: `${TAP_PATH}/async` });
   return app;
 }

@@ -16,6 +16,24 @@ export const serverLimitsSchema = z
     syncTimeoutSeconds: z.number().positive().default(600),
     /** Sync queries running at once; one more is refused with SERVER_BUSY (503) and Retry-After. */
     maxConcurrentQueries: z.number().int().positive().default(64),
+    /** Async (UWS) jobs executing at once; more wait QUEUED. They count towards maxConcurrentQueries too. */
+    asyncMaxRunning: z.number().int().positive().default(4),
+    /** An async job's execution duration (TAPRegExt executionDuration for async), in seconds; also its maximum. */
+    asyncExecutionDurationSeconds: z.number().int().positive().default(3600),
+    /** How long an async job and its result are kept by default (TAPRegExt retentionPeriod default), in seconds. */
+    asyncRetentionSeconds: z
+      .number()
+      .int()
+      .positive()
+      .default(7 * 86_400),
+    /** The longest destruction time a client may ask for (TAPRegExt retentionPeriod hard), in seconds. */
+    asyncRetentionHardSeconds: z
+      .number()
+      .int()
+      .positive()
+      .default(30 * 86_400),
+    /** The longest blocking WAIT honoured, in seconds (UWS 1.1 lets the service cap it). */
+    asyncMaxWaitSeconds: z.number().int().positive().default(60),
     /** Largest request body accepted (form-encoded TAP parameters), in bytes. */
     bodyLimitBytes: z.number().int().positive().default(1_048_576),
   })

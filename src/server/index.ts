@@ -10,5 +10,6 @@ export {
   serverLimitsSchema,
 } from './config.js';
 export { closeOnSignals, type RunningServer, type ServeOptions, startServer } from './serve.js';
+export type { AsyncJobOptions } from './tap/async.js';
 export { resultFormats } from './tap/formats.js';
 export type { ResultFormat, ResultWriter } from './tap/writers/result-writer.js';
