@@ -14,7 +14,10 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIRECTOR_INDEX_FILE } from '../../src/catalog/director-index.js';
 import { Catalog } from '../../src/catalog/index.js';
-import { buildFixtureCatalog, generateFixture, temporaryDir } from './helpers.js';
+import { describePostgres } from '../support/postgres.js';
+import { ingestOrder } from './fixtures/generate.js';
+import { buildFixtureCatalog, dp02SchemaYaml, generateFixture, temporaryDir } from './helpers.js';
+import { dropDatabase, freshDatabase, postgresUrl, uniqueName } from './postgres/setup.js';
 
 const CHECKOUT = new URL('../..', import.meta.url).pathname;
 const tmp = temporaryDir('read-only');
@@ -154,5 +157,34 @@ describe('Catalog.open read-only', () => {
       code: 'CATALOG_READ_ONLY',
       details: { transactionId: 1 },
     });
+  });
+});
+
+describePostgres('Catalog.open read-only on a PostgreSQL worker', () => {
+  let url: string;
+
+  afterAll(async () => {
+    if (url) await dropDatabase(url).catch(() => undefined);
+  });
+
+  it('queries the worker and refuses writes, writing nothing to the czar', async () => {
+    url = await freshDatabase(postgresUrl as string, uniqueName('meridian_catro_read_only'));
+    const pgDir = join(tmp.dir, 'pg');
+    const writer = await Catalog.create(pgDir, {
+      schemaYaml: dp02SchemaYaml,
+      engine: { kind: 'postgres', workers: [url] },
+    });
+    for (const table of ingestOrder) await writer.ingestFiles(table, [fixture[table]]);
+    const want = await rowsOf(writer, LOOKUP);
+    await writer.close();
+    const before = snapshot(pgDir);
+    {
+      await using reader = await Catalog.open(pgDir, { readOnly: true });
+      expect(await rowsOf(reader, LOOKUP)).toEqual(want);
+      await expect(reader.ingestFiles('Object', [fixture.Object])).rejects.toMatchObject({
+        code: 'CATALOG_READ_ONLY',
+      });
+    }
+    expect(snapshot(pgDir)).toEqual(before);
   });
 });
