@@ -471,6 +471,13 @@ const codes = {
       'The catalog is locked by another process or a conflicting transaction (DuckDB file lock, write conflict, PostgreSQL lock timeout or serialization failure).',
     hint: 'Retry in a moment; if it persists, look for the process named in the message that holds the catalog open.',
   },
+  CATALOG_READ_ONLY: {
+    area: 'catalog',
+    http: 403,
+    summary:
+      'The catalog was opened read-only and refuses writes (ingest, transactions), or it needs a recovery that only a read-write open does.',
+    hint: 'Open the catalog without `readOnly` (with no other process holding it) to ingest or to recover an interrupted commit; read-only opens are for serving queries.',
+  },
   CATALOG_WORKER_UNAVAILABLE: {
     area: 'catalog',
     http: 503,

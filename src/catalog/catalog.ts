@@ -63,6 +63,28 @@ export interface OpenCatalogOptions {
    * DuckDB's, 80% of RAM). `catalog compare` sets it so that a comparison stays within bounded memory.
    */
   readonly memoryLimit?: string;
+  /**
+   * Open without writing anything (no store upgrade, no recovery, no director index rebuild), so that several
+   * processes (TAP servers) can have the catalog open at once. DuckDB admits any number of read-only processes to the
+   * czar file but none beside a read-write one: ingest needs every reader closed (docs/catalog.md). Ingest and
+   * transactions fail with CATALOG_READ_ONLY; so does the open itself when a crashed commit awaits recovery.
+   */
+  readonly readOnly?: boolean;
+}
+
+/**
+ * A read-only open cannot recover a commit cut off by a crash: its rows may be partly on the workers, and a reader
+ * would see them. (A store from an earlier version needs no upgrade to be read: only ingest reads what upgrades add.)
+ */
+async function refuseUnrecovered(dir: string, store: CzarStore): Promise<void> {
+  const interrupted = (await store.transactions()).find((t) => t.state === 'publishing');
+  if (interrupted) {
+    throw meridianError(
+      'CATALOG_READ_ONLY',
+      `the catalog in ${dir} has an interrupted commit (transaction ${interrupted.id}) that only a read-write open recovers`,
+      { dir, transactionId: interrupted.id },
+    );
+  }
 }
 
 export interface TableStats {
@@ -168,13 +190,17 @@ export class Catalog {
         { memoryLimit: options.memoryLimit },
       );
     }
-    const store = await CzarStore.open(dir, { memoryLimit: options.memoryLimit });
+    const readOnly = options.readOnly ?? false;
+    const store = await CzarStore.open(dir, { memoryLimit: options.memoryLimit, readOnly });
     try {
-      await store.upgrade();
+      if (readOnly) await refuseUnrecovered(dir, store);
+      else await store.upgrade();
       const engine = await createEngine(config, store);
       const catalog = new Catalog(dir, config, chunkerFor(config.partitioning), store, engine, options);
-      await recoverInterruptedCommits(catalog.ingestContext);
-      await recoverAbandonedTransactions(catalog.ingestContext, liveOwnerTokens);
+      if (!readOnly) {
+        await recoverInterruptedCommits(catalog.ingestContext);
+        await recoverAbandonedTransactions(catalog.ingestContext, liveOwnerTokens);
+      }
       return catalog;
     } catch (err) {
       store.close();
@@ -189,16 +215,24 @@ export class Catalog {
     token: randomUUID(),
   });
 
+  /** What ingest and recovery write through; refused on a read-only catalog. */
   private get ingestContext(): IngestContext {
+    if (this.options.readOnly) {
+      throw meridianError(
+        'CATALOG_READ_ONLY',
+        `the catalog in ${this.dir} is open read-only; ingest and transactions need a read-write open`,
+        { dir: this.dir },
+      );
+    }
     return { store: this.store, engine: this.engine, schema: this.schema, chunker: this.chunker };
   }
 
-  beginTransaction(): Promise<number> {
+  async beginTransaction(): Promise<number> {
     return beginTransaction(this.ingestContext);
   }
 
   /** Adds a file to an open transaction; a failed or aborted (`options.signal`) contribution aborts it. */
-  contribute(
+  async contribute(
     transactionId: number,
     table: string,
     path: string,
@@ -216,7 +250,7 @@ export class Catalog {
     }
   }
 
-  abortTransaction(transactionId: number): Promise<void> {
+  async abortTransaction(transactionId: number): Promise<void> {
     return abortTransaction(this.ingestContext, transactionId);
   }
 

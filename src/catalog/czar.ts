@@ -74,23 +74,27 @@ export class CzarStore {
   ) {}
 
   /**
-   * Opens the store. DuckDB admits one process at a time to a database file: while another process has the catalog
-   * open, this fails with CATALOG_BUSY naming it.
+   * Opens the store. DuckDB admits to a database file either one read-write process or any number of read-only
+   * ones: an open that conflicts with another process fails with CATALOG_BUSY naming it. `readOnly` opens the file
+   * with DuckDB's READ_ONLY access mode and the director index replica without writing it.
    */
-  static async open(dir: string, options: { memoryLimit?: string } = {}): Promise<CzarStore> {
+  static async open(
+    dir: string,
+    options: { memoryLimit?: string; readOnly?: boolean } = {},
+  ): Promise<CzarStore> {
     let instance: DuckDBInstance;
+    const settings: Record<string, string> = {};
+    if (options.memoryLimit !== undefined) settings.memory_limit = options.memoryLimit;
+    if (options.readOnly) settings.access_mode = 'READ_ONLY';
     try {
-      instance = await DuckDBInstance.create(
-        join(dir, CZAR_FILE),
-        options.memoryLimit === undefined ? undefined : { memory_limit: options.memoryLimit },
-      );
+      instance = await DuckDBInstance.create(join(dir, CZAR_FILE), settings);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (/could not set lock|conflicting lock/i.test(message)) {
         const holder = /PID (\d+)/.exec(message)?.[1];
         throw meridianError(
           'CATALOG_BUSY',
-          `the catalog in ${dir} is open in another process${holder ? ` (PID ${holder})` : ''}; a catalog admits one process at a time`,
+          `the catalog in ${dir} is open in another process${holder ? ` (PID ${holder})` : ''}; a catalog admits one read-write process, or any number of read-only ones, at a time`,
           { dir, ...(holder ? { pid: Number(holder) } : {}) },
           err,
         );
@@ -99,7 +103,7 @@ export class CzarStore {
     }
     try {
       const connection = await instance.connect();
-      return new CzarStore(instance, connection, DirectorIndexReplica.open(dir));
+      return new CzarStore(instance, connection, DirectorIndexReplica.open(dir, options.readOnly ?? false));
     } catch (err) {
       instance.closeSync();
       throw engineError(err, { what: `opening the catalog store in ${dir}`, details: { dir } });
@@ -194,8 +198,16 @@ export class CzarStore {
   /** Chunks holding director rows with these key values (integer keys as decimal text), sorted. */
   async directorChunks(director: CatalogTable, values: readonly string[]): Promise<number[]> {
     if (director.partitioning.role !== 'director' || values.length === 0) return [];
-    await this.replica.check(this.connection, director, directorIndexName(director), quoteDuck);
-    return this.replica.chunks(director, values);
+    if (await this.replica.check(this.connection, director, directorIndexName(director), quoteDuck)) {
+      return this.replica.chunks(director, values);
+    }
+    // A read-only store with a short replica: the czar's own index answers (slower, never wrong).
+    const key = director.partitioning.key;
+    const rows = await this.rows(
+      `SELECT DISTINCT chunkId FROM ${quoteDuck(directorIndexName(director))} WHERE CAST(${quoteDuck(key)} AS VARCHAR) IN (${values.map(() => '?').join(', ')}) ORDER BY chunkId`,
+      [...values],
+    );
+    return rows.map((r) => Number(r.chunkId));
   }
 
   async placement(): Promise<Map<number, number>> {

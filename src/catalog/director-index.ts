@@ -9,6 +9,7 @@
  * replica existed, leaves it short, and the first lookup in a process rebuilds that table from the czar.
  */
 
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import Database from 'better-sqlite3';
@@ -33,32 +34,57 @@ function directorKey(table: CatalogTable): { key: string; integer: boolean } {
 
 export class DirectorIndexReplica {
   private readonly lookups = new Map<string, Database.Statement>();
-  /** Tables checked against the czar in this process. */
-  private readonly checked = new Set<string>();
+  /** Tables checked against the czar in this process, and whether their replica is complete. */
+  private readonly checked = new Map<string, boolean>();
 
-  private constructor(private readonly db: Database.Database) {}
+  private constructor(
+    private readonly db: Database.Database | null,
+    private readonly readOnly: boolean,
+  ) {}
 
-  static open(dir: string): DirectorIndexReplica {
-    const db = new Database(join(dir, DIRECTOR_INDEX_FILE));
+  /**
+   * Opens the replica. Read-only, it is never created nor rebuilt: a missing file or a short table is reported by
+   * `check` as unusable and the czar answers those lookups from its own index.
+   */
+  static open(dir: string, readOnly = false): DirectorIndexReplica {
+    const path = join(dir, DIRECTOR_INDEX_FILE);
+    if (readOnly) {
+      if (!existsSync(path)) return new DirectorIndexReplica(null, true);
+      // SQLite reads a WAL database through its -shm and -wal side files, creating them when absent: those are its
+      // locking protocol, not data, and the replica's own file keeps its bytes. Where they cannot be created (a
+      // read-only directory), there is no replica and the czar answers.
+      try {
+        return new DirectorIndexReplica(new Database(path, { readonly: true, fileMustExist: true }), true);
+      } catch {
+        return new DirectorIndexReplica(null, true);
+      }
+    }
+    const db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.exec(
       'CREATE TABLE IF NOT EXISTS replica_rows (table_name TEXT PRIMARY KEY, row_count INTEGER NOT NULL)',
     );
-    return new DirectorIndexReplica(db);
+    return new DirectorIndexReplica(db, false);
+  }
+
+  /** The SQLite database of a replica that exists (every caller runs only after `check` said it is usable). */
+  private get database(): Database.Database {
+    if (!this.db) throw meridianError('INTERNAL', 'the director index replica is not open');
+    return this.db;
   }
 
   private ensureTable(table: CatalogTable): void {
     const { integer } = directorKey(table);
-    this.db.exec(
+    this.database.exec(
       `CREATE TABLE IF NOT EXISTS ${replicaTable(table)} (key ${integer ? 'INTEGER' : 'TEXT'} PRIMARY KEY, chunk_id INTEGER NOT NULL) WITHOUT ROWID`,
     );
   }
 
   private rowCount(table: CatalogTable): number {
-    const row = this.db.prepare('SELECT row_count FROM replica_rows WHERE table_name = ?').get(table.name) as
-      | { row_count: number }
-      | undefined;
+    const row = this.database
+      .prepare('SELECT row_count FROM replica_rows WHERE table_name = ?')
+      .get(table.name) as { row_count: number } | undefined;
     return row?.row_count ?? 0;
   }
 
@@ -74,29 +100,28 @@ export class DirectorIndexReplica {
   ): Promise<void> {
     this.ensureTable(table);
     const { integer } = directorKey(table);
-    const insert = this.db.prepare(`INSERT INTO ${replicaTable(table)} (key, chunk_id) VALUES (?, ?)`);
-    const insertBatch = this.db.transaction((rows: readonly (readonly unknown[])[]) => {
+    const db = this.database;
+    const insert = db.prepare(`INSERT INTO ${replicaTable(table)} (key, chunk_id) VALUES (?, ?)`);
+    const insertBatch = db.transaction((rows: readonly (readonly unknown[])[]) => {
       for (const row of rows) insert.run(integer ? BigInt(row[0] as bigint) : String(row[0]), Number(row[1]));
     });
     // This process is the catalog's only writer (DuckDB locks the czar file), so a transaction held across the
     // awaits of the stream sees no other writer; a failure rolls the whole copy back.
-    this.db.exec('BEGIN IMMEDIATE');
+    db.exec('BEGIN IMMEDIATE');
     try {
-      if (replace) this.db.exec(`DELETE FROM ${replicaTable(table)}`);
+      if (replace) db.exec(`DELETE FROM ${replicaTable(table)}`);
       let copied = 0;
       const result = await connection.stream(selectSql);
       for await (const rows of result.yieldRowsJs()) {
         insertBatch(rows);
         copied += rows.length;
       }
-      this.db
-        .prepare(
-          'INSERT INTO replica_rows VALUES (?, ?) ON CONFLICT (table_name) DO UPDATE SET row_count = excluded.row_count',
-        )
-        .run(table.name, (replace ? 0 : this.rowCount(table)) + copied);
-      this.db.exec('COMMIT');
+      db.prepare(
+        'INSERT INTO replica_rows VALUES (?, ?) ON CONFLICT (table_name) DO UPDATE SET row_count = excluded.row_count',
+      ).run(table.name, (replace ? 0 : this.rowCount(table)) + copied);
+      db.exec('COMMIT');
     } catch (err) {
-      this.db.exec('ROLLBACK');
+      db.exec('ROLLBACK');
       throw err;
     }
   }
@@ -119,17 +144,41 @@ export class DirectorIndexReplica {
 
   /**
    * Rebuilds the replica of `table` from the czar's index when their row counts differ; once per table per process.
+   * Returns whether the replica can answer lookups for `table`: read-only, a short replica is left as it is and the
+   * answer is false.
    */
   async check(
     connection: DuckDBConnection,
     table: CatalogTable,
     czarIndex: string,
     quote: (name: string) => string,
-  ): Promise<void> {
-    if (this.checked.has(table.name)) return;
+  ): Promise<boolean> {
+    const known = this.checked.get(table.name);
+    if (known !== undefined) return known;
+    if (this.db === null) {
+      this.checked.set(table.name, false);
+      return false;
+    }
     const reader = await connection.runAndReadAll(`SELECT COUNT(*) FROM ${quote(czarIndex)}`);
     const czarRows = Number(reader.getRowsJS()[0][0]);
-    if (czarRows !== this.rowCount(table)) {
+    let complete: boolean;
+    try {
+      const db = this.db;
+      const exists =
+        db
+          .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+          .get(`director_${table.name}`) !== undefined;
+      complete = exists && czarRows === this.rowCount(table);
+    } catch (err) {
+      // Read-only, a replica SQLite cannot read (no -shm file and no right to create one) is no replica.
+      if (!this.readOnly) throw err;
+      complete = false;
+    }
+    if (!complete) {
+      if (this.readOnly) {
+        this.checked.set(table.name, false);
+        return false;
+      }
       const { key } = directorKey(table);
       await this.copy(
         connection,
@@ -138,8 +187,9 @@ export class DirectorIndexReplica {
         true,
       );
     }
-    this.ensureTable(table);
-    this.checked.add(table.name);
+    if (!this.readOnly) this.ensureTable(table);
+    this.checked.set(table.name, true);
+    return true;
   }
 
   /** Chunks holding director rows with these key values (integer keys as decimal text), sorted, distinct. */
@@ -147,7 +197,7 @@ export class DirectorIndexReplica {
     const { integer } = directorKey(table);
     let lookup = this.lookups.get(table.name);
     if (!lookup) {
-      lookup = this.db.prepare(`SELECT chunk_id FROM ${replicaTable(table)} WHERE key = ?`).pluck();
+      lookup = this.database.prepare(`SELECT chunk_id FROM ${replicaTable(table)} WHERE key = ?`).pluck();
       this.lookups.set(table.name, lookup);
     }
     const found = new Set<number>();
@@ -169,6 +219,6 @@ export class DirectorIndexReplica {
 
   close(): void {
     this.lookups.clear();
-    this.db.close();
+    this.db?.close();
   }
 }

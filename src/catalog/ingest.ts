@@ -535,7 +535,7 @@ export async function recoverInterruptedCommits(ctx: IngestContext): Promise<num
 
 /**
  * Aborts the one-shot ingest transactions whose owner is gone; returns their ids. A one-shot ingest holds the
- * catalog open from its begin to its commit, and the czar file admits one process at a time (DuckDB's file lock),
+ * catalog open from its begin to its commit, and the czar file admits one writing process at a time (DuckDB's file lock),
  * so a one-shot transaction still `started` when a catalog opens belongs to a process that was killed or crashed —
  * unless its owner is a catalog this very process still has open (`liveOwnerTokens`). Nothing of a `started`
  * transaction is on the workers (rows reach them only in a commit, under `publishing`), so only the czar's staging

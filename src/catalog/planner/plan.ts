@@ -1,6 +1,6 @@
 /**
  * The czar's planner: passes over the frozen ADQL tree, each a separate function.
- *   1. resolve tables and columns (`resolve.ts`);
+ *   1. resolve tables and columns (`resolve.ts`), and delimited column names to the schema's (`delimited.ts`);
  *   2. find restrictions: spatial regions, director ids, near-neighbour and key joins (`restrict.ts`);
  *   3. validate that partitioned tables are co-located (key joins or one near-neighbour join);
  *   4. turn restrictions into a chunk set (sphere chunker, director index);
@@ -34,6 +34,7 @@ import {
   SUB_CHUNK_COLUMN,
 } from '../physical.js';
 import type { CatalogSchema, CatalogTable } from '../schema.js';
+import { resolveDelimitedColumns } from './delimited.js';
 import { and, column, equals, identifier } from './nodes.js';
 import { aliasOf, type ResolvedRef, resolveTables } from './resolve.js';
 import { familyKeys, findRestrictions, type Restrictions } from './restrict.js';
@@ -283,8 +284,10 @@ function expandStars(items: readonly SelectItem[], top: readonly ResolvedRef[]):
   });
 }
 
-export async function planQuery(tree: Query, ctx: PlanContext): Promise<QueryPlan> {
-  const { refs, select } = resolveTables(tree, ctx.schema);
+export async function planQuery(adql: Query, ctx: PlanContext): Promise<QueryPlan> {
+  const { refs } = resolveTables(adql, ctx.schema);
+  const tree = resolveDelimitedColumns(adql, refs);
+  const select = tree.body.kind === 'select' ? tree.body : null;
   const refMap = new Map(refs.map((r) => [r.ref, r]));
   if (!select) {
     return {

@@ -258,6 +258,16 @@ export function oracleQueries(fx: FixtureFiles): OracleQuery[] {
       adql: `SELECT fs.band, AVG(fs.psfFlux) AS mean, COUNT(*) AS n FROM Object o JOIN ForcedSource fs ON fs.objectId = o.objectId WHERE ${cone(0, 0, 0.8, 'o.')} GROUP BY fs.band ORDER BY fs.band`,
       ordered: true,
     },
+    {
+      name: 'GROUP BY a CASE: point-like and extended counts in a cone',
+      adql: `SELECT CASE WHEN refExtendedness > 0.5 THEN 'extended' ELSE 'point' END AS kind, COUNT(*) AS n FROM Object WHERE ${cone(62, -37, 1)} GROUP BY CASE WHEN refExtendedness > 0.5 THEN 'extended' ELSE 'point' END ORDER BY n DESC`,
+      ordered: true,
+    },
+    {
+      name: 'GROUP BY a CASE alias, ORDER BY an aggregate alias',
+      adql: `SELECT CASE WHEN band IN ('u', 'g') THEN 'blue' WHEN band = 'r' THEN 'green' ELSE 'red' END AS colour, AVG(psfFlux) AS mean, COUNT(*) AS n FROM ForcedSource GROUP BY colour ORDER BY mean`,
+      ordered: true,
+    },
     { name: 'DISTINCT band', adql: 'SELECT DISTINCT band FROM ForcedSource ORDER BY band', ordered: true },
     { name: 'DISTINCT tract in a cone', adql: `SELECT DISTINCT tract FROM Object WHERE ${cone(0, 0, 1)}` },
     {

@@ -83,7 +83,10 @@ class SqlCompiler implements GeometryContext {
     else if (body.kind === 'setOperation') parts.push(this.setOperation(body));
     else parts.push(this.body(body));
     if (query.orderBy.length > 0) {
-      const items = query.orderBy.map((o) => `${this.value(o.expression)}${o.descending ? ' DESC' : ' ASC'}`);
+      const ordinal = body.kind === 'select' ? repeatedItemOrdinal(body) : () => null;
+      const items = query.orderBy.map(
+        (o) => `${ordinal(o.expression) ?? this.value(o.expression)}${o.descending ? ' DESC' : ' ASC'}`,
+      );
       parts.push(`ORDER BY ${items.join(', ')}`);
     }
     return this.dialect.limitOffset(parts.join(' '), limit, query.offset);
@@ -111,8 +114,10 @@ class SqlCompiler implements GeometryContext {
     parts.push(select.items.map((item) => this.selectItem(item)).join(', '));
     parts.push('FROM', select.from.map((item) => this.fromItem(item)).join(', '));
     if (select.where) parts.push('WHERE', this.condition(select.where));
-    if (select.groupBy.length > 0)
-      parts.push('GROUP BY', select.groupBy.map((e) => this.value(e)).join(', '));
+    if (select.groupBy.length > 0) {
+      const ordinal = repeatedItemOrdinal(select);
+      parts.push('GROUP BY', select.groupBy.map((e) => ordinal(e) ?? this.value(e)).join(', '));
+    }
     if (select.having) parts.push('HAVING', this.condition(select.having));
     return parts.join(' ');
   }
@@ -283,6 +288,32 @@ class SqlCompiler implements GeometryContext {
     });
     return { sql: text, params };
   }
+}
+
+/** A key equal for two expressions that differ only in source positions. */
+function expressionKey(expression: Expression): string {
+  return JSON.stringify(expression, (key, value) => (key === 'pos' ? undefined : value));
+}
+
+/**
+ * For GROUP BY and ORDER BY: the output ordinal of the select item an expression repeats, or null. A repeated
+ * expression holding a string literal compiles to two different bind parameters, so the engine cannot see that the
+ * select item is the grouped expression (DuckDB's binder and PostgreSQL both refuse `SELECT CASE … THEN ? …
+ * GROUP BY CASE … THEN ? …`); the ordinal names the item itself. Items after a `*` have no known ordinal.
+ */
+function repeatedItemOrdinal(select: SelectCore): (expression: Expression) => string | null {
+  const ordinals = new Map<string, number>();
+  for (const [index, item] of select.items.entries()) {
+    if (item.kind === 'allColumns') break;
+    const key = expressionKey(item.expression);
+    if (!ordinals.has(key)) ordinals.set(key, index + 1);
+  }
+  return (expression) => {
+    // A bare column or literal needs no ordinal, and the SQL stays as readable as the ADQL.
+    if (expression.kind === 'column' || expression.kind === 'number') return null;
+    const ordinal = ordinals.get(expressionKey(expression));
+    return ordinal === undefined ? null : String(ordinal);
+  };
 }
 
 /**
