@@ -47,7 +47,7 @@ export {
   resolveInsideDirectory,
   tableFiles,
 } from './ingest-directory.js';
-export { formatResult, type OutputFormat, outputFormats } from './output.js';
+export { formatResult, type OutputFormat, outputFormats, VOTABLE_DATATYPES } from './output.js';
 export type { QueryPlan } from './planner/plan.js';
 export {
   type CatalogColumn,

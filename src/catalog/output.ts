@@ -41,7 +41,8 @@ function alignedTable(result: QueryResult): string {
   return `${rows.join('\n')}\n${footer}\n`;
 }
 
-const votableTypes: Readonly<Record<ResultDatatype, VOTableDatatype>> = {
+/** The VOTable datatype a result column is written as (timestamps as ISO 8601 text). */
+export const VOTABLE_DATATYPES: Readonly<Record<ResultDatatype, VOTableDatatype>> = {
   boolean: 'boolean',
   short: 'short',
   int: 'int',
@@ -57,7 +58,7 @@ function votableField(column: ResultColumn, schema: CatalogSchema): VOTableField
   const described = schema.tables.flatMap((t) => t.columns).find((c) => c.name.toLowerCase() === lower);
   return {
     name: column.name,
-    datatype: votableTypes[column.datatype],
+    datatype: VOTABLE_DATATYPES[column.datatype],
     unit: described?.unit,
     ucd: described?.ucd,
     description: described?.description,

@@ -11,19 +11,9 @@ import {
   type ResultDatatype,
   type TapSchemaRows,
   tableReferences,
+  VOTABLE_DATATYPES,
 } from '../../catalog/index.js';
-import type { VOTableDatatype, VOTableField } from '../../formats/index.js';
-
-const votableTypes: Readonly<Record<ResultDatatype, VOTableDatatype>> = {
-  boolean: 'boolean',
-  short: 'short',
-  int: 'int',
-  long: 'long',
-  float: 'float',
-  double: 'double',
-  string: 'char',
-  timestamp: 'char',
-};
+import type { VOTableField } from '../../formats/index.js';
 
 type PublishedColumn = TapSchemaRows['columns'][number];
 
@@ -101,7 +91,7 @@ export function resultShape(
     const known = published.find(column.name, tables);
     const storedBoolean = known?.datatype === 'boolean' && integerTypes.has(column.datatype);
     if (storedBoolean) booleans.push(index);
-    const datatype = storedBoolean ? 'boolean' : votableTypes[column.datatype];
+    const datatype = storedBoolean ? 'boolean' : VOTABLE_DATATYPES[column.datatype];
     // The published arraysize and xtype only hold when the value type agrees (a string column stays a string).
     const sameType = known !== undefined && known.datatype === datatype;
     return {
