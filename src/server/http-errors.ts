@@ -4,7 +4,9 @@
  * gets the error (no stack trace, SQL or path crosses HTTP).
  */
 
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, type ErrorCode, isMeridianError } from '../errors.js';
+import { writeVOTableError } from '../formats/index.js';
 
 export interface PublicError {
   readonly status: number;
@@ -51,5 +53,27 @@ export function publicError(err: unknown, requestId: string): PublicError {
     code: 'INTERNAL',
     message: `internal error; the server log has the details under request id ${requestId}`,
     hint: ERROR_CODES.INTERNAL.hint,
+  };
+}
+
+/**
+ * A route's error as a VOTable error document (TAP 1.1 §4.9, also for UWS resources) with the status of its code:
+ * faults are logged as errors, refused requests at info level, and a busy server says when to retry.
+ */
+export function votableErrorHandler(what: string) {
+  return (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const shown = publicError(err, request.id);
+    if (shown.retryAfterSeconds !== undefined) reply.header('retry-after', String(shown.retryAfterSeconds));
+    if (shown.status >= 500) request.log.error({ err }, `${what} failed`);
+    else request.log.info({ code: shown.code, message: shown.message }, `${what} refused`);
+    return reply
+      .status(shown.status)
+      .header('content-type', 'application/x-votable+xml')
+      .send(
+        writeVOTableError(shown.message, [
+          { name: 'ERROR_CODE', value: shown.code },
+          { name: 'HINT', value: shown.hint },
+        ]),
+      );
   };
 }

@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DatabaseConfigInput } from '../../db/index.js';
 import { meridianError } from '../../errors.js';
 import { writeVOTableError } from '../../formats/index.js';
-import { publicError } from '../http-errors.js';
+import { votableErrorHandler } from '../http-errors.js';
 import { JOB_PARAMETERS, JobRunner } from '../jobs/runner.js';
 import { type Job, JobStore, jobNotFound, UWS_PHASES, type UwsPhase } from '../jobs/store.js';
 import { jobDocument, jobListDocument, parametersDocument, resultsDocument } from '../jobs/uws-xml.js';
@@ -95,19 +95,7 @@ export function asyncRoutes(context: TapContext, options: AsyncJobOptions = {}, 
     app.addHook('preClose', async () => runner.close());
     app.addHook('onClose', async () => store.close());
 
-    app.setErrorHandler((err, request, reply) => {
-      const shown = publicError(err, request.id);
-      if (shown.status >= 500) request.log.error({ err }, 'UWS request failed');
-      return reply
-        .status(shown.status)
-        .header('content-type', VOTABLE)
-        .send(
-          writeVOTableError(shown.message, [
-            { name: 'ERROR_CODE', value: shown.code },
-            { name: 'HINT', value: shown.hint },
-          ]),
-        );
-    });
+    app.setErrorHandler(votableErrorHandler('UWS request'));
 
     const listUrl = (request: FastifyRequest) => `${context.serviceUrl(request)}/async`;
     const jobUrl = (request: FastifyRequest, id: string) => `${listUrl(request)}/${id}`;

@@ -5,8 +5,7 @@
  */
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { writeVOTableError } from '../../formats/index.js';
-import { publicError } from '../http-errors.js';
+import { votableErrorHandler } from '../http-errors.js';
 import type { TapContext } from './context.js';
 import { examplesDocument, tapExamples } from './examples.js';
 import { caseInsensitive, type RawParameters } from './params.js';
@@ -15,27 +14,12 @@ import { availabilityDocument, capabilitiesDocument } from './vosi-capabilities.
 import { tableDocument, tablesetDocument } from './vosi-tables.js';
 
 const XML = 'text/xml; charset=utf-8';
-const VOTABLE = 'application/x-votable+xml';
 
 export function tapRoutes(context: TapContext) {
   return async function registerTap(app: FastifyInstance): Promise<void> {
     const examples = tapExamples(context.catalog.schema);
 
-    app.setErrorHandler((err, request, reply) => {
-      const shown = publicError(err, request.id);
-      if (shown.retryAfterSeconds !== undefined) reply.header('retry-after', String(shown.retryAfterSeconds));
-      if (shown.status >= 500) request.log.error({ err }, 'TAP request failed');
-      else request.log.info({ code: shown.code, message: shown.message }, 'TAP request refused');
-      return reply
-        .status(shown.status)
-        .header('content-type', VOTABLE)
-        .send(
-          writeVOTableError(shown.message, [
-            { name: 'ERROR_CODE', value: shown.code },
-            { name: 'HINT', value: shown.hint },
-          ]),
-        );
-    });
+    app.setErrorHandler(votableErrorHandler('TAP request'));
 
     const sync = (request: FastifyRequest, reply: FastifyReply) =>
       runSyncQuery(
