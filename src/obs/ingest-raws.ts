@@ -50,6 +50,8 @@ export interface IngestRawsResult {
   readonly alreadyPresent: number;
   readonly skipped: readonly SkippedRaw[];
   readonly exposures: readonly number[];
+  /** How many raw files the paths held (0: nothing to do, e.g. a `move` that already finished). */
+  readonly files: number;
 }
 
 /** Files named directly, plus every `*.fits` / `*.fit` / `*.fits.fz` under each directory (recursively), sorted. */
@@ -115,8 +117,9 @@ export async function ingestRaws(
   const instrument = options.instrument ?? INSTRUMENT_NAME;
   const run = options.run ?? rawRun(instrument);
   const files = await expandRawPaths(paths);
+  // Nothing to do is not an error: the same command run again after a finished `-t move` finds no sources.
   if (files.length === 0)
-    throw meridianError('INVALID_ARGUMENT', `no raw files found in ${paths.join(', ')}`);
+    return { refs: [], ingested: 0, alreadyPresent: 0, skipped: [], exposures: [], files: 0 };
   const progress = options.onProgress ?? (() => undefined);
   const { good, bad } = await translateAll(files, instrument, options.verifyChecksums ?? true, (done) =>
     progress({ phase: 'reading headers', done, total: files.length, unit: 'files' }),
@@ -128,7 +131,8 @@ export async function ingestRaws(
       { files: bad },
     );
   }
-  if (good.length === 0) return { refs: [], ingested: 0, alreadyPresent: 0, skipped: bad, exposures: [] };
+  if (good.length === 0)
+    return { refs: [], ingested: 0, alreadyPresent: 0, skipped: bad, exposures: [], files: files.length };
 
   await butler.registry.expandDataId({ instrument }).catch((err: unknown) => {
     throw meridianError(
@@ -181,5 +185,6 @@ export async function ingestRaws(
     alreadyPresent,
     skipped: bad,
     exposures: [...exposures.keys()].sort((a, b) => a - b),
+    files: files.length,
   };
 }

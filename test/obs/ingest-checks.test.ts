@@ -109,3 +109,20 @@ describe('concurrent identical ingest-raws processes', () => {
     expect(text.stdout).toContain(`Ingested 0 raw(s) into MeridianCam/raw/all (${total} already present`);
   });
 });
+
+describe('nothing to ingest', () => {
+  it('a directory without raws is nothing to do, so a finished -t move can be run again', async () => {
+    const repo = join(temporaryDirectory('move-again'), 'repo');
+    const butler = await createRepo(repo, 'sqlite');
+    await registerInstrument(butler, survey.manifest.instrument);
+    const sources = join(temporaryDirectory('move-sources'), 'raw');
+    cpSync(join(simDir, 'raw'), sources, { recursive: true });
+    const first = await ingestRaws(butler, [sources], { transfer: 'move' });
+    expect(first.ingested).toBe(first.files);
+    const again = await ingestRaws(butler, [sources], { transfer: 'move' });
+    expect(again).toMatchObject({ files: 0, ingested: 0, alreadyPresent: 0, refs: [] });
+    await butler.close();
+    const out = await butlerOk(['ingest-raws', repo, sources, '-t', 'move']);
+    expect(out).toContain('Ingested 0 raw(s)');
+  });
+});

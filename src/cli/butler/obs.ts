@@ -121,6 +121,8 @@ export function registerObsCommands(program: Command): void {
             skipped: result.skipped,
           });
         }
+        if (result.files === 0)
+          process.stderr.write(`no raw files found in ${paths.join(', ')}; nothing to ingest\n`);
         for (const s of result.skipped) process.stderr.write(`skipped ${s.file}: ${s.message}\n`);
         process.stdout.write(
           `Ingested ${result.ingested} raw(s) into ${opts.outputRun} (${result.alreadyPresent} already present, ${result.skipped.length} skipped) from ${result.exposures.length} exposure(s).\n`,
