@@ -9,16 +9,7 @@ export {
   RawFormatter,
   visitInfoFromRawHeader,
 } from './exposure-formatter.js';
-export {
-  type FilterOperator,
-  ParquetFormatter,
-  readParquetRowCount,
-  readParquetSchema,
-  readParquetTable,
-  type TableFilter,
-  type TableReadOptions,
-  writeParquetTable,
-} from './parquet-formatter.js';
+export { ParquetFormatter } from './parquet-formatter.js';
 export {
   type FormatterPlugin,
   meridianFormatterPlugin,

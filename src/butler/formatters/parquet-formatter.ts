@@ -16,16 +16,6 @@ import type { Formatter, ReadOptions } from '../storage/formatter.js';
 import type { StorageClass } from '../storage/storage-class.js';
 import { isTable } from './table.js';
 
-export {
-  type FilterOperator,
-  readParquetRowCount,
-  readParquetSchema,
-  readParquetTable,
-  type TableFilter,
-  type TableReadOptions,
-  writeParquetTable,
-} from '../../formats/index.js';
-
 const TABLE_COMPONENTS = ['columns', 'rowcount', 'schema'];
 
 /** `meridian.ParquetFormatter`: Table objects as `.parquet` files. */
