@@ -32,6 +32,7 @@ import {
   commitTransaction,
   contribute,
   type IngestContext,
+  type IngestProgress,
   recoverAbandonedTransactions,
   recoverInterruptedCommits,
 } from './ingest.js';
@@ -266,7 +267,7 @@ export class Catalog {
       transactionId?: number;
       signal?: AbortSignal;
       /** Called after each file (`done` of `total` files) and before the commit (phase `commit <table>`). */
-      onProgress?: (progress: { phase: string; done: number; total?: number; unit?: string }) => void;
+      onProgress?: (progress: IngestProgress) => void;
     } = {},
   ): Promise<IngestFilesResult> {
     const { signal } = options;

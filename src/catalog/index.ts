@@ -40,7 +40,7 @@ export type {
   RowStream,
 } from './engine.js';
 export type { QueryLimits, QueryResult } from './execute.js';
-export type { ContributionResult } from './ingest.js';
+export type { ContributionResult, IngestProgress } from './ingest.js';
 export {
   type DirectoryIngest,
   ingestDirectory,

@@ -11,6 +11,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { meridianError } from '../errors.js';
 import type { Catalog } from './catalog.js';
+import type { IngestProgress } from './ingest.js';
 import type { CatalogTable } from './schema.js';
 
 const readable = /\.(parquet|csv|tsv)$/i;
@@ -160,7 +161,7 @@ export async function ingestDirectory(
   options: {
     readonly signal?: AbortSignal;
     /** Passed to each table's `ingestFiles`: files done of the table's files, then its commit. */
-    readonly onProgress?: (progress: { phase: string; done: number; total?: number; unit?: string }) => void;
+    readonly onProgress?: (progress: IngestProgress) => void;
   } = {},
 ): Promise<DirectoryIngest[]> {
   const { signal } = options;

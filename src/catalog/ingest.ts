@@ -85,6 +85,14 @@ async function stagedTablesOf(ctx: IngestContext, transactionId: number, table: 
   return rows.map((r) => String(r.stagingTable));
 }
 
+/** What a long catalog ingest reports: `done` of `total` units (files) in a named phase. */
+export interface IngestProgress {
+  readonly phase: string;
+  readonly done: number;
+  readonly total?: number;
+  readonly unit?: string;
+}
+
 export interface ContributeOptions {
   /**
    * Cancels the contribution: the running DuckDB statement is interrupted, staging stops at its next step, and the
