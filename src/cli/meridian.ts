@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import { runDemo } from '../demo/index.js';
 import { registerCatalogCommands } from './catalog.js';
 import { prepareProgram, runMain } from './common/run-program.js';
 import { MERIDIAN_VERSION } from './common/version.js';
+import { registerDemoCommand } from './demo.js';
 import { registerServeCommand } from './serve.js';
 import { registerSimCommands } from './sim.js';
 import { registerSimCatalogCommands } from './sim-catalogs.js';
@@ -19,14 +19,7 @@ Commands that print a document take --json; a failed command then also prints {"
 Exit status: 0 success, 1 error (message on stderr with a code and a hint), 2 bad usage.
 Set MERIDIAN_DEBUG=1 to see stack traces of unexpected errors.`,
     );
-  program
-    .command('demo')
-    .description('Run the end-to-end demonstration on the embedded defaults (SQLite, local files)')
-    .option('--workdir <dir>', 'directory for everything the demo creates', 'demo-work')
-    .addHelpText('after', '\nExample:\n  npm run demo -- --workdir /tmp/meridian-demo\n')
-    .action(async (opts: { workdir: string }) => {
-      await runDemo({ workdir: opts.workdir, log: (line) => console.log(line) });
-    });
+  registerDemoCommand(program);
   registerSimCommands(program);
   registerSimCatalogCommands(program);
   registerCatalogCommands(program);

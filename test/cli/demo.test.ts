@@ -1,0 +1,95 @@
+/**
+ * `meridian demo` as a new user runs it (the real bin/meridian.js on the dist/ build): it finishes the
+ * demonstration, then serves the repository and catalog it made until SIGINT; `--no-serve` exits after the demo.
+ */
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const work = mkdtempSync(join(tmpdir(), 'meridian-demo-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+interface Finished {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+interface RunningDemo {
+  readonly child: ChildProcess;
+  readonly done: Promise<Finished>;
+  /** Everything printed on stdout so far. */
+  output(): string;
+}
+
+function startDemo(args: readonly string[], env: Record<string, string> = {}): RunningDemo {
+  const child = spawn(process.execPath, [join(root, 'bin/meridian.js'), 'demo', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (b: Buffer) => {
+    stdout += b.toString();
+  });
+  child.stderr?.on('data', (b: Buffer) => {
+    stderr += b.toString();
+  });
+  const done = new Promise<Finished>((resolveDone) =>
+    child.on('close', (code) => resolveDone({ code, stdout, stderr })),
+  );
+  return { child, done, output: () => stdout };
+}
+
+async function waitForLine(demo: RunningDemo, pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = demo.output();
+    const match = pattern.exec(text);
+    if (match) return match;
+    if (demo.child.exitCode !== null)
+      throw new Error(`demo exited (${demo.child.exitCode}) before printing ${pattern}:\n${text}`);
+    if (Date.now() > deadline) throw new Error(`demo did not print ${pattern} in time:\n${text}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('meridian demo', () => {
+  it('--no-serve runs the demonstration and exits 0', async () => {
+    const { done } = startDemo(['--workdir', join(work, 'once'), '--no-serve']);
+    const result = await done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/Demo finished in [\d.]+ s/);
+    expect(result.stdout).not.toMatch(/TAP service:/);
+  });
+
+  it('ends serving the catalog it made, until SIGINT', async () => {
+    const demo = startDemo(['--workdir', join(work, 'served'), '--port', '0'], {
+      MERIDIAN_ALLOW_ANONYMOUS: '1',
+    });
+    try {
+      const tap = (await waitForLine(demo, /TAP service: (\S+)/, 110_000))[1];
+      const health = (await waitForLine(demo, /health: +(\S+)/, 5_000))[1];
+      expect(((await (await fetch(health)).json()) as { status: string }).status).toBe('ok');
+      const query = new URLSearchParams({
+        LANG: 'ADQL',
+        QUERY: 'SELECT COUNT(*) AS n FROM dp02_dc2_catalogs.Object',
+        FORMAT: 'csv',
+      });
+      const answer = await fetch(`${tap}/sync?${query}`);
+      expect(answer.status).toBe(200);
+      const [header, count] = (await answer.text()).trim().split(/\r?\n/);
+      expect(header).toBe('n');
+      expect(Number(count)).toBeGreaterThan(0);
+    } finally {
+      demo.child.kill('SIGINT');
+    }
+    const result = await demo.done;
+    expect(result.code, result.stderr).toBe(0);
+  });
+});
