@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VOPARQUET_CONTENT_KEY, VOPARQUET_VERSION_KEY } from '../../src/server/tap/writers/parquet.js';
+import {
+  parquetWriter,
+  VOPARQUET_CONTENT_KEY,
+  VOPARQUET_VERSION_KEY,
+} from '../../src/server/tap/writers/parquet.js';
+import { chunkPieces } from '../../src/server/tap/writers/result-writer.js';
 import { form, SCHEMA, type ServerFixture, serverFixture } from './helpers.js';
 
 let f: ServerFixture;
@@ -56,7 +61,7 @@ async function readBack(body: Buffer): Promise<ReadBack> {
   }
 }
 
-const unescape = (s: string) =>
+const unescapeXml = (s: string) =>
   s
     .replaceAll('&lt;', '<')
     .replaceAll('&gt;', '>')
@@ -78,7 +83,7 @@ function votableFields(votable: string): Described[] {
   return [...votable.matchAll(/<FIELD([^>]*?)(\/>|>([\s\S]*?)<\/FIELD>)/g)].map((m) => {
     const attr = (name: string) => {
       const a = m[1].match(new RegExp(` ${name}="([^"]*)"`));
-      return a ? unescape(a[1]) : null;
+      return a ? unescapeXml(a[1]) : null;
     };
     const description = m[3]?.match(/<DESCRIPTION>([\s\S]*?)<\/DESCRIPTION>/)?.[1];
     return {
@@ -87,7 +92,7 @@ function votableFields(votable: string): Described[] {
       arraysize: attr('arraysize'),
       unit: attr('unit'),
       ucd: attr('ucd'),
-      description: description === undefined ? null : unescape(description),
+      description: description === undefined ? null : unescapeXml(description),
     };
   });
 }
@@ -99,7 +104,7 @@ async function publishedColumns(app: FastifyInstance, table: string): Promise<Ma
   const columns = [...res.body.matchAll(/<column>([\s\S]*?)<\/column>/g)].map((m) => {
     const text = (name: string) => {
       const e = m[1].match(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`));
-      return e ? unescape(e[1]) : null;
+      return e ? unescapeXml(e[1]) : null;
     };
     const dataType = m[1].match(/<dataType[^>]*?(?: arraysize="([^"]*)")?[^>]*>([^<]*)<\/dataType>/);
     return {
@@ -232,5 +237,24 @@ describe('VOParquet results', () => {
     expect(back.metadata[VOPARQUET_VERSION_KEY]).toBe('1.0');
     const resultsDir = join(f.catalog.dir, 'tap-results');
     expect(readdirSync(resultsDir).filter((name) => name.startsWith('voparquet-'))).toEqual([]);
+  });
+
+  it('reports an error met after rows were read as QUERY_STATUS ERROR, keeping the rows before it', async () => {
+    const writer = parquetWriter([{ name: 'n', datatype: 'int' }], { scratchDir: f.dir });
+    try {
+      await writer.start();
+      await writer.rows([[1], [2]]);
+      const parts: Buffer[] = [];
+      const tail = await writer.end({ overflow: false, error: 'worker "w1" went away & <stopped>' });
+      for await (const piece of chunkPieces(tail ?? '')) parts.push(Buffer.from(piece));
+      const back = await readBack(Buffer.concat(parts));
+      expect(back.rows).toEqual([[1], [2]]);
+      expect(back.metadata[VOPARQUET_CONTENT_KEY]).toContain(
+        '<INFO name="QUERY_STATUS" value="ERROR">worker &quot;w1&quot; went away &amp; &lt;stopped&gt;</INFO>',
+      );
+    } finally {
+      await writer.close?.();
+    }
+    expect(readdirSync(f.dir).filter((name) => name.startsWith('voparquet-'))).toEqual([]);
   });
 });

@@ -14,7 +14,6 @@ import { meridianError } from '../../errors.js';
 import type { Chunker } from '../../sphere/index.js';
 import {
   deepFreeze,
-  type Expression,
   type Query,
   type SelectCore,
   type SelectItem,
