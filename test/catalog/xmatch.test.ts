@@ -13,13 +13,16 @@ import { planQuery } from '../../src/catalog/planner/plan.js';
 import { parseCatalogSchema } from '../../src/catalog/schema.js';
 import { Chunker } from '../../src/sphere/index.js';
 import { buildFixtureCatalog, dp02SchemaYaml, generateFixture, reopen, temporaryDir } from './helpers.js';
-import { loadPlainDuckdb } from './oracle/oracle.js';
-
-interface Position {
-  readonly id: string;
-  readonly ra: number;
-  readonly dec: number;
-}
+import {
+  bruteForce as bruteForceOver,
+  type Case,
+  caseAdql,
+  fixturePositions,
+  type Position,
+  randomCases,
+  resultPairs,
+  separation,
+} from './xmatch-cases.js';
 
 const tmp = temporaryDir('xmatch');
 const fixture = generateFixture(`${tmp.dir}/fixture`);
@@ -27,28 +30,7 @@ let single: Catalog;
 let split: Catalog;
 let objects: Position[];
 let truth: Position[];
-
-const radians = (deg: number) => (deg * Math.PI) / 180;
-/** Great-circle distance in degrees (haversine, accurate at the small separations matched here). */
-function separation(a: Position | { ra: number; dec: number }, b: { ra: number; dec: number }): number {
-  const dDec = radians(b.dec - a.dec);
-  const dRa = radians(b.ra - a.ra);
-  const h =
-    Math.sin(dDec / 2) ** 2 + Math.cos(radians(a.dec)) * Math.cos(radians(b.dec)) * Math.sin(dRa / 2) ** 2;
-  return (2 * Math.asin(Math.min(1, Math.sqrt(h))) * 180) / Math.PI;
-}
-
-/** A small seeded generator (mulberry32), so a failing case can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const bruteForce = (c: Case) => bruteForceOver(objects, truth, c);
 
 beforeAll(async () => {
   single = await buildFixtureCatalog(`${tmp.dir}/a`, fixture);
@@ -58,17 +40,7 @@ beforeAll(async () => {
     }),
     { fragmentSplit: 4 },
   );
-  const plain = await loadPlainDuckdb(single.schema, fixture);
-  try {
-    const read = async (sql: string) =>
-      ((await plain.connection.runAndReadAll(sql)).getRowsJS() as [unknown, number, number][]).map(
-        ([id, ra, dec]) => ({ id: String(id), ra, dec }),
-      );
-    objects = await read('SELECT objectId, coord_ra, coord_dec FROM "Object"');
-    truth = await read('SELECT id_truth_type, ra, dec FROM "TruthSummary"');
-  } finally {
-    plain.close();
-  }
+  ({ objects, truth } = await fixturePositions(single, fixture));
 }, 120_000);
 
 afterAll(async () => {
@@ -76,67 +48,6 @@ afterAll(async () => {
   await split?.close();
   tmp.remove();
 });
-
-interface Case {
-  readonly center: { ra: number; dec: number };
-  readonly coneDeg: number;
-  readonly radiusDeg: number;
-  readonly truthFirst: boolean;
-  readonly form: 'distance' | 'circle';
-  readonly coneOn: 'object' | 'truth';
-}
-
-/** The ADQL of a case, selecting (objectId, id_truth_type) pairs. */
-function caseAdql(c: Case): string {
-  const o = 'POINT(o.coord_ra, o.coord_dec)';
-  const t = 'POINT(t.ra, t.dec)';
-  const [first, second] = c.truthFirst ? [t, o] : [o, t];
-  const match =
-    c.form === 'distance'
-      ? `DISTANCE(${first}, ${second}) < ${c.radiusDeg}`
-      : `CONTAINS(${first}, CIRCLE(${second}, ${c.radiusDeg})) = 1`;
-  const from = c.truthFirst ? 'TruthSummary t JOIN Object o' : 'Object o JOIN TruthSummary t';
-  const coned = c.coneOn === 'object' ? o : t;
-  return `SELECT o.objectId, t.id_truth_type FROM ${from} ON ${match} WHERE CONTAINS(${coned}, CIRCLE(${c.center.ra}, ${c.center.dec}, ${c.coneDeg})) = 1`;
-}
-
-function bruteForce(c: Case): string[] {
-  const pairs: string[] = [];
-  for (const ob of objects) {
-    for (const tr of truth) {
-      if (separation(ob, tr) >= c.radiusDeg) continue;
-      const coned = c.coneOn === 'object' ? ob : tr;
-      if (separation(coned, c.center) <= c.coneDeg) pairs.push(`${ob.id} ${tr.id}`);
-    }
-  }
-  return pairs.sort();
-}
-
-const centers = [
-  { ra: 62, dec: -37 },
-  { ra: 0.05, dec: 0.02 },
-  { ra: 359.9, dec: -0.1 },
-  { ra: 30, dec: 89.6 },
-];
-
-function randomCases(count: number, seed: number): Case[] {
-  const rand = seeded(seed);
-  return Array.from({ length: count }, (_, i) => {
-    const base = centers[i % centers.length];
-    return {
-      // Four decimals, as users write them (long decimal literals trip a DuckDB DECIMAL cast; see the report).
-      center: {
-        ra: Number(((base.ra + (rand() - 0.5) * 0.4 + 360) % 360).toFixed(4)),
-        dec: Number(Math.min(89.9, base.dec + (rand() - 0.5) * 0.4).toFixed(4)),
-      },
-      coneDeg: Number((0.15 + rand() * 0.85).toFixed(4)),
-      radiusDeg: Number((0.0005 + rand() * 0.0161).toFixed(6)),
-      truthFirst: rand() < 0.5,
-      form: rand() < 0.5 ? 'distance' : 'circle',
-      coneOn: rand() < 0.5 ? 'object' : 'truth',
-    };
-  });
-}
 
 describe('cross-match Object × TruthSummary equals a brute-force match over all rows', () => {
   const cases = randomCases(16, 20261204);
@@ -146,7 +57,7 @@ describe('cross-match Object × TruthSummary equals a brute-force match over all
     const adql = caseAdql(c);
     for (const catalog of [single, split]) {
       const got = await catalog.query(adql);
-      expect(got.rows.map((r) => `${String(r[0])} ${String(r[1])}`).sort(), adql).toEqual(want);
+      expect(resultPairs(got.rows), adql).toEqual(want);
     }
   });
 
@@ -162,7 +73,7 @@ describe('cross-match Object × TruthSummary equals a brute-force match over all
         ([a, b]) => chunker.locate(a.ra, a.dec).chunkId !== chunker.locate(b.ra, b.dec).chunkId,
       );
       expect(straddling.length).toBeGreaterThan(0);
-      const got = (await catalog.query(adql)).rows.map((r) => `${String(r[0])} ${String(r[1])}`).sort();
+      const got = resultPairs((await catalog.query(adql)).rows);
       expect(got).toEqual(want.map(key).sort());
     }
   });
