@@ -510,6 +510,13 @@ const codes = {
     summary: 'The query was cancelled.',
     hint: 'Run it again if the cancellation was unintended.',
   },
+  CROSS_MATCH_PARTITIONING: {
+    area: 'catalog',
+    http: 400,
+    summary:
+      'A positional cross-match joins two director tables partitioned on different chunk grids or overlaps, so matching rows need not meet in one chunk.',
+    hint: 'Cross-match tables of one catalog database (one partitioning), or restrict one side to a small region and match it as a TAP upload.',
+  },
   NEAR_NEIGHBOUR_RADIUS: {
     area: 'catalog',
     http: 400,

@@ -14,7 +14,6 @@ import { meridianError } from '../../errors.js';
 import type { Chunker } from '../../sphere/index.js';
 import {
   deepFreeze,
-  type Expression,
   type Query,
   type SelectCore,
   type SelectItem,
@@ -45,6 +44,26 @@ export interface PlanContext {
   readonly chunker: Chunker;
   /** Chunks of the director rows with these key values (director index lookup). */
   readonly directorChunks: (director: CatalogTable, values: readonly string[]) => Promise<number[]>;
+  /**
+   * The chunk grid a director table is partitioned on. One catalog database has one grid for all its tables
+   * (`catalog.json`), which is the default; a context joining tables of several databases says per table, and a
+   * cross-match between tables of different grids is refused.
+   */
+  readonly chunkerOf?: (table: CatalogTable) => Chunker;
+}
+
+/** Why two director tables' rows cannot meet chunk by chunk (different grids or overlaps), or null if they can. */
+function gridMismatch(ctx: PlanContext): (a: CatalogTable, b: CatalogTable) => string | null {
+  return (a, b) => {
+    const [ga, gb] = [a, b].map((t) => ctx.chunkerOf?.(t) ?? ctx.chunker);
+    const describe = (t: CatalogTable, g: Chunker) =>
+      `${t.name} has ${g.numStripes} stripes × ${g.numSubStripesPerStripe} sub-stripes with ${g.overlapDeg}° overlap`;
+    const same =
+      ga.numStripes === gb.numStripes &&
+      ga.numSubStripesPerStripe === gb.numSubStripesPerStripe &&
+      ga.overlapDeg === gb.overlapDeg;
+    return same ? null : `${describe(a, ga)}, ${describe(b, gb)}`;
+  };
 }
 
 /**
@@ -223,10 +242,10 @@ function nearNeighbourAccess(
   const access = new Map<TableRef, RefAccess>(
     [nn.home, nn.other].map((r) => [r.ref, { read: 'chunks', match: null }]),
   );
-  const director = nn.home.table;
+  // In a cross-match the two directors differ: each member is its own table's director, and the home side drives.
   const driver: Group = {
-    director,
-    members: [nn.home, nn.other].map((ref) => ({ ref, director, side: null })),
+    director: nn.home.table,
+    members: [nn.home, nn.other].map((ref) => ({ ref, director: ref.table, side: null })),
   };
   return { access, driver, crossFamily: false };
 }
@@ -306,7 +325,7 @@ export async function planQuery(adql: Query, ctx: PlanContext): Promise<QueryPla
     };
   }
   const top = refs.filter((r) => r.topLevel);
-  const restrictions = findRestrictions(select, refs, ctx.schema, ctx.chunker.overlapDeg);
+  const restrictions = findRestrictions(select, refs, ctx.schema, ctx.chunker.overlapDeg, gridMismatch(ctx));
   const nn = restrictions.nearNeighbour;
   const { access, driver, crossFamily } = nn
     ? nearNeighbourAccess(top, nn)
@@ -323,7 +342,7 @@ export async function planQuery(adql: Query, ctx: PlanContext): Promise<QueryPla
     body = {
       ...body,
       items: nameOutputs({ ...body, items: expandStars(select.items, top) }),
-      where: and(sameSubChunk, body.where as Expression),
+      where: body.where === null ? sameSubChunk : and(sameSubChunk, body.where),
     };
   }
   const rewritten: Query = deepFreeze({ ...tree, body });

@@ -4,7 +4,8 @@
  * - spatial terms on a director's position columns: CONTAINS/INTERSECTS(POINT, CIRCLE|BOX|POLYGON) = 1,
  *   DISTANCE(POINT, POINT(const)) < r, scisql_s2PtInCircle/Box/CPoly(…) = 1, scisql_angSep(…) < r;
  * - director-key terms: `key = n` and `key IN (…)` on a director's key or a dependent's foreign key;
- * - near-neighbour terms DISTANCE(POINT(a), POINT(b)) < r between two director references;
+ * - near-neighbour terms DISTANCE(POINT(a), POINT(b)) < r or CONTAINS(POINT(a), CIRCLE(b, r)) = 1 between two
+ *   director references: a self-join, or a cross-match of two directors on the same chunk grid;
  * - join terms: equality of director keys between partitioned references.
  * Anything else (OR, functions of columns, non-constant shapes) simply does not restrict.
  */
@@ -259,32 +260,67 @@ function idTerm(term: Expression, refs: readonly ResolvedRef[], schema: CatalogS
   return { ref: owner, director: family.director, values: texts as string[] };
 }
 
+/**
+ * The two position operands and the radius of a near-neighbour term: `DISTANCE(POINT(a), POINT(b)) < r` (and its
+ * sciSQL and four-number spellings), or `CONTAINS(POINT(a), CIRCLE(b, r)) = 1` with a constant r.
+ */
+function nearNeighbourOperands(
+  term: Expression,
+): { a: readonly [Expression, Expression]; b: readonly [Expression, Expression]; radius: number } | null {
+  const call = flaggedCall(term);
+  if (call?.kind === 'geometry' && call.name === 'CONTAINS' && call.args.length === 2) {
+    const a = pointArgs(call.args[0]);
+    const circle = call.args[1];
+    if (!a || circle.kind !== 'geometry' || circle.name !== 'CIRCLE') return null;
+    const [center, radiusArg] =
+      circle.args.length === 2
+        ? [pointArgs(circle.args[0]), circle.args[1]]
+        : circle.args.length === 3
+          ? [[circle.args[0], circle.args[1]] as const, circle.args[2]]
+          : [null, null];
+    const radius = radiusArg && constantNumber(radiusArg);
+    return center && radius !== null && radius !== undefined ? { a, b: center, radius } : null;
+  }
+  const bound = upperBound(term);
+  const pairs = bound && distanceOperands(bound[0]);
+  return bound && pairs ? { a: pairs[0], b: pairs[1], radius: bound[1] } : null;
+}
+
+/**
+ * Whether two director tables share one chunk grid: the same stripes, sub-stripes and overlap, so that a row and its
+ * neighbours within the overlap meet in one sub-chunk and its overlap (Qserv's "database family").
+ */
+export type ChunkGridCheck = (a: CatalogTable, b: CatalogTable) => string | null;
+
 function nearNeighbourTerm(
   term: Expression,
   refs: readonly ResolvedRef[],
   overlapDeg: number,
+  gridMismatch: ChunkGridCheck,
 ): NearNeighbour | null {
-  const bound = upperBound(term);
-  const pairs = bound && distanceOperands(bound[0]);
-  if (!bound || !pairs) return null;
-  const a = positionOwner(pairs[0][0], pairs[0][1], refs);
-  const b = positionOwner(pairs[1][0], pairs[1][1], refs);
+  const operands = nearNeighbourOperands(term);
+  if (!operands) return null;
+  const a = positionOwner(operands.a[0], operands.a[1], refs);
+  const b = positionOwner(operands.b[0], operands.b[1], refs);
   if (!a || !b || a === b) return null;
   if (a.table !== b.table) {
-    throw meridianError(
-      'ADQL_UNSUPPORTED',
-      `near-neighbour joins are supported between two references to the same director table, not ${a.table.name} and ${b.table.name}`,
-      { tables: [a.table.name, b.table.name] },
-    );
+    const mismatch = gridMismatch(a.table, b.table);
+    if (mismatch !== null) {
+      throw meridianError(
+        'CROSS_MATCH_PARTITIONING',
+        `cannot cross-match ${a.table.name} with ${b.table.name} chunk by chunk: ${mismatch}`,
+        { tables: [a.table.name, b.table.name] },
+      );
+    }
   }
-  if (bound[1] > overlapDeg) {
+  if (operands.radius > overlapDeg) {
     throw meridianError(
       'NEAR_NEIGHBOUR_RADIUS',
-      `near-neighbour radius ${bound[1]}° is larger than the partition overlap ${overlapDeg}°: pairs further apart than the overlap may sit in different chunks`,
-      { radiusDeg: bound[1], overlapDeg },
+      `near-neighbour radius ${operands.radius}° is larger than the partition overlap ${overlapDeg}°: pairs further apart than the overlap may sit in different chunks`,
+      { radiusDeg: operands.radius, overlapDeg },
     );
   }
-  return { home: a, other: b, radiusDeg: bound[1] };
+  return { home: a, other: b, radiusDeg: operands.radius };
 }
 
 function keyJoinTerm(term: Expression, refs: readonly ResolvedRef[], schema: CatalogSchema) {
@@ -304,6 +340,7 @@ export function findRestrictions(
   refs: readonly ResolvedRef[],
   schema: CatalogSchema,
   overlapDeg: number,
+  gridMismatch: ChunkGridCheck = () => null,
 ): Restrictions {
   const top = refs.filter((r) => r.topLevel);
   const regions: RegionRestriction[] = [];
@@ -315,7 +352,7 @@ export function findRestrictions(
     if (join) keyJoins.push(join);
   }
   for (const term of requiredTerms(select)) {
-    const nn = nearNeighbourTerm(term, top, overlapDeg);
+    const nn = nearNeighbourTerm(term, top, overlapDeg, gridMismatch);
     if (nn) {
       nearNeighbour ??= nn;
       continue;
@@ -327,6 +364,14 @@ export function findRestrictions(
     }
     const id = idTerm(term, top, schema);
     if (id) ids.push(id);
+  }
+  // The side a region restricts reads its own chunks only: the other side's region would widen them by the overlap.
+  if (
+    nearNeighbour &&
+    ![...regions, ...ids].some((r) => r.ref === nearNeighbour?.home) &&
+    regions.some((r) => r.ref === nearNeighbour?.other)
+  ) {
+    nearNeighbour = { ...nearNeighbour, home: nearNeighbour.other, other: nearNeighbour.home };
   }
   return { regions, ids, nearNeighbour, keyJoins };
 }

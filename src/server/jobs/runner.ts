@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CellValue } from '../../catalog/index.js';
 import { isMeridianError, meridianError } from '../../errors.js';
@@ -25,6 +25,7 @@ import type { TapContext } from '../tap/context.js';
 import { resultFormatFor } from '../tap/formats.js';
 import { syncQueryParameters } from '../tap/params.js';
 import { resultShape } from '../tap/result-fields.js';
+import { type ResultWriter, writeChunk } from '../tap/writers/result-writer.js';
 import type { Job, JobStore, UwsPhase } from './store.js';
 
 /** TAP parameters a job keeps (lower-case); others are ignored, as TAP requires. */
@@ -334,14 +335,15 @@ export class JobRunner {
     const stream = await this.context.catalog.stream(query, { signal });
     const iterator = stream.rows[Symbol.asyncIterator]();
     const file = await open(path, 'w');
+    let writer: ResultWriter | null = null;
     try {
       const { fields, normalize } = resultShape(
         stream.columns,
         this.context.publishedColumns,
         this.context.publishedColumns.tablesOf(query),
       );
-      const writer = format.create(fields);
-      await file.write(writer.start());
+      writer = format.create(fields, { scratchDir: dirname(path) });
+      await writeChunk(file, await writer.start());
       let sent = 0;
       let overflow = false;
       while (maxrec > 0) {
@@ -351,12 +353,12 @@ export class JobRunner {
         normalize?.(rows);
         const room = maxrec - sent;
         if (rows.length > room) {
-          if (room > 0) await file.write(writer.rows(rows.slice(0, room)));
+          if (room > 0) await writeChunk(file, await writer.rows(rows.slice(0, room)));
           sent = maxrec;
           overflow = true;
           break;
         }
-        if (rows.length > 0) await file.write(writer.rows(rows));
+        if (rows.length > 0) await writeChunk(file, await writer.rows(rows));
         sent += rows.length;
         if (sent === maxrec) {
           let next = await iterator.next();
@@ -365,7 +367,7 @@ export class JobRunner {
           break;
         }
       }
-      await file.write(writer.end({ overflow }) ?? '');
+      await writeChunk(file, (await writer.end({ overflow })) ?? '');
       await file.datasync();
       return {
         extension: format.id.startsWith('votable') ? 'xml' : format.id,
@@ -375,6 +377,7 @@ export class JobRunner {
       };
     } finally {
       await file.close();
+      await writer?.close?.();
       try {
         await iterator.return?.();
       } catch {

@@ -7,6 +7,7 @@
 import { meridianError } from '../../errors.js';
 import { delimitedWriter } from './writers/delimited.js';
 import { jsonWriter } from './writers/json.js';
+import { parquetWriter } from './writers/parquet.js';
 import type { ResultFormat } from './writers/result-writer.js';
 import { votableWriter } from './writers/votable.js';
 
@@ -49,6 +50,14 @@ export const resultFormats: readonly ResultFormat[] = [
     aliases: ['json', 'text/json'],
     description: 'JSON: {"metadata": [...], "data": [[...]], "queryStatus": ...}',
     create: (fields) => jsonWriter(fields),
+  },
+  {
+    id: 'parquet',
+    mime: 'application/vnd.apache.parquet',
+    aliases: ['parquet', 'vnd.apache.parquet', 'application/x-parquet'],
+    description:
+      'VOParquet 1.0: Parquet with the VOTable FIELDs and QUERY_STATUS in its file metadata (IVOA Note, 2025)',
+    create: (fields, options) => parquetWriter(fields, options),
   },
 ];
 

@@ -20,6 +20,7 @@ import type { TapContext } from './context.js';
 import { resultFormatFor } from './formats.js';
 import { syncQueryParameters } from './params.js';
 import { resultShape } from './result-fields.js';
+import { chunkPieces } from './writers/result-writer.js';
 
 type Batch = readonly CellValue[][];
 
@@ -101,24 +102,32 @@ export async function runSyncQuery(
   const writer = format.create(fields);
   const rowsIterator = iterator;
 
-  async function* body(): AsyncGenerator<string> {
+  async function* body(): AsyncGenerator<string | Uint8Array> {
+    try {
+      yield* written();
+    } finally {
+      await writer.close?.();
+    }
+  }
+
+  async function* written(): AsyncGenerator<string | Uint8Array> {
     let sent = 0;
     let overflow = false;
     let error: unknown = null;
     try {
-      yield writer.start();
+      yield* chunkPieces(await writer.start());
       let batch = first;
       while (batch !== null && !batch.done) {
         const rows = batch.value;
         normalize?.(rows);
         const room = maxrec - sent;
         if (rows.length > room) {
-          if (room > 0) yield writer.rows(rows.slice(0, room));
+          if (room > 0) yield* chunkPieces(await writer.rows(rows.slice(0, room)));
           sent = maxrec;
           overflow = true;
           break;
         }
-        if (rows.length > 0) yield writer.rows(rows);
+        if (rows.length > 0) yield* chunkPieces(await writer.rows(rows));
         sent += rows.length;
         if (sent === maxrec) {
           // Exactly MAXREC rows so far: overflow only if another row exists.
@@ -135,16 +144,16 @@ export async function runSyncQuery(
       await finish();
     }
     if (error === null) {
-      yield writer.end({ overflow }) ?? '';
+      yield* chunkPieces((await writer.end({ overflow })) ?? '');
       return;
     }
     const shown = publicError(error, request.id);
     if (shown.status >= 500) request.log.error({ err: error }, 'sync query failed while streaming');
     else request.log.info({ code: shown.code }, 'sync query stopped while streaming');
-    const tail = writer.end({ overflow: false, error: shown.message });
+    const tail = await writer.end({ overflow: false, error: shown.message });
     // A format that cannot say "error" in-band must not end like a complete result.
     if (tail === null) throw error;
-    yield tail;
+    yield* chunkPieces(tail);
   }
 
   return reply

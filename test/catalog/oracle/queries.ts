@@ -6,6 +6,7 @@
  */
 
 import type { FixtureFiles } from '../fixtures/generate.js';
+import { crossMatchQueries } from './xmatch-queries.js';
 
 export interface OracleQuery {
   readonly name: string;
@@ -380,5 +381,7 @@ export function oracleQueries(fx: FixtureFiles): OracleQuery[] {
       name: 'CASE and string functions',
       adql: `SELECT forcedSourceId, CASE WHEN band IN ('g', 'r') THEN UPPER(band) ELSE 'other' END AS b FROM ForcedSource WHERE objectId = ${id1}`,
     },
+    // ---- cross-matches between two director tables -----------------------------------------------------------
+    ...crossMatchQueries(),
   ];
 }
