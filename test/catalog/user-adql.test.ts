@@ -43,6 +43,11 @@ const cases: readonly { name: string; adql: string; reference: string; ordered?:
     reference: `SELECT band, AVG(coord_ra) AS mean_ra, COUNT(*) AS n FROM (SELECT FLOOR(coord_dec * 10) AS band, coord_ra FROM Object WHERE ${cone}) AS t GROUP BY band ORDER BY mean_ra, band`,
     ordered: true,
   },
+  {
+    name: 'a cone centre and radius with 16 significant digits (DuckDB once typed them as too-narrow DECIMALs)',
+    adql: "SELECT objectId FROM Object WHERE CONTAINS(POINT('ICRS', coord_ra, coord_dec), CIRCLE('ICRS', 62.00000000000001, -37.00000000000001, 0.50000000000000011)) = 1",
+    reference: `SELECT objectId FROM Object WHERE ${cone}`,
+  },
 ];
 
 function canonical(rows: readonly (readonly unknown[])[], ordered: boolean): string[] {

@@ -42,6 +42,17 @@ describe('shared compiler, per-dialect hooks', () => {
     );
   });
 
+  it('makes a literal with a fraction a DOUBLE in DuckDB (not a DECIMAL sized by its digits)', () => {
+    expect(
+      duck('SELECT a FROM t WHERE x < 62.12345678901234 + 0.27106014783494176 AND n = 3 AND y > 1.').sql,
+    ).toBe(
+      'SELECT "a" FROM "t" WHERE ((("x" < (62.12345678901234e0 + 0.27106014783494176e0)) AND ("n" = 3)) AND ("y" > 1.e0))',
+    );
+    expect(pg('SELECT a FROM t WHERE x < 62.12345678901234').sql).toBe(
+      'SELECT "a" FROM "t" WHERE ("x" < 62.12345678901234)',
+    );
+  });
+
   it('maps functions that differ between engines', () => {
     expect(duck('SELECT ROUND(x, 2), LOG(x), BIT_XOR(a, b) FROM t').sql).toBe(
       'SELECT round("x", 2), ln(CASE WHEN "x" > 0 THEN "x" END), xor("a", "b") FROM "t"',

@@ -199,7 +199,7 @@ class SqlCompiler implements GeometryContext {
       const name = this.identifier(n.name);
       return n.qualifier.length > 0 ? `${this.qualifier(n.qualifier)}.${name}` : name;
     },
-    number: (n) => (n.form === 'hex' ? BigInt(n.text).toString() : n.text),
+    number: (n) => (n.form === 'hex' ? BigInt(n.text).toString() : this.dialect.numericLiteral(n.text)),
     string: (n) => this.bind(n.value),
     null: () => 'NULL',
     unary: (n) => `(${n.operator}${this.value(n.operand)})`,

@@ -33,6 +33,8 @@ export interface SqlDialect {
   /** A built-in ADQL scalar function (upper-case name) applied to compiled arguments. */
   scalarFunction(name: string, args: readonly string[], pos: SourcePos): string;
   castType(type: CastType): string;
+  /** A decimal ADQL literal (digits, a point, maybe an exponent), spelled so the engine reads it as a number. */
+  numericLiteral(text: string): string;
   /** Angular separation in degrees. */
   angularDistance(a: SqlPoint, b: SqlPoint): string;
   /** Angular separation of `a` and `b` compared with a radius in degrees (`<` or `<=`); may use an index. */
@@ -146,6 +148,7 @@ export const defaultDialect: SqlDialect = {
     }
   },
   castType: (type) => (type.length === null ? type.name : `${type.name}(${type.length})`),
+  numericLiteral: (text) => text,
   angularDistance: haversineDistance,
   distanceWithin(a, b, radius, operator) {
     // The declination band is implied by the distance bound and gives the engine a cheap range filter.

@@ -7,9 +7,14 @@ import { defaultDialect, defineDialect } from './dialect.js';
 
 /**
  * DuckDB: `?` parameters, identifiers matched case-insensitively even when quoted (so every name is quoted, which also
- * protects names such as `dec` that DuckDB reserves), and the shared plain-SQL spherical predicates.
+ * protects names such as `dec` that DuckDB reserves), and the shared plain-SQL spherical predicates. A literal with a
+ * fraction is given an exponent, which makes it a DOUBLE: DuckDB types `62.12345678901234` as DECIMAL(18,17) from its
+ * digits and then fails to add a wider decimal to it (a cone centre copied from a table has 16 significant digits).
  */
-export const duckdbDialect = defineDialect({ name: 'duckdb' });
+export const duckdbDialect = defineDialect({
+  name: 'duckdb',
+  numericLiteral: (text) => (/[eE]/.test(text) || !text.includes('.') ? text : `${text}e0`),
+});
 
 /**
  * PostgreSQL with the q3c extension. Unquoted names fold to lower case there, so a regular ADQL identifier becomes a
