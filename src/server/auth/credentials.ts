@@ -1,8 +1,8 @@
 /**
  * The token a request presents, from its Authorization header: `Bearer <token>`, or HTTP Basic in either of the
  * forms GitHub-style clients use (Gafaelfawr accepts both): user `x-oauth-basic` with the token as password (what
- * Rubin tells TOPCAT and pyvo users to type), or the token as user with `x-oauth-basic` as password. With any other
- * user name the password is taken as the token, since TOPCAT users often type their own name.
+ * Rubin tells TOPCAT and pyvo users to type), or the token as user with `x-oauth-basic` (or nothing) as password.
+ * With any other user name the password is taken as the token, since TOPCAT users often type their own name.
  */
 
 export const BASIC_TOKEN_MARKER = 'x-oauth-basic';
@@ -31,6 +31,7 @@ export function credentialsOf(header: string | string[] | undefined): Credential
   if (colon < 0) return malformed;
   const user = decoded.slice(0, colon);
   const password = decoded.slice(colon + 1);
-  const token = password === BASIC_TOKEN_MARKER ? user : password;
+  // `curl -u TOKEN:` sends the token as user with an empty password.
+  const token = password === BASIC_TOKEN_MARKER || password === '' ? user : password;
   return token === '' ? malformed : { kind: 'token', token };
 }

@@ -163,9 +163,13 @@ export function asyncRoutes(
 
     app.post('/', scoped, async (request, reply) => {
       const params = parametersOf(request);
-      userLimits.checkJobsKept(owner(request), await store.count({ ownerId: owner(request) }));
-      const created = await runner.create(jobParameters(params), owner(request));
-      if (params.get('phase')?.trim().toUpperCase() === 'RUN') await run(request, created);
+      const user = owner(request);
+      const runNow = params.get('phase')?.trim().toUpperCase() === 'RUN';
+      // Both limits before the job exists: a refused request leaves nothing behind.
+      userLimits.checkJobsKept(user, await store.count({ ownerId: user }));
+      if (runNow) await userLimits.checkQuerySlot(user);
+      const created = await runner.create(jobParameters(params), user);
+      if (runNow) await runner.run(created);
       return reply.redirect(jobUrl(request, created.jobId), 303);
     });
 

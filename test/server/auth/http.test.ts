@@ -38,6 +38,7 @@ describe('credentials', () => {
       basic('x-oauth-basic', reader),
       basic(reader, 'x-oauth-basic'),
       basic('alice', reader),
+      basic(reader, ''),
     ]) {
       const res = await app.inject({ method: 'GET', url: SYNC, headers });
       expect(res.statusCode).toBe(200);

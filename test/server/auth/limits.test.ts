@@ -88,6 +88,18 @@ describe('concurrent queries per user', () => {
       ...withAuth(form({ PHASE: 'RUN' }), alice),
     });
     expect(run.statusCode).toBe(429);
+    // Created with PHASE=RUN and refused: no job is left behind.
+    const listBefore = (await app.inject({ method: 'GET', url: '/api/tap/async', headers: bearer(alice) }))
+      .body;
+    const runAtOnce = await app.inject({
+      method: 'POST',
+      url: '/api/tap/async',
+      ...withAuth(form({ LANG: 'ADQL', QUERY: SMALL, PHASE: 'RUN' }), alice),
+    });
+    expect(runAtOnce.statusCode).toBe(429);
+    expect((await app.inject({ method: 'GET', url: '/api/tap/async', headers: bearer(alice) })).body).toBe(
+      listBefore,
+    );
     expect((await fetch(`${base}${syncUrl(SMALL)}`, { headers: bearer(bob) })).status).toBe(200);
 
     await reader?.cancel();
