@@ -90,6 +90,7 @@ export function createApp(deps: AppDependencies): FastifyInstance {
     tapSchema,
     publishedColumns: new PublishedColumns(tapSchema),
     running,
+    allowAnonymous: deps.auth?.allowAnonymous ?? false,
     serviceUrl: (request) => `${base ?? `${request.protocol}://${request.host}`}${TAP_PATH}`,
   };
   // Shutdown: stop running queries and let their responses end (a VOTable ends with QUERY_STATUS=ERROR) before the

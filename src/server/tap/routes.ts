@@ -38,7 +38,7 @@ export function tapRoutes(context: TapContext) {
     app.get('/capabilities', open, async (request, reply) =>
       reply
         .header('content-type', XML)
-        .send(capabilitiesDocument(context.serviceUrl(request), context.limits)),
+        .send(capabilitiesDocument(context.serviceUrl(request), context.limits, context.allowAnonymous)),
     );
     app.get('/availability', open, async (_request, reply) =>
       reply

@@ -96,6 +96,35 @@ describe('credentials', () => {
   });
 });
 
+describe('the capabilities document', () => {
+  const interfaces = (doc: string) =>
+    Object.fromEntries(
+      [
+        ...doc.matchAll(
+          /<accessURL use="\w+">[^<]*\/api\/tap([^<]*)<\/accessURL>\n((?:<securityMethod[^>]*\/>\n)*)/g,
+        ),
+      ].map((m) => [m[1] || '/', m[2].trim().split('\n').filter(Boolean)]),
+    );
+  const BASIC = '<securityMethod standardID="ivo://ivoa.net/sso#BasicAA"/>';
+
+  it('says which interfaces take HTTP Basic, and which are also anonymous when anonymous access is on', async () => {
+    const closed = interfaces((await app.inject({ method: 'GET', url: '/api/tap/capabilities' })).body);
+    expect(closed).toEqual({
+      '/': [BASIC],
+      '/capabilities': [],
+      '/availability': [],
+      '/tables': [BASIC],
+      '/examples': [BASIC],
+    });
+    const open = interfaces(
+      (await anonymousApp.inject({ method: 'GET', url: '/api/tap/capabilities' })).body,
+    );
+    expect(open['/']).toEqual(['<securityMethod/>', BASIC]);
+    expect(open['/tables']).toEqual(['<securityMethod/>', BASIC]);
+    expect(open['/availability']).toEqual([]);
+  });
+});
+
 describe('anonymous access', () => {
   it('is off by default', async () => {
     expect((await app.inject({ method: 'GET', url: '/api/tap/tables' })).statusCode).toBe(401);

@@ -1,5 +1,6 @@
 """pyvo with a Meridian token against a live server that requires one: a requests.Session carrying
-`Authorization: Bearer`, and pyvo's AuthSession with HTTP Basic (user x-oauth-basic, the token as password);
+`Authorization: Bearer`, and pyvo's AuthSession with HTTP Basic (user x-oauth-basic, the token as password), which
+finds from /capabilities that the service takes Basic;
 without a token the same query is refused. Prints one JSON document with what it saw; the test asserts on it."""
 
 import json
@@ -27,7 +28,6 @@ job.delete()
 
 basic_session = AuthSession()
 basic_session.credentials.set_password("x-oauth-basic", token)
-basic_session.add_security_method_for_url(url, "ivo://ivoa.net/sso#BasicAA")
 basic = pyvo.dal.TAPService(url, session=basic_session)
 out["basicRows"] = len(basic.run_sync(query))
 
