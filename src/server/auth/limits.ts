@@ -65,30 +65,48 @@ export class UserLimits {
     return total;
   }
 
-  /** Throws USER_QUOTA when `user` already runs as many queries as allowed (before one more starts). */
+  /** Throws USER_QUOTA when `user` already runs as many queries as allowed (before an async job starts). */
   async checkQuerySlot(user: string): Promise<void> {
     const limit = this.limits.userMaxConcurrentQueries;
     // The in-memory count alone may already decide, without asking the job store.
     if ((this.syncRunning.get(user) ?? 0) >= limit || (await this.runningQueries(user)) >= limit) {
-      throw meridianError(
-        'USER_QUOTA',
-        `user ${user} is already running ${limit} queries (sync and async), the per-user limit; retry when one ends`,
-        { retryAfterSeconds: QUERY_RETRY_AFTER_SECONDS, user },
-      );
+      throw this.tooManyQueries(user);
     }
   }
 
-  /** Holds a sync query slot for `user` (after `checkQuerySlot`); the returned function releases it, once. */
-  holdQuerySlot(user: string): () => void {
+  /**
+   * Takes a sync query slot for `user`, or throws USER_QUOTA; the returned function releases it, once. The slot is
+   * taken before the job store is asked, so concurrent requests of one user see each other.
+   */
+  async acquireQuerySlot(user: string): Promise<() => void> {
     this.syncRunning.set(user, (this.syncRunning.get(user) ?? 0) + 1);
     let released = false;
-    return () => {
+    const release = () => {
       if (released) return;
       released = true;
       const left = (this.syncRunning.get(user) ?? 1) - 1;
       if (left === 0) this.syncRunning.delete(user);
       else this.syncRunning.set(user, left);
     };
+    const limit = this.limits.userMaxConcurrentQueries;
+    try {
+      if ((this.syncRunning.get(user) ?? 0) > limit || (await this.runningQueries(user)) > limit) {
+        throw this.tooManyQueries(user);
+      }
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return release;
+  }
+
+  private tooManyQueries(user: string): Error {
+    const limit = this.limits.userMaxConcurrentQueries;
+    return meridianError(
+      'USER_QUOTA',
+      `user ${user} is already running ${limit} queries (sync and async), the per-user limit; retry when one ends`,
+      { retryAfterSeconds: QUERY_RETRY_AFTER_SECONDS, user },
+    );
   }
 
   /** Throws USER_QUOTA when `user` keeps `kept` async jobs, the limit, and wants another. */

@@ -170,8 +170,7 @@ export function installAuth(app: FastifyInstance, options: AuthOptions, limits: 
     limits.takeRequest(principal.user);
     request.principal = principal;
     if (runsQuery) {
-      await limits.checkQuerySlot(principal.user);
-      const release = limits.holdQuerySlot(principal.user);
+      const release = await limits.acquireQuerySlot(principal.user);
       reply.raw.once('finish', release);
       reply.raw.once('close', release);
     }

@@ -39,13 +39,20 @@ async function createJob(
   return new URL(String(res.headers.location)).pathname;
 }
 
+/** The status of a GET, once its body has been read in full (so the server has ended the response). */
+async function statusOf(url: string, token: string): Promise<number> {
+  const res = await fetch(url, { headers: bearer(token) });
+  await res.text();
+  return res.status;
+}
+
 function element(document: string, name: string): string | null {
   return document.match(new RegExp(`<uws:${name}>([^<]*)</uws:${name}>`))?.[1] ?? null;
 }
 
 describe('the request rate', () => {
   it('allows a burst, then answers 429 RATE_LIMITED with Retry-After; other users and public routes are not held', async () => {
-    const app = await f.app({ limits: { userRequestsPerSecond: 0.5, userRequestBurst: 3 } });
+    const app = await f.app({ limits: { userRequestsPerSecond: 0.1, userRequestBurst: 3 } });
     for (let i = 0; i < 3; i++) {
       expect(
         (await app.inject({ method: 'GET', url: '/api/tap/tables', headers: bearer(alice) })).statusCode,
@@ -53,7 +60,7 @@ describe('the request rate', () => {
     }
     const refused = await app.inject({ method: 'GET', url: '/api/tap/tables', headers: bearer(alice) });
     expect(refused.statusCode).toBe(429);
-    expect(refused.headers['retry-after']).toBe('2');
+    expect(refused.headers['retry-after']).toBe('10');
     expect(refused.body).toContain('<INFO name="ERROR_CODE" value="RATE_LIMITED"/>');
     expect(refused.body).not.toContain(alice.slice(21));
     expect(
@@ -100,13 +107,13 @@ describe('concurrent queries per user', () => {
     expect((await app.inject({ method: 'GET', url: '/api/tap/async', headers: bearer(alice) })).body).toBe(
       listBefore,
     );
-    expect((await fetch(`${base}${syncUrl(SMALL)}`, { headers: bearer(bob) })).status).toBe(200);
+    expect(await statusOf(`${base}${syncUrl(SMALL)}`, bob)).toBe(200);
 
     await reader?.cancel();
     let served = 0;
     for (let i = 0; i < 50 && served !== 200; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      served = (await fetch(`${base}${syncUrl(SMALL)}`, { headers: bearer(alice) })).status;
+      served = await statusOf(`${base}${syncUrl(SMALL)}`, alice);
     }
     expect(served).toBe(200);
 
@@ -123,13 +130,13 @@ describe('concurrent queries per user', () => {
       headers: bearer(alice),
     });
     expect(element(executing.body, 'phase')).toBe('EXECUTING');
-    expect((await fetch(`${base}${syncUrl(SMALL)}`, { headers: bearer(alice) })).status).toBe(429);
+    expect(await statusOf(`${base}${syncUrl(SMALL)}`, alice)).toBe(429);
     await app.inject({
       method: 'POST',
       url: `${endless}/phase`,
       ...withAuth(form({ PHASE: 'ABORT' }), alice),
     });
-    expect((await fetch(`${base}${syncUrl(SMALL)}`, { headers: bearer(alice) })).status).toBe(200);
+    expect(await statusOf(`${base}${syncUrl(SMALL)}`, alice)).toBe(200);
   }, 60_000);
 });
 
