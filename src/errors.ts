@@ -551,6 +551,47 @@ const codes = {
       'A UWS job request is not valid for the job or its phase (an unknown PHASE or ACTION, a change to a running job).',
     hint: 'PHASE takes RUN or ABORT; parameters, execution duration and destruction change only while the job is PENDING.',
   },
+
+  // ---- server auth: tokens, scopes and per-user limits ----------------------------------------------------------------
+  AUTH_REQUIRED: {
+    area: 'server auth',
+    http: 401,
+    summary:
+      'The request carries no credentials, or a token that is malformed, unknown, revoked or expired (the message says which, never the token).',
+    hint: 'Send `Authorization: Bearer <token>`, or HTTP Basic with user `x-oauth-basic` and the token as password; `meridian token create` makes a token (docs/auth.md).',
+  },
+  AUTH_SCOPE: {
+    area: 'server auth',
+    http: 403,
+    summary:
+      'The token is valid but lacks the scope this resource needs (read:tap, read:image, read:butler, exec:bps, admin).',
+    hint: 'Create a token with the scope the message names: `meridian token create --scope <scope> ...`.',
+  },
+  AUTH_UNKNOWN_SCOPE: {
+    area: 'server auth',
+    http: 400,
+    summary: 'A token scope name is not one Meridian knows.',
+    hint: 'Use read:tap, read:image, read:butler, exec:bps or admin.',
+  },
+  TOKEN_NOT_FOUND: {
+    area: 'server auth',
+    http: 404,
+    summary: 'No token has this id.',
+    hint: '`meridian token list` shows the token ids (the part after `mrd_` and before the second `_`).',
+  },
+  RATE_LIMITED: {
+    area: 'server auth',
+    http: 429,
+    summary: "The user sent more requests than the server's per-user request rate allows.",
+    hint: 'Wait the number of seconds in the Retry-After header, then send fewer requests per second.',
+  },
+  USER_QUOTA: {
+    area: 'server auth',
+    http: 429,
+    summary:
+      'The user already has as many queries running, or as many async jobs kept, as the per-user limits allow.',
+    hint: 'Wait for a running query to end (Retry-After), or delete finished async jobs (DELETE /api/tap/async/<id>).',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof codes;

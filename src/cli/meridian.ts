@@ -6,6 +6,7 @@ import { registerDemoCommand } from './demo.js';
 import { registerServeCommand } from './serve.js';
 import { registerSimCommands } from './sim.js';
 import { registerSimCatalogCommands } from './sim-catalogs.js';
+import { registerTokenCommands } from './token.js';
 
 /** The `meridian` program: everything that is not butler/pipetask/bps (sim, catalog, serve, demo, ...). */
 export function makeMeridianProgram(): Command {
@@ -24,6 +25,7 @@ Set MERIDIAN_DEBUG=1 to see stack traces of unexpected errors.`,
   registerSimCatalogCommands(program);
   registerCatalogCommands(program);
   registerServeCommand(program);
+  registerTokenCommands(program);
   return program;
 }
 

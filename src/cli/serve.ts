@@ -16,14 +16,24 @@ export function registerServeCommand(program: Command): Command {
     .option('--base-url <url>', 'public URL of the server root, when it runs behind a proxy')
     .option('--maxrec <n>', 'default MAXREC (rows) of a TAP query', parseNonNegativeInteger)
     .option('--maxrec-hard <n>', 'largest MAXREC honoured', parseNonNegativeInteger)
+    .option(
+      '--allow-anonymous',
+      'let requests without a token read (as user anonymous); also MERIDIAN_ALLOW_ANONYMOUS=1',
+    )
+    .option(
+      '--tokens-db <url>',
+      'token store: SQLite file or postgresql:// URL (default tokens.sqlite3 in the catalog directory)',
+    )
     .option('--quiet', 'log warnings and errors only')
     .addHelpText(
       'after',
       `
 Logs are JSON lines (pino) on stdout, each with the request id (also sent as X-Request-Id).
+Requests need a token (\`meridian token create\`, docs/auth.md) unless anonymous access is allowed.
 
 Examples:
   meridian serve --catalog demo-work/catalog-db
+  meridian serve --catalog demo-work/catalog-db --allow-anonymous
   meridian serve --catalog ./cat --host 0.0.0.0 --port 8080 --base-url https://data.example.org
   python3 -c 'import pyvo; print(pyvo.dal.TAPService("http://127.0.0.1:8080/api/tap").run_sync("SELECT TOP 3 * FROM tap_schema.tables"))'`,
     )
@@ -37,6 +47,8 @@ Examples:
         maxrec?: number;
         maxrecHard?: number;
         quiet?: boolean;
+        allowAnonymous?: boolean;
+        tokensDb?: string;
       }) => {
         const server = await startServer({
           catalog: o.catalog,
@@ -50,8 +62,17 @@ Examples:
           },
           logger: { level: o.quiet ? 'warn' : 'info' },
           version: MERIDIAN_VERSION,
+          auth: {
+            ...(o.allowAnonymous ? { allowAnonymous: true } : {}),
+            ...(o.tokensDb === undefined ? {} : { tokens: o.tokensDb }),
+          },
         });
-        console.error(`TAP service: ${server.tapUrl}\nhealth:      ${server.url}/health\n(Ctrl-C stops)`);
+        const access = server.allowAnonymous
+          ? 'tokens, or anonymous reads (--allow-anonymous)'
+          : 'tokens only (meridian token create)';
+        console.error(
+          `TAP service: ${server.tapUrl}\nhealth:      ${server.url}/health\naccess:      ${access}\n(Ctrl-C stops)`,
+        );
         await closeOnSignals(server, (signal) => server.app.log.info({ signal }, 'shutting down'));
       },
     );

@@ -1,12 +1,15 @@
 /**
  * `createApp(deps)`: the Fastify application with every route, not listening (tests call `app.inject`; `serve.ts`
  * listens). Routes are grouped by resource, one plugin per service: `/health` here, TAP under `/api/tap`
- * (`tap/routes.ts`); the Butler API and auth plug in the same way.
+ * (`tap/routes.ts`); the Butler API plugs in the same way. Auth (`auth/plugin.ts`) is installed before any route:
+ * every route declares `config: { scope }` (a token scope or `public`) and the server refuses to start otherwise.
  */
 
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Catalog } from '../catalog/index.js';
+import { UserLimits } from './auth/limits.js';
+import { type AuthOptions, installAuth } from './auth/plugin.js';
 import { type ServerLimitsInput, serverLimitsSchema, validated } from './config.js';
 import { publicError } from './http-errors.js';
 import { type AsyncJobOptions, asyncRoutes } from './tap/async.js';
@@ -30,6 +33,8 @@ export interface AppDependencies {
   readonly version?: string;
   /** Where TAP async jobs and results are kept (default: SQLite and files in the catalog directory). */
   readonly jobs?: AsyncJobOptions;
+  /** Tokens and anonymous access (docs/auth.md); by default tokens are required, kept in the catalog directory. */
+  readonly auth?: AuthOptions;
 }
 
 /** Request ids: the caller's X-Request-Id when it is a sane token (a proxy's), else a fresh UUID. */
@@ -72,6 +77,11 @@ export function createApp(deps: AppDependencies): FastifyInstance {
       .send({ error: { code: shown.code, message: shown.message, hint: shown.hint } });
   });
 
+  const userLimits = new UserLimits(limits);
+  const auth = installAuth(app, deps.auth ?? {}, userLimits);
+  app.addHook('onReady', async () => auth.open(deps.catalog.dir));
+  app.addHook('onClose', async () => auth.close());
+
   const running = new Set<AbortController>();
   const tapSchema = deps.catalog.tapSchema();
   const context: TapContext = {
@@ -80,6 +90,7 @@ export function createApp(deps: AppDependencies): FastifyInstance {
     tapSchema,
     publishedColumns: new PublishedColumns(tapSchema),
     running,
+    allowAnonymous: deps.auth?.allowAnonymous ?? false,
     serviceUrl: (request) => `${base ?? `${request.protocol}://${request.host}`}${TAP_PATH}`,
   };
   // Shutdown: stop running queries and let their responses end (a VOTable ends with QUERY_STATUS=ERROR) before the
@@ -108,7 +119,7 @@ export function createApp(deps: AppDependencies): FastifyInstance {
   });
 
   const started = Date.now();
-  app.get('/health', async () => ({
+  app.get('/health', { config: { scope: 'public' } }, async () => ({
     status: 'ok',
     version,
     catalog: deps.catalog.schema.name,
@@ -116,6 +127,8 @@ export function createApp(deps: AppDependencies): FastifyInstance {
     uptimeSeconds: Math.round((Date.now() - started) / 1000),
   }));
   app.register(tapRoutes(context), { prefix: TAP_PATH });
-  app.register(asyncRoutes(context, deps.jobs, shutdown.signal), { prefix: `${TAP_PATH}/async` });
+  app.register(asyncRoutes(context, deps.jobs ?? {}, shutdown.signal, userLimits), {
+    prefix: `${TAP_PATH}/async`,
+  });
   return app;
 }

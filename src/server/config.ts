@@ -1,6 +1,6 @@
 /**
  * The server's options, validated once at the boundary (zod) and then trusted. Defaults live here and nowhere else;
- * the CLI maps its flags onto these names (flag > default; a config file comes with `--config` later).
+ * the CLI maps its flags onto these names (flag > environment > default; a config file comes with `--config` later).
  */
 
 import { z } from 'zod';
@@ -36,6 +36,17 @@ export const serverLimitsSchema = z
     asyncMaxWaitSeconds: z.number().int().positive().default(60),
     /** Largest request body accepted (form-encoded TAP parameters), in bytes. */
     bodyLimitBytes: z.number().int().positive().default(1_048_576),
+    /**
+     * Per-user limits (docs/auth.md); anonymous requests are one user. Queries one user runs at once (sync in flight
+     * plus async QUEUED or EXECUTING); one more is refused with USER_QUOTA (429).
+     */
+    userMaxConcurrentQueries: z.number().int().positive().default(32),
+    /** Async jobs one user keeps (any phase); creating one more is refused with USER_QUOTA (429). */
+    userMaxAsyncJobs: z.number().int().positive().default(200),
+    /** Requests per second one user may sustain (token bucket refill); 0 turns the rate limit off. */
+    userRequestsPerSecond: z.number().nonnegative().default(200),
+    /** Requests one user may send in a burst above the rate (token bucket size). */
+    userRequestBurst: z.number().int().positive().default(400),
   })
   .strict()
   .refine((l) => l.maxrecDefault <= l.maxrecHard, { message: 'maxrecDefault must not exceed maxrecHard' });
@@ -62,4 +73,15 @@ export function validated<T extends z.ZodType>(schema: T, value: unknown, what: 
   const issue = parsed.error.issues[0];
   const key = issue.path.join('.') || what;
   throw meridianError('CONFIG_INVALID', `${what}: ${key}: ${issue.message}`, { key });
+}
+
+/** MERIDIAN_ALLOW_ANONYMOUS: `1`/`true`/`yes` on, `0`/`false`/`no`/empty off, anything else CONFIG_INVALID. */
+export function allowAnonymousFromEnv(env: NodeJS.ProcessEnv = process.env): boolean | undefined {
+  const value = env.MERIDIAN_ALLOW_ANONYMOUS?.trim().toLowerCase();
+  if (value === undefined) return undefined;
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['', '0', 'false', 'no', 'off'].includes(value)) return false;
+  throw meridianError('CONFIG_INVALID', 'MERIDIAN_ALLOW_ANONYMOUS must be 1 or 0', {
+    key: 'MERIDIAN_ALLOW_ANONYMOUS',
+  });
 }

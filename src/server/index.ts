@@ -1,8 +1,26 @@
 /**
  * Meridian's HTTP services: the IVOA TAP 1.1 service over the catalog (sync queries, VOSI, DALI examples,
- * TAP_SCHEMA), `/health`. `createApp` builds the Fastify app without listening; `startServer` listens. See docs/tap.md.
+ * TAP_SCHEMA), `/health`, token auth with scopes and per-user limits. `createApp` builds the Fastify app without
+ * listening; `startServer` listens. See docs/tap.md and docs/auth.md.
  */
 export { type AppDependencies, createApp, TAP_PATH } from './app.js';
+export {
+  type AuthOptions,
+  declaredRoutes,
+  type Principal,
+  principalOf,
+  type RouteDeclaration,
+} from './auth/plugin.js';
+export { ANONYMOUS_USER, type RouteScope, SCOPES, type Scope } from './auth/scopes.js';
+export {
+  DEFAULT_TOKEN_FILE,
+  type NewToken,
+  type NewTokenRequest,
+  parseExpiry,
+  type TokenInfo,
+  TokenStore,
+  type TokenStoreOptions,
+} from './auth/token-store.js';
 export {
   type ServerLimits,
   type ServerLimitsInput,

@@ -6,7 +6,14 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Catalog } from '../catalog/index.js';
 import { createApp, TAP_PATH } from './app.js';
-import { type ServerLimitsInput, type ServerListenInput, serverListenSchema, validated } from './config.js';
+import type { AuthOptions } from './auth/plugin.js';
+import {
+  allowAnonymousFromEnv,
+  type ServerLimitsInput,
+  type ServerListenInput,
+  serverListenSchema,
+  validated,
+} from './config.js';
 
 export interface ServeOptions extends ServerListenInput {
   /** Catalog database directory. */
@@ -16,6 +23,11 @@ export interface ServeOptions extends ServerListenInput {
   readonly limits?: ServerLimitsInput;
   readonly logger?: FastifyServerOptions['logger'];
   readonly version?: string;
+  /**
+   * Token store and anonymous access. When `allowAnonymous` is not given, MERIDIAN_ALLOW_ANONYMOUS decides (flag >
+   * environment > default off).
+   */
+  readonly auth?: AuthOptions;
 }
 
 export interface RunningServer {
@@ -23,6 +35,8 @@ export interface RunningServer {
   /** The root URL the server listens on (or `baseUrl` when given). */
   readonly url: string;
   readonly tapUrl: string;
+  /** Whether requests without a token are served (as user anonymous). */
+  readonly allowAnonymous: boolean;
   /** Stops accepting, cancels running queries, waits for responses to end, closes the catalog. Idempotent. */
   close(): Promise<void>;
 }
@@ -33,6 +47,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     { host: options.host, port: options.port, baseUrl: options.baseUrl },
     'serve options',
   );
+  const allowAnonymous = options.auth?.allowAnonymous ?? allowAnonymousFromEnv() ?? false;
   const catalog = await Catalog.open(options.catalog);
   let app: FastifyInstance;
   try {
@@ -42,6 +57,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       baseUrl: listen.baseUrl,
       logger: options.logger,
       version: options.version,
+      auth: { ...options.auth, allowAnonymous },
     });
     if (options.repo !== undefined) app.log.warn({ repo: options.repo }, 'the Butler API is not served yet');
     await app.listen({ host: listen.host, port: listen.port });
@@ -58,6 +74,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     app,
     url,
     tapUrl: `${url}${TAP_PATH}`,
+    allowAnonymous,
     close: () => {
       closing ??= (async () => {
         try {

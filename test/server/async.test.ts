@@ -6,7 +6,15 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/index.js';
 import { JobStore } from '../../src/server/jobs/store.js';
-import { form, queryStatuses, SCHEMA, type ServerFixture, serverFixture, tabledataRows } from './helpers.js';
+import {
+  ANONYMOUS,
+  form,
+  queryStatuses,
+  SCHEMA,
+  type ServerFixture,
+  serverFixture,
+  tabledataRows,
+} from './helpers.js';
 
 let f: ServerFixture;
 beforeAll(async () => {
@@ -58,7 +66,8 @@ describe('TAP async jobs (UWS 1.1)', () => {
     expect(doc).toContain('version="1.1"');
     expect(element(doc, 'jobId')).toBe(id);
     expect(element(doc, 'runId')).toBe('my-run');
-    expect(doc).toContain('<uws:ownerId xsi:nil="true"/>');
+    // Jobs created without a token belong to anonymous (docs/auth.md).
+    expect(element(doc, 'ownerId')).toBe('anonymous');
     expect(element(doc, 'phase')).toBe('PENDING');
     expect(doc).toContain('<uws:quote xsi:nil="true"/>');
     expect(element(doc, 'creationTime')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -75,7 +84,7 @@ describe('TAP async jobs (UWS 1.1)', () => {
 
     expect((await get(f.app, `/${id}/phase`)).body).toBe('PENDING');
     expect((await get(f.app, `/${id}/quote`)).body).toBe('');
-    expect((await get(f.app, `/${id}/owner`)).body).toBe('');
+    expect((await get(f.app, `/${id}/owner`)).body).toBe('anonymous');
     expect((await get(f.app, `/${id}/executionduration`)).body).toBe('3600');
     expect((await get(f.app, `/${id}/parameters`)).body).toContain(
       '<uws:parameter id="lang">ADQL</uws:parameter>',
@@ -270,7 +279,7 @@ describe('TAP async job persistence', () => {
       resultsDir: join(f.dir, 'restart-results'),
     };
     const limits = { maxrecDefault: 50, maxrecHard: 200, asyncMaxRunning: 1 };
-    const first = createApp({ catalog: f.catalog, limits, jobs, version: 'test' });
+    const first = createApp({ catalog: f.catalog, limits, jobs, version: 'test', auth: ANONYMOUS });
     await first.ready();
     const done = await create(first, { LANG: 'ADQL', QUERY, FORMAT: 'json', PHASE: 'RUN' });
     await waitDone(first, done);
@@ -280,7 +289,7 @@ describe('TAP async job persistence', () => {
     await first.close();
 
     await new Promise((r) => setTimeout(r, 400));
-    const second = createApp({ catalog: f.catalog, limits, jobs, version: 'test' });
+    const second = createApp({ catalog: f.catalog, limits, jobs, version: 'test', auth: ANONYMOUS });
     await second.ready();
     try {
       const doc = (await get(second, `/${done}`)).body;
@@ -301,7 +310,7 @@ describe('TAP async job persistence', () => {
   it('on start-up marks a job left EXECUTING by a crash as ERROR and runs the QUEUED ones; closing wakes WAITs', async () => {
     const jobs = { database: join(f.dir, 'crash-jobs.sqlite3'), resultsDir: join(f.dir, 'crash-results') };
     const limits = { maxrecDefault: 50, maxrecHard: 200 };
-    const first = createApp({ catalog: f.catalog, limits, jobs, version: 'test' });
+    const first = createApp({ catalog: f.catalog, limits, jobs, version: 'test', auth: ANONYMOUS });
     await first.ready();
     const crashed = await create(first, { LANG: 'ADQL', QUERY });
     const queued = await create(first, { LANG: 'ADQL', QUERY });
@@ -313,7 +322,7 @@ describe('TAP async job persistence', () => {
     writeFileSync(join(jobs.resultsDir, `${crashed}.part`), '<VOTABLE');
     await store.close();
 
-    const second = createApp({ catalog: f.catalog, limits, jobs, version: 'test' });
+    const second = createApp({ catalog: f.catalog, limits, jobs, version: 'test', auth: ANONYMOUS });
     await second.ready();
     const crashedDoc = (await get(second, `/${crashed}`)).body;
     expect(element(crashedDoc, 'phase')).toBe('ERROR');
@@ -340,7 +349,7 @@ describe('TAP async job persistence', () => {
       const doc = (await get(app, `/${id}?WAIT=10&PHASE=QUEUED`)).body;
       expect(element(doc, 'phase')).toBe('EXECUTING');
     };
-    const first = createApp({ catalog: f.catalog, limits, jobs, version: 'test' });
+    const first = createApp({ catalog: f.catalog, limits, jobs, version: 'test', auth: ANONYMOUS });
     await first.ready();
     const aborted = await create(first, { LANG: 'ADQL', QUERY: endless, FORMAT: 'csv', PHASE: 'RUN' });
     await executing(first, aborted);
@@ -363,7 +372,7 @@ describe('TAP async job persistence', () => {
     // No partial result survives any of these ends.
     expect(readdirSync(jobs.resultsDir)).toEqual([]);
 
-    const second = createApp({ catalog: f.catalog, limits, jobs, version: 'test' });
+    const second = createApp({ catalog: f.catalog, limits, jobs, version: 'test', auth: ANONYMOUS });
     await second.ready();
     try {
       await executing(second, resumable);

@@ -5,6 +5,9 @@ import type { Catalog } from '../../src/catalog/index.js';
 import { createApp, type ServerLimitsInput } from '../../src/server/index.js';
 import { buildFixtureCatalog, generateFixture, temporaryDir } from '../catalog/helpers.js';
 
+/** The server tests predate auth and speak as anonymous; test/server/auth covers tokens (docs/auth.md). */
+export const ANONYMOUS = Object.freeze({ allowAnonymous: true });
+
 export interface ServerFixture {
   readonly dir: string;
   readonly catalog: Catalog;
@@ -17,7 +20,7 @@ export async function serverFixture(prefix: string, limits: ServerLimitsInput = 
   const tmp = temporaryDir(prefix);
   const fixture = generateFixture(`${tmp.dir}/fixture`);
   const catalog = await buildFixtureCatalog(tmp.dir, fixture);
-  const app = createApp({ catalog, limits, version: 'test' });
+  const app = createApp({ catalog, limits, version: 'test', auth: ANONYMOUS });
   await app.ready();
   return {
     dir: tmp.dir,

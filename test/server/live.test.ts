@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Catalog } from '../../src/catalog/index.js';
 import { type RunningServer, startServer } from '../../src/server/index.js';
 import { buildFixtureCatalog, generateFixture, temporaryDir } from '../catalog/helpers.js';
-import { queryStatuses, SCHEMA, tabledataRows } from './helpers.js';
+import { ANONYMOUS, queryStatuses, SCHEMA, tabledataRows } from './helpers.js';
 
 const tmp = temporaryDir('server-live');
 let catalogDir: string;
@@ -31,7 +31,12 @@ beforeAll(async () => {
     generateFixture(`${tmp.dir}/fixture-2`),
   );
   await limited.close();
-  server = await startServer({ catalog: catalogDir, port: 0, limits: { maxrecHard: 100_000_000 } });
+  server = await startServer({
+    catalog: catalogDir,
+    port: 0,
+    auth: ANONYMOUS,
+    limits: { maxrecHard: 100_000_000 },
+  });
 });
 afterAll(async () => {
   await server?.close();
@@ -95,7 +100,12 @@ describe('on a real port', () => {
   });
 
   it('shuts down with a query running: the result ends with QUERY_STATUS ERROR, the catalog closes', async () => {
-    const second = await startServer({ catalog: catalogDir, port: 0, limits: { maxrecHard: 100_000_000 } });
+    const second = await startServer({
+      catalog: catalogDir,
+      port: 0,
+      auth: ANONYMOUS,
+      limits: { maxrecHard: 100_000_000 },
+    });
     const url = `${second.tapUrl}/sync?${new URLSearchParams({ LANG: 'ADQL', QUERY: ENDLESS, MAXREC: '100000000' })}`;
     const response = await fetch(url);
     expect(response.status).toBe(200);
@@ -124,6 +134,7 @@ describe('the concurrent query limit', () => {
     const busy = await startServer({
       catalog: catalogDir,
       port: 0,
+      auth: ANONYMOUS,
       limits: { maxConcurrentQueries: 1, maxrecHard: 100_000_000 },
     });
     try {
@@ -156,6 +167,7 @@ describe('the sync time limit', () => {
     limited = await startServer({
       catalog: `${tmp.dir}/limited-build/catalog`,
       port: 0,
+      auth: ANONYMOUS,
       // Long enough for the first rows to stream on a loaded machine, so the limit always strikes mid-stream.
       limits: { maxrecHard: 100_000_000, syncTimeoutSeconds: 3 },
     });

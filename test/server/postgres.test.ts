@@ -25,7 +25,7 @@ describePostgres('TAP on a PostgreSQL worker', () => {
       for (const table of ['Visit', 'CcdVisit', 'Object'] as const)
         await catalog.ingestFiles(table, [fixture[table]]);
       catalogs.push(catalog);
-      apps.push(createApp({ catalog }));
+      apps.push(createApp({ catalog, auth: { allowAnonymous: true } }));
     }
   });
   afterAll(async () => {

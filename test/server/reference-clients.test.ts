@@ -35,7 +35,7 @@ beforeAll(async () => {
   const catalog = await buildFixtureCatalog(tmp.dir, generateFixture(`${tmp.dir}/fixture`));
   const dir = catalog.dir;
   await catalog.close();
-  server = await startServer({ catalog: dir, port: 0 });
+  server = await startServer({ catalog: dir, port: 0, auth: { allowAnonymous: true } });
 });
 afterAll(async () => {
   await server?.close();

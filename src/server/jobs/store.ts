@@ -109,6 +109,15 @@ export const jobStoreSchema = defineSchemaComponent<void>({
         await db.schema.createIndex(`${TABLE}_destruction_idx`).on(TABLE).column('destruction').execute();
       },
     },
+    {
+      version: 2,
+      description:
+        'job owners: an index for per-user lists and counts; jobs made before auth belong to anonymous',
+      async up(db) {
+        await db.schema.createIndex(`${TABLE}_owner_idx`).on(TABLE).columns(['owner_id', 'phase']).execute();
+        await db.updateTable(TABLE).set({ owner_id: 'anonymous' }).where('owner_id', 'is', null).execute();
+      },
+    },
   ],
 });
 
@@ -279,6 +288,22 @@ export class JobStore {
       query = query.orderBy('creation_time', 'asc').orderBy('job_id');
     }
     return (await query.execute()).map(jobFromRow);
+  }
+
+  /** How many jobs match (ARCHIVED ones only when asked for by phase), e.g. one owner's jobs for the per-user limit. */
+  async count(filter: Pick<JobListFilter, 'phases' | 'ownerId'> = {}): Promise<number> {
+    let query = this.database.db.selectFrom(TABLE).select((eb) => eb.fn.countAll().as('n'));
+    if (filter.phases !== undefined && filter.phases.length > 0)
+      query = query.where('phase', 'in', filter.phases);
+    else query = query.where('phase', '<>', 'ARCHIVED');
+    if (filter.ownerId !== undefined) {
+      query =
+        filter.ownerId === null
+          ? query.where('owner_id', 'is', null)
+          : query.where('owner_id', '=', filter.ownerId);
+    }
+    const row = await query.executeTakeFirstOrThrow();
+    return toNumber(row.n);
   }
 
   async inPhases(phases: readonly UwsPhase[]): Promise<Job[]> {

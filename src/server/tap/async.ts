@@ -3,6 +3,8 @@
  * with blocking WAIT, PHASE=RUN|ABORT, DELETE and ACTION=DELETE (303 to the list), the job's small resources
  * (phase, quote, executionduration, destruction, owner, parameters, results, error) and `results/result`.
  * Jobs live in a `JobStore` opened when the app starts and closed with it; `JobRunner` executes them.
+ * Each job belongs to the user who created it (`anonymous` without a token): lists show the caller's jobs only, and
+ * another user's job is 404 like a job that does not exist, so job ids cannot be probed.
  */
 
 import { createReadStream } from 'node:fs';
@@ -11,6 +13,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DatabaseConfigInput } from '../../db/index.js';
 import { meridianError } from '../../errors.js';
 import { writeVOTableError } from '../../formats/index.js';
+import type { UserLimits } from '../auth/limits.js';
+import { principalOf } from '../auth/plugin.js';
 import { votableErrorHandler } from '../http-errors.js';
 import { JOB_PARAMETERS, JobRunner } from '../jobs/runner.js';
 import { type Job, JobStore, jobNotFound, UWS_PHASES, type UwsPhase } from '../jobs/store.js';
@@ -76,8 +80,16 @@ function jobParameters(params: ReadonlyMap<string, string>): Record<string, stri
   return kept;
 }
 
-/** `shutdown` aborts when the server starts closing: jobs stop and blocked WAITs answer before responses are awaited. */
-export function asyncRoutes(context: TapContext, options: AsyncJobOptions = {}, shutdown?: AbortSignal) {
+/**
+ * `shutdown` aborts when the server starts closing: jobs stop and blocked WAITs answer before responses are awaited.
+ * `userLimits` bounds each user's kept jobs and running queries.
+ */
+export function asyncRoutes(
+  context: TapContext,
+  options: AsyncJobOptions,
+  shutdown: AbortSignal | undefined,
+  userLimits: UserLimits,
+) {
   return async function registerAsync(app: FastifyInstance): Promise<void> {
     const store = await JobStore.open({
       database: options.database,
@@ -96,10 +108,23 @@ export function asyncRoutes(context: TapContext, options: AsyncJobOptions = {}, 
     app.addHook('onClose', async () => store.close());
 
     app.setErrorHandler(votableErrorHandler('UWS request'));
+    userLimits.addQueryCounter((user) => store.count({ ownerId: user, phases: ['QUEUED', 'EXECUTING'] }));
+
+    const scoped = { config: { scope: 'read:tap' } } as const;
+    const owner = (request: FastifyRequest) => principalOf(request).user;
+    /** PHASE=RUN of a PENDING job starts a query: it needs one of the owner's query slots. */
+    const run = async (request: FastifyRequest, found: Job) => {
+      if (found.phase === 'PENDING') await userLimits.checkQuerySlot(owner(request));
+      await runner.run(found);
+    };
 
     const listUrl = (request: FastifyRequest) => `${context.serviceUrl(request)}/async`;
     const jobUrl = (request: FastifyRequest, id: string) => `${listUrl(request)}/${id}`;
-    const job = (request: IdRequest) => store.require(request.params.id);
+    const job = async (request: IdRequest) => {
+      const found = await store.require(request.params.id);
+      if (found.ownerId !== owner(request)) throw jobNotFound(request.params.id);
+      return found;
+    };
     const toJob = (request: IdRequest, reply: FastifyReply) =>
       reply.redirect(jobUrl(request, request.params.id), 303);
     const text = (reply: FastifyReply, value: string) => reply.header('content-type', TEXT).send(value);
@@ -114,7 +139,7 @@ export function asyncRoutes(context: TapContext, options: AsyncJobOptions = {}, 
       }
     };
 
-    app.get('/', async (request, reply) => {
+    app.get('/', scoped, async (request, reply) => {
       const query = request.query as RawParameters;
       const phases = (
         Array.isArray(query.PHASE) ? query.PHASE : query.PHASE === undefined ? [] : [query.PHASE]
@@ -128,6 +153,7 @@ export function asyncRoutes(context: TapContext, options: AsyncJobOptions = {}, 
         throw meridianError('TAP_PARAMETER', 'LAST must be a non-negative integer', { parameter: 'LAST' });
       }
       const jobs = await store.list({
+        ownerId: owner(request),
         phases,
         ...(after === undefined ? {} : { after: isoTime(after, 'AFTER') }),
         ...(last === undefined ? {} : { last: Number(last) }),
@@ -135,14 +161,19 @@ export function asyncRoutes(context: TapContext, options: AsyncJobOptions = {}, 
       return reply.header('content-type', XML).send(jobListDocument(jobs, listUrl(request)));
     });
 
-    app.post('/', async (request, reply) => {
+    app.post('/', scoped, async (request, reply) => {
       const params = parametersOf(request);
-      const created = await runner.create(jobParameters(params), null);
-      if (params.get('phase')?.trim().toUpperCase() === 'RUN') await runner.run(created);
+      const user = owner(request);
+      const runNow = params.get('phase')?.trim().toUpperCase() === 'RUN';
+      // Both limits before the job exists: a refused request leaves nothing behind.
+      userLimits.checkJobsKept(user, await store.count({ ownerId: user }));
+      if (runNow) await userLimits.checkQuerySlot(user);
+      const created = await runner.create(jobParameters(params), user);
+      if (runNow) await runner.run(created);
       return reply.redirect(jobUrl(request, created.jobId), 303);
     });
 
-    app.get('/:id', async (request: IdRequest, reply) => {
+    app.get('/:id', scoped, async (request: IdRequest, reply) => {
       const params = caseInsensitive(request.query as RawParameters);
       const wait = params.get('wait');
       let found: Job;
@@ -154,17 +185,19 @@ export function asyncRoutes(context: TapContext, options: AsyncJobOptions = {}, 
             parameter: 'WAIT',
           });
         }
+        // The owner check first: WAIT on another user's job is 404 at once, like any other request for it.
+        await job(request);
         found = await runner.waitFor(request.params.id, Number(wait), wantedPhase(params.get('phase')));
       }
       return reply.header('content-type', XML).send(jobDocument(found, jobUrl(request, found.jobId)));
     });
 
-    app.delete('/:id', async (request: IdRequest, reply) => {
+    app.delete('/:id', scoped, async (request: IdRequest, reply) => {
       await runner.delete(await job(request));
       return reply.redirect(listUrl(request), 303);
     });
 
-    app.post('/:id', async (request: IdRequest, reply) => {
+    app.post('/:id', scoped, async (request: IdRequest, reply) => {
       const found = await job(request);
       const params = parametersOf(request);
       const action = params.get('action');
@@ -184,26 +217,28 @@ export function asyncRoutes(context: TapContext, options: AsyncJobOptions = {}, 
       return toJob(request, reply);
     });
 
-    app.get('/:id/phase', async (request: IdRequest, reply) => text(reply, (await job(request)).phase));
-    app.post('/:id/phase', async (request: IdRequest, reply) => {
+    app.get('/:id/phase', scoped, async (request: IdRequest, reply) =>
+      text(reply, (await job(request)).phase),
+    );
+    app.post('/:id/phase', scoped, async (request: IdRequest, reply) => {
       const found = await job(request);
       const phase = parametersOf(request).get('phase')?.trim().toUpperCase();
-      if (phase === 'RUN') await runner.run(found);
+      if (phase === 'RUN') await run(request, found);
       else if (phase === 'ABORT') await runner.abort(found);
       else throw uwsError('PHASE must be RUN or ABORT', { phase: phase?.slice(0, 30) ?? null });
       return toJob(request, reply);
     });
 
-    app.get('/:id/quote', async (request: IdRequest, reply) => {
+    app.get('/:id/quote', scoped, async (request: IdRequest, reply) => {
       await job(request);
       // UWS 1.1: an empty quote means the service cannot estimate when the job will finish.
       return text(reply, '');
     });
 
-    app.get('/:id/executionduration', async (request: IdRequest, reply) =>
+    app.get('/:id/executionduration', scoped, async (request: IdRequest, reply) =>
       text(reply, String((await job(request)).executionDuration)),
     );
-    app.post('/:id/executionduration', async (request: IdRequest, reply) => {
+    app.post('/:id/executionduration', scoped, async (request: IdRequest, reply) => {
       const found = await job(request);
       const value = parametersOf(request).get('executionduration');
       if (value === undefined || !/^\s*\d{1,9}\s*$/.test(value)) {
@@ -219,10 +254,10 @@ export function asyncRoutes(context: TapContext, options: AsyncJobOptions = {}, 
       return toJob(request, reply);
     });
 
-    app.get('/:id/destruction', async (request: IdRequest, reply) =>
+    app.get('/:id/destruction', scoped, async (request: IdRequest, reply) =>
       text(reply, (await job(request)).destruction),
     );
-    app.post('/:id/destruction', async (request: IdRequest, reply) => {
+    app.post('/:id/destruction', scoped, async (request: IdRequest, reply) => {
       const found = await job(request);
       const value = parametersOf(request).get('destruction');
       if (value === undefined) {
@@ -236,14 +271,14 @@ export function asyncRoutes(context: TapContext, options: AsyncJobOptions = {}, 
       return toJob(request, reply);
     });
 
-    app.get('/:id/owner', async (request: IdRequest, reply) =>
+    app.get('/:id/owner', scoped, async (request: IdRequest, reply) =>
       text(reply, (await job(request)).ownerId ?? ''),
     );
 
-    app.get('/:id/parameters', async (request: IdRequest, reply) =>
+    app.get('/:id/parameters', scoped, async (request: IdRequest, reply) =>
       reply.header('content-type', XML).send(parametersDocument(await job(request))),
     );
-    app.post('/:id/parameters', async (request: IdRequest, reply) => {
+    app.post('/:id/parameters', scoped, async (request: IdRequest, reply) => {
       const found = await job(request);
       pendingOnly(found, 'parameters');
       const updated = jobParameters(parametersOf(request));
@@ -251,12 +286,12 @@ export function asyncRoutes(context: TapContext, options: AsyncJobOptions = {}, 
       return toJob(request, reply);
     });
 
-    app.get('/:id/results', async (request: IdRequest, reply) => {
+    app.get('/:id/results', scoped, async (request: IdRequest, reply) => {
       const found = await job(request);
       return reply.header('content-type', XML).send(resultsDocument(found, jobUrl(request, found.jobId)));
     });
 
-    app.get('/:id/results/result', async (request: IdRequest, reply) => {
+    app.get('/:id/results/result', scoped, async (request: IdRequest, reply) => {
       const found = await job(request);
       if (found.result === null) {
         throw meridianError(
@@ -272,7 +307,7 @@ export function asyncRoutes(context: TapContext, options: AsyncJobOptions = {}, 
         .send(createReadStream(join(store.resultsDir, found.result.file)));
     });
 
-    app.get('/:id/error', async (request: IdRequest, reply) => {
+    app.get('/:id/error', scoped, async (request: IdRequest, reply) => {
       const found = await job(request);
       if (found.error === null) {
         throw uwsError(`job ${found.jobId} has no error: it is ${found.phase}`, { phase: found.phase });
@@ -284,7 +319,7 @@ export function asyncRoutes(context: TapContext, options: AsyncJobOptions = {}, 
     });
 
     // Unknown sub-resources of a job are 404 like unknown jobs.
-    app.get('/:id/*', async (request: IdRequest) => {
+    app.get('/:id/*', scoped, async (request: IdRequest) => {
       await job(request);
       throw jobNotFound(`${request.params.id}/${(request.params as Record<string, string>)['*']}`);
     });

@@ -12,6 +12,8 @@ export interface TapContext {
   readonly publishedColumns: PublishedColumns;
   /** Controllers of the queries now running; shutting down aborts them. */
   readonly running: Set<AbortController>;
+  /** Whether requests without a token are served (the capabilities then offer anonymous access besides Basic). */
+  readonly allowAnonymous: boolean;
   /** Absolute URL of the TAP service root (`…/api/tap`) as the client reached it. */
   readonly serviceUrl: (request: { protocol: string; host: string }) => string;
 }

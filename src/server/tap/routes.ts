@@ -28,26 +28,30 @@ export function tapRoutes(context: TapContext) {
         request,
         reply,
       );
-    app.get('/sync', sync);
-    app.post('/sync', sync);
+    // Scopes (docs/auth.md): discovery resources are public, everything that reads the catalog needs read:tap.
+    const query = { config: { scope: 'read:tap', runsQuery: true } } as const;
+    const read = { config: { scope: 'read:tap' } } as const;
+    const open = { config: { scope: 'public' } } as const;
+    app.get('/sync', query, sync);
+    app.post('/sync', query, sync);
 
-    app.get('/capabilities', async (request, reply) =>
+    app.get('/capabilities', open, async (request, reply) =>
       reply
         .header('content-type', XML)
-        .send(capabilitiesDocument(context.serviceUrl(request), context.limits)),
+        .send(capabilitiesDocument(context.serviceUrl(request), context.limits, context.allowAnonymous)),
     );
-    app.get('/availability', async (_request, reply) =>
+    app.get('/availability', open, async (_request, reply) =>
       reply
         .header('content-type', XML)
         .send(availabilityDocument(true, `serving catalog ${context.catalog.schema.name}`)),
     );
-    app.get('/tables', async (request, reply) => {
+    app.get('/tables', read, async (request, reply) => {
       const detail = caseInsensitive(request.query as RawParameters).get('detail');
       return reply
         .header('content-type', XML)
         .send(tablesetDocument(context.tapSchema, detail?.toLowerCase() !== 'min'));
     });
-    app.get<{ Params: { name: string } }>('/tables/:name', async (request, reply) => {
+    app.get<{ Params: { name: string } }>('/tables/:name', read, async (request, reply) => {
       const document = tableDocument(context.tapSchema, request.params.name);
       if (document === null) {
         return reply
@@ -59,12 +63,12 @@ export function tapRoutes(context: TapContext) {
       }
       return reply.header('content-type', XML).send(document);
     });
-    app.get('/examples', async (request, reply) =>
+    app.get('/examples', read, async (request, reply) =>
       reply
         .header('content-type', 'application/xhtml+xml; charset=utf-8')
         .send(examplesDocument(examples, context.serviceUrl(request))),
     );
-    app.get('/', async (request, reply) => {
+    app.get('/', open, async (request, reply) => {
       const base = context.serviceUrl(request);
       return reply
         .header('content-type', 'text/plain; charset=utf-8')

@@ -78,11 +78,26 @@ function featureList(type: string, features: readonly { form: string; descriptio
   return `<languageFeatures type="${x(type)}">${items}</languageFeatures>\n`;
 }
 
-function vosiCapability(standardId: string, url: string): string {
-  return `<capability standardID="${x(standardId)}">\n<interface xsi:type="vs:ParamHTTP">\n<accessURL use="full">${x(url)}</accessURL>\n</interface>\n</capability>\n`;
+/**
+ * VOResource securityMethod elements of an interface that needs a token (docs/auth.md): HTTP Basic with the token as
+ * password, plus anonymous access (a securityMethod without standardID) when the server allows it. pyvo's
+ * AuthSession reads them to decide when to send credentials.
+ */
+function securityMethods(anonymous: boolean): string {
+  return `${anonymous ? '<securityMethod/>\n' : ''}<securityMethod standardID="ivo://ivoa.net/sso#BasicAA"/>\n`;
 }
 
-export function capabilitiesDocument(serviceUrl: string, limits: ServerLimits): string {
+/** `security` is the interface's securityMethod elements; none for the public resources. */
+function vosiCapability(standardId: string, url: string, security = ''): string {
+  return `<capability standardID="${x(standardId)}">\n<interface xsi:type="vs:ParamHTTP">\n<accessURL use="full">${x(url)}</accessURL>\n${security}</interface>\n</capability>\n`;
+}
+
+export function capabilitiesDocument(
+  serviceUrl: string,
+  limits: ServerLimits,
+  allowAnonymous = true,
+): string {
+  const security = securityMethods(allowAnonymous);
   const language = [
     '<language>\n<name>ADQL</name>\n',
     '<version ivo-id="ivo://ivoa.net/std/ADQL#v2.1">2.1</version>\n',
@@ -119,6 +134,7 @@ export function capabilitiesDocument(serviceUrl: string, limits: ServerLimits): 
     '<capability standardID="ivo://ivoa.net/std/TAP" xsi:type="tr:TableAccess">\n',
     '<interface xsi:type="vs:ParamHTTP" role="std" version="1.1">\n',
     `<accessURL use="base">${x(serviceUrl)}</accessURL>\n`,
+    security,
     '</interface>\n',
     language,
     outputFormats,
@@ -129,8 +145,8 @@ export function capabilitiesDocument(serviceUrl: string, limits: ServerLimits): 
     '</capability>\n',
     vosiCapability('ivo://ivoa.net/std/VOSI#capabilities', `${serviceUrl}/capabilities`),
     vosiCapability('ivo://ivoa.net/std/VOSI#availability', `${serviceUrl}/availability`),
-    vosiCapability('ivo://ivoa.net/std/VOSI#tables-1.1', `${serviceUrl}/tables`),
-    vosiCapability('ivo://ivoa.net/std/DALI#examples', `${serviceUrl}/examples`),
+    vosiCapability('ivo://ivoa.net/std/VOSI#tables-1.1', `${serviceUrl}/tables`, security),
+    vosiCapability('ivo://ivoa.net/std/DALI#examples', `${serviceUrl}/examples`, security),
     '</vosi:capabilities>\n',
   ].join('');
 }
