@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { runDemo } from '../demo/index.js';
-import { closeOnSignals, type RunningServer, startServer } from '../server/index.js';
+import { closeOnSignals, type RunningServer, startServer, TokenStore } from '../server/index.js';
 import { parseNonNegativeInteger } from './common/number-options.js';
 import { MERIDIAN_VERSION } from './common/version.js';
 
@@ -50,9 +50,10 @@ Examples:
       await runDemo({ workdir: flags.workdir, log });
       if (!flags.serve) return;
       const server = await serveDemo(flags.workdir, flags.host, flags.port);
+      const token = server.allowAnonymous ? null : await demoToken(join(flags.workdir, 'catalog-db'));
       log('');
       log('== Meridian demo, part 4: the Science Platform API ==');
-      for (const line of describeServer(server)) log(line);
+      for (const line of describeServer(server, token)) log(line);
       await closeOnSignals(server, () => log('Stopping the server…'));
     });
 }
@@ -75,15 +76,46 @@ async function serveDemo(workdir: string, host: string, port: number | undefined
   }
 }
 
-function describeServer(server: RunningServer): string[] {
-  return [
-    `TAP service: ${server.tapUrl}`,
-    `health:      ${server.url}/health`,
-    '',
-    'From Python (pyvo):',
-    `  import pyvo; print(pyvo.dal.TAPService("${server.tapUrl}").run_sync("SELECT TOP 5 * FROM tap_schema.tables"))`,
-    'In TOPCAT: VO → Table Access Protocol (TAP) Query, then paste the TAP service URL.',
-    '',
-    'Serving until Ctrl-C.',
-  ];
+/** A read-only token for the demo's user, in the token store the server reads (the catalog directory's default). */
+async function demoToken(catalogDir: string): Promise<string> {
+  const tokens = await TokenStore.open({ defaultDir: catalogDir });
+  try {
+    const created = await tokens.create({
+      user: 'demo',
+      scopes: ['read:tap', 'read:image', 'read:butler'],
+      label: 'made by meridian demo',
+    });
+    return created.token;
+  } finally {
+    await tokens.close();
+  }
+}
+
+function describeServer(server: RunningServer, token: string | null): string[] {
+  const query = 'SELECT TOP 5 * FROM tap_schema.tables';
+  const lines = [`TAP service: ${server.tapUrl}`, `health:      ${server.url}/health`, ''];
+  if (token === null) {
+    lines.push(
+      'Anonymous access is on (MERIDIAN_ALLOW_ANONYMOUS=1): no token is needed.',
+      '',
+      'From Python (pyvo):',
+      `  import pyvo; print(pyvo.dal.TAPService("${server.tapUrl}").run_sync("${query}"))`,
+      'In TOPCAT: VO → Table Access Protocol (TAP) Query, then paste the TAP service URL.',
+    );
+  } else {
+    lines.push(
+      `token:       ${token}`,
+      '             (user demo; scopes read:tap read:image read:butler; `meridian token list --catalog DIR/catalog-db` lists it)',
+      '',
+      'From Python (pyvo):',
+      '  import pyvo, requests',
+      `  s = requests.Session(); s.headers["Authorization"] = "Bearer ${token}"`,
+      `  print(pyvo.dal.TAPService("${server.tapUrl}", session=s).run_sync("${query}"))`,
+      'In TOPCAT: VO → Table Access Protocol (TAP) Query, paste the TAP service URL; when asked to log in, give',
+      '  user x-oauth-basic and the token as the password.',
+      `With curl: curl -H "Authorization: Bearer ${token}" '${server.tapUrl}/tables'`,
+    );
+  }
+  lines.push('', 'Serving until Ctrl-C.');
+  return lines;
 }

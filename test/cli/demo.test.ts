@@ -70,18 +70,20 @@ describe('meridian demo', () => {
 
   it('ends serving the catalog it made, until SIGINT', async () => {
     const demo = startDemo(['--workdir', join(work, 'served'), '--port', '0'], {
-      MERIDIAN_ALLOW_ANONYMOUS: '1',
+      MERIDIAN_ALLOW_ANONYMOUS: '',
     });
     try {
       const tap = (await waitForLine(demo, /TAP service: (\S+)/, 110_000))[1];
       const health = (await waitForLine(demo, /health: +(\S+)/, 5_000))[1];
+      const token = (await waitForLine(demo, /token: +(mrd_\S+)/, 5_000))[1];
       expect(((await (await fetch(health)).json()) as { status: string }).status).toBe('ok');
       const query = new URLSearchParams({
         LANG: 'ADQL',
         QUERY: 'SELECT COUNT(*) AS n FROM dp02_dc2_catalogs.Object',
         FORMAT: 'csv',
       });
-      const answer = await fetch(`${tap}/sync?${query}`);
+      expect((await fetch(`${tap}/sync?${query}`)).status).toBe(401);
+      const answer = await fetch(`${tap}/sync?${query}`, { headers: { authorization: `Bearer ${token}` } });
       expect(answer.status).toBe(200);
       const [header, count] = (await answer.text()).trim().split(/\r?\n/);
       expect(header).toBe('n');
@@ -91,5 +93,23 @@ describe('meridian demo', () => {
     }
     const result = await demo.done;
     expect(result.code, result.stderr).toBe(0);
+  });
+
+  it('with MERIDIAN_ALLOW_ANONYMOUS=1 serves without a token and prints none', async () => {
+    const demo = startDemo(['--workdir', join(work, 'anonymous'), '--port', '0'], {
+      MERIDIAN_ALLOW_ANONYMOUS: '1',
+    });
+    try {
+      const tap = (await waitForLine(demo, /TAP service: (\S+)/, 110_000))[1];
+      await waitForLine(demo, /Serving until Ctrl-C/, 5_000);
+      expect(demo.output()).not.toMatch(/mrd_/);
+      const answer = await fetch(
+        `${tap}/sync?LANG=ADQL&QUERY=${encodeURIComponent('SELECT TOP 1 objectId FROM dp02_dc2_catalogs.Object')}`,
+      );
+      expect(answer.status).toBe(200);
+    } finally {
+      demo.child.kill('SIGINT');
+    }
+    expect((await demo.done).code).toBe(0);
   });
 });
