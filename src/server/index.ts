@@ -22,11 +22,13 @@ export {
   type TokenStoreOptions,
 } from './auth/token-store.js';
 export {
+  allowAnonymousFromEnv,
   type ServerLimits,
   type ServerLimitsInput,
   type ServerListenInput,
   serverLimitsSchema,
 } from './config.js';
+export { readServeConfigFile, type ServeConfigFile, type ServeLogLevel } from './config-file.js';
 export { closeOnSignals, type RunningServer, type ServeOptions, startServer } from './serve.js';
 export type { AsyncJobOptions } from './tap/async.js';
 export { resultFormats } from './tap/formats.js';

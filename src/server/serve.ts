@@ -14,6 +14,7 @@ import {
   serverListenSchema,
   validated,
 } from './config.js';
+import type { AsyncJobOptions } from './tap/async.js';
 
 export interface ServeOptions extends ServerListenInput {
   /** Catalog database directory. */
@@ -28,6 +29,8 @@ export interface ServeOptions extends ServerListenInput {
    * environment > default off).
    */
   readonly auth?: AuthOptions;
+  /** Where async jobs and their results are kept (default: SQLite and files in the catalog directory). */
+  readonly jobs?: AsyncJobOptions;
 }
 
 export interface RunningServer {
@@ -58,6 +61,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       logger: options.logger,
       version: options.version,
       auth: { ...options.auth, allowAnonymous },
+      jobs: options.jobs,
     });
     if (options.repo !== undefined) app.log.warn({ repo: options.repo }, 'the Butler API is not served yet');
     await app.listen({ host: listen.host, port: listen.port });
