@@ -54,6 +54,8 @@ export {
   type DimensionRecordJSON,
   dataIdFromJSON,
   dataIdToJSON,
+  dimensionRecordFromJSON,
+  dimensionRecordToJSON,
 } from './dimensions/data-id-json.js';
 export { DimensionElement, DimensionGroup, DimensionUniverse } from './dimensions/universe.js';
 export { type FormatterPlugin, meridianFormatterPlugin, standardFormatters } from './formatters/standard.js';

@@ -8,9 +8,11 @@ import { MERIDIAN_VERSION } from './common/version.js';
 export function registerServeCommand(program: Command): Command {
   return program
     .command('serve')
-    .description('serve a catalog database over HTTP: IVOA TAP 1.1 at /api/tap, /health')
+    .description(
+      'serve a catalog database over HTTP (IVOA TAP 1.1 at /api/tap, /health) and a butler repository (/api/butler)',
+    )
     .requiredOption('--catalog <dir>', 'catalog database directory (from `meridian catalog create`)')
-    .option('--repo <dir>', 'butler repository (accepted; the Butler API is not served yet)')
+    .option('--repo <dir>', 'butler repository, served read-only at /api/butler (docs/butler-api.md)')
     .option('--port <n>', 'TCP port (0 picks a free one)', parseNonNegativeInteger, 8080)
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--base-url <url>', 'public URL of the server root, when it runs behind a proxy')
@@ -51,7 +53,10 @@ Examples:
           logger: { level: o.quiet ? 'warn' : 'info' },
           version: MERIDIAN_VERSION,
         });
-        console.error(`TAP service: ${server.tapUrl}\nhealth:      ${server.url}/health\n(Ctrl-C stops)`);
+        const butler = server.butlerUrl === undefined ? '' : `Butler API:  ${server.butlerUrl}\n`;
+        console.error(
+          `TAP service: ${server.tapUrl}\n${butler}health:      ${server.url}/health\n(Ctrl-C stops)`,
+        );
         await closeOnSignals(server, (signal) => server.app.log.info({ signal }, 'shutting down'));
       },
     );

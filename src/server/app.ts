@@ -1,13 +1,16 @@
 /**
  * `createApp(deps)`: the Fastify application with every route, not listening (tests call `app.inject`; `serve.ts`
  * listens). Routes are grouped by resource, one plugin per service: `/health` here, TAP under `/api/tap`
- * (`tap/routes.ts`); the Butler API and auth plug in the same way.
+ * (`tap/routes.ts`), the Butler API under `/api/butler` (`butler/routes.ts`, when a repository is given); auth plugs
+ * in the same way.
  */
 
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Catalog } from '../catalog/index.js';
 import { type ServerLimitsInput, serverLimitsSchema, validated } from './config.js';
+import { butlerRoutes } from './butler/routes.js';
+import { type ButlerApiOptionsInput, ButlerService } from './butler/service.js';
 import { publicError } from './http-errors.js';
 import { type AsyncJobOptions, asyncRoutes } from './tap/async.js';
 import type { TapContext } from './tap/context.js';
@@ -15,6 +18,7 @@ import { PublishedColumns } from './tap/result-fields.js';
 import { tapRoutes } from './tap/routes.js';
 
 export const TAP_PATH = '/api/tap';
+export const BUTLER_PATH = '/api/butler';
 
 /** How long a shutdown waits for responses in flight to end before closing their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -30,6 +34,8 @@ export interface AppDependencies {
   readonly version?: string;
   /** Where TAP async jobs and results are kept (default: SQLite and files in the catalog directory). */
   readonly jobs?: AsyncJobOptions;
+  /** A butler repository to serve read-only at /api/butler; its worker threads stop when the app closes. */
+  readonly butler?: { readonly repo: string; readonly options?: ButlerApiOptionsInput };
 }
 
 /** Request ids: the caller's X-Request-Id when it is a sane token (a proxy's), else a fresh UUID. */
@@ -117,5 +123,10 @@ export function createApp(deps: AppDependencies): FastifyInstance {
   }));
   app.register(tapRoutes(context), { prefix: TAP_PATH });
   app.register(asyncRoutes(context, deps.jobs, shutdown.signal), { prefix: `${TAP_PATH}/async` });
+  if (deps.butler !== undefined) {
+    const butler = new ButlerService(deps.butler.repo, deps.butler.options);
+    app.addHook('onClose', () => butler.close());
+    app.register(butlerRoutes(butler, version), { prefix: BUTLER_PATH });
+  }
   return app;
 }

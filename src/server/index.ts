@@ -1,8 +1,10 @@
 /**
  * Meridian's HTTP services: the IVOA TAP 1.1 service over the catalog (sync queries, VOSI, DALI examples,
- * TAP_SCHEMA), `/health`. `createApp` builds the Fastify app without listening; `startServer` listens. See docs/tap.md.
+ * TAP_SCHEMA), the read-only Butler API (`/api/butler`, docs/butler-api.md), `/health`. `createApp` builds the Fastify app without listening; `startServer` listens. See docs/tap.md.
  */
-export { type AppDependencies, createApp, TAP_PATH } from './app.js';
+export { type AppDependencies, BUTLER_PATH, createApp, TAP_PATH } from './app.js';
+export { BUTLER_API_VERSION } from './butler/routes.js';
+export type { ButlerApiOptionsInput } from './butler/service.js';
 export {
   type ServerLimits,
   type ServerLimitsInput,

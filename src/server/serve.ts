@@ -4,15 +4,19 @@
  */
 
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { readButlerConfig } from '../butler/index.js';
 import { Catalog } from '../catalog/index.js';
-import { createApp, TAP_PATH } from './app.js';
+import { BUTLER_PATH, createApp, TAP_PATH } from './app.js';
+import type { ButlerApiOptionsInput } from './butler/service.js';
 import { type ServerLimitsInput, type ServerListenInput, serverListenSchema, validated } from './config.js';
 
 export interface ServeOptions extends ServerListenInput {
   /** Catalog database directory. */
   readonly catalog: string;
-  /** Butler repository; accepted now, served when the Butler API lands. */
+  /** Butler repository, served read-only at /api/butler. */
   readonly repo?: string;
+  /** Row limit and worker threads of the Butler API. */
+  readonly butlerApi?: ButlerApiOptionsInput;
   readonly limits?: ServerLimitsInput;
   readonly logger?: FastifyServerOptions['logger'];
   readonly version?: string;
@@ -23,6 +27,8 @@ export interface RunningServer {
   /** The root URL the server listens on (or `baseUrl` when given). */
   readonly url: string;
   readonly tapUrl: string;
+  /** The Butler API's URL, when a repository is served. */
+  readonly butlerUrl?: string;
   /** Stops accepting, cancels running queries, waits for responses to end, closes the catalog. Idempotent. */
   close(): Promise<void>;
 }
@@ -33,6 +39,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     { host: options.host, port: options.port, baseUrl: options.baseUrl },
     'serve options',
   );
+  // A missing or broken repository fails here, before the catalog opens, not on the first request.
+  if (options.repo !== undefined) readButlerConfig(options.repo);
   const catalog = await Catalog.open(options.catalog);
   let app: FastifyInstance;
   try {
@@ -42,8 +50,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       baseUrl: listen.baseUrl,
       logger: options.logger,
       version: options.version,
+      ...(options.repo === undefined ? {} : { butler: { repo: options.repo, options: options.butlerApi } }),
     });
-    if (options.repo !== undefined) app.log.warn({ repo: options.repo }, 'the Butler API is not served yet');
     await app.listen({ host: listen.host, port: listen.port });
   } catch (err) {
     await catalog.close();
@@ -58,6 +66,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     app,
     url,
     tapUrl: `${url}${TAP_PATH}`,
+    ...(options.repo === undefined ? {} : { butlerUrl: `${url}${BUTLER_PATH}` }),
     close: () => {
       closing ??= (async () => {
         try {
