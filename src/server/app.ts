@@ -8,9 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Catalog } from '../catalog/index.js';
-import { type ServerLimitsInput, serverLimitsSchema, validated } from './config.js';
 import { butlerRoutes } from './butler/routes.js';
 import { type ButlerApiOptionsInput, ButlerService } from './butler/service.js';
+import { type ServerLimitsInput, serverLimitsSchema, validated } from './config.js';
 import { publicError } from './http-errors.js';
 import { type AsyncJobOptions, asyncRoutes } from './tap/async.js';
 import type { TapContext } from './tap/context.js';

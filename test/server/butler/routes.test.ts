@@ -146,7 +146,10 @@ describe('queries', () => {
         orderBy: ['detector'],
       })
     ).json();
-    expect(records.records?.map((r: { id: number }) => r.id), JSON.stringify(records)).toEqual([1, 2, 3]);
+    expect(
+      records.records?.map((r: { id: number }) => r.id),
+      JSON.stringify(records),
+    ).toEqual([1, 2, 3]);
     expect(records.truncated).toBe(false);
   });
 
