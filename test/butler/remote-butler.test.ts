@@ -1,0 +1,95 @@
+/**
+ * RemoteButler beyond the shared contract: the Bearer token on every request (seen by a real listening server),
+ * coded errors that never show the token, the server's row limit, and what a wrong URL or a stopped server gives.
+ */
+
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RemoteButler } from '../../src/butler/index.js';
+import type { Catalog } from '../../src/catalog/index.js';
+import { createApp } from '../../src/server/index.js';
+import { buildFixtureCatalog, generateFixture, temporaryDir } from '../catalog/helpers.js';
+import { makeButlerRepo, RUN_A } from '../server/butler/helpers.js';
+import { expectCode } from './api/helpers.js';
+
+const TOKEN = 'mrd_secret-token-value-123';
+
+let tmp: { dir: string; remove: () => void };
+let catalog: Catalog;
+let app: FastifyInstance;
+let root: string;
+const seenAuthorization: (string | undefined)[] = [];
+
+beforeAll(async () => {
+  tmp = temporaryDir('meridian-remotebutler-');
+  const fixture = await makeButlerRepo(tmp.dir);
+  catalog = await buildFixtureCatalog(tmp.dir, generateFixture(`${tmp.dir}/fixture`));
+  app = createApp({
+    catalog,
+    version: 'test',
+    butler: { repo: fixture.root, options: { maxRows: 3, workers: 1 } },
+  });
+  app.addHook('onRequest', async (request) => {
+    seenAuthorization.push(request.headers.authorization);
+  });
+  root = await app.listen({ host: '127.0.0.1', port: 0 });
+}, 120_000);
+
+afterAll(async () => {
+  await app?.close();
+  await catalog?.close();
+  tmp?.remove();
+});
+
+describe('RemoteButler', () => {
+  it('sends the token as a Bearer header on every request, and never shows it in an error', async () => {
+    seenAuthorization.length = 0;
+    const remote = new RemoteButler(`${root}/api/butler`, { token: TOKEN, collections: [RUN_A] });
+    expect(() => remote.universe).toThrow(/connect/);
+    const refs = await remote.queryDatasets('raw', { limit: 2 });
+    expect(refs).toHaveLength(2);
+    expect(remote.universe.namespace).toBeTruthy();
+    await remote.get(refs[0]!);
+    expect(seenAuthorization.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(seenAuthorization)).toEqual(new Set([`Bearer ${TOKEN}`]));
+    const err = await expectCode(remote.getDatasetType('nosuch'), 'DATASET_TYPE_UNKNOWN');
+    expect(
+      JSON.stringify({ message: err.message, details: (err as { details?: unknown }).details }),
+    ).not.toContain(TOKEN);
+  });
+
+  it('a result cut by the server is QUERY_LIMIT unless the caller asked for no more rows than it sends', async () => {
+    const remote = await RemoteButler.open(`${root}/api/butler`, { collections: [RUN_A] });
+    await expectCode(remote.queryDatasets('*'), 'QUERY_LIMIT', /at most 3 rows/);
+    await expectCode(remote.queryDimensionRecords('detector', { limit: 10 }), 'QUERY_LIMIT');
+    expect(await remote.queryDimensionRecords('detector', { limit: 3, orderBy: ['detector'] })).toHaveLength(
+      3,
+    );
+    const page2 = await remote.queryDimensionRecords('detector', {
+      limit: 3,
+      offset: 3,
+      orderBy: ['detector'],
+    });
+    expect(page2.map((r) => r.id)).toEqual([4]);
+  });
+
+  it('a URL that is not a Butler API, a stopped server and a bad URL are coded errors', async () => {
+    await expectCode(RemoteButler.open(`${root}/api/tap`), 'REMOTE_UNAVAILABLE');
+    await expectCode(RemoteButler.open(`${root}/health`), 'REMOTE_UNAVAILABLE', /not a Meridian Butler API/);
+    await expectCode(
+      RemoteButler.open('http://127.0.0.1:1/api/butler'),
+      'REMOTE_UNAVAILABLE',
+      /cannot reach/,
+    );
+    expect(() => new RemoteButler('ftp://example.org/x')).toThrow(/http or https/);
+    expect(() => new RemoteButler('not a url')).toThrow(/not a URL/);
+  });
+
+  it('a cancelled query is ABORTED', async () => {
+    const remote = new RemoteButler(`${root}/api/butler`, { collections: [RUN_A] });
+    await remote.connect();
+    const controller = new AbortController();
+    controller.abort();
+    await expectCode(remote.queryDatasets('raw', { signal: controller.signal }), 'ABORTED');
+  });
+});
