@@ -198,6 +198,65 @@ describe('queries', () => {
     expect(deep.statusCode).toBe(400);
   });
 
+  it('assorted bad input is a coded 4xx, never a 500', async () => {
+    const bad: [string, unknown][] = [
+      [
+        '/find-dataset',
+        { datasetType: 'calexp', dataId: {}, collections: [CHAIN], timespan: { begin: 'x', end: null } },
+      ],
+      ['/find-dataset', { datasetType: 'calexp', dataId: { visit: { $gt: 1 } }, collections: [CHAIN] }],
+      [
+        '/find-dataset',
+        {
+          datasetType: 'calexp',
+          dataId: { visit: 'abc', instrument: 'Cam1', detector: 1 },
+          collections: [CHAIN],
+        },
+      ],
+      ['/find-dataset', { datasetType: 'calexp', collections: [] }],
+      [
+        '/query-datasets',
+        { datasetTypes: 'raw', collections: [RUN_A], bind: { v: { nested: true } }, where: 'detector = :v' },
+      ],
+      [
+        '/query-datasets',
+        { datasetTypes: 'raw', collections: [RUN_A], bind: { v: [1, 2] }, where: 'detector = :v' },
+      ],
+      ['/query-datasets', { datasetTypes: 'raw', collections: [RUN_A], orderBy: ['nosuch'] }],
+      ['/query-datasets', { datasetTypes: 'raw', collections: [RUN_A], where: "detector = 'x" }],
+      ['/query-datasets', { datasetTypes: 'raw', collections: [RUN_A], limit: 1.5 }],
+      ['/query-datasets', { datasetTypes: 12 }],
+      ['/query-datasets', []],
+      ['/query-data-ids', { dimensions: 'visit' }],
+      ['/query-dimension-records', { element: 'visit', dataId: { instrument: 'NoCam' } }],
+      ['/query-dimension-records', { element: 'visit', where: 'visit.region OVERLAPS 3' }],
+    ];
+    for (const [url, payload] of bad) {
+      const response = await post(url, payload);
+      expect(
+        response.statusCode,
+        `${url} ${JSON.stringify(payload)}: ${response.body}`,
+      ).toBeGreaterThanOrEqual(400);
+      expect(response.statusCode, `${url} ${JSON.stringify(payload)}: ${response.body}`).toBeLessThan(500);
+      expect(response.json().error.code).toMatch(/^[A-Z_]+$/);
+      expect(response.body).not.toContain(tmp.dir);
+    }
+    const huge = await app.inject({
+      method: 'POST',
+      url: '/api/butler/query-datasets',
+      headers: { 'content-type': 'application/json' },
+      payload: `{"datasetTypes": "${'x'.repeat(2_000_000)}"}`,
+    });
+    errorOf(huge, 413, 'INVALID_ARGUMENT');
+    const wrongType = await app.inject({
+      method: 'POST',
+      url: '/api/butler/query-datasets',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'datasetTypes=raw',
+    });
+    errorOf(wrongType, 400, 'INVALID_ARGUMENT');
+  });
+
   it('find-dataset and a dataset by id', async () => {
     const found = (
       await post('/find-dataset', {
