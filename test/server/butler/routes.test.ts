@@ -15,6 +15,7 @@ let tmp: { dir: string; remove: () => void };
 let catalog: Catalog;
 let app: FastifyInstance;
 let repo: RepoFixture;
+const routes: { url: string; config: unknown }[] = [];
 
 beforeAll(async () => {
   tmp = temporaryDir('meridian-butlerapi-');
@@ -24,6 +25,10 @@ beforeAll(async () => {
     catalog,
     version: 'test',
     butler: { repo: repo.root, options: { maxRows: 5, workers: 1 } },
+  });
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/butler'))
+      routes.push({ url: `${route.method} ${route.url}`, config: route.config });
   });
   await app.ready();
 }, 120_000);
@@ -50,6 +55,16 @@ function errorOf(response: { statusCode: number; body: string }, status: number,
   expect(response.body).not.toMatch(/\bSELECT\b/i); // no SQL
   return body.error;
 }
+
+describe('route scopes', () => {
+  it('every Butler API route declares its scope: read:image for files, read:butler for the rest', () => {
+    expect(routes.length).toBeGreaterThanOrEqual(12);
+    for (const route of routes) {
+      const scope = (route.config as { scope?: string } | undefined)?.scope;
+      expect(scope, route.url).toBe(route.url.endsWith('/file') ? 'read:image' : 'read:butler');
+    }
+  });
+});
 
 describe('metadata', () => {
   it('describes the service and the universe', async () => {
