@@ -7,6 +7,7 @@
  */
 
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { meridianError } from '../../errors.js';
 
@@ -126,12 +127,16 @@ export function sendDownload(request: FastifyRequest, reply: FastifyReply, sourc
     );
   }
   reply.header('content-type', source.contentType);
+  // HEAD answers the headers only: opening a file stream that nobody reads would hold a descriptor until GC. An
+  // empty stream (not an empty body) keeps Fastify from rewriting Content-Length to 0.
+  const head = request.method === 'HEAD';
+  const nothing = () => Readable.from([]);
   if (range === null) {
     reply.header('content-length', String(source.size));
-    return reply.status(200).send(source.body(null));
+    return reply.status(200).send(head ? nothing() : source.body(null));
   }
   reply
     .header('content-range', `bytes ${range.start}-${range.end}/${source.size}`)
     .header('content-length', String(range.end - range.start + 1));
-  return reply.status(206).send(source.body(range));
+  return reply.status(206).send(head ? nothing() : source.body(range));
 }

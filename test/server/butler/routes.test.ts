@@ -311,6 +311,11 @@ describe('downloads', () => {
     expect(whole.rawPayload.subarray(0, 9).toString()).toBe('SIMPLE  =');
     const etag = String(whole.headers.etag);
     expect(etag).toMatch(/^"[0-9a-f-]+-[0-9a-f]+-[0-9a-f]+"$/);
+    const head = await app.inject({ method: 'HEAD', url: `/api/butler${url()}` });
+    expect(head.statusCode).toBe(200);
+    expect(head.headers['content-length']).toBe(String(whole.rawPayload.length));
+    expect(head.headers.etag).toBe(etag);
+    expect(head.rawPayload.length).toBe(0);
     const again = await get(url(), { 'if-none-match': etag });
     expect(again.statusCode).toBe(304);
     expect(again.rawPayload.length).toBe(0);
