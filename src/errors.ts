@@ -560,7 +560,7 @@ const codes = {
     area: 'server',
     http: 502,
     summary:
-      'A remote Meridian service (a RemoteButler\'s server) could not be reached or gave an answer that is not its API.',
+      "A remote Meridian service (a RemoteButler's server) could not be reached or gave an answer that is not its API.",
     hint: 'Check the URL and that the server is running (`meridian serve --repo ...`); the message names the HTTP status or network error.',
   },
 } as const satisfies Record<string, ErrorCodeInfo>;
