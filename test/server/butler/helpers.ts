@@ -8,7 +8,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Butler, type DatasetRef } from '../../../src/butler/index.js';
 import { box2i, Exposure, ImageF, Mask, makeTanSipWcs, visitInfo } from '../../../src/formats/index.js';
-import { makeRepo } from '../../butler/api/helpers.js';
+import { loadBase } from '../../butler/registry/fixtures.js';
+import { requirePostgresUrl, uniqueName } from '../../support/postgres.js';
 
 export const RUN_A = 'u/test/run-a';
 export const RUN_B = 'u/test/run-b';
@@ -20,6 +21,8 @@ export interface RepoFixture {
   readonly calexp: DatasetRef;
   readonly outsideRef: DatasetRef;
   readonly exposure: Exposure;
+  /** The PostgreSQL schema of the registry (drop it at the end), when the registry is not SQLite. */
+  readonly namespace?: string;
 }
 
 export function sampleExposure(): Exposure {
@@ -47,10 +50,23 @@ export function sampleExposure(): Exposure {
   });
 }
 
-export async function makeButlerRepo(dir: string): Promise<RepoFixture> {
+export async function makeButlerRepo(
+  dir: string,
+  backend: 'sqlite' | 'postgresql' = 'sqlite',
+): Promise<RepoFixture> {
   const root = join(dir, 'repo');
-  const butler = await makeRepo(root);
+  const namespace = backend === 'postgresql' ? uniqueName('butlerapi') : undefined;
+  const butler = await Butler.create(root, {
+    ...(namespace === undefined ? {} : { registry: { db: requirePostgresUrl(), namespace } }),
+  });
   try {
+    await loadBase(butler.registry);
+    await butler.registerDatasetType('metrics', ['instrument', 'visit'], 'StructuredComposite');
+    await butler.registerDatasetType('config', [], 'Config');
+    await butler.registerDatasetType('bias', ['instrument', 'detector'], 'StructuredDataDict', {
+      isCalibration: true,
+    });
+    await butler.registerDatasetType('raw', ['instrument', 'exposure', 'detector'], 'StructuredDataDict');
     await butler.registerDatasetType('calexp', ['instrument', 'visit', 'detector'], 'ExposureF');
     for (const visit of [1, 2]) {
       await butler.put(
@@ -100,12 +116,8 @@ export async function makeButlerRepo(dir: string): Promise<RepoFixture> {
       ],
       { run: RUN_A, transfer: 'direct' },
     );
-    return { root, calexp, outsideRef: outsideRef!, exposure };
+    return { root, calexp, outsideRef: outsideRef!, exposure, ...(namespace ? { namespace } : {}) };
   } finally {
     await butler.close();
   }
-}
-
-export async function openLocal(root: string): Promise<Butler> {
-  return Butler.open(root);
 }
