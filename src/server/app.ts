@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Catalog } from '../catalog/index.js';
+import { ERROR_CODES } from '../errors.js';
 import { butlerRoutes } from './butler/routes.js';
 import { type ButlerApiOptionsInput, ButlerService } from './butler/service.js';
 import { type ServerLimitsInput, serverLimitsSchema, validated } from './config.js';
@@ -69,6 +70,16 @@ export function createApp(deps: AppDependencies): FastifyInstance {
     reply.header('x-request-id', request.id);
     reply.header('server', `Meridian/${version}`);
   });
+  // Fastify's own 404 repeats the URL; a traversal attempt (`/../../etc/passwd`) must not see its path echoed.
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({
+      error: {
+        code: 'HTTP_NOT_FOUND',
+        message: `no resource answers ${request.method} at this URL`,
+        hint: ERROR_CODES.HTTP_NOT_FOUND.hint,
+      },
+    }),
+  );
   app.setErrorHandler((err, request, reply) => {
     const shown = publicError(err, request.id);
     if (shown.retryAfterSeconds !== undefined) reply.header('retry-after', String(shown.retryAfterSeconds));

@@ -90,10 +90,11 @@ function parsed<T extends z.ZodType>(schema: T, value: unknown, what: string): z
 }
 
 function datasetId(raw: string): string {
+  // The id is not echoed back: an error body never repeats a path (`../../etc/passwd`) a client put in the URL.
   if (!UUID.test(raw)) {
     throw meridianError(
       'INVALID_ARGUMENT',
-      `'${raw.slice(0, 80)}' is not a dataset id (a UUID such as 3f2b5c1e-...); query-datasets gives the ids`,
+      'the dataset id in the URL is not a UUID (such as 3f2b5c1e-9a0d-4c6e-8f1a-2b3c4d5e6f70); query-datasets gives the ids',
     );
   }
   return raw.toLowerCase();
@@ -135,7 +136,7 @@ export function butlerRoutes(service: ButlerService, version: string) {
       reply.status(404).send({
         error: {
           code: 'HTTP_NOT_FOUND',
-          message: `no Butler API resource at ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`,
+          message: `no Butler API resource answers ${request.method} at this URL`,
           hint: 'GET /api/butler lists the routes',
         },
       }),
@@ -265,7 +266,7 @@ export function butlerRoutes(service: ButlerService, version: string) {
         if (typeof component !== 'string' || !COMPONENT.test(component)) {
           throw meridianError(
             'COMPONENT_UNKNOWN',
-            `'${String(component).slice(0, 80)}' is not a component name`,
+            'the component parameter is not a component name (letters, digits and underscores, e.g. image or wcs)',
           );
         }
         const made = await task(reply, (signal) =>

@@ -364,11 +364,13 @@ describe('downloads', () => {
       const response = await get(`/datasets/${bad}/file`);
       expect([400, 404]).toContain(response.statusCode);
       expect(response.body).not.toContain('root:');
+      expect(response.body).not.toContain('passwd');
     }
     errorOf(await get('/datasets/%2e%2e%2e/file'), 400, 'INVALID_ARGUMENT');
     const raw = await app.inject({ method: 'GET', url: '/api/butler/datasets/../../../etc/passwd' });
     expect([400, 404]).toContain(raw.statusCode);
     expect(raw.body).not.toContain('root:');
+    expect(raw.body).not.toContain('passwd');
     const outside = errorOf(await get(`/datasets/${repo.outsideRef.id}/file`), 400, 'PATH_TRAVERSAL');
     expect(outside.message).not.toContain('secret.json');
     errorOf(await get('/datasets/00000000-0000-4000-8000-000000000000/file'), 404, 'DATASET_NOT_FOUND');
