@@ -297,6 +297,8 @@ export interface ComponentDownload {
   readonly bytes: Uint8Array;
   readonly contentType: string;
   readonly filename: string;
+  /** The stored file's modification time, for the ETag (a newer Meridian may write a component differently). */
+  readonly modifiedMs: number;
 }
 
 export type DownloadInput = RepoInput & { readonly id: string; readonly component: string | null };
@@ -368,20 +370,32 @@ export async function datasetComponent(input: DownloadInput & { readonly compone
     input.component,
     butler.storageClasses.get(parent.storageClass).componentStorageClass(input.component),
   );
-  await datasetFile(input); // the same containment check as a whole-file download
+  const stored = await datasetFile(input); // the same containment check as a whole-file download
   const value = await butler.get({ ...ref, datasetType: componentType });
   const stem = `${parent.name}_${ref.id}.${input.component}`;
   if (isPlane(value)) {
     const bytes = fitsBuffer([{ kind: 'image', data: value.array, shape: [value.width, value.height] }]);
     const out = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     return withTransfer<ComponentDownload>(
-      { kind: 'bytes', bytes: out, contentType: 'application/fits', filename: `${stem}.fits` },
+      {
+        kind: 'bytes',
+        bytes: out,
+        contentType: 'application/fits',
+        filename: `${stem}.fits`,
+        modifiedMs: stored.modifiedMs,
+      },
       [out.buffer as ArrayBuffer],
     );
   }
   const bytes = new TextEncoder().encode(componentJSON(value ?? null));
   return withTransfer<ComponentDownload>(
-    { kind: 'bytes', bytes, contentType: 'application/json', filename: `${stem}.json` },
+    {
+      kind: 'bytes',
+      bytes,
+      contentType: 'application/json',
+      filename: `${stem}.json`,
+      modifiedMs: stored.modifiedMs,
+    },
     [bytes.buffer],
   );
 }

@@ -272,7 +272,7 @@ export function butlerRoutes(service: ButlerService, version: string) {
         const made = await task(reply, (signal) =>
           run('datasetComponent', { repo, id, component }, { signal }),
         );
-        const etag = `"${id}.${component}-${made.bytes.byteLength.toString(16)}"`;
+        const etag = `"${id}.${component}-${made.bytes.byteLength.toString(16)}-${made.modifiedMs.toString(16)}"`;
         return sendDownload(request, reply, bytesSource(made.bytes, etag, made.filename, made.contentType));
       },
     );
