@@ -9,7 +9,7 @@ import { RemoteButler } from '../../src/butler/index.js';
 import type { Catalog } from '../../src/catalog/index.js';
 import { createApp } from '../../src/server/index.js';
 import { buildFixtureCatalog, generateFixture, temporaryDir } from '../catalog/helpers.js';
-import { makeButlerRepo, RUN_A } from '../server/butler/helpers.js';
+import { CHAIN, makeButlerRepo, RUN_A, RUN_B } from '../server/butler/helpers.js';
 import { expectCode } from './api/helpers.js';
 
 const TOKEN = 'mrd_secret-token-value-123';
@@ -18,11 +18,13 @@ let tmp: { dir: string; remove: () => void };
 let catalog: Catalog;
 let app: FastifyInstance;
 let root: string;
+let calexpId: string;
 const seenAuthorization: (string | undefined)[] = [];
 
 beforeAll(async () => {
   tmp = temporaryDir('meridian-remotebutler-');
   const fixture = await makeButlerRepo(tmp.dir);
+  calexpId = fixture.calexp.id;
   catalog = await buildFixtureCatalog(tmp.dir, generateFixture(`${tmp.dir}/fixture`));
   app = createApp({
     catalog,
@@ -83,6 +85,32 @@ describe('RemoteButler', () => {
     );
     expect(() => new RemoteButler('ftp://example.org/x')).toThrow(/http or https/);
     expect(() => new RemoteButler('not a url')).toThrow(/not a URL/);
+  });
+
+  it('datasets by id, collection details and the download URL', async () => {
+    const remote = await RemoteButler.open(`${root}/api/butler`, { collections: [CHAIN] });
+    const found = await remote.findDataset('calexp', { instrument: 'Cam1', visit: 1, detector: 2 });
+    expect(found?.id).toBe(calexpId);
+    const byId = await remote.getDataset(calexpId);
+    expect(byId?.run).toBe(RUN_B);
+    expect(byId?.dataId.records?.visit?.name).toBe('one');
+    expect(await remote.getDataset('00000000-0000-4000-8000-000000000000')).toBeNull();
+    expect(await remote.getCollectionType(CHAIN)).toBe('CHAINED');
+    const info = await remote.collectionInfo(RUN_A);
+    expect(info).toMatchObject({ name: RUN_A, type: 'RUN', parents: [CHAIN] });
+    expect(info.datasetTypes).toEqual(expect.arrayContaining(['metrics', 'raw', 'config']));
+    await expectCode(remote.getCollectionChain(RUN_A), 'COLLECTION_TYPE');
+    const uri = await remote.getURI(found!);
+    expect(uri).toBe(`${root}/api/butler/datasets/${calexpId}/file`);
+    const response = await fetch(uri, { headers: { range: 'bytes=0-8' } });
+    expect(response.status).toBe(206);
+    expect(await response.text()).toBe('SIMPLE  =');
+    // The component's own ref reads the component, as with the local butler.
+    const wcsRef = await remote.findDataset('calexp.wcs', { instrument: 'Cam1', visit: 1, detector: 2 });
+    expect(wcsRef?.datasetType.name).toBe('calexp.wcs');
+    expect(await remote.get(wcsRef!)).toEqual(
+      await remote.get('calexp.wcs', { instrument: 'Cam1', visit: 1, detector: 2 }),
+    );
   });
 
   it('a cancelled query is ABORTED', async () => {
