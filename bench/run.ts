@@ -4,10 +4,11 @@ import { benchCatalog } from './catalog.bench.js';
 import { benchCompare } from './compare.bench.js';
 import { benchFormats } from './formats.bench.js';
 import { type BenchResult, formatResults } from './harness.js';
+import { benchButlerStall } from './server-butler-stall.js';
 
 /**
- * `npm run bench [-- --only butler|formats|catalog|compare] [--datasets N] [--runs R] [--objects N]
- *  [--compare-objects N]`: runs the benchmarks and prints a Markdown table with
+ * `npm run bench [-- --only butler|formats|catalog|compare|butler-stall] [--datasets N] [--runs R] [--objects N]
+ *  [--compare-objects N] [--visits N] [--seconds S]`: runs the benchmarks and prints a Markdown table with
  * absolute figures, the reference run in the same process, and the ratio. Paste into docs/benchmarks.md.
  */
 async function main(): Promise<void> {
@@ -46,6 +47,11 @@ async function main(): Promise<void> {
     if (pg)
       results.push(...(await benchCompare({ objects, postgresUrl: pg, log: (line) => console.log(line) })));
     else console.log('(compare benchmark skipped: set MERIDIAN_TEST_POSTGRES)');
+  }
+  if (only === 'all' || only === 'butler-stall') {
+    const visits = Number(opt('visits', '8000'));
+    const seconds = Number(opt('seconds', '10'));
+    results.push(...(await benchButlerStall({ visits, seconds, log: (line) => console.log(line) })));
   }
   console.log(formatResults(results));
 }

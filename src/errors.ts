@@ -592,6 +592,25 @@ const codes = {
       'The user already has as many queries running, or as many async jobs kept, as the per-user limits allow.',
     hint: 'Wait for a running query to end (Retry-After), or delete finished async jobs (DELETE /api/tap/async/<id>).',
   },
+  HTTP_NOT_FOUND: {
+    area: 'server',
+    http: 404,
+    summary: 'No resource of the service has this URL.',
+    hint: 'Check the path; GET /api/butler lists the Butler API routes and /api/tap the TAP resources.',
+  },
+  RANGE_NOT_SATISFIABLE: {
+    area: 'server',
+    http: 416,
+    summary: 'An HTTP Range header asks for bytes beyond the end of the file.',
+    hint: 'The Content-Range header of the answer gives the file size; ask for a range that starts before it.',
+  },
+  REMOTE_UNAVAILABLE: {
+    area: 'server',
+    http: 502,
+    summary:
+      "A remote Meridian service (a RemoteButler's server) could not be reached or gave an answer that is not its API.",
+    hint: 'Check the URL and that the server is running (`meridian serve --repo ...`); the message names the HTTP status or network error.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof codes;

@@ -54,11 +54,19 @@ export {
   type DimensionRecordJSON,
   dataIdFromJSON,
   dataIdToJSON,
+  dimensionRecordFromJSON,
+  dimensionRecordToJSON,
 } from './dimensions/data-id-json.js';
 export { DimensionElement, DimensionGroup, DimensionUniverse } from './dimensions/universe.js';
 export { type FormatterPlugin, meridianFormatterPlugin, standardFormatters } from './formatters/standard.js';
 export { type ContainmentOptions, fileSystemError, isContained, resolveInside } from './paths.js';
 export * from './registry/index.js';
+export {
+  type ButlerReader,
+  RemoteButler,
+  type RemoteButlerOptions,
+  type RemoteCollection,
+} from './remote/index.js';
 export { type Formatter, FormatterRegistry } from './storage/formatter.js';
 export { StorageClass, StorageClassRegistry } from './storage/storage-class.js';
 export { formatTai, parseTimeLiteral, Timespan } from './time/index.js';

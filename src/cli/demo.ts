@@ -93,7 +93,9 @@ async function demoToken(catalogDir: string): Promise<string> {
 
 function describeServer(server: RunningServer, token: string | null): string[] {
   const query = 'SELECT TOP 5 * FROM tap_schema.tables';
-  const lines = [`TAP service: ${server.tapUrl}`, `health:      ${server.url}/health`, ''];
+  const lines = [`TAP service: ${server.tapUrl}`];
+  if (server.butlerUrl !== undefined) lines.push(`Butler API:  ${server.butlerUrl}`);
+  lines.push(`health:      ${server.url}/health`, '');
   if (token === null) {
     lines.push(
       'Anonymous access is on (MERIDIAN_ALLOW_ANONYMOUS=1): no token is needed.',
@@ -114,6 +116,12 @@ function describeServer(server: RunningServer, token: string | null): string[] {
       'In TOPCAT: VO → Table Access Protocol (TAP) Query, paste the TAP service URL; when asked to log in, give',
       '  user x-oauth-basic and the token as the password.',
       `With curl: curl -H "Authorization: Bearer ${token}" '${server.tapUrl}/tables'`,
+      ...(server.butlerUrl === undefined
+        ? []
+        : [
+            'From the butler library (RemoteButler):',
+            `  new RemoteButler('${server.butlerUrl}', { token: '${token}' })  // import from 'meridian/butler'`,
+          ]),
     );
   }
   lines.push('', 'Serving until Ctrl-C.');

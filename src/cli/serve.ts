@@ -15,10 +15,12 @@ import { MERIDIAN_VERSION } from './common/version.js';
 export function registerServeCommand(program: Command): Command {
   return program
     .command('serve')
-    .description('serve a catalog database over HTTP: IVOA TAP 1.1 at /api/tap, /health')
+    .description(
+      'serve a catalog database over HTTP (IVOA TAP 1.1 at /api/tap, /health) and a butler repository (/api/butler)',
+    )
     .option('--catalog <dir>', 'catalog database directory (from `meridian catalog create`)')
     .option('--config <file>', 'server settings in YAML or JSON (docs/tap.md); flags override it')
-    .option('--repo <dir>', 'butler repository (accepted; the Butler API is not served yet)')
+    .option('--repo <dir>', 'butler repository, served read-only at /api/butler (docs/butler-api.md)')
     .option('--port <n>', 'TCP port (0 picks a free one)', parseNonNegativeInteger, 8080)
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--base-url <url>', 'public URL of the server root, when it runs behind a proxy')
@@ -103,8 +105,9 @@ Examples:
         const access = server.allowAnonymous
           ? 'tokens, or anonymous reads (--allow-anonymous)'
           : 'tokens only (meridian token create)';
+        const butler = server.butlerUrl === undefined ? '' : `Butler API:  ${server.butlerUrl}\n`;
         console.error(
-          `TAP service: ${server.tapUrl}\nhealth:      ${server.url}/health\naccess:      ${access}\n(Ctrl-C stops)`,
+          `TAP service: ${server.tapUrl}\n${butler}health:      ${server.url}/health\naccess:      ${access}\n(Ctrl-C stops)`,
         );
         await closeOnSignals(server, (signal) => server.app.log.info({ signal }, 'shutting down'));
       },

@@ -1,15 +1,19 @@
 /**
  * `createApp(deps)`: the Fastify application with every route, not listening (tests call `app.inject`; `serve.ts`
  * listens). Routes are grouped by resource, one plugin per service: `/health` here, TAP under `/api/tap`
- * (`tap/routes.ts`); the Butler API plugs in the same way. Auth (`auth/plugin.ts`) is installed before any route:
- * every route declares `config: { scope }` (a token scope or `public`) and the server refuses to start otherwise.
+ * (`tap/routes.ts`), the Butler API under `/api/butler` (`butler/routes.ts`, when a repository is given). Auth
+ * (`auth/plugin.ts`) is installed before any route: every route declares `config: { scope }` (a token scope or
+ * `public`) and the server refuses to start otherwise.
  */
 
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Catalog } from '../catalog/index.js';
+import { ERROR_CODES } from '../errors.js';
 import { UserLimits } from './auth/limits.js';
 import { type AuthOptions, installAuth } from './auth/plugin.js';
+import { butlerRoutes } from './butler/routes.js';
+import { type ButlerApiOptionsInput, ButlerService } from './butler/service.js';
 import { type ServerLimitsInput, serverLimitsSchema, validated } from './config.js';
 import { publicError } from './http-errors.js';
 import { type AsyncJobOptions, asyncRoutes } from './tap/async.js';
@@ -18,6 +22,7 @@ import { PublishedColumns } from './tap/result-fields.js';
 import { tapRoutes } from './tap/routes.js';
 
 export const TAP_PATH = '/api/tap';
+export const BUTLER_PATH = '/api/butler';
 
 /** How long a shutdown waits for responses in flight to end before closing their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -35,6 +40,8 @@ export interface AppDependencies {
   readonly jobs?: AsyncJobOptions;
   /** Tokens and anonymous access (docs/auth.md); by default tokens are required, kept in the catalog directory. */
   readonly auth?: AuthOptions;
+  /** A butler repository to serve read-only at /api/butler; its worker threads stop when the app closes. */
+  readonly butler?: { readonly repo: string; readonly options?: ButlerApiOptionsInput };
 }
 
 /** Request ids: the caller's X-Request-Id when it is a sane token (a proxy's), else a fresh UUID. */
@@ -68,6 +75,16 @@ export function createApp(deps: AppDependencies): FastifyInstance {
     reply.header('x-request-id', request.id);
     reply.header('server', `Meridian/${version}`);
   });
+  // Fastify's own 404 repeats the URL; a traversal attempt (`/../../etc/passwd`) must not see its path echoed.
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({
+      error: {
+        code: 'HTTP_NOT_FOUND',
+        message: `no resource answers ${request.method} at this URL`,
+        hint: ERROR_CODES.HTTP_NOT_FOUND.hint,
+      },
+    }),
+  );
   app.setErrorHandler((err, request, reply) => {
     const shown = publicError(err, request.id);
     if (shown.retryAfterSeconds !== undefined) reply.header('retry-after', String(shown.retryAfterSeconds));
@@ -130,5 +147,10 @@ export function createApp(deps: AppDependencies): FastifyInstance {
   app.register(asyncRoutes(context, deps.jobs ?? {}, shutdown.signal, userLimits), {
     prefix: `${TAP_PATH}/async`,
   });
+  if (deps.butler !== undefined) {
+    const butler = new ButlerService(deps.butler.repo, deps.butler.options);
+    app.addHook('onClose', () => butler.close());
+    app.register(butlerRoutes(butler, version), { prefix: BUTLER_PATH });
+  }
   return app;
 }

@@ -1,9 +1,10 @@
 /**
  * Meridian's HTTP services: the IVOA TAP 1.1 service over the catalog (sync queries, VOSI, DALI examples,
- * TAP_SCHEMA), `/health`, token auth with scopes and per-user limits. `createApp` builds the Fastify app without
- * listening; `startServer` listens. See docs/tap.md and docs/auth.md.
+ * TAP_SCHEMA), the read-only Butler API (`/api/butler`, docs/butler-api.md), `/health`, token auth with scopes and
+ * per-user limits. `createApp` builds the Fastify app without listening; `startServer` listens. See docs/tap.md,
+ * docs/butler-api.md and docs/auth.md.
  */
-export { type AppDependencies, createApp, TAP_PATH } from './app.js';
+export { type AppDependencies, BUTLER_PATH, createApp, TAP_PATH } from './app.js';
 export {
   type AuthOptions,
   declaredRoutes,
@@ -21,6 +22,8 @@ export {
   TokenStore,
   type TokenStoreOptions,
 } from './auth/token-store.js';
+export { BUTLER_API_VERSION } from './butler/routes.js';
+export type { ButlerApiOptionsInput } from './butler/service.js';
 export {
   allowAnonymousFromEnv,
   type ServerLimits,

@@ -4,9 +4,11 @@
  */
 
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { readButlerConfig } from '../butler/index.js';
 import { Catalog } from '../catalog/index.js';
-import { createApp, TAP_PATH } from './app.js';
+import { BUTLER_PATH, createApp, TAP_PATH } from './app.js';
 import type { AuthOptions } from './auth/plugin.js';
+import type { ButlerApiOptionsInput } from './butler/service.js';
 import {
   allowAnonymousFromEnv,
   type ServerLimitsInput,
@@ -19,8 +21,10 @@ import type { AsyncJobOptions } from './tap/async.js';
 export interface ServeOptions extends ServerListenInput {
   /** Catalog database directory. */
   readonly catalog: string;
-  /** Butler repository; accepted now, served when the Butler API lands. */
+  /** Butler repository, served read-only at /api/butler. */
   readonly repo?: string;
+  /** Row limit and worker threads of the Butler API. */
+  readonly butlerApi?: ButlerApiOptionsInput;
   readonly limits?: ServerLimitsInput;
   readonly logger?: FastifyServerOptions['logger'];
   readonly version?: string;
@@ -40,6 +44,8 @@ export interface RunningServer {
   readonly tapUrl: string;
   /** Whether requests without a token are served (as user anonymous). */
   readonly allowAnonymous: boolean;
+  /** The Butler API's URL, when a repository is served. */
+  readonly butlerUrl?: string;
   /** Stops accepting, cancels running queries, waits for responses to end, closes the catalog. Idempotent. */
   close(): Promise<void>;
 }
@@ -51,6 +57,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     'serve options',
   );
   const allowAnonymous = options.auth?.allowAnonymous ?? allowAnonymousFromEnv() ?? false;
+  // A missing or broken repository fails here, before the catalog opens, not on the first request.
+  if (options.repo !== undefined) readButlerConfig(options.repo);
   const catalog = await Catalog.open(options.catalog);
   let app: FastifyInstance;
   try {
@@ -62,8 +70,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       version: options.version,
       auth: { ...options.auth, allowAnonymous },
       jobs: options.jobs,
+      ...(options.repo === undefined ? {} : { butler: { repo: options.repo, options: options.butlerApi } }),
     });
-    if (options.repo !== undefined) app.log.warn({ repo: options.repo }, 'the Butler API is not served yet');
     await app.listen({ host: listen.host, port: listen.port });
   } catch (err) {
     await catalog.close();
@@ -79,6 +87,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     url,
     tapUrl: `${url}${TAP_PATH}`,
     allowAnonymous,
+    ...(options.repo === undefined ? {} : { butlerUrl: `${url}${BUTLER_PATH}` }),
     close: () => {
       closing ??= (async () => {
         try {

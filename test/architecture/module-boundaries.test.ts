@@ -19,7 +19,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   obs: ['butler', 'formats', 'sphere'],
   sim: ['obs', 'formats', 'sphere', 'pool'],
   catalog: ['sphere', 'formats', 'pool'],
-  server: ['catalog', 'formats', 'db'],
+  server: ['catalog', 'butler', 'formats', 'db', 'pool'],
   demo: ['butler', 'catalog', 'formats', 'obs', 'sim', 'sphere', 'db', 'pool'],
   cli: ['*'],
 };

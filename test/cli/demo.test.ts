@@ -76,6 +76,7 @@ describe('meridian demo', () => {
       const tap = (await waitForLine(demo, /TAP service: (\S+)/, 110_000))[1];
       const health = (await waitForLine(demo, /health: +(\S+)/, 5_000))[1];
       const token = (await waitForLine(demo, /token: +(mrd_\S+)/, 5_000))[1];
+      const butlerApi = (await waitForLine(demo, /Butler API: +(\S+)/, 5_000))[1];
       expect(((await (await fetch(health)).json()) as { status: string }).status).toBe('ok');
       const query = new URLSearchParams({
         LANG: 'ADQL',
@@ -84,6 +85,11 @@ describe('meridian demo', () => {
       });
       expect((await fetch(`${tap}/sync?${query}`)).status).toBe(401);
       const answer = await fetch(`${tap}/sync?${query}`, { headers: { authorization: `Bearer ${token}` } });
+      const types = await fetch(`${butlerApi}/dataset-types`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(types.status).toBe(200);
+      expect(JSON.stringify(await types.json())).toMatch(/raw/);
       expect(answer.status).toBe(200);
       const [header, count] = (await answer.text()).trim().split(/\r?\n/);
       expect(header).toBe('n');

@@ -58,7 +58,7 @@ export function dataIdToJSON(coord: DataCoordinate): DataIdJSON {
   };
   if (coord.records === undefined) return json;
   const records: Record<string, DimensionRecordJSON> = {};
-  for (const [element, rec] of Object.entries(coord.records)) records[element] = recordToJSON(rec);
+  for (const [element, rec] of Object.entries(coord.records)) records[element] = dimensionRecordToJSON(rec);
   return { ...json, records };
 }
 
@@ -91,12 +91,13 @@ export function dataIdFromJSON(json: unknown, universe: DimensionUniverse): Data
   const records: Record<string, DimensionRecord> = {};
   for (const [element, rec] of Object.entries(parsed.records)) {
     universe.element(element); // UNKNOWN_DIMENSION for an element this universe lacks
-    records[element] = recordFromJSON(rec);
+    records[element] = dimensionRecordFromJSON(rec);
   }
   return new DataCoordinate(group, values, parsed.hasFull, records);
 }
 
-function recordToJSON(rec: DimensionRecord): DimensionRecordJSON {
+/** One dimension record in its JSON form (as inside `DataIdJSON.records`; also how the Butler API sends records). */
+export function dimensionRecordToJSON(rec: DimensionRecord): DimensionRecordJSON {
   const out: DimensionRecordJSON = {};
   for (const [field, value] of Object.entries(rec)) {
     if (field === 'region') out.region = value ? encodeRegion(value as Region) : null;
@@ -107,7 +108,8 @@ function recordToJSON(rec: DimensionRecord): DimensionRecordJSON {
   return out;
 }
 
-function recordFromJSON(json: DimensionRecordJSON): DimensionRecord {
+/** Rebuilds a record written by `dimensionRecordToJSON` (region and timespan decoded). */
+export function dimensionRecordFromJSON(json: DimensionRecordJSON): DimensionRecord {
   const out: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(json)) {
     if (field === 'region') out.region = typeof value === 'string' ? decodeRegion(value) : null;
