@@ -36,6 +36,14 @@ export const serverLimitsSchema = z
     asyncMaxWaitSeconds: z.number().int().positive().default(60),
     /** Largest request body accepted (form-encoded TAP parameters), in bytes. */
     bodyLimitBytes: z.number().int().positive().default(1_048_576),
+    /** Largest uploaded VOTable (TAP_UPLOAD), in bytes (TAPRegExt uploadLimit hard). */
+    uploadMaxBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(16 * 1_048_576),
+    /** Most rows of one uploaded table. */
+    uploadMaxRows: z.number().int().positive().default(100_000),
   })
   .strict()
   .refine((l) => l.maxrecDefault <= l.maxrecHard, { message: 'maxrecDefault must not exceed maxrecHard' });

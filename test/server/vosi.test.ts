@@ -43,8 +43,10 @@ describe('VOSI and DALI resources', () => {
     for (const resource of ['capabilities', 'availability', 'tables', 'examples']) {
       expect(doc).toContain(`http://tap.example.org:9000/api/tap/${resource}</accessURL>`);
     }
-    // Nothing is advertised that is not served yet.
-    expect(doc).not.toContain('uploadMethod');
+    // Inline uploads only (URLs are refused), with their byte limit.
+    expect(doc).toContain('<uploadMethod ivo-id="ivo://ivoa.net/std/TAPRegExt#upload-inline"/>');
+    expect(doc.match(/<uploadMethod/g)).toHaveLength(1);
+    expect(doc).toMatch(/<uploadLimit>\s*<hard unit="byte">\d+<\/hard>/);
   });
 
   it('availability', async () => {

@@ -17,6 +17,7 @@ import { type Job, JobStore, jobNotFound, UWS_PHASES, type UwsPhase } from '../j
 import { jobDocument, jobListDocument, parametersDocument, resultsDocument } from '../jobs/uws-xml.js';
 import type { TapContext } from './context.js';
 import { caseInsensitive, type RawParameters } from './params.js';
+import { readTapRequest, saveJobUploads } from './upload.js';
 
 const XML = 'text/xml; charset=utf-8';
 const TEXT = 'text/plain; charset=utf-8';
@@ -136,8 +137,9 @@ export function asyncRoutes(context: TapContext, options: AsyncJobOptions = {}, 
     });
 
     app.post('/', async (request, reply) => {
-      const params = parametersOf(request);
+      const { params, parts } = await readTapRequest(request, context.limits);
       const created = await runner.create(jobParameters(params), null);
+      await saveJobUploads(store.resultsDir, created.jobId, parts);
       if (params.get('phase')?.trim().toUpperCase() === 'RUN') await runner.run(created);
       return reply.redirect(jobUrl(request, created.jobId), 303);
     });
