@@ -48,6 +48,10 @@ export function registerMultipart(app: FastifyInstance, limits: ServerLimits): v
   });
   // The whole request may be no larger than the uploads and the parameters allow: refused before it is read.
   const largest = limits.uploadMaxBytes * MAX_FILES + limits.bodyLimitBytes;
+  // After a 413 the rest of the body is not wanted: close the connection instead of reading it to keep it alive.
+  app.addHook('onSend', async (_request, reply) => {
+    if (reply.statusCode === 413) reply.header('connection', 'close');
+  });
   app.addHook('onRequest', async (request) => {
     const length = Number(request.headers['content-length']);
     if (request.headers['content-type']?.startsWith('multipart/') && length > largest) {
