@@ -27,6 +27,8 @@ export interface QueryUpload {
     readonly arraysize?: string | null;
     readonly unit?: string | null;
     readonly ucd?: string | null;
+    /** DALI `timestamp` on a char field makes a timestamp column (ISO 8601 text in, timestamps out). */
+    readonly xtype?: string | null;
   }[];
   readonly rows: readonly (readonly VOTableReadCell[])[];
 }
@@ -77,6 +79,8 @@ function cell(value: VOTableReadCell, type: ResultDatatype, where: () => string)
     throw invalid(`${where()} holds an array; uploaded columns must be scalars`, {});
   }
   if (type === 'string') return String(value);
+  // DALI timestamps are ISO 8601 in UTC; the engines' timestamp columns take them without the zone letter.
+  if (type === 'timestamp') return String(value).replace(/Z$/i, '');
   if (type === 'boolean') return typeof value === 'boolean' ? value : Number(value) !== 0;
   if (type === 'long') return typeof value === 'bigint' ? value : BigInt(value as number);
   if (typeof value === 'number' && !Number.isFinite(value) && type !== 'float' && type !== 'double')
@@ -112,7 +116,9 @@ export function prepareUpload(upload: QueryUpload): UploadedTable {
       });
     }
     seen.add(lower);
-    const mapped = TYPES[field.datatype];
+    const isTimestamp =
+      field.xtype === 'timestamp' && (field.datatype === 'char' || field.datatype === 'unicodeChar');
+    const mapped = isTimestamp ? (['timestamp', 'timestamp'] as const) : TYPES[field.datatype];
     if (!mapped || !scalarArraysize(field.datatype, field.arraysize)) {
       throw invalid(
         `column ${field.name} of upload ${upload.name} is ${field.datatype}${field.arraysize ? `[${field.arraysize}]` : ''}; uploaded columns must be scalars (boolean, integers, floating point) or strings`,

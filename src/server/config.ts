@@ -44,6 +44,11 @@ export const serverLimitsSchema = z
       .default(16 * 1_048_576),
     /** Most rows of one uploaded table. */
     uploadMaxRows: z.number().int().positive().default(100_000),
+    /**
+     * Whether uploads by URL may name private, loopback or link-local hosts (off: only public hosts are fetched, so a
+     * client cannot make the server reach into its own network).
+     */
+    uploadUrlPrivateHosts: z.boolean().default(false),
   })
   .strict()
   .refine((l) => l.maxrecDefault <= l.maxrecHard, { message: 'maxrecDefault must not exceed maxrecHard' });

@@ -132,10 +132,22 @@ describe('TAP uploads', () => {
       /line 1/,
     );
     expectTapError(
-      await sync({ ...query, UPLOAD: 'pos,http://169.254.169.254/latest' }, {}),
+      await sync({ ...query, UPLOAD: 'pos,http://169.254.169.254/latest/meta-data' }, {}),
       400,
       'TAP_PARAMETER',
-      /does not fetch URLs/,
+      /169\.254\.169\.254 is not a public address/,
+    );
+    expectTapError(
+      await sync({ ...query, UPLOAD: 'pos,http://localhost:1/x.xml' }, {}),
+      400,
+      'TAP_PARAMETER',
+      /host localhost is not a public address/,
+    );
+    expectTapError(
+      await sync({ ...query, UPLOAD: 'pos,file:///etc/passwd' }, {}),
+      400,
+      'TAP_PARAMETER',
+      /only http and https/,
     );
     expectTapError(await sync({ ...query, UPLOAD: 'pos' }, {}), 400, 'TAP_PARAMETER', /name,param:part/);
     expectTapError(
@@ -221,6 +233,39 @@ describe('TAP uploads', () => {
       expect({ declared, status: res.status }).toEqual({ declared, status: 413 });
       expect(res.body).toContain('VOTABLE_TOO_LARGE');
       expect(res.sent).toBeLessThan(100 * 1024 * 1024);
+    }
+  });
+});
+
+describe('TAP uploads by URL', () => {
+  it('fetches a table from a URL when private hosts are allowed, bounded by the limit, no redirects', async () => {
+    const { createServer } = await import('node:http');
+    const doc = writeVOTable({ fields, rows: [[7, 62, -37]] });
+    const files = createServer((req, res) => {
+      if (req.url === '/t.xml') res.writeHead(200, { 'content-type': 'application/x-votable+xml' }).end(doc);
+      else if (req.url === '/big.xml') res.writeHead(200).end('x'.repeat(LIMITS.uploadMaxBytes + 10));
+      else res.writeHead(302, { location: '/t.xml' }).end();
+    });
+    await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(files.address() as { port: number }).port}`;
+    const f = await serverFixture('upload-url', { ...LIMITS, uploadUrlPrivateHosts: true });
+    try {
+      const get = (upload: string) =>
+        f.app.inject({
+          method: 'GET',
+          url: `/api/tap/sync?${new URLSearchParams({ LANG: 'ADQL', QUERY: 'SELECT id, ra FROM TAP_UPLOAD.pos', UPLOAD: upload })}`,
+        });
+      const res = await get(`pos,${base}/t.xml`);
+      expect(res.statusCode).toBe(200);
+      expect(tabledataRows(res.body)).toEqual([['7', '62']]);
+      const redirected = await get(`pos,${base}/moved`);
+      expect(redirected.statusCode).toBe(400);
+      expect(redirected.body).toContain('redirects are not followed');
+      const big = await get(`pos,${base}/big.xml`);
+      expect(big.statusCode).toBe(413);
+    } finally {
+      await f.close();
+      files.close();
     }
   });
 });

@@ -43,9 +43,10 @@ describe('VOSI and DALI resources', () => {
     for (const resource of ['capabilities', 'availability', 'tables', 'examples']) {
       expect(doc).toContain(`http://tap.example.org:9000/api/tap/${resource}</accessURL>`);
     }
-    // Inline uploads only (URLs are refused), with their byte limit.
-    expect(doc).toContain('<uploadMethod ivo-id="ivo://ivoa.net/std/TAPRegExt#upload-inline"/>');
-    expect(doc.match(/<uploadMethod/g)).toHaveLength(1);
+    // Inline uploads and uploads by http(s) URL (from public hosts), with their byte limit.
+    for (const method of ['inline', 'http', 'https']) {
+      expect(doc).toContain(`<uploadMethod ivo-id="ivo://ivoa.net/std/TAPRegExt#upload-${method}"/>`);
+    }
     expect(doc).toMatch(/<uploadLimit>\s*<hard unit="byte">\d+<\/hard>/);
   });
 

@@ -333,10 +333,11 @@ export class JobRunner {
     const params = new Map(Object.entries(job.parameters));
     const { query, responseFormat, maxrec } = syncQueryParameters(params, this.context.limits);
     const format = resultFormatFor(responseFormat);
-    const uploads = requestUploads(
+    const uploads = await requestUploads(
       params,
       await loadJobUploads(this.store.resultsDir, job.jobId),
       this.context.limits,
+      signal,
     );
     const stream = await this.context.catalog.stream(query, { signal, uploads });
     const iterator = stream.rows[Symbol.asyncIterator]();

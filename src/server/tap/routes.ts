@@ -24,7 +24,13 @@ export function tapRoutes(context: TapContext) {
 
     const sync = async (request: FastifyRequest, reply: FastifyReply) => {
       const { params, parts } = await readTapRequest(request, context.limits);
-      return runSyncQuery(context, params, request, reply, requestUploads(params, parts, context.limits));
+      return runSyncQuery(
+        context,
+        params,
+        request,
+        reply,
+        await requestUploads(params, parts, context.limits),
+      );
     };
     app.get('/sync', sync);
     app.post('/sync', sync);

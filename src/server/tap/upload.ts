@@ -3,9 +3,10 @@
  * multipart/form-data POST; several uploads are separated by `;`. The table is then `TAP_UPLOAD.name` in ADQL.
  *
  * Decisions, and why:
- * - Only inline (`param:`) uploads are accepted. `UPLOAD=name,http://…` would make the server fetch a URL a client
- *   chose (a request forgery into the service's own network), so it is refused with TAP_PARAMETER saying to send
- *   the table inline; capabilities list only the inline method.
+ * - Inline (`param:`) uploads, and uploads by http(s) URL (TAPRegExt makes upload-http mandatory once uploads are
+ *   offered). Fetching a URL a client chose could be a request forgery into the service's own network, so
+ *   `upload-url.ts` fetches only from public addresses (checked on the address it connects to), follows no redirect,
+ *   and bounds size and time; other schemes are refused with TAP_PARAMETER.
  * - Sizes are bounded before anything is held whole: a multipart request whose Content-Length exceeds the upload
  *   limit is refused at once (413), and each part is counted while it streams and abandoned at the limit (413,
  *   VOTABLE_TOO_LARGE); rows beyond the row limit are refused the same way while parsing.
@@ -23,6 +24,7 @@ import { meridianError } from '../../errors.js';
 import { readVOTable } from '../../formats/index.js';
 import type { ServerLimits } from '../config.js';
 import { caseInsensitive, type RawParameters } from './params.js';
+import { fetchUploadUrl } from './upload-url.js';
 
 /** What a TAP request carries: its parameters (lower-case names) and its uploaded parts by part name. */
 export interface TapRequestContent {
@@ -123,11 +125,10 @@ export async function readTapRequest(
   return { params: caseInsensitive(fields, request.query as RawParameters), parts };
 }
 
-/** One `name,param:part` item of an UPLOAD parameter. */
-export interface UploadReference {
-  readonly name: string;
-  readonly part: string;
-}
+/** One item of an UPLOAD parameter: `name,param:part` or `name,http(s)://…`. */
+export type UploadReference =
+  | { readonly name: string; readonly part: string }
+  | { readonly name: string; readonly url: string };
 
 function uploadParameterError(message: string): Error {
   return meridianError('TAP_PARAMETER', message, { parameter: 'UPLOAD' });
@@ -143,35 +144,48 @@ export function uploadReferences(value: string | undefined): UploadReference[] {
     }
     const name = item.slice(0, comma).trim();
     const source = item.slice(comma + 1).trim();
-    if (/^(https?|ftp|file|vos):/i.test(source)) {
+    if (name === '') throw uploadParameterError('UPLOAD names a table with an empty name');
+    if (/^https?:\/\//i.test(source)) return { name, url: source };
+    if (/^[a-z][a-z0-9+.-]*:/i.test(source) && !source.startsWith('param:')) {
       throw uploadParameterError(
-        `UPLOAD ${name.slice(0, 60)} names a URL; this service does not fetch URLs: send the table inline as a multipart/form-data part and give UPLOAD=${name.slice(0, 60)},param:<part name>`,
+        `UPLOAD ${name.slice(0, 60)} uses ${source.slice(0, source.indexOf(':') + 1)}; this service fetches only http and https URLs, or takes the table inline as a multipart/form-data part with UPLOAD=${name.slice(0, 60)},param:<part name>`,
       );
     }
     if (!source.startsWith('param:') || source.length === 'param:'.length) {
       throw uploadParameterError(`UPLOAD ${name.slice(0, 60)} must name a part as param:<part name>`);
     }
-    if (name === '') throw uploadParameterError('UPLOAD names a table with an empty name');
     return { name, part: source.slice('param:'.length) };
   });
 }
 
-/** The uploads of a request, read and bounded: the VOTable of each `param:` part. */
-export function requestUploads(
+/** The uploads of a request, read and bounded: the VOTable of each `param:` part or URL. */
+export async function requestUploads(
   params: ReadonlyMap<string, string>,
   parts: ReadonlyMap<string, Buffer>,
   limits: ServerLimits,
-): QueryUpload[] {
-  return uploadReferences(params.get('upload')).map(({ name, part }) => {
-    const document = parts.get(part);
+  signal?: AbortSignal,
+): Promise<QueryUpload[]> {
+  const uploads: QueryUpload[] = [];
+  for (const reference of uploadReferences(params.get('upload'))) {
+    const { name } = reference;
+    const document =
+      'url' in reference
+        ? await fetchUploadUrl(name, reference.url, {
+            maxBytes: limits.uploadMaxBytes,
+            allowPrivateHosts: limits.uploadUrlPrivateHosts,
+            signal,
+          })
+        : parts.get(reference.part);
     if (document === undefined) {
+      const part = 'part' in reference ? reference.part : '';
       throw uploadParameterError(
         `UPLOAD ${name.slice(0, 60)} names the part ${part.slice(0, 60)}, which the request does not carry; send it as a multipart/form-data file part`,
       );
     }
     const table = readVOTable(document, { maxBytes: limits.uploadMaxBytes, maxRows: limits.uploadMaxRows });
-    return { name, fields: table.fields, rows: table.rows };
-  });
+    uploads.push({ name, fields: table.fields, rows: table.rows });
+  }
+  return uploads;
 }
 
 /** Where an async job keeps its uploaded parts; part names are hex-encoded into file names (no path tricks). */

@@ -18,7 +18,9 @@ export async function loadDuckdbUploads(
   const id = (name: string) => duckdbDialect.regularIdentifier(name);
   for (const upload of uploads) {
     if (signal.aborted) throw engineAborted(signal);
-    const columns = upload.table.columns.map((c, i) => `${id(c.name)} ${mergeTypes[upload.types[i]]}`);
+    // Timestamps are real TIMESTAMP columns (appended as ISO text, which DuckDB casts), so results keep the type.
+    const type = (i: number) => (upload.types[i] === 'timestamp' ? 'TIMESTAMP' : mergeTypes[upload.types[i]]);
+    const columns = upload.table.columns.map((c, i) => `${id(c.name)} ${type(i)}`);
     await connection.run(`CREATE TEMP TABLE ${id(upload.physicalName)} (${columns.join(', ')})`);
     const appender = await connection.createAppender(upload.physicalName, 'main', 'temp');
     try {

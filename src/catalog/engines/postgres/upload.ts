@@ -18,7 +18,7 @@ const POSTGRES_TYPES: Readonly<Record<ResultDatatype, string>> = {
   float: 'real',
   double: 'double precision',
   string: 'text',
-  timestamp: 'text',
+  timestamp: 'timestamp',
 };
 
 /** Rows per INSERT: bounds one statement's parameter size. */
