@@ -140,6 +140,28 @@ describe('TAP_UPLOAD errors', () => {
     });
   });
 
+  it('keeps types: 64-bit ids exact, booleans, and xtype=timestamp strings as timestamps', async () => {
+    const typed: QueryUpload = {
+      name: 'typed',
+      fields: [
+        { name: 'big', datatype: 'long' },
+        { name: 'ok', datatype: 'boolean' },
+        { name: 'at', datatype: 'char', arraysize: '*', xtype: 'timestamp' },
+        { name: 'n', datatype: 'unsignedByte' },
+      ],
+      rows: [
+        [9223372036854775807n, true, '2000-01-02T03:04:05.500Z', 255],
+        [null, null, null, null],
+      ],
+    };
+    const got = await single.query('SELECT big, ok, at, n FROM TAP_UPLOAD.typed ORDER BY big', {
+      uploads: [typed],
+    });
+    expect(got.columns.map((c) => c.datatype)).toEqual(['long', 'boolean', 'timestamp', 'short']);
+    expect(got.rows[0]).toEqual([9223372036854775807n, true, '2000-01-02T03:04:05.500Z', 255]);
+    expect(got.rows[1]).toEqual([null, null, null, null]);
+  });
+
   it('refuses two uploads of one name', async () => {
     await expect(
       single.query('SELECT * FROM TAP_UPLOAD.pos', { uploads: [upload, { ...upload, name: 'POS' }] }),
