@@ -381,6 +381,12 @@ const codes = {
     summary: 'A VOTable document is malformed.',
     hint: 'Validate the document against VOTable 1.4.',
   },
+  VOTABLE_TOO_LARGE: {
+    area: 'formats',
+    http: 413,
+    summary: 'A VOTable document (a TAP upload) is larger than the byte or row limit of its reader.',
+    hint: 'Upload fewer rows or columns; the TAP service shows its upload limit in /api/tap/capabilities.',
+  },
 
   // ---- obs (instrument, raw ingest) ------------------------------------------------------------------------------
   RAW_INVALID: {
@@ -543,6 +549,13 @@ const codes = {
     http: 404,
     summary: 'No TAP async job has this id (it never existed, was deleted, or passed its destruction time).',
     hint: 'List your jobs at /api/tap/async; results are kept until the destruction time shown in the job document.',
+  },
+  UPLOAD_INVALID: {
+    area: 'catalog',
+    http: 400,
+    summary:
+      'An uploaded table (TAP_UPLOAD) cannot be used: a bad table or column name, a repeated name, or a column type the catalog cannot hold.',
+    hint: 'Name tables and columns with letters, digits and underscores (starting with a letter), and send scalar columns.',
   },
   UWS_PHASE: {
     area: 'server',

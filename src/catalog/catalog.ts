@@ -42,6 +42,7 @@ import { planQuery, type QueryPlan } from './planner/plan.js';
 import { type CatalogSchema, type CatalogTable, parseCatalogSchema } from './schema.js';
 import type { TapSchemaRows } from './tap-schema.js';
 import { publishedTapSchemaRows, TapSchemaDatabase, tapSchemaUse } from './tap-schema-query.js';
+import { prepareUploads, type QueryUpload, type UploadedTable } from './upload.js';
 
 export interface CreateCatalogOptions {
   /** Schema YAML text (see config/catalog/dp02.yaml). */
@@ -115,6 +116,11 @@ export interface IngestFilesResult {
    * nothing was done; `transactionId` is then the latest transaction holding them.
    */
   readonly alreadyCommitted?: boolean;
+}
+
+/** Tables sent with a query, referenced in ADQL as `TAP_UPLOAD.<name>` (see `upload.ts`). */
+export interface QueryUploads {
+  readonly uploads?: readonly QueryUpload[];
 }
 
 /** Owner tokens of the catalogs this process has open: their one-shot transactions are not abandoned. */
@@ -413,16 +419,28 @@ export class Catalog {
     };
   }
 
-  async plan(adql: string): Promise<QueryPlan> {
-    return this.planTree(parseAdql(adql));
+  async plan(adql: string, options: QueryUploads = {}): Promise<QueryPlan> {
+    return this.planTree(parseAdql(adql), prepareUploads(options.uploads ?? []));
   }
 
-  private planTree(tree: Query): Promise<QueryPlan> {
+  private planTree(tree: Query, uploads: readonly UploadedTable[] = []): Promise<QueryPlan> {
     return planQuery(tree, {
       schema: this.schema,
       chunker: this.chunker,
       directorChunks: (director, values) => this.directorChunks(director, values),
+      uploads,
     });
+  }
+
+  /** A query over uploads that needs composing by the czar is refused: composed parts do not carry uploads. */
+  private refuseComposedUploads(plan: QueryPlan): void {
+    if (plan.uploads.length > 0 && this.needsComposing(plan)) {
+      throw meridianError(
+        'ADQL_UNSUPPORTED',
+        `uploaded tables cannot be used in a query with ${plan.needsAllChunks} on a catalog spread over several workers`,
+        { reason: plan.needsAllChunks },
+      );
+    }
   }
 
   /** Populated chunks and their workers, read once per commit (this czar is the only writer of its store). */
@@ -447,12 +465,14 @@ export class Catalog {
    * are interrupted (DuckDB) or cancelled (PostgreSQL), connections are released, and it rejects with
    * QUERY_CANCELLED.
    */
-  async query(adql: string, limits: QueryLimits = {}): Promise<QueryResult> {
+  async query(adql: string, limits: QueryLimits & QueryUploads = {}): Promise<QueryResult> {
     if (limits.signal?.aborted) throw queryCancelled(limits.signal);
     const tree = parseAdql(adql);
+    const uploads = prepareUploads(limits.uploads ?? []);
     const tapSchema = this.tapSchemaQuery(tree);
     if (tapSchema) return this.runner.collect(tapSchema, limits, { fragments: 0, chunks: null });
-    const plan = await this.planTree(tree);
+    const plan = await this.planTree(tree, uploads);
+    this.refuseComposedUploads(plan);
     const result = this.needsComposing(plan)
       ? await this.runner.collect(
           (signal) => this.composed(plan.tree, signal, limits.concurrency ?? 4),
@@ -500,18 +520,23 @@ export class Catalog {
    * Parses, plans and streams an ADQL query (no row limit). `options.signal` cancels it as it does `query`: opening
    * the stream or reading its next batch rejects with QUERY_CANCELLED.
    */
-  async stream(adql: string, options: { readonly signal?: AbortSignal } = {}): Promise<RowStream> {
+  async stream(
+    adql: string,
+    options: { readonly signal?: AbortSignal } & QueryUploads = {},
+  ): Promise<RowStream> {
     const signal = options.signal ?? new AbortController().signal;
     if (signal.aborted) throw queryCancelled(signal);
     let stream: RowStream;
     try {
       const tree = parseAdql(adql);
+      const uploads = prepareUploads(options.uploads ?? []);
       const tapSchema = this.tapSchemaQuery(tree);
       if (tapSchema) {
         const side = await tapSchema(signal);
         return { columns: side.columns, rows: cancellable(side.rows, signal) };
       }
-      const plan = await this.planTree(tree);
+      const plan = await this.planTree(tree, uploads);
+      this.refuseComposedUploads(plan);
       stream = this.needsComposing(plan)
         ? await this.composed(plan.tree, signal, 4)
         : await this.runner.stream(plan, await this.fragments(plan), signal, 4);

@@ -9,6 +9,7 @@
 
 import type { SqlDialect } from './adql/index.js';
 import type { CatalogSchema, CatalogTable } from './schema.js';
+import type { UploadedTable } from './upload.js';
 
 /** Column types of query results, as VOTable and JSON writers need them. */
 export type ResultDatatype =
@@ -101,12 +102,17 @@ export interface CatalogEngine {
   ): Promise<void>;
   /** Removes every row written with `qserv_trans_id = transactionId` (recovery after a failed publish). */
   discard(transactionId: number, schema: CatalogSchema): Promise<void>;
-  /** Runs one fragment's SQL; the signal interrupts it. */
+  /**
+   * Runs one fragment's SQL; the signal interrupts it. `uploads` are loaded first into temporary tables of the
+   * connection that runs it (named by their `physicalName`, values bound, never spliced into SQL), and nothing of
+   * them is left once the fragment ends, whether it succeeds, fails or is cancelled.
+   */
   runFragment(
     fragment: Fragment,
     sql: string,
     params: readonly unknown[],
     signal: AbortSignal,
+    uploads?: readonly UploadedTable[],
   ): Promise<RowStream>;
   /**
    * Per chunk of `table` (every chunk as −1 when `byChunk` is false) and per worker that holds rows of it: the row

@@ -158,7 +158,7 @@ export class QueryRunner {
         this.engine.dialect,
         this.engine.workerCount === 1,
       );
-      return this.engine.runFragment(fragments[0], sql, params, signal);
+      return this.engine.runFragment(fragments[0], sql, params, signal, plan.uploads);
     }
     const split = splitPlan(plan);
     if (split.kind === 'unsplittable') {
@@ -182,7 +182,7 @@ export class QueryRunner {
           this.engine.dialect,
           this.engine.workerCount === 1,
         );
-        const part = await this.engine.runFragment(fragment, sql, params, signal);
+        const part = await this.engine.runFragment(fragment, sql, params, signal, plan.uploads);
         // The first fragment to answer fixes the column types and creates the merge table; the others wait.
         tableReady ??= (async () => {
           columns = part.columns;

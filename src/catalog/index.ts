@@ -8,6 +8,7 @@ export {
   createCatalog,
   type IngestFilesResult,
   type OpenCatalogOptions,
+  type QueryUploads,
   type TableStats,
 } from './catalog.js';
 export {
@@ -62,3 +63,4 @@ export {
 } from './schema.js';
 export { type TapSchemaRows, tapSchemaRows } from './tap-schema.js';
 export { publishedTapSchemaRows, TAP_SCHEMA_NAME } from './tap-schema-query.js';
+export { prepareUpload, type QueryUpload, UPLOAD_SCHEMA, type UploadedTable } from './upload.js';

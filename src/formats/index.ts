@@ -7,6 +7,19 @@ export * from './exposure/index.js';
 export * from './fits/index.js';
 export * from './parquet/index.js';
 export {
+  DEFAULT_VOTABLE_READ_BYTES,
+  type ReadVOTableOptions,
+  readVOTable,
+  type VOTableTable,
+} from './votable/read.js';
+export {
+  VOTABLE_DATATYPES,
+  type VOTableReadCell,
+  type VOTableReadDatatype,
+  type VOTableReadField,
+  type VOTableScalar,
+} from './votable/read-cells.js';
+export {
   escapeXml,
   tabledataRow,
   VOTABLE_VERSION,

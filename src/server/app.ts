@@ -20,6 +20,7 @@ import { type AsyncJobOptions, asyncRoutes } from './tap/async.js';
 import type { TapContext } from './tap/context.js';
 import { PublishedColumns } from './tap/result-fields.js';
 import { tapRoutes } from './tap/routes.js';
+import { registerMultipart } from './tap/upload.js';
 
 export const TAP_PATH = '/api/tap';
 export const BUTLER_PATH = '/api/butler';
@@ -143,6 +144,7 @@ export function createApp(deps: AppDependencies): FastifyInstance {
     runningQueries: running.size,
     uptimeSeconds: Math.round((Date.now() - started) / 1000),
   }));
+  registerMultipart(app, limits);
   app.register(tapRoutes(context), { prefix: TAP_PATH });
   app.register(asyncRoutes(context, deps.jobs ?? {}, shutdown.signal, userLimits), {
     prefix: `${TAP_PATH}/async`,

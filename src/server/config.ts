@@ -47,6 +47,19 @@ export const serverLimitsSchema = z
     userRequestsPerSecond: z.number().nonnegative().default(200),
     /** Requests one user may send in a burst above the rate (token bucket size). */
     userRequestBurst: z.number().int().positive().default(400),
+    /** Largest uploaded VOTable (TAP_UPLOAD), in bytes (TAPRegExt uploadLimit hard). */
+    uploadMaxBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(16 * 1_048_576),
+    /** Most rows of one uploaded table. */
+    uploadMaxRows: z.number().int().positive().default(100_000),
+    /**
+     * Whether uploads by URL may name private, loopback or link-local hosts (off: only public hosts are fetched, so a
+     * client cannot make the server reach into its own network).
+     */
+    uploadUrlPrivateHosts: z.boolean().default(false),
   })
   .strict()
   .refine((l) => l.maxrecDefault <= l.maxrecHard, { message: 'maxrecDefault must not exceed maxrecHard' });

@@ -25,8 +25,8 @@ function skipWithout(tool: string, available: boolean): boolean {
   return true;
 }
 
-/** Stages this service covers: everything but ObsCore and ObsLocTAP (not served) and uploads. docs/tap.md lists them. */
-const TAPLINT_STAGES = '-OBS -LOC -UPL';
+/** Stages this service covers: everything but ObsCore and ObsLocTAP (not served). docs/tap.md lists them. */
+const TAPLINT_STAGES = '-OBS -LOC';
 
 const tmp = temporaryDir('server-clients');
 let server: RunningServer;
@@ -75,6 +75,7 @@ describe.skipIf(skipWithout('stilts', stiltsAvailable))('STILTS taplint', () => 
       'EXA',
       'QAS',
       'UWS',
+      'UPL',
     ]) {
       expect(stdout).toContain(`Section ${stage}:`);
     }
@@ -152,5 +153,22 @@ describe.skipIf(skipWithout('pyvo', pyvoAvailable))('pyvo', () => {
       status: 'OVERFLOW',
       afterDelete: 'gone',
     });
+  }, 120_000);
+
+  it('uploads an astropy table and joins it with Object, sync and async', async () => {
+    const script = fileURLToPath(new URL('./py/pyvo_upload.py', import.meta.url));
+    const { stdout } = await run(SYSTEM_PYTHON, [script, server.tapUrl, SCHEMA], { timeout: 120_000 });
+    const seen = JSON.parse(stdout) as {
+      oracle: [number, string][];
+      sync: [number, string][];
+      async: [number, string][];
+      asyncPhase: string;
+    };
+    // The script's own brute-force oracle: astropy separations between every Object and every position.
+    const expected = seen.oracle;
+    expect(expected.length).toBeGreaterThanOrEqual(25);
+    expect(seen.sync).toEqual(expected);
+    expect(seen.asyncPhase).toBe('COMPLETED');
+    expect(seen.async).toEqual(expected);
   }, 120_000);
 });

@@ -43,8 +43,11 @@ describe('VOSI and DALI resources', () => {
     for (const resource of ['capabilities', 'availability', 'tables', 'examples']) {
       expect(doc).toContain(`http://tap.example.org:9000/api/tap/${resource}</accessURL>`);
     }
-    // Nothing is advertised that is not served yet.
-    expect(doc).not.toContain('uploadMethod');
+    // Inline uploads and uploads by http(s) URL (from public hosts), with their byte limit.
+    for (const method of ['inline', 'http', 'https']) {
+      expect(doc).toContain(`<uploadMethod ivo-id="ivo://ivoa.net/std/TAPRegExt#upload-${method}"/>`);
+    }
+    expect(doc).toMatch(/<uploadLimit>\s*<hard unit="byte">\d+<\/hard>/);
   });
 
   it('availability', async () => {

@@ -33,11 +33,13 @@ import {
   SUB_CHUNK_COLUMN,
 } from '../physical.js';
 import type { CatalogSchema, CatalogTable } from '../schema.js';
+import type { UploadedTable } from '../upload.js';
 import { resolveDelimitedColumns } from './delimited.js';
 import { and, column, equals, identifier } from './nodes.js';
 import { aliasOf, type ResolvedRef, resolveTables } from './resolve.js';
 import { familyKeys, findRestrictions, type Restrictions } from './restrict.js';
 import { outputName, type SplitQuery, splitQuery, type Unsplittable } from './split.js';
+import { uploadJoinChunks } from './upload.js';
 
 export interface PlanContext {
   readonly schema: CatalogSchema;
@@ -50,6 +52,8 @@ export interface PlanContext {
    * cross-match between tables of different grids is refused.
    */
   readonly chunkerOf?: (table: CatalogTable) => Chunker;
+  /** Tables uploaded with the query (`TAP_UPLOAD.name`). */
+  readonly uploads?: readonly UploadedTable[];
 }
 
 /** Why two director tables' rows cannot meet chunk by chunk (different grids or overlaps), or null if they can. */
@@ -103,6 +107,8 @@ export interface QueryPlan {
   } | null;
   /** Why the query cannot be split into worker and merge queries (known at planning time), or null. */
   readonly unsplittable: string | null;
+  /** The uploaded tables the query names: every fragment gets them as temporary tables. */
+  readonly uploads: readonly UploadedTable[];
 }
 
 function intersect(a: readonly number[] | null, b: readonly number[]): number[] {
@@ -304,7 +310,8 @@ function expandStars(items: readonly SelectItem[], top: readonly ResolvedRef[]):
 }
 
 export async function planQuery(adql: Query, ctx: PlanContext): Promise<QueryPlan> {
-  const { refs } = resolveTables(adql, ctx.schema);
+  const { refs } = resolveTables(adql, ctx.schema, ctx.uploads);
+  const uploads = [...new Set(refs.flatMap((r) => (r.upload ? [r.upload] : [])))];
   const tree = resolveDelimitedColumns(adql, refs);
   const select = tree.body.kind === 'select' ? tree.body : null;
   const refMap = new Map(refs.map((r) => [r.ref, r]));
@@ -322,6 +329,7 @@ export async function planQuery(adql: Query, ctx: PlanContext): Promise<QueryPla
         : null,
       nearNeighbour: null,
       unsplittable: 'set operations and nested queries',
+      uploads,
     };
   }
   const top = refs.filter((r) => r.topLevel);
@@ -330,7 +338,10 @@ export async function planQuery(adql: Query, ctx: PlanContext): Promise<QueryPla
   const { access, driver, crossFamily } = nn
     ? nearNeighbourAccess(top, nn)
     : accessPlan(coLocate(top, restrictions, ctx.schema), restrictions);
-  const chunks = await chunkSet(restrictions, access, driver, ctx);
+  let chunks = await chunkSet(restrictions, access, driver, ctx);
+  for (const [director, near] of uploadJoinChunks(select, refs, ctx.chunker)) {
+    if (!nn && access.get(director.ref)?.read === 'chunks') chunks = intersect(chunks, near);
+  }
   let body: SelectCore = { ...select, items: nameOutputs(select) };
   if (nn) {
     const home = aliasOf(nn.home.ref);
@@ -361,6 +372,7 @@ export async function planQuery(adql: Query, ctx: PlanContext): Promise<QueryPla
         ? 'subqueries over partitioned tables'
         : null,
     unsplittable: crossFamily ? 'joins between tables of different director families' : null,
+    uploads,
   };
 }
 
@@ -426,6 +438,7 @@ export function compileFragment(
     if (!resolved)
       return ref.name.map((p) => (p.delimited ? dialect.quoteIdentifier(p.name) : id(p.name))).join('.');
     const table = resolved.table;
+    const physicalName = resolved.upload?.physicalName ?? table.name;
     const needed = used.isWide(resolved.alias)
       ? table.columns
       : table.columns.filter((c) => used.names.has(c.name.toLowerCase()));
@@ -444,7 +457,7 @@ export function compileFragment(
     const nn = plan.nearNeighbour;
     if (nn && (ref === nn.home || ref === nn.other))
       columns += `, ${id(CHUNK_COLUMN)}, ${id(SUB_CHUNK_COLUMN)}`;
-    const own = `SELECT ${columns} FROM ${id(table.name)}${where}`;
+    const own = `SELECT ${columns} FROM ${id(physicalName)}${where}`;
     if (nn && ref === nn.other) {
       return `(${own} UNION ALL SELECT ${columns} FROM ${id(overlapTableName(table))}${where})`;
     }

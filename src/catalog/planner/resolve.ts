@@ -8,6 +8,7 @@ import { meridianError } from '../../errors.js';
 import type { ColumnRef, Expression, FromItem, Query, SelectCore, TableRef } from '../adql/index.js';
 import { walk } from '../adql/index.js';
 import { type CatalogSchema, type CatalogTable, findColumn, findTable } from '../schema.js';
+import { UPLOAD_SCHEMA, type UploadedTable } from '../upload.js';
 
 export interface ResolvedRef {
   readonly ref: TableRef;
@@ -16,6 +17,8 @@ export interface ResolvedRef {
   readonly alias: string;
   /** True for references in the FROM clause of the outermost SELECT (not in subqueries or WITH tables). */
   readonly topLevel: boolean;
+  /** The uploaded table a `TAP_UPLOAD.name` reference names (read whole, from a temporary table), else absent. */
+  readonly upload?: UploadedTable;
 }
 
 export interface Resolution {
@@ -52,7 +55,11 @@ export function aliasOf(ref: TableRef): string {
   return (ref.alias ?? ref.name[ref.name.length - 1]).name.toLowerCase();
 }
 
-export function resolveTables(tree: Query, schema: CatalogSchema): Resolution {
+export function resolveTables(
+  tree: Query,
+  schema: CatalogSchema,
+  uploads: readonly UploadedTable[] = [],
+): Resolution {
   const withNames = new Set<string>();
   walk(tree, (node) => {
     if (node.kind === 'commonTable') withNames.add(node.name.name.toLowerCase());
@@ -68,6 +75,24 @@ export function resolveTables(tree: Query, schema: CatalogSchema): Resolution {
     if (parts.length === 1 && withNames.has(name.name.toLowerCase())) return false;
     if (parts.length > 1) {
       const schemaName = parts[parts.length - 2].name;
+      if (schemaName.toLowerCase() === UPLOAD_SCHEMA.toLowerCase()) {
+        const upload = uploads.find((u) => u.name.toLowerCase() === name.name.toLowerCase());
+        if (!upload) {
+          throw semantic(
+            `unknown table ${parts.map((p) => p.name).join('.')}: ${uploads.length === 0 ? 'the query has no uploads' : `the uploads are ${uploads.map((u) => u.name).join(', ')}`}`,
+            node,
+            { table: name.name },
+          );
+        }
+        refs.push({
+          ref: node,
+          table: upload.table,
+          alias: aliasOf(node),
+          topLevel: topLevelRefs.has(node),
+          upload,
+        });
+        return false;
+      }
       if (schemaName.toLowerCase() !== schema.name.toLowerCase()) {
         throw semantic(`unknown schema ${schemaName} (this catalog is ${schema.name})`, node, {
           schema: schemaName,

@@ -84,7 +84,11 @@ export function familyKeys(
 }
 
 /** A (ra, dec) pair of columns that are a director reference's position columns. */
-function positionOwner(ra: Expression, dec: Expression, refs: readonly ResolvedRef[]): ResolvedRef | null {
+export function positionOwner(
+  ra: Expression,
+  dec: Expression,
+  refs: readonly ResolvedRef[],
+): ResolvedRef | null {
   if (ra.kind !== 'column' || dec.kind !== 'column') return null;
   const owner = ownerOf(ra, refs);
   if (!owner || ownerOf(dec, refs) !== owner) return null;
@@ -99,7 +103,7 @@ function constants(args: readonly Expression[]): number[] | null {
   return values.every((v) => v !== null) ? (values as number[]) : null;
 }
 
-function pointArgs(expression: Expression): readonly [Expression, Expression] | null {
+export function pointArgs(expression: Expression): readonly [Expression, Expression] | null {
   return expression.kind === 'geometry' && expression.name === 'POINT' && expression.args.length === 2
     ? [expression.args[0], expression.args[1]]
     : null;
@@ -139,7 +143,7 @@ function isFlagOne(expression: Expression): boolean {
 }
 
 /** `f(…) = 1` / `1 = f(…)`: the call, else null. */
-function flaggedCall(term: Expression): Expression | null {
+export function flaggedCall(term: Expression): Expression | null {
   if (term.kind !== 'comparison' || term.operator !== '=') return null;
   if (isFlagOne(term.right)) return term.left;
   if (isFlagOne(term.left)) return term.right;
@@ -147,7 +151,7 @@ function flaggedCall(term: Expression): Expression | null {
 }
 
 /** `x < r` / `x <= r` / `r > x` / `r >= x` with constant r: [x, r], else null. */
-function upperBound(term: Expression): readonly [Expression, number] | null {
+export function upperBound(term: Expression): readonly [Expression, number] | null {
   if (term.kind !== 'comparison') return null;
   if (term.operator === '<' || term.operator === '<=') {
     const r = constantNumber(term.right);
@@ -212,7 +216,7 @@ function regionTerm(term: Expression, refs: readonly ResolvedRef[]): RegionRestr
 }
 
 /** The two (ra, dec) operand pairs of DISTANCE(POINT, POINT), DISTANCE(4 numbers) or scisql_angSep. */
-function distanceOperands(
+export function distanceOperands(
   expression: Expression,
 ): readonly [readonly [Expression, Expression], readonly [Expression, Expression]] | null {
   let args: readonly Expression[] | null = null;

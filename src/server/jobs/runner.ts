@@ -25,6 +25,7 @@ import type { TapContext } from '../tap/context.js';
 import { resultFormatFor } from '../tap/formats.js';
 import { syncQueryParameters } from '../tap/params.js';
 import { resultShape } from '../tap/result-fields.js';
+import { loadJobUploads, removeJobUploads, requestUploads } from '../tap/upload.js';
 import { type ResultWriter, writeChunk } from '../tap/writers/result-writer.js';
 import type { Job, JobStore, UwsPhase } from './store.js';
 
@@ -180,6 +181,7 @@ export class JobRunner {
   async delete(job: Job): Promise<void> {
     this.stop(job.jobId, 'deleted');
     await this.store.delete(job);
+    await removeJobUploads(this.store.resultsDir, job.jobId);
     this.changed(job.jobId);
   }
 
@@ -332,7 +334,13 @@ export class JobRunner {
     const params = new Map(Object.entries(job.parameters));
     const { query, responseFormat, maxrec } = syncQueryParameters(params, this.context.limits);
     const format = resultFormatFor(responseFormat);
-    const stream = await this.context.catalog.stream(query, { signal });
+    const uploads = await requestUploads(
+      params,
+      await loadJobUploads(this.store.resultsDir, job.jobId),
+      this.context.limits,
+      signal,
+    );
+    const stream = await this.context.catalog.stream(query, { signal, uploads });
     const iterator = stream.rows[Symbol.asyncIterator]();
     const file = await open(path, 'w');
     let writer: ResultWriter | null = null;

@@ -21,6 +21,7 @@ import { type Job, JobStore, jobNotFound, UWS_PHASES, type UwsPhase } from '../j
 import { jobDocument, jobListDocument, parametersDocument, resultsDocument } from '../jobs/uws-xml.js';
 import type { TapContext } from './context.js';
 import { caseInsensitive, type RawParameters } from './params.js';
+import { readTapRequest, saveJobUploads } from './upload.js';
 
 const XML = 'text/xml; charset=utf-8';
 const TEXT = 'text/plain; charset=utf-8';
@@ -162,13 +163,14 @@ export function asyncRoutes(
     });
 
     app.post('/', scoped, async (request, reply) => {
-      const params = parametersOf(request);
+      const { params, parts } = await readTapRequest(request, context.limits);
       const user = owner(request);
       const runNow = params.get('phase')?.trim().toUpperCase() === 'RUN';
       // Both limits before the job exists: a refused request leaves nothing behind.
       userLimits.checkJobsKept(user, await store.count({ ownerId: user }));
       if (runNow) await userLimits.checkQuerySlot(user);
       const created = await runner.create(jobParameters(params), user);
+      await saveJobUploads(store.resultsDir, created.jobId, parts);
       if (runNow) await runner.run(created);
       return reply.redirect(jobUrl(request, created.jobId), 303);
     });

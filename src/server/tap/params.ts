@@ -61,15 +61,6 @@ export function syncQueryParameters(
   if (query === undefined || query.trim() === '') {
     throw parameterError('QUERY', 'QUERY is required: give the ADQL query text');
   }
-  if (params.has('upload')) {
-    throw meridianError(
-      'NOT_IMPLEMENTED',
-      'table uploads (UPLOAD, TAP_UPLOAD) are not supported by this service yet',
-      {
-        parameter: 'UPLOAD',
-      },
-    );
-  }
   return {
     query,
     responseFormat: params.get('responseformat') ?? params.get('format'),

@@ -67,6 +67,14 @@ export class PublishedColumns {
   }
 }
 
+/**
+ * A timestamp as DALI 1.1 §3.3.3 writes it, `YYYY-MM-DDThh:mm:ss[.fff]` in UTC without a zone (engines give
+ * `2000-01-01T00:00:00.000Z` or `2000-01-01 00:00:00`).
+ */
+function daliTimestamp(value: string): string {
+  return value.replace(' ', 'T').replace(/(Z|[+-]00(:?00)?)$/i, '');
+}
+
 /** Integer result types an engine may use to store a boolean column (PostgreSQL workers store them as smallint). */
 const integerTypes: ReadonlySet<ResultDatatype> = new Set(['short', 'int', 'long']);
 
@@ -87,6 +95,7 @@ export function resultShape(
   tables: readonly string[],
 ): ResultShape {
   const booleans: number[] = [];
+  const timestamps = columns.flatMap((c, i) => (c.datatype === 'timestamp' ? [i] : []));
   const fields = columns.map((column, index): VOTableField => {
     const known = published.find(column.name, tables);
     const storedBoolean = known?.datatype === 'boolean' && integerTypes.has(column.datatype);
@@ -105,13 +114,17 @@ export function resultShape(
     };
   });
   const normalize =
-    booleans.length === 0
+    booleans.length === 0 && timestamps.length === 0
       ? null
       : (batch: readonly CellValue[][]) => {
           for (const row of batch) {
             for (const i of booleans) {
               const v = row[i];
               if (v !== null && typeof v !== 'boolean') row[i] = v !== 0 && v !== 0n && v !== '0';
+            }
+            for (const i of timestamps) {
+              const v = row[i];
+              if (typeof v === 'string') row[i] = daliTimestamp(v);
             }
           }
         };

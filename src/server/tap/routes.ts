@@ -10,6 +10,7 @@ import type { TapContext } from './context.js';
 import { examplesDocument, tapExamples } from './examples.js';
 import { caseInsensitive, type RawParameters } from './params.js';
 import { runSyncQuery } from './sync.js';
+import { readTapRequest, requestUploads } from './upload.js';
 import { availabilityDocument, capabilitiesDocument } from './vosi-capabilities.js';
 import { tableDocument, tablesetDocument } from './vosi-tables.js';
 
@@ -21,13 +22,16 @@ export function tapRoutes(context: TapContext) {
 
     app.setErrorHandler(votableErrorHandler('TAP request'));
 
-    const sync = (request: FastifyRequest, reply: FastifyReply) =>
-      runSyncQuery(
+    const sync = async (request: FastifyRequest, reply: FastifyReply) => {
+      const { params, parts } = await readTapRequest(request, context.limits);
+      return runSyncQuery(
         context,
-        caseInsensitive(request.body as RawParameters | undefined, request.query as RawParameters),
+        params,
         request,
         reply,
+        await requestUploads(params, parts, context.limits),
       );
+    };
     // Scopes (docs/auth.md): discovery resources are public, everything that reads the catalog needs read:tap.
     const query = { config: { scope: 'read:tap', runsQuery: true } } as const;
     const read = { config: { scope: 'read:tap' } } as const;

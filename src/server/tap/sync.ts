@@ -13,7 +13,7 @@
 
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { CellValue, RowStream } from '../../catalog/index.js';
+import type { CellValue, QueryUpload, RowStream } from '../../catalog/index.js';
 import { isMeridianError, meridianError } from '../../errors.js';
 import { publicError } from '../http-errors.js';
 import type { TapContext } from './context.js';
@@ -32,6 +32,7 @@ export async function runSyncQuery(
   params: ReadonlyMap<string, string>,
   request: FastifyRequest,
   reply: FastifyReply,
+  uploads: readonly QueryUpload[] = [],
 ): Promise<FastifyReply> {
   const { query, responseFormat, maxrec } = syncQueryParameters(params, context.limits);
   const format = resultFormatFor(responseFormat);
@@ -87,7 +88,7 @@ export async function runSyncQuery(
   let stream: RowStream;
   let first: IteratorResult<Batch> | null = null;
   try {
-    stream = await context.catalog.stream(query, { signal: controller.signal });
+    stream = await context.catalog.stream(query, { signal: controller.signal, uploads });
     iterator = stream.rows[Symbol.asyncIterator]();
     if (maxrec > 0) first = await iterator.next();
   } catch (err) {

@@ -1,8 +1,8 @@
 /**
  * VOSI-capabilities (VOSI 1.1 §3) with the TAP capability described in TAPRegExt 1.0: the ADQL versions and the
  * optional language features the parser and compiler support, the output formats of `formats.ts`, and the row and
- * time limits, and the async jobs' retention period. Nothing here is advertised that the service does not do: no
- * upload methods until uploads exist.
+ * time limits, the async jobs' retention period, and uploads (inline and by http/https URL from public hosts,
+ * `upload.ts`) with their size limit. Nothing here is advertised that the service does not do.
  */
 
 import { escapeXml as x } from '../../formats/index.js';
@@ -138,10 +138,14 @@ export function capabilitiesDocument(
     '</interface>\n',
     language,
     outputFormats,
+    '<uploadMethod ivo-id="ivo://ivoa.net/std/TAPRegExt#upload-inline"/>\n',
+    '<uploadMethod ivo-id="ivo://ivoa.net/std/TAPRegExt#upload-http"/>\n',
+    '<uploadMethod ivo-id="ivo://ivoa.net/std/TAPRegExt#upload-https"/>\n',
     `<retentionPeriod>\n<default>${limits.asyncRetentionSeconds}</default>\n<hard>${limits.asyncRetentionHardSeconds}</hard>\n</retentionPeriod>\n`,
     // Sync queries stop at syncTimeoutSeconds; async jobs run up to asyncExecutionDurationSeconds.
     `<executionDuration>\n<hard>${Math.round(Math.max(limits.syncTimeoutSeconds, limits.asyncExecutionDurationSeconds))}</hard>\n</executionDuration>\n`,
     `<outputLimit>\n<default unit="row">${limits.maxrecDefault}</default>\n<hard unit="row">${limits.maxrecHard}</hard>\n</outputLimit>\n`,
+    `<uploadLimit>\n<hard unit="byte">${limits.uploadMaxBytes}</hard>\n</uploadLimit>\n`,
     '</capability>\n',
     vosiCapability('ivo://ivoa.net/std/VOSI#capabilities', `${serviceUrl}/capabilities`),
     vosiCapability('ivo://ivoa.net/std/VOSI#availability', `${serviceUrl}/availability`),

@@ -27,6 +27,7 @@ import {
   TRANSACTION_COLUMN,
 } from '../../physical.js';
 import type { CatalogSchema, CatalogTable } from '../../schema.js';
+import type { UploadedTable } from '../../upload.js';
 import { engineAborted } from '../abort.js';
 import { engineError } from '../classify.js';
 import {
@@ -36,6 +37,7 @@ import {
   parseCanonicalRow,
   parseDigestRow,
 } from '../row-digest.js';
+import { loadDuckdbUploads } from './upload.js';
 
 /** DuckDB spellings of the canonical row text (engines/row-digest.ts): `CAST(x AS BIT)` gives the IEEE bits. */
 const duckdbCanonical: CanonicalSqlFlavour = {
@@ -196,6 +198,7 @@ export class DuckdbEngine implements CatalogEngine {
     sql: string,
     params: readonly unknown[],
     signal: AbortSignal,
+    uploads: readonly UploadedTable[] = [],
   ): Promise<RowStream> {
     if (fragment.worker !== 0) {
       throw meridianError('INTERNAL', `the DuckDB engine has one worker, not worker ${fragment.worker}`);
@@ -203,6 +206,17 @@ export class DuckdbEngine implements CatalogEngine {
     const connection = await this.instance.connect().catch((err: unknown) => {
       throw engineError(err, { what: 'the query' });
     });
+    if (uploads.length > 0) {
+      // Temporary tables belong to this connection, which the stream closes when it ends: nothing outlives it.
+      try {
+        await loadDuckdbUploads(connection, uploads, signal);
+      } catch (err) {
+        connection.closeSync();
+        throw signal.aborted
+          ? engineAborted(signal, err)
+          : engineError(err, { what: 'loading the uploaded tables' });
+      }
+    }
     return streamDuckdb(connection, sql, params, signal, true, fragment.bounded === true);
   }
 

@@ -33,6 +33,7 @@ import {
   TRANSACTION_COLUMN,
 } from '../../physical.js';
 import type { CatalogSchema, CatalogTable } from '../../schema.js';
+import type { UploadedTable } from '../../upload.js';
 import { engineAborted } from '../abort.js';
 import { engineError, workerName } from '../classify.js';
 import {
@@ -42,6 +43,7 @@ import {
   parseCanonicalRow,
   parseDigestRow,
 } from '../row-digest.js';
+import { loadPostgresUploads } from './upload.js';
 
 const { Pool, types } = pg;
 
@@ -286,6 +288,7 @@ export class PostgresEngine implements CatalogEngine {
     sql: string,
     params: readonly unknown[],
     signal: AbortSignal,
+    uploads: readonly UploadedTable[] = [],
   ): Promise<RowStream> {
     const pool = this.pools[fragment.worker];
     if (!pool) throw meridianError('INTERNAL', `no PostgreSQL worker ${fragment.worker}`);
@@ -305,7 +308,13 @@ export class PostgresEngine implements CatalogEngine {
       cancelled = cancelBackend(pool, pid);
     };
     signal.addEventListener('abort', cancel, { once: true });
+    // Uploads live in temporary tables dropped at COMMIT; a failure drops the connection (and its session) instead.
+    let dropConnection = false;
     try {
+      if (uploads.length > 0) {
+        dropConnection = true;
+        await loadPostgresUploads(client, uploads);
+      }
       // Without parameters the simple query protocol saves a round of Parse/Bind messages (~0.2 ms a lookup).
       const result = await client.query(
         params.length > 0
@@ -317,6 +326,10 @@ export class PostgresEngine implements CatalogEngine {
         datatype: resultDatatype(f.dataTypeID),
       }));
       const rows = result.rows as CellValue[][];
+      if (uploads.length > 0) {
+        await client.query('COMMIT');
+        dropConnection = false;
+      }
       async function* batches(): AsyncGenerator<CellValue[][]> {
         if (rows.length > 0) yield rows;
       }
@@ -333,7 +346,7 @@ export class PostgresEngine implements CatalogEngine {
         await (cancelled as Promise<void>);
         client.release(true);
       } else {
-        client.release();
+        client.release(dropConnection);
       }
     }
   }
