@@ -11,6 +11,6 @@ export async function createEngine(config: CatalogConfig, store: CzarStore): Pro
     case 'duckdb':
       return new DuckdbEngine(store.instance, store.connection);
     case 'postgres':
-      return PostgresEngine.connect(config.engine.workers, store.connection);
+      return PostgresEngine.connect(config.engine.workers, store.instance);
   }
 }

@@ -2,18 +2,14 @@
  * PostgreSQL workers: one or more servers, chunks spread over them (placement kept by the czar). Each worker has
  * one table per logical table with `chunkId`/`subChunkId`, a q3c index on director positions and indexes on the
  * chunk and key columns; JIT is switched off on every connection (feasibility.md §2: JIT planning cost dominated
- * small distributed queries). Rows are published with server-side COPY from CSV files the czar's DuckDB writes, so
- * the workers must be able to read the czar's temporary directory (same host).
+ * small distributed queries). Rows are published with `COPY … FROM STDIN` over the worker connection (`copy-rows.ts`),
+ * so a worker needs nothing of the czar's disk: it may run on another host.
  */
 
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBTypeId } from '@duckdb/node-api';
+import type { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
 import { meridianError } from '../../../errors.js';
 import { postgresDialect } from '../../adql/index.js';
-import { quoteDuck, sqlStringLiteral } from '../../czar.js';
 import type {
   CanonicalRow,
   CatalogEngine,
@@ -35,6 +31,7 @@ import {
 import type { CatalogSchema, CatalogTable } from '../../schema.js';
 import { engineAborted } from '../abort.js';
 import { engineError, workerName } from '../classify.js';
+import { type CopySource, copyStagedRows } from './copy-rows.js';
 import {
   type CanonicalSqlFlavour,
   canonicalRowsSql,
@@ -120,14 +117,14 @@ export class PostgresEngine implements CatalogEngine {
 
   private constructor(
     private readonly pools: readonly pg.Pool[],
-    private readonly czar: DuckDBConnection,
+    private readonly czar: DuckDBInstance,
   ) {
     this.workerCount = pools.length;
     this.capabilities = { multipleWorkers: pools.length > 1, spatialIndex: true } as const;
   }
 
-  /** `czar` is the czar store's connection: publishing exports staged rows through it. */
-  static connect(urls: readonly string[], czar: DuckDBConnection): PostgresEngine {
+  /** `czar` is the czar store's DuckDB: publishing streams staged rows from it over connections of their own. */
+  static connect(urls: readonly string[], czar: DuckDBInstance): PostgresEngine {
     const pools = urls.map((connectionString) => {
       const pool = new Pool({ connectionString, max: 4, types: typeParsers });
       pool.on('connect', (client) => {
@@ -199,75 +196,44 @@ export class PostgresEngine implements CatalogEngine {
     });
   }
 
-  /** Exports staged rows (booleans as 0/1) for one worker to a CSV file the server can read. */
-  private async exportRows(
-    dir: string,
-    source: string,
-    columns: readonly { name: string; boolean: boolean }[],
-    chunks: readonly number[] | null,
-    name: string,
-  ): Promise<string> {
-    const path = join(dir, `${name}.csv`);
-    const where =
-      chunks === null
-        ? ''
-        : ` WHERE ${quoteDuck(CHUNK_COLUMN)} IN (${chunks.length > 0 ? chunks.join(', ') : '-1'})`;
-    const select = columns
-      .map((c) => (c.boolean ? `CAST(${quoteDuck(c.name)} AS INTEGER)` : quoteDuck(c.name)))
-      .join(', ');
-    await this.czar.run(
-      `COPY (SELECT ${select} FROM ${quoteDuck(source)}${where}) TO ${sqlStringLiteral(path)} (FORMAT csv, HEADER false)`,
-    );
-    chmodSync(path, 0o644);
-    return path;
-  }
-
   async publish(
     transactionId: number,
     staged: readonly StagedTable[],
     placement: ReadonlyMap<number, number>,
   ): Promise<void> {
-    const dir = mkdtempSync(join(tmpdir(), `meridian-publish-${transactionId}-`));
-    chmodSync(dir, 0o755);
-    try {
-      const chunksOf = (worker: number) => [...placement].filter(([, w]) => w === worker).map(([c]) => c);
-      let n = 0;
-      await this.onEveryWorker(`publishing transaction ${transactionId}`, async (client, worker) => {
+    const chunksOf = (worker: number) => [...placement].filter(([, w]) => w === worker).map(([c]) => c);
+    // One worker's failure stops the copies still streaming to the others (CopyFail rolls each back); the caller
+    // then removes what the workers that finished committed (`discard`).
+    const failed = new AbortController();
+    await this.onEveryWorker(`publishing transaction ${transactionId}`, async (client, worker) => {
+      let clean = false;
+      try {
         await client.query('BEGIN');
-        try {
-          for (const s of staged) {
-            const reader = await this.czar.runAndReadAll(
-              `SELECT * FROM ${quoteDuck(s.stagingTable)} LIMIT 0`,
-            );
-            const columns = reader.columnNames().map((name, i) => ({
-              name,
-              boolean: reader.columnTypeId(i) === DuckDBTypeId.BOOLEAN,
-            }));
-            const targets: [string, string][] = [[s.stagingTable, s.table]];
-            if (s.stagingOverlapTable) targets.push([s.stagingOverlapTable, `${s.table}FullOverlap`]);
-            for (const [source, target] of targets) {
-              const path = await this.exportRows(
-                dir,
-                source,
-                columns,
-                s.partitioned ? chunksOf(worker) : null,
-                `w${worker}_${n++}`,
-              );
-              await client.query(
-                `COPY ${id(target)} (${columns.map((c) => id(c.name)).join(', ')}) FROM ${sqlStringLiteral(path)} WITH (FORMAT csv)`,
-              );
-            }
+        for (const s of staged) {
+          const copies: CopySource[] = [
+            { source: s.stagingTable, target: s.table, chunks: s.partitioned ? chunksOf(worker) : null },
+          ];
+          if (s.stagingOverlapTable) {
+            copies.push({
+              source: s.stagingOverlapTable,
+              target: `${s.table}FullOverlap`,
+              chunks: chunksOf(worker),
+            });
           }
-          await client.query('COMMIT');
-        } catch (err) {
-          await client.query('ROLLBACK');
-          throw err;
+          for (const copy of copies) await copyStagedRows(this.czar, client, copy, failed.signal);
         }
+        await client.query('COMMIT');
+        clean = true;
         for (const s of staged) await client.query(`ANALYZE ${id(s.table)}`);
-      });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      } catch (err) {
+        // The first failure is the one reported (Promise.all); the copies it stops fail after it.
+        failed.abort(err);
+        // After a CopyFail the connection is ready for the ROLLBACK; one the worker dropped fails it, and the
+        // worker has rolled back already.
+        if (!clean) await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
   }
 
   async discard(transactionId: number, schema: CatalogSchema): Promise<void> {
