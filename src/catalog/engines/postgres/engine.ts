@@ -8,7 +8,7 @@
 
 import type { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
-import { meridianError } from '../../../errors.js';
+import { type ErrorCode, meridianError } from '../../../errors.js';
 import { postgresDialect } from '../../adql/index.js';
 import type {
   CanonicalRow,
@@ -31,7 +31,6 @@ import {
 import type { CatalogSchema, CatalogTable } from '../../schema.js';
 import { engineAborted } from '../abort.js';
 import { engineError, workerName } from '../classify.js';
-import { type CopySource, copyStagedRows } from './copy-rows.js';
 import {
   type CanonicalSqlFlavour,
   canonicalRowsSql,
@@ -39,6 +38,7 @@ import {
   parseCanonicalRow,
   parseDigestRow,
 } from '../row-digest.js';
+import { type CopySource, copyStagedRows } from './copy-rows.js';
 
 const { Pool, types } = pg;
 
@@ -144,24 +144,34 @@ export class PostgresEngine implements CatalogEngine {
     return { index, name: workerName(this.pools[index]?.options.connectionString) };
   }
 
+  /**
+   * Runs `task` on every worker at once and returns when every one has ended, so that a caller cleaning up after a
+   * failure (`discard`) never races a worker still committing. Rejects with the first failure; `statementFault` as
+   * in `engineError`. A connection whose task failed is dropped, not pooled.
+   */
   private async onEveryWorker(
     what: string,
     task: (client: pg.PoolClient, worker: number) => Promise<void>,
+    statementFault?: ErrorCode,
   ): Promise<void> {
-    await Promise.all(
+    let first: unknown = null;
+    await Promise.allSettled(
       this.pools.map(async (pool, worker) => {
         try {
           const client = await pool.connect();
+          let failed = true;
           try {
             await task(client, worker);
+            failed = false;
           } finally {
-            client.release();
+            client.release(failed);
           }
         } catch (err) {
-          throw engineError(err, { what, worker: this.worker(worker) });
+          first ??= engineError(err, { what, worker: this.worker(worker), statementFault });
         }
       }),
     );
+    if (first !== null) throw first;
   }
 
   async createTables(schema: CatalogSchema): Promise<void> {
@@ -205,35 +215,39 @@ export class PostgresEngine implements CatalogEngine {
     // One worker's failure stops the copies still streaming to the others (CopyFail rolls each back); the caller
     // then removes what the workers that finished committed (`discard`).
     const failed = new AbortController();
-    await this.onEveryWorker(`publishing transaction ${transactionId}`, async (client, worker) => {
-      let clean = false;
-      try {
-        await client.query('BEGIN');
-        for (const s of staged) {
-          const copies: CopySource[] = [
-            { source: s.stagingTable, target: s.table, chunks: s.partitioned ? chunksOf(worker) : null },
-          ];
-          if (s.stagingOverlapTable) {
-            copies.push({
-              source: s.stagingOverlapTable,
-              target: `${s.table}FullOverlap`,
-              chunks: chunksOf(worker),
-            });
+    await this.onEveryWorker(
+      `publishing transaction ${transactionId}`,
+      async (client, worker) => {
+        let clean = false;
+        try {
+          await client.query('BEGIN');
+          for (const s of staged) {
+            const copies: CopySource[] = [
+              { source: s.stagingTable, target: s.table, chunks: s.partitioned ? chunksOf(worker) : null },
+            ];
+            if (s.stagingOverlapTable) {
+              copies.push({
+                source: s.stagingOverlapTable,
+                target: `${s.table}FullOverlap`,
+                chunks: chunksOf(worker),
+              });
+            }
+            for (const copy of copies) await copyStagedRows(this.czar, client, copy, failed.signal);
           }
-          for (const copy of copies) await copyStagedRows(this.czar, client, copy, failed.signal);
+          await client.query('COMMIT');
+          clean = true;
+          for (const s of staged) await client.query(`ANALYZE ${id(s.table)}`);
+        } catch (err) {
+          // The first failure is the one reported (Promise.all); the copies it stops fail after it.
+          failed.abort(err);
+          // After a CopyFail the connection is ready for the ROLLBACK; one the worker dropped fails it, and the
+          // worker has rolled back already.
+          if (!clean) await client.query('ROLLBACK').catch(() => undefined);
+          throw err;
         }
-        await client.query('COMMIT');
-        clean = true;
-        for (const s of staged) await client.query(`ANALYZE ${id(s.table)}`);
-      } catch (err) {
-        // The first failure is the one reported (Promise.all); the copies it stops fail after it.
-        failed.abort(err);
-        // After a CopyFail the connection is ready for the ROLLBACK; one the worker dropped fails it, and the
-        // worker has rolled back already.
-        if (!clean) await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    });
+      },
+      'CATALOG_INGEST',
+    );
   }
 
   async discard(transactionId: number, schema: CatalogSchema): Promise<void> {
