@@ -6,7 +6,7 @@
 
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Catalog } from '../catalog/index.js';
+import type { CatalogReader } from '../catalog/index.js';
 import { type ServerLimitsInput, serverLimitsSchema, validated } from './config.js';
 import { publicError } from './http-errors.js';
 import { type AsyncJobOptions, asyncRoutes } from './tap/async.js';
@@ -20,7 +20,7 @@ export const TAP_PATH = '/api/tap';
 const SHUTDOWN_GRACE_MS = 10_000;
 
 export interface AppDependencies {
-  readonly catalog: Catalog;
+  readonly catalog: CatalogReader;
   readonly limits?: ServerLimitsInput;
   /** Public URL of the server root when behind a proxy (no trailing slash needed); else the request's host. */
   readonly baseUrl?: string;

@@ -4,7 +4,7 @@
  */
 
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import { Catalog } from '../catalog/index.js';
+import { openCatalogForServing } from '../catalog/index.js';
 import { createApp, TAP_PATH } from './app.js';
 import { type ServerLimitsInput, type ServerListenInput, serverListenSchema, validated } from './config.js';
 
@@ -33,7 +33,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     { host: options.host, port: options.port, baseUrl: options.baseUrl },
     'serve options',
   );
-  const catalog = await Catalog.open(options.catalog);
+  // Read-only and following new commits: `meridian catalog ingest` may run while this serves (docs/catalog.md).
+  const catalog = await openCatalogForServing(options.catalog);
   let app: FastifyInstance;
   try {
     app = createApp({
