@@ -128,6 +128,9 @@ export class PostgresEngine implements CatalogEngine {
     const pools = urls.map((connectionString) => {
       const pool = new Pool({ connectionString, max: 4, types: typeParsers });
       pool.on('connect', (client) => {
+        // A connection the server drops while it is checked out emits 'error' besides failing its query; the pool
+        // listens only while it is idle, and an unheard 'error' would end the process. The failed query reports it.
+        client.on('error', () => undefined);
         client.query('SET jit = off').catch(() => undefined);
       });
       // An idle connection the server dropped (restart, pg_terminate_backend) is removed by the pool, which then
@@ -285,6 +288,7 @@ export class PostgresEngine implements CatalogEngine {
       cancelled = cancelBackend(pool, pid);
     };
     signal.addEventListener('abort', cancel, { once: true });
+    let broken = false;
     try {
       // Without parameters the simple query protocol saves a round of Parse/Bind messages (~0.2 ms a lookup).
       const result = await client.query(
@@ -302,9 +306,12 @@ export class PostgresEngine implements CatalogEngine {
       }
       return { columns, rows: batches() };
     } catch (err) {
-      throw signal.aborted
-        ? engineAborted(signal, err)
-        : engineError(err, { what: 'the query', worker: this.worker(fragment.worker) });
+      if (signal.aborted) throw engineAborted(signal, err);
+      const failure = engineError(err, { what: 'the query', worker: this.worker(fragment.worker) });
+      // The server may report the termination before the socket closes: pooled again, the connection would fail
+      // the next query (the retry) too.
+      broken = failure.code === 'CATALOG_WORKER_UNAVAILABLE';
+      throw failure;
     } finally {
       signal.removeEventListener('abort', cancel);
       if (cancelled) {
@@ -313,7 +320,7 @@ export class PostgresEngine implements CatalogEngine {
         await (cancelled as Promise<void>);
         client.release(true);
       } else {
-        client.release();
+        client.release(broken);
       }
     }
   }
