@@ -197,7 +197,7 @@ export class Catalog {
     try {
       if (readOnly) await refuseUnrecovered(dir, store);
       else await store.upgrade();
-      const engine = await createEngine(config, store);
+      const engine = await createEngine(config, store, { readOnly });
       const catalog = new Catalog(dir, config, chunkerFor(config.partitioning), store, engine, options);
       if (!readOnly) {
         await recoverInterruptedCommits(catalog.ingestContext);

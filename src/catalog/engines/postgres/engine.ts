@@ -10,6 +10,7 @@ import type { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
 import { type ErrorCode, meridianError } from '../../../errors.js';
 import { postgresDialect } from '../../adql/index.js';
+import type { TransactionVisibility } from '../../czar.js';
 import type {
   CanonicalRow,
   CatalogEngine,
@@ -110,6 +111,26 @@ async function cancelBackend(pool: pg.Pool, pid: number): Promise<void> {
   }
 }
 
+/**
+ * Session statements that hide, from one connection, the rows of transactions a reader must not see: a temporary
+ * view per physical table, named like it. PostgreSQL looks in the session's temporary schema first for an
+ * unqualified name, so the queries compiled for the tables read the views; a view is expanded into the query, so
+ * the q3c and B-tree indexes of the table still serve it. Each view was bound to its table when it was created.
+ */
+export function readerViews(schema: CatalogSchema, visibility: TransactionVisibility): string[] {
+  const transaction = id(TRANSACTION_COLUMN);
+  const hidden =
+    visibility.uncommitted.length > 0
+      ? ` AND ${transaction} NOT IN (${visibility.uncommitted.join(', ')})`
+      : '';
+  return schema.tables.flatMap((table) =>
+    (hasOverlap(table) ? [table.name, overlapTableName(table)] : [table.name]).map(
+      (name) =>
+        `CREATE TEMPORARY VIEW ${id(name)} AS SELECT * FROM ${id(name)} WHERE ${transaction} <= ${visibility.latestCommitted}${hidden}`,
+    ),
+  );
+}
+
 export class PostgresEngine implements CatalogEngine {
   readonly dialect = postgresDialect;
   readonly capabilities;
@@ -123,15 +144,25 @@ export class PostgresEngine implements CatalogEngine {
     this.capabilities = { multipleWorkers: pools.length > 1, spatialIndex: true } as const;
   }
 
-  /** `czar` is the czar store's DuckDB: publishing streams staged rows from it over connections of their own. */
-  static connect(urls: readonly string[], czar: DuckDBInstance): PostgresEngine {
+  /**
+   * `czar` is the czar store's DuckDB: publishing streams staged rows from it over connections of their own.
+   * `reader` (read-only opens) limits every query to the rows of the transactions its czar store counts as
+   * committed (`readerViews`), so that a commit another process is loading onto the workers stays invisible.
+   */
+  static connect(
+    urls: readonly string[],
+    czar: DuckDBInstance,
+    reader?: { readonly schema: CatalogSchema; readonly visibility: TransactionVisibility },
+  ): PostgresEngine {
+    const session = ['SET jit = off', ...(reader ? readerViews(reader.schema, reader.visibility) : [])];
     const pools = urls.map((connectionString) => {
       const pool = new Pool({ connectionString, max: 4, types: typeParsers });
       pool.on('connect', (client) => {
         // A connection the server drops while it is checked out emits 'error' besides failing its query; the pool
         // listens only while it is idle, and an unheard 'error' would end the process. The failed query reports it.
         client.on('error', () => undefined);
-        client.query('SET jit = off').catch(() => undefined);
+        // Queued before any query of the pool's user: node-pg runs a client's queries in order.
+        client.query(session.join('; ')).catch(() => undefined);
       });
       // An idle connection the server dropped (restart, pg_terminate_backend) is removed by the pool, which then
       // emits 'error': without a listener that would end the process. The next query opens a new connection, or
