@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { meridianError } from '../errors.js';
 import { Catalog, type CatalogStats, type OpenCatalogOptions } from './catalog.js';
 import { readCatalogConfig } from './catalog-config.js';
-import type { RowStream } from './engine.js';
+import type { CellValue, RowStream } from './engine.js';
 import type { QueryLimits, QueryResult } from './execute.js';
 import {
   CURRENT_FILE,
@@ -123,15 +123,36 @@ export class LiveCatalog implements CatalogReader {
       this.release(generation);
       throw err;
     }
-    const release = () => this.release(generation);
-    async function* rows() {
-      try {
-        yield* stream.rows;
-      } finally {
-        release();
-      }
-    }
-    return { columns: stream.columns, rows: rows() };
+    // Released when the rows end, fail or are given up (`return`), even before the first batch was asked for (a
+    // generator's `finally` would not run then).
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.release(generation);
+    };
+    const inner = stream.rows[Symbol.asyncIterator]();
+    const iterator: AsyncIterator<CellValue[][]> = {
+      async next() {
+        try {
+          const result = await inner.next();
+          if (result.done) release();
+          return result as IteratorResult<CellValue[][]>;
+        } catch (err) {
+          release();
+          throw err;
+        }
+      },
+      async return(value?: unknown) {
+        try {
+          return ((await inner.return?.(value)) ?? { done: true, value }) as IteratorResult<CellValue[][]>;
+        } finally {
+          release();
+        }
+      },
+    };
+    const rows: AsyncIterable<CellValue[][]> = { [Symbol.asyncIterator]: () => iterator };
+    return { columns: stream.columns, rows };
   }
 
   async close(): Promise<void> {

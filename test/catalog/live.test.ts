@@ -135,6 +135,24 @@ describe('LiveCatalog', () => {
     expect(left).toContain('00000003');
   });
 
+  it('releases the generation of a stream given up before its first batch', async () => {
+    const dir = await baseCatalog();
+    await using live = await LiveCatalog.open(dir);
+    const stream = await live.stream('SELECT objectId FROM Object');
+    {
+      await using writer = await Catalog.open(dir);
+      await writer.ingestFiles('Object', [parts[1] as string]);
+    }
+    // What a TAP request with MAXREC=0 does: it never asks for a batch.
+    await stream.rows[Symbol.asyncIterator]().return?.();
+    expect(await count(live)).toBe(rowsIn(parts.slice(0, 2)));
+    {
+      await using writer = await Catalog.open(dir);
+      await writer.ingestFiles('Object', [parts[2] as string]);
+    }
+    expect(readdirSync(join(dir, GENERATIONS_DIR))).not.toContain('00000001');
+  });
+
   it('removes what a publish cut off by a crash left, and a reopened reader serves the current generation', async () => {
     const dir = await baseCatalog();
     await (await LiveCatalog.open(dir)).close();
