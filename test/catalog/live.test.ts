@@ -51,7 +51,7 @@ const count = async (reader: { query: Catalog['query'] }) => Number((await reade
 function ingestProcess(
   dir: string,
   files: readonly string[],
-): { done: Promise<number>; output: () => string } {
+): { done: Promise<number>; output: () => string; kill: () => void } {
   let output = '';
   const child = spawn(process.execPath, ['bin/meridian.js', 'catalog', 'ingest', dir, 'Object', ...files], {
     cwd: CHECKOUT,
@@ -66,6 +66,7 @@ function ingestProcess(
   return {
     done: new Promise((resolve) => child.on('exit', (code) => resolve(code ?? -1))),
     output: () => output,
+    kill: () => child.kill('SIGKILL'),
   };
 }
 
@@ -212,5 +213,29 @@ describe('two processes: queries in a loop while `meridian catalog ingest` commi
       await app.close();
       await catalog.close();
     }
+  });
+
+  it('an ingest killed at any moment and run again: every answer is before or after, the retry commits once', async () => {
+    const dir = await baseCatalog();
+    await using live = await LiveCatalog.open(dir);
+    const before = await count(live);
+    const added = parts.slice(1);
+    const after = before + rowsIn(added);
+    const answers: number[] = [];
+    // Kills at moments spread over start-up, staging, the commit and the publish (an uninterrupted run takes ~1-2 s).
+    for (const delay of [400, 900, 1400]) {
+      const ingest = ingestProcess(dir, added);
+      const timer = setTimeout(ingest.kill, delay);
+      answers.push(...(await queryWhile(ingest.done, () => count(live))));
+      clearTimeout(timer);
+      await ingest.done;
+    }
+    const retry = ingestProcess(dir, added);
+    answers.push(...(await queryWhile(retry.done, () => count(live))));
+    expect(await retry.done, retry.output()).toBe(0);
+    for (const answer of answers) expect([before, after]).toContain(answer);
+    expect(await count(live)).toBe(after);
+    // Nothing half-published is left once a publish has run.
+    expect(readdirSync(join(dir, GENERATIONS_DIR)).filter((n) => n.includes('.tmp'))).toEqual([]);
   });
 });
