@@ -189,6 +189,20 @@ describe('two processes: queries in a loop while `meridian catalog ingest` commi
     expect(answers.length).toBeGreaterThan(3);
   });
 
+  it("the writer's clean-up keeps a generation another process still reads", async () => {
+    const dir = await baseCatalog();
+    await using live = await LiveCatalog.open(dir);
+    const stream = await live.stream('SELECT objectId FROM Object');
+    const ingest = ingestProcess(dir, [parts[1] as string]);
+    expect(await ingest.done, ingest.output()).toBe(0);
+    // The writer published generation 2 and tried to remove 1: DuckDB's lock told it this process holds it.
+    expect(existsSync(join(generationDir(dir, 1), 'czar.duckdb'))).toBe(true);
+    let streamed = 0;
+    for await (const batch of stream.rows) streamed += batch.length;
+    expect(streamed).toBe(rowsIn([parts[0] as string]));
+    expect(await count(live)).toBe(rowsIn(parts.slice(0, 2)));
+  });
+
   it('the TAP sync endpoint serves the new rows without a restart', async () => {
     const dir = await baseCatalog();
     const catalog = await LiveCatalog.open(dir);
