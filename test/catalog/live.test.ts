@@ -111,6 +111,18 @@ describe('LiveCatalog', () => {
     expect(lookup.rows.map((r) => String(r[0]))).toEqual([lastId]);
   });
 
+  it('two readers opening a never-served catalog at once publish one first generation', async () => {
+    const dir = await baseCatalog();
+    const readers = await Promise.all([LiveCatalog.open(dir), LiveCatalog.open(dir)]);
+    try {
+      expect(readers.map((r) => r.generation)).toEqual([1, 1]);
+      expect(readdirSync(join(dir, GENERATIONS_DIR)).sort()).toEqual(['00000001', 'CURRENT']);
+      for (const reader of readers) expect(await count(reader)).toBe(rowsIn([parts[0] as string]));
+    } finally {
+      for (const reader of readers) await reader.close();
+    }
+  });
+
   it('keeps a stream on the generation it started on while a commit publishes the next', async () => {
     const dir = await baseCatalog();
     await using live = await LiveCatalog.open(dir);
