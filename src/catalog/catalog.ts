@@ -24,7 +24,7 @@ import { type ChunkCount, CzarStore, type TransactionInfo, type TransactionOwner
 import type { CatalogEngine, CellValue, ResultColumn, RowStream } from './engine.js';
 import { createEngine } from './engines/factory.js';
 import { fragmentsFor, type QueryLimits, type QueryResult, QueryRunner } from './execute.js';
-import { publishNextGeneration, servedLive } from './generations.js';
+import { publishCommit } from './generations.js';
 import {
   abortTransaction,
   beginTransaction,
@@ -250,25 +250,7 @@ export class Catalog {
     } finally {
       this.layout = null;
     }
-    if (servedLive(this.dir)) await this.publishGeneration(transactionId);
-  }
-
-  /** Makes a commit visible to live readers (`generations.ts`); the commit itself stands whatever happens here. */
-  private async publishGeneration(transactionId: number): Promise<void> {
-    try {
-      await publishNextGeneration(
-        this.dir,
-        () => this.store.connection.run('CHECKPOINT').then(() => undefined),
-        (path) => this.store.replica.snapshotTo(path),
-      );
-    } catch (err) {
-      throw meridianError(
-        'CATALOG_ENGINE',
-        `transaction ${transactionId} is committed, but publishing it to the catalog's live readers failed: ${(err as Error).message}`,
-        { transactionId },
-        err,
-      );
-    }
+    await publishCommit(this.dir, this.store, transactionId);
   }
 
   async abortTransaction(transactionId: number): Promise<void> {

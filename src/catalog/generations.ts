@@ -34,7 +34,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { meridianError } from '../errors.js';
 import { CATALOG_CONFIG_FILE } from './catalog-config.js';
-import { CZAR_FILE } from './czar.js';
+import { CZAR_FILE, type CzarStore } from './czar.js';
 import { DIRECTOR_INDEX_FILE, snapshotReplicaFile } from './director-index.js';
 
 export const GENERATIONS_DIR = 'generations';
@@ -133,6 +133,28 @@ export async function publishNextGeneration(
   publish(dir, n, snapshotReplica);
   await removeUnusedGenerations(dir, n);
   return n;
+}
+
+/**
+ * After a commit: publishes the next generation when the catalog is served live (nothing otherwise). The commit itself
+ * stands whatever happens here; a failure says so, and the commit reaches readers with the next publish.
+ */
+export async function publishCommit(dir: string, store: CzarStore, transactionId: number): Promise<void> {
+  if (!servedLive(dir)) return;
+  try {
+    await publishNextGeneration(
+      dir,
+      () => store.connection.run('CHECKPOINT').then(() => undefined),
+      (path) => store.replica.snapshotTo(path),
+    );
+  } catch (err) {
+    throw meridianError(
+      'CATALOG_ENGINE',
+      `transaction ${transactionId} is committed, but publishing it to the catalog's live readers failed: ${(err as Error).message}`,
+      { transactionId },
+      err,
+    );
+  }
 }
 
 /**
