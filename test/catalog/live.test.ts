@@ -241,6 +241,45 @@ describe('two processes: queries in a loop while `meridian catalog ingest` commi
     }
   });
 
+  it('`meridian serve` answers over HTTP before or after the commit of `meridian catalog ingest`, no restart', async () => {
+    const dir = await baseCatalog();
+    const server = spawn(
+      process.execPath,
+      ['bin/meridian.js', 'serve', '--catalog', dir, '--port', '0', '--quiet'],
+      {
+        cwd: CHECKOUT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    server.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!/TAP service: (http\S+)/.test(stderr) && Date.now() < deadline && server.exitCode === null) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const tapUrl = /TAP service: (http\S+)/.exec(stderr)?.[1];
+      expect(tapUrl, stderr).toBeDefined();
+      const httpCount = async () => {
+        const reply = await fetch(`${tapUrl}/sync?LANG=ADQL&FORMAT=csv&QUERY=${encodeURIComponent(COUNT)}`);
+        expect(reply.status).toBe(200);
+        return Number((await reply.text()).trim().split('\n').at(-1));
+      };
+      const before = await httpCount();
+      const ingest = ingestProcess(dir, parts.slice(1));
+      const answers = await queryWhile(ingest.done, httpCount);
+      expect(await ingest.done, ingest.output()).toBe(0);
+      const after = before + rowsIn(parts.slice(1));
+      for (const answer of answers) expect([before, after]).toContain(answer);
+      expect(answers.at(-1)).toBe(after);
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((r) => (server.exitCode === null ? server.once('exit', r) : r(null)));
+    }
+  });
+
   it('an ingest killed at any moment and run again: every answer is before or after, the retry commits once', async () => {
     const dir = await baseCatalog();
     await using live = await LiveCatalog.open(dir);
