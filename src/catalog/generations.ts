@@ -213,20 +213,30 @@ async function inUse(generation: string): Promise<boolean> {
 }
 
 /**
- * Removes every generation but `current` that no process holds open: older ones readers have left, and leftovers
- * of a publish cut off by a crash. Only the writer calls this (it is the only process that publishes).
+ * Removes every generation but `current` that no process holds open: older ones readers have left and, for the
+ * writer (`leftovers`, the only process that publishes), what a publish cut off by a crash left. A reader passes
+ * `leftovers: false` and removes only generations older than `current`: a newer one or a `.tmp-…` directory may be
+ * a publish in progress.
  */
-export async function removeUnusedGenerations(dir: string, current: number): Promise<number[]> {
+export async function removeUnusedGenerations(
+  dir: string,
+  current: number,
+  options: { readonly leftovers?: boolean } = {},
+): Promise<number[]> {
+  const leftovers = options.leftovers ?? true;
   const root = join(dir, GENERATIONS_DIR);
   if (!existsSync(root)) return [];
   const removed: number[] = [];
   for (const name of readdirSync(root)) {
     const match = /^(\d{8})(\.tmp-.*)?$/.exec(name);
-    if (!match || (Number(match[1]) === current && !match[2])) continue;
+    if (!match) continue;
+    const n = Number(match[1]);
+    const temporary = match[2] !== undefined;
+    if (leftovers ? n === current && !temporary : temporary || n >= current) continue;
     const path = join(root, name);
-    if (!match[2] && (await inUse(path))) continue;
+    if (!temporary && (await inUse(path))) continue;
     rmSync(path, { recursive: true, force: true });
-    removed.push(Number(match[1]));
+    removed.push(n);
   }
   return removed;
 }

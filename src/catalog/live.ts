@@ -23,6 +23,7 @@ import {
   generationDir,
   holdGeneration,
   publishFirstGeneration,
+  removeUnusedGenerations,
 } from './generations.js';
 import type { QueryPlan } from './planner/plan.js';
 import type { CatalogSchema } from './schema.js';
@@ -187,7 +188,20 @@ export class LiveCatalog implements CatalogReader {
 
   private release(generation: OpenGeneration): void {
     generation.users--;
-    if (generation.retired && generation.users === 0) void closeGeneration(generation);
+    if (generation.retired && generation.users === 0) void this.retire(generation);
+  }
+
+  /**
+   * Closes a generation no query uses any more and removes the generations older than the current one that no
+   * process holds, so that a server idle after the last commit does not keep a copy of the catalog on disk.
+   */
+  private async retire(generation: OpenGeneration): Promise<void> {
+    try {
+      await closeGeneration(generation);
+      await removeUnusedGenerations(this.dir, this.current.number, { leftovers: false });
+    } catch {
+      // Left for the writer's next publish to remove.
+    }
   }
 
   /** Switches new queries to a newly published generation, once for all the queries that notice it together. */
@@ -203,7 +217,7 @@ export class LiveCatalog implements CatalogReader {
           const old = this.current;
           this.current = next;
           old.retired = true;
-          if (old.users === 0) await closeGeneration(old);
+          if (old.users === 0) await this.retire(old);
         }
         this.pointer = seen;
       } catch {

@@ -101,6 +101,8 @@ describe('LiveCatalog', () => {
     }
     expect(await count(live)).toBe(rowsIn(parts.slice(0, 2)));
     expect(live.generation).toBe(2);
+    // The writer kept generation 1 (this process held it); the reader removed it once it had moved on.
+    expect(existsSync(generationDir(dir, 1))).toBe(false);
     // Director-index lookups of the new rows go through the generation's replica.
     const lastId = readFileSync(parts[1] as string, 'utf8')
       .trimEnd()
