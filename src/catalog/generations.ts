@@ -163,7 +163,7 @@ export async function publishCommit(dir: string, store: CzarStore, transactionId
  */
 export async function publishFirstGeneration(
   dir: string,
-  holdReadOnly: () => Promise<{ close(): void }>,
+  holdReadOnly: () => Promise<{ close(): Promise<void> }>,
 ): Promise<void> {
   const held = await holdReadOnly();
   try {
@@ -173,7 +173,7 @@ export async function publishFirstGeneration(
       if (existsSync(replica)) snapshotReplicaFile(replica, path);
     });
   } finally {
-    held.close();
+    await held.close();
   }
 }
 

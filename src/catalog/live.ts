@@ -59,16 +59,15 @@ type ReaderOptions = Omit<OpenCatalogOptions, 'readOnly'>;
 
 export class LiveCatalog implements CatalogReader {
   private switching: Promise<void> | null = null;
-  private pointer: { ino: number; mtimeMs: number } | null;
   private closed = false;
 
   private constructor(
     readonly dir: string,
     private current: OpenGeneration,
     private readonly options: ReaderOptions,
-  ) {
-    this.pointer = pointerStat(dir);
-  }
+    /** `CURRENT` as last followed: a change of inode or time means a publish. */
+    private pointer: { ino: number; mtimeMs: number } | null,
+  ) {}
 
   /**
    * Opens the catalog in `dir` for serving: its current generation, publishing the first one when the catalog has
@@ -82,11 +81,9 @@ export class LiveCatalog implements CatalogReader {
         return { close: () => held.close() };
       });
     }
+    // Read before opening: a publish in between is then noticed by the first query.
     const pointer = pointerStat(dir);
-    const generation = await openCurrent(dir, options);
-    const live = new LiveCatalog(dir, generation, options);
-    live.pointer = pointer;
-    return live;
+    return new LiveCatalog(dir, await openCurrent(dir, options), options, pointer);
   }
 
   get schema(): CatalogSchema {
