@@ -131,6 +131,21 @@ export function readerViews(schema: CatalogSchema, visibility: TransactionVisibi
   );
 }
 
+/** Each pooled connection's session set-up (`SET jit`, a reader's views), awaited before the connection is used. */
+const sessionSetups = new WeakMap<pg.ClientBase, Promise<void>>();
+
+/** Takes a connection from `pool` once its session is set up; a connection whose set-up failed is dropped. */
+async function sessionClient(pool: pg.Pool): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  try {
+    await sessionSetups.get(client);
+  } catch (err) {
+    client.release(true);
+    throw err;
+  }
+  return client;
+}
+
 export class PostgresEngine implements CatalogEngine {
   readonly dialect = postgresDialect;
   readonly capabilities;
@@ -161,8 +176,11 @@ export class PostgresEngine implements CatalogEngine {
         // A connection the server drops while it is checked out emits 'error' besides failing its query; the pool
         // listens only while it is idle, and an unheard 'error' would end the process. The failed query reports it.
         client.on('error', () => undefined);
-        // Queued before any query of the pool's user: node-pg runs a client's queries in order.
-        client.query(session.join('; ')).catch(() => undefined);
+        // Queued before any query of the pool's user (node-pg runs a client's queries in order), and awaited by
+        // each user: a reader's query must fail rather than run without its views.
+        const setup = client.query(session.join('; ')).then(() => undefined);
+        setup.catch(() => undefined);
+        sessionSetups.set(client, setup);
       });
       // An idle connection the server dropped (restart, pg_terminate_backend) is removed by the pool, which then
       // emits 'error': without a listener that would end the process. The next query opens a new connection, or
@@ -192,7 +210,7 @@ export class PostgresEngine implements CatalogEngine {
     await Promise.allSettled(
       this.pools.map(async (pool, worker) => {
         try {
-          const client = await pool.connect();
+          const client = await sessionClient(pool);
           let failed = true;
           try {
             await task(client, worker);
@@ -304,7 +322,7 @@ export class PostgresEngine implements CatalogEngine {
     const pool = this.pools[fragment.worker];
     if (!pool) throw meridianError('INTERNAL', `no PostgreSQL worker ${fragment.worker}`);
     if (signal.aborted) throw engineAborted(signal);
-    const client = await pool.connect().catch((err: unknown) => {
+    const client = await sessionClient(pool).catch((err: unknown) => {
       throw signal.aborted
         ? engineAborted(signal, err)
         : engineError(err, { what: 'the query', worker: this.worker(fragment.worker) });
@@ -393,7 +411,7 @@ export class PostgresEngine implements CatalogEngine {
     const pool = this.pools[worker];
     if (!pool) throw meridianError('INTERNAL', `no PostgreSQL worker ${worker}`);
     if (signal.aborted) throw engineAborted(signal);
-    const client = await pool.connect();
+    const client = await sessionClient(pool);
     const pid = (client as unknown as { processID: number }).processID;
     let cancelled: Promise<void> | null = null;
     const cancel = () => {
