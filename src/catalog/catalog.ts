@@ -24,6 +24,7 @@ import { type ChunkCount, CzarStore, type TransactionInfo, type TransactionOwner
 import type { CatalogEngine, CellValue, ResultColumn, RowStream } from './engine.js';
 import { createEngine } from './engines/factory.js';
 import { fragmentsFor, type QueryLimits, type QueryResult, QueryRunner } from './execute.js';
+import { publishCommit } from './generations.js';
 import {
   abortTransaction,
   beginTransaction,
@@ -202,7 +203,7 @@ export class Catalog {
     try {
       if (readOnly) await refuseUnrecovered(dir, store);
       else await store.upgrade();
-      const engine = await createEngine(config, store);
+      const engine = await createEngine(config, store, { readOnly });
       const catalog = new Catalog(dir, config, chunkerFor(config.partitioning), store, engine, options);
       if (!readOnly) {
         await recoverInterruptedCommits(catalog.ingestContext);
@@ -255,6 +256,7 @@ export class Catalog {
     } finally {
       this.layout = null;
     }
+    await publishCommit(this.dir, this.store, transactionId);
   }
 
   async abortTransaction(transactionId: number): Promise<void> {

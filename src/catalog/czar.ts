@@ -50,6 +50,17 @@ export interface OpenTransaction {
   readonly owner: TransactionOwner | null;
 }
 
+/**
+ * The transactions whose rows a reader may see: committed ones, i.e. ids up to the latest committed one except those
+ * still open. Rows of later transactions, or of one still publishing, may already be on the workers (a commit loads
+ * them before the czar records it): a reader that sees only these sees each commit whole or not at all.
+ */
+export interface TransactionVisibility {
+  readonly latestCommitted: number;
+  /** Ids below `latestCommitted` that are started or publishing. */
+  readonly uncommitted: readonly number[];
+}
+
 export interface ChunkCount {
   readonly table: string;
   /** -1 for a regular (replicated, unpartitioned) table. */
@@ -173,6 +184,21 @@ export class CzarStore {
           ? null
           : { host: String(r.ownerHost), pid: Number(r.ownerPid), token: String(r.ownerToken) },
     }));
+  }
+
+  /** Which transactions' rows a reader of this store may see on the workers (see `TransactionVisibility`). */
+  async visibility(): Promise<TransactionVisibility> {
+    const latest = Number(
+      (await this.rows("SELECT COALESCE(MAX(id), 0) AS id FROM _transactions WHERE state = 'committed'"))[0]
+        ?.id ?? 0,
+    );
+    const open = (
+      await this.rows(
+        "SELECT id FROM _transactions WHERE state IN ('started', 'publishing') AND id < ? ORDER BY id",
+        [latest],
+      )
+    ).map((r) => Number(r.id));
+    return Object.freeze({ latestCommitted: latest, uncommitted: Object.freeze(open) });
   }
 
   async chunkCounts(): Promise<ChunkCount[]> {

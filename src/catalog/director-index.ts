@@ -32,6 +32,25 @@ function directorKey(table: CatalogTable): { key: string; integer: boolean } {
   return { key: p.key, integer };
 }
 
+/**
+ * A copy of a director index replica for a published generation (`generations.ts`): `VACUUM INTO` reads it in one consistent transaction; the
+ * copy is switched out of WAL mode, so that readers open it without the `-shm`/`-wal` side files.
+ */
+export function snapshotReplicaFile(source: Database.Database | string, path: string): void {
+  const db = typeof source === 'string' ? new Database(source, { readonly: true }) : source;
+  try {
+    db.prepare('VACUUM INTO ?').run(path);
+  } finally {
+    if (typeof source === 'string') db.close();
+  }
+  const copy = new Database(path);
+  try {
+    copy.pragma('journal_mode = DELETE');
+  } finally {
+    copy.close();
+  }
+}
+
 export class DirectorIndexReplica {
   private readonly lookups = new Map<string, Database.Statement>();
   /** Tables checked against the czar in this process, and whether their replica is complete. */
@@ -210,6 +229,11 @@ export class DirectorIndexReplica {
       if (chunk !== undefined) found.add(chunk);
     }
     return [...found].sort((a, b) => a - b);
+  }
+
+  /** Writes a consistent copy of the replica to `path` for a published generation (`generations.ts`); none if absent. */
+  snapshotTo(path: string): void {
+    if (this.db) snapshotReplicaFile(this.db, path);
   }
 
   /** Forgets the per-process check, so the next lookup compares counts again (after a failed append). */

@@ -48,6 +48,7 @@ export {
   resolveInsideDirectory,
   tableFiles,
 } from './ingest-directory.js';
+export { type CatalogReader, LiveCatalog, openCatalogForServing } from './live.js';
 export { formatResult, type OutputFormat, outputFormats, VOTABLE_DATATYPES } from './output.js';
 export type { QueryPlan } from './planner/plan.js';
 export {

@@ -8,7 +8,7 @@
 
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Catalog } from '../catalog/index.js';
+import type { CatalogReader } from '../catalog/index.js';
 import { ERROR_CODES } from '../errors.js';
 import { UserLimits } from './auth/limits.js';
 import { type AuthOptions, installAuth } from './auth/plugin.js';
@@ -29,7 +29,7 @@ export const BUTLER_PATH = '/api/butler';
 const SHUTDOWN_GRACE_MS = 10_000;
 
 export interface AppDependencies {
-  readonly catalog: Catalog;
+  readonly catalog: CatalogReader;
   readonly limits?: ServerLimitsInput;
   /** Public URL of the server root when behind a proxy (no trailing slash needed); else the request's host. */
   readonly baseUrl?: string;

@@ -5,7 +5,7 @@
 
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { readButlerConfig } from '../butler/index.js';
-import { Catalog } from '../catalog/index.js';
+import { openCatalogForServing } from '../catalog/index.js';
 import { BUTLER_PATH, createApp, TAP_PATH } from './app.js';
 import type { AuthOptions } from './auth/plugin.js';
 import type { ButlerApiOptionsInput } from './butler/service.js';
@@ -59,7 +59,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const allowAnonymous = options.auth?.allowAnonymous ?? allowAnonymousFromEnv() ?? false;
   // A missing or broken repository fails here, before the catalog opens, not on the first request.
   if (options.repo !== undefined) readButlerConfig(options.repo);
-  const catalog = await Catalog.open(options.catalog);
+  // Read-only and following new commits: `meridian catalog ingest` may run while this serves (docs/catalog.md).
+  const catalog = await openCatalogForServing(options.catalog);
   let app: FastifyInstance;
   try {
     app = createApp({

@@ -124,7 +124,18 @@ export interface EngineErrorContext {
   /** The PostgreSQL worker the error came from, when there is one: it is named in the message and details. */
   readonly worker?: { readonly index: number; readonly name: string };
   readonly details?: Record<string, unknown>;
+  /**
+   * The code of a statement fault when the statement is not the user's query: rows a worker refuses while a commit
+   * loads them are the input's fault (CATALOG_INGEST), not the ADQL's. Default: ADQL_SEMANTIC / ADQL_UNSUPPORTED.
+   */
+  readonly statementFault?: ErrorCode;
 }
+
+/**
+ * Seconds a client should wait before retrying a worker that is unavailable (HTTP 503 Retry-After): about the time
+ * a PostgreSQL server takes to restart or a pooled connection to be replaced.
+ */
+export const WORKER_RETRY_AFTER_SECONDS = 5;
 
 /**
  * A coded error for a failure inside an engine; Meridian errors pass through unchanged. The original error is the
@@ -149,7 +160,12 @@ export function engineError(err: unknown, context: EngineErrorContext): Meridian
     timeout: `${context.what} ran longer than the statement timeout${where}: ${message}`,
     engine: `${context.what} failed inside the engine${where} (not a fault of the query): ${message}`,
   };
-  return meridianError(kindCodes[kind], text[kind], { ...details, engineFailure: kind }, err);
+  const code =
+    context.statementFault !== undefined && (kind === 'query' || kind === 'unsupported')
+      ? context.statementFault
+      : kindCodes[kind];
+  const retry = kind === 'unavailable' ? { retryAfterSeconds: WORKER_RETRY_AFTER_SECONDS } : {};
+  return meridianError(code, text[kind], { ...details, engineFailure: kind, ...retry }, err);
 }
 
 /** A worker's name for messages: host, port and database of its URL, never its password. */

@@ -1,11 +1,11 @@
 /** What the TAP routes share: the catalog, the limits, the published metadata and the queries now running. */
 
-import type { Catalog, TapSchemaRows } from '../../catalog/index.js';
+import type { CatalogReader, TapSchemaRows } from '../../catalog/index.js';
 import type { ServerLimits } from '../config.js';
 import type { PublishedColumns } from './result-fields.js';
 
 export interface TapContext {
-  readonly catalog: Catalog;
+  readonly catalog: CatalogReader;
   readonly limits: ServerLimits;
   /** TAP_SCHEMA rows (the catalog's tables and TAP_SCHEMA's own), computed once. */
   readonly tapSchema: TapSchemaRows;

@@ -2,18 +2,15 @@
  * PostgreSQL workers: one or more servers, chunks spread over them (placement kept by the czar). Each worker has
  * one table per logical table with `chunkId`/`subChunkId`, a q3c index on director positions and indexes on the
  * chunk and key columns; JIT is switched off on every connection (feasibility.md §2: JIT planning cost dominated
- * small distributed queries). Rows are published with server-side COPY from CSV files the czar's DuckDB writes, so
- * the workers must be able to read the czar's temporary directory (same host).
+ * small distributed queries). Rows are published with `COPY … FROM STDIN` over the worker connection (`copy-rows.ts`),
+ * so a worker needs nothing of the czar's disk: it may run on another host.
  */
 
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBTypeId } from '@duckdb/node-api';
+import type { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
-import { meridianError } from '../../../errors.js';
+import { type ErrorCode, meridianError } from '../../../errors.js';
 import { postgresDialect } from '../../adql/index.js';
-import { quoteDuck, sqlStringLiteral } from '../../czar.js';
+import type { TransactionVisibility } from '../../czar.js';
 import type {
   CanonicalRow,
   CatalogEngine,
@@ -43,6 +40,7 @@ import {
   parseCanonicalRow,
   parseDigestRow,
 } from '../row-digest.js';
+import { type CopySource, copyStagedRows } from './copy-rows.js';
 import { loadPostgresUploads } from './upload.js';
 
 const { Pool, types } = pg;
@@ -115,6 +113,41 @@ async function cancelBackend(pool: pg.Pool, pid: number): Promise<void> {
   }
 }
 
+/**
+ * Session statements that hide, from one connection, the rows of transactions a reader must not see: a temporary
+ * view per physical table, named like it. PostgreSQL looks in the session's temporary schema first for an
+ * unqualified name, so the queries compiled for the tables read the views; a view is expanded into the query, so
+ * the q3c and B-tree indexes of the table still serve it. Each view was bound to its table when it was created.
+ */
+export function readerViews(schema: CatalogSchema, visibility: TransactionVisibility): string[] {
+  const transaction = id(TRANSACTION_COLUMN);
+  const hidden =
+    visibility.uncommitted.length > 0
+      ? ` AND ${transaction} NOT IN (${visibility.uncommitted.join(', ')})`
+      : '';
+  return schema.tables.flatMap((table) =>
+    (hasOverlap(table) ? [table.name, overlapTableName(table)] : [table.name]).map(
+      (name) =>
+        `CREATE TEMPORARY VIEW ${id(name)} AS SELECT * FROM ${id(name)} WHERE ${transaction} <= ${visibility.latestCommitted}${hidden}`,
+    ),
+  );
+}
+
+/** Each pooled connection's session set-up (`SET jit`, a reader's views), awaited before the connection is used. */
+const sessionSetups = new WeakMap<pg.ClientBase, Promise<void>>();
+
+/** Takes a connection from `pool` once its session is set up; a connection whose set-up failed is dropped. */
+async function sessionClient(pool: pg.Pool): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  try {
+    await sessionSetups.get(client);
+  } catch (err) {
+    client.release(true);
+    throw err;
+  }
+  return client;
+}
+
 export class PostgresEngine implements CatalogEngine {
   readonly dialect = postgresDialect;
   readonly capabilities;
@@ -122,18 +155,34 @@ export class PostgresEngine implements CatalogEngine {
 
   private constructor(
     private readonly pools: readonly pg.Pool[],
-    private readonly czar: DuckDBConnection,
+    private readonly czar: DuckDBInstance,
   ) {
     this.workerCount = pools.length;
     this.capabilities = { multipleWorkers: pools.length > 1, spatialIndex: true } as const;
   }
 
-  /** `czar` is the czar store's connection: publishing exports staged rows through it. */
-  static connect(urls: readonly string[], czar: DuckDBConnection): PostgresEngine {
+  /**
+   * `czar` is the czar store's DuckDB: publishing streams staged rows from it over connections of their own.
+   * `reader` (read-only opens) limits every query to the rows of the transactions its czar store counts as
+   * committed (`readerViews`), so that a commit another process is loading onto the workers stays invisible.
+   */
+  static connect(
+    urls: readonly string[],
+    czar: DuckDBInstance,
+    reader?: { readonly schema: CatalogSchema; readonly visibility: TransactionVisibility },
+  ): PostgresEngine {
+    const session = ['SET jit = off', ...(reader ? readerViews(reader.schema, reader.visibility) : [])];
     const pools = urls.map((connectionString) => {
       const pool = new Pool({ connectionString, max: 4, types: typeParsers });
       pool.on('connect', (client) => {
-        client.query('SET jit = off').catch(() => undefined);
+        // A connection the server drops while it is checked out emits 'error' besides failing its query; the pool
+        // listens only while it is idle, and an unheard 'error' would end the process. The failed query reports it.
+        client.on('error', () => undefined);
+        // Queued before any query of the pool's user (node-pg runs a client's queries in order), and awaited by
+        // each user: a reader's query must fail rather than run without its views.
+        const setup = client.query(session.join('; ')).then(() => undefined);
+        setup.catch(() => undefined);
+        sessionSetups.set(client, setup);
       });
       // An idle connection the server dropped (restart, pg_terminate_backend) is removed by the pool, which then
       // emits 'error': without a listener that would end the process. The next query opens a new connection, or
@@ -149,24 +198,34 @@ export class PostgresEngine implements CatalogEngine {
     return { index, name: workerName(this.pools[index]?.options.connectionString) };
   }
 
+  /**
+   * Runs `task` on every worker at once and returns when every one has ended, so that a caller cleaning up after a
+   * failure (`discard`) never races a worker still committing. Rejects with the first failure; `statementFault` as
+   * in `engineError`. A connection whose task failed is dropped, not pooled.
+   */
   private async onEveryWorker(
     what: string,
     task: (client: pg.PoolClient, worker: number) => Promise<void>,
+    statementFault?: ErrorCode,
   ): Promise<void> {
-    await Promise.all(
+    let first: unknown = null;
+    await Promise.allSettled(
       this.pools.map(async (pool, worker) => {
         try {
-          const client = await pool.connect();
+          const client = await sessionClient(pool);
+          let failed = true;
           try {
             await task(client, worker);
+            failed = false;
           } finally {
-            client.release();
+            client.release(failed);
           }
         } catch (err) {
-          throw engineError(err, { what, worker: this.worker(worker) });
+          first ??= engineError(err, { what, worker: this.worker(worker), statementFault });
         }
       }),
     );
+    if (first !== null) throw first;
   }
 
   async createTables(schema: CatalogSchema): Promise<void> {
@@ -201,75 +260,48 @@ export class PostgresEngine implements CatalogEngine {
     });
   }
 
-  /** Exports staged rows (booleans as 0/1) for one worker to a CSV file the server can read. */
-  private async exportRows(
-    dir: string,
-    source: string,
-    columns: readonly { name: string; boolean: boolean }[],
-    chunks: readonly number[] | null,
-    name: string,
-  ): Promise<string> {
-    const path = join(dir, `${name}.csv`);
-    const where =
-      chunks === null
-        ? ''
-        : ` WHERE ${quoteDuck(CHUNK_COLUMN)} IN (${chunks.length > 0 ? chunks.join(', ') : '-1'})`;
-    const select = columns
-      .map((c) => (c.boolean ? `CAST(${quoteDuck(c.name)} AS INTEGER)` : quoteDuck(c.name)))
-      .join(', ');
-    await this.czar.run(
-      `COPY (SELECT ${select} FROM ${quoteDuck(source)}${where}) TO ${sqlStringLiteral(path)} (FORMAT csv, HEADER false)`,
-    );
-    chmodSync(path, 0o644);
-    return path;
-  }
-
   async publish(
     transactionId: number,
     staged: readonly StagedTable[],
     placement: ReadonlyMap<number, number>,
   ): Promise<void> {
-    const dir = mkdtempSync(join(tmpdir(), `meridian-publish-${transactionId}-`));
-    chmodSync(dir, 0o755);
-    try {
-      const chunksOf = (worker: number) => [...placement].filter(([, w]) => w === worker).map(([c]) => c);
-      let n = 0;
-      await this.onEveryWorker(`publishing transaction ${transactionId}`, async (client, worker) => {
-        await client.query('BEGIN');
+    const chunksOf = (worker: number) => [...placement].filter(([, w]) => w === worker).map(([c]) => c);
+    // One worker's failure stops the copies still streaming to the others (CopyFail rolls each back); the caller
+    // then removes what the workers that finished committed (`discard`).
+    const failed = new AbortController();
+    await this.onEveryWorker(
+      `publishing transaction ${transactionId}`,
+      async (client, worker) => {
+        let clean = false;
         try {
+          await client.query('BEGIN');
           for (const s of staged) {
-            const reader = await this.czar.runAndReadAll(
-              `SELECT * FROM ${quoteDuck(s.stagingTable)} LIMIT 0`,
-            );
-            const columns = reader.columnNames().map((name, i) => ({
-              name,
-              boolean: reader.columnTypeId(i) === DuckDBTypeId.BOOLEAN,
-            }));
-            const targets: [string, string][] = [[s.stagingTable, s.table]];
-            if (s.stagingOverlapTable) targets.push([s.stagingOverlapTable, `${s.table}FullOverlap`]);
-            for (const [source, target] of targets) {
-              const path = await this.exportRows(
-                dir,
-                source,
-                columns,
-                s.partitioned ? chunksOf(worker) : null,
-                `w${worker}_${n++}`,
-              );
-              await client.query(
-                `COPY ${id(target)} (${columns.map((c) => id(c.name)).join(', ')}) FROM ${sqlStringLiteral(path)} WITH (FORMAT csv)`,
-              );
+            const copies: CopySource[] = [
+              { source: s.stagingTable, target: s.table, chunks: s.partitioned ? chunksOf(worker) : null },
+            ];
+            if (s.stagingOverlapTable) {
+              copies.push({
+                source: s.stagingOverlapTable,
+                target: `${s.table}FullOverlap`,
+                chunks: chunksOf(worker),
+              });
             }
+            for (const copy of copies) await copyStagedRows(this.czar, client, copy, failed.signal);
           }
           await client.query('COMMIT');
+          clean = true;
+          for (const s of staged) await client.query(`ANALYZE ${id(s.table)}`);
         } catch (err) {
-          await client.query('ROLLBACK');
+          // The first failure is the one reported (Promise.all); the copies it stops fail after it.
+          failed.abort(err);
+          // After a CopyFail the connection is ready for the ROLLBACK; one the worker dropped fails it, and the
+          // worker has rolled back already.
+          if (!clean) await client.query('ROLLBACK').catch(() => undefined);
           throw err;
         }
-        for (const s of staged) await client.query(`ANALYZE ${id(s.table)}`);
-      });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      },
+      'CATALOG_INGEST',
+    );
   }
 
   async discard(transactionId: number, schema: CatalogSchema): Promise<void> {
@@ -293,7 +325,7 @@ export class PostgresEngine implements CatalogEngine {
     const pool = this.pools[fragment.worker];
     if (!pool) throw meridianError('INTERNAL', `no PostgreSQL worker ${fragment.worker}`);
     if (signal.aborted) throw engineAborted(signal);
-    const client = await pool.connect().catch((err: unknown) => {
+    const client = await sessionClient(pool).catch((err: unknown) => {
       throw signal.aborted
         ? engineAborted(signal, err)
         : engineError(err, { what: 'the query', worker: this.worker(fragment.worker) });
@@ -308,7 +340,8 @@ export class PostgresEngine implements CatalogEngine {
       cancelled = cancelBackend(pool, pid);
     };
     signal.addEventListener('abort', cancel, { once: true });
-    // Uploads live in temporary tables dropped at COMMIT; a failure drops the connection (and its session) instead.
+    // Uploads live in temporary tables dropped at COMMIT; a failure drops the connection (and its session) instead,
+    // and so does a worker fault (a connection the worker dropped would fail the next query too).
     let dropConnection = false;
     try {
       if (uploads.length > 0) {
@@ -335,9 +368,12 @@ export class PostgresEngine implements CatalogEngine {
       }
       return { columns, rows: batches() };
     } catch (err) {
-      throw signal.aborted
-        ? engineAborted(signal, err)
-        : engineError(err, { what: 'the query', worker: this.worker(fragment.worker) });
+      if (signal.aborted) throw engineAborted(signal, err);
+      const failure = engineError(err, { what: 'the query', worker: this.worker(fragment.worker) });
+      // The server may report the termination before the socket closes: pooled again, the connection would fail
+      // the next query (the retry) too.
+      if (failure.code === 'CATALOG_WORKER_UNAVAILABLE') dropConnection = true;
+      throw failure;
     } finally {
       signal.removeEventListener('abort', cancel);
       if (cancelled) {
@@ -388,7 +424,7 @@ export class PostgresEngine implements CatalogEngine {
     const pool = this.pools[worker];
     if (!pool) throw meridianError('INTERNAL', `no PostgreSQL worker ${worker}`);
     if (signal.aborted) throw engineAborted(signal);
-    const client = await pool.connect();
+    const client = await sessionClient(pool);
     const pid = (client as unknown as { processID: number }).processID;
     let cancelled: Promise<void> | null = null;
     const cancel = () => {
