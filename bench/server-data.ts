@@ -34,10 +34,16 @@ export interface ServerBenchData {
 const dp02Path = fileURLToPath(new URL('../../config/catalog/dp02.yaml', import.meta.url));
 /** The `meridian catalog create` defaults. */
 const partitioning = { numStripes: 85, numSubStripesPerStripe: 12, overlapDeg: 0.01667 };
-/** With one visit about a quarter of the truth objects are detected in the coadds (measured: 4,863 of 20,000). */
-const DETECTED_FRACTION = 0.2;
-/** Simulated area: 50 deg², about a fifth of DC2, so that a 0.01° cone holds a few objects as in DP0.2. */
-const SIM_RADIUS_DEG = 4;
+/**
+ * With 6 visits in r and i over the 2° DC2-sized area about half the truth objects are detected in the coadds
+ * (measured: 101,716 of 200,000); fewer visits leave much of the area uncovered and detect far fewer.
+ */
+const DETECTED_FRACTION = 0.45;
+const SIM_VISITS = 6;
+/** The simulator's default area (12.6 deg²): a 0.01° cone then holds about 25 of 1,000,000 Objects. */
+const SIM_RADIUS_DEG = 2;
+/** Cone centres stay this far inside the area, where the visits cover the sky evenly. */
+const FOOTPRINT_MARGIN_DEG = 0.5;
 const SIM_CENTRE = { ra: 61.863, dec: -35.79 };
 /** The columns of bench/dachs/q.rd, in its order. */
 const DACHS_COLUMNS =
@@ -103,7 +109,8 @@ export async function prepareServerData(
   const simulated = await simulateCatalogs({
     outDir: simDir,
     objects: Math.ceil(objects / DETECTED_FRACTION),
-    visits: 1,
+    visits: SIM_VISITS,
+    bands: 'gri',
     ra: SIM_CENTRE.ra,
     dec: SIM_CENTRE.dec,
     radiusDeg: SIM_RADIUS_DEG,
@@ -149,8 +156,7 @@ export async function prepareServerData(
     objectCsv,
     downloadRows,
     downloadCatalogDir: join(dir, 'download'),
-    // A margin of 0.2° keeps every cone inside the area, where the density is even.
-    footprint: { ...SIM_CENTRE, radiusDeg: SIM_RADIUS_DEG - 0.2 },
+    footprint: { ...SIM_CENTRE, radiusDeg: SIM_RADIUS_DEG - FOOTPRINT_MARGIN_DEG },
     sampleObjectIds: await sampleIds(join(dir, 'catalog')),
   };
   writeFileSync(readyPath, `${JSON.stringify(ready, null, 2)}\n`);
