@@ -117,7 +117,7 @@ export function httpGet(agent: http.Agent, url: string): Promise<Answer> {
   });
 }
 
-/** Rows in a TABLEDATA VOTable (DaCHS and Meridian both answer sync queries in it by default). */
+/** Rows in a TABLEDATA VOTable. */
 function countRows(body: string): number {
   let rows = 0;
   for (let i = body.indexOf('<TR'); i >= 0; i = body.indexOf('<TR', i + 3)) rows++;
@@ -142,7 +142,8 @@ async function generateLoad(options: LoadOptions): Promise<LoadResult> {
     while (performance.now() < deadline) {
       const [ra, dec] = randomPosition(random, options.footprint);
       const query = coneAdql(options.table, ra, dec, cone);
-      const url = `${sync}?REQUEST=doQuery&LANG=ADQL&QUERY=${encodeURIComponent(query)}`;
+      // TABLEDATA from both (DaCHS answers BINARY by default): the same document kind, and rows can be counted.
+      const url = `${sync}?REQUEST=doQuery&LANG=ADQL&RESPONSEFORMAT=votable/td&QUERY=${encodeURIComponent(query)}`;
       const sent = performance.now();
       let failure: string | null = null;
       try {
