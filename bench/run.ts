@@ -4,11 +4,14 @@ import { benchCatalog } from './catalog.bench.js';
 import { benchCompare } from './compare.bench.js';
 import { benchFormats } from './formats.bench.js';
 import { type BenchResult, formatResults } from './harness.js';
+import { benchServer } from './server.bench.js';
 import { benchButlerStall } from './server-butler-stall.js';
 
 /**
- * `npm run bench [-- --only butler|formats|catalog|compare|butler-stall] [--datasets N] [--runs R] [--objects N]
- *  [--compare-objects N] [--visits N] [--seconds S]`: runs the benchmarks and prints a Markdown table with
+ * `npm run bench [-- --only butler|formats|catalog|compare|butler-stall|server] [--datasets N] [--runs R]
+ *  [--objects N] [--compare-objects N] [--visits N] [--seconds S] [--server-data DIR]
+ *  [--server-parts overhead,load,download] [--load-seconds S] [--load-clients C] [--dachs URL]`: runs the
+ *  benchmarks and prints a Markdown table with
  * absolute figures, the reference run in the same process, and the ratio. Paste into docs/benchmarks.md.
  */
 async function main(): Promise<void> {
@@ -52,6 +55,24 @@ async function main(): Promise<void> {
     const visits = Number(opt('visits', '8000'));
     const seconds = Number(opt('seconds', '10'));
     results.push(...(await benchButlerStall({ visits, seconds, log: (line) => console.log(line) })));
+  }
+  // The server benchmarks prepare a data directory of their own (about 1 GB): only when asked for.
+  if (only === 'server') {
+    results.push(
+      ...(await benchServer({
+        dataDir: opt('server-data', '/tmp/meridian-bench-server'),
+        objects: Number(opt('server-objects', '1000000')),
+        downloadRows: Number(opt('download-rows', '5000000')),
+        seconds: Number(opt('load-seconds', '60')),
+        clients: Number(opt('load-clients', '50')),
+        dachsTapUrl: opt('dachs', 'http://127.0.0.1:8089/tap'),
+        parts: opt('server-parts', 'overhead,load,download').split(',') as (
+          | 'overhead'
+          | 'load'
+          | 'download'
+        )[],
+      })),
+    );
   }
   console.log(formatResults(results));
 }

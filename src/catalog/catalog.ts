@@ -520,17 +520,18 @@ export class Catalog {
 
   /**
    * Parses, plans and streams an ADQL query (no row limit). `options.signal` cancels it as it does `query`: opening
-   * the stream or reading its next batch rejects with QUERY_CANCELLED.
+   * the stream or reading its next batch rejects with QUERY_CANCELLED. A caller that needs the syntax tree itself
+   * (the TAP server, for the tables a query reads) passes `parseAdql`'s tree, so the text is parsed once.
    */
   async stream(
-    adql: string,
+    adql: string | Query,
     options: { readonly signal?: AbortSignal } & QueryUploads = {},
   ): Promise<RowStream> {
     const signal = options.signal ?? new AbortController().signal;
     if (signal.aborted) throw queryCancelled(signal);
     let stream: RowStream;
     try {
-      const tree = parseAdql(adql);
+      const tree = typeof adql === 'string' ? parseAdql(adql) : adql;
       const uploads = prepareUploads(options.uploads ?? []);
       const tapSchema = this.tapSchemaQuery(tree);
       if (tapSchema) {

@@ -12,6 +12,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { meridianError } from '../errors.js';
+import type { Query } from './adql/index.js';
 import { Catalog, type CatalogStats, type OpenCatalogOptions, type QueryUploads } from './catalog.js';
 import { readCatalogConfig } from './catalog-config.js';
 import type { CellValue, RowStream } from './engine.js';
@@ -35,7 +36,11 @@ export interface CatalogReader {
   readonly dir: string;
   readonly schema: CatalogSchema;
   query(adql: string, limits?: QueryLimits & QueryUploads): Promise<QueryResult>;
-  stream(adql: string, options?: { readonly signal?: AbortSignal } & QueryUploads): Promise<RowStream>;
+  /** `adql` may be a tree from `parseAdql` (a server parses once and plans that tree). */
+  stream(
+    adql: string | Query,
+    options?: { readonly signal?: AbortSignal } & QueryUploads,
+  ): Promise<RowStream>;
   plan(adql: string, options?: QueryUploads): Promise<QueryPlan>;
   stats(): Promise<CatalogStats>;
   tapSchema(): TapSchemaRows;
@@ -113,7 +118,7 @@ export class LiveCatalog implements CatalogReader {
 
   /** Streams on the generation current when it starts, which stays open until the stream ends or fails. */
   async stream(
-    adql: string,
+    adql: string | Query,
     options: { readonly signal?: AbortSignal } & QueryUploads = {},
   ): Promise<RowStream> {
     const generation = await this.acquire();

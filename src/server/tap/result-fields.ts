@@ -7,6 +7,7 @@
 import {
   type CellValue,
   parseAdql,
+  type Query,
   type ResultColumn,
   type ResultDatatype,
   type TapSchemaRows,
@@ -41,10 +42,10 @@ export class PublishedColumns {
    * The published tables an ADQL query reads, lower case: its table references matched on their qualified name, or
    * on the table name alone. An unparseable query (it fails later anyway) reads none.
    */
-  tablesOf(adql: string): string[] {
+  tablesOf(adql: string | Query): string[] {
     let refs: ReturnType<typeof tableReferences>;
     try {
-      refs = tableReferences(parseAdql(adql));
+      refs = tableReferences(typeof adql === 'string' ? parseAdql(adql) : adql);
     } catch {
       return [];
     }
