@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Catalog } from '../catalog/index.js';
 import { type ServerLimitsInput, serverLimitsSchema, validated } from './config.js';
 import { publicError } from './http-errors.js';
+import { defaultPortalDir, PORTAL_PATH, portalRoutes } from './portal.js';
 import { type AsyncJobOptions, asyncRoutes } from './tap/async.js';
 import type { TapContext } from './tap/context.js';
 import { PublishedColumns } from './tap/result-fields.js';
@@ -30,6 +31,8 @@ export interface AppDependencies {
   readonly version?: string;
   /** Where TAP async jobs and results are kept (default: SQLite and files in the catalog directory). */
   readonly jobs?: AsyncJobOptions;
+  /** The built Portal (default: dist/portal of this package); /portal answers PORTAL_NOT_BUILT when it is missing. */
+  readonly portalDir?: string;
 }
 
 /** Request ids: the caller's X-Request-Id when it is a sane token (a proxy's), else a fresh UUID. */
@@ -117,5 +120,6 @@ export function createApp(deps: AppDependencies): FastifyInstance {
   }));
   app.register(tapRoutes(context), { prefix: TAP_PATH });
   app.register(asyncRoutes(context, deps.jobs, shutdown.signal), { prefix: `${TAP_PATH}/async` });
+  app.register(portalRoutes(deps.portalDir ?? defaultPortalDir()), { prefix: PORTAL_PATH });
   return app;
 }
