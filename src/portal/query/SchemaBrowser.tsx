@@ -43,10 +43,15 @@ export function SchemaBrowser({ schema, onInsert }: Props) {
         onChange={(e) => setFilter(e.target.value)}
       />
       <ul className="schema-tables">
-        {shown.map(({ table, columns }) => {
+        {shown.map(({ table, columns }, index) => {
           const expanded = open.has(table.name) || (needle !== '' && columns.length < table.columns.length);
+          const dot = table.name.lastIndexOf('.');
+          const [schemaName, shortName] = [table.name.slice(0, Math.max(dot, 0)), table.name.slice(dot + 1)];
+          const previous = shown[index - 1]?.table.name;
+          const firstOfSchema = previous === undefined || !previous.startsWith(`${schemaName}.`);
           return (
             <li key={table.name}>
+              {firstOfSchema && schemaName !== '' && <div className="schema-group">{schemaName}</div>}
               <div className="schema-table">
                 <button
                   type="button"
@@ -60,10 +65,11 @@ export function SchemaBrowser({ schema, onInsert }: Props) {
                 <button
                   type="button"
                   className="schema-name"
-                  title={table.description ?? undefined}
+                  title={[table.name, table.description].filter(Boolean).join('\n')}
+                  aria-label={table.name}
                   onClick={() => onInsert(table.name)}
                 >
-                  {table.name}
+                  {shortName}
                 </button>
                 <span className="muted">{table.columns.length}</span>
               </div>

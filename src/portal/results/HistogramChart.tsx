@@ -24,7 +24,8 @@ export function HistogramChart({ values, label, selected }: Props) {
     const data: uPlot.AlignedData = [
       Array.from(bins.edges.subarray(0, bins.counts.length)),
       Array.from(bins.counts),
-      Array.from(bins.selectedCounts),
+      // Empty bins of the selection are gaps, not a line along zero.
+      Array.from(bins.selectedCounts, (count) => (count > 0 ? count : null)),
     ];
     const options = (width: number, height: number): uPlot.Options => ({
       width,
@@ -32,11 +33,23 @@ export function HistogramChart({ values, label, selected }: Props) {
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: false, range: [bins.edges[0], bins.edges[bins.edges.length - 1]] } },
-      axes: [{ label }, { label: 'rows', size: 50 }],
+      axes: [{ label, space: 80 }, { label: 'rows', size: 50 }],
       series: [
         {},
-        { label: 'all rows', fill: 'rgba(41, 77, 140, 0.55)', stroke: 'rgb(41, 77, 140)', paths: bars },
-        { label: 'selected', fill: 'rgba(242, 115, 13, 0.9)', stroke: 'rgb(242, 115, 13)', paths: bars },
+        {
+          label: 'all rows',
+          fill: 'rgba(41, 77, 140, 0.55)',
+          stroke: 'rgb(41, 77, 140)',
+          paths: bars,
+          points: { show: false },
+        },
+        {
+          label: 'selected',
+          fill: 'rgba(242, 115, 13, 0.9)',
+          stroke: 'rgb(242, 115, 13)',
+          paths: bars,
+          points: { show: false },
+        },
       ],
     });
     const { width, height } = element.getBoundingClientRect();

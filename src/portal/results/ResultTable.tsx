@@ -10,7 +10,10 @@ import type { ResultTable as Table } from '../api/json-result.js';
 import { cellText, rowOrder, type SortKey } from './order.js';
 
 const ROW_HEIGHT = 24;
-const COLUMN_WIDTH = 140;
+/** Pixels per column: 64-bit ids need their 19 digits, other values fit in less. */
+function columnWidth(datatype: string): number {
+  return datatype === 'long' ? 170 : 130;
+}
 
 interface Props {
   readonly table: Table;
@@ -30,7 +33,8 @@ export function ResultTable({ table, selected, sort, onSort, onSelect }: Props) 
     estimateSize: () => ROW_HEIGHT,
     overscan: 20,
   });
-  const width = 48 + table.columns.length * COLUMN_WIDTH;
+  const widths = table.columns.map((c) => columnWidth(c.datatype));
+  const width = 48 + widths.reduce((a, b) => a + b, 0);
 
   const clickHeader = (column: number) => {
     if (sort?.column !== column) onSort({ column, descending: false });
@@ -63,6 +67,7 @@ export function ResultTable({ table, selected, sort, onSort, onSelect }: Props) 
             type="button"
             key={column.name}
             className="cell header-cell"
+            style={{ width: widths[c] }}
             data-sort={sort?.column === c ? (sort.descending ? 'descending' : 'ascending') : 'none'}
             title={[column.datatype, column.unit, column.ucd].filter(Boolean).join(' · ')}
             onClick={() => clickHeader(c)}
@@ -91,7 +96,7 @@ export function ResultTable({ table, selected, sort, onSort, onSelect }: Props) 
             >
               <div className="cell index-cell">{row + 1}</div>
               {table.values.map((column, c) => (
-                <div className="cell" key={table.columns[c].name}>
+                <div className="cell" key={table.columns[c].name} style={{ width: widths[c] }}>
                   {cellText(column[row])}
                 </div>
               ))}

@@ -1,0 +1,169 @@
+/**
+ * The Portal in a real browser against a real server on the fixture catalog: load, run a cone search, see rows,
+ * select a row and see it highlighted in the sky plot, sort, a syntax error marked at its position, the job
+ * monitor, a shared job URL. Screenshots go to docs/portal/ when MERIDIAN_PORTAL_SCREENSHOTS=1.
+ */
+
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  browserAvailable,
+  firstLoadGzipBytes,
+  launchChromium,
+  type PortalServer,
+  portalServer,
+} from './browser-support.js';
+
+const SCREENSHOTS = process.env.MERIDIAN_PORTAL_SCREENSHOTS === '1' ? 'docs/portal' : null;
+const CONE = `SELECT objectId, coord_ra, coord_dec, g_cModelFlux, r_cModelFlux
+FROM dp02_dc2_catalogs.Object
+WHERE CONTAINS(POINT('ICRS', coord_ra, coord_dec), CIRCLE('ICRS', 62, -37, 0.5)) = 1`;
+
+/** Counts the pixels of the selection colour (#f2730d, give or take blending) in a screenshot of `selector`. */
+async function highlightedPixels(page: Page, selector: string): Promise<number> {
+  const png = (await page.locator(selector).screenshot()).toString('base64');
+  return page.evaluate(async (data) => {
+    const image = new Image();
+    image.src = `data:image/png;base64,${data}`;
+    await image.decode();
+    const canvas = document.createElement('canvas');
+    [canvas.width, canvas.height] = [image.width, image.height];
+    const context = canvas.getContext('2d')!;
+    context.drawImage(image, 0, 0);
+    const pixels = context.getImageData(0, 0, image.width, image.height).data;
+    let count = 0;
+    for (let i = 0; i < pixels.length; i += 4) {
+      const [r, g, b] = [pixels[i], pixels[i + 1], pixels[i + 2]];
+      if (r > 200 && g > 80 && g < 160 && b < 80) count++;
+    }
+    return count;
+  }, png);
+}
+
+async function setQuery(page: Page, adql: string): Promise<void> {
+  await page.locator('.cm-content').click();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.press('Delete');
+  await page.locator('.cm-content').fill(adql);
+}
+
+async function runQuery(page: Page): Promise<number> {
+  const started = performance.now();
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.locator('.status.ok, .status.error').waitFor();
+  return performance.now() - started;
+}
+
+describe.skipIf(!browserAvailable())('the Portal in Chromium', () => {
+  let browser: Browser;
+  let portal: PortalServer;
+  let page: Page;
+
+  beforeAll(async () => {
+    if (SCREENSHOTS !== null) mkdirSync(SCREENSHOTS, { recursive: true });
+    [browser, portal] = await Promise.all([launchChromium(), portalServer('portal-browser')]);
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await portal?.close();
+  });
+
+  it('loads with the schema browser and the examples from the service', async () => {
+    const started = performance.now();
+    await page.goto(portal.portalUrl);
+    await page.getByRole('button', { name: 'dp02_dc2_catalogs.Object', exact: true }).waitFor();
+    const interactiveMs = performance.now() - started;
+    const examples = await page.getByLabel('Examples').locator('option').count();
+    expect(examples).toBeGreaterThan(1);
+    // Filtering the tree to a column name shows its table expanded with the unit beside it.
+    await page.getByPlaceholder('Filter tables and columns').fill('g_cModelFlux');
+    await expect.poll(() => page.locator('.schema-column', { hasText: 'g_cModelFlux' }).count()).toBeGreaterThan(0);
+    expect(await page.locator('.schema-column', { hasText: 'g_cModelFlux' }).first().textContent()).toContain('nJy');
+    await page.getByPlaceholder('Filter tables and columns').fill('');
+    console.info(
+      `Portal first load: ${firstLoadGzipBytes()} bytes gzip, schema shown ${interactiveMs.toFixed(0)} ms after navigation`,
+    );
+  });
+
+  it('runs a cone search as an async job and shows the rows in the table and the sky plot', async () => {
+    await setQuery(page, CONE);
+    const ms = await runQuery(page);
+    const status = page.locator('.status.ok');
+    const rows = Number(await status.getAttribute('data-rows'));
+    expect(rows).toBeGreaterThan(100);
+    expect(rows).toBeLessThan(1800);
+    expect(Number(await page.locator('.result-table').getAttribute('data-rows'))).toBe(rows);
+    expect(await page.locator('.result-row').count()).toBeGreaterThan(10);
+    // 19-digit object ids arrive exactly (a double would end in 00 or similar).
+    const id = await page.locator('.result-row').first().locator('.cell').nth(1).textContent();
+    expect(id).toMatch(/^\d{19}$/);
+    const sky = page.getByRole('figure', { name: /coord_dec.*against.*coord_ra/ });
+    expect(Number(await sky.locator('canvas').getAttribute('data-points'))).toBe(rows);
+    console.info(`cone search: ${rows} rows shown ${ms.toFixed(0)} ms after Run`);
+  });
+
+  it('sorts by coord_ra with a click on its header', async () => {
+    await page.locator('.header-cell', { hasText: 'coord_ra' }).click();
+    const values = await page
+      .locator('.result-row')
+      .evaluateAll((rows) => rows.slice(0, 15).map((r) => Number(r.querySelectorAll('.cell')[2].textContent)));
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+    expect(await page.locator('.header-cell', { hasText: 'coord_ra' }).getAttribute('data-sort')).toBe('ascending');
+  });
+
+  it('a row selected in the table is highlighted in the sky plot and counted in the histogram', async () => {
+    const sky = '.view[aria-label="Sky plot"] .plot-area';
+    expect(await highlightedPixels(page, sky)).toBe(0);
+    expect(await highlightedPixels(page, '.histogram')).toBe(0);
+    await page.locator('.result-row').nth(3).click();
+    await expect.poll(() => page.locator('.result-row[data-selected="true"]').count()).toBe(1);
+    await expect.poll(() => highlightedPixels(page, sky)).toBeGreaterThan(3);
+    await expect.poll(() => highlightedPixels(page, '.histogram')).toBeGreaterThan(3);
+    // Shift-click extends the selection in display order.
+    await page.locator('.result-row').nth(8).click({ modifiers: ['Shift'] });
+    await expect.poll(() => page.locator('.result-row[data-selected="true"]').count()).toBe(6);
+    expect(await page.locator('.status.ok').textContent()).toContain('6 selected');
+    if (SCREENSHOTS !== null) await page.screenshot({ path: `${SCREENSHOTS}/results.png` });
+  });
+
+  it('marks an ADQL syntax error at its line and column', async () => {
+    await setQuery(page, 'SELECT coord_ra\nFROM FROM dp02_dc2_catalogs.Object');
+    await runQuery(page);
+    const message = await page.locator('.status.error').textContent();
+    expect(message).toMatch(/line 2, column 6/);
+    const marked = page.locator('.cm-lintRange-error');
+    await marked.first().waitFor();
+    expect(await marked.first().textContent()).toBe('FROM');
+    if (SCREENSHOTS !== null) await page.screenshot({ path: `${SCREENSHOTS}/syntax-error.png` });
+  });
+
+  it('lists the jobs in the monitor and reopens a job from its shared URL', async () => {
+    await page.getByRole('button', { name: 'Jobs', exact: true }).click();
+    await page.locator('table.jobs tbody tr').first().waitFor();
+    const phases = await page.locator('table.jobs .phase').allTextContents();
+    expect(phases).toContain('COMPLETED');
+    expect(phases).toContain('ERROR');
+    if (SCREENSHOTS !== null) await page.screenshot({ path: `${SCREENSHOTS}/jobs.png` });
+    const completed = page.locator('table.jobs tbody tr', { hasText: 'COMPLETED' }).first();
+    const jobId = await completed.getAttribute('data-job');
+
+    const shared = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await shared.goto(`${portal.portalUrl}?job=${jobId}`);
+    await shared.locator('.status.ok').waitFor();
+    expect(Number(await shared.locator('.status.ok').getAttribute('data-rows'))).toBeGreaterThan(100);
+    expect(await shared.locator('.cm-content').textContent()).toContain('CIRCLE');
+    await shared.close();
+  });
+
+  it('runs a query given in the URL (adql=…&execute=true)', async () => {
+    const adql = 'SELECT TOP 7 objectId, coord_ra, coord_dec FROM dp02_dc2_catalogs.Object';
+    const other = await browser.newPage();
+    await other.goto(`${portal.portalUrl}?adql=${encodeURIComponent(adql)}&execute=true`);
+    await other.locator('.status.ok').waitFor();
+    expect(await other.locator('.status.ok').getAttribute('data-rows')).toBe('7');
+    await other.close();
+  });
+});
