@@ -77,6 +77,7 @@ async function serveDemo(workdir: string, host: string, port: number | undefined
 
 function describeServer(server: RunningServer): string[] {
   return [
+    `Portal:      ${server.url}/portal`,
     `TAP service: ${server.tapUrl}`,
     `health:      ${server.url}/health`,
     '',

@@ -51,7 +51,9 @@ Examples:
           logger: { level: o.quiet ? 'warn' : 'info' },
           version: MERIDIAN_VERSION,
         });
-        console.error(`TAP service: ${server.tapUrl}\nhealth:      ${server.url}/health\n(Ctrl-C stops)`);
+        console.error(
+          `Portal:      ${server.url}/portal\nTAP service: ${server.tapUrl}\nhealth:      ${server.url}/health\n(Ctrl-C stops)`,
+        );
         await closeOnSignals(server, (signal) => server.app.log.info({ signal }, 'shutting down'));
       },
     );
