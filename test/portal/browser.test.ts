@@ -80,12 +80,36 @@ describe.skipIf(!browserAvailable())('the Portal in Chromium', () => {
     expect(examples).toBeGreaterThan(1);
     // Filtering the tree to a column name shows its table expanded with the unit beside it.
     await page.getByPlaceholder('Filter tables and columns').fill('g_cModelFlux');
-    await expect.poll(() => page.locator('.schema-column', { hasText: 'g_cModelFlux' }).count()).toBeGreaterThan(0);
-    expect(await page.locator('.schema-column', { hasText: 'g_cModelFlux' }).first().textContent()).toContain('nJy');
+    await expect
+      .poll(() => page.locator('.schema-column', { hasText: 'g_cModelFlux' }).count())
+      .toBeGreaterThan(0);
+    expect(await page.locator('.schema-column', { hasText: 'g_cModelFlux' }).first().textContent()).toContain(
+      'nJy',
+    );
     await page.getByPlaceholder('Filter tables and columns').fill('');
     console.info(
       `Portal first load: ${firstLoadGzipBytes()} bytes gzip, schema shown ${interactiveMs.toFixed(0)} ms after navigation`,
     );
+  });
+
+  it('completes table names and, after an alias, column names from TAP_SCHEMA', async () => {
+    await page.getByRole('button', { name: 'Expand dp02_dc2_catalogs.Object' }).click();
+    await setQuery(page, 'SELECT o.coord_ra\nFROM dp02_dc2_catalogs.Obj');
+    await page.keyboard.press('Control+Space');
+    await expect
+      .poll(() => page.locator('.cm-tooltip-autocomplete li').allTextContents())
+      .toContain('Object');
+    await page.keyboard.press('Escape');
+    await setQuery(page, 'SELECT o.g_cMo\nFROM dp02_dc2_catalogs.Object AS o');
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.press('End');
+    await page.keyboard.press('Control+Space');
+    const options = page.locator('.cm-tooltip-autocomplete li');
+    await expect
+      .poll(() => options.allTextContents())
+      .toEqual(expect.arrayContaining([expect.stringMatching(/^g_cModelFlux/)]));
+    if (SCREENSHOTS !== null) await page.screenshot({ path: `${SCREENSHOTS}/query.png` });
+    await page.keyboard.press('Escape');
   });
 
   it('runs a cone search as an async job and shows the rows in the table and the sky plot', async () => {
@@ -109,9 +133,13 @@ describe.skipIf(!browserAvailable())('the Portal in Chromium', () => {
     await page.locator('.header-cell', { hasText: 'coord_ra' }).click();
     const values = await page
       .locator('.result-row')
-      .evaluateAll((rows) => rows.slice(0, 15).map((r) => Number(r.querySelectorAll('.cell')[2].textContent)));
+      .evaluateAll((rows) =>
+        rows.slice(0, 15).map((r) => Number(r.querySelectorAll('.cell')[2].textContent)),
+      );
     expect(values).toEqual([...values].sort((a, b) => a - b));
-    expect(await page.locator('.header-cell', { hasText: 'coord_ra' }).getAttribute('data-sort')).toBe('ascending');
+    expect(await page.locator('.header-cell', { hasText: 'coord_ra' }).getAttribute('data-sort')).toBe(
+      'ascending',
+    );
   });
 
   it('a row selected in the table is highlighted in the sky plot and counted in the histogram', async () => {
@@ -123,7 +151,10 @@ describe.skipIf(!browserAvailable())('the Portal in Chromium', () => {
     await expect.poll(() => highlightedPixels(page, sky)).toBeGreaterThan(3);
     await expect.poll(() => highlightedPixels(page, '.histogram')).toBeGreaterThan(3);
     // Shift-click extends the selection in display order.
-    await page.locator('.result-row').nth(8).click({ modifiers: ['Shift'] });
+    await page
+      .locator('.result-row')
+      .nth(8)
+      .click({ modifiers: ['Shift'] });
     await expect.poll(() => page.locator('.result-row[data-selected="true"]').count()).toBe(6);
     expect(await page.locator('.status.ok').textContent()).toContain('6 selected');
     if (SCREENSHOTS !== null) await page.screenshot({ path: `${SCREENSHOTS}/results.png` });
@@ -147,7 +178,8 @@ describe.skipIf(!browserAvailable())('the Portal in Chromium', () => {
     expect(phases).toContain('COMPLETED');
     expect(phases).toContain('ERROR');
     if (SCREENSHOTS !== null) await page.screenshot({ path: `${SCREENSHOTS}/jobs.png` });
-    const completed = page.locator('table.jobs tbody tr', { hasText: 'COMPLETED' }).first();
+    const completed = page.locator('table.jobs tbody tr[data-phase="COMPLETED"]').first();
+    expect(await completed.locator('.query-cell').textContent()).toContain('CIRCLE');
     const jobId = await completed.getAttribute('data-job');
 
     const shared = await browser.newPage({ viewport: { width: 1400, height: 900 } });

@@ -54,7 +54,11 @@ describe('/portal static files', () => {
   });
 
   it('never serves a file outside the Portal directory', async () => {
-    for (const url of ['/portal/../secret.txt', '/portal/%2e%2e/secret.txt', '/portal/assets/%2e%2e/%2e%2e/secret.txt']) {
+    for (const url of [
+      '/portal/../secret.txt',
+      '/portal/%2e%2e/secret.txt',
+      '/portal/assets/%2e%2e/%2e%2e/secret.txt',
+    ]) {
       const response = await app.inject({ url });
       expect(response.statusCode, url).toBeGreaterThanOrEqual(400);
       expect(response.statusCode, url).toBeLessThan(500);

@@ -1,7 +1,7 @@
 /** The job monitor: the service's async jobs (the query history) with phase and times; open, abort, delete. */
 
-import { useCallback, useEffect, useState } from 'react';
-import { isActive, type JobSummary, type TapClient } from '../api/tap-client.js';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { isActive, type JobDetails, type JobSummary, type TapClient } from '../api/tap-client.js';
 
 interface Props {
   readonly client: TapClient;
@@ -13,11 +13,29 @@ interface Props {
 
 const REFRESH_MS = 3000;
 
+function duration(job: JobDetails | undefined): string {
+  if (job?.startTime == null || job.endTime == null) return '';
+  const seconds = (Date.parse(job.endTime) - Date.parse(job.startTime)) / 1000;
+  return Number.isFinite(seconds) ? `${seconds.toFixed(2)} s` : '';
+}
+
 export function JobMonitor({ client, revision, onOpen, onFailure }: Props) {
   const [jobs, setJobs] = useState<readonly JobSummary[] | null>(null);
+  // The list has no queries or times: each job's document is read once it has ended (it no longer changes).
+  const details = useRef(new Map<string, JobDetails>());
   const refresh = useCallback(async () => {
     try {
-      setJobs(await client.jobs());
+      const listed = await client.jobs();
+      const missing = listed.filter((job) => {
+        const known = details.current.get(job.id);
+        return known === undefined || isActive(known.phase) || known.phase !== job.phase;
+      });
+      await Promise.all(
+        missing.map(async (job) =>
+          details.current.set(job.id, await client.job(job.id).catch(() => job as JobDetails)),
+        ),
+      );
+      setJobs(listed);
     } catch (err) {
       onFailure(err);
     }
@@ -47,34 +65,42 @@ export function JobMonitor({ client, revision, onOpen, onFailure }: Props) {
         <tr>
           <th>Created</th>
           <th>Phase</th>
+          <th>Duration</th>
+          <th>Query</th>
           <th>Job</th>
-          <th>Run id</th>
           <th />
         </tr>
       </thead>
       <tbody>
         {jobs.map((job) => (
-          <tr key={job.id} data-job={job.id}>
+          <tr key={job.id} data-job={job.id} data-phase={job.phase}>
             <td>{job.creationTime?.replace('T', ' ').replace(/\.\d+Z$|Z$/, '') ?? ''}</td>
             <td>
               <span className={`phase phase-${job.phase.toLowerCase()}`}>{job.phase}</span>
             </td>
-            <td className="mono">{job.id.slice(0, 12)}…</td>
-            <td>{job.runId ?? ''}</td>
-            <td className="actions">
-              <button type="button" disabled={job.phase !== 'COMPLETED'} onClick={() => onOpen(job.id)}>
-                Open
-              </button>
-              <button
-                type="button"
-                disabled={!isActive(job.phase)}
-                onClick={() => act(() => client.abort(job.id))}
-              >
-                Abort
-              </button>
-              <button type="button" onClick={() => act(() => client.remove(job.id))}>
-                Delete
-              </button>
+            <td>{duration(details.current.get(job.id))}</td>
+            <td className="mono query-cell" title={details.current.get(job.id)?.query ?? undefined}>
+              {details.current.get(job.id)?.query ?? ''}
+            </td>
+            <td className="mono" title={job.id}>
+              {job.id.slice(0, 8)}
+            </td>
+            <td>
+              <div className="actions">
+                <button type="button" disabled={job.phase !== 'COMPLETED'} onClick={() => onOpen(job.id)}>
+                  Open
+                </button>
+                <button
+                  type="button"
+                  disabled={!isActive(job.phase)}
+                  onClick={() => act(() => client.abort(job.id))}
+                >
+                  Abort
+                </button>
+                <button type="button" onClick={() => act(() => client.remove(job.id))}>
+                  Delete
+                </button>
+              </div>
             </td>
           </tr>
         ))}

@@ -33,7 +33,10 @@ export function HistogramChart({ values, label, selected }: Props) {
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: false, range: [bins.edges[0], bins.edges[bins.edges.length - 1]] } },
-      axes: [{ label, space: 80 }, { label: 'rows', size: 50 }],
+      axes: [
+        { label, space: 80 },
+        { label: 'rows', size: 50 },
+      ],
       series: [
         {},
         {

@@ -36,12 +36,16 @@ export function Results({ table, selected, onSelect }: Props) {
   const position = useMemo(() => positionColumns(table), [table]);
   // Ids and positions make dull histograms: start from the first measured quantity when there is one.
   const measured = numericIndices.filter(
-    (i) => !table.columns[i].ucd?.startsWith('meta.id') && !position?.includes(i) && !/id$/i.test(table.columns[i].name),
+    (i) =>
+      !table.columns[i].ucd?.startsWith('meta.id') &&
+      !position?.includes(i) &&
+      !/id$/i.test(table.columns[i].name),
   );
   const [kind, setKind] = useState<ChartKind>('histogram');
   const [xColumn, setXColumn] = useState<number | null>(null);
   const [yColumn, setYColumn] = useState<number | null>(null);
-  const x = xColumn !== null && numeric[xColumn] !== null ? xColumn : (measured[0] ?? numericIndices[0] ?? null);
+  const x =
+    xColumn !== null && numeric[xColumn] !== null ? xColumn : (measured[0] ?? numericIndices[0] ?? null);
   const y = yColumn !== null && numeric[yColumn] !== null ? yColumn : (measured[1] ?? numericIndices[1] ?? x);
 
   const columnSelect = (label: string, value: number | null, set: (c: number) => void) => (
