@@ -68,9 +68,17 @@ export function App() {
 
   const loadServiceInfo = useCallback(async () => {
     try {
-      const [tables, found] = await Promise.all([loadSchema(client), client.examples()]);
+      const [tables, found, json] = await Promise.all([
+        loadSchema(client),
+        client.examples(),
+        client.offersJson(),
+      ]);
       setSchema(tables);
       setExamples(found);
+      if (!json) {
+        const message = 'this TAP service does not offer JSON results, which the Portal reads';
+        setStatus({ kind: 'failed', message, hint: 'Use TOPCAT or pyvo with this service.' });
+      }
     } catch (err) {
       fail(err, () => void loadServiceInfo());
     }
