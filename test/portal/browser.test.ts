@@ -162,6 +162,41 @@ describe.skipIf(!browserAvailable())('the Portal in Chromium', () => {
     if (SCREENSHOTS !== null) await page.screenshot({ path: `${SCREENSHOTS}/results.png` });
   });
 
+  it('a lasso in the sky plot selects rows in the table; the table filters to the selection and back', async () => {
+    const box = (await page.locator('.view[aria-label="Sky plot"] canvas').boundingBox())!;
+    const [cx, cy, r] = [box.x + box.width / 2, box.y + box.height / 2, box.height / 6];
+    await page.mouse.dblclick(box.x + 5, box.y + 5); // clear the selection: a double-click on empty space
+    await expect.poll(() => page.locator('.result-row[data-selected="true"]').count()).toBe(0);
+    await page.keyboard.down('Shift');
+    await page.mouse.move(cx - r, cy - r);
+    await page.mouse.down();
+    for (const [x, y] of [
+      [cx + r, cy - r],
+      [cx + r, cy + r],
+      [cx - r, cy + r],
+      [cx - r, cy - r],
+    ]) {
+      await page.mouse.move(x, y, { steps: 8 });
+    }
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    await expect
+      .poll(async () => /(\d+) selected/.exec((await page.locator('.status.ok').textContent()) ?? '')?.[1])
+      .toBeDefined();
+    const selected = Number(/(\d+) selected/.exec((await page.locator('.status.ok').textContent())!)![1]);
+    expect(selected).toBeGreaterThan(3);
+    expect(selected).toBeLessThan(200);
+
+    await page.getByRole('button', { name: 'Filter to selection' }).click();
+    expect(Number(await page.locator('[data-shown]').getAttribute('data-shown'))).toBe(selected);
+    expect(await page.locator('.result-row').count()).toBe(
+      Math.min(selected, await page.locator('.result-row').count()),
+    );
+    expect(await page.locator('.result-row[data-selected="false"]').count()).toBe(0);
+    await page.getByRole('button', { name: 'Show all rows' }).click();
+    expect(Number(await page.locator('[data-shown]').getAttribute('data-shown'))).toBeGreaterThan(selected);
+  });
+
   it('marks an ADQL syntax error at its line and column', async () => {
     await setQuery(page, 'SELECT coord_ra\nFROM FROM dp02_dc2_catalogs.Object');
     await runQuery(page);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ResultTable } from '../../src/portal/api/json-result.js';
-import { cellText, rowOrder } from '../../src/portal/results/order.js';
+import { cellText, keepRows, rowOrder } from '../../src/portal/results/order.js';
 import { histogram, plotLayout } from '../../src/portal/results/plot-layout.js';
 
 const table: ResultTable = {
@@ -21,6 +21,12 @@ describe('row order', () => {
     expect(Array.from(rowOrder(table, { column: 1, descending: false }))).toEqual([2, 0, 3, 1]);
     expect(Array.from(rowOrder(table, { column: 1, descending: true }))).toEqual([0, 3, 2, 1]);
     expect(Array.from(rowOrder(table, null))).toEqual([0, 1, 2, 3]);
+  });
+
+  it('filters to kept rows without changing their order', () => {
+    const sorted = rowOrder(table, { column: 1, descending: false });
+    expect(Array.from(keepRows(sorted, new Set([0, 2])))).toEqual([2, 0]);
+    expect(keepRows(sorted, null)).toBe(sorted);
   });
 
   it('sorts 64-bit ids exactly', () => {

@@ -7,7 +7,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useMemo, useRef } from 'react';
 import type { ResultTable as Table } from '../api/json-result.js';
-import { cellText, rowOrder, type SortKey } from './order.js';
+import { cellText, keepRows, rowOrder, type SortKey } from './order.js';
 
 const ROW_HEIGHT = 24;
 /** Pixels per column: 64-bit ids need their 19 digits, other values fit in less. */
@@ -19,14 +19,16 @@ interface Props {
   readonly table: Table;
   readonly selected: ReadonlySet<number>;
   readonly sort: SortKey | null;
+  /** Only these rows are shown (a filter); null shows all. */
+  readonly keep: ReadonlySet<number> | null;
   onSort(sort: SortKey | null): void;
   onSelect(rows: ReadonlySet<number>): void;
 }
 
-export function ResultTable({ table, selected, sort, onSort, onSelect }: Props) {
+export function ResultTable({ table, selected, sort, keep, onSort, onSelect }: Props) {
   const scroller = useRef<HTMLElement>(null);
   const anchor = useRef<number | null>(null);
-  const order = useMemo(() => rowOrder(table, sort), [table, sort]);
+  const order = useMemo(() => keepRows(rowOrder(table, sort), keep), [table, sort, keep]);
   const virtualizer = useVirtualizer({
     count: order.length,
     getScrollElement: () => scroller.current,

@@ -31,6 +31,8 @@ type ChartKind = 'histogram' | 'scatter';
 
 export function Results({ table, selected, onSelect }: Props) {
   const [sort, setSort] = useState<SortKey | null>(null);
+  // "Filter to selection" keeps the rows selected at that moment; selecting other rows later does not change it.
+  const [keep, setKeep] = useState<ReadonlySet<number> | null>(null);
   const numeric = useMemo(() => table.columns.map((_, i) => numericColumn(table, i)), [table]);
   const numericIndices = numeric.flatMap((values, i) => (values === null ? [] : [i]));
   const position = useMemo(() => positionColumns(table), [table]);
@@ -113,7 +115,30 @@ export function Results({ table, selected, onSelect }: Props) {
           )}
         </section>
       </div>
-      <ResultTable table={table} selected={selected} sort={sort} onSort={setSort} onSelect={onSelect} />
+      <div className="table-bar">
+        <span className="muted" data-shown={keep?.size ?? table.rowCount}>
+          {keep === null
+            ? `${table.rowCount.toLocaleString('en-US')} rows`
+            : `${keep.size.toLocaleString('en-US')} of ${table.rowCount.toLocaleString('en-US')} rows`}
+        </span>
+        {keep === null ? (
+          <button type="button" disabled={selected.size === 0} onClick={() => setKeep(new Set(selected))}>
+            Filter to selection
+          </button>
+        ) : (
+          <button type="button" onClick={() => setKeep(null)}>
+            Show all rows
+          </button>
+        )}
+      </div>
+      <ResultTable
+        table={table}
+        selected={selected}
+        sort={sort}
+        keep={keep}
+        onSort={setSort}
+        onSelect={onSelect}
+      />
     </div>
   );
 }

@@ -33,6 +33,11 @@ export function rowOrder(table: ResultTable, sort: SortKey | null): Int32Array {
   });
 }
 
+/** The rows of `order` that are in `keep` (a filter), in the same order; all of them when there is no filter. */
+export function keepRows(order: Int32Array, keep: ReadonlySet<number> | null): Int32Array {
+  return keep === null ? order : order.filter((row) => keep.has(row));
+}
+
 const NUMBER_FORMAT = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 10, useGrouping: false });
 
 export function cellText(value: Cell): string {
