@@ -15,6 +15,8 @@ import {
   portalServer,
 } from './browser-support.js';
 
+/** The machine is shared and WebGL draws on the CPU: a poll may need seconds, not vitest's default 1 s. */
+const POLL = { timeout: 15_000 };
 const SCREENSHOTS = process.env.MERIDIAN_PORTAL_SCREENSHOTS === '1' ? 'docs/portal' : null;
 const CONE = `SELECT objectId, coord_ra, coord_dec, g_cModelFlux, r_cModelFlux
 FROM dp02_dc2_catalogs.Object
@@ -83,7 +85,7 @@ describe.skipIf(!browserAvailable())('the Portal in Chromium', () => {
     // Filtering the tree to a column name shows its table expanded with the unit beside it.
     await page.getByPlaceholder('Filter tables and columns').fill('g_cModelFlux');
     await expect
-      .poll(() => page.locator('.schema-column', { hasText: 'g_cModelFlux' }).count())
+      .poll(() => page.locator('.schema-column', { hasText: 'g_cModelFlux' }).count(), POLL)
       .toBeGreaterThan(0);
     expect(await page.locator('.schema-column', { hasText: 'g_cModelFlux' }).first().textContent()).toContain(
       'nJy',
@@ -99,7 +101,7 @@ describe.skipIf(!browserAvailable())('the Portal in Chromium', () => {
     await setQuery(page, 'SELECT o.coord_ra\nFROM dp02_dc2_catalogs.Obj');
     await page.keyboard.press('Control+Space');
     await expect
-      .poll(() => page.locator('.cm-tooltip-autocomplete li').allTextContents())
+      .poll(() => page.locator('.cm-tooltip-autocomplete li').allTextContents(), POLL)
       .toContain('Object');
     await page.keyboard.press('Escape');
     await setQuery(page, 'SELECT o.g_cMo\nFROM dp02_dc2_catalogs.Object AS o');
@@ -108,7 +110,7 @@ describe.skipIf(!browserAvailable())('the Portal in Chromium', () => {
     await page.keyboard.press('Control+Space');
     const options = page.locator('.cm-tooltip-autocomplete li');
     await expect
-      .poll(() => options.allTextContents())
+      .poll(() => options.allTextContents(), POLL)
       .toEqual(expect.arrayContaining([expect.stringMatching(/^g_cModelFlux/)]));
     if (SCREENSHOTS !== null) await page.screenshot({ path: `${SCREENSHOTS}/query.png` });
     await page.keyboard.press('Escape');
@@ -149,15 +151,15 @@ describe.skipIf(!browserAvailable())('the Portal in Chromium', () => {
     expect(await highlightedPixels(page, sky)).toBe(0);
     expect(await highlightedPixels(page, '.histogram')).toBe(0);
     await page.locator('.result-row').nth(3).click();
-    await expect.poll(() => page.locator('.result-row[data-selected="true"]').count()).toBe(1);
-    await expect.poll(() => highlightedPixels(page, sky)).toBeGreaterThan(3);
-    await expect.poll(() => highlightedPixels(page, '.histogram')).toBeGreaterThan(3);
+    await expect.poll(() => page.locator('.result-row[data-selected="true"]').count(), POLL).toBe(1);
+    await expect.poll(() => highlightedPixels(page, sky), POLL).toBeGreaterThan(3);
+    await expect.poll(() => highlightedPixels(page, '.histogram'), POLL).toBeGreaterThan(3);
     // Shift-click extends the selection in display order.
     await page
       .locator('.result-row')
       .nth(8)
       .click({ modifiers: ['Shift'] });
-    await expect.poll(() => page.locator('.result-row[data-selected="true"]').count()).toBe(6);
+    await expect.poll(() => page.locator('.result-row[data-selected="true"]').count(), POLL).toBe(6);
     expect(await page.locator('.status.ok').textContent()).toContain('6 selected');
     if (SCREENSHOTS !== null) await page.screenshot({ path: `${SCREENSHOTS}/results.png` });
   });
@@ -166,7 +168,7 @@ describe.skipIf(!browserAvailable())('the Portal in Chromium', () => {
     const box = (await page.locator('.view[aria-label="Sky plot"] canvas').boundingBox())!;
     const [cx, cy, r] = [box.x + box.width / 2, box.y + box.height / 2, box.height / 6];
     await page.mouse.dblclick(box.x + 5, box.y + 5); // clear the selection: a double-click on empty space
-    await expect.poll(() => page.locator('.result-row[data-selected="true"]').count()).toBe(0);
+    await expect.poll(() => page.locator('.result-row[data-selected="true"]').count(), POLL).toBe(0);
     await page.keyboard.down('Shift');
     await page.mouse.move(cx - r, cy - r);
     await page.mouse.down();
@@ -181,7 +183,10 @@ describe.skipIf(!browserAvailable())('the Portal in Chromium', () => {
     await page.mouse.up();
     await page.keyboard.up('Shift');
     await expect
-      .poll(async () => /(\d+) selected/.exec((await page.locator('.status.ok').textContent()) ?? '')?.[1])
+      .poll(
+        async () => /(\d+) selected/.exec((await page.locator('.status.ok').textContent()) ?? '')?.[1],
+        POLL,
+      )
       .toBeDefined();
     const selected = Number(/(\d+) selected/.exec((await page.locator('.status.ok').textContent())!)![1]);
     expect(selected).toBeGreaterThan(3);
@@ -189,9 +194,7 @@ describe.skipIf(!browserAvailable())('the Portal in Chromium', () => {
 
     await page.getByRole('button', { name: 'Filter to selection' }).click();
     expect(Number(await page.locator('[data-shown]').getAttribute('data-shown'))).toBe(selected);
-    expect(await page.locator('.result-row').count()).toBe(
-      Math.min(selected, await page.locator('.result-row').count()),
-    );
+    expect(await page.locator('.result-row').count()).toBeLessThanOrEqual(selected);
     expect(await page.locator('.result-row[data-selected="false"]').count()).toBe(0);
     await page.getByRole('button', { name: 'Show all rows' }).click();
     expect(Number(await page.locator('[data-shown]').getAttribute('data-shown'))).toBeGreaterThan(selected);
