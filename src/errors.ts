@@ -534,7 +534,8 @@ const codes = {
   PORTAL_NOT_BUILT: {
     area: 'server',
     http: 404,
-    summary: "The Portal's web files (dist/portal) are missing from this installation, so /portal cannot be served.",
+    summary:
+      "The Portal's web files (dist/portal) are missing from this installation, so /portal cannot be served.",
     hint: 'Run `npm run build` in the Meridian checkout (it builds dist/portal with Vite), then start the server again.',
   },
   UWS_JOB_NOT_FOUND: {

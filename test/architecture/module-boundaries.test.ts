@@ -88,7 +88,10 @@ describe('module boundaries', () => {
 
   it('the Portal, which runs in a browser, imports no Node built-in (its Vite config aside)', () => {
     const bad = edges.filter(
-      (e) => moduleOf(e.file) === 'portal' && !e.file.endsWith('vite.config.ts') && e.specifier.startsWith('node:'),
+      (e) =>
+        moduleOf(e.file) === 'portal' &&
+        !e.file.endsWith('vite.config.ts') &&
+        e.specifier.startsWith('node:'),
     );
     expect(bad.map((e) => `${e.file} imports ${e.specifier}`)).toEqual([]);
   });
