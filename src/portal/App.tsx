@@ -45,6 +45,7 @@ export function App() {
   const [status, setStatus] = useState<Status>({ kind: 'idle' });
   const [adqlError, setAdqlError] = useState<AdqlError | null>(null);
   const [result, setResult] = useState<ResultTable | null>(null);
+  const [resultKey, setResultKey] = useState(0);
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
   const [maxrec, setMaxrec] = useState(DEFAULT_MAXREC);
   const [askToken, setAskToken] = useState(false);
@@ -89,6 +90,7 @@ export function App() {
       const table = await client.result(jobId);
       setSelected(new Set());
       setResult(table);
+      setResultKey((k) => k + 1);
       setStatus({ kind: 'done', jobId, seconds: (performance.now() - started) / 1000 });
     },
     [client],
@@ -268,7 +270,8 @@ export function App() {
               </div>
             </div>
             {result !== null ? (
-              <Results table={result} selected={selected} onSelect={setSelected} />
+              // A new result starts with fresh views: no sort, filters or derived columns of the last one.
+              <Results key={resultKey} result={result} selected={selected} onSelect={setSelected} />
             ) : (
               <div className="welcome">
                 <h2>Query the catalog</h2>

@@ -200,6 +200,44 @@ describe.skipIf(!browserAvailable())('the Portal in Chromium', () => {
     expect(Number(await page.locator('[data-shown]').getAttribute('data-shown'))).toBeGreaterThan(selected);
   });
 
+  it('filters rows with an expression and adds a derived magnitude column', async () => {
+    const total = Number(await page.locator('[data-shown]').getAttribute('data-shown'));
+    await page.getByLabel('Row filter').fill('coord_ra <');
+    await page.getByLabel('Row filter').press('Enter');
+    expect(await page.locator('.tool-error').first().textContent()).toMatch(/expected a value.*column 11/);
+    await page.getByLabel('Row filter').fill('coord_ra < 61.9');
+    await page.getByLabel('Row filter').press('Enter');
+    await expect
+      .poll(async () => Number(await page.locator('[data-shown]').getAttribute('data-shown')), POLL)
+      .toBeLessThan(total);
+    const ras = await page
+      .locator('.result-row')
+      .evaluateAll((rows) => rows.map((r) => Number(r.querySelectorAll('.cell')[2].textContent)));
+    expect(ras.length).toBeGreaterThan(0);
+    expect(ras.every((ra) => ra < 61.9)).toBe(true);
+
+    await page.getByLabel('New column').fill('-2.5*LOG10(g_cModelFlux)+31.4 AS g_mag');
+    await page.getByRole('button', { name: 'Add column' }).click();
+    await page.locator('.header-cell', { hasText: 'g_mag' }).waitFor();
+    const pairs = await page.locator('.result-row').evaluateAll((rows) =>
+      rows.map((r) => {
+        const cells = r.querySelectorAll('.cell');
+        return [Number(cells[4].textContent), cells[6].textContent ?? ''] as const;
+      }),
+    );
+    const positive = pairs.filter(([flux]) => flux > 0);
+    expect(positive.length).toBeGreaterThan(0);
+    for (const [flux, mag] of positive) expect(Number(mag)).toBeCloseTo(-2.5 * Math.log10(flux) + 31.4, 5);
+    // The new column can be charted like any other.
+    await page.locator('.view[aria-label="Chart"] select').nth(1).selectOption({ label: 'g_mag' });
+    await page.getByRole('figure', { name: 'Histogram of g_mag' }).waitFor();
+    if (SCREENSHOTS !== null) await page.screenshot({ path: `${SCREENSHOTS}/derived-column.png` });
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect
+      .poll(async () => Number(await page.locator('[data-shown]').getAttribute('data-shown')), POLL)
+      .toBe(total);
+  });
+
   it('marks an ADQL syntax error at its line and column', async () => {
     await setQuery(page, 'SELECT coord_ra\nFROM FROM dp02_dc2_catalogs.Object');
     await runQuery(page);

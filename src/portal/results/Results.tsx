@@ -5,13 +5,16 @@
 
 import { useMemo, useState } from 'react';
 import { numericColumn, type ResultTable as Table } from '../api/json-result.js';
+import { compile, withDerivedColumn } from '../expression/evaluate.js';
 import { HistogramChart } from './HistogramChart.js';
 import type { SortKey } from './order.js';
 import { ResultTable } from './ResultTable.js';
 import { ScatterPlot } from './ScatterPlot.js';
+import { type DerivedColumn, TableTools } from './TableTools.js';
 
 interface Props {
-  readonly table: Table;
+  /** The result as the server sent it; derived columns are added here. */
+  readonly result: Table;
   readonly selected: ReadonlySet<number>;
   onSelect(rows: ReadonlySet<number>): void;
 }
@@ -29,10 +32,20 @@ function positionColumns(table: Table): [number, number] | null {
 
 type ChartKind = 'histogram' | 'scatter';
 
-export function Results({ table, selected, onSelect }: Props) {
+export function Results({ result, selected, onSelect }: Props) {
   const [sort, setSort] = useState<SortKey | null>(null);
+  const [derived, setDerived] = useState<readonly DerivedColumn[]>([]);
+  const table = useMemo(
+    () => derived.reduce((t, c) => withDerivedColumn(t, c.name, compile(c.expression, t)), result),
+    [result, derived],
+  );
   // "Filter to selection" keeps the rows selected at that moment; selecting other rows later does not change it.
-  const [keep, setKeep] = useState<ReadonlySet<number> | null>(null);
+  const [selectionKeep, setSelectionKeep] = useState<ReadonlySet<number> | null>(null);
+  const [expressionKeep, setExpressionKeep] = useState<ReadonlySet<number> | null>(null);
+  const keep = useMemo(() => {
+    if (selectionKeep === null || expressionKeep === null) return selectionKeep ?? expressionKeep;
+    return new Set([...selectionKeep].filter((row) => expressionKeep.has(row)));
+  }, [selectionKeep, expressionKeep]);
   const numeric = useMemo(() => table.columns.map((_, i) => numericColumn(table, i)), [table]);
   const numericIndices = numeric.flatMap((values, i) => (values === null ? [] : [i]));
   const position = useMemo(() => positionColumns(table), [table]);
@@ -115,22 +128,15 @@ export function Results({ table, selected, onSelect }: Props) {
           )}
         </section>
       </div>
-      <div className="table-bar">
-        <span className="muted" data-shown={keep?.size ?? table.rowCount}>
-          {keep === null
-            ? `${table.rowCount.toLocaleString('en-US')} rows`
-            : `${keep.size.toLocaleString('en-US')} of ${table.rowCount.toLocaleString('en-US')} rows`}
-        </span>
-        {keep === null ? (
-          <button type="button" disabled={selected.size === 0} onClick={() => setKeep(new Set(selected))}>
-            Filter to selection
-          </button>
-        ) : (
-          <button type="button" onClick={() => setKeep(null)}>
-            Show all rows
-          </button>
-        )}
-      </div>
+      <TableTools
+        table={table}
+        shownCount={keep?.size ?? table.rowCount}
+        selectedCount={selected.size}
+        selectionFilter={selectionKeep !== null}
+        onExpressionFilter={setExpressionKeep}
+        onSelectionFilter={(on) => setSelectionKeep(on ? new Set(selected) : null)}
+        onAddColumn={(column) => setDerived((previous) => [...previous, column])}
+      />
       <ResultTable
         table={table}
         selected={selected}
