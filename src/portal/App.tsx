@@ -1,7 +1,8 @@
 /**
  * The Portal: a query page (ADQL editor, schema browser, examples), the results tri-view and the job monitor.
  * State that must survive a reload lives in the URL: `?job=ID` reopens a job's results (a shareable link),
- * `?adql=…&execute=true` runs a query, `?adql=…` only fills the editor.
+ * `?adql=…&execute=true` runs a query, `?adql=…` only fills the editor, `?ra=…&dec=…&radius=…` (degrees) fills the
+ * position search.
  */
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
@@ -12,6 +13,7 @@ import { loadSchema, type SchemaTable } from './api/tap-schema.js';
 import { storedToken, storeToken } from './api/token.js';
 import { JobMonitor } from './jobs/JobMonitor.js';
 import { AdqlEditor, type AdqlEditorHandle, type AdqlError } from './query/AdqlEditor.js';
+import { type ConeDefaults, ConeSearchForm } from './query/ConeSearchForm.js';
 import { SchemaBrowser } from './query/SchemaBrowser.js';
 import { Results } from './results/Results.js';
 import { TokenDialog } from './TokenDialog.js';
@@ -39,6 +41,12 @@ export function App() {
   const params = useMemo(() => new URLSearchParams(window.location.search), []);
   const editor = useRef<AdqlEditorHandle>(null);
   const [adql, setAdql] = useState(params.get('adql') ?? DEFAULT_QUERY);
+  // `?ra=…&dec=…&radius=…` (degrees) opens the position search with those values.
+  const coneDefaults = useMemo<ConeDefaults | null>(() => {
+    const [ra, dec, radius] = [params.get('ra'), params.get('dec'), params.get('radius')];
+    if (ra === null && dec === null && radius === null) return null;
+    return { ra: ra ?? undefined, dec: dec ?? undefined, radius: radius ?? undefined };
+  }, [params]);
   const [schema, setSchema] = useState<readonly SchemaTable[]>([]);
   const [examples, setExamples] = useState<readonly Example[]>([]);
   const [tab, setTab] = useState<'query' | 'jobs'>('query');
@@ -114,33 +122,37 @@ export function App() {
     [client, fail, showResult],
   );
 
-  const run = useCallback(async () => {
-    running.current?.abort();
-    const controller = new AbortController();
-    running.current = controller;
-    const started = performance.now();
-    setAdqlError(null);
-    setStatus({ kind: 'running', jobId: null, phase: 'submitting' });
-    try {
-      const jobId = await client.submit(adql, maxrec);
-      setUrlJob(jobId);
-      setJobsRevision((r) => r + 1);
-      setStatus({ kind: 'running', jobId, phase: 'EXECUTING' });
-      const job = await client.waitForJob(jobId, controller.signal);
-      // Marks for the browser tests' timings: from the job's end to its rows on screen is the Portal's own time.
-      performance.mark('portal:job-finished');
-      if (job.phase === 'COMPLETED') await showResult(jobId, started);
-      else if (job.phase === 'ERROR') {
-        const error = await client.jobError(jobId);
-        const position = errorPosition(error.message);
-        if (position !== null) setAdqlError({ ...position, message: error.message });
-        setStatus({ kind: 'failed', message: error.message, hint: error.hint });
-      } else setStatus({ kind: 'failed', message: `the job ended ${job.phase}`, hint: null });
-      setJobsRevision((r) => r + 1);
-    } catch (err) {
-      fail(err, () => void run());
-    }
-  }, [adql, maxrec, client, fail, showResult]);
+  /** Runs `text` (by default the editor's query) as an async job and shows its result. */
+  const run = useCallback(
+    async (text: string = adql) => {
+      running.current?.abort();
+      const controller = new AbortController();
+      running.current = controller;
+      const started = performance.now();
+      setAdqlError(null);
+      setStatus({ kind: 'running', jobId: null, phase: 'submitting' });
+      try {
+        const jobId = await client.submit(text, maxrec);
+        setUrlJob(jobId);
+        setJobsRevision((r) => r + 1);
+        setStatus({ kind: 'running', jobId, phase: 'EXECUTING' });
+        const job = await client.waitForJob(jobId, controller.signal);
+        // Marks for the browser tests' timings: from the job's end to its rows on screen is the Portal's own time.
+        performance.mark('portal:job-finished');
+        if (job.phase === 'COMPLETED') await showResult(jobId, started);
+        else if (job.phase === 'ERROR') {
+          const error = await client.jobError(jobId);
+          const position = errorPosition(error.message);
+          if (position !== null) setAdqlError({ ...position, message: error.message });
+          setStatus({ kind: 'failed', message: error.message, hint: error.hint });
+        } else setStatus({ kind: 'failed', message: `the job ended ${job.phase}`, hint: null });
+        setJobsRevision((r) => r + 1);
+      } catch (err) {
+        fail(err, () => void run(text));
+      }
+    },
+    [adql, maxrec, client, fail, showResult],
+  );
 
   const abortRun = async () => {
     running.current?.abort();
@@ -219,6 +231,18 @@ export function App() {
       ) : (
         <main className="query-page">
           <aside className="sidebar">
+            <details className="cone" open={coneDefaults !== null}>
+              <summary>Search by position</summary>
+              <ConeSearchForm
+                schema={schema}
+                defaults={coneDefaults ?? {}}
+                onSearch={(text) => {
+                  editor.current?.setText(text);
+                  setAdql(text);
+                  void run(text);
+                }}
+              />
+            </details>
             <h2>Tables</h2>
             <SchemaBrowser schema={schema} onInsert={(text) => editor.current?.insert(text)} />
           </aside>

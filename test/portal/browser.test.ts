@@ -268,6 +268,30 @@ describe.skipIf(!browserAvailable())('the Portal in Chromium', () => {
     await shared.close();
   });
 
+  it('a cone search by form (pre-filled from ?ra&dec&radius) gives the same rows as the same cone in ADQL', async () => {
+    const form = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await form.goto(`${portal.portalUrl}?ra=62.1&dec=-37.05&radius=0.2`);
+    const generated = form.getByLabel('Generated ADQL');
+    await generated.waitFor();
+    expect(await generated.textContent()).toContain("CIRCLE('ICRS', 62.1, -37.05, 0.2)");
+    await form.locator('.cone-form input[name="radius"]').fill('-1');
+    expect(await form.locator('.cone-form [role="alert"]').textContent()).toMatch(/radius/);
+    await form.locator('.cone-form input[name="radius"]').fill('0.2');
+    await form.getByRole('button', { name: 'Search' }).click();
+    await form.locator('.status.ok').waitFor();
+    const byForm = Number(await form.locator('.status.ok').getAttribute('data-rows'));
+    expect(byForm).toBeGreaterThan(10);
+    expect(await form.locator('.cm-content').textContent()).toContain('CIRCLE');
+    if (SCREENSHOTS !== null) await form.screenshot({ path: `${SCREENSHOTS}/cone-form.png` });
+
+    const adql = `SELECT objectId FROM dp02_dc2_catalogs.Object
+      WHERE DISTANCE(POINT('ICRS', coord_ra, coord_dec), POINT('ICRS', 62.1, -37.05)) < 0.2`;
+    await form.goto(`${portal.portalUrl}?adql=${encodeURIComponent(adql)}&execute=true`);
+    await form.locator('.status.ok').waitFor();
+    expect(Number(await form.locator('.status.ok').getAttribute('data-rows'))).toBe(byForm);
+    await form.close();
+  });
+
   it('runs a query given in the URL (adql=…&execute=true)', async () => {
     const adql = 'SELECT TOP 7 objectId, coord_ra, coord_dec FROM dp02_dc2_catalogs.Object';
     const other = await browser.newPage();

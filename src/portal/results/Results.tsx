@@ -60,7 +60,9 @@ export function Results({ result, selected, onSelect }: Props) {
   const [xColumn, setXColumn] = useState<number | null>(null);
   const [yColumn, setYColumn] = useState<number | null>(null);
   const x =
-    xColumn !== null && numeric[xColumn] !== null ? xColumn : (measured[0] ?? numericIndices[0] ?? null);
+    xColumn !== null && numeric[xColumn] !== null
+      ? xColumn
+      : (measured[0] ?? position?.[0] ?? numericIndices[0] ?? null);
   const y = yColumn !== null && numeric[yColumn] !== null ? yColumn : (measured[1] ?? numericIndices[1] ?? x);
 
   const columnSelect = (label: string, value: number | null, set: (c: number) => void) => (
