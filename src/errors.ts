@@ -544,6 +544,13 @@ const codes = {
     summary: 'The service is already running as many queries as its limit allows.',
     hint: 'Retry after the number of seconds in the Retry-After header.',
   },
+  PORTAL_NOT_BUILT: {
+    area: 'server',
+    http: 404,
+    summary:
+      "The Portal's web files (dist/portal) are missing from this installation, so /portal cannot be served.",
+    hint: 'Run `npm run build` in the Meridian checkout (it builds dist/portal with Vite), then start the server again.',
+  },
   UWS_JOB_NOT_FOUND: {
     area: 'server',
     http: 404,

@@ -93,7 +93,7 @@ async function demoToken(catalogDir: string): Promise<string> {
 
 function describeServer(server: RunningServer, token: string | null): string[] {
   const query = 'SELECT TOP 5 * FROM tap_schema.tables';
-  const lines = [`TAP service: ${server.tapUrl}`];
+  const lines = [`Portal:      ${server.url}/portal`, `TAP service: ${server.tapUrl}`];
   if (server.butlerUrl !== undefined) lines.push(`Butler API:  ${server.butlerUrl}`);
   lines.push(`health:      ${server.url}/health`, '');
   if (token === null) {

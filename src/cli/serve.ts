@@ -107,7 +107,7 @@ Examples:
           : 'tokens only (meridian token create)';
         const butler = server.butlerUrl === undefined ? '' : `Butler API:  ${server.butlerUrl}\n`;
         console.error(
-          `TAP service: ${server.tapUrl}\n${butler}health:      ${server.url}/health\naccess:      ${access}\n(Ctrl-C stops)`,
+          `Portal:      ${server.url}/portal\nTAP service: ${server.tapUrl}\n${butler}health:      ${server.url}/health\naccess:      ${access}\n(Ctrl-C stops)`,
         );
         await closeOnSignals(server, (signal) => server.app.log.info({ signal }, 'shutting down'));
       },

@@ -16,6 +16,7 @@ import { butlerRoutes } from './butler/routes.js';
 import { type ButlerApiOptionsInput, ButlerService } from './butler/service.js';
 import { type ServerLimitsInput, serverLimitsSchema, validated } from './config.js';
 import { publicError } from './http-errors.js';
+import { defaultPortalDir, PORTAL_PATH, portalRoutes } from './portal.js';
 import { type AsyncJobOptions, asyncRoutes } from './tap/async.js';
 import type { TapContext } from './tap/context.js';
 import { PublishedColumns } from './tap/result-fields.js';
@@ -43,6 +44,8 @@ export interface AppDependencies {
   readonly auth?: AuthOptions;
   /** A butler repository to serve read-only at /api/butler; its worker threads stop when the app closes. */
   readonly butler?: { readonly repo: string; readonly options?: ButlerApiOptionsInput };
+  /** The built Portal (default: dist/portal of this package); /portal answers PORTAL_NOT_BUILT when it is missing. */
+  readonly portalDir?: string;
 }
 
 /** Request ids: the caller's X-Request-Id when it is a sane token (a proxy's), else a fresh UUID. */
@@ -154,5 +157,6 @@ export function createApp(deps: AppDependencies): FastifyInstance {
     app.addHook('onClose', () => butler.close());
     app.register(butlerRoutes(butler, version), { prefix: BUTLER_PATH });
   }
+  app.register(portalRoutes(deps.portalDir ?? defaultPortalDir()), { prefix: PORTAL_PATH });
   return app;
 }

@@ -1,8 +1,8 @@
 /**
  * Meridian's HTTP services: the IVOA TAP 1.1 service over the catalog (sync queries, VOSI, DALI examples,
  * TAP_SCHEMA), the read-only Butler API (`/api/butler`, docs/butler-api.md), `/health`, token auth with scopes and
- * per-user limits. `createApp` builds the Fastify app without listening; `startServer` listens. See docs/tap.md,
- * docs/butler-api.md and docs/auth.md.
+ * per-user limits, and the Portal's static files at `/portal` (docs/portal.md). `createApp` builds the Fastify app
+ * without listening; `startServer` listens. See docs/tap.md, docs/butler-api.md and docs/auth.md.
  */
 export { type AppDependencies, BUTLER_PATH, createApp, TAP_PATH } from './app.js';
 export {
@@ -32,6 +32,7 @@ export {
   serverLimitsSchema,
 } from './config.js';
 export { readServeConfigFile, type ServeConfigFile, type ServeLogLevel } from './config-file.js';
+export { defaultPortalDir, PORTAL_PATH } from './portal.js';
 export { closeOnSignals, type RunningServer, type ServeOptions, startServer } from './serve.js';
 export type { AsyncJobOptions } from './tap/async.js';
 export { resultFormats } from './tap/formats.js';

@@ -20,6 +20,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   sim: ['obs', 'formats', 'sphere', 'pool'],
   catalog: ['sphere', 'formats', 'pool'],
   server: ['catalog', 'butler', 'formats', 'db', 'pool'],
+  // A browser application: it talks to the server over HTTP only (docs/portal.md).
+  portal: [],
   demo: ['butler', 'catalog', 'formats', 'obs', 'sim', 'sphere', 'db', 'pool'],
   cli: ['*'],
 };
@@ -28,7 +30,7 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return sourceFiles(path);
-    return entry.name.endsWith('.ts') ? [path] : [];
+    return /\.tsx?$/.test(entry.name) ? [path] : [];
   });
 }
 
@@ -82,6 +84,16 @@ describe('module boundaries', () => {
   it('every top-level module is listed with its allowed dependencies', () => {
     const modules = new Set(edges.map((e) => moduleOf(e.file)).filter((m) => !m.endsWith('.ts')));
     expect([...modules].filter((m) => !(m in ALLOWED))).toEqual([]);
+  });
+
+  it('the Portal, which runs in a browser, imports no Node built-in (its Vite config aside)', () => {
+    const bad = edges.filter(
+      (e) =>
+        moduleOf(e.file) === 'portal' &&
+        !e.file.endsWith('vite.config.ts') &&
+        e.specifier.startsWith('node:'),
+    );
+    expect(bad.map((e) => `${e.file} imports ${e.specifier}`)).toEqual([]);
   });
 
   it('only src/cli knows commander', () => {

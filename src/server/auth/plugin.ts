@@ -87,8 +87,13 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
+/**
+ * A browser shows its own login box for a Basic challenge, even on a `fetch`. Scripts that handle the 401 themselves
+ * (the Portal) say so with `X-Requested-With`, as is customary, and get the Bearer challenge alone.
+ */
 function unauthorized(reply: FastifyReply, message: string): Error {
-  reply.header('www-authenticate', CHALLENGE);
+  const scripted = reply.request.headers['x-requested-with'] !== undefined;
+  reply.header('www-authenticate', scripted ? CHALLENGE[0] : CHALLENGE);
   return meridianError('AUTH_REQUIRED', message);
 }
 

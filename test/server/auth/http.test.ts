@@ -27,6 +27,17 @@ function expectChallenge(res: { statusCode: number; headers: Record<string, unkn
 }
 
 describe('credentials', () => {
+  it('offers a script that handles the 401 itself (X-Requested-With) the Bearer challenge only', async () => {
+    const res = await app.inject({
+      method: 'GET',
+      url: SYNC,
+      headers: { 'x-requested-with': 'meridian-portal' },
+    });
+    expect(res.statusCode).toBe(401);
+    // A Basic challenge would make a browser show its own login box over the Portal's.
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="meridian"');
+  });
+
   it('accepts Authorization: Bearer', async () => {
     const res = await app.inject({ method: 'GET', url: SYNC, headers: bearer(reader) });
     expect(res.statusCode).toBe(200);
