@@ -35,10 +35,14 @@ function loopScript(sources: string): string {
     '  const transfer = modes[k % modes.length];',
     '  // exists() throws COLLECTION_UNKNOWN before the run is made.',
     "  const has = (type, detector) => butler.exists(type, { instrument: 'Cam1', detector }, { collections: [run] }).catch(() => false);",
-    "  if (!(await has('loopDoc', 1))) {",
+    "  const needDoc = !(await has('loopDoc', 1));",
+    "  const needRaw = !(await has('loopRaw', 4));",
+    '  // Progress for the parent, which kills the loop a little after it starts its second round of work.',
+    "  if (needDoc || needRaw) process.stdout.write('round ' + k + '\\n');",
+    '  if (needDoc) {',
     "    await butler.put({ k, pad: 'x'.repeat(50000) }, 'loopDoc', { instrument: 'Cam1', detector: 1 }, { run });",
     '  }',
-    "  if (!(await has('loopRaw', 4))) {",
+    '  if (needRaw) {',
     `    const files = [1, 2, 3, 4].map((detector) => ({ path: ${JSON.stringify(sources)} + '/raw_' + k + '_' + detector + '.json',`,
     "      refs: [{ datasetType: 'loopRaw', dataId: { instrument: 'Cam1', detector } }] }));",
     "    await butler.ingest(files, { run, transfer, idGenerationMode: 'DATAID_TYPE_RUN', skipExisting: true });",
@@ -48,14 +52,26 @@ function loopScript(sources: string): string {
   ].join('\n');
 }
 
+/**
+ * Runs the loop once. With `killAfterMs`, the child is killed that long after it reports starting its second round of
+ * work: by progress, not by the clock, so that however fast the machine is each run does at most about two rounds
+ * and the loop cannot finish before it has been killed many times (the delay moves the kill around inside a round).
+ */
 function runLoop(script: string, repo: string, killAfterMs: number | null): Promise<number | null> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [script, repo], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [script, repo], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => {
       stderr += String(d);
     });
-    const timer = killAfterMs === null ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    let rounds = 0;
+    let timer: NodeJS.Timeout | undefined;
+    child.stdout.on('data', (d) => {
+      rounds += (String(d).match(/^round /gm) ?? []).length;
+      if (killAfterMs !== null && rounds >= 2 && timer === undefined) {
+        timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      }
+    });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       if (code !== 0 && signal === null) fail(new Error(`the loop failed (${code}): ${stderr}`));
@@ -98,7 +114,7 @@ describe('a put/ingest loop killed with SIGKILL again and again', () => {
     let killed = 0;
     let finished = false;
     while (killed < KILLS && !finished) {
-      if ((await runLoop(script, repo, 150 + rand() * 700)) === null) killed += 1;
+      if ((await runLoop(script, repo, rand() * 60)) === null) killed += 1;
       else finished = true;
     }
     expect(await runLoop(script, repo, null)).toBe(0);
