@@ -2,6 +2,7 @@
 // Says, before the tests run, which server- or tool-backed suites will run and which are skipped and why.
 // In CI (.ci/run) the MERIDIAN_REQUIRE_* variables make a missing server a failure instead of a skip.
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 function has(cmd, args = ['--version']) {
   try {
@@ -31,6 +32,13 @@ const suites = [
     on: has('stilts', ['-version']) && has('/usr/bin/python3', ['-c', 'import pyvo']),
     why: 'stilts or /usr/bin/python3 with pyvo is not installed (apt-get install stilts python3-pyvo)',
     required: process.env.MERIDIAN_TEST_TOOLS === '1',
+  },
+  {
+    // Decided the same way in test/portal/browser-support.ts.
+    name: 'Portal browser tests (headless Chromium)',
+    on: existsSync('/usr/bin/chromium'),
+    why: 'Chromium is not installed (apt-get install chromium)',
+    required: process.env.MERIDIAN_TEST_BROWSER === '1',
   },
 ];
 let failed = false;
