@@ -3,6 +3,7 @@
  * queries are cancelled, the listening socket closes after in-flight responses end, then the catalog closes).
  */
 
+import { resolve } from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { readButlerConfig } from '../butler/index.js';
 import { openCatalogForServing } from '../catalog/index.js';
@@ -58,9 +59,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   );
   const allowAnonymous = options.auth?.allowAnonymous ?? allowAnonymousFromEnv() ?? false;
   // A missing or broken repository fails here, before the catalog opens, not on the first request.
-  if (options.repo !== undefined) readButlerConfig(options.repo);
+  // Absolute paths: the catalog directory is also the base of the job and token stores' default files.
+  const repo = options.repo === undefined ? undefined : resolve(options.repo);
+  if (repo !== undefined) readButlerConfig(repo);
   // Read-only and following new commits: `meridian catalog ingest` may run while this serves (docs/catalog.md).
-  const catalog = await openCatalogForServing(options.catalog);
+  const catalog = await openCatalogForServing(resolve(options.catalog));
   let app: FastifyInstance;
   try {
     app = createApp({
@@ -71,7 +74,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       version: options.version,
       auth: { ...options.auth, allowAnonymous },
       jobs: options.jobs,
-      ...(options.repo === undefined ? {} : { butler: { repo: options.repo, options: options.butlerApi } }),
+      ...(repo === undefined ? {} : { butler: { repo, options: options.butlerApi } }),
     });
     await app.listen({ host: listen.host, port: listen.port });
   } catch (err) {
@@ -88,7 +91,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     url,
     tapUrl: `${url}${TAP_PATH}`,
     allowAnonymous,
-    ...(options.repo === undefined ? {} : { butlerUrl: `${url}${BUTLER_PATH}` }),
+    ...(repo === undefined ? {} : { butlerUrl: `${url}${BUTLER_PATH}` }),
     close: () => {
       closing ??= (async () => {
         try {

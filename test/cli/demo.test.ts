@@ -27,8 +27,9 @@ interface RunningDemo {
   output(): string;
 }
 
-function startDemo(args: readonly string[], env: Record<string, string> = {}): RunningDemo {
+function startDemo(args: readonly string[], env: Record<string, string> = {}, cwd = root): RunningDemo {
   const child = spawn(process.execPath, [join(root, 'bin/meridian.js'), 'demo', ...args], {
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -69,9 +70,8 @@ describe('meridian demo', () => {
   });
 
   it('ends serving the catalog it made, until SIGINT', async () => {
-    const demo = startDemo(['--workdir', join(work, 'served'), '--port', '0'], {
-      MERIDIAN_ALLOW_ANONYMOUS: '',
-    });
+    // A relative --workdir, as `npm run demo` uses by default: every store must resolve it once, not twice.
+    const demo = startDemo(['--workdir', 'served', '--port', '0'], { MERIDIAN_ALLOW_ANONYMOUS: '' }, work);
     try {
       const tap = (await waitForLine(demo, /TAP service: (\S+)/, 110_000))[1];
       const health = (await waitForLine(demo, /health: +(\S+)/, 5_000))[1];

@@ -12,7 +12,7 @@
  */
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   type DatabaseConfigInput,
   defineSchemaComponent,
@@ -171,17 +171,20 @@ export class TokenStore {
 
   static async open(options: TokenStoreOptions): Promise<TokenStore> {
     const given = options.database;
-    // A bare file path (no `scheme:`) names an SQLite file, as `--tokens-db FILE` would.
+    // Absolute from here on: a relative catalog directory (`--catalog demo-work/catalog-db`) must not be applied twice,
+    // once in the default path and once more as the base of relative paths.
+    const dir = resolve(options.defaultDir);
+    // A bare file path (no `scheme:`) names an SQLite file, relative to the working directory as `--tokens-db FILE` is.
     const config =
       given === undefined
-        ? { kind: 'sqlite' as const, path: join(options.defaultDir, DEFAULT_TOKEN_FILE) }
+        ? { kind: 'sqlite' as const, path: join(dir, DEFAULT_TOKEN_FILE) }
         : typeof given === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(given)
-          ? { kind: 'sqlite' as const, path: given }
+          ? { kind: 'sqlite' as const, path: resolve(given) }
           : given;
     const database = await openDatabase(config, {
       create: true,
       purpose: 'token store',
-      baseDir: options.defaultDir,
+      baseDir: dir,
     });
     try {
       await migrate(database, tokenStoreSchema, undefined);

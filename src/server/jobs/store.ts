@@ -7,7 +7,7 @@
  */
 
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   type DatabaseConfigInput,
   defineSchemaComponent,
@@ -203,17 +203,20 @@ export class JobStore {
 
   static async open(options: JobStoreOptions): Promise<JobStore> {
     const given = options.database;
-    // A bare file path (no `scheme:`) names an SQLite file, as `--jobs-db FILE` would.
+    // Absolute from here on: a relative catalog directory (`--catalog demo-work/catalog-db`) must not be applied twice,
+    // once in the default path and once more as the base of relative paths.
+    const dir = resolve(options.defaultDir);
+    // A bare file path (no `scheme:`) names an SQLite file, relative to the working directory.
     const config =
       given === undefined
-        ? { kind: 'sqlite' as const, path: join(options.defaultDir, 'tap-jobs.sqlite3') }
+        ? { kind: 'sqlite' as const, path: join(dir, 'tap-jobs.sqlite3') }
         : typeof given === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(given)
-          ? { kind: 'sqlite' as const, path: given }
+          ? { kind: 'sqlite' as const, path: resolve(given) }
           : given;
     const database = await openDatabase(config, {
       create: true,
       purpose: 'TAP job store',
-      baseDir: options.defaultDir,
+      baseDir: dir,
     });
     try {
       await migrate(database, jobStoreSchema, undefined);
@@ -221,7 +224,7 @@ export class JobStore {
       await database.close();
       throw err;
     }
-    return new JobStore(database, options.resultsDir ?? join(options.defaultDir, 'tap-results'));
+    return new JobStore(database, resolve(options.resultsDir ?? join(dir, 'tap-results')));
   }
 
   async close(): Promise<void> {
