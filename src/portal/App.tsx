@@ -12,8 +12,8 @@ import { type Example, ServiceError, TapClient, UnauthorizedError } from './api/
 import { loadSchema, type SchemaTable } from './api/tap-schema.js';
 import { storedToken, storeToken } from './api/token.js';
 import { JobMonitor } from './jobs/JobMonitor.js';
-import { isObjectId } from './lightcurve/light-curve-data.js';
 import { LightCurvePanel } from './lightcurve/LightCurvePanel.js';
+import { isObjectId } from './lightcurve/light-curve-data.js';
 import { AdqlEditor, type AdqlEditorHandle, type AdqlError } from './query/AdqlEditor.js';
 import { type ConeDefaults, ConeSearchForm } from './query/ConeSearchForm.js';
 import { SchemaBrowser } from './query/SchemaBrowser.js';

@@ -66,7 +66,17 @@ export function LightCurveChart({ curve }: Props) {
       height,
       legend: { show: true, live: false },
       cursor: { drag: { x: true, y: false } },
-      scales: { x: { time: false }, y: { dir: magnitudes ? -1 : 1 } },
+      // Padding on both sides, so the first and last visits' points and bars are not cut by the plot's edge.
+      scales: {
+        x: {
+          time: false,
+          range: (_u, min, max) => {
+            const pad = Math.max((max - min) * 0.04, 1);
+            return [min - pad, max + pad];
+          },
+        },
+        y: { dir: magnitudes ? -1 : 1 },
+      },
       axes: [
         { label: 'MJD (expMidptMJD)', space: 90 },
         { label: magnitudes ? 'AB magnitude' : 'psfFlux (nJy)', size: 70 },
@@ -98,5 +108,5 @@ export function LightCurveChart({ curve }: Props) {
     };
   }, [curve]);
 
-  return <figure className="lightcurve-chart" ref={host} aria-label="Light curve" />;
+  return <figure className="lightcurve-chart" ref={host} aria-label="Light curve" data-unit={curve.unit} />;
 }

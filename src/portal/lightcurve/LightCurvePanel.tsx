@@ -51,7 +51,10 @@ export function LightCurvePanel({ client, objectId, onObject, onClose, onFailure
     };
   }, [client, objectId, attempt]);
 
-  const curve = useMemo(() => (load.kind === 'done' ? shapeLightCurve(load.table, unit) : null), [load, unit]);
+  const curve = useMemo(
+    () => (load.kind === 'done' ? shapeLightCurve(load.table, unit) : null),
+    [load, unit],
+  );
   const shown = useMemo(
     () =>
       curve === null || band === 'all'
