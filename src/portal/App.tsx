@@ -2,7 +2,7 @@
  * The Portal: a query page (ADQL editor, schema browser, examples), the results tri-view and the job monitor.
  * State that must survive a reload lives in the URL: `?job=ID` reopens a job's results (a shareable link),
  * `?adql=…&execute=true` runs a query, `?adql=…` only fills the editor, `?ra=…&dec=…&radius=…` (degrees) fills the
- * position search.
+ * position search, `?lightcurve=OBJECTID` opens that object's light curve.
  */
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
@@ -12,6 +12,8 @@ import { type Example, ServiceError, TapClient, UnauthorizedError } from './api/
 import { loadSchema, type SchemaTable } from './api/tap-schema.js';
 import { storedToken, storeToken } from './api/token.js';
 import { JobMonitor } from './jobs/JobMonitor.js';
+import { LightCurvePanel } from './lightcurve/LightCurvePanel.js';
+import { isObjectId } from './lightcurve/light-curve-data.js';
 import { AdqlEditor, type AdqlEditorHandle, type AdqlError } from './query/AdqlEditor.js';
 import { type ConeDefaults, ConeSearchForm } from './query/ConeSearchForm.js';
 import { SchemaBrowser } from './query/SchemaBrowser.js';
@@ -32,7 +34,17 @@ type Status =
 
 function setUrlJob(jobId: string | null): void {
   const url = new URL(window.location.href);
+  // The light curve on screen stays in the link next to the job.
+  const lightCurve = url.searchParams.get('lightcurve');
   url.search = jobId === null ? '' : `?job=${encodeURIComponent(jobId)}`;
+  if (lightCurve !== null) url.searchParams.set('lightcurve', lightCurve);
+  window.history.replaceState(null, '', url);
+}
+
+function setUrlLightCurve(objectId: string | null): void {
+  const url = new URL(window.location.href);
+  if (objectId === null) url.searchParams.delete('lightcurve');
+  else url.searchParams.set('lightcurve', objectId);
   window.history.replaceState(null, '', url);
 }
 
@@ -59,6 +71,14 @@ export function App() {
   const [askToken, setAskToken] = useState(false);
   const [signedIn, setSignedIn] = useState(storedToken() !== null);
   const [jobsRevision, setJobsRevision] = useState(0);
+  const [lightCurve, setLightCurve] = useState<string | null>(() => {
+    const id = params.get('lightcurve');
+    return id !== null && isObjectId(id) ? id.trim() : null;
+  });
+  const openLightCurve = useCallback((objectId: string | null) => {
+    setLightCurve(objectId);
+    setUrlLightCurve(objectId);
+  }, []);
   /** What to do again once a token is given. */
   const retry = useRef<(() => void) | null>(null);
   const running = useRef<AbortController | null>(null);
@@ -293,10 +313,25 @@ export function App() {
                 <StatusLine status={status} result={result} selected={selected.size} />
               </div>
             </div>
+            {lightCurve !== null && (
+              <LightCurvePanel
+                client={client}
+                objectId={lightCurve}
+                onObject={openLightCurve}
+                onClose={() => openLightCurve(null)}
+                onFailure={fail}
+              />
+            )}
             {result !== null ? (
               // A new result starts with fresh views: no sort, filters or derived columns of the last one.
-              <Results key={resultKey} result={result} selected={selected} onSelect={setSelected} />
-            ) : (
+              <Results
+                key={resultKey}
+                result={result}
+                selected={selected}
+                onSelect={setSelected}
+                onLightCurve={openLightCurve}
+              />
+            ) : lightCurve !== null ? null : (
               <div className="welcome">
                 <h2>Query the catalog</h2>
                 <p>

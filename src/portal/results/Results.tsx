@@ -6,6 +6,7 @@
 import { useMemo, useState } from 'react';
 import { numericColumn, type ResultTable as Table } from '../api/json-result.js';
 import { compile, withDerivedColumn } from '../expression/evaluate.js';
+import { selectedObjectId } from '../lightcurve/light-curve-data.js';
 import { HistogramChart } from './HistogramChart.js';
 import type { SortKey } from './order.js';
 import { ResultTable } from './ResultTable.js';
@@ -17,6 +18,8 @@ interface Props {
   readonly result: Table;
   readonly selected: ReadonlySet<number>;
   onSelect(rows: ReadonlySet<number>): void;
+  /** Opens the light curve of an objectId (offered when a selected row has one). */
+  onLightCurve(objectId: string): void;
 }
 
 /** The position columns: by UCD (pos.eq.ra;meta.main), else by DP0.2's or the usual names. */
@@ -32,7 +35,7 @@ function positionColumns(table: Table): [number, number] | null {
 
 type ChartKind = 'histogram' | 'scatter';
 
-export function Results({ result, selected, onSelect }: Props) {
+export function Results({ result, selected, onSelect, onLightCurve }: Props) {
   const [sort, setSort] = useState<SortKey | null>(null);
   const [derived, setDerived] = useState<readonly DerivedColumn[]>([]);
   const table = useMemo(
@@ -56,6 +59,7 @@ export function Results({ result, selected, onSelect }: Props) {
       !position?.includes(i) &&
       !/id$/i.test(table.columns[i].name),
   );
+  const lightCurveObject = useMemo(() => selectedObjectId(table, selected), [table, selected]);
   const [kind, setKind] = useState<ChartKind>('histogram');
   const [xColumn, setXColumn] = useState<number | null>(null);
   const [yColumn, setYColumn] = useState<number | null>(null);
@@ -130,6 +134,14 @@ export function Results({ result, selected, onSelect }: Props) {
           )}
         </section>
       </div>
+      {lightCurveObject !== null && (
+        <div className="lightcurve-bar">
+          <button type="button" onClick={() => onLightCurve(lightCurveObject)}>
+            Light curve
+          </button>
+          <span className="muted">of objectId {lightCurveObject} (the first selected row)</span>
+        </div>
+      )}
       <TableTools
         table={table}
         shownCount={keep?.size ?? table.rowCount}
