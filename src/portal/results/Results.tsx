@@ -7,6 +7,8 @@ import { useMemo, useState } from 'react';
 import { numericColumn, type ResultTable as Table } from '../api/json-result.js';
 import { compile, withDerivedColumn } from '../expression/evaluate.js';
 import { selectedObjectId } from '../lightcurve/light-curve-data.js';
+import { Download } from './Download.js';
+import { displayedView } from './export.js';
 import { HistogramChart } from './HistogramChart.js';
 import type { SortKey } from './order.js';
 import { ResultTable } from './ResultTable.js';
@@ -150,6 +152,7 @@ export function Results({ result, selected, onSelect, onLightCurve }: Props) {
         onExpressionFilter={setExpressionKeep}
         onSelectionFilter={(on) => setSelectionKeep(on ? new Set(selected) : null)}
         onAddColumn={(column) => setDerived((previous) => [...previous, column])}
+        download={<Download table={table} view={() => displayedView(table, sort, keep)} />}
       />
       <ResultTable
         table={table}

@@ -4,7 +4,7 @@
  * the message with its column in the expression; nothing changes until the expression is valid.
  */
 
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import type { ResultTable } from '../api/json-result.js';
 import { compile, filterRows } from '../expression/evaluate.js';
 import { type Expression, parseDerivedColumn, parseExpression } from '../expression/parse.js';
@@ -22,6 +22,8 @@ interface Props {
   onExpressionFilter(rows: ReadonlySet<number> | null): void;
   onSelectionFilter(on: boolean): void;
   onAddColumn(column: DerivedColumn): void;
+  /** The Download menu, shown at the end of the bar. */
+  readonly download?: ReactNode;
 }
 
 function message(err: unknown): string {
@@ -131,6 +133,7 @@ export function TableTools(props: Props) {
           </span>
         )}
       </form>
+      {props.download}
     </div>
   );
 }
