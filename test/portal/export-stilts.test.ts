@@ -53,8 +53,15 @@ describe.skipIf(!stiltsAvailable && !toolsRequired)('STILTS reads the downloads'
     writeFileSync(csv, toCsv(table, view));
     writeFileSync(vot, toVotable(table, view));
     const read = async (file: string, format: string) =>
-      (await run('stilts', ['tpipe', `in=${file}`, `ifmt=${format}`, 'ofmt=csv', 'cmd=keepcols "objectId note"']))
-        .stdout;
+      (
+        await run('stilts', [
+          'tpipe',
+          `in=${file}`,
+          `ifmt=${format}`,
+          'ofmt=csv',
+          'cmd=keepcols "objectId note"',
+        ])
+      ).stdout;
     const fromCsv = await read(csv, 'csv');
     expect(fromCsv).toContain('1651589610221862935,"a, ""quoted"" <b>&</b>"');
     expect(await read(vot, 'votable')).toBe(fromCsv);

@@ -36,7 +36,9 @@ describe('CSV as displayed', () => {
 
   it('follows the sort and the filter, and only the visible columns in their order', () => {
     const view = displayedView(table, { column: 1, descending: false }, new Set([0, 2]), [1, 0]);
-    expect(toCsv(table, view)).toBe('coord_ra,objectId\r\n61.9,9007199254740993\r\n62.1234567890123,1651589610221862935\r\n');
+    expect(toCsv(table, view)).toBe(
+      'coord_ra,objectId\r\n61.9,9007199254740993\r\n62.1234567890123,1651589610221862935\r\n',
+    );
     const descending = displayedView(table, { column: 0, descending: true }, null, [0]);
     expect(toCsv(table, descending)).toBe('objectId\r\n1651589610221862935\r\n9007199254740993\r\n10\r\n');
   });
@@ -45,7 +47,9 @@ describe('CSV as displayed', () => {
     const column = parseDerivedColumn('coord_ra * 2 AS ra2');
     const derived = withDerivedColumn(table, column.name, compile(column.expression, table));
     const csv = toCsv(derived, displayedView(derived, null, null, [0, 4]));
-    expect(csv).toBe('objectId,ra2\r\n1651589610221862935,124.2469135780246\r\n10,\r\n9007199254740993,123.8\r\n');
+    expect(csv).toBe(
+      'objectId,ra2\r\n1651589610221862935,124.2469135780246\r\n10,\r\n9007199254740993,123.8\r\n',
+    );
   });
 });
 
