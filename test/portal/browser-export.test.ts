@@ -1,7 +1,8 @@
 /**
  * "Download as displayed" in Chromium against a real server on the fixture catalog: Download → CSV saves a file
  * (through Playwright's download event) holding exactly what the table shows — after a derived column, a row
- * filter and a descending sort — with every objectId's 19 digits intact.
+ * filter and a descending sort — with every objectId's 19 digits intact; a column hidden with the column chooser is
+ * left out of the table and the file.
  */
 
 import { readFileSync } from 'node:fs';
@@ -87,5 +88,28 @@ describe.skipIf(!browserAvailable())('download as displayed in Chromium', () => 
     expect(votable.text).toContain('<FIELD name="ra2" datatype="double"/>');
     expect(votable.text).toContain(`<TD>${shown.rows[0][0]}</TD>`);
     expect(votable.text.match(/<TR>/g)?.length).toBe(20);
+  });
+
+  it('hides a column with the column chooser, and the download leaves it out too', async () => {
+    await page.getByRole('button', { name: /^Columns \(4\/4\)/ }).click();
+    await page.getByRole('group', { name: 'Shown columns' }).getByLabel('coord_dec').uncheck();
+    await page.getByRole('button', { name: /^Columns \(3\/4\)/ }).click(); // closes the menu
+    expect(await page.getByRole('group', { name: 'Shown columns' }).count()).toBe(0);
+    expect(await page.locator('.header-cell').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^objectId/)]),
+    );
+    expect(await page.locator('.header-cell', { hasText: 'coord_dec' }).count()).toBe(0);
+    const shown = parseCsv((await download(page, 'CSV')).text);
+    expect(shown.header).toEqual(['objectId', 'coord_ra', 'ra2']);
+    expect(shown.rows.length).toBe(20);
+    // Showing it again brings it back in its place.
+    await page.getByRole('button', { name: /^Columns \(3\/4\)/ }).click();
+    await page.getByRole('group', { name: 'Shown columns' }).getByLabel('coord_dec').check();
+    expect(parseCsv((await download(page, 'CSV')).text).header).toEqual([
+      'objectId',
+      'coord_ra',
+      'coord_dec',
+      'ra2',
+    ]);
   });
 });

@@ -17,6 +17,8 @@ function columnWidth(datatype: string): number {
 
 interface Props {
   readonly table: Table;
+  /** The visible columns, as indices into `table.columns`, in display order. */
+  readonly columns: readonly number[];
   readonly selected: ReadonlySet<number>;
   readonly sort: SortKey | null;
   /** Only these rows are shown (a filter); null shows all. */
@@ -25,7 +27,7 @@ interface Props {
   onSelect(rows: ReadonlySet<number>): void;
 }
 
-export function ResultTable({ table, selected, sort, keep, onSort, onSelect }: Props) {
+export function ResultTable({ table, columns, selected, sort, keep, onSort, onSelect }: Props) {
   const scroller = useRef<HTMLElement>(null);
   const anchor = useRef<number | null>(null);
   const order = useMemo(() => keepRows(rowOrder(table, sort), keep), [table, sort, keep]);
@@ -35,7 +37,7 @@ export function ResultTable({ table, selected, sort, keep, onSort, onSelect }: P
     estimateSize: () => ROW_HEIGHT,
     overscan: 20,
   });
-  const widths = table.columns.map((c) => columnWidth(c.datatype));
+  const widths = columns.map((c) => columnWidth(table.columns[c].datatype));
   const width = 48 + widths.reduce((a, b) => a + b, 0);
 
   const clickHeader = (column: number) => {
@@ -64,21 +66,24 @@ export function ResultTable({ table, selected, sort, keep, onSort, onSelect }: P
     <section className="result-table" ref={scroller} aria-label="Result rows" data-rows={order.length}>
       <div className="result-header" style={{ width }}>
         <div className="cell index-cell">#</div>
-        {table.columns.map((column, c) => (
-          <button
-            type="button"
-            key={column.name}
-            className="cell header-cell"
-            style={{ width: widths[c] }}
-            data-sort={sort?.column === c ? (sort.descending ? 'descending' : 'ascending') : 'none'}
-            title={[column.datatype, column.unit, column.ucd].filter(Boolean).join(' · ')}
-            onClick={() => clickHeader(c)}
-          >
-            {column.name}
-            {sort?.column === c ? (sort.descending ? ' ▼' : ' ▲') : ''}
-            {column.unit !== null && <span className="unit">{column.unit}</span>}
-          </button>
-        ))}
+        {columns.map((c, position) => {
+          const column = table.columns[c];
+          return (
+            <button
+              type="button"
+              key={column.name}
+              className="cell header-cell"
+              style={{ width: widths[position] }}
+              data-sort={sort?.column === c ? (sort.descending ? 'descending' : 'ascending') : 'none'}
+              title={[column.datatype, column.unit, column.ucd].filter(Boolean).join(' · ')}
+              onClick={() => clickHeader(c)}
+            >
+              {column.name}
+              {sort?.column === c ? (sort.descending ? ' ▼' : ' ▲') : ''}
+              {column.unit !== null && <span className="unit">{column.unit}</span>}
+            </button>
+          );
+        })}
       </div>
       <div style={{ height: virtualizer.getTotalSize(), width, position: 'relative' }}>
         {virtualizer.getVirtualItems().map((item) => {
@@ -97,9 +102,9 @@ export function ResultTable({ table, selected, sort, keep, onSort, onSelect }: P
               onClick={(event) => clickRow(item.index, event)}
             >
               <div className="cell index-cell">{row + 1}</div>
-              {table.values.map((column, c) => (
-                <div className="cell" key={table.columns[c].name} style={{ width: widths[c] }}>
-                  {cellText(column[row])}
+              {columns.map((c, position) => (
+                <div className="cell" key={table.columns[c].name} style={{ width: widths[position] }}>
+                  {cellText(table.values[c][row])}
                 </div>
               ))}
             </div>

@@ -7,6 +7,7 @@ import { useMemo, useState } from 'react';
 import { numericColumn, type ResultTable as Table } from '../api/json-result.js';
 import { compile, withDerivedColumn } from '../expression/evaluate.js';
 import { selectedObjectId } from '../lightcurve/light-curve-data.js';
+import { ColumnChooser, visibleColumns } from './ColumnChooser.js';
 import { Download } from './Download.js';
 import { displayedView } from './export.js';
 import { HistogramChart } from './HistogramChart.js';
@@ -44,6 +45,8 @@ export function Results({ result, selected, onSelect, onLightCurve }: Props) {
     () => derived.reduce((t, c) => withDerivedColumn(t, c.name, compile(c.expression, t)), result),
     [result, derived],
   );
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  const visible = useMemo(() => visibleColumns(table, hidden), [table, hidden]);
   // "Filter to selection" keeps the rows selected at that moment; selecting other rows later does not change it.
   const [selectionKeep, setSelectionKeep] = useState<ReadonlySet<number> | null>(null);
   const [expressionKeep, setExpressionKeep] = useState<ReadonlySet<number> | null>(null);
@@ -152,10 +155,16 @@ export function Results({ result, selected, onSelect, onLightCurve }: Props) {
         onExpressionFilter={setExpressionKeep}
         onSelectionFilter={(on) => setSelectionKeep(on ? new Set(selected) : null)}
         onAddColumn={(column) => setDerived((previous) => [...previous, column])}
-        download={<Download table={table} view={() => displayedView(table, sort, keep)} />}
+        download={
+          <>
+            <ColumnChooser table={table} hidden={hidden} onHidden={setHidden} />
+            <Download table={table} view={() => displayedView(table, sort, keep, visible)} />
+          </>
+        }
       />
       <ResultTable
         table={table}
+        columns={visible}
         selected={selected}
         sort={sort}
         keep={keep}
