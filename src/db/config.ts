@@ -130,6 +130,27 @@ export function databaseUrl(config: DatabaseConfig): string {
   return url.toString();
 }
 
+/** Whether a database setting is a URL (`sqlite:…`, `postgresql://…`) rather than a bare SQLite file path. */
+export function isDatabaseUrl(text: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:/i.test(text);
+}
+
+/**
+ * The database of a store that keeps a default file in a directory (the server's job and token stores): the given
+ * URL or configuration; a bare path, an SQLite file relative to the working directory, as a command-line path is;
+ * or, when nothing is given, `defaultFile` in `defaultDir`. Paths come out absolute, so that a relative directory is
+ * never applied twice (once in the default path and again as the base of relative paths).
+ */
+export function databaseOrDefaultFile(
+  given: DatabaseConfigInput | undefined,
+  defaultDir: string,
+  defaultFile: string,
+): DatabaseConfigInput {
+  if (given === undefined) return { kind: 'sqlite', path: resolve(defaultDir, defaultFile) };
+  if (typeof given === 'string' && !isDatabaseUrl(given)) return { kind: 'sqlite', path: resolve(given) };
+  return given;
+}
+
 /** An absolute SQLite path: relative paths are resolved against `baseDir`. */
 export function sqlitePath(config: SqliteConfig, baseDir = process.cwd()): string {
   return isAbsolute(config.path) ? config.path : resolve(baseDir, config.path);

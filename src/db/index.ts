@@ -7,7 +7,9 @@
 export {
   type DatabaseConfig,
   type DatabaseConfigInput,
+  databaseOrDefaultFile,
   databaseUrl,
+  isDatabaseUrl,
   type PostgresConfig,
   parseDatabaseConfig,
   redactUrl,

@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { isDatabaseUrl } from '../db/index.js';
 import { meridianError } from '../errors.js';
 import { type ServerLimitsInput, serverLimitsSchema, serverListenSchema, validated } from './config.js';
 
@@ -61,7 +62,7 @@ export interface ServeConfigFile {
 
 /** A database setting is a URL (`postgresql://…`, `sqlite:…`) or a path to an SQLite file; only paths are resolved. */
 function resolveDatabase(value: string | undefined, base: string): string | undefined {
-  if (value === undefined || /^[a-z][a-z0-9+.-]*:/i.test(value)) return value;
+  if (value === undefined || isDatabaseUrl(value)) return value;
   return resolvePath(value, base);
 }
 

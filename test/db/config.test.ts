@@ -1,5 +1,11 @@
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { databaseUrl, parseDatabaseConfig } from '../../src/db/index.js';
+import {
+  databaseOrDefaultFile,
+  databaseUrl,
+  isDatabaseUrl,
+  parseDatabaseConfig,
+} from '../../src/db/index.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -83,5 +89,28 @@ describe('database configuration: URL or object', () => {
     } catch (err) {
       expect((err as Error).message).not.toContain('secret');
     }
+  });
+});
+
+describe("a store's database or its default file", () => {
+  it('tells URLs from bare paths', () => {
+    expect(isDatabaseUrl('postgresql://u@h/db')).toBe(true);
+    expect(isDatabaseUrl('sqlite:jobs.sqlite3')).toBe(true);
+    expect(isDatabaseUrl('jobs.sqlite3')).toBe(false);
+    expect(isDatabaseUrl('/abs/jobs.sqlite3')).toBe(false);
+  });
+
+  it('makes the default file and bare paths absolute, once; keeps URLs and objects', () => {
+    expect(databaseOrDefaultFile(undefined, 'demo-work/catalog-db', 'tokens.sqlite3')).toEqual({
+      kind: 'sqlite',
+      path: resolve('demo-work/catalog-db', 'tokens.sqlite3'),
+    });
+    expect(databaseOrDefaultFile('t.sqlite3', '/elsewhere', 'tokens.sqlite3')).toEqual({
+      kind: 'sqlite',
+      path: join(process.cwd(), 't.sqlite3'),
+    });
+    expect(databaseOrDefaultFile('postgresql://u@h/db', '/x', 'f')).toBe('postgresql://u@h/db');
+    const object = { kind: 'sqlite' as const, path: 'rel.sqlite3' };
+    expect(databaseOrDefaultFile(object, '/x', 'f')).toBe(object);
   });
 });

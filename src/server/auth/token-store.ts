@@ -12,9 +12,10 @@
  */
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   type DatabaseConfigInput,
+  databaseOrDefaultFile,
   defineSchemaComponent,
   migrate,
   openDatabase,
@@ -170,17 +171,8 @@ export class TokenStore {
   private constructor(private readonly database: SqlDatabase) {}
 
   static async open(options: TokenStoreOptions): Promise<TokenStore> {
-    const given = options.database;
-    // Absolute from here on: a relative catalog directory (`--catalog demo-work/catalog-db`) must not be applied twice,
-    // once in the default path and once more as the base of relative paths.
     const dir = resolve(options.defaultDir);
-    // A bare file path (no `scheme:`) names an SQLite file, relative to the working directory as `--tokens-db FILE` is.
-    const config =
-      given === undefined
-        ? { kind: 'sqlite' as const, path: join(dir, DEFAULT_TOKEN_FILE) }
-        : typeof given === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(given)
-          ? { kind: 'sqlite' as const, path: resolve(given) }
-          : given;
+    const config = databaseOrDefaultFile(options.database, dir, DEFAULT_TOKEN_FILE);
     const database = await openDatabase(config, {
       create: true,
       purpose: 'token store',

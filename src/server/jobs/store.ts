@@ -10,6 +10,7 @@ import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   type DatabaseConfigInput,
+  databaseOrDefaultFile,
   defineSchemaComponent,
   migrate,
   openDatabase,
@@ -202,17 +203,8 @@ export class JobStore {
   ) {}
 
   static async open(options: JobStoreOptions): Promise<JobStore> {
-    const given = options.database;
-    // Absolute from here on: a relative catalog directory (`--catalog demo-work/catalog-db`) must not be applied twice,
-    // once in the default path and once more as the base of relative paths.
     const dir = resolve(options.defaultDir);
-    // A bare file path (no `scheme:`) names an SQLite file, relative to the working directory.
-    const config =
-      given === undefined
-        ? { kind: 'sqlite' as const, path: join(dir, 'tap-jobs.sqlite3') }
-        : typeof given === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(given)
-          ? { kind: 'sqlite' as const, path: resolve(given) }
-          : given;
+    const config = databaseOrDefaultFile(options.database, dir, 'tap-jobs.sqlite3');
     const database = await openDatabase(config, {
       create: true,
       purpose: 'TAP job store',
