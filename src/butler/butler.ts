@@ -13,6 +13,7 @@ import type { DatastoreRef, StoredFileInfo, TransferMode } from './datastore/typ
 import type { DataCoordinate, DataIdInput, DimensionRecord } from './dimensions/data-id.js';
 import { DimensionUniverse } from './dimensions/universe.js';
 import { type FormatterPlugin, standardFormatters } from './formatters/standard.js';
+import { collectionsToSearch, datasetNotFound } from './lookup.js';
 import {
   type DataIdQueryOptions,
   type DatasetQueryOptions,
@@ -293,13 +294,7 @@ export class Butler {
     dataId: DataIdInput = {},
     options: { collections?: readonly string[]; timespan?: Timespan | null } = {},
   ): Promise<DatasetRef | null> {
-    const collections = options.collections ?? this.collections;
-    if (collections.length === 0) {
-      throw meridianError(
-        'INVALID_ARGUMENT',
-        'no collections to search: pass { collections } or open the butler with some',
-      );
-    }
+    const collections = collectionsToSearch(options.collections, this.collections);
     const dt = await this.registry.getDatasetType(datasetType);
     const coord = await this.registry.expandDataId(dataId, dataIdGroup(dt, dataId));
     return this.registry.findDataset(splitComponentName(datasetType).parent, coord, {
@@ -319,11 +314,7 @@ export class Butler {
     const { component } = splitComponentName(target);
     const ref = await this.findDataset(target, dataId, options);
     if (ref === null) {
-      throw meridianError(
-        'DATASET_NOT_FOUND',
-        `no ${target} dataset for ${JSON.stringify(dataId)} in collections [${(options.collections ?? this.collections).join(', ')}]`,
-        { datasetType: target, dataId: { ...dataId } },
-      );
+      throw datasetNotFound(target, dataId, options.collections ?? this.collections);
     }
     return { ref, component };
   }

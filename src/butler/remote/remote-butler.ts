@@ -30,6 +30,7 @@ import {
 } from '../dimensions/data-id-json.js';
 import { DimensionUniverse } from '../dimensions/universe.js';
 import { type FormatterPlugin, standardFormatters } from '../formatters/standard.js';
+import { collectionsToSearch, datasetNotFound } from '../lookup.js';
 import type { CollectionRecord, CollectionType } from '../registry/collections.js';
 import type { DataIdQueryOptions, DatasetQueryOptions } from '../registry/registry.js';
 import type { FormatterRegistry } from '../storage/formatter.js';
@@ -234,13 +235,7 @@ export class RemoteButler {
     dataId: DataIdInput = {},
     options: { collections?: readonly string[]; timespan?: Timespan | null } = {},
   ): Promise<DatasetRef | null> {
-    const collections = options.collections ?? this.collections;
-    if (collections.length === 0) {
-      throw meridianError(
-        'INVALID_ARGUMENT',
-        'no collections to search: pass { collections } or open the butler with some',
-      );
-    }
+    const collections = collectionsToSearch(options.collections, this.collections);
     const answer = await this.#http.json<{ ref: DatasetRefJSON | null }>('/find-dataset', {
       method: 'POST',
       body: {
@@ -281,11 +276,7 @@ export class RemoteButler {
     if (typeof target !== 'string') return { ref: target, component: target.datasetType.component };
     const ref = await this.findDataset(splitComponentName(target).parent, dataId, options);
     if (ref === null) {
-      throw meridianError(
-        'DATASET_NOT_FOUND',
-        `no ${target} dataset for ${JSON.stringify(dataId)} in collections [${(options.collections ?? this.collections).join(', ')}]`,
-        { datasetType: target, dataId: { ...dataId } },
-      );
+      throw datasetNotFound(target, dataId, options.collections ?? this.collections);
     }
     return { ref, component: splitComponentName(target).component };
   }
