@@ -66,6 +66,7 @@ export {
   RemoteButler,
   type RemoteButlerOptions,
   type RemoteCollection,
+  type StoredFileJSON,
 } from './remote/index.js';
 export { type Formatter, FormatterRegistry } from './storage/formatter.js';
 export { StorageClass, StorageClassRegistry } from './storage/storage-class.js';

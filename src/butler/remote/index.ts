@@ -4,4 +4,5 @@ export {
   RemoteButler,
   type RemoteButlerOptions,
   type RemoteCollection,
+  type StoredFileJSON,
 } from './remote-butler.js';

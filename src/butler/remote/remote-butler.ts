@@ -64,13 +64,14 @@ export interface RemoteButlerOptions {
   readonly fetch?: typeof fetch;
 }
 
-/** What the server says about one stored file of a dataset. */
-interface StoredFileJSON {
+/** What the Butler API says about one stored file of a dataset (the server writes it with this same type). */
+export interface StoredFileJSON {
   readonly component: string | null;
   readonly formatter: string;
   readonly storageClass: string;
   readonly sizeBytes: number;
   readonly checksum: string | null;
+  /** The file's name (no directory): the download's suggested name and extension. */
   readonly filename: string;
 }
 

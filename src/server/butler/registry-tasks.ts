@@ -21,6 +21,7 @@ import {
   isContained,
   parseCollectionType,
   refToJSON,
+  type StoredFileJSON,
   Timespan,
 } from '../../butler/index.js';
 import { meridianError } from '../../errors.js';
@@ -128,16 +129,6 @@ export async function collection(
 }
 
 // ---- datasets ------------------------------------------------------------------------------------------------
-
-export interface StoredFileJSON {
-  readonly component: string | null;
-  readonly formatter: string;
-  readonly storageClass: string;
-  readonly sizeBytes: number;
-  readonly checksum: string | null;
-  /** The file's name (no directory): the download's suggested name and extension. */
-  readonly filename: string;
-}
 
 export interface DatasetJSON {
   readonly ref: DatasetRefJSON;
