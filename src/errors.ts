@@ -631,6 +631,73 @@ const codes = {
       "A remote Meridian service (a RemoteButler's server) could not be reached or gave an answer that is not its API.",
     hint: 'Check the URL and that the server is running (`meridian serve --repo ...`); the message names the HTTP status or network error.',
   },
+  // ---- pipe (pipelines, quantum graphs, execution) --------------------------------------------------------------
+  NO_WORK_FOUND: {
+    area: 'pipe',
+    http: 200,
+    summary:
+      'A task found nothing to do for a quantum (not a failure): the quantum is dropped at build time, or succeeds with no outputs at run time.',
+    hint: 'Nothing to fix; the message says why there was no work (e.g. fewer inputs than the connection minimum).',
+  },
+  TASK_NOT_FOUND: {
+    area: 'pipe',
+    http: 400,
+    summary: 'A pipeline names a task class that no loaded task module registers.',
+    hint: 'Check the spelling against `pipetask build --show tasks`, or name the module that defines it with `--task-module`.',
+  },
+  PIPELINE_INVALID: {
+    area: 'pipe',
+    http: 400,
+    summary:
+      'A pipeline definition is malformed: bad YAML, duplicate key, unknown key, unknown label or subset, a cycle, or two tasks writing one dataset type.',
+    hint: 'The message names the file, line and key; fix the pipeline YAML and check it with `pipetask build -p FILE`.',
+  },
+  PIPELINE_CONTRACT_FAILED: {
+    area: 'pipe',
+    http: 400,
+    summary:
+      'A pipeline contract (a boolean expression over task configs) is false after all config overrides were applied.',
+    hint: 'Change the config overrides so the contract holds; the message gives the contract and its `msg`.',
+  },
+  QGRAPH_EMPTY: {
+    area: 'pipe',
+    http: 400,
+    summary: "The data query and the pipeline's inputs produce no quanta.",
+    hint: 'The message says which input dataset type or constraint gave zero rows; widen the data query (-d) or add the input collections (-i) that hold it.',
+  },
+  QGRAPH_INVALID: {
+    area: 'pipe',
+    http: 400,
+    summary:
+      'A quantum graph file is unreadable: not a graph file, a newer format version, truncated or corrupt.',
+    hint: 'Rebuild it with `pipetask qgraph`, or read it with the Meridian version that wrote it.',
+  },
+  PREREQUISITE_MISSING: {
+    area: 'pipe',
+    http: 400,
+    summary:
+      'A prerequisite input (a calibration, a reference catalog shard) was not found for a quantum at graph-build time.',
+    hint: 'Certify the calibration for that time range, or add the collection that holds it to the inputs (-i).',
+  },
+  OUTPUT_EXISTS: {
+    area: 'pipe',
+    http: 409,
+    summary: 'Outputs of a quantum already exist in the output run.',
+    hint: 'Pass --skip-existing to keep them, --clobber-outputs (with --extend-run) to replace partial outputs, or write to a new run.',
+  },
+  QUANTUM_UNDECLARED_DATASET: {
+    area: 'pipe',
+    http: 500,
+    summary: "A task read or wrote a dataset that is not one of its quantum's inputs or outputs.",
+    hint: 'Declare the dataset as a connection of the task; a quantum may only touch what its connections declare.',
+  },
+  QUANTUM_FAILED: {
+    area: 'pipe',
+    http: 500,
+    summary:
+      'A quantum failed: its task threw, its process exited or was killed, or it exceeded its memory or time limit.',
+    hint: 'See `pipetask report` for the message and the log; fix the cause and rerun the same command with --skip-existing (or --extend-run).',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof codes;

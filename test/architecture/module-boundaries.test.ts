@@ -20,9 +20,11 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   sim: ['obs', 'formats', 'sphere', 'pool'],
   catalog: ['sphere', 'formats', 'pool'],
   server: ['catalog', 'butler', 'formats', 'db', 'pool'],
+  pipe: ['butler', 'sphere', 'pool'],
+  tasks: ['pipe', 'butler', 'formats', 'sphere'],
   // A browser application: it talks to the server over HTTP only (docs/portal.md).
   portal: [],
-  demo: ['butler', 'catalog', 'formats', 'obs', 'sim', 'sphere', 'db', 'pool'],
+  demo: ['butler', 'catalog', 'formats', 'obs', 'sim', 'sphere', 'db', 'pool', 'pipe', 'tasks'],
   cli: ['*'],
 };
 

@@ -1,0 +1,3 @@
+export * from './connections.js';
+export type * from './model.js';
+export * from './task.js';
