@@ -1,3 +1,10 @@
 export * from './connections.js';
 export type * from './model.js';
+export * from './resolve.js';
 export * from './task.js';
+export {
+  AddTask,
+  CalibrateTask,
+  registerTasks as registerTestingTasks,
+  type TestFailure,
+} from './testing/tasks.js';
