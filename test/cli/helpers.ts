@@ -73,7 +73,11 @@ export function tableBody(stdout: string): string[] {
 
 // ---- The real executables, for end-to-end tests ----
 
-const builtPrograms = [join(root, 'dist/cli/butler.js'), join(root, 'dist/cli/meridian.js')];
+const builtPrograms = [
+  join(root, 'dist/cli/butler.js'),
+  join(root, 'dist/cli/meridian.js'),
+  join(root, 'dist/cli/pipetask.js'),
+];
 /** Holds the PID of the test process that is building, so a lock left by a killed run can be broken. */
 const buildLock = join(root, 'dist/.cli-test-build.lock');
 
@@ -182,6 +186,11 @@ export function spawnButler(args: readonly string[], env: Record<string, string>
 /** Run `node bin/meridian.js ...args` (call ensureBuilt first); never rejects on a non-zero exit status. */
 export function spawnMeridian(args: readonly string[], env: Record<string, string> = {}) {
   return spawnProgram('bin/meridian.js', args, env);
+}
+
+/** Run `node bin/pipetask.js ...args` (call ensureBuilt first); never rejects on a non-zero exit status. */
+export function spawnPipetask(args: readonly string[], env: Record<string, string> = {}) {
+  return spawnProgram('bin/pipetask.js', args, env);
 }
 
 /** util-linux `script` runs a command on a pseudo-terminal, which is how a real terminal prompt is tested. */

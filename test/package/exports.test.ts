@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const ENTRY_POINTS = ['butler', 'catalog', 'sim', 'obs', 'sphere', 'formats', 'db', 'pool', 'server'];
+const ENTRY_POINTS = ['butler', 'catalog', 'sim', 'obs', 'sphere', 'formats', 'db', 'pool', 'server', 'pipe'];
 
 let scratch: string;
 let packed: string[];
@@ -59,6 +59,7 @@ describe('npm pack', () => {
     }
     expect(packed).toContain('bin/butler.js');
     expect(packed).toContain('bin/meridian.js');
+    expect(packed).toContain('bin/pipetask.js');
     expect(packed).toContain('config/dimensions.yaml');
     expect(packed).toContain('config/catalog/dp02.yaml');
     expect(packed.filter((p) => p.startsWith('src/') || p.startsWith('test/'))).toEqual([]);

@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { runPipetaskCli } from '../dist/cli/pipetask.js';
+
+await runPipetaskCli(process.argv);
