@@ -1,4 +1,5 @@
 export * from './connections.js';
+export * from './exec/index.js';
 export type * from './model.js';
 export * from './quantum-json.js';
 export * from './resolve.js';

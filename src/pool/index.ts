@@ -17,3 +17,4 @@ export {
   type Transferred,
   withTransfer,
 } from './protocol.js';
+export { existingModuleUrl, needsTypeScript, typeScriptWorkerArgv } from './typescript-loader.js';
