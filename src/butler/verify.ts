@@ -15,9 +15,16 @@ export interface VerifyReport {
   readonly problems: readonly VerifyProblem[];
 }
 
-/** Files the butler itself keeps in the repository root, never datasets. */
+/**
+ * Files the butler itself keeps in the repository root, never datasets; `.meridian/` holds the receipts pipeline
+ * jobs leave for the merge (src/pipe/exec/receipts.ts).
+ */
 export function isBookkeeping(path: string): boolean {
-  return path === BUTLER_CONFIG_FILE || /^gen3\.sqlite3(-wal|-shm|-journal)?$/.test(path);
+  return (
+    path === BUTLER_CONFIG_FILE ||
+    /^gen3\.sqlite3(-wal|-shm|-journal)?$/.test(path) ||
+    path.startsWith('.meridian/')
+  );
 }
 
 /**

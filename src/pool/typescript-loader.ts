@@ -11,16 +11,46 @@
 
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { meridianError } from '../errors.js';
 
 const HOOKS = `
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 let ts;
+let typescriptPath;
+let cacheDir;
 export function initialize(data) {
-  ts = createRequire(data.typescriptPath)(data.typescriptPath);
+  typescriptPath = data.typescriptPath;
+  cacheDir = data.cacheDir;
+}
+async function transpile(url, source) {
+  const key = createHash('sha256').update(url).update('\\0').update(source).digest('hex');
+  const cached = join(cacheDir, key + '.js');
+  try {
+    return await readFile(cached, 'utf8');
+  } catch {}
+  ts ??= createRequire(typescriptPath)(typescriptPath);
+  const { outputText } = ts.transpileModule(source, {
+    fileName: url,
+    compilerOptions: {
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2022,
+      inlineSourceMap: true,
+      inlineSources: true,
+    },
+  });
+  const temporary = cached + '.' + process.pid + '.' + Math.random().toString(36).slice(2) + '.tmp';
+  await mkdir(cacheDir, { recursive: true })
+    .then(() => writeFile(temporary, outputText))
+    .then(() => rename(temporary, cached))
+    .catch(() => {});
+  return outputText;
 }
 export async function resolve(specifier, context, nextResolve) {
   const parent = context.parentURL;
@@ -33,18 +63,21 @@ export async function resolve(specifier, context, nextResolve) {
 export async function load(url, context, nextLoad) {
   if (!url.startsWith('file:') || !url.endsWith('.ts')) return nextLoad(url, context);
   const source = await readFile(new URL(url), 'utf8');
-  const { outputText } = ts.transpileModule(source, {
-    fileName: url,
-    compilerOptions: {
-      module: ts.ModuleKind.ESNext,
-      target: ts.ScriptTarget.ES2022,
-      inlineSourceMap: true,
-      inlineSources: true,
-    },
-  });
-  return { format: 'module', source: outputText, shortCircuit: true };
+  return { format: 'module', source: await transpile(url, source), shortCircuit: true };
 }
 `;
+
+/**
+ * Transpiled modules are kept on disk, keyed by URL and source text, so that a worker started again (a pool's
+ * replacement, each pipeline worker process) skips both loading `typescript` and transpiling: under load that is
+ * most of a start.
+ */
+function transpileCacheDir(): string {
+  return join(
+    tmpdir(),
+    `meridian-ts-cache-${typeof process.getuid === 'function' ? process.getuid() : 'user'}`,
+  );
+}
 
 const dataUrl = (source: string): string => `data:text/javascript,${encodeURIComponent(source)}`;
 
@@ -65,7 +98,7 @@ export function typeScriptWorkerArgv(): readonly string[] {
     );
   }
   const register = `import { register } from 'node:module';
-register(${JSON.stringify(dataUrl(HOOKS))}, { data: { typescriptPath: ${JSON.stringify(typescriptPath)} } });`;
+register(${JSON.stringify(dataUrl(HOOKS))}, { data: ${JSON.stringify({ typescriptPath, cacheDir: transpileCacheDir() })} });`;
   cachedArgv = Object.freeze(['--import', dataUrl(register)]);
   return cachedArgv;
 }
