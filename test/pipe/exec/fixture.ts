@@ -16,6 +16,7 @@ import {
   type DatasetRef,
   DatasetType,
   deterministicDatasetId,
+  openFileDatastore,
   type StoredFileInfo,
 } from '../../../src/butler/index.js';
 import {
@@ -23,8 +24,12 @@ import {
   memoryGraphSource,
   type PredictedInitQuantum,
   type PredictedQuantum,
+  type QuantumExecutionOptions,
+  QuantumExecutor,
   type QuantumGraph,
   type QuantumGraphSource,
+  type QuantumOutcome,
+  ReceiptStore,
   type ResolvedConnection,
   resolvePipeline,
   type TaskEntry,
@@ -33,6 +38,7 @@ import { uniqueName } from '../../support/postgres.js';
 
 /** The test tasks' module, as a worker process imports it. */
 export const TESTING_TASKS = new URL('../../../src/pipe/testing/tasks.ts', import.meta.url).href;
+export const MISBEHAVING_TASKS = new URL('./tasks/misbehaving.ts', import.meta.url).href;
 export const INPUT_RUN = 'inputs/run';
 
 export interface TestRepo {
@@ -76,6 +82,7 @@ export async function makeRepo(
 export interface BuildOptions {
   readonly run?: string;
   readonly output?: string | null;
+  readonly taskModules?: readonly string[];
 }
 
 export async function buildGraph(
@@ -85,7 +92,7 @@ export async function buildGraph(
 ): Promise<QuantumGraph> {
   const registry = butler.registry;
   const universe = registry.universe;
-  const tasks = await loadTaskRegistry([TESTING_TASKS]);
+  const tasks = await loadTaskRegistry(options.taskModules ?? [TESTING_TASKS, MISBEHAVING_TASKS]);
   const pipeline = resolvePipeline(entries, tasks, { universe });
   const run = options.run ?? `u/test/${randomUUID().slice(0, 8)}`;
   const detectors = (await registry.queryDataIds(['instrument', 'detector'])).map((c) => c.values);
@@ -218,3 +225,40 @@ export function chainEntries(
 }
 
 export const testingTasksPath = fileURLToPath(TESTING_TASKS);
+
+/**
+ * Runs a graph in this process, in topological order, with a QuantumExecutor (what a worker process does), passing
+ * each quantum the records its predecessors wrote. Fast, for the tests of single-quantum semantics.
+ */
+export async function runInProcess(
+  repoRoot: string,
+  source: QuantumGraphSource,
+  options: Partial<QuantumExecutionOptions> & { taskModules?: readonly string[] } = {},
+): Promise<Map<string, QuantumOutcome>> {
+  const executor = new QuantumExecutor({
+    datastore: openFileDatastore(repoRoot),
+    receipts: new ReceiptStore(repoRoot, source.header.outputRun),
+    pipeline: source.pipeline,
+    tasks: await loadTaskRegistry(options.taskModules ?? [TESTING_TASKS]),
+    initQuanta: source.initQuanta,
+    options: {
+      skipExisting: options.skipExisting ?? false,
+      clobberOutputs: options.clobberOutputs ?? false,
+      memoryPerQuantumBytes: null,
+      cores: 1,
+    },
+  });
+  const records: StoredFileInfo[] = [];
+  const outcomes = new Map<string, QuantumOutcome>();
+  for (const task of source.pipeline.tasks) {
+    const o = await executor.executeInit(task.label, records);
+    outcomes.set(`init:${task.label}`, o);
+    records.push(...o.outputs);
+  }
+  for (const q of source.thinQuanta()) {
+    const o = await executor.executeQuantum(await source.readQuantum(q.id), records);
+    outcomes.set(q.id, o);
+    records.push(...o.outputs);
+  }
+  return outcomes;
+}
