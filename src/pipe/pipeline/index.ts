@@ -36,3 +36,4 @@ export {
   type PipelineData,
   type PipelineTaskSpec,
 } from './pipeline.js';
+export { taskGraphDot, taskGraphText } from './task-graph.js';
