@@ -20,7 +20,9 @@ export type {
 export { parseConfigOverrideFile, parsePipelineYaml } from './ir.js';
 export {
   applyConfigOverrides,
+  type ConfigFileOverride,
   type ConfigOverride,
+  type ConfigValueOverride,
   type LoadPipelineOptions,
   loadPipeline,
   loadPipelineText,

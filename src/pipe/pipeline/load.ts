@@ -36,9 +36,21 @@ import {
 } from './pipeline.js';
 
 /** A config override from the command line, in the order given (later ones win). */
-export type ConfigOverride =
-  | { readonly kind: 'value'; readonly label: string; readonly field: string; readonly value: unknown }
-  | { readonly kind: 'file'; readonly label: string; readonly path: string };
+export type ConfigOverride = ConfigValueOverride | ConfigFileOverride;
+
+export interface ConfigValueOverride {
+  readonly kind: 'value';
+  readonly label: string;
+  readonly field: string;
+  readonly value: unknown;
+}
+
+export interface ConfigFileOverride {
+  readonly kind: 'file';
+  readonly label: string;
+  /** Relative to the working directory. */
+  readonly path: string;
+}
 
 export interface LoadPipelineOptions {
   readonly registry: TaskRegistry;
@@ -92,7 +104,7 @@ export function splitSelector(uri: string): { path: string; selector: string[] |
 }
 
 /** `label:field.sub=value`: the value is read as YAML, so 1, true, [1, 2] and 'x' keep their types. */
-export function parseConfigOverride(text: string): ConfigOverride {
+export function parseConfigOverride(text: string): ConfigValueOverride {
   const m = /^([A-Za-z_][A-Za-z0-9_]*):([^=]+)=(.*)$/s.exec(text);
   if (m === null) {
     throw meridianError(
@@ -116,7 +128,7 @@ export function parseConfigOverride(text: string): ConfigOverride {
 }
 
 /** `label:path/to/overrides.yaml` (relative to the working directory). */
-export function parseConfigFileOverride(text: string): ConfigOverride {
+export function parseConfigFileOverride(text: string): ConfigFileOverride {
   const m = /^([A-Za-z_][A-Za-z0-9_]*):(.+)$/s.exec(text);
   if (m === null) {
     throw meridianError('INVALID_ARGUMENT', `-C ${text}: expected LABEL:FILE, e.g. isr:isr-overrides.yaml`, {

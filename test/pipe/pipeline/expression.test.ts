@@ -48,7 +48,9 @@ describe('the contract language', () => {
     expect(evaluate('calibrate.gain / isr.gain == 2')).toBe(true);
     expect(evaluate('"ab" + "c" == "abc"')).toBe(true);
     expect(caught(() => evaluate('1 / 0 == 1')).message).toContain('division by zero');
-    expect(caught(() => evaluate('"a" - 1 == 1')).message).toContain('cannot apply - to a string and a number');
+    expect(caught(() => evaluate('"a" - 1 == 1')).message).toContain(
+      'cannot apply - to a string and a number',
+    );
   });
 
   it('binds not below comparisons and and above or, as Python does', () => {
@@ -77,7 +79,7 @@ describe('the contract language', () => {
   });
 
   it('accepts Python spellings of the constants and both quote styles', () => {
-    expect(evaluate("True and not False and None == null and 'x' == \"x\"")).toBe(true);
+    expect(evaluate('True and not False and None == null and \'x\' == "x"')).toBe(true);
     expect(evaluate('1.5e1 == 15 and .5 == 0.5')).toBe(true);
     expect(evaluate('"a\\"b" == \'a"b\'')).toBe(true);
   });
@@ -115,7 +117,11 @@ describe('the contract language', () => {
       ['isr.a == and', 10, "unexpected 'and'"],
       ['   ', 1, 'the contract is empty'],
     ] as const) {
-      const err = caught(() => parseExpression(text)) as { code: string; message: string; details: { column: number } };
+      const err = caught(() => parseExpression(text)) as {
+        code: string;
+        message: string;
+        details: { column: number };
+      };
       expect(err.code).toBe('PIPELINE_INVALID');
       expect(err.message).toContain(words);
       expect(err.details.column).toBe(col);

@@ -60,9 +60,15 @@ contracts:
     expect(ir.instrument).toBe('MeridianCam');
     expect(ir.parameters).toEqual({ n: 3, name: 'x' });
     expect(ir.imports).toMatchObject([
-      { location: 'base.yaml', include: null, exclude: null, importContracts: true, labeledSubsetModifyMode: 'DROP' },
       {
-        location: '${HOME}/other.yaml',
+        location: 'base.yaml',
+        include: null,
+        exclude: null,
+        importContracts: true,
+        labeledSubsetModifyMode: 'DROP',
+      },
+      {
+        location: `\${HOME}/other.yaml`,
         include: ['a', 'sub'],
         rename: { a: 'b' },
         importContracts: false,
@@ -121,10 +127,13 @@ describe('parsePipelineYaml: errors name the file, line and column', () => {
       details: { file: 'p.yaml', line: 4, column: 3 },
     });
     expect(
-      parseError(`description: d\ntasks:\n  a:\n    class: ${ADD}\n    config:\n      addend: 1\n      addend: 2\n`)
-        .message,
+      parseError(
+        `description: d\ntasks:\n  a:\n    class: ${ADD}\n    config:\n      addend: 1\n      addend: 2\n`,
+      ).message,
     ).toBe("p.yaml:7:7: duplicate key 'addend'");
-    expect(parseError('description: d\ndescription: e\n').message).toBe("p.yaml:2:1: duplicate key 'description'");
+    expect(parseError('description: d\ndescription: e\n').message).toBe(
+      "p.yaml:2:1: duplicate key 'description'",
+    );
   });
 
   it('refuses unknown keys, listing the allowed ones', () => {
@@ -137,20 +146,25 @@ describe('parsePipelineYaml: errors name the file, line and column', () => {
     expect(parseError('description: d\nimports:\n  - location: a.yaml\n    includes: [x]\n').message).toMatch(
       /^p\.yaml:4:5: imports\.0: unknown key 'includes'/,
     );
-    expect(parseError(`description: d\ntasks: {a: ${ADD}}\nsteps:\n  - label: s\n    dims: x\n`).message).toMatch(
-      /^p\.yaml:5:5: steps\.0: unknown key 'dims'/,
-    );
-    expect(parseError(`description: d\ntasks: {a: ${ADD}}\ncontracts:\n  - {contract: a.x == 1, message: m}\n`).message).toMatch(
-      /^p\.yaml:4:26: contracts\.0: unknown key 'message'/,
-    );
+    expect(
+      parseError(`description: d\ntasks: {a: ${ADD}}\nsteps:\n  - label: s\n    dims: x\n`).message,
+    ).toMatch(/^p\.yaml:5:5: steps\.0: unknown key 'dims'/);
+    expect(
+      parseError(`description: d\ntasks: {a: ${ADD}}\ncontracts:\n  - {contract: a.x == 1, message: m}\n`)
+        .message,
+    ).toMatch(/^p\.yaml:4:26: contracts\.0: unknown key 'message'/);
   });
 
   it('requires a description, and tasks unless there are imports', () => {
-    expect(parseError(`tasks: {a: ${ADD}}\n`).message).toBe('p.yaml:1:1: description: description is required (free text)');
+    expect(parseError(`tasks: {a: ${ADD}}\n`).message).toBe(
+      'p.yaml:1:1: description: description is required (free text)',
+    );
     expect(parseError('description: d\n').message).toBe(
       "p.yaml:1:1: a pipeline needs 'tasks' (or 'imports' to take them from)",
     );
-    expect(parseError('- a\n- b\n').message).toBe('p.yaml:1:1: a pipeline file is a map with at least a description');
+    expect(parseError('- a\n- b\n').message).toBe(
+      'p.yaml:1:1: a pipeline file is a map with at least a description',
+    );
   });
 
   it('checks the shape of each value at its position', () => {
@@ -163,46 +177,57 @@ describe('parsePipelineYaml: errors name the file, line and column', () => {
     expect(parseError(`description: d\ntasks: {a: ${ADD}}\nsubsets:\n  s: [a, 3]\n`).message).toMatch(
       /^p\.yaml:4:10: subsets\.s\.1: /,
     );
-    expect(parseError(`description: d\ntasks: {a: ${ADD}}\nsteps:\n  - label: s\n    dimensions: 3\n`).message).toMatch(
-      /^p\.yaml:5:17: steps\.0\.dimensions: /,
-    );
-    expect(parseError('description: d\nimports:\n  - location: a.yaml\n    labeledSubsetModifyMode: KEEP\n').message).toMatch(
-      /^p\.yaml:4:30: imports\.0\.labeledSubsetModifyMode: .*DROP.*EDIT/,
-    );
+    expect(
+      parseError(`description: d\ntasks: {a: ${ADD}}\nsteps:\n  - label: s\n    dimensions: 3\n`).message,
+    ).toMatch(/^p\.yaml:5:17: steps\.0\.dimensions: /);
+    expect(
+      parseError('description: d\nimports:\n  - location: a.yaml\n    labeledSubsetModifyMode: KEEP\n')
+        .message,
+    ).toMatch(/^p\.yaml:4:30: imports\.0\.labeledSubsetModifyMode: .*DROP.*EDIT/);
   });
 
   it('refuses bad labels, names and fields', () => {
     expect(parseError(`description: d\ntasks:\n  parameters: ${ADD}\n`).message).toBe(
       "p.yaml:3:3: 'parameters' is not a valid task label (letters, digits, _; not 'parameters')",
     );
-    expect(parseError(`description: d\ntasks:\n  2x: ${ADD}\n`).message).toContain("p.yaml:3:3: '2x' is not a valid task label");
+    expect(parseError(`description: d\ntasks:\n  2x: ${ADD}\n`).message).toContain(
+      "p.yaml:3:3: '2x' is not a valid task label",
+    );
     expect(parseError(`description: d\ntasks: {a: ${ADD}}\nsubsets:\n  bad-name: [a]\n`).message).toBe(
       "p.yaml:4:3: 'bad-name' is not a valid subset name",
     );
     expect(parseError(`description: d\ntasks: {a: ${ADD}}\nsubsets:\n  s: [a, a]\n`).message).toBe(
       "p.yaml:4:6: subset 's' lists 'a' twice",
     );
-    expect(parseError(`description: d\ntasks:\n  a:\n    class: ${ADD}\n    config:\n      bad..field: 1\n`).message).toBe(
-      "p.yaml:6:7: 'bad..field' is not a config field (dotted names of letters, digits and _)",
-    );
-    expect(parseError(`description: d\ntasks: {a: ${ADD}}\nsteps:\n  - {label: s, dimensions: "visit, de-tector"}\n`).message).toBe(
-      "p.yaml:4:28: 'de-tector' is not a dimension name",
-    );
     expect(
-      parseError(`description: d\ntasks: {a: ${ADD}}\nsteps:\n  - {label: s, dimensions: visit}\n  - {label: s, dimensions: visit}\n`)
+      parseError(`description: d\ntasks:\n  a:\n    class: ${ADD}\n    config:\n      bad..field: 1\n`)
         .message,
+    ).toBe("p.yaml:6:7: 'bad..field' is not a config field (dotted names of letters, digits and _)");
+    expect(
+      parseError(
+        `description: d\ntasks: {a: ${ADD}}\nsteps:\n  - {label: s, dimensions: "visit, de-tector"}\n`,
+      ).message,
+    ).toBe("p.yaml:4:28: 'de-tector' is not a dimension name");
+    expect(
+      parseError(
+        `description: d\ntasks: {a: ${ADD}}\nsteps:\n  - {label: s, dimensions: visit}\n  - {label: s, dimensions: visit}\n`,
+      ).message,
     ).toBe("p.yaml:5:5: step 's' is declared twice");
   });
 
   it("refuses 'python' config blocks with an explanation", () => {
-    const err = parseError(`description: d\ntasks:\n  a:\n    class: ${ADD}\n    config:\n      - addend: 1\n      - python: config.addend = 2\n`);
-    expect(err.message).toMatch(/^p\.yaml:7:9: a: 'python' config blocks are not supported: Meridian never runs code/);
+    const err = parseError(
+      `description: d\ntasks:\n  a:\n    class: ${ADD}\n    config:\n      - addend: 1\n      - python: config.addend = 2\n`,
+    );
+    expect(err.message).toMatch(
+      /^p\.yaml:7:9: a: 'python' config blocks are not supported: Meridian never runs code/,
+    );
   });
 
   it('refuses include with exclude, imports with inherits', () => {
-    expect(parseError('description: d\nimports:\n  - {location: a.yaml, include: [x], exclude: [y]}\n').message).toBe(
-      'p.yaml:3:38: an import takes include or exclude, not both',
-    );
+    expect(
+      parseError('description: d\nimports:\n  - {location: a.yaml, include: [x], exclude: [y]}\n').message,
+    ).toBe('p.yaml:3:38: an import takes include or exclude, not both');
     expect(parseError('description: d\nimports: [a.yaml]\ninherits: [b.yaml]\n').message).toBe(
       "p.yaml:3:11: use 'imports' or its old name 'inherits', not both",
     );
@@ -231,7 +256,9 @@ describe('parseConfigOverrideFile', () => {
   });
 
   it('refuses duplicates, non-maps, file and python', () => {
-    expect(caught(() => parseConfigOverrideFile('a: 1\na: 2\n', 'o.yaml')).message).toBe("o.yaml:2:1: duplicate key 'a'");
+    expect(caught(() => parseConfigOverrideFile('a: 1\na: 2\n', 'o.yaml')).message).toBe(
+      "o.yaml:2:1: duplicate key 'a'",
+    );
     expect(caught(() => parseConfigOverrideFile('[1]\n', 'o.yaml')).message).toMatch(/^o\.yaml:1:1: /);
     expect(caught(() => parseConfigOverrideFile('python: x = 1\n', 'o.yaml')).message).toBe(
       "o.yaml:1:1: 'python' is not allowed in a config override file; list the fields themselves",
