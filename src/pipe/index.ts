@@ -1,5 +1,6 @@
 export * from './connections.js';
 export type * from './model.js';
+export * from './pipeline/index.js';
 export * from './quantum-json.js';
 export * from './resolve.js';
 export * from './task.js';
