@@ -1,4 +1,5 @@
 export * from './connections.js';
+export * from './graph/index.js';
 export type * from './model.js';
 export * from './quantum-json.js';
 export * from './resolve.js';
