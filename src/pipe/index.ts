@@ -1,4 +1,5 @@
 export * from './connections.js';
+export * from './graph/index.js';
 export type * from './model.js';
 export * from './pipeline/index.js';
 export * from './quantum-json.js';
