@@ -212,6 +212,51 @@ export class DimensionRecordManager {
     return rec;
   }
 
+  /**
+   * Records of one element for many primary keys at once (chunked `IN` lists: a few statements per thousand keys
+   * instead of one each), as a map from the key values (in `tablePrimaryKey()` order, joined by NUL) to the
+   * record; keys without a record are absent. The graph builder expands every data ID of a graph this way.
+   */
+  async fetchMany(
+    elementName: string,
+    keys: readonly (readonly DataIdValue[])[],
+  ): Promise<Map<string, DimensionRecord>> {
+    const element = this.universe.element(elementName);
+    const pk = element.tablePrimaryKey();
+    const out = new Map<string, DimensionRecord>();
+    // Keys sharing all but their last column (usually one instrument or skymap) go in one IN list.
+    const byPrefix = new Map<string, { prefix: readonly DataIdValue[]; last: Set<DataIdValue> }>();
+    for (const key of keys) {
+      const prefix = key.slice(0, -1);
+      const pk0 = prefix.join('\u0000');
+      let group = byPrefix.get(pk0);
+      if (group === undefined) byPrefix.set(pk0, (group = { prefix, last: new Set() }));
+      group.last.add(key[key.length - 1]!);
+    }
+    const lastColumn = pk[pk.length - 1]!;
+    for (const { prefix, last } of byPrefix.values()) {
+      const values = [...last];
+      for (let i = 0; i < values.length; i += 1000) {
+        let q = this.database.executor().selectFrom(elementTableName(element)).selectAll();
+        prefix.forEach((v, j) => {
+          q = q.where(pk[j]!, '=', v as never);
+        });
+        q = q.where(lastColumn, 'in', values.slice(i, i + 1000) as never);
+        let rows: Record<string, unknown>[];
+        try {
+          rows = await q.execute();
+        } catch (err) {
+          throw this.database.translateError(err, 'fetch dimension records');
+        }
+        for (const row of rows) {
+          const rec = this.fromRow(element, row);
+          out.set(pk.map((c) => rec[c]).join('\u0000'), rec);
+        }
+      }
+    }
+    return out;
+  }
+
   /** Find a record by an alternate key (e.g. exposure obs_id, detector full_name). */
   async fetchByAlternate(
     element: DimensionElement,

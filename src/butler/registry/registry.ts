@@ -19,6 +19,7 @@ import {
 } from './dataset-types.js';
 import { type DatasetAssociation, DatasetManager } from './datasets.js';
 import { DimensionRecordManager } from './dimension-records.js';
+import { findDatasetIds, refsForIds } from './find-many.js';
 import type { RegistryDatabase } from './open.js';
 import type { DatasetSearch } from './query/builder.js';
 import { type QueryOptions, queryDataIds, queryDatasetsOfType, queryDimensionRecords } from './query/run.js';
@@ -269,6 +270,23 @@ export class Registry {
     if (timespan === null && rec.datasetType.isCalibration) timespan = temporalSpan(coord);
     const found = await this.datasets.findInCollections(rec, values, collections, timespan);
     return found?.ref ?? null;
+  }
+
+  /**
+   * Find-first lookup of one dataset type for many data IDs at once (plain values of the type's required
+   * dimensions), aligned with `dataIds`: null where no collection holds one. For a calibration type, `timespans`
+   * (aligned too) picks the certification valid at each data ID's time. A few statements per 500 data IDs, where
+   * `findDataset` in a loop would be one search each (the quantum graph builder's lookups).
+   */
+  async findDatasets(
+    datasetType: string,
+    dataIds: readonly Readonly<Record<string, DataIdValue>>[],
+    options: { collections: readonly string[]; timespans?: readonly (Timespan | null)[] },
+  ): Promise<(DatasetRef | null)[]> {
+    const rec = await this.datasetTypes.get(datasetType);
+    const collections = await this.collections.resolveSearch(options.collections, { ordered: true });
+    const ids = await findDatasetIds(this.database, rec, dataIds, collections, options.timespans);
+    return refsForIds(ids, (list) => this.datasets.getByIds(list));
   }
 
   /** The values of a data ID for a dataset type's required dimensions (expanding if needed). */

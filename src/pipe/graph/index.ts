@@ -1,0 +1,12 @@
+/**
+ * Quantum graphs: the graph file (layout.ts, encoding.ts, writer.ts, reader.ts) and the builder that makes a
+ * graph from a resolved pipeline and a data query (builder files, added next to these).
+ */
+export { QGRAPH_FORMAT_VERSION } from './layout.js';
+export { openQuantumGraph, readQuantumGraph } from './reader.js';
+export {
+  type QuantumGraphHeaderInput,
+  QuantumGraphWriter,
+  type QuantumGraphWriterOptions,
+  writeQuantumGraph,
+} from './writer.js';
