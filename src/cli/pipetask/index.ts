@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
+import { registerAggregateGraphCommand } from './aggregate-graph.js';
 import { registerBuildCommand } from './build.js';
+import { registerReportCommand } from './report.js';
+import { registerRunCommand } from './run.js';
+import { registerRunQbbCommand } from './run-qbb.js';
 
 /**
  * Every pipetask subcommand, one register function per file (build.ts, qgraph.ts, run.ts, report.ts, ...). Keep
@@ -7,4 +11,8 @@ import { registerBuildCommand } from './build.js';
  */
 export function registerPipetaskCommands(program: Command): void {
   registerBuildCommand(program);
+  registerRunCommand(program);
+  registerRunQbbCommand(program);
+  registerReportCommand(program);
+  registerAggregateGraphCommand(program);
 }

@@ -124,7 +124,7 @@ export async function executeGraph(
     }
     selected = thin.filter((q) => wanted.has(q.id));
   }
-  if (!skipExisting) await refuseExistingRun(receipts, run);
+  if (!skipExisting && options.quantumIds === undefined) await refuseExistingRun(receipts, run);
 
   const nodes = new Map<NodeKey, NodeState>();
   const node = (key: NodeKey, label: string, quantumId: string | null, dataId: NodeState['dataId']) => {
