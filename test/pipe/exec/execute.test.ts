@@ -7,6 +7,7 @@ import {
   type ProvenanceRecord,
   reportGraph,
 } from '../../../src/pipe/index.js';
+import { postgresEnabled, requirePostgresUrl } from '../../support/postgres.js';
 import { buildSource, chainEntries, makeRepo, TESTING_TASKS, type TestRepo } from './fixture.js';
 
 let repo: TestRepo | undefined;
@@ -15,9 +16,13 @@ afterEach(async () => {
   repo = undefined;
 });
 
-describe('executeGraph + aggregateGraph', () => {
+const backends: { name: string; postgresUrl: string | null }[] = [{ name: 'SQLite', postgresUrl: null }];
+if (postgresEnabled('pipe execution on PostgreSQL'))
+  backends.push({ name: 'PostgreSQL', postgresUrl: requirePostgresUrl() });
+
+describe.each(backends)('executeGraph + aggregateGraph ($name)', ({ postgresUrl }) => {
   it('runs a two-task graph on two worker processes, merges it, and the registry holds outputs and provenance', async () => {
-    repo = await makeRepo({ detectors: 3 });
+    repo = await makeRepo({ detectors: 3, postgresUrl });
     const source = await buildSource(repo.butler, chainEntries(), { output: 'u/test/chain' });
     const progress: number[] = [];
     const summary = await executeGraph(source, {
@@ -99,7 +104,7 @@ describe('executeGraph + aggregateGraph', () => {
   }, 60_000);
 
   it('refuses to run again into the same run without --skip-existing, and skips everything with it', async () => {
-    repo = await makeRepo({ detectors: 2 });
+    repo = await makeRepo({ detectors: 2, postgresUrl });
     const source = await buildSource(repo.butler, chainEntries());
     const opts = { repo: repo.root, taskModules: [TESTING_TASKS] };
     await executeGraph(source, opts);

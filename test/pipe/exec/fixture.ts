@@ -34,7 +34,7 @@ import {
   resolvePipeline,
   type TaskEntry,
 } from '../../../src/pipe/index.js';
-import { uniqueName } from '../../support/postgres.js';
+import { dropSchema, uniqueName } from '../../support/postgres.js';
 
 /** The test tasks' module, as a worker process imports it. */
 export const TESTING_TASKS = new URL('../../../src/pipe/testing/tasks.ts', import.meta.url).href;
@@ -51,9 +51,8 @@ export async function makeRepo(
   options: { detectors?: number; postgresUrl?: string | null } = {},
 ): Promise<TestRepo> {
   const root = mkdtempSync(join(tmpdir(), 'exec-repo-'));
-  const registry = options.postgresUrl
-    ? { db: options.postgresUrl, namespace: uniqueName('exec') }
-    : undefined;
+  const namespace = options.postgresUrl ? uniqueName('exec') : null;
+  const registry = options.postgresUrl && namespace ? { db: options.postgresUrl, namespace } : undefined;
   const butler = await Butler.create(root, registry ? { registry } : {});
   const n = options.detectors ?? 3;
   await butler.registry.insertDimensionData('instrument', [{ name: 'Cam', detector_max: 16 }]);
@@ -75,6 +74,7 @@ export async function makeRepo(
     async cleanup() {
       await butler.close();
       rmSync(root, { recursive: true, force: true });
+      if (namespace !== null) await dropSchema(namespace);
     },
   };
 }
