@@ -15,7 +15,7 @@
  * Init quanta write a task's init-outputs and `<label>_config` once per run; an existing receipt with another
  * config hash is refused, as Rubin refuses a changed config in a run.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { DatasetRef, Datastore, StoredFileInfo } from '../../butler/index.js';
 import { isMeridianError, meridianError } from '../../errors.js';
@@ -32,13 +32,23 @@ import { AUTOMATIC_OUTPUT_ATTRS, makeQuantumContext, QuantumLog } from './contex
 import { predictedFileInfo, QuantumBackedButler } from './qbb.js';
 import { isSuccess, type QuantumReceipt, type ReceiptStore } from './receipts.js';
 
-export const SOFTWARE_VERSION = `meridian ${
-  (
-    JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-      version: string;
+/** `meridian <version>`, from the package.json above this module (src/, dist/ or a benchmark build of them). */
+export const SOFTWARE_VERSION = `meridian ${packageVersion()}`;
+
+function packageVersion(): string {
+  for (let up = '../../../'; up.length <= 15; up += '../') {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(`${up}package.json`, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'meridian' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // Not at this level: look one further up.
     }
-  ).version
-}`;
+  }
+  return 'unknown';
+}
 
 export interface QuantumExecutionOptions {
   /** A quantum whose `<label>_metadata` exists (its receipt says done) is skipped instead of refused. */
@@ -321,7 +331,8 @@ export class QuantumExecutor {
     const present: StoredFileInfo[] = [];
     for (const ref of outputs) {
       const info = predictedFileInfo(datastore, ref);
-      if (await datastore.exists(info)) present.push(info);
+      // A synchronous check: see receipts.ts on why a job avoids thread-pool round trips for small things.
+      if (existsSync(datastore.absolutePath(info))) present.push(info);
     }
     if (present.length > 0) {
       const killedAttempt = receipt === null && (await receipts.wasStarted(receiptPath));
