@@ -136,6 +136,8 @@ export function DensityHeatmap({ xs, ys, xLabel, yLabel, log, selected, keep, on
       data-bins={`${grid.nx}x${grid.ny}`}
       data-max-count={grid.maxCount}
       data-points={grid.total}
+      data-x-domain={grid.xDomain.join(' ')}
+      data-y-domain={grid.yDomain.join(' ')}
     >
       <div
         className="plot-area"

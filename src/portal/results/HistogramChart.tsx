@@ -73,5 +73,8 @@ export function HistogramChart({ values, label, selected, keep }: Props) {
     };
   }, [bins, label]);
 
-  return <figure className="histogram" ref={host} aria-label={`Histogram of ${label}`} />;
+  const counted = useMemo(() => bins.counts.reduce((sum, count) => sum + count, 0), [bins]);
+  return (
+    <figure className="histogram" ref={host} aria-label={`Histogram of ${label}`} data-counted={counted} />
+  );
 }
