@@ -195,7 +195,6 @@ describe.skipIf(!browserAvailable())('the Portal charts in Chromium', () => {
     // Orange bin outlines in the heatmap, orange points in the sky plot.
     await expect.poll(() => highlightedPixels(page, `${CHART} .plot-area`), POLL).toBeGreaterThan(3);
     await expect.poll(() => highlightedPixels(page, `${SKY} .plot-area`), POLL).toBeGreaterThan(3);
-    if (SCREENSHOTS !== null) await page.screenshot({ path: `${SCREENSHOTS}/heatmap.png` });
 
     // The same rows as the table's filter on the bins' edge: the rows with both fluxes and x below it.
     const lastBin = Math.floor(((box.width * fraction - 1) / box.width) * nx);
@@ -264,6 +263,28 @@ describe.skipIf(!browserAvailable())('the Portal charts in Chromium', () => {
     await runQuery(page, 'SELECT TOP 50 objectId, coord_ra, coord_dec FROM dp02_dc2_catalogs.Object');
     await page.locator(`${SKY} canvas[data-points="50"]`).waitFor();
     expect(await region.count()).toBe(0);
+  });
+
+  it('draws a colour–magnitude heatmap of a wider cone and selects a box of it', async () => {
+    const wide = await runQuery(page, CONE.replace('0.5))', '2))'));
+    console.info(`wide cone: ${wide} rows`);
+    expect(wide).toBeGreaterThan(rows);
+    await page.getByLabel('Chart type').selectOption('heatmap');
+    await page.getByLabel('x axis expression').fill(G_MAG);
+    await page.getByLabel('y axis expression').fill(G_MINUS_R);
+    const heatmap = page.getByRole('figure', { name: `Density of ${G_MINUS_R} against ${G_MAG}` });
+    await heatmap.waitFor();
+    const box = (await heatmap.locator('canvas').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.35);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.65, { steps: 6 });
+    await page.mouse.up();
+    await expect.poll(() => selectedCount(page), POLL).toBeGreaterThan(0);
+    expect(await selectedCount(page)).toBeLessThan(wide / 2);
+    await expect.poll(() => highlightedPixels(page, `${SKY} .plot-area`), POLL).toBeGreaterThan(3);
+    await expect.poll(() => highlightedPixels(page, `${CHART} .plot-area`), POLL).toBeGreaterThan(3);
+    expect(await page.locator('.result-row[data-selected="true"]').count()).toBeGreaterThan(0);
+    if (SCREENSHOTS !== null) await page.screenshot({ path: `${SCREENSHOTS}/heatmap.png` });
   });
 
   it('opens a result of more than 20,000 rows on the density heatmap, and says so', async () => {

@@ -4,6 +4,7 @@
  * table's filter applied to the plots' layouts and histograms.
  */
 
+import { scaleLinear } from 'd3-scale';
 import { describe, expect, it } from 'vitest';
 import type { ResultTable } from '../../src/portal/api/json-result.js';
 import { ExpressionError } from '../../src/portal/expression/parse.js';
@@ -17,7 +18,7 @@ import {
   countSelected,
   rowsInBins,
 } from '../../src/portal/results/binning.js';
-import { histogram, plotLayout } from '../../src/portal/results/plot-layout.js';
+import { histogram, plotLayout, tickFormat } from '../../src/portal/results/plot-layout.js';
 import { queryRegions, regionExtent, regionOutline } from '../../src/portal/results/query-region.js';
 
 const table: ResultTable = {
@@ -288,5 +289,11 @@ describe('filters apply to the plots', () => {
     expect(h.edges[0]).toBe(1);
     expect(h.edges[2]).toBe(2);
     expect(Array.from(h.selectedCounts)).toEqual([0, 1]);
+  });
+
+  it('labels axes of large values with SI prefixes, small ones as usual', () => {
+    expect(tickFormat(scaleLinear().domain([0, 100_000]))(80_000)).toBe('80k');
+    expect(tickFormat(scaleLinear().domain([-2e6, 0]))(-1_500_000)).toBe('−1.5M');
+    expect(tickFormat(scaleLinear().domain([61, 63]))(61.5)).toBe('61.5');
   });
 });

@@ -12,6 +12,7 @@
 import { scaleLinear, scaleLog } from 'd3-scale';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { binAt, binGrid, countColour, countPosition, countSelected, rowsInBins, VIRIDIS } from './binning.js';
+import { tickFormat } from './plot-layout.js';
 
 interface Props {
   readonly xs: Float64Array;
@@ -28,6 +29,8 @@ interface Props {
 
 const MARGIN = { left: 56, bottom: 36, right: 64 };
 const SELECT_COLOUR = '#f2730d';
+/** Pixels between the colour bar's tick labels. */
+const LEGEND_TICK_SPACING = 14;
 
 interface Drag {
   readonly from: readonly [number, number];
@@ -95,7 +98,7 @@ export function DensityHeatmap({ xs, ys, xLabel, yLabel, log, selected, keep, on
   };
 
   const ticks = useMemo(() => {
-    const [formatX, formatY] = [xScale.tickFormat(6), yScale.tickFormat(6)];
+    const [formatX, formatY] = [tickFormat(xScale), tickFormat(yScale)];
     return {
       x: xScale.ticks(6).map((v) => ({ label: formatX(v), at: xScale(v) })),
       y: yScale.ticks(6).map((v) => ({ label: formatY(v), at: yScale(v) })),
@@ -112,10 +115,15 @@ export function DensityHeatmap({ xs, ys, xLabel, yLabel, log, selected, keep, on
           .domain([1, top])
           .ticks(4)
           .filter((c) => Number.isInteger(c) && c >= 1);
-    return counts.map((count) => ({
-      label: count.toLocaleString('en-US'),
-      at: legendHeight * (1 - countPosition(count, top, log)),
-    }));
+    // A log scale's ticks crowd below each power of ten: keep those at least a label's height apart.
+    const kept: { label: string; at: number }[] = [];
+    for (const count of counts) {
+      const at = legendHeight * (1 - countPosition(count, top, log));
+      if (kept.length === 0 || kept[kept.length - 1].at - at >= LEGEND_TICK_SPACING) {
+        kept.push({ label: count.toLocaleString('en-US'), at });
+      }
+    }
+    return kept;
   }, [log, top, legendHeight]);
 
   // The dragged rectangle, snapped to whole bins: what will be selected.
@@ -185,6 +193,7 @@ export function DensityHeatmap({ xs, ys, xLabel, yLabel, log, selected, keep, on
         role="img"
         aria-label={`Colour scale: rows per bin, 1 to ${top.toLocaleString('en-US')}${log ? ' (log)' : ''}`}
       >
+        <span className="legend-title">rows / bin</span>
         <div
           className="colour-bar"
           style={{ background: `linear-gradient(to top, ${VIRIDIS.join(', ')})` }}
@@ -196,8 +205,12 @@ export function DensityHeatmap({ xs, ys, xLabel, yLabel, log, selected, keep, on
           </span>
         ))}
       </div>
-      <figcaption className="axis-label x-label">{xLabel}</figcaption>
-      <figcaption className="axis-label y-label">{yLabel}</figcaption>
+      <figcaption className="axis-label x-label" title={xLabel}>
+        {xLabel}
+      </figcaption>
+      <figcaption className="axis-label y-label" title={yLabel}>
+        {yLabel}
+      </figcaption>
     </figure>
   );
 }

@@ -9,7 +9,7 @@
 import { scaleLinear } from 'd3-scale';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import createScatterplot from 'regl-scatterplot';
-import { type PlotLayout, plotLayout } from './plot-layout.js';
+import { type PlotLayout, plotLayout, tickFormat } from './plot-layout.js';
 import { type QueryRegion, regionExtent, regionOutline } from './query-region.js';
 
 type Scatterplot = ReturnType<typeof createScatterplot>;
@@ -39,7 +39,7 @@ interface Ticks {
 const MARGIN = { left: 56, bottom: 36 };
 
 function ticksOf(xScale: Scale, yScale: Scale): Ticks {
-  const [formatX, formatY] = [xScale.tickFormat(6), yScale.tickFormat(6)];
+  const [formatX, formatY] = [tickFormat(xScale), tickFormat(yScale)];
   return {
     x: xScale.ticks(6).map((value) => ({ label: formatX(value), at: xScale(value) })),
     y: yScale.ticks(6).map((value) => ({ label: formatY(value), at: yScale(value) })),
@@ -194,8 +194,12 @@ export function ScatterPlot(props: Props) {
           </text>
         ))}
       </svg>
-      <figcaption className="axis-label x-label">{xLabel}</figcaption>
-      <figcaption className="axis-label y-label">{yLabel}</figcaption>
+      <figcaption className="axis-label x-label" title={xLabel}>
+        {xLabel}
+      </figcaption>
+      <figcaption className="axis-label y-label" title={yLabel}>
+        {yLabel}
+      </figcaption>
     </figure>
   );
 }

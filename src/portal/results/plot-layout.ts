@@ -124,3 +124,18 @@ export function histogram(
   }
   return { edges, counts, selectedCounts };
 }
+
+/** The part of a d3 linear scale that formats its ticks. */
+interface TickScale {
+  domain(): number[];
+  tickFormat(count?: number, specifier?: string): (value: number) => string;
+}
+
+/**
+ * Tick labels for an axis: d3's usual ones, but with SI prefixes (`80k`, `1.5M`) once values reach 10,000, so
+ * fluxes in nJy do not run into the axis label.
+ */
+export function tickFormat(scale: TickScale, count = 6): (value: number) => string {
+  const largest = Math.max(...scale.domain().map(Math.abs));
+  return scale.tickFormat(count, largest >= 10_000 ? '~s' : undefined);
+}
