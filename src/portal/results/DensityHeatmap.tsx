@@ -4,8 +4,8 @@
  * of 100,000 points is a solid blot. Drawn on a 2-D canvas, one rectangle per non-empty bin, with d3-scale mapping
  * data to pixels and counts to colours; the axes are SVG like the scatter plot's.
  *
- * Drag a rectangle to select the rows in the bins it touches (a click selects one bin's rows); double-click
- * clears. Bins holding selected rows are outlined in the selection's orange, so a selection made in the table or
+ * Drag a rectangle to select the rows in the bins it touches (a click selects one bin's rows), Shift-drag to add
+ * them to the selection; double-click clears. Bins holding selected rows are outlined in the selection's orange, so a selection made in the table or
  * the sky plot shows here too.
  */
 
@@ -168,7 +168,8 @@ export function DensityHeatmap({ xs, ys, xLabel, yLabel, log, selected, keep, on
             if (drag === null) return;
             const rows = rowsInBins(grid, drag.from, binOfEvent(event));
             setDrag(null);
-            onSelect(rows);
+            // Shift adds the rectangle to the selection, as Shift-click extends it in the table.
+            onSelect(event.shiftKey ? new Set([...selected, ...rows]) : rows);
           }}
           onPointerCancel={() => setDrag(null)}
           onDoubleClick={() => onSelect(new Set())}
