@@ -65,6 +65,8 @@ export function App() {
   const [status, setStatus] = useState<Status>({ kind: 'idle' });
   const [adqlError, setAdqlError] = useState<AdqlError | null>(null);
   const [result, setResult] = useState<ResultTable | null>(null);
+  /** The ADQL of the shown result's job (the sky plot draws the region it asked for). */
+  const [resultQuery, setResultQuery] = useState<string | null>(null);
   const [resultKey, setResultKey] = useState(0);
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
   const [maxrec, setMaxrec] = useState(DEFAULT_MAXREC);
@@ -114,10 +116,11 @@ export function App() {
   }, [client, fail]);
 
   const showResult = useCallback(
-    async (jobId: string, started: number) => {
+    async (jobId: string, started: number, query: string | null) => {
       const table = await client.result(jobId);
       setSelected(new Set());
       setResult(table);
+      setResultQuery(query);
       setResultKey((k) => k + 1);
       setStatus({ kind: 'done', jobId, seconds: (performance.now() - started) / 1000 });
     },
@@ -132,7 +135,7 @@ export function App() {
       try {
         const job = await client.job(jobId);
         if (job.query !== null) editor.current?.setText(job.query);
-        if (job.phase === 'COMPLETED') await showResult(jobId, started);
+        if (job.phase === 'COMPLETED') await showResult(jobId, started, job.query);
         else setStatus({ kind: 'failed', message: `job ${jobId} is ${job.phase}`, hint: null });
         setUrlJob(jobId);
       } catch (err) {
@@ -159,7 +162,7 @@ export function App() {
         const job = await client.waitForJob(jobId, controller.signal);
         // Marks for the browser tests' timings: from the job's end to its rows on screen is the Portal's own time.
         performance.mark('portal:job-finished');
-        if (job.phase === 'COMPLETED') await showResult(jobId, started);
+        if (job.phase === 'COMPLETED') await showResult(jobId, started, text);
         else if (job.phase === 'ERROR') {
           const error = await client.jobError(jobId);
           const position = errorPosition(error.message);
@@ -327,6 +330,7 @@ export function App() {
               <Results
                 key={resultKey}
                 result={result}
+                query={resultQuery}
                 selected={selected}
                 onSelect={setSelected}
                 onLightCurve={openLightCurve}
