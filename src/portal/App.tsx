@@ -15,8 +15,8 @@ import { JobMonitor } from './jobs/JobMonitor.js';
 import { LightCurvePanel } from './lightcurve/LightCurvePanel.js';
 import { isObjectId } from './lightcurve/light-curve-data.js';
 import { AdqlEditor, type AdqlEditorHandle, type AdqlError } from './query/AdqlEditor.js';
-import { type ConeDefaults, ConeSearchForm } from './query/ConeSearchForm.js';
 import { SchemaBrowser } from './query/SchemaBrowser.js';
+import { type SearchDefaults, SearchForm } from './query/SearchForm.js';
 import { Results } from './results/Results.js';
 import { TokenDialog } from './TokenDialog.js';
 
@@ -54,7 +54,7 @@ export function App() {
   const editor = useRef<AdqlEditorHandle>(null);
   const [adql, setAdql] = useState(params.get('adql') ?? DEFAULT_QUERY);
   // `?ra=…&dec=…&radius=…` (degrees) opens the position search with those values.
-  const coneDefaults = useMemo<ConeDefaults | null>(() => {
+  const coneDefaults = useMemo<SearchDefaults | null>(() => {
     const [ra, dec, radius] = [params.get('ra'), params.get('dec'), params.get('radius')];
     if (ra === null && dec === null && radius === null) return null;
     return { ra: ra ?? undefined, dec: dec ?? undefined, radius: radius ?? undefined };
@@ -252,8 +252,8 @@ export function App() {
         <main className="query-page">
           <aside className="sidebar">
             <details className="cone" open={coneDefaults !== null}>
-              <summary>Search by position</summary>
-              <ConeSearchForm
+              <summary>Search by form</summary>
+              <SearchForm
                 schema={schema}
                 defaults={coneDefaults ?? {}}
                 onSearch={(text) => {
