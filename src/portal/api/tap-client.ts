@@ -239,11 +239,18 @@ export class TapClient {
    * Runs `adql` synchronously with `votable` uploaded as `TAP_UPLOAD.<table>` (a multipart/form-data part, TAP 1.1
    * §2.5.1) and returns the response body in `format` (e.g. `parquet`). Errors are the server's, with code and hint.
    */
-  async uploadQuery(adql: string, table: string, votable: string, format: string): Promise<Blob> {
+  async uploadQuery(
+    adql: string,
+    table: string,
+    votable: string,
+    format: string,
+    maxrec: number,
+  ): Promise<Blob> {
     const body = new FormData();
     body.set('LANG', 'ADQL');
     body.set('QUERY', adql);
     body.set('RESPONSEFORMAT', format);
+    body.set('MAXREC', String(maxrec));
     body.set('UPLOAD', `${table},param:${table}`);
     body.set(table, new Blob([votable], { type: 'application/x-votable+xml' }), `${table}.vot`);
     const response = await this.request('/sync', { method: 'POST', body });

@@ -169,10 +169,14 @@ export function SearchForm({ schema, defaults, onSearch }: Props) {
       <fieldset className="return-columns" aria-label="Columns to return">
         <legend>
           Columns ({search.columns.length}/{table.columns.length})
-          <button type="button" onClick={() => setColumns(new Set(table.columns.map((c) => c.name)))}>
+          <button
+            type="button"
+            className="legend-button"
+            onClick={() => setColumns(new Set(table.columns.map((c) => c.name)))}
+          >
             All
           </button>
-          <button type="button" onClick={() => setColumns(new Set())}>
+          <button type="button" className="legend-button" onClick={() => setColumns(new Set())}>
             None
           </button>
         </legend>

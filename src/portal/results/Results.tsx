@@ -7,11 +7,18 @@ import { useMemo, useState } from 'react';
 import { numericColumn, type ResultTable as Table } from '../api/json-result.js';
 import { compile, withDerivedColumn } from '../expression/evaluate.js';
 import { selectedObjectId } from '../lightcurve/light-curve-data.js';
-import { ColumnChooser, visibleColumns } from './ColumnChooser.js';
+import { ColumnChooser } from './ColumnChooser.js';
 import { Download } from './Download.js';
 import { displayedView } from './export.js';
 import { HistogramChart } from './HistogramChart.js';
-import type { SortKey } from './order.js';
+import {
+  type ColumnLayout,
+  DEFAULT_LAYOUT,
+  moveColumn,
+  orderedColumns,
+  type SortKey,
+  visibleColumns,
+} from './order.js';
 import { ResultTable } from './ResultTable.js';
 import { ScatterPlot } from './ScatterPlot.js';
 import { type DerivedColumn, TableTools } from './TableTools.js';
@@ -45,8 +52,8 @@ export function Results({ result, selected, onSelect, onLightCurve }: Props) {
     () => derived.reduce((t, c) => withDerivedColumn(t, c.name, compile(c.expression, t)), result),
     [result, derived],
   );
-  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
-  const visible = useMemo(() => visibleColumns(table, hidden), [table, hidden]);
+  const [layout, setLayout] = useState<ColumnLayout>(DEFAULT_LAYOUT);
+  const visible = useMemo(() => visibleColumns(table, layout), [table, layout]);
   // "Filter to selection" keeps the rows selected at that moment; selecting other rows later does not change it.
   const [selectionKeep, setSelectionKeep] = useState<ReadonlySet<number> | null>(null);
   const [expressionKeep, setExpressionKeep] = useState<ReadonlySet<number> | null>(null);
@@ -157,7 +164,7 @@ export function Results({ result, selected, onSelect, onLightCurve }: Props) {
         onAddColumn={(column) => setDerived((previous) => [...previous, column])}
         download={
           <>
-            <ColumnChooser table={table} hidden={hidden} onHidden={setHidden} />
+            <ColumnChooser table={table} layout={layout} onLayout={setLayout} />
             <Download table={table} view={() => displayedView(table, sort, keep, visible)} />
           </>
         }
@@ -170,6 +177,10 @@ export function Results({ result, selected, onSelect, onLightCurve }: Props) {
         keep={keep}
         onSort={setSort}
         onSelect={onSelect}
+        onMoveColumn={(name, target) => {
+          const to = orderedColumns(table, layout).findIndex((c) => table.columns[c].name === target);
+          setLayout(moveColumn(table, layout, name, to));
+        }}
       />
     </div>
   );
