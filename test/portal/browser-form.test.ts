@@ -105,12 +105,15 @@ describe.skipIf(!browserAvailable())('search form, column order, keyboard and Pa
         'SELECT objectId, coord_ra, coord_dec, g_cModelFlux',
         'FROM dp02_dc2_catalogs.Object',
         "WHERE CONTAINS(POINT('ICRS', coord_ra, coord_dec),",
-        "               POLYGON('ICRS', 62, -37.1, 62.2, -37.1, 62.2, -36.9, 62, -36.9)) = 1",
+        "      POLYGON('ICRS', 62, -37.1, 62.2, -37.1, 62.2, -36.9, 62, -36.9)) = 1",
         '  AND detect_isPrimary = 1',
         '  AND g_cModelFlux > 1000',
       ].join('\n'),
     );
-    if (SCREENSHOTS !== null) await page.screenshot({ path: `${SCREENSHOTS}/query-form.png` });
+    if (SCREENSHOTS !== null) {
+      await columns.locator('.column-list').evaluate((list) => list.scrollTo(0, 0));
+      await page.screenshot({ path: `${SCREENSHOTS}/query-form.png` });
+    }
 
     await form.getByRole('button', { name: 'Search' }).click();
     const byForm = await shownRows(page);

@@ -49,7 +49,7 @@ describe('search form ADQL: regions', () => {
         'SELECT objectId, coord_ra, coord_dec',
         'FROM dp02_dc2_catalogs.Object',
         "WHERE CONTAINS(POINT('ICRS', coord_ra, coord_dec),",
-        "               CIRCLE('ICRS', 62, -37, 0.00027778)) = 1",
+        "      CIRCLE('ICRS', 62, -37, 0.00027778)) = 1",
       ].join('\n'),
     );
   });
@@ -68,7 +68,7 @@ describe('search form ADQL: regions', () => {
     const search: FormSearch = { ...base, region: { kind: 'polygon', vertices: parsed.vertices } };
     expect(searchProblem(search)).toBeNull();
     expect(searchQuery(search)).toContain(
-      "CONTAINS(POINT('ICRS', coord_ra, coord_dec),\n               POLYGON('ICRS', 62, -37.1, 62.2, -37.1, 62.2, -36.9, 62, -36.9)) = 1",
+      "CONTAINS(POINT('ICRS', coord_ra, coord_dec),\n      POLYGON('ICRS', 62, -37.1, 62.2, -37.1, 62.2, -36.9, 62, -36.9)) = 1",
     );
   });
 

@@ -155,7 +155,7 @@ export function SearchForm({ schema, defaults, onSearch }: Props) {
       )}
       {region === 'polygon' && (
         <label>
-          Vertices (RA Dec in degrees, one pair a line)
+          Vertices: RA Dec (°), a pair a line
           <textarea
             name="polygon"
             rows={4}

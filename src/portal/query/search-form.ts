@@ -207,10 +207,10 @@ function regionCondition(search: FormSearch): string | null {
   const point = `POINT('ICRS', ${identifier(position.ra)}, ${identifier(position.dec)})`;
   if (region.kind === 'cone') {
     const circle = `CIRCLE('ICRS', ${coordinate(region.ra)}, ${coordinate(region.dec)}, ${coordinate(region.radiusDegrees)})`;
-    return `CONTAINS(${point},\n               ${circle}) = 1`;
+    return `CONTAINS(${point},\n      ${circle}) = 1`;
   }
   const vertices = region.vertices.map(([ra, dec]) => `${coordinate(ra)}, ${coordinate(dec)}`).join(', ');
-  return `CONTAINS(${point},\n               POLYGON('ICRS', ${vertices})) = 1`;
+  return `CONTAINS(${point},\n      POLYGON('ICRS', ${vertices})) = 1`;
 }
 
 function constraintCondition(constraint: Constraint, columns: readonly FormColumn[]): string {
