@@ -12,6 +12,8 @@ import { resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../../src/server/index.js';
+import { buildFixtureCatalog, generateFixture, temporaryDir } from '../catalog/helpers.js';
 import { browserAvailable, launchChromium, type PortalServer, portalServer } from './browser-support.js';
 
 const SCREENSHOTS = process.env.MERIDIAN_PORTAL_SCREENSHOTS === '1' ? resolve('docs/portal') : null;
@@ -201,7 +203,13 @@ describe.skipIf(!browserAvailable())('search form, column order, keyboard and Pa
 
     await grid.focus();
     const active = () => grid.getAttribute('aria-activedescendant');
-    const activeRow = async () => page.locator(`[id="${await active()}"]`).getAttribute('aria-rowindex');
+    // The active row's index, or null while it is not (yet) rendered: the grid then names no active descendant.
+    const activeRow = async () => {
+      const id = await active();
+      return id === null
+        ? null
+        : page.locator(`[id="${id}"]`).getAttribute('aria-rowindex', { timeout: 1000 });
+    };
     await expect.poll(activeRow).toBe('2');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
@@ -272,5 +280,53 @@ describe.skipIf(!browserAvailable())('search form, column order, keyboard and Pa
       connection.closeSync();
       instance.closeSync();
     }
+  });
+});
+
+describe.skipIf(!browserAvailable())('Parquet beyond the upload limit in Chromium', () => {
+  let browser: Browser;
+  let server: RunningServer;
+  let tmp: ReturnType<typeof temporaryDir>;
+
+  beforeAll(async () => {
+    tmp = temporaryDir('portal-form-limit');
+    const catalog = await buildFixtureCatalog(tmp.dir, generateFixture(`${tmp.dir}/fixture`));
+    const dir = catalog.dir;
+    await catalog.close();
+    [browser, server] = await Promise.all([
+      launchChromium(),
+      startServer({
+        catalog: dir,
+        port: 0,
+        auth: { allowAnonymous: true },
+        limits: { uploadMaxBytes: 4096 },
+      }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    tmp?.remove();
+  });
+
+  it('says the displayed table is larger than the service takes, and what to do, without uploading', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    const uploads: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/api/tap/sync') && request.method() === 'POST') uploads.push(request.url());
+    });
+    const adql = 'SELECT TOP 200 objectId, coord_ra, coord_dec FROM dp02_dc2_catalogs.Object';
+    await page.goto(`${server.url}/portal?adql=${encodeURIComponent(adql)}&execute=true`);
+    await shownRows(page);
+    await page.getByRole('button', { name: /^Download/ }).click();
+    await page.getByRole('menuitem', { name: 'Parquet' }).click();
+    const alert = page.locator('.download-error');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(
+      /which is \d+ KB; this service takes uploads up to 4 KB\. Filter the rows or hide columns/,
+    );
+    expect(uploads).toEqual([]);
+    await page.close();
   });
 });

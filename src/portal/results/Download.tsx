@@ -42,8 +42,8 @@ function save(blob: Blob, file: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-function megabytes(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+function size(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 export function Download({ table, view }: Props) {
@@ -63,8 +63,8 @@ export function Download({ table, view }: Props) {
       const [bytes, limit] = [uploadBytes(request), await client.uploadLimitBytes()];
       if (limit !== null && bytes > limit) {
         setError(
-          `Parquet is written by the server from an upload of the displayed table, which is ${megabytes(bytes)}; ` +
-            `this service takes uploads up to ${megabytes(limit)}. Filter the rows or hide columns, or download ` +
+          `Parquet is written by the server from an upload of the displayed table, which is ${size(bytes)}; ` +
+            `this service takes uploads up to ${size(limit)}. Filter the rows or hide columns, or download ` +
             'CSV or VOTable, which are written here.',
         );
         return;
