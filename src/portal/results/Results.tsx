@@ -9,10 +9,17 @@ import { numericColumn, type ResultTable as Table } from '../api/json-result.js'
 import { compile, withDerivedColumn } from '../expression/evaluate.js';
 import { selectedObjectId } from '../lightcurve/light-curve-data.js';
 import { ChartView } from './ChartView.js';
-import { ColumnChooser, visibleColumns } from './ColumnChooser.js';
+import { ColumnChooser } from './ColumnChooser.js';
 import { Download } from './Download.js';
 import { displayedView } from './export.js';
-import type { SortKey } from './order.js';
+import {
+  type ColumnLayout,
+  DEFAULT_LAYOUT,
+  moveColumn,
+  orderedColumns,
+  type SortKey,
+  visibleColumns,
+} from './order.js';
 import { queryRegions } from './query-region.js';
 import { ResultTable } from './ResultTable.js';
 import { ScatterPlot } from './ScatterPlot.js';
@@ -47,8 +54,8 @@ export function Results({ result, query, selected, onSelect, onLightCurve }: Pro
     () => derived.reduce((t, c) => withDerivedColumn(t, c.name, compile(c.expression, t)), result),
     [result, derived],
   );
-  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
-  const visible = useMemo(() => visibleColumns(table, hidden), [table, hidden]);
+  const [layout, setLayout] = useState<ColumnLayout>(DEFAULT_LAYOUT);
+  const visible = useMemo(() => visibleColumns(table, layout), [table, layout]);
   // "Filter to selection" keeps the rows selected at that moment; selecting other rows later does not change it.
   const [selectionKeep, setSelectionKeep] = useState<ReadonlySet<number> | null>(null);
   const [expressionKeep, setExpressionKeep] = useState<ReadonlySet<number> | null>(null);
@@ -113,7 +120,7 @@ export function Results({ result, query, selected, onSelect, onLightCurve }: Pro
         onAddColumn={(column) => setDerived((previous) => [...previous, column])}
         download={
           <>
-            <ColumnChooser table={table} hidden={hidden} onHidden={setHidden} />
+            <ColumnChooser table={table} layout={layout} onLayout={setLayout} />
             <Download table={table} view={() => displayedView(table, sort, keep, visible)} />
           </>
         }
@@ -126,6 +133,10 @@ export function Results({ result, query, selected, onSelect, onLightCurve }: Pro
         keep={keep}
         onSort={setSort}
         onSelect={onSelect}
+        onMoveColumn={(name, target) => {
+          const to = orderedColumns(table, layout).findIndex((c) => table.columns[c].name === target);
+          setLayout(moveColumn(table, layout, name, to));
+        }}
       />
     </div>
   );
