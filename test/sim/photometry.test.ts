@@ -36,6 +36,11 @@ beforeAll(async () => {
     galaxiesPerDeg2: 5_000,
     supernovae: 0,
     cosmicRays: false,
+    // The idealised survey: header WCS = truth, no cloud, one PSF (honest raws are checked in honest-*.test.ts).
+    pointingErrorArcsec: 0,
+    distortion: 0,
+    psfVariation: 0,
+    maxCloudMag: 0,
   });
   truth = (await readParquet(join(run.outDir, run.manifest.truth.summary))) as unknown as TruthRow[];
 });
