@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { pixelToSky, skyToPixel } from '../../src/formats/index.js';
-import { meridianCam, opticalAxisPixel } from '../../src/obs/index.js';
+import { detectorWcs, meridianCam, opticalAxisPixel } from '../../src/obs/index.js';
 import type { ExposureRecord } from '../../src/sim/cadence.js';
 import {
   type ConditionKnobs,
@@ -158,6 +158,26 @@ describe('the recorded TAN-SIP true WCS', () => {
         expect(Math.hypot(d.east, d.north) * 1000).toBeLessThan(1);
         const placed = focalPlane.skyToPixel(detector, recorded.ra, recorded.dec);
         expect(Math.hypot(placed.x - x, placed.y - y)).toBeLessThan(0.005);
+      }
+    }
+  });
+});
+
+describe("the camera's own distortion model (obs detectorWcs)", () => {
+  it('at the true pointing agrees with the true WCS to first order (< 0.01 pixel)', () => {
+    const truth = exposureTruth(camera, exposure(31), 2, DEFAULT_KNOBS);
+    const focalPlane = new TrueFocalPlane(camera, truth);
+    const pointing = { ra: truth.trueRa, dec: truth.trueDec, rotationDeg: truth.trueRotationDeg };
+    for (const detector of [camera.detectors[0], camera.detectors[8]]) {
+      const model = detectorWcs(camera, detector, pointing);
+      for (const [x, y] of [
+        [0, 0],
+        [2047, 2047],
+        [1000, 30],
+      ]) {
+        const sky = focalPlane.pixelToSky(detector, x, y);
+        const p = skyToPixel(model, sky.ra, sky.dec);
+        expect(Math.hypot(p.x - x, p.y - y)).toBeLessThan(0.01);
       }
     }
   });
