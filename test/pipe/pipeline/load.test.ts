@@ -429,3 +429,17 @@ describe('toYaml', () => {
     expect(p.toYaml()).toContain('        writeSchema: true\n      - addend: 20\n');
   });
 });
+
+describe('adding tasks in code', () => {
+  it('builds a pipeline from registered tasks, and refuses to add one outside the steps', async () => {
+    const { emptyPipeline } = await import('../../../src/pipe/index.js');
+    const p = emptyPipeline('from code', { registry }).withTask(ADD, 'add').withTask(CALIBRATE, 'cal');
+    expect(p.resolve().tasks.map((t) => t.label)).toEqual(['add', 'cal']);
+    expect(() => p.withTask(ADD, 'add')).toThrow("the pipeline already has a task labelled 'add'");
+    expect(() => p.withTask('no.Such', 'x')).toThrow("no task is registered as 'no.Such'");
+    const stepped = await loadPipeline(`${examples}/add-chain.yaml`, { registry });
+    expect(() => stepped.withTask(ADD, 'extra')).toThrow(
+      "cannot add 'extra': the pipeline declares steps and every task must be in one",
+    );
+  });
+});
