@@ -118,6 +118,13 @@ export class Pipeline {
         label,
       });
     }
+    if (this.data.steps.length > 0) {
+      throw meridianError(
+        'PIPELINE_INVALID',
+        `cannot add '${label}': the pipeline declares steps and every task must be in one; add it to a step subset in the YAML instead`,
+        { label },
+      );
+    }
     const task = Object.freeze({ label, taskClass, config: Object.freeze([...config]) });
     return new Pipeline({ ...this.data, tasks: Object.freeze([...this.data.tasks, task]) }, this.context);
   }
