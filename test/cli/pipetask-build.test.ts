@@ -2,7 +2,19 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  addPipelineOptions,
+  loadPipelineFromOptions,
+  overridesFromOptions,
+  type PipelineCliOptions,
+} from '../../src/cli/pipetask/pipeline-options.js';
+import {
+  DEFAULT_TASK_MODULES,
+  taskModuleSpecifier,
+  taskRegistryFromOptions,
+} from '../../src/cli/pipetask/task-modules.js';
 import { ensureBuilt, spawnPipetask, tempDir } from './helpers.js';
 
 /** `pipetask build` end to end: the real bin/pipetask.js on a dist/ build, run from the repository root. */
@@ -276,5 +288,53 @@ describe('pipetask build: errors', () => {
     const c = await spawnPipetask(['build', '-p', chain, '-c', 'addend=1']);
     expect(c.code).toBe(2);
     expect(c.stderr).toContain('expected LABEL:FIELD=VALUE');
+  });
+});
+
+// The option helpers qgraph and run share, in process.
+/** Parse `args` with a command that has the shared pipeline options, as qgraph and run will. */
+function parse(args: string[]): PipelineCliOptions {
+  const cmd = addPipelineOptions(new Command('x').exitOverride());
+  cmd.parse(args, { from: 'user' });
+  return cmd.opts<PipelineCliOptions>();
+}
+
+describe('the shared pipetask pipeline options', () => {
+  it('load the default task modules in process too (the source tree under a test runner)', async () => {
+    expect(DEFAULT_TASK_MODULES).toHaveLength(1);
+    const { registry, taskModules } = await taskRegistryFromOptions({});
+    expect(taskModules).toEqual([...DEFAULT_TASK_MODULES]);
+    expect(registry.names()).toEqual([
+      'meridian.pipe.testing.AddTask',
+      'meridian.pipe.testing.CalibrateTask',
+    ]);
+  });
+
+  it('turn --task-module paths into file URLs and leave package names alone', () => {
+    expect(taskModuleSpecifier('./x.js')).toMatch(/^file:\/\/.*\/x\.js$/);
+    expect(taskModuleSpecifier('/abs/tasks.mjs')).toBe('file:///abs/tasks.mjs');
+    expect(taskModuleSpecifier('my-tasks')).toBe('my-tasks');
+    expect(taskModuleSpecifier('@scope/tasks/sub')).toBe('@scope/tasks/sub');
+    expect(taskModuleSpecifier('file:///a/b.js')).toBe('file:///a/b.js');
+  });
+
+  it('keep -c and -C in command-line order across the two options', () => {
+    const opts = parse(['-c', 'a:x=1', '-C', 'a:o.yaml', '-c', 'a:x=2', '-C', 'b:p.yaml']);
+    expect(overridesFromOptions(opts)).toEqual([
+      { kind: 'value', label: 'a', field: 'x', value: 1 },
+      { kind: 'file', label: 'a', path: 'o.yaml' },
+      { kind: 'value', label: 'a', field: 'x', value: 2 },
+      { kind: 'file', label: 'b', path: 'p.yaml' },
+    ]);
+  });
+
+  it('give the pipeline, its resolution, the registry and the module list', async () => {
+    const loaded = await loadPipelineFromOptions(
+      parse(['-p', 'pipelines/testing/add-chain.yaml#step2', '-c', 'addThree:addend=9']),
+    );
+    expect(loaded.pipeline.labels).toEqual(['addThree']);
+    expect(loaded.resolved.tasks[0]!.config.addend).toBe(9);
+    expect(loaded.registry.has('meridian.pipe.testing.AddTask')).toBe(true);
+    expect(loaded.taskModules).toEqual([...DEFAULT_TASK_MODULES]);
   });
 });
