@@ -223,6 +223,7 @@ async function expandIR(
       label: t.label,
       taskClass: t.taskClass,
       config: Object.freeze(await expandConfigBlocks(t.config, absolute)),
+      origin: t.origin,
     });
   }
   const data = mergeOwn(base, ir, ownTasks);

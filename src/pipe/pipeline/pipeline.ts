@@ -20,6 +20,8 @@ export interface PipelineTaskSpec {
   readonly taskClass: string;
   /** Config assignments in the order they apply (imports first, then the file, then the command line). */
   readonly config: readonly ConfigAssignment[];
+  /** `file:line:col` of the declaration, for errors; absent for tasks added in code. */
+  readonly origin?: string;
 }
 
 /** The expanded content of a pipeline. */
@@ -140,13 +142,43 @@ export class Pipeline {
 
   /** Resolve the tasks (configs validated and defaulted, connections filled) and check every contract. */
   resolve(): ResolvedPipeline {
-    const resolved = resolvePipeline(this.taskEntries(), this.context.registry, {
-      description: this.data.description,
-      instrument: this.data.instrument,
-      universe: this.context.universe,
-    });
+    for (const t of this.data.tasks) {
+      if (!this.context.registry.has(t.taskClass)) {
+        throw meridianError(
+          'TASK_NOT_FOUND',
+          `${t.origin === undefined ? '' : `${t.origin}: `}${t.label}: no task is registered as '${t.taskClass}' (registered: ${this.context.registry.names().join(', ')})`,
+          { label: t.label, task: t.taskClass },
+        );
+      }
+    }
+    let resolved: ResolvedPipeline;
+    try {
+      resolved = resolvePipeline(this.taskEntries(), this.context.registry, {
+        description: this.data.description,
+        instrument: this.data.instrument,
+        universe: this.context.universe,
+      });
+    } catch (err) {
+      throw this.locateConfigError(err);
+    }
     checkContracts(this.data.contracts, resolved);
     return resolved;
+  }
+
+  /**
+   * A config value the task's schema refuses is reported by resolvePipeline with the label and field; say where
+   * that field was last set (file and line, or the -c option), since that is where it must be fixed.
+   */
+  private locateConfigError(err: unknown): unknown {
+    const e = err as { code?: unknown; details?: { label?: unknown; field?: unknown }; message?: string };
+    if (e?.code !== 'PIPELINE_INVALID' || typeof e.details?.field !== 'string' || e.details.field === '') {
+      return err;
+    }
+    const field = e.details.field;
+    const task = this.data.tasks.find((t) => t.label === e.details?.label);
+    const setter = task?.config.findLast((a) => field === a.field || field.startsWith(`${a.field}.`));
+    if (setter === undefined) return err;
+    return meridianError('PIPELINE_INVALID', `${setter.origin}: ${e.message}`, { ...e.details }, err);
   }
 
   /** The expanded pipeline as YAML (no imports, no override files); loading it gives the same pipeline. */

@@ -387,13 +387,28 @@ describe('command-line overrides', () => {
     expect((await caughtAsync(() => load(['C addThree:/nonexistent/o.yaml']))).code).toBe('FILE_NOT_FOUND');
   });
 
-  it('reject a value the schema refuses, naming the task and field', async () => {
+  it('reject a value the schema refuses, naming where it was set, the task and the field', async () => {
     const p = await loadPipeline(`${examples}/add-chain.yaml`, {
       registry,
       overrides: [parseConfigOverride('addOne:addend=lots')],
     });
     expect(() => p.resolve()).toThrow(
-      /addOne \(meridian\.pipe\.testing\.AddTask\): invalid config: addend: /,
+      /^-c addOne:addend: addOne \(meridian\.pipe\.testing\.AddTask\): invalid config: addend: /,
+    );
+    const inFile = await loadPipelineText(
+      `description: d\ntasks:\n  a:\n    class: ${ADD}\n    config:\n      failure: {mode: explode}\n`,
+      'p.yaml',
+      { registry },
+    );
+    expect(() => inFile.resolve()).toThrow(
+      /^p\.yaml:6:7: a \(meridian\.pipe\.testing\.AddTask\): invalid config: failure\.mode: /,
+    );
+  });
+
+  it('name the file and line of a task class nobody registers', async () => {
+    const unknown = await loadPipelineText('description: d\ntasks:\n  a: no.Such\n', 'p.yaml', { registry });
+    expect(() => unknown.resolve()).toThrow(
+      "p.yaml:3:3: a: no task is registered as 'no.Such' (registered: meridian.pipe.testing.AddTask, meridian.pipe.testing.CalibrateTask)",
     );
   });
 });
@@ -415,7 +430,7 @@ describe('toYaml', () => {
       const again = await loadPipelineText(text, 'saved.yaml', { registry });
       const shape = (x: typeof p) => ({
         ...x.data,
-        tasks: x.data.tasks.map((t) => ({ ...t, config: t.config.map((a) => [a.field, a.value]) })),
+        tasks: x.data.tasks.map((t) => [t.label, t.taskClass, t.config.map((a) => [a.field, a.value])]),
         contracts: x.data.contracts.map((c) => [c.contract, c.msg, c.expr]),
       });
       expect(shape(again)).toEqual(shape(p));
