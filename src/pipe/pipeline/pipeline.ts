@@ -364,28 +364,38 @@ export function validatePipelineData(data: PipelineData, where: string): void {
   const subsetNames = new Set<string>();
   for (const s of data.subsets) {
     if (labels.has(s.name)) {
-      throw invalid(`${where}: the subset '${s.name}' has the name of a task label`, { subset: s.name });
+      throw invalid(`${s.origin ?? where}: the subset '${s.name}' has the name of a task label`, {
+        subset: s.name,
+      });
     }
     subsetNames.add(s.name);
     const missing = s.labels.find((l) => !labels.has(l));
     if (missing !== undefined) {
-      throw invalid(`${where}: the subset '${s.name}' names '${missing}', which is not a task label`, {
-        subset: s.name,
-      });
+      throw invalid(
+        `${s.origin ?? where}: the subset '${s.name}' names '${missing}', which is not a task label`,
+        {
+          subset: s.name,
+        },
+      );
     }
   }
   const stepOf = new Map<string, string>();
   for (const step of data.steps) {
     const subset = data.subsets.find((s) => s.name === step.label);
     if (subset === undefined) {
-      throw invalid(`${where}: the step '${step.label}' is not a subset`, { step: step.label });
+      throw invalid(`${step.origin ?? where}: the step '${step.label}' is not a subset`, {
+        step: step.label,
+      });
     }
     for (const l of subset.labels) {
       const other = stepOf.get(l);
       if (other !== undefined) {
-        throw invalid(`${where}: the task '${l}' is in two steps, '${other}' and '${step.label}'`, {
-          label: l,
-        });
+        throw invalid(
+          `${step.origin ?? where}: the task '${l}' is in two steps, '${other}' and '${step.label}'`,
+          {
+            label: l,
+          },
+        );
       }
       stepOf.set(l, step.label);
     }
@@ -402,9 +412,12 @@ export function validatePipelineData(data: PipelineData, where: string): void {
   for (const c of data.contracts) {
     const unknown = [...expressionLabels(c.expr)].find((l) => !labels.has(l));
     if (unknown !== undefined) {
-      throw invalid(`${where}: the contract "${c.contract}" reads '${unknown}', which is not a task label`, {
-        contract: c.contract,
-      });
+      throw invalid(
+        `${c.origin ?? where}: the contract "${c.contract}" reads '${unknown}', which is not a task label`,
+        {
+          contract: c.contract,
+        },
+      );
     }
   }
 }

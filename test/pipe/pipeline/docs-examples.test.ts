@@ -59,7 +59,7 @@ describe('docs/pipelines.md: Pipeline definitions', () => {
     });
     const resolved = pipeline.resolve();
     expect(pipeline.labels).toEqual(['addOne', 'addTwo']);
-    expect(pipeline.steps).toEqual([{ label: 'step1', dimensions: ['instrument', 'detector'] }]);
+    expect(pipeline.steps).toMatchObject([{ label: 'step1', dimensions: ['instrument', 'detector'] }]);
     expect(resolved.tasks[1]!.config.addend).toBe(5);
     expect(taskGraphText(resolved)).toContain('addTwo  meridian.pipe.testing.AddTask');
     expect(pipeline.toYaml()).toContain('addend: 5');
