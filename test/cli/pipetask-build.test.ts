@@ -301,12 +301,14 @@ function parse(args: string[]): PipelineCliOptions {
 
 describe('the shared pipetask pipeline options', () => {
   it('load the default task modules in process too (the source tree under a test runner)', async () => {
-    expect(DEFAULT_TASK_MODULES).toHaveLength(1);
+    expect(DEFAULT_TASK_MODULES).toHaveLength(2);
     const { registry, taskModules } = await taskRegistryFromOptions({});
     expect(taskModules).toEqual([...DEFAULT_TASK_MODULES]);
     expect(registry.names()).toEqual([
       'meridian.pipe.testing.AddTask',
       'meridian.pipe.testing.CalibrateTask',
+      'meridian.tasks.stats.ExposureSummaryTask',
+      'meridian.tasks.stats.RawStatisticsTask',
     ]);
   });
 
