@@ -29,6 +29,10 @@ interface SurveyFlags {
   workers?: number;
   exposureTime?: number;
   cosmicRays: boolean;
+  pointingErrorArcsec?: number;
+  distortion?: number;
+  psfVariation?: number;
+  maxCloudMag?: number;
   json?: boolean;
 }
 
@@ -53,6 +57,26 @@ export function registerSimCommands(program: Command): Command {
     .option('--workers <n>', 'render threads (default: cores, at most 4)', parseInteger)
     .option('--exposure-time <s>', `exposure time, seconds (default ${d.exposureTime})`, parseNumber)
     .option('--no-cosmic-rays', 'leave out cosmic rays')
+    .option(
+      '--pointing-error-arcsec <arcsec>',
+      `rms error of the reported boresight per axis; 0: header WCS = truth (default ${d.pointingErrorArcsec})`,
+      parseNumber,
+    )
+    .option(
+      '--distortion <k>',
+      `radial distortion k per pixel^2, r -> r (1 + k r^2); 0: none (default ${d.distortion})`,
+      parseNumber,
+    )
+    .option(
+      '--psf-variation <v>',
+      `PSF size/ellipticity variation across the focal plane (0..0.5); 0: one round PSF (default ${d.psfVariation})`,
+      parseNumber,
+    )
+    .option(
+      '--max-cloud-mag <mag>',
+      `thin-cloud extinction per visit, uniform in 0..mag; 0: clear (default ${d.maxCloudMag})`,
+      parseNumber,
+    )
     .option('--json', 'print a JSON summary of the manifest')
     .action(async (outDir: string, flags: SurveyFlags, command: Command) => {
       const simulate = (onProgress: ProgressReporter['update']) =>
@@ -70,6 +94,10 @@ export function registerSimCommands(program: Command): Command {
           workers: flags.workers,
           exposureTime: flags.exposureTime,
           cosmicRays: flags.cosmicRays,
+          pointingErrorArcsec: flags.pointingErrorArcsec,
+          distortion: flags.distortion,
+          psfVariation: flags.psfVariation,
+          maxCloudMag: flags.maxCloudMag,
           onProgress,
         });
       const { manifest, renderMode, seconds } = await withFlagNames(
@@ -90,6 +118,8 @@ export function registerSimCommands(program: Command): Command {
           dateObs: e.dateObs,
           airmass: e.airmass,
           seeing: e.seeingFwhmArcsec,
+          cloudExtinctionMag: e.truth.cloudExtinctionMag,
+          zeroPointMag: e.truth.zeroPointMag,
         })),
         raws: manifest.exposures.reduce((n, e) => n + e.raws.length, 0),
         calibrations: manifest.calibrations.files.length,

@@ -10,7 +10,11 @@ import { resolveInside } from '../butler/index.js';
 import { meridianError } from '../errors.js';
 import type { Band, InstrumentDescription } from './camera.js';
 
-export const MANIFEST_VERSION = 1;
+/**
+ * Version 2 (honest raws) added per-exposure truth to `exposures[]` and `truth.ccdVisits`; the parts read here are
+ * unchanged, so version 1 manifests are still read.
+ */
+export const MANIFEST_VERSION = 2;
 
 export interface CalibrationEntry {
   readonly kind: 'bias' | 'flat';
@@ -29,7 +33,7 @@ export interface RefcatShard {
 
 export interface SurveyManifestBase {
   readonly kind: 'meridian-sim-survey';
-  readonly version: typeof MANIFEST_VERSION;
+  readonly version: 1 | typeof MANIFEST_VERSION;
   readonly instrument: InstrumentDescription;
   readonly calibrations: {
     /** Validity range to certify the calibrations with: the whole survey, MJD (UTC). */

@@ -170,7 +170,12 @@ export async function loadTaskRegistry(moduleSpecifiers: readonly string[]): Pro
     try {
       mod = (await import(spec)) as Partial<TaskModule>;
     } catch (err) {
-      throw meridianError('TASK_NOT_FOUND', `cannot load the task module ${spec}`, { module: spec }, err);
+      throw meridianError(
+        'TASK_NOT_FOUND',
+        `cannot load the task module ${spec}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+        { module: spec },
+        err,
+      );
     }
     if (typeof mod.registerTasks !== 'function') {
       throw meridianError('TASK_NOT_FOUND', `the module ${spec} does not export registerTasks(registry)`, {

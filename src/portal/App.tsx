@@ -15,8 +15,8 @@ import { JobMonitor } from './jobs/JobMonitor.js';
 import { LightCurvePanel } from './lightcurve/LightCurvePanel.js';
 import { isObjectId } from './lightcurve/light-curve-data.js';
 import { AdqlEditor, type AdqlEditorHandle, type AdqlError } from './query/AdqlEditor.js';
-import { type ConeDefaults, ConeSearchForm } from './query/ConeSearchForm.js';
 import { SchemaBrowser } from './query/SchemaBrowser.js';
+import { type SearchDefaults, SearchForm } from './query/SearchForm.js';
 import { Results } from './results/Results.js';
 import { TokenDialog } from './TokenDialog.js';
 
@@ -54,7 +54,7 @@ export function App() {
   const editor = useRef<AdqlEditorHandle>(null);
   const [adql, setAdql] = useState(params.get('adql') ?? DEFAULT_QUERY);
   // `?ra=…&dec=…&radius=…` (degrees) opens the position search with those values.
-  const coneDefaults = useMemo<ConeDefaults | null>(() => {
+  const coneDefaults = useMemo<SearchDefaults | null>(() => {
     const [ra, dec, radius] = [params.get('ra'), params.get('dec'), params.get('radius')];
     if (ra === null && dec === null && radius === null) return null;
     return { ra: ra ?? undefined, dec: dec ?? undefined, radius: radius ?? undefined };
@@ -65,6 +65,8 @@ export function App() {
   const [status, setStatus] = useState<Status>({ kind: 'idle' });
   const [adqlError, setAdqlError] = useState<AdqlError | null>(null);
   const [result, setResult] = useState<ResultTable | null>(null);
+  /** The ADQL of the shown result's job (the sky plot draws the region it asked for). */
+  const [resultQuery, setResultQuery] = useState<string | null>(null);
   const [resultKey, setResultKey] = useState(0);
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
   const [maxrec, setMaxrec] = useState(DEFAULT_MAXREC);
@@ -114,12 +116,26 @@ export function App() {
   }, [client, fail]);
 
   const showResult = useCallback(
-    async (jobId: string, started: number) => {
+    async (jobId: string, started: number, query: string | null) => {
       const table = await client.result(jobId);
       setSelected(new Set());
       setResult(table);
+      setResultQuery(query);
       setResultKey((k) => k + 1);
       setStatus({ kind: 'done', jobId, seconds: (performance.now() - started) / 1000 });
+    },
+    [client],
+  );
+
+  /** An ERROR job's message (with its hint, and its position marked in the editor for a syntax error). */
+  const showJobError = useCallback(
+    async (jobId: string, summary: string | null) => {
+      const error = await client
+        .jobError(jobId)
+        .catch(() => new ServiceError(summary ?? 'the job failed without saying why'));
+      const position = errorPosition(error.message);
+      setAdqlError(position === null ? null : { ...position, message: error.message });
+      setStatus({ kind: 'failed', message: error.message, hint: error.hint });
     },
     [client],
   );
@@ -132,19 +148,22 @@ export function App() {
       try {
         const job = await client.job(jobId);
         if (job.query !== null) editor.current?.setText(job.query);
-        if (job.phase === 'COMPLETED') await showResult(jobId, started);
-        else setStatus({ kind: 'failed', message: `job ${jobId} is ${job.phase}`, hint: null });
+        if (job.phase === 'COMPLETED') await showResult(jobId, started, job.query);
+        else if (job.phase === 'ERROR') {
+          setResult(null); // the rows on screen are not this job's
+          await showJobError(jobId, job.errorMessage);
+        } else setStatus({ kind: 'failed', message: `job ${jobId} is ${job.phase}`, hint: null });
         setUrlJob(jobId);
       } catch (err) {
         fail(err, () => void openJob(jobId));
       }
     },
-    [client, fail, showResult],
+    [client, fail, showResult, showJobError],
   );
 
   /** Runs `text` (by default the editor's query) as an async job and shows its result. */
   const run = useCallback(
-    async (text: string = adql) => {
+    async (text: string = adql, limit: number = maxrec) => {
       running.current?.abort();
       const controller = new AbortController();
       running.current = controller;
@@ -152,26 +171,22 @@ export function App() {
       setAdqlError(null);
       setStatus({ kind: 'running', jobId: null, phase: 'submitting' });
       try {
-        const jobId = await client.submit(text, maxrec);
+        const jobId = await client.submit(text, limit);
         setUrlJob(jobId);
         setJobsRevision((r) => r + 1);
         setStatus({ kind: 'running', jobId, phase: 'EXECUTING' });
         const job = await client.waitForJob(jobId, controller.signal);
         // Marks for the browser tests' timings: from the job's end to its rows on screen is the Portal's own time.
         performance.mark('portal:job-finished');
-        if (job.phase === 'COMPLETED') await showResult(jobId, started);
-        else if (job.phase === 'ERROR') {
-          const error = await client.jobError(jobId);
-          const position = errorPosition(error.message);
-          if (position !== null) setAdqlError({ ...position, message: error.message });
-          setStatus({ kind: 'failed', message: error.message, hint: error.hint });
-        } else setStatus({ kind: 'failed', message: `the job ended ${job.phase}`, hint: null });
+        if (job.phase === 'COMPLETED') await showResult(jobId, started, text);
+        else if (job.phase === 'ERROR') await showJobError(jobId, job.errorMessage);
+        else setStatus({ kind: 'failed', message: `the job ended ${job.phase}`, hint: null });
         setJobsRevision((r) => r + 1);
       } catch (err) {
-        fail(err, () => void run(text));
+        fail(err, () => void run(text, limit));
       }
     },
-    [adql, maxrec, client, fail, showResult],
+    [adql, maxrec, client, fail, showResult, showJobError],
   );
 
   const abortRun = async () => {
@@ -245,6 +260,13 @@ export function App() {
             client={client}
             revision={jobsRevision}
             onOpen={(id) => void openJob(id)}
+            onRerun={(query, limit) => {
+              setTab('query');
+              setAdql(query);
+              if (limit !== null) setMaxrec(limit);
+              // The editor mounts with the query page; it starts from `adql`, set just above.
+              void run(query, limit ?? maxrec);
+            }}
             onFailure={fail}
           />
         </main>
@@ -252,8 +274,8 @@ export function App() {
         <main className="query-page">
           <aside className="sidebar">
             <details className="cone" open={coneDefaults !== null}>
-              <summary>Search by position</summary>
-              <ConeSearchForm
+              <summary>Search by form</summary>
+              <SearchForm
                 schema={schema}
                 defaults={coneDefaults ?? {}}
                 onSearch={(text) => {
@@ -327,6 +349,7 @@ export function App() {
               <Results
                 key={resultKey}
                 result={result}
+                query={resultQuery}
                 selected={selected}
                 onSelect={setSelected}
                 onLightCurve={openLightCurve}

@@ -5,6 +5,7 @@
  */
 
 import { meridianCam, nanojanskyFromAbMag } from '../obs/index.js';
+import { doubleGaussianPsf } from './psf.js';
 import { Random, STREAM } from './random.js';
 import { renderRaw } from './raw.js';
 import { ellipseShape, type Scene } from './render.js';
@@ -84,7 +85,7 @@ export function benchmarkDetectorRender(options: RenderBenchmarkOptions = {}): R
     geometry: { detector, opticalAxis: { x: size / 2, y: size / 2 }, focalPlaneRadius: size * 0.75 },
     pixelSizeMm: instrument.pixelSizeMm,
     skyElectronsPerPixel: 900,
-    psfFwhmPixels: 3.5,
+    psf: doubleGaussianPsf(3.5),
     scene,
     cosmicRays: true,
   });

@@ -1,17 +1,13 @@
 /**
  * FITS header cards of the files the simulator writes: raws carry what a Rubin-like camera writes (observation,
- * pointing, detector and readout keywords) plus a TAN-SIP WCS; master calibrations carry what ingest needs to
+ * pointing, detector and readout keywords) plus a TAN WCS from the reported pointing; master calibrations carry what ingest needs to
  * certify them (type, detector, filter).
  */
 
 import { commentaryCard, type HeaderCard, valueCard, wcsToCards } from '../formats/index.js';
-import {
-  type DetectorDescription,
-  detectorWcs,
-  filterForBand,
-  type InstrumentDescription,
-} from '../obs/index.js';
+import { type DetectorDescription, filterForBand, type InstrumentDescription } from '../obs/index.js';
 import type { ExposureRecord } from './cadence.js';
+import { headerWcs } from './true-wcs.js';
 
 /** FITS section string, 1-based inclusive: `[x1:x2,y1:y2]`. */
 export function fitsSection(x1: number, x2: number, y1: number, y2: number): string {
@@ -49,7 +45,8 @@ export function rawCards(
 ): HeaderCard[] {
   const { width, height, overscanColumns } = detector;
   const filter = filterForBand(instrument, exposure.band);
-  const wcs = detectorWcs(instrument, detector, {
+  // What the telescope reports, as a plain TAN: the truth (true pointing, distortion) is not in the raw.
+  const wcs = headerWcs(instrument, detector, {
     ra: exposure.ra,
     dec: exposure.dec,
     rotationDeg: exposure.rotationDeg,
@@ -74,7 +71,7 @@ export function rawCards(
     valueCard('AIRMASS', round(exposure.airmass, 6), 'airmass at exposure start'),
     valueCard('ZENITH', round(exposure.zenithAngleDeg, 6), '[deg] zenith angle at exposure start'),
     valueCard('AZIMUTH', round(exposure.azimuthDeg, 6), '[deg] azimuth at exposure start, N through E'),
-    valueCard('SEEING', round(exposure.seeingFwhmArcsec, 4), '[arcsec] true PSF FWHM (simulation truth)'),
+    valueCard('SEEING', round(exposure.seeingFwhmArcsec, 4), '[arcsec] true PSF FWHM at the optical axis'),
     valueCard('SKYBRITE', round(exposure.skyMagPerArcsec2, 4), '[mag/arcsec2] true sky brightness'),
     valueCard('SIMULATE', true, 'simulated data'),
     ...detectorCards(detector),

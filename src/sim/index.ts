@@ -3,6 +3,19 @@ export { benchmarkDetectorRender, type RenderBenchmarkOptions, type RenderBenchm
 export { airmassFromZenithAngle, dayObsOf, type ExposureRecord } from './cadence.js';
 export { REFCAT_HTM_LEVEL, REFCAT_MAG_LIMIT } from './catalog-tables.js';
 export * from './catalogs/index.js';
+export {
+  type ExposureWithTruth,
+  trueDetectorWcs,
+  truePsfAt,
+  trueWcsFromJson,
+} from './ccd-visit-truth.js';
+export {
+  type ConditionKnobs,
+  cloudTransmission,
+  type ExposureTruth,
+  exposureTruth,
+  type PointingError,
+} from './conditions.js';
 export { calibrationCards, fitsSection, rawCards } from './headers.js';
 export {
   resolveSurveyOptions,
@@ -11,10 +24,25 @@ export {
   type SurveyOptionsInput,
 } from './options.js';
 export {
+  type LocalPsfShape,
+  MOMENT_SIGMA_PER_FWHM,
+  type PsfFieldModel,
+  psfShapeAt,
+} from './psf.js';
+export { readSurveyTruth, TRUTH_MANIFEST_VERSION } from './read-truth.js';
+export {
   type ManifestExposure,
   type RawFileEntry,
   type SurveyManifest,
   type SurveyResult,
   simulateSurvey,
 } from './survey.js';
+export {
+  fitTrueWcs,
+  headerWcs,
+  TRUE_WCS_TOLERANCE_MAS,
+  TrueFocalPlane,
+  type TrueWcsFit,
+  tanDetectorWcs,
+} from './true-wcs.js';
 export { TRUTH_TYPE } from './truth.js';

@@ -21,6 +21,14 @@ export const SURVEY_DEFAULTS = Object.freeze({
   galaxiesPerDeg2: 40_000,
   supernovae: 5,
   cosmicRays: true,
+  /** RMS error of the reported boresight per axis, arcsec (the rotator errs by 10x as many arcsec). */
+  pointingErrorArcsec: 1,
+  /** Radial distortion k per pixel^2 (r -> r (1 + k r^2)): about 1.8 pixels at the corners of 3x3 2k detectors. */
+  distortion: 2e-11,
+  /** Scale of the PSF's variation across the focal plane: ~10% FWHM growth and ~0.05 ellipticity at the corners. */
+  psfVariation: 0.1,
+  /** Thin cloud: extinction uniform in 0..maxCloudMag per visit. */
+  maxCloudMag: 0.3,
 });
 
 const optionsSchema = z.object({
@@ -42,6 +50,10 @@ const optionsSchema = z.object({
   galaxiesPerDeg2: z.number().min(0).max(1e6),
   supernovae: z.number().int().min(0).max(10_000),
   cosmicRays: z.boolean(),
+  pointingErrorArcsec: z.number().min(0).max(3600),
+  distortion: z.number().min(0).max(1e-9),
+  psfVariation: z.number().min(0).max(0.5),
+  maxCloudMag: z.number().min(0).max(5),
   workers: z.number().int().min(1).max(256),
 });
 

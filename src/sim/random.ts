@@ -39,6 +39,8 @@ export const STREAM = Object.freeze({
   exposureNoise: 8,
   cosmicRays: 9,
   benchmark: 10,
+  /** Per exposure: pointing error, cloud extinction and the PSF field (conditions.ts). */
+  conditions: 11,
 });
 
 export class Random {

@@ -13,9 +13,8 @@ import {
   type DetectorGeometry,
   flatFieldPattern,
 } from './detector-effects.js';
-import { doubleGaussianPsf } from './psf.js';
 import { Random, STREAM } from './random.js';
-import { renderScene, type Scene } from './render.js';
+import { type RenderPsf, renderScene, type Scene } from './render.js';
 
 export interface RawRenderTask {
   readonly kind: 'raw-render-task';
@@ -27,7 +26,8 @@ export interface RawRenderTask {
   readonly pixelSizeMm: number;
   /** Sky background before the flat field, electrons per pixel over the exposure. */
   readonly skyElectronsPerPixel: number;
-  readonly psfFwhmPixels: number;
+  /** The PSF: one round PSF, or the exposure's PSF field placed on this detector. */
+  readonly psf: RenderPsf;
   readonly scene: Scene;
   /** Whether to add cosmic rays (off in tests that measure fluxes). */
   readonly cosmicRays: boolean;
@@ -64,7 +64,7 @@ export function renderRaw(task: RawRenderTask): RawRenderResult {
   const { width, height, overscanColumns, gain, readNoise, fullWell } = detector;
   const rng = new Random([task.seed, STREAM.exposureNoise, task.exposureId, detector.id]);
   const signal = new Float32Array(width * height);
-  renderScene({ data: signal, width, height }, doubleGaussianPsf(task.psfFwhmPixels), task.scene);
+  renderScene({ data: signal, width, height }, task.psf, task.scene);
   const flat = flatFieldPattern(task.geometry, task.band, task.seed);
   const sky = task.skyElectronsPerPixel;
   // Photon noise and read noise together: where the normal approximation to Poisson applies they add in

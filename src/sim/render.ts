@@ -1,12 +1,21 @@
 /**
- * Rendering noiseless source light (electrons) into a detector image. Stars are the PSF, integrated exactly over
- * each pixel (a product of erf differences per Gaussian component). Galaxies are Gaussian mixtures (see sersic.ts)
- * convolved analytically with the PSF; their pixel integration is approximated by adding the variance of a unit box,
- * 1/12 pixel^2, to every component. Each Gaussian is drawn only inside the ellipse where it exceeds
- * STAMP_THRESHOLD electrons per pixel, so cost follows brightness and size rather than image size.
+ * Rendering noiseless source light (electrons) into a detector image. Every source is drawn with the PSF at its own
+ * position (one round PSF, or a field varying across the focal plane, psf.ts). Stars with a round PSF are integrated
+ * exactly over each pixel (a product of erf differences per Gaussian component); with an elliptical PSF, and for
+ * galaxies (Gaussian mixtures, see sersic.ts, convolved analytically with the PSF), pixel integration is approximated
+ * by adding the variance of a unit box, 1/12 pixel^2, to every component, which keeps the second moments exact.
+ * Each Gaussian is drawn only inside the ellipse where it exceeds STAMP_THRESHOLD electrons per pixel, so cost
+ * follows brightness and size rather than image size.
  */
 
-import type { DoubleGaussianPsf } from './psf.js';
+import {
+  type DoubleGaussianPsf,
+  doubleGaussianPsf,
+  ellipticalCovariance,
+  isUniformRoundPsf,
+  type PsfFieldModel,
+  psfShapeAt,
+} from './psf.js';
 import { BULGE_MIXTURE, DISK_MIXTURE, type GaussianMixture1D } from './sersic.js';
 
 /** Electrons per pixel below which a Gaussian's outskirts are not drawn (far below any sky noise). */
@@ -39,6 +48,68 @@ export interface Scene {
   readonly kind: 'scene';
   readonly points: PointSources;
   readonly galaxies: GalaxySources;
+}
+
+/** A PSF field placed on one detector: the optical axis in the detector's 0-based pixels. */
+export interface DetectorPsfField {
+  readonly kind: 'detector-psf-field';
+  readonly model: PsfFieldModel;
+  readonly opticalAxis: { readonly x: number; readonly y: number };
+}
+
+/** The PSF a scene is rendered with: the same round PSF everywhere, or a field evaluated at every source. */
+export type RenderPsf = DoubleGaussianPsf | DetectorPsfField;
+
+/** One Gaussian of the PSF at a source: weight and covariance (pixels^2); `round` when cxy = 0 and cxx = cyy. */
+interface LocalComponent {
+  readonly weight: number;
+  readonly sigma: number;
+  readonly cxx: number;
+  readonly cxy: number;
+  readonly cyy: number;
+}
+
+interface LocalPsf {
+  readonly round: boolean;
+  readonly components: readonly LocalComponent[];
+}
+
+function roundLocalPsf(psf: DoubleGaussianPsf): LocalPsf {
+  return {
+    round: true,
+    components: psf.components.map(({ weight, sigma }) => ({
+      weight,
+      sigma,
+      cxx: sigma * sigma,
+      cxy: 0,
+      cyy: sigma * sigma,
+    })),
+  };
+}
+
+/** The PSF at each source position; a uniform round field is evaluated once. */
+function localPsfSampler(psf: RenderPsf): (x: number, y: number) => LocalPsf {
+  if (psf.kind === 'double-gaussian') {
+    const local = roundLocalPsf(psf);
+    return () => local;
+  }
+  const { model, opticalAxis } = psf;
+  if (isUniformRoundPsf(model)) {
+    const local = roundLocalPsf(doubleGaussianPsf(model.seeingFwhmArcsec / model.pixelScaleArcsec));
+    return () => local;
+  }
+  return (x, y) => {
+    const shape = psfShapeAt(model, x - opticalAxis.x, y - opticalAxis.y);
+    const round = doubleGaussianPsf(shape.fwhmPixels);
+    if (shape.e1 === 0 && shape.e2 === 0) return roundLocalPsf(round);
+    return {
+      round: false,
+      components: round.components.map(({ weight, sigma }) => {
+        const [cxx, cxy, cyy] = ellipticalCovariance(sigma, shape.e1, shape.e2);
+        return { weight, sigma, cxx, cxy, cyy };
+      }),
+    };
+  };
 }
 
 export interface ImagePlane {
@@ -136,19 +207,26 @@ function addEllipticalGaussian(
   }
 }
 
-function addPointSource(
-  image: ImagePlane,
-  psf: DoubleGaussianPsf,
-  x: number,
-  y: number,
-  electrons: number,
-): void {
-  for (const { weight, sigma } of psf.components) addCircularGaussian(image, x, y, electrons * weight, sigma);
+function addPointSource(image: ImagePlane, psf: LocalPsf, x: number, y: number, electrons: number): void {
+  for (const c of psf.components) {
+    if (psf.round) addCircularGaussian(image, x, y, electrons * c.weight, c.sigma);
+    else {
+      addEllipticalGaussian(
+        image,
+        x,
+        y,
+        electrons * c.weight,
+        c.cxx + PIXEL_BOX_VARIANCE,
+        c.cxy,
+        c.cyy + PIXEL_BOX_VARIANCE,
+      );
+    }
+  }
 }
 
 function addSersicComponent(
   image: ImagePlane,
-  psf: DoubleGaussianPsf,
+  psf: LocalPsf,
   mixture: GaussianMixture1D,
   x: number,
   y: number,
@@ -160,33 +238,34 @@ function addSersicComponent(
   if (!(electrons > 0)) return;
   for (let k = 0; k < mixture.weights.length; k++) {
     const v = mixture.variances[k];
-    for (const { weight, sigma } of psf.components) {
-      const extra = sigma * sigma + PIXEL_BOX_VARIANCE;
+    for (const { weight, cxx, cxy, cyy } of psf.components) {
       addEllipticalGaussian(
         image,
         x,
         y,
         electrons * mixture.weights[k] * weight,
-        v * sxx + extra,
-        v * sxy,
-        v * syy + extra,
+        v * sxx + (cxx + PIXEL_BOX_VARIANCE),
+        v * sxy + cxy,
+        v * syy + (cyy + PIXEL_BOX_VARIANCE),
       );
     }
   }
 }
 
-/** Add every source of the scene to the image (electrons). */
-export function renderScene(image: ImagePlane, psf: DoubleGaussianPsf, scene: Scene): void {
+/** Add every source of the scene to the image (electrons), each with the PSF at its position. */
+export function renderScene(image: ImagePlane, psf: RenderPsf, scene: Scene): void {
   const { points, galaxies } = scene;
+  const psfAt = localPsfSampler(psf);
   for (let i = 0; i < points.x.length; i++) {
-    addPointSource(image, psf, points.x[i], points.y[i], points.electrons[i]);
+    addPointSource(image, psfAt(points.x[i], points.y[i]), points.x[i], points.y[i], points.electrons[i]);
   }
   const g = galaxies;
   for (let i = 0; i < g.x.length; i++) {
     const b = 3 * i;
+    const local = psfAt(g.x[i], g.y[i]);
     addSersicComponent(
       image,
-      psf,
+      local,
       BULGE_MIXTURE,
       g.x[i],
       g.y[i],
@@ -197,7 +276,7 @@ export function renderScene(image: ImagePlane, psf: DoubleGaussianPsf, scene: Sc
     );
     addSersicComponent(
       image,
-      psf,
+      local,
       DISK_MIXTURE,
       g.x[i],
       g.y[i],

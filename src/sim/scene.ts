@@ -1,19 +1,20 @@
 /**
  * From the sky to the detectors: which truth objects land on which detector of an exposure, where (pixels, through
- * the detector's TAN-SIP WCS), how many electrons they give, and galaxy shapes turned into the pixel frame.
+ * the exposure's true mapping: true pointing and optical distortion, true-wcs.ts), how many electrons they give
+ * (after the atmosphere and the cloud), and galaxy shapes turned into the pixel frame.
  */
 
-import { skyToPixel } from '../formats/index.js';
 import {
   type DetectorDescription,
-  detectorWcs,
   electronsFromFlux,
   filterForBand,
   type InstrumentDescription,
   opticalAxisPixel,
 } from '../obs/index.js';
 import type { ExposureRecord } from './cadence.js';
+import { cloudTransmission, type ExposureTruth } from './conditions.js';
 import { ellipseShape, type Scene } from './render.js';
+import { TrueFocalPlane } from './true-wcs.js';
 import { fluxAt, TRUTH_TYPE, type TruthCatalog } from './truth.js';
 
 /** Sources this far outside a detector (pixels) are still rendered: their wings fall on it. */
@@ -68,41 +69,41 @@ function fieldCosine(instrument: InstrumentDescription): number {
   return Math.cos((radiusDeg * Math.PI) / 180);
 }
 
-/** Scenes for the given detectors of one exposure, in the same order. */
+/**
+ * Scenes for the given detectors of one exposure, in the same order, as the exposure's truth (`conditions`) says
+ * the sky is seen: true pointing, distortion, cloud.
+ */
 export function buildScenes(
   instrument: InstrumentDescription,
   exposure: ExposureRecord,
   detectors: readonly DetectorDescription[],
   truth: TruthCatalog,
+  conditions: ExposureTruth,
 ): Scene[] {
   const builders = detectors.map(emptyBuilder);
   if (detectors.length === 0) return [];
   const filter = filterForBand(instrument, exposure.band);
-  const pointing = { ra: exposure.ra, dec: exposure.dec, rotationDeg: exposure.rotationDeg };
-  const reference = detectors[0];
-  const referenceWcs = detectorWcs(instrument, reference, pointing);
-  const referenceAxis = opticalAxisPixel(instrument, reference);
+  const focalPlane = new TrueFocalPlane(instrument, conditions);
+  const transmission = cloudTransmission(conditions);
   const axes = detectors.map((d) => opticalAxisPixel(instrument, d));
   const middle = exposure.mjdStart + exposure.exposureTime / 2 / 86400;
   const rad = Math.PI / 180;
   const cosLimit = fieldCosine(instrument);
-  const sinDec0 = Math.sin(exposure.dec * rad);
-  const cosDec0 = Math.cos(exposure.dec * rad);
+  const sinDec0 = Math.sin(conditions.trueDec * rad);
+  const cosDec0 = Math.cos(conditions.trueDec * rad);
   const scale = instrument.pixelScaleArcsec;
-  const rotation = exposure.rotationDeg * rad;
+  const rotation = conditions.trueRotationDeg * rad;
 
   for (let i = 0; i < truth.count; i++) {
     const dec = truth.dec[i] * rad;
     const cosSeparation =
-      Math.sin(dec) * sinDec0 + Math.cos(dec) * cosDec0 * Math.cos((truth.ra[i] - exposure.ra) * rad);
+      Math.sin(dec) * sinDec0 + Math.cos(dec) * cosDec0 * Math.cos((truth.ra[i] - conditions.trueRa) * rad);
     if (cosSeparation < cosLimit) continue;
     const flux = fluxAt(truth, i, exposure.band, middle);
     if (!(flux > 0)) continue;
-    const position = skyToPixel(referenceWcs, truth.ra[i], truth.dec[i]);
-    // All detectors share the WCS except CRPIX, so offsets from the optical axis are the same for every detector.
-    const u = position.x - referenceAxis.x;
-    const v = position.y - referenceAxis.y;
-    const electrons = electronsFromFlux(filter, flux, exposure.exposureTime, exposure.airmass);
+    // Every detector sees the same focal plane through its own pixel origin (the optical axis in its pixels).
+    const { x: u, y: v } = focalPlane.skyToFocalPlane(truth.ra[i], truth.dec[i]);
+    const electrons = electronsFromFlux(filter, flux, exposure.exposureTime, exposure.airmass) * transmission;
     const isGalaxy = truth.truthType[i] === TRUTH_TYPE.galaxy;
     const extent = isGalaxy ? (5 * truth.diskHalfLightArcsec[i]) / scale : 0;
     detectors.forEach((d, k) => {

@@ -29,6 +29,8 @@ import {
   supernovaLightCurveColumns,
   truthSummaryColumns,
 } from './catalog-tables.js';
+import { ccdVisitTruthColumns } from './ccd-visit-truth.js';
+import { type ExposureTruth, exposureTruth } from './conditions.js';
 import { biasStructure, type DetectorGeometry, flatFieldPattern } from './detector-effects.js';
 import { calibrationCards, rawCards } from './headers.js';
 import { resolveSurveyOptions, type SurveyOptions, type SurveyOptionsInput } from './options.js';
@@ -46,6 +48,8 @@ export interface RawFileEntry {
 
 export interface ManifestExposure extends ExposureRecord {
   readonly raws: readonly RawFileEntry[];
+  /** What the header does not tell: true pointing, distortion, cloud, zero point, PSF field (since version 2). */
+  readonly truth: ExposureTruth;
 }
 
 export interface SurveyManifest extends SurveyManifestBase {
@@ -56,6 +60,8 @@ export interface SurveyManifest extends SurveyManifestBase {
   readonly truth: {
     readonly summary: string;
     readonly supernovaLightCurves: string;
+    /** Per exposure and detector: true TAN-SIP WCS, zero point, PSF at the centre (since version 2). */
+    readonly ccdVisits: string;
     /** The truth covers this cap: the survey area widened by the focal-plane radius. */
     readonly cap: { readonly ra: number; readonly dec: number; readonly radiusDeg: number };
     readonly counts: { readonly galaxies: number; readonly stars: number; readonly supernovae: number };
@@ -160,9 +166,10 @@ export function rawTasks(
   instrument: InstrumentDescription,
   exposure: ExposureRecord,
   truth: TruthCatalog,
+  conditions: ExposureTruth,
   options: Pick<SurveyOptions, 'seed' | 'outDir' | 'cosmicRays'>,
 ): RawFileTask[] {
-  const scenes = buildScenes(instrument, exposure, instrument.detectors, truth);
+  const scenes = buildScenes(instrument, exposure, instrument.detectors, truth, conditions);
   const sky = skyElectronsPerPixel(instrument, exposure);
   return instrument.detectors.map((detector, k) => ({
     kind: 'raw-file-task',
@@ -177,7 +184,11 @@ export function rawTasks(
       geometry: geometryOf(instrument, detector),
       pixelSizeMm: instrument.pixelSizeMm,
       skyElectronsPerPixel: sky,
-      psfFwhmPixels: exposure.seeingFwhmArcsec / instrument.pixelScaleArcsec,
+      psf: {
+        kind: 'detector-psf-field',
+        model: conditions.psf,
+        opticalAxis: opticalAxisPixel(instrument, detector),
+      },
       scene: scenes[k],
       cosmicRays: options.cosmicRays,
     },
@@ -186,8 +197,9 @@ export function rawTasks(
 
 async function writeCatalogs(
   outDir: string,
+  instrument: InstrumentDescription,
   truth: TruthCatalog,
-  exposures: readonly ExposureRecord[],
+  exposures: readonly ManifestExposure[],
   seed: number,
 ): Promise<RefcatShard[]> {
   await mkdir(join(outDir, 'truth'), { recursive: true });
@@ -199,6 +211,10 @@ async function writeCatalogs(
     await exporter.load('sn_lightcurves', { columns: supernovaLightCurveColumns(truth, exposures) });
     await exporter.export(join(outDir, 'truth/sn_lightcurves.parquet'), 'sn_lightcurves', {
       orderBy: ['id', 'mjd'],
+    });
+    await exporter.load('ccd_visit_truth', { columns: ccdVisitTruthColumns(instrument, exposures) });
+    await exporter.export(join(outDir, 'truth/ccd_visit_truth.parquet'), 'ccd_visit_truth', {
+      orderBy: ['exposure', 'detector'],
     });
     const refcat = refcatColumns(truth, seed);
     await exporter.load('refcat', { columns: refcat });
@@ -236,7 +252,11 @@ export async function simulateSurvey(input: SurveyOptionsInput): Promise<SurveyR
   const { outDir } = options;
   await requireEmptyDirectory(outDir);
   await mkdir(outDir, { recursive: true });
-  const instrument = meridianCam({ detectorCount: options.detectors, detectorSize: options.detectorSize });
+  // The camera's distortion is a knob of the survey; the manifest's copy of the instrument records it.
+  const instrument: InstrumentDescription = Object.freeze({
+    ...meridianCam({ detectorCount: options.detectors, detectorSize: options.detectorSize }),
+    radialDistortionPerPixel2: options.distortion,
+  });
   const area = { ra: options.ra, dec: options.dec, radiusDeg: options.radiusDeg };
   const exposures = planExposures(instrument, { ...options, area });
   const fieldRadiusDeg = (focalPlaneRadiusPixels(instrument) * instrument.pixelScaleArcsec) / 3600;
@@ -271,7 +291,8 @@ export async function simulateSurvey(input: SurveyOptionsInput): Promise<SurveyR
     progress({ phase: 'raws', done: 0, total: totalRaws, unit: 'files' });
     for (const exposure of exposures) {
       await writer.waitForRoom();
-      const tasks = rawTasks(instrument, exposure, truth, options);
+      const conditions = exposureTruth(instrument, exposure, options.seed, options);
+      const tasks = rawTasks(instrument, exposure, truth, conditions, options);
       const directories = new Set(tasks.map((t) => dirname(t.path)));
       for (const directory of directories) await mkdir(directory, { recursive: true });
       for (const task of tasks) {
@@ -283,6 +304,7 @@ export async function simulateSurvey(input: SurveyOptionsInput): Promise<SurveyR
       manifestExposures.push({
         ...exposure,
         raws: instrument.detectors.map((d) => ({ detector: d.id, path: relativeRawPath(exposure, d) })),
+        truth: conditions,
       });
     }
     await Promise.all(pending);
@@ -291,7 +313,7 @@ export async function simulateSurvey(input: SurveyOptionsInput): Promise<SurveyR
   }
 
   progress({ phase: 'truth and refcat', done: 0, total: 1, unit: 'steps' });
-  const shards = await writeCatalogs(outDir, truth, exposures, options.seed);
+  const shards = await writeCatalogs(outDir, instrument, truth, manifestExposures, options.seed);
   progress({ phase: 'truth and refcat', done: 1, total: 1, unit: 'steps' });
   const { outDir: _outDir, workers: _workers, ...recorded } = options;
   const manifest: SurveyManifest = {
@@ -309,6 +331,7 @@ export async function simulateSurvey(input: SurveyOptionsInput): Promise<SurveyR
     truth: {
       summary: 'truth/truth_summary.parquet',
       supernovaLightCurves: 'truth/sn_lightcurves.parquet',
+      ccdVisits: 'truth/ccd_visit_truth.parquet',
       cap,
       counts: {
         galaxies: countOf(truth, TRUTH_TYPE.galaxy),

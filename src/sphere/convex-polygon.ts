@@ -9,6 +9,8 @@ import { cross3, dot3, norm3, separationRad, triple3, UnitVector3, type Vec3 } f
 
 /** Minimum |n·v| (sine of the angular distance) for a vertex to count as strictly inside an edge's hemisphere. */
 const CONVEXITY_EPS = 1e-12;
+/** Tangent-plane distance (≈ radians) under which convexHull treats a point as on its neighbours' edge. */
+const HULL_COLLINEAR_TOLERANCE = 1e-10;
 
 // Bounds are derived data of frozen polygons, computed on first use (relate() asks for them repeatedly).
 const boundingBoxCache = new WeakMap<ConvexPolygon, Box>();
@@ -98,8 +100,13 @@ export class ConvexPolygon {
     // Andrew's monotone chain in the tangent plane; (e1, e2, center) is right-handed, so a counter-clockwise 2-D
     // hull is counter-clockwise seen from outside.
     projected.sort((a, b) => a.u - b.u || a.v - b.v);
+    // Drop a point within HULL_COLLINEAR_TOLERANCE of the line through its neighbours (the turn divided by the
+    // chord length is that distance): points on one great circle, such as the corners of adjacent detectors under
+    // a plain TAN WCS, would otherwise survive rounding as a vertex fromVectors rejects as not strictly convex.
     const turn = (o: (typeof projected)[0], a: (typeof projected)[0], b: (typeof projected)[0]) =>
-      (a.u - o.u) * (b.v - o.v) - (a.v - o.v) * (b.u - o.u);
+      (a.u - o.u) * (b.v - o.v) -
+      (a.v - o.v) * (b.u - o.u) -
+      HULL_COLLINEAR_TOLERANCE * Math.hypot(b.u - o.u, b.v - o.v);
     const lower: typeof projected = [];
     for (const q of projected) {
       while (lower.length >= 2 && turn(lower[lower.length - 2], lower[lower.length - 1], q) <= 0) lower.pop();

@@ -108,6 +108,8 @@ describe('TAP async jobs (UWS 1.1)', () => {
     const lines = result.body.trim().split('\r\n');
     expect(lines[0]).toBe('objectId,coord_ra');
     expect(lines).toHaveLength(8);
+    // The row count is in jobInfo, so a job list (the Portal's) can show it without reading the result.
+    expect(doc).toContain('<uws:jobInfo><rows>7</rows><overflow>false</overflow></uws:jobInfo>');
     // No temporary file is left behind.
     expect(readdirSync(join(f.catalog.dir, 'tap-results')).filter((n) => n.endsWith('.part'))).toEqual([]);
   });
@@ -125,6 +127,7 @@ describe('TAP async jobs (UWS 1.1)', () => {
     expect(result.headers['content-type']).toBe('application/x-votable+xml');
     expect(tabledataRows(result.body)).toHaveLength(5);
     expect(queryStatuses(result.body)).toEqual(['OK', 'OVERFLOW']);
+    expect(doc).toContain('<uws:jobInfo><rows>5</rows><overflow>true</overflow></uws:jobInfo>');
   });
 
   it('reports a query error at run time in the job (ERROR) and as a VOTable error document with status 200', async () => {

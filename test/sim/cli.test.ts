@@ -56,6 +56,44 @@ describe('meridian sim', () => {
     expect(summary.calibrations).toBe(1 + 2);
   });
 
+  it('survey passes the honest-raw knobs through, and names the flag of one out of range', async () => {
+    const outDir = join(temporaryDirectory('cli-knobs'), 'out');
+    const common = ['--visits', '1', '--detectors', '1', '--detector-size', '64', '--workers', '1', '--json'];
+    const printed = await stdoutOf([
+      'sim',
+      'survey',
+      outDir,
+      ...common,
+      '--pointing-error-arcsec',
+      '0',
+      '--distortion',
+      '0',
+      '--psf-variation',
+      '0',
+      '--max-cloud-mag',
+      '0.2',
+    ]);
+    const manifest = JSON.parse(readFileSync(join(outDir, 'manifest.json'), 'utf8'));
+    expect(manifest.options).toMatchObject({
+      pointingErrorArcsec: 0,
+      distortion: 0,
+      psfVariation: 0,
+      maxCloudMag: 0.2,
+    });
+    expect(manifest.exposures[0].truth.pointingError.eastArcsec).toBe(0);
+    expect(JSON.parse(printed).exposures[0].cloudExtinctionMag).toBeLessThanOrEqual(0.2);
+    const bad = await meridian([
+      'sim',
+      'survey',
+      join(temporaryDirectory('cli-knobs-bad'), 'out'),
+      ...common,
+      '--psf-variation',
+      '2',
+    ]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--psf-variation');
+  });
+
   it('rejects an unknown band before simulating anything', async () => {
     const outDir = temporaryDirectory('bad');
     const r = await meridian(['sim', 'survey', outDir, '--bands', 'g,q']);

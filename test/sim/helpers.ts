@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { headerNumber, readFits } from '../../src/formats/index.js';
 import { type SurveyOptionsInput, type SurveyResult, simulateSurvey } from '../../src/sim/index.js';
 
 const created: string[] = [];
@@ -65,4 +66,34 @@ export function median(values: ArrayLike<number>): number {
   const sorted = Float64Array.from(values).sort();
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * A minimal instrument-signature removal of one raw: subtract the overscan median and the master bias, multiply by
+ * the gain, divide by the flat. Returns the imaging area in electrons (as the simulator drew them before noise).
+ */
+export async function calibratedElectrons(outDir: string, rawPath: string, band: string, detector: number) {
+  const name = String(detector).padStart(3, '0');
+  const rawFile = await readFits(join(outDir, rawPath));
+  const header = rawFile.hdu(0).header;
+  const raw = await rawFile.readImage(0);
+  const bias = (await (await readFits(join(outDir, `calib/bias_${name}.fits`))).readImage(0)).data;
+  const flat = (await (await readFits(join(outDir, `calib/flat_${band}_${name}.fits`))).readImage(0)).data;
+  // MeridianCam raws end in 32 overscan columns (BIASSEC).
+  const width = raw.width - 32;
+  const overscan: number[] = [];
+  for (let y = 0; y < raw.height; y++) {
+    for (let x = width; x < raw.width; x++) overscan.push(Number(raw.data[y * raw.width + x]));
+  }
+  const level = median(overscan);
+  const gain = headerNumber(header, 'GAIN')!;
+  const electrons = new Float64Array(width * raw.height);
+  for (let y = 0; y < raw.height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      electrons[i] =
+        ((Number(raw.data[y * raw.width + x]) - level - Number(bias[i])) * gain) / Number(flat[i]);
+    }
+  }
+  return { header, electrons, width, height: raw.height };
 }

@@ -5,11 +5,17 @@
 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { headerNumber, readFits, skyToPixel, wcsFromHeader } from '../../src/formats/index.js';
+import { skyToPixel, wcsFromHeader } from '../../src/formats/index.js';
 import { electronsFromFlux, filterForBand } from '../../src/obs/index.js';
 import type { SurveyResult } from '../../src/sim/index.js';
 import { angularSeparationDeg } from '../../src/sphere/index.js';
-import { median, readParquet, removeTemporaryDirectories, smallSurvey } from './helpers.js';
+import {
+  calibratedElectrons,
+  median,
+  readParquet,
+  removeTemporaryDirectories,
+  smallSurvey,
+} from './helpers.js';
 
 afterAll(removeTemporaryDirectories);
 
@@ -36,32 +42,17 @@ beforeAll(async () => {
     galaxiesPerDeg2: 5_000,
     supernovae: 0,
     cosmicRays: false,
+    // The idealised survey: header WCS = truth, no cloud, one PSF (honest raws are checked in honest-*.test.ts).
+    pointingErrorArcsec: 0,
+    distortion: 0,
+    psfVariation: 0,
+    maxCloudMag: 0,
   });
   truth = (await readParquet(join(run.outDir, run.manifest.truth.summary))) as unknown as TruthRow[];
 });
 
-async function calibratedImage(rawPath: string, band: string) {
-  const rawFile = await readFits(join(run.outDir, rawPath));
-  const header = rawFile.hdu(0).header;
-  const raw = await rawFile.readImage(0);
-  const bias = (await (await readFits(join(run.outDir, 'calib/bias_000.fits'))).readImage(0)).data;
-  const flat = (await (await readFits(join(run.outDir, `calib/flat_${band}_000.fits`))).readImage(0)).data;
-  const width = 512;
-  const overscan: number[] = [];
-  for (let y = 0; y < raw.height; y++) {
-    for (let x = width; x < raw.width; x++) overscan.push(Number(raw.data[y * raw.width + x]));
-  }
-  const level = median(overscan);
-  const gain = headerNumber(header, 'GAIN')!;
-  const electrons = new Float64Array(width * raw.height);
-  for (let y = 0; y < raw.height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      electrons[i] =
-        ((Number(raw.data[y * raw.width + x]) - level - Number(bias[i])) * gain) / Number(flat[i]);
-    }
-  }
-  return { header, electrons, width, height: raw.height };
+function calibratedImage(rawPath: string, band: string) {
+  return calibratedElectrons(run.outDir, rawPath, band, 0);
 }
 
 describe('photometry and astrometry of the raws', () => {

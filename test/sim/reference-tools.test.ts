@@ -6,9 +6,9 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pixelToSky, readFits, wcsFromHeader } from '../../src/formats/index.js';
-import type { SurveyResult } from '../../src/sim/index.js';
-import { removeTemporaryDirectories, smallSurvey } from './helpers.js';
+import { pixelToSky, readFits, wcsFromHeader, wcsToCards, writeFits } from '../../src/formats/index.js';
+import { type SurveyResult, trueDetectorWcs } from '../../src/sim/index.js';
+import { removeTemporaryDirectories, smallSurvey, temporaryDirectory } from './helpers.js';
 
 const SYSTEM_PYTHON = '/usr/bin/python3';
 const toolsRequired = process.env.MERIDIAN_TEST_TOOLS === '1';
@@ -111,5 +111,47 @@ describe.skipIf(skipWithout('astropy', astropyAvailable))('astropy', () => {
     });
     expect(out[files.bias]).toEqual(['>f4', [256, 256]]);
     expect(out[files.flat]).toEqual(['>f4', [256, 256]]);
+  });
+});
+
+const ASTROPY_SIP_SCRIPT = `
+import json, sys, warnings
+from astropy.io import fits
+from astropy.wcs import WCS
+path, points = sys.argv[1], json.loads(sys.argv[2])
+with warnings.catch_warnings():
+    warnings.simplefilter('error')
+    w = WCS(fits.getheader(path))
+    sky = w.all_pix2world(points, 0)
+    back = w.all_world2pix(sky, 0, tolerance=1e-10)
+    print(json.dumps({'sky': sky.tolist(), 'back': back.tolist(), 'sip': w.sip is not None}))
+`;
+
+describe.skipIf(skipWithout('astropy', astropyAvailable))('astropy and the true WCS', () => {
+  it('reads the recorded TAN-SIP true WCS as we evaluate it', async () => {
+    const exposure = run.manifest.exposures[0];
+    const { wcs } = trueDetectorWcs(run.manifest.instrument, exposure.truth, 1);
+    const path = join(temporaryDirectory('true-wcs'), 'true-wcs.fits');
+    await writeFits(path, [
+      { kind: 'image', data: new Float32Array(4), shape: [2, 2], cards: wcsToCards(wcs) },
+    ]);
+    const points = [
+      [0, 0],
+      [255, 0],
+      [128, 200],
+      [255, 255],
+    ];
+    const result = spawnSync(SYSTEM_PYTHON, ['-c', ASTROPY_SIP_SCRIPT, path, JSON.stringify(points)], {
+      encoding: 'utf8',
+    });
+    expect(result.status, result.stderr).toBe(0);
+    const out = JSON.parse(result.stdout);
+    expect(out.sip).toBe(true);
+    points.forEach(([x, y], i) => {
+      const ours = pixelToSky(wcs, x, y);
+      expect(Math.abs(out.sky[i][0] - ours.ra) * 3.6e6).toBeLessThan(0.01);
+      expect(Math.abs(out.sky[i][1] - ours.dec) * 3.6e6).toBeLessThan(0.01);
+      expect(Math.hypot(out.back[i][0] - x, out.back[i][1] - y)).toBeLessThan(1e-4);
+    });
   });
 });

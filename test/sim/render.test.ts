@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { skyToPixel } from '../../src/formats/index.js';
 import { detectorWcs, meridianCam } from '../../src/obs/index.js';
 import type { ExposureRecord } from '../../src/sim/cadence.js';
+import { exposureTruth } from '../../src/sim/conditions.js';
 import { doubleGaussianPsf, psfValue } from '../../src/sim/psf.js';
 import { renderScene, type Scene } from '../../src/sim/render.js';
 import { buildScenes } from '../../src/sim/scene.js';
@@ -93,6 +94,7 @@ describe('buildScenes: galaxies in the pixel frame', () => {
   function renderAt(rotationDeg: number) {
     const exposure = {
       kind: 'exposure',
+      id: 1,
       band: 'r',
       ra: 30,
       dec: -20,
@@ -101,7 +103,14 @@ describe('buildScenes: galaxies in the pixel frame', () => {
       exposureTime: 30,
       airmass: 1,
     } as unknown as ExposureRecord;
-    const [scene] = buildScenes(camera, exposure, camera.detectors, oneGalaxy());
+    // The idealised exposure (every knob at 0): true pointing = reported, no distortion, no cloud.
+    const conditions = exposureTruth(camera, exposure, 1, {
+      pointingErrorArcsec: 0,
+      distortion: 0,
+      psfVariation: 0,
+      maxCloudMag: 0,
+    });
+    const [scene] = buildScenes(camera, exposure, camera.detectors, oneGalaxy(), conditions);
     expect(scene.galaxies.x).toHaveLength(1);
     const data = new Float32Array(200 * 200);
     renderScene({ data, width: 200, height: 200 }, doubleGaussianPsf(3), scene);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { meridianCam } from '../../src/obs/index.js';
 import { biasStructure } from '../../src/sim/detector-effects.js';
+import { doubleGaussianPsf } from '../../src/sim/psf.js';
 import { type RawRenderTask, renderRaw } from '../../src/sim/raw.js';
 
 const camera = meridianCam({ detectorCount: 1, detectorSize: 256 });
@@ -16,7 +17,7 @@ function task(electrons: number, cosmicRays = false): RawRenderTask {
     geometry: { detector, opticalAxis: { x: 127.5, y: 127.5 }, focalPlaneRadius: 1e9 },
     pixelSizeMm: camera.pixelSizeMm,
     skyElectronsPerPixel: 500,
-    psfFwhmPixels: 4,
+    psf: doubleGaussianPsf(4),
     scene: {
       kind: 'scene',
       points: {

@@ -208,6 +208,18 @@ describe('ConvexPolygon', () => {
     const hull = ConvexPolygon.convexHull(pts);
     expect(hull.vertices).toHaveLength(4);
     for (const p of pts) expect(hull.containsWithin(p, 1e-12)).toBe(true);
+    // Points on the hull's edges (corners of adjacent detectors under a plain TAN WCS lie on one great circle).
+    const onEdges = [
+      [0, 0],
+      [1, 0],
+      [2, 0],
+      [2, 1],
+      [2, 2],
+      [0, 2],
+    ].map(([lon, lat]) => UnitVector3.fromLonLat(lon, lat));
+    const edgeHull = ConvexPolygon.convexHull(onEdges);
+    expect(edgeHull.vertices).toHaveLength(4);
+    for (const p of onEdges) expect(edgeHull.containsWithin(p, 1e-12)).toBe(true);
     expect(() =>
       ConvexPolygon.convexHull([
         UnitVector3.fromLonLat(0, 0),

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import type { DimensionUniverse } from '../../butler/index.js';
 import { meridianError } from '../../errors.js';
 import {
@@ -46,11 +46,17 @@ export interface LoadedPipeline {
 /** Commander parses options left to right, so a shared counter gives their command-line order. */
 let overrideCounter = 0;
 
+/** A malformed -c/-C is a usage error (exit status 2), reported by commander with the option's name. */
 function collectOverride(parse: (text: string) => ConfigOverride) {
-  return (value: string, previous: OrderedOverride[] | undefined): OrderedOverride[] => [
-    ...(previous ?? []),
-    { order: overrideCounter++, override: parse(value) },
-  ];
+  return (value: string, previous: OrderedOverride[] | undefined): OrderedOverride[] => {
+    let override: ConfigOverride;
+    try {
+      override = parse(value);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+    return [...(previous ?? []), { order: overrideCounter++, override }];
+  };
 }
 
 export function addPipelineOptions(cmd: Command): Command {

@@ -12,6 +12,7 @@ import { appendValue } from '../common/list-options.js';
  */
 export const DEFAULT_TASK_MODULES: readonly string[] = Object.freeze([
   new URL('../../pipe/testing/tasks.js', import.meta.url).href,
+  new URL('../../tasks/index.js', import.meta.url).href,
 ]);
 
 export interface TaskModuleCliOptions {

@@ -61,18 +61,22 @@ export interface SubsetIR {
   readonly name: string;
   readonly labels: readonly string[];
   readonly description: string | null;
+  /** `file:line:col` of the declaration, for errors (absent when made in code). */
+  readonly origin?: string;
 }
 
 export interface StepIR {
   /** The subset that is the step. */
   readonly label: string;
   readonly dimensions: readonly string[];
+  readonly origin?: string;
 }
 
 export interface ContractIR {
   readonly contract: string;
   readonly msg: string | null;
   readonly expr: Expr;
+  readonly origin?: string;
 }
 
 export interface PipelineIR {
@@ -252,6 +256,7 @@ export function parsePipelineYaml(text: string, source: string): PipelineIR {
       name: subsetName,
       labels: Object.freeze([...labels]),
       description: Array.isArray(s) ? null : (s.description ?? null),
+      origin: at(['subsets'], subsetName),
     });
   });
 
@@ -270,7 +275,7 @@ export function parsePipelineYaml(text: string, source: string): PipelineIR {
           if (bad !== undefined) throw fail(['steps', i, 'dimensions'], `'${bad}' is not a dimension name`);
           if (doc.steps!.findIndex((o) => o.label === s.label) !== i)
             throw fail(['steps', i], `step '${s.label}' is declared twice`);
-          return Object.freeze({ label: s.label, dimensions: Object.freeze(dims) });
+          return Object.freeze({ label: s.label, dimensions: Object.freeze(dims), origin: at(['steps', i]) });
         });
 
   const contracts: ContractIR[] = (doc.contracts ?? []).map((c, i) => {
@@ -281,7 +286,12 @@ export function parsePipelineYaml(text: string, source: string): PipelineIR {
     } catch (err) {
       throw fail(['contracts', i], (err as Error).message);
     }
-    return Object.freeze({ contract, msg: typeof c === 'string' ? null : (c.msg ?? null), expr });
+    return Object.freeze({
+      contract,
+      msg: typeof c === 'string' ? null : (c.msg ?? null),
+      expr,
+      origin: at(['contracts', i]),
+    });
   });
 
   return Object.freeze({

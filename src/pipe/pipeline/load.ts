@@ -223,6 +223,7 @@ async function expandIR(
       label: t.label,
       taskClass: t.taskClass,
       config: Object.freeze(await expandConfigBlocks(t.config, absolute)),
+      origin: t.origin,
     });
   }
   const data = mergeOwn(base, ir, ownTasks);
@@ -289,7 +290,7 @@ function filterImport(data: PipelineData, imp: ImportIR): PipelineData {
 function renameContract(c: ContractIR, rename: ReadonlyMap<string, string>): ContractIR {
   const expr = renameExpressionLabels(c.expr, rename);
   if (expr === c.expr || formatExpression(expr) === formatExpression(c.expr)) return c;
-  return Object.freeze({ contract: formatExpression(expr), msg: c.msg, expr });
+  return Object.freeze({ ...c, contract: formatExpression(expr), expr });
 }
 
 function mergeImports(imported: readonly PipelineData[], source: string): PipelineData {

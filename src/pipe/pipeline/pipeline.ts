@@ -20,6 +20,8 @@ export interface PipelineTaskSpec {
   readonly taskClass: string;
   /** Config assignments in the order they apply (imports first, then the file, then the command line). */
   readonly config: readonly ConfigAssignment[];
+  /** `file:line:col` of the declaration, for errors; absent for tasks added in code. */
+  readonly origin?: string;
 }
 
 /** The expanded content of a pipeline. */
@@ -118,6 +120,13 @@ export class Pipeline {
         label,
       });
     }
+    if (this.data.steps.length > 0) {
+      throw meridianError(
+        'PIPELINE_INVALID',
+        `cannot add '${label}': the pipeline declares steps and every task must be in one; add it to a step subset in the YAML instead`,
+        { label },
+      );
+    }
     const task = Object.freeze({ label, taskClass, config: Object.freeze([...config]) });
     return new Pipeline({ ...this.data, tasks: Object.freeze([...this.data.tasks, task]) }, this.context);
   }
@@ -133,13 +142,43 @@ export class Pipeline {
 
   /** Resolve the tasks (configs validated and defaulted, connections filled) and check every contract. */
   resolve(): ResolvedPipeline {
-    const resolved = resolvePipeline(this.taskEntries(), this.context.registry, {
-      description: this.data.description,
-      instrument: this.data.instrument,
-      universe: this.context.universe,
-    });
+    for (const t of this.data.tasks) {
+      if (!this.context.registry.has(t.taskClass)) {
+        throw meridianError(
+          'TASK_NOT_FOUND',
+          `${t.origin === undefined ? '' : `${t.origin}: `}${t.label}: no task is registered as '${t.taskClass}' (registered: ${this.context.registry.names().join(', ')})`,
+          { label: t.label, task: t.taskClass },
+        );
+      }
+    }
+    let resolved: ResolvedPipeline;
+    try {
+      resolved = resolvePipeline(this.taskEntries(), this.context.registry, {
+        description: this.data.description,
+        instrument: this.data.instrument,
+        universe: this.context.universe,
+      });
+    } catch (err) {
+      throw this.locateConfigError(err);
+    }
     checkContracts(this.data.contracts, resolved);
     return resolved;
+  }
+
+  /**
+   * A config value the task's schema refuses is reported by resolvePipeline with the label and field; say where
+   * that field was last set (file and line, or the -c option), since that is where it must be fixed.
+   */
+  private locateConfigError(err: unknown): unknown {
+    const e = err as { code?: unknown; details?: { label?: unknown; field?: unknown }; message?: string };
+    if (e?.code !== 'PIPELINE_INVALID' || typeof e.details?.field !== 'string' || e.details.field === '') {
+      return err;
+    }
+    const field = e.details.field;
+    const task = this.data.tasks.find((t) => t.label === e.details?.label);
+    const setter = task?.config.findLast((a) => field === a.field || field.startsWith(`${a.field}.`));
+    if (setter === undefined) return err;
+    return meridianError('PIPELINE_INVALID', `${setter.origin}: ${e.message}`, { ...e.details }, err);
   }
 
   /** The expanded pipeline as YAML (no imports, no override files); loading it gives the same pipeline. */
@@ -325,28 +364,38 @@ export function validatePipelineData(data: PipelineData, where: string): void {
   const subsetNames = new Set<string>();
   for (const s of data.subsets) {
     if (labels.has(s.name)) {
-      throw invalid(`${where}: the subset '${s.name}' has the name of a task label`, { subset: s.name });
+      throw invalid(`${s.origin ?? where}: the subset '${s.name}' has the name of a task label`, {
+        subset: s.name,
+      });
     }
     subsetNames.add(s.name);
     const missing = s.labels.find((l) => !labels.has(l));
     if (missing !== undefined) {
-      throw invalid(`${where}: the subset '${s.name}' names '${missing}', which is not a task label`, {
-        subset: s.name,
-      });
+      throw invalid(
+        `${s.origin ?? where}: the subset '${s.name}' names '${missing}', which is not a task label`,
+        {
+          subset: s.name,
+        },
+      );
     }
   }
   const stepOf = new Map<string, string>();
   for (const step of data.steps) {
     const subset = data.subsets.find((s) => s.name === step.label);
     if (subset === undefined) {
-      throw invalid(`${where}: the step '${step.label}' is not a subset`, { step: step.label });
+      throw invalid(`${step.origin ?? where}: the step '${step.label}' is not a subset`, {
+        step: step.label,
+      });
     }
     for (const l of subset.labels) {
       const other = stepOf.get(l);
       if (other !== undefined) {
-        throw invalid(`${where}: the task '${l}' is in two steps, '${other}' and '${step.label}'`, {
-          label: l,
-        });
+        throw invalid(
+          `${step.origin ?? where}: the task '${l}' is in two steps, '${other}' and '${step.label}'`,
+          {
+            label: l,
+          },
+        );
       }
       stepOf.set(l, step.label);
     }
@@ -363,9 +412,12 @@ export function validatePipelineData(data: PipelineData, where: string): void {
   for (const c of data.contracts) {
     const unknown = [...expressionLabels(c.expr)].find((l) => !labels.has(l));
     if (unknown !== undefined) {
-      throw invalid(`${where}: the contract "${c.contract}" reads '${unknown}', which is not a task label`, {
-        contract: c.contract,
-      });
+      throw invalid(
+        `${c.origin ?? where}: the contract "${c.contract}" reads '${unknown}', which is not a task label`,
+        {
+          contract: c.contract,
+        },
+      );
     }
   }
 }

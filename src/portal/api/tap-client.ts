@@ -54,6 +54,13 @@ export interface JobDetails extends JobSummary {
   readonly query: string | null;
   readonly startTime: string | null;
   readonly endTime: string | null;
+  /** The job's MAXREC parameter as given, for a re-run with the same limit. */
+  readonly maxrec: string | null;
+  /** The result's row count, from the job's `uws:jobInfo` (null when the service does not say). */
+  readonly rows: number | null;
+  readonly overflow: boolean;
+  /** The UWS error summary's message of an ERROR job. */
+  readonly errorMessage: string | null;
 }
 
 export interface Example {
@@ -160,8 +167,12 @@ export class TapClient {
     if (!response.ok) await this.failure(response);
     const doc = parseXml(await response.text());
     const parameters = [...doc.getElementsByTagNameNS('*', 'parameter')];
-    const query =
-      parameters.find((p) => p.getAttribute('id')?.toUpperCase() === 'QUERY')?.textContent ?? null;
+    const parameter = (name: string) =>
+      parameters.find((p) => p.getAttribute('id')?.toUpperCase() === name)?.textContent ?? null;
+    const query = parameter('QUERY');
+    const jobInfo = doc.getElementsByTagNameNS('*', 'jobInfo')[0];
+    const rows = jobInfo === undefined ? null : Number(text(jobInfo, 'rows') ?? Number.NaN);
+    const errorSummary = doc.getElementsByTagNameNS('*', 'errorSummary')[0];
     return {
       id: text(doc, 'jobId') ?? id,
       phase: (text(doc, 'phase') ?? 'UNKNOWN') as Phase,
@@ -170,6 +181,10 @@ export class TapClient {
       startTime: text(doc, 'startTime'),
       endTime: text(doc, 'endTime'),
       query,
+      maxrec: parameter('MAXREC'),
+      rows: rows !== null && Number.isInteger(rows) ? rows : null,
+      overflow: jobInfo !== undefined && text(jobInfo, 'overflow') === 'true',
+      errorMessage: errorSummary === undefined ? null : text(errorSummary, 'message'),
     };
   }
 
@@ -208,6 +223,39 @@ export class TapClient {
 
   async abort(id: string): Promise<void> {
     await this.form(`/async/${encodeURIComponent(id)}/phase`, { PHASE: 'ABORT' });
+  }
+
+  /** The largest upload the service takes, in bytes (TAPRegExt `uploadLimit`), or null when it names none. */
+  async uploadLimitBytes(): Promise<number | null> {
+    const response = await this.request('/capabilities');
+    if (!response.ok) await this.failure(response);
+    const doc = parseXml(await response.text());
+    const limit = doc.getElementsByTagNameNS('*', 'uploadLimit')[0];
+    const hard = limit === undefined ? null : text(limit, 'hard');
+    return hard !== null && Number.isFinite(Number(hard)) ? Number(hard) : null;
+  }
+
+  /**
+   * Runs `adql` synchronously with `votable` uploaded as `TAP_UPLOAD.<table>` (a multipart/form-data part, TAP 1.1
+   * §2.5.1) and returns the response body in `format` (e.g. `parquet`). Errors are the server's, with code and hint.
+   */
+  async uploadQuery(
+    adql: string,
+    table: string,
+    votable: string,
+    format: string,
+    maxrec: number,
+  ): Promise<Blob> {
+    const body = new FormData();
+    body.set('LANG', 'ADQL');
+    body.set('QUERY', adql);
+    body.set('RESPONSEFORMAT', format);
+    body.set('MAXREC', String(maxrec));
+    body.set('UPLOAD', `${table},param:${table}`);
+    body.set(table, new Blob([votable], { type: 'application/x-votable+xml' }), `${table}.vot`);
+    const response = await this.request('/sync', { method: 'POST', body });
+    if (!response.ok) await this.failure(response);
+    return response.blob();
   }
 
   async remove(id: string): Promise<void> {

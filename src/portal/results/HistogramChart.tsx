@@ -1,6 +1,7 @@
 /**
- * A histogram of one column (uPlot: a small, fast canvas chart library), with the selected rows' counts drawn
- * over the whole result's, so a selection made in the table or the scatter plot shows here too.
+ * A histogram of one axis, a column or an expression (uPlot: a small, fast canvas chart library), with the
+ * selected rows' counts drawn over the whole result's, so a selection made in the table or the scatter plot shows
+ * here too. Rows the table's filter hides are not counted.
  */
 
 import { useEffect, useMemo, useRef } from 'react';
@@ -12,11 +13,13 @@ interface Props {
   readonly values: Float64Array;
   readonly label: string;
   readonly selected: ReadonlySet<number>;
+  /** Only these rows are counted (the table's filter); null counts all. */
+  readonly keep: ReadonlySet<number> | null;
 }
 
-export function HistogramChart({ values, label, selected }: Props) {
+export function HistogramChart({ values, label, selected, keep }: Props) {
   const host = useRef<HTMLDivElement>(null);
-  const bins = useMemo(() => histogram(values, selected), [values, selected]);
+  const bins = useMemo(() => histogram(values, selected, 40, keep), [values, selected, keep]);
 
   useEffect(() => {
     const element = host.current!;
@@ -70,5 +73,8 @@ export function HistogramChart({ values, label, selected }: Props) {
     };
   }, [bins, label]);
 
-  return <figure className="histogram" ref={host} aria-label={`Histogram of ${label}`} />;
+  const counted = useMemo(() => bins.counts.reduce((sum, count) => sum + count, 0), [bins]);
+  return (
+    <figure className="histogram" ref={host} aria-label={`Histogram of ${label}`} data-counted={counted} />
+  );
 }

@@ -1,17 +1,26 @@
 /**
- * The results tri-view: a sky plot of the rows' positions, a chart (histogram or scatter of any numeric columns)
- * and the table, all sharing one selection of rows.
+ * The results tri-view: a sky plot of the rows' positions (with the query's region), a chart (ChartView:
+ * histogram, scatter or density heatmap of column expressions) and the table, all sharing one selection of rows
+ * and one filter.
  */
 
 import { useMemo, useState } from 'react';
 import { numericColumn, type ResultTable as Table } from '../api/json-result.js';
 import { compile, withDerivedColumn } from '../expression/evaluate.js';
 import { selectedObjectId } from '../lightcurve/light-curve-data.js';
-import { ColumnChooser, visibleColumns } from './ColumnChooser.js';
+import { ChartView } from './ChartView.js';
+import { ColumnChooser } from './ColumnChooser.js';
 import { Download } from './Download.js';
 import { displayedView } from './export.js';
-import { HistogramChart } from './HistogramChart.js';
-import type { SortKey } from './order.js';
+import {
+  type ColumnLayout,
+  DEFAULT_LAYOUT,
+  moveColumn,
+  orderedColumns,
+  type SortKey,
+  visibleColumns,
+} from './order.js';
+import { queryRegions } from './query-region.js';
 import { ResultTable } from './ResultTable.js';
 import { ScatterPlot } from './ScatterPlot.js';
 import { type DerivedColumn, TableTools } from './TableTools.js';
@@ -19,6 +28,8 @@ import { type DerivedColumn, TableTools } from './TableTools.js';
 interface Props {
   /** The result as the server sent it; derived columns are added here. */
   readonly result: Table;
+  /** The ADQL the job ran, for the region its WHERE clause asks for (drawn on the sky plot). */
+  readonly query?: string | null;
   readonly selected: ReadonlySet<number>;
   onSelect(rows: ReadonlySet<number>): void;
   /** Opens the light curve of an objectId (offered when a selected row has one). */
@@ -36,17 +47,15 @@ function positionColumns(table: Table): [number, number] | null {
   return ra >= 0 && dec >= 0 ? [ra, dec] : null;
 }
 
-type ChartKind = 'histogram' | 'scatter';
-
-export function Results({ result, selected, onSelect, onLightCurve }: Props) {
+export function Results({ result, query, selected, onSelect, onLightCurve }: Props) {
   const [sort, setSort] = useState<SortKey | null>(null);
   const [derived, setDerived] = useState<readonly DerivedColumn[]>([]);
   const table = useMemo(
     () => derived.reduce((t, c) => withDerivedColumn(t, c.name, compile(c.expression, t)), result),
     [result, derived],
   );
-  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
-  const visible = useMemo(() => visibleColumns(table, hidden), [table, hidden]);
+  const [layout, setLayout] = useState<ColumnLayout>(DEFAULT_LAYOUT);
+  const visible = useMemo(() => visibleColumns(table, layout), [table, layout]);
   // "Filter to selection" keeps the rows selected at that moment; selecting other rows later does not change it.
   const [selectionKeep, setSelectionKeep] = useState<ReadonlySet<number> | null>(null);
   const [expressionKeep, setExpressionKeep] = useState<ReadonlySet<number> | null>(null);
@@ -57,35 +66,8 @@ export function Results({ result, selected, onSelect, onLightCurve }: Props) {
   const numeric = useMemo(() => table.columns.map((_, i) => numericColumn(table, i)), [table]);
   const numericIndices = numeric.flatMap((values, i) => (values === null ? [] : [i]));
   const position = useMemo(() => positionColumns(table), [table]);
-  // Ids and positions make dull histograms: start from the first measured quantity when there is one.
-  const measured = numericIndices.filter(
-    (i) =>
-      !table.columns[i].ucd?.startsWith('meta.id') &&
-      !position?.includes(i) &&
-      !/id$/i.test(table.columns[i].name),
-  );
   const lightCurveObject = useMemo(() => selectedObjectId(table, selected), [table, selected]);
-  const [kind, setKind] = useState<ChartKind>('histogram');
-  const [xColumn, setXColumn] = useState<number | null>(null);
-  const [yColumn, setYColumn] = useState<number | null>(null);
-  const x =
-    xColumn !== null && numeric[xColumn] !== null
-      ? xColumn
-      : (measured[0] ?? position?.[0] ?? numericIndices[0] ?? null);
-  const y = yColumn !== null && numeric[yColumn] !== null ? yColumn : (measured[1] ?? numericIndices[1] ?? x);
-
-  const columnSelect = (label: string, value: number | null, set: (c: number) => void) => (
-    <label>
-      {label}{' '}
-      <select value={value ?? ''} onChange={(e) => set(Number(e.target.value))}>
-        {numericIndices.map((i) => (
-          <option key={table.columns[i].name} value={i}>
-            {table.columns[i].name}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
+  const regions = useMemo(() => queryRegions(query ?? ''), [query]);
 
   return (
     <div className="results">
@@ -105,39 +87,20 @@ export function Results({ result, selected, onSelect, onLightCurve }: Props) {
               yLabel={`${table.columns[position[1]].name} (°)`}
               sky
               selected={selected}
+              keep={keep}
+              regions={regions}
               onSelect={onSelect}
             />
           )}
         </section>
-        <section className="view" aria-label="Chart">
-          <header>
-            <select
-              value={kind}
-              onChange={(e) => setKind(e.target.value as ChartKind)}
-              aria-label="Chart type"
-            >
-              <option value="histogram">Histogram</option>
-              <option value="scatter">Scatter</option>
-            </select>
-            {columnSelect(kind === 'histogram' ? 'of' : 'x', x, setXColumn)}
-            {kind === 'scatter' && columnSelect('y', y, setYColumn)}
-          </header>
-          {x === null ? (
-            <p className="muted">No numeric columns to chart.</p>
-          ) : kind === 'histogram' ? (
-            <HistogramChart values={numeric[x]!} label={table.columns[x].name} selected={selected} />
-          ) : (
-            <ScatterPlot
-              xs={numeric[x]!}
-              ys={numeric[y!]!}
-              xLabel={table.columns[x].name}
-              yLabel={table.columns[y!].name}
-              sky={false}
-              selected={selected}
-              onSelect={onSelect}
-            />
-          )}
-        </section>
+        <ChartView
+          table={table}
+          numericIndices={numericIndices}
+          position={position}
+          selected={selected}
+          keep={keep}
+          onSelect={onSelect}
+        />
       </div>
       {lightCurveObject !== null && (
         <div className="lightcurve-bar">
@@ -157,7 +120,7 @@ export function Results({ result, selected, onSelect, onLightCurve }: Props) {
         onAddColumn={(column) => setDerived((previous) => [...previous, column])}
         download={
           <>
-            <ColumnChooser table={table} hidden={hidden} onHidden={setHidden} />
+            <ColumnChooser table={table} layout={layout} onLayout={setLayout} />
             <Download table={table} view={() => displayedView(table, sort, keep, visible)} />
           </>
         }
@@ -170,6 +133,10 @@ export function Results({ result, selected, onSelect, onLightCurve }: Props) {
         keep={keep}
         onSort={setSort}
         onSelect={onSelect}
+        onMoveColumn={(name, target) => {
+          const to = orderedColumns(table, layout).findIndex((c) => table.columns[c].name === target);
+          setLayout(moveColumn(table, layout, name, to));
+        }}
       />
     </div>
   );

@@ -2,12 +2,15 @@
  * A WebGL scatter plot (regl-scatterplot: pans, zooms and lasso-selects millions of points at frame rate) with
  * axes drawn from the d3 scales the library keeps in step with its camera. Click a point to select its row,
  * Shift-drag a lasso for many, double-click empty space to clear; the table's selection is drawn highlighted.
+ * Rows the table's filter hides are not plotted. A sky plot draws the query's region (cone or polygon) as an
+ * outline that follows pan and zoom.
  */
 
 import { scaleLinear } from 'd3-scale';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import createScatterplot from 'regl-scatterplot';
-import { type PlotLayout, plotLayout } from './plot-layout.js';
+import { type PlotLayout, plotLayout, tickFormat } from './plot-layout.js';
+import { type QueryRegion, regionExtent, regionOutline } from './query-region.js';
 
 type Scatterplot = ReturnType<typeof createScatterplot>;
 
@@ -19,8 +22,14 @@ interface Props {
   /** RA to the left and equal angular scales, as the sky looks. */
   readonly sky: boolean;
   readonly selected: ReadonlySet<number>;
+  /** Only these rows are plotted (the table's filter); null plots all. */
+  readonly keep: ReadonlySet<number> | null;
+  /** Sky plot only: the query's regions, outlined (and kept in view). */
+  readonly regions?: readonly QueryRegion[];
   onSelect(rows: ReadonlySet<number>): void;
 }
+
+type Scale = ReturnType<typeof scaleLinear<number, number>>;
 
 interface Ticks {
   readonly x: readonly { label: string; at: number }[];
@@ -29,12 +38,47 @@ interface Ticks {
 
 const MARGIN = { left: 56, bottom: 36 };
 
-function ticksOf(xScale: ReturnType<typeof scaleLinear>, yScale: ReturnType<typeof scaleLinear>): Ticks {
-  const [formatX, formatY] = [xScale.tickFormat(6), yScale.tickFormat(6)];
+function ticksOf(xScale: Scale, yScale: Scale): Ticks {
+  const [formatX, formatY] = [tickFormat(xScale), tickFormat(yScale)];
   return {
-    x: xScale.ticks(6).map((value) => ({ label: formatX(value), at: xScale(value) as number })),
-    y: yScale.ticks(6).map((value) => ({ label: formatY(value), at: yScale(value) as number })),
+    x: xScale.ticks(6).map((value) => ({ label: formatX(value), at: xScale(value) })),
+    y: yScale.ticks(6).map((value) => ({ label: formatY(value), at: yScale(value) })),
   };
+}
+
+/** The regions' outlines as one SVG path in the plot area's pixels, for the current view. */
+function regionPath(regions: readonly QueryRegion[], xScale: Scale, yScale: Scale, centreRa: number): string {
+  return regions
+    .map((region) =>
+      regionOutline(region, centreRa)
+        .map(([ra, dec], i) => `${i === 0 ? 'M' : 'L'}${xScale(ra).toFixed(1)},${yScale(dec).toFixed(1)}`)
+        .join(''),
+    )
+    .join('');
+}
+
+/** The box around all regions, in (RA, Dec) near `centreRa`, so the first view shows them whole. */
+function regionsBox(regions: readonly QueryRegion[], centreRa: number) {
+  if (regions.length === 0) return null;
+  const extents = regions.map((region) => regionExtent(region, centreRa));
+  return {
+    x: [Math.min(...extents.map((e) => e.ra[0])), Math.max(...extents.map((e) => e.ra[1]))] as const,
+    y: [Math.min(...extents.map((e) => e.dec[0])), Math.max(...extents.map((e) => e.dec[1]))] as const,
+  };
+}
+
+const NO_REGIONS: readonly QueryRegion[] = Object.freeze([]);
+
+/** A mean RA that respects the wrap at 0/360 (the mean of unit vectors), for drawing regions near the data. */
+function meanRa(xs: Float64Array): number {
+  let [sx, sy] = [0, 0];
+  for (const ra of xs) {
+    if (!Number.isFinite(ra)) continue;
+    sx += Math.cos((ra * Math.PI) / 180);
+    sy += Math.sin((ra * Math.PI) / 180);
+  }
+  const mean = (Math.atan2(sy, sx) * 180) / Math.PI;
+  return mean < 0 ? mean + 360 : mean;
 }
 
 function pointsOf(rows: ReadonlySet<number>, layout: PlotLayout): number[] {
@@ -46,13 +90,29 @@ function pointsOf(rows: ReadonlySet<number>, layout: PlotLayout): number[] {
   return points;
 }
 
-export function ScatterPlot({ xs, ys, xLabel, yLabel, sky, selected, onSelect }: Props) {
+export function ScatterPlot(props: Props) {
+  const { xs, ys, xLabel, yLabel, sky, selected, keep, onSelect } = props;
+  const regions = sky ? (props.regions ?? NO_REGIONS) : NO_REGIONS;
   const frame = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const plot = useRef<Scatterplot | null>(null);
-  const [ticks, setTicks] = useState<Ticks>({ x: [], y: [] });
+  const [view, setView] = useState<{ xScale: Scale; yScale: Scale } | null>(null);
   const [size, setSize] = useState({ width: 0, height: 0 });
-  const layout = useMemo(() => plotLayout(xs, ys, sky), [xs, ys, sky]);
+  // Regions are drawn near the data's RA, so a cone at RA 359.9 and points at 0.1 meet on the plot.
+  const centreRa = useMemo(() => (regions.length > 0 ? meanRa(xs) : 0), [regions, xs]);
+  const layout = useMemo(
+    () => plotLayout(xs, ys, sky, { keep, include: regionsBox(regions, centreRa) }),
+    [xs, ys, sky, keep, regions, centreRa],
+  );
+  const ticks = useMemo<Ticks>(
+    () => (view === null ? { x: [], y: [] } : ticksOf(view.xScale, view.yScale)),
+    [view],
+  );
+  const outline = useMemo(
+    () =>
+      view === null || regions.length === 0 ? '' : regionPath(regions, view.xScale, view.yScale, centreRa),
+    [view, regions, centreRa],
+  );
   const latest = useRef({ layout, onSelect, selected });
   latest.current = { layout, onSelect, selected };
 
@@ -84,9 +144,7 @@ export function ScatterPlot({ xs, ys, xLabel, yLabel, sky, selected, onSelect }:
     });
     plot.current = scatterplot;
     const onView = ({ xScale: x, yScale: y }: { xScale?: unknown; yScale?: unknown }) => {
-      if (x !== undefined && y !== undefined) {
-        setTicks(ticksOf(x as ReturnType<typeof scaleLinear>, y as ReturnType<typeof scaleLinear>));
-      }
+      if (x !== undefined && y !== undefined) setView({ xScale: x as Scale, yScale: y as Scale });
     };
     scatterplot.subscribe('view', onView);
     scatterplot.subscribe('select', ({ points }: { points: number[] }) => {
@@ -99,7 +157,7 @@ export function ScatterPlot({ xs, ys, xLabel, yLabel, sky, selected, onSelect }:
         { x: Array.from(layout.x), y: Array.from(layout.y) },
         { select: pointsOf(latest.current.selected, layout) },
       )
-      .then(() => setTicks(ticksOf(xScale, yScale)));
+      .then(() => setView({ xScale, yScale }));
     return () => {
       plot.current = null;
       scatterplot.destroy();
@@ -118,6 +176,11 @@ export function ScatterPlot({ xs, ys, xLabel, yLabel, sky, selected, onSelect }:
     <figure className="plot" aria-label={`${yLabel} against ${xLabel}`}>
       <div className="plot-area" style={{ left: MARGIN.left, bottom: MARGIN.bottom }} ref={frame}>
         <canvas ref={canvas} data-points={layout.x.length} />
+        {outline !== '' && (
+          <svg className="region" aria-label="Query region" data-regions={regions.length}>
+            <path d={outline} />
+          </svg>
+        )}
       </div>
       <svg className="axes" aria-hidden="true">
         {ticks.x.map((t) => (
@@ -131,8 +194,12 @@ export function ScatterPlot({ xs, ys, xLabel, yLabel, sky, selected, onSelect }:
           </text>
         ))}
       </svg>
-      <figcaption className="axis-label x-label">{xLabel}</figcaption>
-      <figcaption className="axis-label y-label">{yLabel}</figcaption>
+      <figcaption className="axis-label x-label" title={xLabel}>
+        {xLabel}
+      </figcaption>
+      <figcaption className="axis-label y-label" title={yLabel}>
+        {yLabel}
+      </figcaption>
     </figure>
   );
 }

@@ -45,3 +45,54 @@ export function cellText(value: Cell): string {
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : NUMBER_FORMAT.format(value);
   return String(value);
 }
+
+/**
+ * Which columns the table shows and in what order, by name: a derived column added later is not in `order` and
+ * goes last, and a hidden one keeps its place for when it is shown again.
+ */
+export interface ColumnLayout {
+  /** Column names in display order; columns not named here follow in the table's order. */
+  readonly order: readonly string[];
+  readonly hidden: ReadonlySet<string>;
+}
+
+export const DEFAULT_LAYOUT: ColumnLayout = Object.freeze({
+  order: Object.freeze([]),
+  hidden: new Set<string>(),
+});
+
+/** Every column (shown or hidden), as indices into `table.columns`, in display order. */
+export function orderedColumns(table: ResultTable, layout: ColumnLayout): number[] {
+  const index = new Map(table.columns.map((column, i) => [column.name, i]));
+  const named = layout.order.flatMap((name) => (index.has(name) ? [index.get(name)!] : []));
+  const placed = new Set(named);
+  return [...named, ...table.columns.flatMap((_, i) => (placed.has(i) ? [] : [i]))];
+}
+
+/** The shown columns in display order: what the table, and so a download "as displayed", holds. */
+export function visibleColumns(table: ResultTable, layout: ColumnLayout): number[] {
+  return orderedColumns(table, layout).filter((i) => !layout.hidden.has(table.columns[i].name));
+}
+
+/** The layout with column `name` moved to `position` in the full display order (clamped to the ends). */
+export function moveColumn(
+  table: ResultTable,
+  layout: ColumnLayout,
+  name: string,
+  position: number,
+): ColumnLayout {
+  const names = orderedColumns(table, layout).map((i) => table.columns[i].name);
+  const from = names.indexOf(name);
+  if (from < 0) return layout;
+  names.splice(from, 1);
+  names.splice(Math.max(0, Math.min(names.length, position)), 0, name);
+  return Object.freeze({ order: Object.freeze(names), hidden: layout.hidden });
+}
+
+/** The layout with `name` shown or hidden. */
+export function showColumn(layout: ColumnLayout, name: string, show: boolean): ColumnLayout {
+  const hidden = new Set(layout.hidden);
+  if (show) hidden.delete(name);
+  else hidden.add(name);
+  return Object.freeze({ order: layout.order, hidden });
+}

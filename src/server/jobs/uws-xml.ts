@@ -26,6 +26,17 @@ function resultsElement(job: Job, jobUrl: string): string {
   return `<uws:results>\n  <uws:result id="result" xlink:type="simple" xlink:href="${escapeXml(`${jobUrl}/results/result`)}" mime-type="${escapeXml(job.result.mime)}"/>\n</uws:results>`;
 }
 
+/**
+ * The result's row count and whether MAXREC cut it, in `uws:jobInfo` (UWS.xsd's place for service-specific content;
+ * a `rows` attribute on `uws:result` is not allowed), so a job list can show row counts without reading results.
+ */
+function jobInfoElement(job: Job): string[] {
+  if (job.result === null) return [];
+  return [
+    `<uws:jobInfo><rows>${job.result.rows}</rows><overflow>${job.result.overflow}</overflow></uws:jobInfo>`,
+  ];
+}
+
 export function jobDocument(job: Job, jobUrl: string): string {
   const parts = [
     element('jobId', job.jobId),
@@ -45,6 +56,7 @@ export function jobDocument(job: Job, jobUrl: string): string {
       : [
           `<uws:errorSummary type="fatal" hasDetail="true">${element('message', job.error.message)}</uws:errorSummary>`,
         ]),
+    ...jobInfoElement(job),
   ];
   return `${PROLOG}<uws:job ${NAMESPACES} version="1.1">\n${parts.join('\n')}\n</uws:job>\n`;
 }

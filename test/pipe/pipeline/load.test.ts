@@ -30,7 +30,7 @@ describe('loading the example pipelines', () => {
     const p = await loadPipeline(`${examples}/add-chain.yaml`, { registry });
     expect(p.labels).toEqual(['addOne', 'addTwo', 'addThree']);
     expect(p.subsets.map((s) => s.name)).toEqual(['step1', 'step2', 'firstOnly']);
-    expect(p.steps).toEqual([
+    expect(p.steps).toMatchObject([
       { label: 'step1', dimensions: ['instrument', 'detector'] },
       { label: 'step2', dimensions: ['instrument'] },
     ]);
@@ -226,10 +226,10 @@ describe('subsets, steps and contracts of a whole pipeline', () => {
 
   it('refuses subsets naming unknown labels or named like a label', async () => {
     expect((await caughtAsync(() => load(`description: d\n${two}subsets:\n  s: [a, zz]\n`))).message).toBe(
-      "p.yaml: the subset 's' names 'zz', which is not a task label",
+      "p.yaml:14:3: the subset 's' names 'zz', which is not a task label",
     );
     expect((await caughtAsync(() => load(`description: d\n${two}subsets:\n  a: [b]\n`))).message).toBe(
-      "p.yaml: the subset 'a' has the name of a task label",
+      "p.yaml:14:3: the subset 'a' has the name of a task label",
     );
   });
 
@@ -254,14 +254,14 @@ describe('subsets, steps and contracts of a whole pipeline', () => {
           ),
         )
       ).message,
-    ).toBe("p.yaml: the task 'b' is in two steps, 's1' and 's2'");
+    ).toBe("p.yaml:18:5: the task 'b' is in two steps, 's1' and 's2'");
     expect(
       (
         await caughtAsync(() =>
           load(`description: d\n${two}steps:\n  - {label: nope, dimensions: detector}\n`),
         )
       ).message,
-    ).toBe("p.yaml: the step 'nope' is not a subset");
+    ).toBe("p.yaml:14:5: the step 'nope' is not a subset");
   });
 
   it('checks contracts on the resolved, defaulted configs after all overrides', async () => {
@@ -295,7 +295,7 @@ describe('subsets, steps and contracts of a whole pipeline', () => {
   it('refuses contracts on unknown labels at load and on unknown fields at resolve', async () => {
     expect(
       (await caughtAsync(() => load(`description: d\n${two}contracts: [zz.addend == 1]\n`))).message,
-    ).toBe(`p.yaml: the contract "zz.addend == 1" reads 'zz', which is not a task label`);
+    ).toBe(`p.yaml:13:13: the contract "zz.addend == 1" reads 'zz', which is not a task label`);
     const p = await load(`description: d\n${two}contracts: [a.nothing.here == 1]\n`);
     expect(() => p.resolve()).toThrow('contract "a.nothing.here == 1": a has no config field nothing');
   });
@@ -387,13 +387,28 @@ describe('command-line overrides', () => {
     expect((await caughtAsync(() => load(['C addThree:/nonexistent/o.yaml']))).code).toBe('FILE_NOT_FOUND');
   });
 
-  it('reject a value the schema refuses, naming the task and field', async () => {
+  it('reject a value the schema refuses, naming where it was set, the task and the field', async () => {
     const p = await loadPipeline(`${examples}/add-chain.yaml`, {
       registry,
       overrides: [parseConfigOverride('addOne:addend=lots')],
     });
     expect(() => p.resolve()).toThrow(
-      /addOne \(meridian\.pipe\.testing\.AddTask\): invalid config: addend: /,
+      /^-c addOne:addend: addOne \(meridian\.pipe\.testing\.AddTask\): invalid config: addend: /,
+    );
+    const inFile = await loadPipelineText(
+      `description: d\ntasks:\n  a:\n    class: ${ADD}\n    config:\n      failure: {mode: explode}\n`,
+      'p.yaml',
+      { registry },
+    );
+    expect(() => inFile.resolve()).toThrow(
+      /^p\.yaml:6:7: a \(meridian\.pipe\.testing\.AddTask\): invalid config: failure\.mode: /,
+    );
+  });
+
+  it('name the file and line of a task class nobody registers', async () => {
+    const unknown = await loadPipelineText('description: d\ntasks:\n  a: no.Such\n', 'p.yaml', { registry });
+    expect(() => unknown.resolve()).toThrow(
+      "p.yaml:3:3: a: no task is registered as 'no.Such' (registered: meridian.pipe.testing.AddTask, meridian.pipe.testing.CalibrateTask)",
     );
   });
 });
@@ -413,11 +428,9 @@ describe('toYaml', () => {
       const text = p.toYaml();
       expect(text).not.toMatch(/^imports:|^ *- file:|^ *file:/m);
       const again = await loadPipelineText(text, 'saved.yaml', { registry });
-      const shape = (x: typeof p) => ({
-        ...x.data,
-        tasks: x.data.tasks.map((t) => ({ ...t, config: t.config.map((a) => [a.field, a.value]) })),
-        contracts: x.data.contracts.map((c) => [c.contract, c.msg, c.expr]),
-      });
+      // Everything but the origins (file:line of each declaration), which name the file each was read from.
+      const shape = (x: typeof p) =>
+        JSON.parse(JSON.stringify(x.data, (key, value) => (key === 'origin' ? undefined : value)));
       expect(shape(again)).toEqual(shape(p));
       expect(again.resolve()).toEqual(p.resolve());
       expect(again.toYaml()).toBe(text);
@@ -427,5 +440,19 @@ describe('toYaml', () => {
   it('keeps the order of repeated assignments by starting a new map', async () => {
     const p = await loadPipeline(`${examples}/imports.yaml`, { registry });
     expect(p.toYaml()).toContain('        writeSchema: true\n      - addend: 20\n');
+  });
+});
+
+describe('adding tasks in code', () => {
+  it('builds a pipeline from registered tasks, and refuses to add one outside the steps', async () => {
+    const { emptyPipeline } = await import('../../../src/pipe/index.js');
+    const p = emptyPipeline('from code', { registry }).withTask(ADD, 'add').withTask(CALIBRATE, 'cal');
+    expect(p.resolve().tasks.map((t) => t.label)).toEqual(['add', 'cal']);
+    expect(() => p.withTask(ADD, 'add')).toThrow("the pipeline already has a task labelled 'add'");
+    expect(() => p.withTask('no.Such', 'x')).toThrow("no task is registered as 'no.Such'");
+    const stepped = await loadPipeline(`${examples}/add-chain.yaml`, { registry });
+    expect(() => stepped.withTask(ADD, 'extra')).toThrow(
+      "cannot add 'extra': the pipeline declares steps and every task must be in one",
+    );
   });
 });

@@ -97,16 +97,16 @@ contracts:
       { kind: 'file', path: 'o2.yaml', origin: 'all.yaml:24:9' },
     ]);
     expect(ir.subsets).toEqual([
-      { name: 'plain', labels: ['one', 'two'], description: null },
-      { name: 'described', labels: ['three'], description: 'the third' },
+      { name: 'plain', labels: ['one', 'two'], description: null, origin: 'all.yaml:27:3' },
+      { name: 'described', labels: ['three'], description: 'the third', origin: 'all.yaml:28:3' },
     ]);
     expect(ir.steps).toEqual([
-      { label: 'plain', dimensions: ['instrument', 'detector'] },
-      { label: 'described', dimensions: ['instrument'] },
+      { label: 'plain', dimensions: ['instrument', 'detector'], origin: 'all.yaml:32:5' },
+      { label: 'described', dimensions: ['instrument'], origin: 'all.yaml:34:5' },
     ]);
-    expect(ir.contracts.map((c) => [c.contract, c.msg])).toEqual([
-      ['one.addend == 1', null],
-      ['two.addend > 0', 'positive'],
+    expect(ir.contracts.map((c) => [c.contract, c.msg, c.origin])).toEqual([
+      ['one.addend == 1', null, 'all.yaml:37:5'],
+      ['two.addend > 0', 'positive', 'all.yaml:38:5'],
     ]);
     expect(Object.isFrozen(ir) && Object.isFrozen(ir.tasks[0])).toBe(true);
   });
