@@ -64,23 +64,35 @@ function mergeStarted(root: string, run: string): boolean {
   }
 }
 
-/** Starts `pipetask args` and SIGKILLs it once `when()` holds (checked every 5 ms) or it ends by itself. */
-function runAndKill(args: readonly string[], when: () => boolean, delayMs = 0): Promise<number | null> {
+/** Starts `pipetask args` and sends `signal` once `when()` holds (checked every 5 ms) or it ends by itself. */
+function runAndSignal(
+  args: readonly string[],
+  when: () => boolean,
+  signal: NodeJS.Signals,
+  delayMs = 0,
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(repositoryRoot, 'bin/pipetask.js'), ...args], {
       cwd: repositoryRoot,
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
     const timer = setInterval(() => {
       if (!when()) return;
       clearInterval(timer);
-      setTimeout(() => child.kill('SIGKILL'), delayMs);
+      setTimeout(() => child.kill(signal), delayMs);
     }, 5);
     child.on('exit', (code) => {
       clearInterval(timer);
-      resolve(code);
+      resolve({ code, stderr });
     });
   });
+}
+
+/** Starts `pipetask args` and SIGKILLs it once `when()` holds (checked every 5 ms) or it ends by itself. */
+async function runAndKill(args: readonly string[], when: () => boolean, delayMs = 0): Promise<number | null> {
+  return (await runAndSignal(args, when, 'SIGKILL', delayMs)).code;
 }
 
 describe('pipetask run, report, run-qbb and aggregate-graph', () => {
@@ -114,6 +126,10 @@ describe('pipetask run, report, run-qbb and aggregate-graph', () => {
       /^task\s+expected\s+succeeded\s+noWork\s+skipped\s+failed\s+blocked\s+unknown$/,
     );
     expect((await spawnButler(['verify', root])).code).toBe(0);
+    // butler cleanup leaves the receipts alone (they are bookkeeping, not orphans).
+    const cleanup = await spawnButler(['cleanup', root, '--json']);
+    expect(JSON.parse(cleanup.stdout)).toMatchObject({ orphans: [] });
+    expect(countReceipts(root, run)).toBe(4);
     // The run exists now: running again needs --skip-existing, which skips everything.
     const again = await spawnPipetask(['run', '-b', root, '-g', path]);
     expect(again.code).toBe(1);
@@ -245,4 +261,19 @@ describe('pipetask run, report, run-qbb and aggregate-graph', () => {
     expect(verify.stdout + verify.stderr).not.toMatch(/orphan|missing/);
     expect(verify.code).toBe(0);
   }, 300_000);
+
+  it('Ctrl-C stops the run (workers killed, exit 130) and --skip-existing finishes it', async () => {
+    const { graph, path, root } = await prepare(12);
+    const run = graph.header.outputRun;
+    const args = ['run', '-b', root, '-g', path, '-j', '2'];
+    const stopped = await runAndSignal(args, () => countReceipts(root, run) >= 2, 'SIGINT');
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toMatch(/ABORTED/);
+    expect(countReceipts(root, run)).toBeLessThan(13);
+    const final = await spawnPipetask([...args, '--skip-existing', '--json']);
+    expect(final.code).toBe(0);
+    expect(JSON.parse(final.stdout)).toMatchObject({ total: 13, failed: 0 });
+    expect((await countDatasets(root, run)).add_output).toBe(12);
+    expect((await spawnButler(['verify', root])).code).toBe(0);
+  }, 180_000);
 });
