@@ -14,6 +14,7 @@
  *
  * Nothing here writes the registry: `aggregateGraph` merges the receipts afterwards.
  */
+import { readdir } from 'node:fs/promises';
 import type { DimensionUniverse, StoredFileInfo } from '../../butler/index.js';
 import { meridianError } from '../../errors.js';
 import type { PredictedQuantum, QuantumGraphSource, QuantumStatus } from '../model.js';
@@ -154,6 +155,7 @@ export async function executeGraph(
       .map((d) => [d.name, d.producer!]),
   );
   const initByLabel = new Map(source.initQuanta.map((q) => [q.label, q]));
+  const configHashes = new Map(source.pipeline.tasks.map((t) => [t.label, t.configHash]));
   const initLabels: string[] = [];
   const addInit = (label: string): void => {
     if (nodes.has(initKey(label))) return;
@@ -306,7 +308,7 @@ export async function executeGraph(
             w.kill();
             // Replaced when there is work for it (starting a process costs time).
             missingWorkers++;
-            await recordDeath(receipts, n, result, quantum);
+            await recordDeath(receipts, n, result, quantum, configHashes.get(n.label) ?? '');
             finish(n, 'failed', result.code, result.message);
             if (n.quantumId === null) initFailures.push({ label: n.label, message: result.message });
           } else {
@@ -381,7 +383,6 @@ function workerSetup(
 
 /** A run whose receipts exist already needs --extend-run or --skip-existing, as Rubin refuses an existing RUN. */
 async function refuseExistingRun(receipts: ReceiptStore, run: string): Promise<void> {
-  const { readdir } = await import('node:fs/promises');
   const entries = await readdir(receipts.directory).catch(() => [] as string[]);
   if (entries.length > 0) {
     throw meridianError(
@@ -398,6 +399,7 @@ async function recordDeath(
   n: NodeState,
   result: Extract<JobResult, { kind: 'died' }>,
   quantum: PredictedQuantum | undefined,
+  configHash: string,
 ): Promise<void> {
   const path = n.quantumId === null ? receipts.initPath(n.label) : receipts.quantumPath(n.quantumId);
   await receipts
@@ -406,7 +408,7 @@ async function recordDeath(
       quantumId: n.quantumId,
       label: n.label,
       status: 'failed',
-      configHash: '',
+      configHash,
       outputs: [],
       provenance: null,
       message: `${result.message}${quantum === undefined ? '' : ` (${quantum.label} ${quantum.dataId})`}`,

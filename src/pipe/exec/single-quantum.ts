@@ -28,7 +28,7 @@ import type {
   ResolvedTask,
 } from '../model.js';
 import { type AdjustableQuantum, isNoWorkFound, noWorkFound, type TaskRegistry } from '../task.js';
-import { AUTOMATIC_OUTPUT_ATTRS, makeQuantumContext, QuantumLog } from './context.js';
+import { makeQuantumContext, QuantumLog } from './context.js';
 import { predictedFileInfo, QuantumBackedButler } from './qbb.js';
 import { isSuccess, type QuantumReceipt, type ReceiptStore } from './receipts.js';
 
@@ -122,7 +122,7 @@ export class QuantumExecutor {
       init = this.#initQuanta.get(label) ?? { label, initInputs: {}, initOutputs: {}, datastoreRecords: [] };
       receipt = await receipts.read(path);
     } catch (err) {
-      return { ...base, status: 'failed', outputs: [], ...describe(err) };
+      return { ...base, status: 'failed', outputs: [], ...describeError(err) };
     }
     if (isSuccess(receipt)) {
       if (receipt!.configHash !== task.configHash) {
@@ -178,7 +178,7 @@ export class QuantumExecutor {
       await receipts.clearStarted(path);
       return { ...base, status: 'succeeded', outputs: written, code: null, message: null };
     } catch (err) {
-      const failure = describe(err);
+      const failure = describeError(err);
       await receipts
         .write(path, {
           kind: 'init',
@@ -215,7 +215,7 @@ export class QuantumExecutor {
       task = this.#task(quantum.label);
       receipt = await receipts.read(path);
     } catch (err) {
-      return { ...base, status: 'failed', outputs: [], ...describe(err) };
+      return { ...base, status: 'failed', outputs: [], ...describeError(err) };
     }
     if (isSuccess(receipt)) {
       if (options.skipExisting) {
@@ -460,7 +460,7 @@ export class QuantumExecutor {
     metadata: ReadonlyMap<string, unknown>,
     err: unknown,
   ): Promise<QuantumOutcome> {
-    const failure = describe(err);
+    const failure = describeError(err);
     log.error(`${failure.code ?? 'ERROR'}: ${failure.message}`);
     const provenance = this.#provenance(quantum, task, 'failed', start, cpuStart, qbb, metadata, {
       code: failure.code ?? 'ERROR',
@@ -485,10 +485,8 @@ export class QuantumExecutor {
 }
 
 /** An error as a code and a one-line message (no stack: reports and receipts are read by people). */
-export function describe(err: unknown): { code: string | null; message: string } {
+export function describeError(err: unknown): { code: string | null; message: string } {
   if (isMeridianError(err)) return { code: err.code, message: err.message };
   if (err instanceof Error) return { code: null, message: `${err.name}: ${err.message}` };
   return { code: null, message: String(err) };
 }
-
-export { AUTOMATIC_OUTPUT_ATTRS };

@@ -10,7 +10,7 @@ import { initQuantumFromJSON, quantumFromJSON } from '../quantum-json.js';
 import { loadTaskRegistry } from '../task.js';
 import type { ParentMessage, WorkerMessage } from './protocol.js';
 import { ReceiptStore } from './receipts.js';
-import { describe, QuantumExecutor } from './single-quantum.js';
+import { describeError, QuantumExecutor } from './single-quantum.js';
 
 function send(message: WorkerMessage): void {
   process.send?.(message);
@@ -38,7 +38,7 @@ async function handle(message: ParentMessage): Promise<void> {
         });
         send({ type: 'ready' });
       } catch (err) {
-        send({ type: 'setup-failed', ...describe(err) });
+        send({ type: 'setup-failed', ...describeError(err) });
       }
       return;
     }
@@ -63,7 +63,7 @@ async function handle(message: ParentMessage): Promise<void> {
           label: message.quantum.label,
           status: 'failed',
           outputs: [],
-          ...describe(err),
+          ...describeError(err),
         };
       }
       current = undefined;
