@@ -91,4 +91,27 @@ describe('failed quanta in worker processes', () => {
       ['throw_sum', 0, 1, 0],
     ]);
   }, 120_000);
+
+  it('a changed config for a task already in the run fails its init quantum and blocks all its quanta', async () => {
+    repo = await makeRepo({ detectors: 2 });
+    const first = await buildSource(repo.butler, failingPipeline(['none']));
+    const opts = { repo: repo.root, taskModules: [TESTING_TASKS], processes: 1 };
+    expect((await executeGraph(first, opts)).succeeded).toBe(3);
+    const changed = await buildSource(
+      repo.butler,
+      failingPipeline(['none']).map((e) =>
+        e.label === 'none_add' ? { ...e, config: { ...e.config, addend: 7 } } : e,
+      ),
+      { run: first.header.outputRun },
+    );
+    const summary = await executeGraph(changed, { ...opts, skipExisting: true });
+    expect(summary.initFailures).toEqual([
+      { label: 'none_add', message: expect.stringMatching(/another config/) },
+    ]);
+    expect(summary).toMatchObject({ blocked: 3, skipped: 0, failed: 0 }); // the sum depends on the blocked adds
+    // The refusal leaves the run's recorded init (the first config) untouched: on disk the new quanta never ran.
+    const report = await reportGraph(changed, repo.root);
+    expect(report.initFailures).toEqual([]);
+    expect(report.tasks.find((t) => t.label === 'none_add')).toMatchObject({ expected: 2, unknown: 2 });
+  }, 120_000);
 });
