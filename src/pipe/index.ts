@@ -1,6 +1,7 @@
 export * from './connections.js';
 export * from './graph/index.js';
 export type * from './model.js';
+export * from './pipeline/index.js';
 export * from './quantum-json.js';
 export * from './resolve.js';
 export * from './task.js';

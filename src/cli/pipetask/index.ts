@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
+import { registerBuildCommand } from './build.js';
 
 /**
  * Every pipetask subcommand, one register function per file (build.ts, qgraph.ts, run.ts, report.ts, ...). Keep
  * one import and one call per line so parallel additions merge cleanly.
  */
 export function registerPipetaskCommands(program: Command): void {
-  void program;
+  registerBuildCommand(program);
 }
