@@ -12,6 +12,7 @@ export {
   buildQuantumGraphFile,
   type QuantumGraphFileResult,
 } from './builder.js';
+export { quantumGraphDot } from './dot.js';
 export { QGRAPH_FORMAT_VERSION } from './layout.js';
 export { openQuantumGraph, readQuantumGraph } from './reader.js';
 export {
