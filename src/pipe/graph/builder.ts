@@ -18,6 +18,7 @@ import { userInfo } from 'node:os';
 import {
   type Butler,
   DATASET_ID_NAMESPACE,
+  type DataCoordinate,
   type DataIdValue,
   type DatasetRef,
   DatasetType,
@@ -308,13 +309,16 @@ async function build(
       options.onProgress?.({ phase: 'task', label: task.label, done, total });
 
     // Quanta whose every input connection meets its minimum.
+    const minimumIndexes = new Map(inputs.map((c) => [c.attr, indexFor(tg, universe.group(c.dimensions))]));
     let candidates: QuantumSlot[] = [];
     for (const [key, values] of distinctIn(tg, rows)) {
       const short = inputs.find((c) => {
-        const found = indexFor(tg, universe.group(c.dimensions))
-          .lookup(key, values)
-          .filter(([dk]) => nodes.get(c.datasetType)?.has(dk));
-        return found.length < c.minimum;
+        const byKey = nodes.get(c.datasetType);
+        const ix = minimumIndexes.get(c.attr)!;
+        if (ix.sameKey) return c.minimum > (byKey?.has(key) ? 1 : 0);
+        let found = 0;
+        for (const [dk] of ix.lookup(key, values)) if (byKey?.has(dk)) found++;
+        return found < c.minimum;
       });
       if (short === undefined) candidates.push({ key, values });
       else stats.noWork++;
@@ -397,25 +401,38 @@ async function build(
         isCalibration: c.isCalibration,
       });
     const connTypes = new Map(task.connections.map((c) => [c.attr, typeOf(c)]));
+    const connIndex = new Map(
+      [...inputs, ...outputs].map((c) => [c.attr, indexFor(tg, connTypes.get(c.attr)!.dimensions)]),
+    );
     for (const [qi, q] of candidates.entries()) {
       if (qi % 1000 === 0) {
         checkAborted(signal);
         progress(qi, candidates.length);
       }
+      // Refs whose data ID is the quantum's own row in another group (outputs, same-dimension inputs) share
+      // one expanded coordinate per group instead of one each.
+      const memo = new Map<DimensionGroup, DataCoordinate>();
+      const coordinate = (group: DimensionGroup, values: Values): DataCoordinate => {
+        if (values !== q.values) return store.coordinate(group, values);
+        let c = memo.get(group);
+        if (c === undefined) memo.set(group, (c = store.coordinate(group, values)));
+        return c;
+      };
       const adjustable: AdjustableQuantum = {
         label: task.label,
-        dataId: store.coordinate(tg, q.values),
+        dataId: coordinate(tg, q.values),
         inputs: {},
         outputs: {},
       };
       for (const c of inputs) {
         const dt = connTypes.get(c.attr)!;
         const byKey = nodes.get(c.datasetType);
-        adjustable.inputs[c.attr] = indexFor(tg, dt.dimensions)
+        adjustable.inputs[c.attr] = connIndex
+          .get(c.attr)!
           .lookup(q.key, q.values)
           .flatMap(([dk]) => {
             const n = byKey?.get(dk);
-            return n === undefined ? [] : [refOf(dt, n, store)];
+            return n === undefined ? [] : [refOf(dt, n, coordinate)];
           });
       }
       for (const c of prereqs) {
@@ -428,7 +445,8 @@ async function build(
       let inTheWay: string | null = null;
       for (const c of outputs) {
         const dt = connTypes.get(c.attr)!;
-        outs[c.attr] = indexFor(tg, dt.dimensions)
+        outs[c.attr] = connIndex
+          .get(c.attr)!
           .lookup(q.key, q.values)
           .map(([dk, dv]) => {
             const node: DatasetNode = {
@@ -440,7 +458,7 @@ async function build(
             if (existingOutputs.has(`${dt.name}\u0000${dk}`))
               inTheWay ??= `${dt.name} ${formatValues(dv, dt.dimensions)}`;
             if (consumed.has(dt.name)) produced.push([dt.name, dk, node]);
-            return refOf(dt, node, store);
+            return refOf(dt, node, coordinate);
           });
       }
       (adjustable as { outputs: Record<string, readonly DatasetRef[]> }).outputs = outs;
@@ -490,11 +508,15 @@ async function build(
   return { header, initQuanta, summary };
 }
 
-function refOf(datasetType: DatasetType, node: DatasetNode, store: RecordStore): DatasetRef {
+function refOf(
+  datasetType: DatasetType,
+  node: DatasetNode,
+  coordinate: (group: DimensionGroup, values: Values) => DataCoordinate,
+): DatasetRef {
   return Object.freeze({
     id: node.id,
     datasetType,
-    dataId: store.coordinate(datasetType.dimensions, node.values),
+    dataId: coordinate(datasetType.dimensions, node.values),
     run: node.run,
   });
 }

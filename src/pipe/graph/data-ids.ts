@@ -101,12 +101,15 @@ export class RecordStore {
  */
 export class ConnectionIndex {
   private readonly table: Map<string, Map<string, Values>> | null;
+  /** The connection's data ID is the quantum's own (same required dimensions): its key is the quantum's key. */
+  readonly sameKey: boolean;
 
   constructor(
     readonly quantumGroup: DimensionGroup,
     readonly connectionGroup: DimensionGroup,
     rows: readonly Values[],
   ) {
+    this.sameKey = quantumGroup.required.join(',') === connectionGroup.required.join(',');
     if (quantumGroup.issuperset(connectionGroup)) {
       this.table = null;
       return;
@@ -123,7 +126,9 @@ export class ConnectionIndex {
 
   /** [key, values] of the connection's data IDs for a quantum (values may hold more dimensions than needed). */
   lookup(quantumKey: string, quantumValues: Values): readonly (readonly [string, Values])[] {
-    if (this.table === null) return [[keyIn(this.connectionGroup, quantumValues), quantumValues]];
+    if (this.table === null) {
+      return [[this.sameKey ? quantumKey : keyIn(this.connectionGroup, quantumValues), quantumValues]];
+    }
     const m = this.table.get(quantumKey);
     return m === undefined ? [] : [...m];
   }
