@@ -90,6 +90,53 @@ for (const backend of ['sqlite', 'postgresql'] as const) {
       ]);
     });
 
+    it('init-outputs are predicted in the output run and feed init-inputs; a missing init-input is PREREQUISITE_MISSING', async () => {
+      const { butler } = repo;
+      const p = pipeline(butler, [
+        {
+          label: 'first',
+          taskName: AddTask.name,
+          config: {
+            connections: { inputName: 'raw_value', outputName: 'first_out' },
+            writeSchema: true,
+            dimensions: ['instrument', 'exposure', 'detector'],
+          },
+        },
+        {
+          label: 'second',
+          taskName: AddTask.name,
+          config: {
+            dimensions: ['instrument', 'exposure', 'detector'],
+            initInputName: 'first_out_schema',
+            connections: { inputName: 'first_out', outputName: 'second_out' },
+          },
+        },
+      ]);
+      const graph = await buildQuantumGraph(butler, p, { ...base, where: 'exposure = 100' });
+      const [first, second] = graph.initQuanta;
+      const schema = first!.initOutputs.schema![0]!;
+      expect(schema.datasetType.name).toBe('first_out_schema');
+      expect(schema.run).toBe('out/run');
+      expect(second!.initInputs.initInput![0]!.id).toBe(schema.id);
+      expect(Object.keys(first!.initOutputs).sort()).toEqual(['_config', 'schema']);
+      const orphan = pipeline(butler, [
+        {
+          label: 'lonely',
+          taskName: AddTask.name,
+          config: {
+            connections: { inputName: 'raw_value' },
+            dimensions: ['instrument', 'exposure', 'detector'],
+            initInputName: 'nowhere_schema',
+          },
+        },
+      ]);
+      await expectCode(
+        buildQuantumGraph(butler, orphan, base),
+        'PREREQUISITE_MISSING',
+        /lonely: the init-input nowhere_schema is neither written by a task of the pipeline nor found in the collections inputs/,
+      );
+    });
+
     it('assigns the same dataset and quantum IDs when the same graph is built again', async () => {
       const { butler } = repo;
       const a = await buildQuantumGraph(butler, calibrateThenVisit(butler), base);
