@@ -12,7 +12,7 @@
  *                     prerequisites (prerequisites.ts, batched); adjustQuantum; outputs with IDs assigned up front
  *                     by the butler's deterministic recipe; outputs already in the output run → OUTPUT_EXISTS
  *                     unless clobber; the quantum is handed to the sink (a file writer streams it to disk)
- *   6. init quanta    init-inputs found or produced, init-outputs (incl. `<label>_config`) predicted
+ *   6. init-quanta.ts init-inputs found or produced, init-outputs (incl. `<label>_config`) predicted
  */
 import { userInfo } from 'node:os';
 import {
@@ -28,7 +28,7 @@ import {
   uuidv5,
   uuidv7,
 } from '../../butler/index.js';
-import { isMeridianError, meridianError } from '../../errors.js';
+import { meridianError } from '../../errors.js';
 import type {
   PredictedInitQuantum,
   PredictedQuantum,
@@ -41,6 +41,7 @@ import type {
 import { type AdjustableQuantum, isNoWorkFound, type TaskRegistry } from '../task.js';
 import { ConnectionIndex, distinctIn, RecordStore, type Values } from './data-ids.js';
 import { explainEmptyQuery } from './explain.js';
+import { buildInitQuanta, loadStored } from './init-quanta.js';
 import { planBuild } from './plan.js';
 import { formatValues, lookupPrerequisite, needsDetectorRegions, type QuantumSlot } from './prerequisites.js';
 import { type QuantumGraphHeaderInput, QuantumGraphWriter } from './writer.js';
@@ -521,17 +522,6 @@ function refOf(
   });
 }
 
-async function loadStored(
-  butler: Butler,
-  ids: readonly string[],
-  into: Map<string, readonly StoredFileInfo[]>,
-): Promise<void> {
-  const missing = ids.filter((id) => !into.has(id));
-  if (missing.length === 0) return;
-  const found = await butler.registry.stored.get(missing);
-  for (const id of missing) into.set(id, Object.freeze(found.get(id) ?? []));
-}
-
 async function findSkipped(
   butler: Butler,
   task: ResolvedTask,
@@ -570,65 +560,6 @@ function emptyAfterTasks(
     `the data query gave data IDs, but every quantum was dropped: ${parts.join('; ')}`,
     { summary },
   );
-}
-
-async function buildInitQuanta(
-  butler: Butler,
-  pipeline: ResolvedPipeline,
-  registered: ReadonlyMap<string, DatasetType>,
-  collections: readonly string[],
-  run: string,
-  stored: Map<string, readonly StoredFileInfo[]>,
-): Promise<PredictedInitQuantum[]> {
-  const universe = butler.universe;
-  const empty = new RecordStore(universe).coordinate(universe.empty, {});
-  const typeOf = (c: ResolvedConnection) =>
-    registered.get(c.datasetType) ?? new DatasetType(c.datasetType, universe.empty, c.storageClass);
-  const predicted = new Map<string, DatasetRef>();
-  for (const t of pipeline.tasks) {
-    for (const c of t.connections) {
-      if (c.kind !== 'initOutput') continue;
-      predicted.set(c.datasetType, {
-        id: deterministicDatasetId(c.datasetType, {}, run, 'DATAID_TYPE_RUN'),
-        datasetType: typeOf(c),
-        dataId: empty,
-        run,
-      });
-    }
-  }
-  const out: PredictedInitQuantum[] = [];
-  for (const t of pipeline.tasks) {
-    const initInputs: Record<string, DatasetRef[]> = {};
-    const initOutputs: Record<string, DatasetRef[]> = {};
-    const records: StoredFileInfo[] = [];
-    for (const c of t.connections) {
-      if (c.kind === 'initOutput') initOutputs[c.attr] = [predicted.get(c.datasetType)!];
-      if (c.kind !== 'initInput') continue;
-      const produced = predicted.get(c.datasetType);
-      if (produced !== undefined) {
-        initInputs[c.attr] = [produced];
-        continue;
-      }
-      let ref: DatasetRef | null = null;
-      try {
-        [ref = null] = await butler.registry.findDatasets(c.datasetType, [{}], { collections });
-      } catch (err) {
-        if (!isMeridianError(err, 'DATASET_TYPE_UNKNOWN')) throw err;
-      }
-      if (ref === null) {
-        throw meridianError(
-          'PREREQUISITE_MISSING',
-          `${t.label}: the init-input ${c.datasetType} is neither written by a task of the pipeline nor found in the collections ${collections.join(', ')}`,
-          { label: t.label, datasetType: c.datasetType, collections: [...collections] },
-        );
-      }
-      initInputs[c.attr] = [{ ...ref, dataId: empty }];
-      await loadStored(butler, [ref.id], stored);
-      records.push(...(stored.get(ref.id) ?? []));
-    }
-    out.push(Object.freeze({ label: t.label, initInputs, initOutputs, datastoreRecords: records }));
-  }
-  return out;
 }
 
 function safeUser(): string {
