@@ -4,11 +4,13 @@ import { benchCatalog } from './catalog.bench.js';
 import { benchCompare } from './compare.bench.js';
 import { benchFormats } from './formats.bench.js';
 import { type BenchResult, formatResults } from './harness.js';
+import { benchPipe } from './pipe.bench.js';
 import { benchServer } from './server.bench.js';
 import { benchButlerStall } from './server-butler-stall.js';
 
 /**
- * `npm run bench [-- --only butler|formats|catalog|compare|butler-stall|server] [--datasets N] [--runs R]
+ * `npm run bench [-- --only butler|formats|catalog|compare|butler-stall|server|pipe] [--datasets N] [--runs R]
+ *  [--pipe-data-ids N] [--pipe-datasets M]
  *  [--objects N] [--compare-objects N] [--visits N] [--seconds S] [--server-data DIR]
  *  [--server-parts overhead,load,download] [--load-seconds S] [--load-clients C] [--dachs URL]`: runs the
  *  benchmarks and prints a Markdown table with
@@ -55,6 +57,11 @@ async function main(): Promise<void> {
     const visits = Number(opt('visits', '8000'));
     const seconds = Number(opt('seconds', '10'));
     results.push(...(await benchButlerStall({ visits, seconds, log: (line) => console.log(line) })));
+  }
+  if (only === 'all' || only === 'pipe') {
+    const dataIds = Number(opt('pipe-data-ids', '200000'));
+    const datasets = Number(opt('pipe-datasets', '1000000'));
+    results.push(...(await benchPipe({ dataIds, datasets, log: (line) => console.log(line) })));
   }
   // The server benchmarks prepare a data directory of their own (about 1 GB): only when asked for.
   if (only === 'server') {

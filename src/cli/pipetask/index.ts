@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBuildCommand } from './build.js';
+import { registerQgraphCommand } from './qgraph.js';
 
 /**
  * Every pipetask subcommand, one register function per file (build.ts, qgraph.ts, run.ts, report.ts, ...). Keep
@@ -7,4 +8,5 @@ import { registerBuildCommand } from './build.js';
  */
 export function registerPipetaskCommands(program: Command): void {
   registerBuildCommand(program);
+  registerQgraphCommand(program);
 }
