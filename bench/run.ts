@@ -4,13 +4,15 @@ import { benchCatalog } from './catalog.bench.js';
 import { benchCompare } from './compare.bench.js';
 import { benchFormats } from './formats.bench.js';
 import { type BenchResult, formatResults } from './harness.js';
+import { benchPipe } from './pipe.bench.js';
 import { benchPipeExec } from './pipe-exec.bench.js';
 import { benchServer } from './server.bench.js';
 import { benchButlerStall } from './server-butler-stall.js';
 
 /**
- * `npm run bench [-- --only butler|formats|catalog|compare|butler-stall|pipe-exec|server] [--datasets N] [--runs R]
- *  [--objects N] [--compare-objects N] [--visits N] [--seconds S] [--quanta N] [--server-data DIR]
+ * `npm run bench [-- --only butler|formats|catalog|compare|butler-stall|server|pipe|pipe-exec] [--datasets N]
+ *  [--runs R] [--pipe-data-ids N] [--pipe-datasets M] [--quanta N]
+ *  [--objects N] [--compare-objects N] [--visits N] [--seconds S] [--server-data DIR]
  *  [--server-parts overhead,load,download] [--load-seconds S] [--load-clients C] [--dachs URL]`: runs the
  *  benchmarks and prints a Markdown table with
  * absolute figures, the reference run in the same process, and the ratio. Paste into docs/benchmarks.md.
@@ -56,6 +58,11 @@ async function main(): Promise<void> {
     const visits = Number(opt('visits', '8000'));
     const seconds = Number(opt('seconds', '10'));
     results.push(...(await benchButlerStall({ visits, seconds, log: (line) => console.log(line) })));
+  }
+  if (only === 'all' || only === 'pipe') {
+    const dataIds = Number(opt('pipe-data-ids', '200000'));
+    const datasets = Number(opt('pipe-datasets', '1000000'));
+    results.push(...(await benchPipe({ dataIds, datasets, log: (line) => console.log(line) })));
   }
   if (only === 'all' || only === 'pipe-exec') {
     const quanta = Number(opt('quanta', '2000'));

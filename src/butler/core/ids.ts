@@ -37,9 +37,13 @@ export function uuidv7(): string {
   return formatUuid(b);
 }
 
+/** The last namespace's bytes: callers use one namespace for millions of IDs (a quantum graph's outputs). */
+let lastNamespace: { text: string; bytes: Buffer } | null = null;
+
 /** RFC 9562 UUIDv5 (SHA-1, name-based). */
 export function uuidv5(name: string, namespace: string): string {
-  const ns = parseUuid(namespace);
+  if (lastNamespace?.text !== namespace) lastNamespace = { text: namespace, bytes: parseUuid(namespace) };
+  const ns = lastNamespace.bytes;
   const hash = createHash('sha1').update(ns).update(name, 'utf8').digest();
   const b = hash.subarray(0, 16);
   b[6] = 0x50 | (b[6]! & 0x0f);

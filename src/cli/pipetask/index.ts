@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAggregateGraphCommand } from './aggregate-graph.js';
 import { registerBuildCommand } from './build.js';
+import { registerQgraphCommand } from './qgraph.js';
 import { registerReportCommand } from './report.js';
 import { registerRunCommand } from './run.js';
 import { registerRunQbbCommand } from './run-qbb.js';
@@ -11,6 +12,7 @@ import { registerRunQbbCommand } from './run-qbb.js';
  */
 export function registerPipetaskCommands(program: Command): void {
   registerBuildCommand(program);
+  registerQgraphCommand(program);
   registerRunCommand(program);
   registerRunQbbCommand(program);
   registerReportCommand(program);

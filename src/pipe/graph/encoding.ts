@@ -91,6 +91,11 @@ export class EncodingTables {
   private readonly groupIndex = new Map<string, number>();
   private readonly groups: (readonly string[])[] = [];
   private readonly records = new Map<string, Map<string, DimensionRecordJSON>>();
+  /** Identity shortcuts: the builder shares groups, types and records between refs, so most lookups hit these. */
+  private readonly groupByObject = new Map<DimensionGroup, number>();
+  private readonly typeByObject = new Map<DatasetType, number>();
+  private readonly seenRecords = new WeakSet<object>();
+  private readonly seenCoordinates = new WeakSet<DataCoordinate>();
 
   constructor(private readonly universe: DimensionUniverse) {}
 
@@ -118,7 +123,10 @@ export class EncodingTables {
   encodeDataId(coord: DataCoordinate): EncodedDataId {
     const names = coord.hasFull ? coord.group.names : coord.group.required;
     const flags = (coord.hasFull ? HAS_FULL : 0) | (coord.records !== undefined ? EXPANDED : 0);
-    if (coord.records !== undefined) this.addRecords(coord);
+    if (coord.records !== undefined && !this.seenCoordinates.has(coord)) {
+      this.seenCoordinates.add(coord);
+      this.addRecords(coord);
+    }
     const out: EncodedDataId = [flags];
     for (const n of names) out.push(coord.values[n]!);
     return out;
@@ -126,6 +134,8 @@ export class EncodingTables {
 
   private addRecords(coord: DataCoordinate): void {
     for (const [elementName, rec] of Object.entries(coord.records!)) {
+      if (this.seenRecords.has(rec)) continue;
+      this.seenRecords.add(rec);
       const element = this.universe.element(elementName);
       const key = recordKeyFromDataId(element, coord.values);
       if (key === null) continue;
@@ -136,6 +146,14 @@ export class EncodingTables {
   }
 
   private datasetType(dt: DatasetType): number {
+    const known = this.typeByObject.get(dt);
+    if (known !== undefined) return known;
+    const i = this.datasetTypeByValue(dt);
+    this.typeByObject.set(dt, i);
+    return i;
+  }
+
+  private datasetTypeByValue(dt: DatasetType): number {
     const k = `${dt.name}\u0000${dt.dimensions.key}\u0000${dt.storageClass}\u0000${dt.isCalibration}\u0000${dt.parentStorageClass}`;
     let i = this.typeIndex.get(k);
     if (i === undefined) {
@@ -163,12 +181,15 @@ export class EncodingTables {
   }
 
   private group(g: DimensionGroup): number {
+    const known = this.groupByObject.get(g);
+    if (known !== undefined) return known;
     let i = this.groupIndex.get(g.key);
     if (i === undefined) {
       i = this.groups.length;
       this.groups.push([...g.names]);
       this.groupIndex.set(g.key, i);
     }
+    this.groupByObject.set(g, i);
     return i;
   }
 
@@ -251,16 +272,27 @@ export class DecodingTables {
     });
   }
 
-  /** The data ID encoded at `start` of `enc` (flags, then values). */
-  decodeDataId(group: DimensionGroup, enc: readonly (number | string)[], start: number): DataCoordinate {
-    const flags = enc[start] as number;
-    const hasFull = (flags & HAS_FULL) !== 0;
+  /** Only the values of the data ID encoded at `start` of `enc` (the thin graph needs no records). */
+  decodeValues(
+    group: DimensionGroup,
+    enc: readonly (number | string)[],
+    start: number,
+  ): Record<string, DataIdValue> {
+    const hasFull = ((enc[start] as number) & HAS_FULL) !== 0;
     const names = hasFull ? group.names : group.required;
     if (enc.length - start - 1 !== names.length) {
       throw corrupt(`a data ID has ${enc.length - start - 1} values for the dimensions ${group}`);
     }
     const values: Record<string, DataIdValue> = {};
     for (let i = 0; i < names.length; i++) values[names[i]!] = enc[start + 1 + i]!;
+    return values;
+  }
+
+  /** The data ID encoded at `start` of `enc` (flags, then values). */
+  decodeDataId(group: DimensionGroup, enc: readonly (number | string)[], start: number): DataCoordinate {
+    const flags = enc[start] as number;
+    const hasFull = (flags & HAS_FULL) !== 0;
+    const values = this.decodeValues(group, enc, start);
     if ((flags & EXPANDED) === 0) return new DataCoordinate(group, values, hasFull);
     const records: Record<string, DimensionRecord> = {};
     for (const element of group.elements) {

@@ -98,8 +98,8 @@ class FileGraphSource implements QuantumGraphSource {
       this.thin = this.thinJson.quanta.map((q) => {
         const label = this.thinJson.labels[q[1] as number];
         if (typeof q[0] !== 'string' || label === undefined) throw corrupt('a thin-graph entry is malformed');
-        const coord = this.tables.decodeDataId(this.tables.groupAt(q[2] as number), q, 3);
-        return Object.freeze({ id: q[0], label, dataId: coord.values });
+        const values = this.tables.decodeValues(this.tables.groupAt(q[2] as number), q, 3);
+        return Object.freeze({ id: q[0], label, dataId: Object.freeze(values) });
       });
     }
     return this.thin;

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { crc32, deflateRaw } from 'node:zlib';
+import { crc32, deflateRaw, deflateRawSync } from 'node:zlib';
 import { DimensionUniverse } from '../../butler/index.js';
 import { meridianError } from '../../errors.js';
 import type {
@@ -46,7 +46,7 @@ export interface QuantumGraphWriterOptions {
   readonly universe: DimensionUniverse;
   readonly header: QuantumGraphHeaderInput;
   readonly pipeline: ResolvedPipeline;
-  /** zlib level, 1 (fast) to 9 (small); default 6. */
+  /** zlib level, 1 to 9; default 1: pages are mostly random UUIDs, which higher levels hardly shrink. */
   readonly compressionLevel?: number;
 }
 
@@ -64,7 +64,7 @@ const MAX_PENDING_PAGES = 4;
 
 /**
  * Streams quanta into a graph file. Add quanta in a topological order (producers before their consumers, as
- * the builder emits them task by task); `finish()` makes the file appear at its path, `abort()` (or disposal
+ * the builder emits them task by task), each once, reading only dataset types the pipeline's tasks read; `finish()` makes the file appear at its path, `abort()` (or disposal
  * without finish) removes the temporary file.
  */
 export class QuantumGraphWriter {
@@ -73,8 +73,15 @@ export class QuantumGraphWriter {
   private readonly labelIndex: Map<string, number>;
   private readonly taskQuanta: Record<string, number> = {};
   private readonly thin: (string | number)[][] = [];
-  /** Dataset ID → ordinal of the quantum that writes it, or -1 for a dataset that exists before the graph. */
+  /**
+   * Dataset ID → ordinal of the quantum that writes it, kept only for dataset types some task reads (the rest
+   * can never make an edge), so a million-quantum graph does not hold every metadata and log ID.
+   */
   private readonly producers = new Map<string, number>();
+  private readonly consumedTypes: ReadonlySet<string>;
+  /** Inputs that exist before the graph runs (not written by a quantum), for the dataset count. */
+  private readonly existingInputs = new Set<string>();
+  private outputCount = 0;
   private readonly edges: number[] = [];
   private readonly pages: SectionEntry[] = [];
   private readonly addresses: number[] = [];
@@ -85,7 +92,6 @@ export class QuantumGraphWriter {
   private pending = 0;
   private initQuanta: readonly PredictedInitQuantum[] = [];
   private state: 'open' | 'finished' | 'aborted' = 'open';
-  private readonly seenIds = new Set<string>();
 
   private constructor(
     private readonly fh: FileHandle,
@@ -96,6 +102,9 @@ export class QuantumGraphWriter {
     this.tables = new EncodingTables(options.universe);
     this.labels = options.pipeline.tasks.map((t) => t.label);
     this.labelIndex = new Map(this.labels.map((l, i) => [l, i]));
+    this.consumedTypes = new Set(
+      options.pipeline.datasetTypes.filter((t) => t.consumers.length > 0).map((t) => t.name),
+    );
     this.position = 0;
   }
 
@@ -123,10 +132,6 @@ export class QuantumGraphWriter {
   /** The init quanta (one per task), written with the other sections at `finish()`. */
   setInitQuanta(initQuanta: readonly PredictedInitQuantum[]): void {
     this.initQuanta = initQuanta;
-    for (const q of initQuanta) {
-      for (const refs of [...Object.values(q.initInputs), ...Object.values(q.initOutputs)])
-        for (const r of refs) if (!this.producers.has(r.id)) this.producers.set(r.id, -1);
-    }
   }
 
   /** Add one quantum (its producers must have been added before it). */
@@ -139,20 +144,21 @@ export class QuantumGraphWriter {
         `quantum ${q.id} has label '${q.label}', which is not in the pipeline`,
       );
     }
-    if (this.seenIds.has(q.id)) throw meridianError('INVALID_ARGUMENT', `quantum ${q.id} is added twice`);
-    this.seenIds.add(q.id);
     const ordinal = this.thin.length;
     const encoded = this.tables.encodeQuantum(q);
     const predecessors = new Set<number>();
     for (const refs of Object.values(q.inputs)) {
       for (const r of refs) {
         const p = this.producers.get(r.id);
-        if (p === undefined) this.producers.set(r.id, -1);
-        else if (p >= 0 && p !== ordinal) predecessors.add(p);
+        if (p === undefined) this.existingInputs.add(r.id);
+        else if (p !== ordinal) predecessors.add(p);
       }
     }
     for (const p of predecessors) this.edges.push(p, ordinal);
-    for (const refs of Object.values(q.outputs)) for (const r of refs) this.producers.set(r.id, ordinal);
+    for (const refs of Object.values(q.outputs)) {
+      this.outputCount += refs.length;
+      for (const r of refs) if (this.consumedTypes.has(r.datasetType.name)) this.producers.set(r.id, ordinal);
+    }
     this.thin.push([q.id, labelIdx, encoded.group, ...(encoded.dataId as EncodedDataId)]);
     this.taskQuanta[q.label] = (this.taskQuanta[q.label] ?? 0) + 1;
     this.addresses.push(this.pages.length, this.page.length);
@@ -172,7 +178,7 @@ export class QuantumGraphWriter {
         ...this.options.header,
         formatVersion: QGRAPH_FORMAT_VERSION,
         nQuanta: this.thin.length,
-        nDatasets: this.producers.size,
+        nDatasets: this.outputCount + this.existingInputs.size + this.initDatasetCount(),
         taskQuanta: Object.fromEntries(this.labels.map((l) => [l, this.taskQuanta[l] ?? 0])),
       };
       const initJson = this.initQuanta.map(initQuantumToJSON);
@@ -221,6 +227,15 @@ export class QuantumGraphWriter {
     await this.abort();
   }
 
+  private initDatasetCount(): number {
+    const ids = new Set<string>();
+    for (const q of this.initQuanta) {
+      for (const refs of [...Object.values(q.initInputs), ...Object.values(q.initOutputs)])
+        for (const r of refs) if (!this.existingInputs.has(r.id)) ids.add(r.id);
+    }
+    return ids.size;
+  }
+
   private assertOpen(): void {
     if (this.state !== 'open') {
       throw meridianError(
@@ -237,12 +252,14 @@ export class QuantumGraphWriter {
     const pageNumber = this.pages.length;
     // Reserve the page's slot now so addresses stay in order; offset and length are filled when it is written.
     this.pages.push({ offset: 0, length: 0, crc: 0 });
-    const compressed = deflateRawAsync(Buffer.from(JSON.stringify(quanta)), {
-      level: this.options.compressionLevel ?? 6,
+    // Compressed here, synchronously: at level 1 a page takes well under a millisecond, less than the thread
+    // pool's hand-off costs the main thread; only the write to the file is asynchronous.
+    const compressed = deflateRawSync(Buffer.from(JSON.stringify(quanta)), {
+      level: this.options.compressionLevel ?? 1,
     });
     this.pending++;
     this.writeChain = this.writeChain.then(async () => {
-      const data = await compressed;
+      const data = compressed;
       this.pages[pageNumber] = { offset: this.position, length: data.length, crc: crc32(data) };
       await this.append(data);
       this.pending--;
@@ -251,7 +268,7 @@ export class QuantumGraphWriter {
   }
 
   private async appendCompressed(raw: Buffer): Promise<SectionEntry> {
-    const data = await deflateRawAsync(raw, { level: this.options.compressionLevel ?? 6 });
+    const data = await deflateRawAsync(raw, { level: this.options.compressionLevel ?? 1 });
     const entry = { offset: this.position, length: data.length, crc: crc32(data) };
     await this.append(data);
     return entry;

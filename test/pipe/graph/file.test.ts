@@ -4,10 +4,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Butler } from '../../../src/butler/index.js';
 import { dataIdToJSON, refToJSON } from '../../../src/butler/index.js';
 import {
+  AddTask,
   openQuantumGraph,
   QuantumGraphWriter,
   quantumToJSON,
   readQuantumGraph,
+  resolvePipeline,
+  TaskRegistry,
   writeQuantumGraph,
 } from '../../../src/pipe/index.js';
 import { expectCode, makeRepo, tempDir } from '../../butler/api/helpers.js';
@@ -71,10 +74,22 @@ describe('quantum graph file', () => {
     const path = join(dir.path, 'big.mqg');
     const base = graph.quanta[0]!;
     const { formatVersion, nQuanta, nDatasets, taskQuanta, ...header } = graph.header;
+    // A pipeline in which add_output is read (by addMore), so reading it makes edges.
+    const chain = resolvePipeline(
+      [
+        { label: 'add', taskName: AddTask.name },
+        {
+          label: 'addMore',
+          taskName: AddTask.name,
+          config: { connections: { inputName: 'add_output', outputName: 'more' } },
+        },
+      ],
+      new TaskRegistry().register(AddTask),
+    );
     const writer = await QuantumGraphWriter.create(path, {
       universe: butler.universe,
       header,
-      pipeline: graph.pipeline,
+      pipeline: chain,
     });
     const ids: string[] = [];
     for (let i = 0; i < 2000; i++) {
