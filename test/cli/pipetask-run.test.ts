@@ -143,6 +143,35 @@ describe('pipetask run, report, run-qbb and aggregate-graph', () => {
     });
   }, 180_000);
 
+  it('run -t builds the graph from the pipeline first, as qgraph does, then runs and merges it', async () => {
+    const { root } = await prepare(3);
+    const args = [
+      'run',
+      '-b',
+      root,
+      '-i',
+      'inputs/run',
+      '-o',
+      'u/test/built',
+      '-t',
+      'meridian.pipe.testing.AddTask:add',
+    ];
+    const r = await spawnPipetask([...args, '-d', 'detector < 3', '-j', '2', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      run: string;
+      succeeded: number;
+      merge: { datasetsInserted: number };
+    };
+    expect(out).toMatchObject({ succeeded: 2, merge: { datasetsInserted: 7 } });
+    expect(out.run).toMatch(/^u\/test\/built\/\d{8}T\d{6}Z$/);
+    expect(await countDatasets(root, 'u/test/built')).toMatchObject({ add_output: 2 });
+    const both = await spawnPipetask([...args, '-g', 'x.qg']);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/either -g\/--qgraph FILE or a pipeline/);
+  }, 180_000);
+
   it('exits 1 when a quantum failed, after merging the good ones, and names the failure', async () => {
     const { path, root, graph } = await prepare(
       2,

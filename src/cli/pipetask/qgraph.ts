@@ -22,7 +22,7 @@ import { addPipelineOptions, loadPipelineFromOptions, type PipelineCliOptions } 
 
 /** `pipetask qgraph`: build a quantum graph from a pipeline and a data query, save it, print a per-task summary. */
 
-interface QgraphOptions extends PipelineCliOptions {
+export interface QgraphOptions extends PipelineCliOptions {
   readonly butlerConfig: string;
   readonly input?: string[];
   readonly output?: string;
@@ -224,7 +224,7 @@ async function runQgraph(opts: QgraphOptions, command: string, reporter: Progres
 }
 
 /** The output run, the input collections and where to look for finished quanta, from -i/-o/--output-run/... */
-async function resolveCollections(
+export async function resolveCollections(
   butler: Butler,
   opts: QgraphOptions,
 ): Promise<{ outputRun: string; inputs: string[]; skipExistingIn: string[] }> {

@@ -5,18 +5,23 @@ import { meridianError } from '../../errors.js';
 import {
   type AggregateSummary,
   aggregateGraph,
+  buildQuantumGraph,
   type ExecuteGraphOptions,
   executeGraph,
   executionSummaryLine,
   formatDataId,
   type GraphExecutionSummary,
+  memoryGraphSource,
   openQuantumGraph,
   type QuantumGraphSource,
 } from '../../pipe/index.js';
 import { withButler } from '../butler/open.js';
 import { printJson } from '../common/json.js';
+import { appendCommaSeparated, appendValue } from '../common/list-options.js';
 import { parseNonNegativeInteger, parsePositiveNumber } from '../common/number-options.js';
 import { type ProgressReporter, withProgress } from '../common/progress.js';
+import { addPipelineOptions, loadPipelineFromOptions } from './pipeline-options.js';
+import { parseBindOptions, type QgraphOptions, resolveCollections } from './qgraph.js';
 import { addTaskModuleOption, type TaskModuleCliOptions, taskModulesFromOptions } from './task-modules.js';
 
 /**
@@ -58,7 +63,7 @@ export function parseByteSize(value: string): number {
   return Math.round(Number(m[1]) * factor);
 }
 
-export function addExecutionOptions(cmd: Command): Command {
+export function addExecutionOptions(cmd: Command, options: { taskModule?: boolean } = {}): Command {
   cmd
     .option('-j, --processes <n>', 'Worker processes (default 1)', parseNonNegativeInteger)
     .option('--skip-existing', 'Skip quanta whose <label>_metadata exists (they succeeded before)')
@@ -71,7 +76,7 @@ export function addExecutionOptions(cmd: Command): Command {
       parseByteSize,
     )
     .option('--json', 'Print a JSON summary on stdout');
-  return addTaskModuleOption(cmd);
+  return options.taskModule === false ? cmd : addTaskModuleOption(cmd);
 }
 
 export function executionOptions(
@@ -159,32 +164,63 @@ async function refuseExistingRun(butler: Butler, run: string): Promise<void> {
   }
 }
 
-interface RunOptions extends ExecutionCliOptions {
-  readonly butlerConfig: string;
+interface RunOptions extends ExecutionCliOptions, QgraphOptions {
   readonly qgraph?: string;
-  readonly pipeline?: string;
-  readonly extendRun?: boolean;
   readonly merge?: boolean;
   readonly summary?: string;
 }
 
+/** `run -p/-t ...`: the graph is built first, in memory, exactly as `pipetask qgraph` would build it. */
+async function buildGraphFromOptions(
+  butler: Butler,
+  opts: RunOptions,
+  signal: AbortSignal,
+): Promise<QuantumGraphSource> {
+  const { resolved, registry } = await loadPipelineFromOptions(opts, { universe: butler.universe });
+  const { outputRun, inputs, skipExistingIn } = await resolveCollections(butler, opts);
+  const graph = await buildQuantumGraph(butler, resolved, {
+    tasks: registry,
+    inputCollections: inputs,
+    outputRun,
+    output: opts.output ?? null,
+    where: opts.dataQuery ?? null,
+    bind: parseBindOptions(opts.bind),
+    skipExistingIn,
+    clobber: opts.clobberOutputs ?? false,
+    command: 'pipetask run',
+    signal,
+  });
+  return memoryGraphSource(graph);
+}
+
 export function registerRunCommand(program: Command): void {
-  addExecutionOptions(
-    program
-      .command('run')
-      .description(
-        'Execute a quantum graph on worker processes, then merge its outputs and provenance into the registry.',
-      )
-      .requiredOption('-b, --butler-config <repo>', 'Butler repository')
-      .option('-g, --qgraph <file>', 'Quantum graph file (from pipetask qgraph)')
-      .option('-p, --pipeline <file>', 'Not available yet: build the graph with pipetask qgraph, then use -g')
-      .option('--extend-run', 'Write into an output run that already has outputs (implies --skip-existing)')
-      .option('--no-merge', 'Leave the outputs unmerged (merge later with pipetask aggregate-graph)')
-      .option(
-        '--summary <file>',
-        'Also write the execution summary, with every quantum, as JSON to this file',
-      ),
-  )
+  const cmd = program
+    .command('run')
+    .description(
+      'Execute a quantum graph (saved, or built here from a pipeline) on worker processes, then merge its outputs and provenance into the registry.',
+    )
+    .requiredOption('-b, --butler-config <repo>', 'Butler repository')
+    .option('-g, --qgraph <file>', 'Quantum graph file (from pipetask qgraph)')
+    .option(
+      '-i, --input <collections>',
+      'With -p/-t: input collections (comma-separated, repeatable)',
+      appendCommaSeparated,
+    )
+    .option('-o, --output <collection>', 'With -p/-t: CHAINED output collection')
+    .option(
+      '--output-run <run>',
+      'With -p/-t: RUN collection for the outputs (default: <output>/<UTC timestamp>)',
+    )
+    .option('-d, --data-query <expr>', 'With -p/-t: data query (butler where expression)')
+    .option(
+      '--bind <name=value>',
+      'With -p/-t: value for a :name in the data query, as YAML (repeatable)',
+      appendValue,
+    )
+    .option('--extend-run', 'Write into an output run that already has outputs (implies --skip-existing)')
+    .option('--no-merge', 'Leave the outputs unmerged (merge later with pipetask aggregate-graph)')
+    .option('--summary <file>', 'Also write the execution summary, with every quantum, as JSON to this file');
+  addExecutionOptions(addPipelineOptions(cmd), { taskModule: false })
     .addHelpText(
       'after',
       `
@@ -192,25 +228,24 @@ Jobs never write the registry: each quantum writes its outputs to the datastore 
 REPO/.meridian/qbb/; the merge at the end imports what succeeded (idempotent: safe to rerun). A quantum that
 fails (throws, exits, exceeds --memory-per-quantum or --timeout) blocks its descendants; the others go on unless
 --fail-fast. Exit status 1 when a quantum failed. Rerun the same command with --skip-existing to finish a run
-that failed or was killed.
+that failed or was killed. With -p/-t instead of -g the graph is built first, as pipetask qgraph builds it.
 
 Examples:
   pipetask run -b ./repo -g g.qg -j 4
   pipetask run -b ./repo -g g.qg -j 4 --skip-existing --clobber-outputs
+  pipetask run -b ./repo -i inputs -o u/me/add -t meridian.pipe.testing.AddTask:add -d "detector < 3" -j 2
   pipetask run -b ./repo -g g.qg --memory-per-quantum 2GB --timeout 600 --summary run.json`,
     )
     .action(async (opts: RunOptions) => {
-      if (opts.qgraph === undefined) {
+      const fromPipeline = opts.pipeline !== undefined || (opts.task ?? []).length > 0;
+      if (fromPipeline === (opts.qgraph !== undefined)) {
         throw meridianError(
           'INVALID_ARGUMENT',
-          opts.pipeline === undefined
-            ? 'pipetask run needs -g/--qgraph FILE'
-            : 'pipetask run -p is not available yet: build the graph with pipetask qgraph -q FILE, then run -g FILE',
+          'pipetask run needs either -g/--qgraph FILE or a pipeline (-p FILE or -t TASK), not both',
         );
       }
-      const graphPath = opts.qgraph;
       await withButler(opts.butlerConfig, 'write', async (butler, signal) => {
-        await withGraph(graphPath, butler.universe, async (source) => {
+        const run = async (source: QuantumGraphSource) => {
           if (!opts.skipExisting && !opts.extendRun) await refuseExistingRun(butler, source.header.outputRun);
           const summary = await withProgress((reporter) =>
             executeGraph(source, {
@@ -233,7 +268,9 @@ Examples:
           }
           printExecution(summary, merge, opts);
           setExitStatus(summary);
-        });
+        };
+        if (opts.qgraph !== undefined) await withGraph(opts.qgraph, butler.universe, run);
+        else await run(await buildGraphFromOptions(butler, opts, signal));
       });
     });
 }
