@@ -6,6 +6,7 @@ import type { TaskRegistry } from '../pipe/index.js';
 import { ExposureSummaryTask, RawStatisticsTask } from './stats/raw-statistics.js';
 
 export {
+  clippedStatistics,
   ExposureSummaryTask,
   measureRaw,
   parseFitsSection,

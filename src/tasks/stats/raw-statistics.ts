@@ -58,6 +58,39 @@ export function robustStatistics(values: Float32Array): { median: number; sigma:
   return { median, sigma: 1.4826 * medianOfSorted(dev), n: finite.length };
 }
 
+/**
+ * Mean and standard deviation after iterative clipping at `nSigma` about the median. Unlike the MAD, the standard
+ * deviation is not biased by integer-quantised data such as raw ADU (a MAD of 2 ADU stands for any sigma from
+ * about 2.5 to 3.5 ADU).
+ */
+export function clippedStatistics(
+  values: Float32Array,
+  nSigma = 3,
+  iterations = 3,
+): { mean: number; sigma: number; n: number } {
+  const robust = robustStatistics(values);
+  let center = robust.median;
+  let sigma = robust.sigma > 0 ? robust.sigma : Number.POSITIVE_INFINITY;
+  let mean = Number.NaN;
+  let n = 0;
+  for (let it = 0; it < iterations; it++) {
+    let sum = 0;
+    let sum2 = 0;
+    n = 0;
+    for (const v of values) {
+      if (!Number.isFinite(v) || Math.abs(v - center) > nSigma * sigma) continue;
+      sum += v;
+      sum2 += v * v;
+      n++;
+    }
+    if (n < 2) return { mean: Number.NaN, sigma: Number.NaN, n };
+    mean = sum / n;
+    sigma = Math.sqrt(Math.max(0, (sum2 - n * mean * mean) / (n - 1)));
+    center = mean;
+  }
+  return { mean, sigma, n };
+}
+
 function medianOfSorted(a: Float32Array): number {
   const mid = a.length >> 1;
   return a.length % 2 === 1 ? a[mid]! : (a[mid - 1]! + a[mid]!) / 2;
@@ -83,7 +116,7 @@ export interface RawStatistics {
   readonly detector: number;
   /** ADU. */
   readonly overscanLevel: number;
-  /** Read noise measured in the overscan, electrons. */
+  /** Read noise measured in the overscan (3-sigma clipped standard deviation), electrons. */
   readonly readNoise: number;
   /** Read noise the header states, electrons. */
   readonly headerReadNoise: number;
@@ -105,7 +138,9 @@ export function measureRaw(
   const biasSec = parseFitsSection(stringCard(raw, 'BIASSEC'), 'BIASSEC');
   const gain = numberCard(raw, 'GAIN');
   const saturation = numberCard(raw, 'SATURATE');
-  const overscan = robustStatistics(sectionPixels(raw, biasSec));
+  const overscanPixels = sectionPixels(raw, biasSec);
+  const overscan = robustStatistics(overscanPixels);
+  const overscanNoise = clippedStatistics(overscanPixels);
   const data = sectionPixels(raw, dataSec);
   let saturated = 0;
   for (const v of data) if (v >= saturation) saturated++;
@@ -121,7 +156,7 @@ export function measureRaw(
     exposure: ids.exposure,
     detector: ids.detector,
     overscanLevel: overscan.median,
-    readNoise: overscan.sigma * gain,
+    readNoise: overscanNoise.sigma * gain,
     headerReadNoise: numberCard(raw, 'RDNOISE'),
     skyLevel: sky.median,
     skyNoise: sky.sigma,
