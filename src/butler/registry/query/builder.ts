@@ -5,6 +5,7 @@ import type { DataIdValue } from '../../dimensions/data-id.js';
 import type { DimensionElement, DimensionGroup, DimensionUniverse } from '../../dimensions/universe.js';
 import { collectIdentifiers, type Expr } from '../../expression/index.js';
 import type { CollectionRecord } from '../collections.js';
+import type { DatasetIdCodec } from '../dataset-ids.js';
 import type { DatasetTypeRecord } from '../dataset-types.js';
 import { elementTableName, overlapTableName } from '../schema.js';
 import { envelopeRegion, type LiteralRegion, regionOverlaps } from './regions.js';
@@ -27,6 +28,8 @@ export interface QueryInput {
   readonly datasets?: readonly DatasetSearch[];
   /** Extra elements whose tables must be joined (e.g. the element of queryDimensionRecords). */
   readonly elements?: readonly string[];
+  /** How dataset IDs are stored (a `where` on dataset_id compares their text form). */
+  readonly datasetIds: DatasetIdCodec;
 }
 
 interface Relation {
@@ -272,7 +275,7 @@ export class QueryBuilder {
     const alias = this.datasetAliases[index]!;
     switch (field) {
       case 'dataset_id':
-        return sql.ref(`${alias}.dataset_id`);
+        return this.input.datasetIds.asText(sql.ref(`${alias}.dataset_id`));
       case 'collection':
         return sql`(SELECT name FROM collection WHERE collection_id = ${sql.ref(`${alias}.collection_id`)})`;
       case 'run':
