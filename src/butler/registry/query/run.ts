@@ -256,6 +256,13 @@ export async function queryDatasetsOfType(
     dataId: options.dataId,
     datasets: [{ rec, collections }, ...extraDatasets],
     datasetIds: ids,
+    orderBy: options.orderBy,
+    // A calibration find-first needs the temporal element's timespan.
+    elements:
+      findFirst && collections.some((c) => c.type === 'CALIBRATION')
+        ? dt.dimensions.temporal.map((e) => e.name).slice(-1)
+        : [],
+    skipUnneededElements: true,
   });
   const ds = qb.datasetAliases[0]!;
   const rank = sql`CASE ${sql.ref(`${ds}.collection_id`)} ${sql.join(
