@@ -61,16 +61,14 @@ export class DatasetManager {
    */
   async insert(
     rec: DatasetTypeRecord,
-    dataIds: readonly DataCoordinate[],
+    dataIds: readonly Record<string, DataIdValue>[],
     run: CollectionRecord,
     mode: IdGenerationMode = 'UNIQUE',
   ): Promise<DatasetRef[]> {
-    const refs = dataIds.map((d) => {
+    const refs = dataIds.map((required) => {
       const id =
-        mode === 'UNIQUE'
-          ? uuidv7()
-          : deterministicDatasetId(rec.datasetType.name, d.required, run.name, mode);
-      return this.makeRef(rec, id, d.required, run.name);
+        mode === 'UNIQUE' ? uuidv7() : deterministicDatasetId(rec.datasetType.name, required, run.name, mode);
+      return this.makeRef(rec, id, required, run.name);
     });
     await this.writeRefs(rec, refs, run);
     return refs;

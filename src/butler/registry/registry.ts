@@ -254,8 +254,8 @@ export class Registry {
     return this.cache.validated(async () => {
       const rec = await this.datasetTypes.get(datasetType);
       const runRec = await this.collections.getRun(run);
-      const coords = await this.dimensions.expandMany(dataIds, rec.datasetType.dimensions);
-      return this.datasets.insert(rec, coords, runRec, mode);
+      const values = await this.dimensions.requiredValuesMany(dataIds, rec.datasetType.dimensions);
+      return this.datasets.insert(rec, values, runRec, mode);
     });
   }
 
