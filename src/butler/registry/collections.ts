@@ -3,6 +3,7 @@ import { toNumber } from '../../db/index.js';
 import { meridianError } from '../../errors.js';
 import type { RegistryCache } from './cache.js';
 import type { RegistryDatabase } from './open.js';
+import { datasetTableNames } from './schema.js';
 
 export type CollectionType = 'RUN' | 'TAGGED' | 'CHAINED' | 'CALIBRATION';
 /** Stored as SMALLINT with daf_butler's CollectionType values. */
@@ -348,6 +349,15 @@ export class CollectionManager {
             `collection '${name}' is a child of chained collection(s) ${parents.join(', ')}; remove it from them first`,
             { name, parents },
           );
+        }
+        if (rec.type === 'TAGGED') {
+          // Tags rows carry no foreign key to their collection (schema.ts): remove a TAGGED collection's here.
+          for (const group of await trx.selectFrom('dimension_group').select('id').execute()) {
+            await trx
+              .deleteFrom(datasetTableNames(toNumber(group.id)).tags)
+              .where('collection_id', '=', rec.id)
+              .execute();
+          }
         }
         await trx.deleteFrom('collection').where('collection_id', '=', rec.id).execute();
         if (await this.cache.changed(trx)) {

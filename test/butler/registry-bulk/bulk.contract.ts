@@ -92,6 +92,24 @@ export function bulkContract(factory: DatabaseFactory): void {
       expect(await datasetCount()).toBe(1);
     });
 
+    it('removing a TAGGED collection removes its memberships (tags rows carry no foreign key to it)', async () => {
+      const refs = await registry.insertDatasets('raw', DATA_IDS.slice(0, 8), 'r1');
+      await registry.registerCollection('tag', 'TAGGED');
+      await registry.associate('tag', refs);
+      await registry.removeCollection('tag');
+      const rec = await registry.datasetTypes.get('raw');
+      const left = await registry.database.db.selectFrom(rec.tagsTable).select('collection_id').execute();
+      expect(left).toHaveLength(8);
+      await registry.registerCollection('tag', 'TAGGED');
+      expect(await registry.queryDatasets('raw', { collections: ['tag'] })).toEqual([]);
+      // Removing the RUN removes its datasets and, through them, every membership.
+      await registry.associate('tag', refs.slice(0, 2));
+      await registry.removeCollection('r1');
+      expect(await registry.database.db.selectFrom(rec.tagsTable).select('collection_id').execute()).toEqual(
+        [],
+      );
+    });
+
     it('bulkLoad keeps text with tabs, newlines and backslashes, NULLs and booleans, or loads nothing', async () => {
       const database = registry.database;
       await database.db.schema
