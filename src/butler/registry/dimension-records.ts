@@ -406,7 +406,9 @@ export class DimensionRecordManager {
       .map((d) => this.universe.element(d))
       .filter((e) => e.hasTable)
       .map((element) => ({ element, keyDims: [...element.requires, element.name] }));
-    const found = new Map<string, boolean>();
+    // Per step, whether each key seen in this batch has a record: nested maps keyed by the key's values, so that a
+    // repeated key costs map lookups and no string building.
+    const found = steps.map(() => new Map<unknown, unknown>());
     const out: Record<string, DataIdValue>[] = [];
     try {
       for (const input of inputs) {
@@ -414,11 +416,22 @@ export class DimensionRecordManager {
         let ok = values !== null;
         for (let s = 0; ok && s < steps.length; s++) {
           const { element, keyDims } = steps[s]!;
-          let key = `${element.name}:`;
-          for (let i = 0; i < keyDims.length; i++)
-            key += (i > 0 ? '\u0000' : '') + String(values![keyDims[i]!]);
-          let exists = found.get(key);
+          let node = found[s]!;
+          for (let i = 0; i < keyDims.length - 1; i++) {
+            const v = values![keyDims[i]!];
+            let next = node.get(v) as Map<unknown, unknown> | undefined;
+            if (next === undefined) {
+              next = new Map();
+              node.set(v, next);
+            }
+            node = next;
+          }
+          const last = values![keyDims[keyDims.length - 1]!];
+          let exists = node.get(last) as boolean | undefined;
           if (exists === undefined) {
+            let key = `${element.name}:`;
+            for (let i = 0; i < keyDims.length; i++)
+              key += (i > 0 ? '\u0000' : '') + String(values![keyDims[i]!]);
             let rec = this.cache.get(key);
             if (rec === undefined) {
               const pk: Record<string, unknown> = {};
@@ -427,7 +440,7 @@ export class DimensionRecordManager {
               rec = await this.fetchOne(element, pk);
             }
             exists = rec !== null && rec !== undefined;
-            found.set(key, exists);
+            node.set(last, exists);
           }
           ok = exists;
         }
@@ -447,20 +460,19 @@ export class DimensionRecordManager {
     types: ReadonlyMap<string, string>,
   ): Record<string, DataIdValue> | null {
     let given = 0;
-    for (const k in input) {
-      const v = input[k];
-      if (v === undefined || v === null) continue;
-      const type = types.get(k);
-      if (type === undefined) return null;
-      if (
-        type === 'int' ? typeof v !== 'number' || !Number.isSafeInteger(v) : typeof v !== 'string' || v === ''
-      )
-        return null;
-      given++;
-    }
+    for (const k in input) if (input[k] !== undefined && input[k] !== null) given++;
     if (given !== required.length) return null;
     const values: Record<string, DataIdValue> = {};
-    for (const d of required) values[d] = input[d] as DataIdValue;
+    for (const d of required) {
+      const v = input[d];
+      if (
+        types.get(d) === 'int'
+          ? typeof v !== 'number' || !Number.isSafeInteger(v)
+          : typeof v !== 'string' || v === ''
+      )
+        return null;
+      values[d] = v;
+    }
     return values;
   }
 
