@@ -471,7 +471,7 @@ export class DimensionRecordManager {
           : typeof v !== 'string' || v === ''
       )
         return null;
-      values[d] = v;
+      values[d] = v as DataIdValue;
     }
     return values;
   }
