@@ -118,7 +118,8 @@ export class RegistryCache {
 
   /** SQL that is true only while the database's token is the cache's. */
   condition(): RawBuilder<boolean> {
-    return sql<boolean>`(SELECT ${sql.ref('value')} FROM butler_attributes WHERE name = ${CACHE_TOKEN}) = ${this.token ?? ''}`;
+    // COALESCE: a registry without the row (made by hand) compares '' with '', instead of NULL matching nothing.
+    return sql<boolean>`COALESCE((SELECT ${sql.ref('value')} FROM butler_attributes WHERE name = ${CACHE_TOKEN}), '') = ${this.token ?? ''}`;
   }
 
   /**
