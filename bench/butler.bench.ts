@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { Butler } from '../src/butler/index.js';
+import { Butler, uuidv7 } from '../src/butler/index.js';
 import { type BenchResult, percentile, timeIt } from './harness.js';
 
 /**
@@ -47,39 +47,68 @@ export async function benchButler(options: {
       })),
     );
     await butler.registerDatasetType('calexp', ['instrument', 'exposure', 'detector'], 'StructuredDataDict');
-    await butler.registerDatasetType(
-      'calexpBare',
-      ['instrument', 'exposure', 'detector'],
-      'StructuredDataDict',
-    );
+    for (const name of ['calexpBare', 'calexpBulk']) {
+      await butler.registerDatasetType(name, ['instrument', 'exposure', 'detector'], 'StructuredDataDict');
+    }
     const dataIds = Array.from({ length: perRun }, (_, i) => ({
       instrument: 'BenchCam',
       exposure: Math.floor(i / detectors),
       detector: i % detectors,
     }));
 
-    // Insert through the butler registry, one batch per RUN.
+    // Insert through the butler registry, one batch per RUN. The RUNs are registered first, as the references'
+    // are: the figure is the inserts alone.
+    const runNames = Array.from({ length: options.runs }, (_, r) => `run_${String(r).padStart(4, '0')}`);
+    for (const run of runNames) await reg.registerRun(run);
     const t0 = performance.now();
-    for (let r = 0; r < options.runs; r++) {
-      const run = `run_${String(r).padStart(4, '0')}`;
-      await reg.registerRun(run);
-      await reg.insertDatasets('calexp', dataIds, run);
-    }
+    for (const run of runNames) await reg.insertDatasets('calexp', dataIds, run);
     const butlerSeconds = (performance.now() - t0) / 1000;
 
-    // The same rows with bare SQL (prepared multi-row inserts in one transaction per run).
-    const dtBare = await reg.datasetTypes.get('calexpBare');
+    // Reference 1, the bare SQL a registry would need for the same rows: the same keys (UUIDv7 in the stored
+    // 16-byte form) and the same bulk path (SqlDatabase.bulkLoad: COPY on PostgreSQL, prepared multi-row INSERTs
+    // on SQLite), one transaction per run; no data ID validation, no conflict diagnosis, no summary.
     const db = reg.database;
-    const bareRuns: number[] = [];
-    for (let r = 0; r < options.runs; r++) {
-      await reg.registerRun(`bare_${String(r).padStart(4, '0')}`);
-      bareRuns.push((await reg.collections.get(`bare_${String(r).padStart(4, '0')}`)).id);
+    const ids = reg.datasets.ids;
+    const registerRuns = async (prefix: string) => {
+      const out: number[] = [];
+      for (let r = 0; r < options.runs; r++) {
+        await reg.registerRun(`${prefix}_${String(r).padStart(4, '0')}`);
+        out.push((await reg.collections.get(`${prefix}_${String(r).padStart(4, '0')}`)).id);
+      }
+      return out;
+    };
+    const dtBulk = await reg.datasetTypes.get('calexpBulk');
+    const bulkRuns = await registerRuns('bulk');
+    const tBulk = performance.now();
+    for (const runId of bulkRuns) {
+      await db.transaction(async (trx) => {
+        const datasetRows: unknown[][] = [];
+        const tagRows: unknown[][] = [];
+        for (const d of dataIds) {
+          const id = ids.toDb(uuidv7());
+          datasetRows.push([id, dtBulk.id, runId, 0]);
+          tagRows.push([runId, dtBulk.id, id, d.instrument, d.exposure, d.detector]);
+        }
+        await db.bulkLoad(trx, 'dataset', ['id', 'dataset_type_id', 'run_id', 'ingest_date'], datasetRows);
+        await db.bulkLoad(
+          trx,
+          dtBulk.tagsTable,
+          ['collection_id', 'dataset_type_id', 'dataset_id', 'instrument', 'exposure', 'detector'],
+          tagRows,
+        );
+      });
     }
+    const bulkSeconds = (performance.now() - tBulk) / 1000;
+
+    // Reference 2, the naive bare SQL of earlier rounds: Kysely multi-row INSERTs of 1,000 rows built as objects,
+    // random (v4) UUIDs, one transaction per run.
+    const dtBare = await reg.datasetTypes.get('calexpBare');
+    const bareRuns = await registerRuns('bare');
     const t1 = performance.now();
     for (const runId of bareRuns) {
       await db.transaction(async (trx) => {
         for (let i = 0; i < dataIds.length; i += 1000) {
-          const slice = dataIds.slice(i, i + 1000).map((d) => ({ ...d, id: crypto.randomUUID() }));
+          const slice = dataIds.slice(i, i + 1000).map((d) => ({ ...d, id: ids.toDb(crypto.randomUUID()) }));
           await trx
             .insertInto('dataset')
             .values(
@@ -108,8 +137,17 @@ export async function benchButler(options: {
       name: `${options.backend}: insert ${n.toLocaleString('en')} datasets in ${options.runs} runs`,
       value: n / butlerSeconds,
       unit: 'datasets/s',
+      reference: n / bulkSeconds,
+      referenceName: 'bare SQL, same keys and bulk path',
+      higherIsBetter: true,
+      target: options.backend === 'sqlite' ? 100_000 : 50_000,
+    });
+    results.push({
+      name: `${options.backend}: the same inserts against the naive reference`,
+      value: n / butlerSeconds,
+      unit: 'datasets/s',
       reference: n / bareSeconds,
-      referenceName: 'bare SQL inserts',
+      referenceName: 'naive bare SQL (Kysely INSERTs, random UUIDs)',
       higherIsBetter: true,
     });
 
@@ -143,7 +181,7 @@ export async function benchButler(options: {
       unit: 'ms',
       reference: percentile(qBare, 50),
       referenceName: 'bare SQL',
-      target: 20,
+      target: options.backend === 'postgresql' ? 2 : 20,
     });
 
     // Find-first through a 10-collection chain.

@@ -54,9 +54,8 @@ export async function verifyRepository(
     problems.push({ kind: 'orphan', path, detail: 'file is not referenced by any dataset' });
   }
   const withFiles = new Set(records.map((r) => r.datasetId));
-  const all = await butler.registry.database.executor().selectFrom('dataset').select('id').execute();
-  for (const row of all) {
-    const id = String(row.id);
+  const all = await butler.registry.allDatasetIds();
+  for (const id of all) {
     if (!withFiles.has(id))
       problems.push({ kind: 'unstored', datasetId: id, path: '', detail: 'dataset has no stored file' });
   }

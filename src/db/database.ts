@@ -32,12 +32,34 @@ export interface SqlDatabase {
   lockForUpdate(trx: Kysely<any>, key: number): Promise<void>;
   /** Whether a table exists in this database's own schema. */
   tableExists(name: string): Promise<boolean>;
+  /**
+   * Load many rows into a table inside the current transaction `trx`, by the back end's fastest bulk path:
+   * `COPY … FROM STDIN` on PostgreSQL, prepared multi-row INSERTs on SQLite. All or nothing with the transaction:
+   * a failure (a constraint violation included) rejects and the caller's transaction rolls back. Values are what a
+   * bind parameter takes (numbers, bigints, strings, booleans, null; Buffers for BLOB columns on SQLite).
+   */
+  bulkLoad(
+    trx: Kysely<any>,
+    table: string,
+    columns: readonly string[],
+    rows: readonly (readonly unknown[])[],
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface DatabaseCapabilities {
-  /** SQL type for UUID columns. */
+  /** SQL type for UUID columns in their text form (kept for schemas made before `binaryUuidType`). */
   readonly uuidType: 'text' | 'uuid';
+  /**
+   * SQL type for a UUID stored in 16 bytes: `blob` (SQLite; bind a 16-byte Buffer, read one back) or the native
+   * `uuid` (PostgreSQL; bind and read the canonical text form).
+   */
+  readonly binaryUuidType: 'blob' | 'uuid';
+  /**
+   * Whether a table can be stored clustered on its primary key with no separate row id (SQLite `WITHOUT ROWID`):
+   * one B-tree instead of two for a table whose key is not an integer.
+   */
+  readonly clusteredTables: boolean;
   /** Largest number of bind parameters in one statement. */
   readonly maxBindParameters: number;
   /** Whether `INSERT ... ON CONFLICT DO NOTHING` is available (both our back ends have it). */

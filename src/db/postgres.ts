@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   type DatabaseConnection,
   type Driver,
@@ -7,6 +9,7 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { isMeridianError, meridianError } from '../errors.js';
 import { databaseUrl, type PostgresConfig, redactUrl } from './config.js';
 import { describePurpose, type OpenOptions, type SqlDatabase, TransactionalDatabase } from './database.js';
@@ -24,6 +27,8 @@ export class PostgresDatabase extends TransactionalDatabase implements SqlDataba
   readonly schema: string;
   readonly capabilities = Object.freeze({
     uuidType: 'uuid',
+    binaryUuidType: 'uuid',
+    clusteredTables: false,
     maxBindParameters: 60000,
     onConflictDoNothing: true,
     placeholder: 'dollar',
@@ -31,6 +36,9 @@ export class PostgresDatabase extends TransactionalDatabase implements SqlDataba
     bigintAsString: true,
   } as const);
   private readonly pool: pg.Pool;
+  /** Clients checked out of the pool now, to find the one a Kysely transaction runs on (`bulkLoad`). */
+  private readonly checkedOut = new Set<pg.PoolClient>();
+  private readonly transactionClients = new WeakMap<Kysely<any>, pg.PoolClient>();
   protected readonly noun: string;
 
   /** `config` is validated (parseDatabaseConfig); call `connect` before use. */
@@ -62,6 +70,9 @@ export class PostgresDatabase extends TransactionalDatabase implements SqlDataba
     this.pool.on('error', () => {});
     // A checked-out client whose server goes away emits 'error' too; the failing query reports it instead.
     this.pool.on('connect', (client) => client.on('error', () => {}));
+    this.pool.on('acquire', (client) => this.checkedOut.add(client));
+    this.pool.on('release', (_err, client) => this.checkedOut.delete(client));
+    this.pool.on('remove', (client) => this.checkedOut.delete(client as pg.PoolClient));
     const base = new PostgresDialect({ pool: this.pool });
     const translate = (err: unknown) => this.translateError(err, 'query');
     this.db = new Kysely<any>({
@@ -100,6 +111,45 @@ export class PostgresDatabase extends TransactionalDatabase implements SqlDataba
 
   async lockForUpdate(trx: Kysely<any>, key: number): Promise<void> {
     await sql`SELECT pg_advisory_xact_lock(${key})`.execute(trx);
+  }
+
+  /**
+   * `COPY table (columns) FROM STDIN` on the transaction's own connection. Kysely does not hand out its pg client,
+   * so the client is found by the server process id the transaction reports (one round trip, once per
+   * transaction). A failed COPY aborts the transaction like any failed statement.
+   */
+  async bulkLoad(
+    trx: Kysely<any>,
+    table: string,
+    columns: readonly string[],
+    rows: readonly (readonly unknown[])[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    const client = await this.clientOf(trx);
+    const list = columns.map((c) => `"${c}"`).join(', ');
+    try {
+      const sink = client.query(copyFrom(`COPY "${table}" (${list}) FROM STDIN`));
+      await pipeline(Readable.from(copyTextBatches(rows)), sink);
+    } catch (err) {
+      throw this.translateError(err, `bulk load of ${table}`);
+    }
+  }
+
+  private async clientOf(trx: Kysely<any>): Promise<pg.PoolClient> {
+    const known = this.transactionClients.get(trx);
+    if (known !== undefined) return known;
+    if (!trx.isTransaction) {
+      throw meridianError('INTERNAL', 'bulkLoad must run inside a transaction (database.transaction)');
+    }
+    const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx);
+    const pid = Number(rows[0]?.pid);
+    for (const client of this.checkedOut) {
+      if ((client as unknown as { processID?: number }).processID === pid) {
+        this.transactionClients.set(trx, client);
+        return client;
+      }
+    }
+    throw meridianError('INTERNAL', `no pooled connection has server process ${pid}`);
   }
 
   async tableExists(name: string): Promise<boolean> {
@@ -221,4 +271,28 @@ const innerConnection = Symbol('innerConnection');
 
 function unwrap(conn: DatabaseConnection): DatabaseConnection {
   return (conn as unknown as Record<symbol, DatabaseConnection>)[innerConnection] ?? conn;
+}
+
+/**
+ * One value in COPY's text format: `\N` is NULL; backslash, tab, newline and carriage return are escaped; bytes
+ * are bytea hex (`\\x…`, the backslash itself escaped).
+ */
+function copyTextValue(v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  if (Buffer.isBuffer(v)) return `\\\\x${v.toString('hex')}`;
+  return String(v).replace(/[\\\t\n\r]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+  );
+}
+
+/** COPY text lines in batches of 1,000 rows, so the socket's back-pressure applies. */
+function* copyTextBatches(rows: readonly (readonly unknown[])[]): Generator<string> {
+  for (let i = 0; i < rows.length; i += 1000) {
+    let text = '';
+    const end = Math.min(rows.length, i + 1000);
+    for (let r = i; r < end; r++) text += `${rows[r]!.map(copyTextValue).join('\t')}\n`;
+    yield text;
+  }
 }

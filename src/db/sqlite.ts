@@ -11,7 +11,13 @@ import {
   SqliteQueryCompiler,
 } from 'kysely';
 import { isMeridianError, meridianError } from '../errors.js';
-import { describePurpose, type OpenOptions, type SqlDatabase, TransactionalDatabase } from './database.js';
+import {
+  bulkInsert,
+  describePurpose,
+  type OpenOptions,
+  type SqlDatabase,
+  TransactionalDatabase,
+} from './database.js';
 
 /** How long a writer waits for another writer's lock before failing with DATABASE_BUSY. */
 const BUSY_TIMEOUT_MS = 60_000;
@@ -29,6 +35,8 @@ export class SqliteDatabase extends TransactionalDatabase implements SqlDatabase
   readonly path: string;
   readonly capabilities = Object.freeze({
     uuidType: 'text',
+    binaryUuidType: 'blob',
+    clusteredTables: true,
     // SQLite >= 3.32 allows 32766 host parameters.
     maxBindParameters: 32000,
     onConflictDoNothing: true,
@@ -94,6 +102,19 @@ export class SqliteDatabase extends TransactionalDatabase implements SqlDatabase
   }
 
   async lockForUpdate(): Promise<void> {}
+
+  /** Multi-row INSERTs of up to 500 rows (prepared once per shape and cached by the driver). */
+  async bulkLoad(
+    trx: Kysely<any>,
+    table: string,
+    columns: readonly string[],
+    rows: readonly (readonly unknown[])[],
+  ): Promise<void> {
+    const per = Math.max(1, Math.min(500, Math.floor(this.capabilities.maxBindParameters / columns.length)));
+    for (let i = 0; i < rows.length; i += per) {
+      await bulkInsert(trx, this.capabilities, table, columns, rows.slice(i, i + per));
+    }
+  }
 
   async tableExists(name: string): Promise<boolean> {
     const row = await this.executor()

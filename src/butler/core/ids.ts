@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { meridianError } from '../../errors.js';
 
 /**
@@ -15,6 +15,22 @@ export const DATASET_ID_NAMESPACE = '840b31d9-05cd-5161-b2c8-00d32b280d0f';
 let lastMs = 0;
 let seq = 0;
 
+/**
+ * Random bytes for IDs, drawn from the CSPRNG 16 KiB at a time: one `randomBytes` call per ID cost more than the
+ * registry's whole insert of that ID.
+ */
+const randomPool = Buffer.alloc(16 * 1024);
+let randomOffset = randomPool.length;
+
+function nextRandom(target: Buffer): void {
+  if (randomOffset + 16 > randomPool.length) {
+    randomFillSync(randomPool);
+    randomOffset = 0;
+  }
+  randomPool.copy(target, 0, randomOffset, randomOffset + 16);
+  randomOffset += 16;
+}
+
 /** RFC 9562 UUIDv7: 48-bit Unix ms timestamp, then a 12-bit counter (monotonic within a ms), then random bits. */
 export function uuidv7(): string {
   let ms = Date.now();
@@ -29,7 +45,8 @@ export function uuidv7(): string {
     lastMs = ms;
     seq = randomBytes(2).readUInt16BE(0) & 0x3ff;
   }
-  const b = randomBytes(16);
+  const b = Buffer.allocUnsafe(16);
+  nextRandom(b);
   b.writeUIntBE(ms, 0, 6);
   b[6] = 0x70 | ((seq >> 8) & 0x0f);
   b[7] = seq & 0xff;

@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
 import { toNumber } from '../../db/index.js';
 import { meridianError } from '../../errors.js';
+import type { RegistryCache } from './cache.js';
 import type { RegistryDatabase } from './open.js';
+import { datasetTableNames } from './schema.js';
 
 export type CollectionType = 'RUN' | 'TAGGED' | 'CHAINED' | 'CALIBRATION';
 /** Stored as SMALLINT with daf_butler's CollectionType values. */
@@ -64,56 +66,99 @@ function validateName(name: string): void {
   }
 }
 
+/**
+ * Collections and chains, read from the registry cache (see cache.ts for how it stays correct); writes go to the
+ * database in a transaction and then into the cache.
+ */
 export class CollectionManager {
-  constructor(private readonly database: RegistryDatabase) {}
+  private byName = new Map<string, CollectionRecord>();
+  private byId = new Map<number, CollectionRecord>();
+  /** Chain parent id → child ids in search order. */
+  private chains = new Map<number, number[]>();
+
+  constructor(
+    private readonly database: RegistryDatabase,
+    private readonly cache: RegistryCache,
+  ) {
+    cache.addLoader(() => this.load());
+  }
 
   private fromRow(row: Record<string, unknown>): CollectionRecord {
-    return {
+    return Object.freeze({
       id: toNumber(row.collection_id),
       name: String(row.name),
       type: CODE_TYPE.get(toNumber(row.type))!,
       doc: (row.doc as string | null) ?? null,
-    };
+    });
+  }
+
+  private async load(): Promise<void> {
+    const executor = this.database.executor();
+    const rows = await executor.selectFrom('collection').selectAll().execute();
+    const chainRows = await executor
+      .selectFrom('collection_chain')
+      .select(['parent', 'child'])
+      .orderBy('parent')
+      .orderBy('position')
+      .execute();
+    const byName = new Map<string, CollectionRecord>();
+    const byId = new Map<number, CollectionRecord>();
+    for (const r of rows) {
+      const rec = this.fromRow(r);
+      byName.set(rec.name, rec);
+      byId.set(rec.id, rec);
+    }
+    const chains = new Map<number, number[]>();
+    for (const r of chainRows) {
+      const parent = toNumber(r.parent);
+      if (!chains.has(parent)) chains.set(parent, []);
+      chains.get(parent)!.push(toNumber(r.child));
+    }
+    this.byName = byName;
+    this.byId = byId;
+    this.chains = chains;
   }
 
   /** Register a collection; returns false if it already exists with the same type. */
   async register(name: string, type: CollectionType, doc?: string | null): Promise<boolean> {
     validateName(name);
-    return this.database.transaction(async (trx) => {
-      const existing = await this.find(name);
-      if (existing !== null) {
-        if (existing.type !== type) {
-          throw meridianError(
-            'COLLECTION_EXISTS',
-            `collection '${name}' already exists as ${existing.type}, not ${type}`,
-            { name, type: existing.type },
-          );
+    return this.database.transaction((trx) =>
+      this.cache.writing(async () => {
+        const existing = this.byName.get(name);
+        if (existing !== undefined) {
+          if (existing.type !== type) {
+            throw meridianError(
+              'COLLECTION_EXISTS',
+              `collection '${name}' already exists as ${existing.type}, not ${type}`,
+              { name, type: existing.type },
+            );
+          }
+          return false;
         }
-        return false;
-      }
-      const res = await trx
-        .insertInto('collection')
-        .values({ name, type: TYPE_CODE[type], doc: doc ?? null })
-        .returning('collection_id')
-        .executeTakeFirstOrThrow();
-      if (type === 'RUN') {
-        await trx
-          .insertInto('run')
-          .values({ collection_id: res.collection_id, host: hostname().slice(0, 128) })
-          .execute();
-      }
-      return true;
-    });
+        const res = await trx
+          .insertInto('collection')
+          .values({ name, type: TYPE_CODE[type], doc: doc ?? null })
+          .returning('collection_id')
+          .executeTakeFirstOrThrow();
+        if (type === 'RUN') {
+          await trx
+            .insertInto('run')
+            .values({ collection_id: res.collection_id, host: hostname().slice(0, 128) })
+            .execute();
+        }
+        if (await this.cache.changed(trx)) {
+          const rec = Object.freeze({ id: toNumber(res.collection_id), name, type, doc: doc ?? null });
+          this.byName.set(name, rec);
+          this.byId.set(rec.id, rec);
+        }
+        return true;
+      }),
+    );
   }
 
   async find(name: string): Promise<CollectionRecord | null> {
-    const row = await this.database
-      .executor()
-      .selectFrom('collection')
-      .selectAll()
-      .where('name', '=', name)
-      .executeTakeFirst();
-    return row === undefined ? null : this.fromRow(row);
+    await this.cache.ensureFresh();
+    return this.byName.get(name) ?? null;
   }
 
   async get(name: string): Promise<CollectionRecord> {
@@ -134,33 +179,25 @@ export class CollectionManager {
     return rec;
   }
 
+  /** A collection by id from the cache as it is (for callers that checked it in this call, cache.ts). */
+  cachedById(id: number): CollectionRecord | undefined {
+    return this.byId.get(id);
+  }
+
   async byIds(ids: readonly number[]): Promise<Map<number, CollectionRecord>> {
     const out = new Map<number, CollectionRecord>();
     if (ids.length === 0) return out;
-    const unique = [...new Set(ids)];
-    for (let i = 0; i < unique.length; i += 1000) {
-      const rows = await this.database
-        .executor()
-        .selectFrom('collection')
-        .selectAll()
-        .where('collection_id', 'in', unique.slice(i, i + 1000))
-        .execute();
-      for (const r of rows) {
-        const rec = this.fromRow(r);
-        out.set(rec.id, rec);
-      }
+    await this.cache.ensureFresh();
+    for (const id of ids) {
+      const rec = this.byId.get(id);
+      if (rec !== undefined) out.set(id, rec);
     }
     return out;
   }
 
   async all(): Promise<CollectionRecord[]> {
-    const rows = await this.database
-      .executor()
-      .selectFrom('collection')
-      .selectAll()
-      .orderBy('name')
-      .execute();
-    return rows.map((r) => this.fromRow(r));
+    await this.cache.ensureFresh();
+    return [...this.byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** Collections matching glob patterns (all when none), optionally of given types, sorted by name. */
@@ -184,20 +221,17 @@ export class CollectionManager {
     return types === undefined ? recs : recs.filter((r) => types.includes(r.type));
   }
 
+  /** The children of a chain, in search order. */
+  private childrenOf(parent: CollectionRecord): CollectionRecord[] {
+    return (this.chains.get(parent.id) ?? []).map((id) => this.byId.get(id)!);
+  }
+
   async getChain(name: string): Promise<string[]> {
     const rec = await this.get(name);
     if (rec.type !== 'CHAINED') {
       throw meridianError('COLLECTION_TYPE', `collection '${name}' is ${rec.type}, not CHAINED`, { name });
     }
-    const rows = await this.database
-      .executor()
-      .selectFrom('collection_chain as cc')
-      .innerJoin('collection as c', 'c.collection_id', 'cc.child')
-      .select(['c.name'])
-      .where('cc.parent', '=', rec.id)
-      .orderBy('cc.position')
-      .execute();
-    return rows.map((r) => String(r.name));
+    return this.childrenOf(rec).map((c) => c.name);
   }
 
   /** Replace a chain's children. Rejects cycles; with `flatten`, stores the flattened list of non-chains. */
@@ -206,70 +240,74 @@ export class CollectionManager {
     children: readonly string[],
     options: { flatten?: boolean } = {},
   ): Promise<void> {
-    await this.database.transaction(async (trx) => {
-      const p = await this.get(parent);
-      if (p.type !== 'CHAINED') {
-        throw meridianError('COLLECTION_TYPE', `collection '${parent}' is ${p.type}, not CHAINED`, {
-          name: parent,
+    await this.database.transaction((trx) =>
+      this.cache.writing(async () => {
+        const p = await this.get(parent);
+        if (p.type !== 'CHAINED') {
+          throw meridianError('COLLECTION_TYPE', `collection '${parent}' is ${p.type}, not CHAINED`, {
+            name: parent,
+          });
+        }
+        let resolved: CollectionRecord[] = [];
+        for (const c of children) resolved.push(await this.get(c));
+        if (options.flatten) resolved = await this.flatten(resolved);
+        for (const child of resolved) {
+          if (child.id === p.id || (child.type === 'CHAINED' && this.reaches(child, p.id))) {
+            throw meridianError(
+              'COLLECTION_CYCLE',
+              `adding '${child.name}' to chain '${parent}' would create a cycle`,
+              { parent, child: child.name },
+            );
+          }
+        }
+        const seen = new Set<number>();
+        resolved = resolved.filter((r) => {
+          if (seen.has(r.id)) return false;
+          seen.add(r.id);
+          return true;
         });
-      }
-      let resolved: CollectionRecord[] = [];
-      for (const c of children) resolved.push(await this.get(c));
-      if (options.flatten) resolved = await this.flatten(resolved);
-      for (const child of resolved) {
-        if (child.id === p.id || (child.type === 'CHAINED' && (await this.reaches(child, p.id)))) {
-          throw meridianError(
-            'COLLECTION_CYCLE',
-            `adding '${child.name}' to chain '${parent}' would create a cycle`,
-            { parent, child: child.name },
+        await trx.deleteFrom('collection_chain').where('parent', '=', p.id).execute();
+        if (resolved.length > 0) {
+          await trx
+            .insertInto('collection_chain')
+            .values(resolved.map((c, i) => ({ parent: p.id, position: i, child: c.id })))
+            .execute();
+        }
+        if (await this.cache.changed(trx)) {
+          this.chains.set(
+            p.id,
+            resolved.map((r) => r.id),
           );
         }
-      }
-      const seen = new Set<number>();
-      resolved = resolved.filter((r) => {
-        if (seen.has(r.id)) return false;
-        seen.add(r.id);
-        return true;
-      });
-      await trx.deleteFrom('collection_chain').where('parent', '=', p.id).execute();
-      if (resolved.length > 0) {
-        await trx
-          .insertInto('collection_chain')
-          .values(resolved.map((c, i) => ({ parent: p.id, position: i, child: c.id })))
-          .execute();
-      }
-    });
+      }),
+    );
   }
 
-  private async reaches(from: CollectionRecord, target: number): Promise<boolean> {
-    for (const childName of await this.getChain(from.name)) {
-      const child = await this.get(childName);
+  private reaches(from: CollectionRecord, target: number): boolean {
+    for (const child of this.childrenOf(from)) {
       if (child.id === target) return true;
-      if (child.type === 'CHAINED' && (await this.reaches(child, target))) return true;
+      if (child.type === 'CHAINED' && this.reaches(child, target)) return true;
     }
     return false;
   }
 
   async parentChains(name: string): Promise<string[]> {
     const rec = await this.get(name);
-    const rows = await this.database
-      .executor()
-      .selectFrom('collection_chain as cc')
-      .innerJoin('collection as c', 'c.collection_id', 'cc.parent')
-      .select('c.name')
-      .where('cc.child', '=', rec.id)
-      .orderBy('c.name')
-      .execute();
-    return [...new Set(rows.map((r) => String(r.name)))];
+    const names: string[] = [];
+    for (const [parent, children] of this.chains) {
+      if (children.includes(rec.id)) names.push(this.byId.get(parent)!.name);
+    }
+    return names.sort();
   }
 
   /** Expand chains depth-first into an ordered list without duplicates (the find-first search order). */
   async flatten(records: readonly CollectionRecord[]): Promise<CollectionRecord[]> {
+    await this.cache.ensureFresh();
     const out: CollectionRecord[] = [];
     const seen = new Set<number>();
-    const visit = async (r: CollectionRecord): Promise<void> => {
+    const visit = (r: CollectionRecord): void => {
       if (r.type === 'CHAINED') {
-        for (const childName of await this.getChain(r.name)) await visit(await this.get(childName));
+        for (const child of this.childrenOf(r)) visit(child);
         return;
       }
       if (!seen.has(r.id)) {
@@ -277,7 +315,7 @@ export class CollectionManager {
         out.push(r);
       }
     };
-    for (const r of records) await visit(r);
+    for (const r of records) visit(r);
     return out;
   }
 
@@ -301,33 +339,44 @@ export class CollectionManager {
   }
 
   async remove(name: string): Promise<void> {
-    await this.database.transaction(async (trx) => {
-      const rec = await this.get(name);
-      const parents = await this.parentChains(name);
-      if (parents.length > 0) {
-        throw meridianError(
-          'COLLECTION_IN_USE',
-          `collection '${name}' is a child of chained collection(s) ${parents.join(', ')}; remove it from them first`,
-          { name, parents },
-        );
-      }
-      await trx.deleteFrom('collection').where('collection_id', '=', rec.id).execute();
-    });
+    await this.database.transaction((trx) =>
+      this.cache.writing(async () => {
+        const rec = await this.get(name);
+        const parents = await this.parentChains(name);
+        if (parents.length > 0) {
+          throw meridianError(
+            'COLLECTION_IN_USE',
+            `collection '${name}' is a child of chained collection(s) ${parents.join(', ')}; remove it from them first`,
+            { name, parents },
+          );
+        }
+        if (rec.type === 'TAGGED') {
+          // Tags rows carry no foreign key to their collection (schema.ts): remove a TAGGED collection's here.
+          for (const group of await trx.selectFrom('dimension_group').select('id').execute()) {
+            await trx
+              .deleteFrom(datasetTableNames(toNumber(group.id)).tags)
+              .where('collection_id', '=', rec.id)
+              .execute();
+          }
+        }
+        await trx.deleteFrom('collection').where('collection_id', '=', rec.id).execute();
+        if (await this.cache.changed(trx)) {
+          this.byName.delete(rec.name);
+          this.byId.delete(rec.id);
+          this.chains.delete(rec.id);
+        }
+      }),
+    );
   }
 
   async unlinkFromChains(name: string): Promise<void> {
-    const rec = await this.get(name);
-    await this.database.transaction(async (trx) => {
-      const rows = await trx
-        .selectFrom('collection_chain')
-        .select('parent')
-        .where('child', '=', rec.id)
-        .execute();
-      for (const parentId of new Set(rows.map((r) => toNumber(r.parent)))) {
-        const parent = (await this.byIds([parentId])).get(parentId)!;
-        const children = (await this.getChain(parent.name)).filter((c) => c !== name);
-        await this.setChain(parent.name, children);
-      }
-    });
+    await this.database.transaction(() =>
+      this.cache.writing(async () => {
+        for (const parent of await this.parentChains(name)) {
+          const children = (await this.getChain(parent)).filter((c) => c !== name);
+          await this.setChain(parent, children);
+        }
+      }),
+    );
   }
 }

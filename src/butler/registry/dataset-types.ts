@@ -2,6 +2,7 @@ import { toNumber } from '../../db/index.js';
 import { meridianError } from '../../errors.js';
 import { DatasetType, splitComponentName, validateDatasetTypeName } from '../core/dataset-type.js';
 import type { DimensionUniverse } from '../dimensions/universe.js';
+import type { RegistryCache } from './cache.js';
 import { globToRegExp, isGlob } from './collections.js';
 import type { RegistryDatabase } from './open.js';
 import { createDatasetTables, datasetTableNames } from './schema.js';
@@ -14,16 +15,38 @@ export interface DatasetTypeRecord {
   readonly calibsTable: string;
 }
 
+/** Dataset types, read from the registry cache (see cache.ts for how it stays correct). */
 export class DatasetTypeManager {
-  private cache = new Map<string, DatasetTypeRecord>();
+  private byName = new Map<string, DatasetTypeRecord>();
   private byId = new Map<number, DatasetTypeRecord>();
 
   constructor(
     private readonly database: RegistryDatabase,
     private readonly universe: DimensionUniverse,
-  ) {}
+    private readonly cache: RegistryCache,
+  ) {
+    cache.addLoader(() => this.load());
+  }
 
-  async refresh(): Promise<void> {
+  private record(
+    id: number,
+    name: string,
+    storageClass: string,
+    isCalibration: boolean,
+    groupId: number,
+    names: string,
+  ): DatasetTypeRecord {
+    const group = this.universe.group(names === '' ? [] : names.split(','));
+    const tables = datasetTableNames(groupId);
+    return Object.freeze({
+      id,
+      datasetType: new DatasetType(name, group, storageClass, { isCalibration }),
+      tagsTable: tables.tags,
+      calibsTable: tables.calibs,
+    });
+  }
+
+  private async load(): Promise<void> {
     const rows = await this.database
       .executor()
       .selectFrom('dataset_type as dt')
@@ -37,24 +60,21 @@ export class DatasetTypeManager {
         'g.names',
       ])
       .execute();
-    const cache = new Map<string, DatasetTypeRecord>();
+    const byName = new Map<string, DatasetTypeRecord>();
     const byId = new Map<number, DatasetTypeRecord>();
     for (const r of rows) {
-      const names = String(r.names);
-      const group = this.universe.group(names === '' ? [] : names.split(','));
-      const tables = datasetTableNames(toNumber(r.dimension_group_id));
-      const rec: DatasetTypeRecord = {
-        id: toNumber(r.id),
-        datasetType: new DatasetType(String(r.name), group, String(r.storage_class), {
-          isCalibration: r.is_calibration === true || Number(r.is_calibration) === 1,
-        }),
-        tagsTable: tables.tags,
-        calibsTable: tables.calibs,
-      };
-      cache.set(rec.datasetType.name, rec);
+      const rec = this.record(
+        toNumber(r.id),
+        String(r.name),
+        String(r.storage_class),
+        r.is_calibration === true || Number(r.is_calibration) === 1,
+        toNumber(r.dimension_group_id),
+        String(r.names),
+      );
+      byName.set(rec.datasetType.name, rec);
       byId.set(rec.id, rec);
     }
-    this.cache = cache;
+    this.byName = byName;
     this.byId = byId;
   }
 
@@ -66,65 +86,74 @@ export class DatasetTypeManager {
         `'${dt.name}' is a component dataset type; register its parent '${dt.parentName}' instead`,
       );
     }
-    const existing = await this.find(dt.name);
-    if (existing !== null) {
-      if (!existing.datasetType.equals(dt)) {
-        throw meridianError(
-          'DATASET_TYPE_CONFLICT',
-          `dataset type '${dt.name}' is already registered as ${existing.datasetType}, which differs from ${dt}`,
-          { name: dt.name },
-        );
-      }
-      return false;
-    }
-    await this.database.transaction(async (trx) => {
-      const key = dt.dimensions.names.join(',');
-      let group = await trx
-        .selectFrom('dimension_group')
-        .select('id')
-        .where('names', '=', key)
-        .executeTakeFirst();
-      if (group === undefined) {
-        group = await trx
-          .insertInto('dimension_group')
-          .values({ names: key })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-      }
-      const groupId = toNumber(group.id);
-      await createDatasetTables(trx, this.database.capabilities, dt.dimensions, groupId);
-      try {
-        await trx
-          .insertInto('dataset_type')
-          .values({
-            name: dt.name,
-            storage_class: dt.storageClass,
-            dimension_group_id: groupId,
-            is_calibration: dt.isCalibration,
-          })
-          .execute();
-      } catch (err) {
-        if (this.database.isUniqueViolation(err)) {
-          throw meridianError(
-            'DATASET_TYPE_CONFLICT',
-            `dataset type '${dt.name}' was registered concurrently`,
-          );
+    return this.database.transaction((trx) =>
+      this.cache.writing(async () => {
+        const existing = this.byName.get(dt.name);
+        if (existing !== undefined) {
+          if (!existing.datasetType.equals(dt)) {
+            throw meridianError(
+              'DATASET_TYPE_CONFLICT',
+              `dataset type '${dt.name}' is already registered as ${existing.datasetType}, which differs from ${dt}`,
+              { name: dt.name },
+            );
+          }
+          return false;
         }
-        throw err;
-      }
-    });
-    await this.refresh();
-    return true;
+        const key = dt.dimensions.names.join(',');
+        let group = await trx
+          .selectFrom('dimension_group')
+          .select('id')
+          .where('names', '=', key)
+          .executeTakeFirst();
+        if (group === undefined) {
+          group = await trx
+            .insertInto('dimension_group')
+            .values({ names: key })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+        }
+        const groupId = toNumber(group.id);
+        await createDatasetTables(trx, this.database.capabilities, dt.dimensions, groupId);
+        let id: number;
+        try {
+          const row = await trx
+            .insertInto('dataset_type')
+            .values({
+              name: dt.name,
+              storage_class: dt.storageClass,
+              dimension_group_id: groupId,
+              is_calibration: dt.isCalibration,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          id = toNumber(row.id);
+        } catch (err) {
+          if (this.database.isUniqueViolation(err)) {
+            throw meridianError(
+              'DATASET_TYPE_CONFLICT',
+              `dataset type '${dt.name}' was registered concurrently`,
+            );
+          }
+          throw err;
+        }
+        if (await this.cache.changed(trx)) {
+          const rec = this.record(id, dt.name, dt.storageClass, dt.isCalibration, groupId, key);
+          this.byName.set(dt.name, rec);
+          this.byId.set(id, rec);
+        }
+        return true;
+      }),
+    );
+  }
+
+  /** Reload from the database whatever the cache says (Registry.refresh). */
+  async refresh(): Promise<void> {
+    await this.load();
   }
 
   async find(name: string): Promise<DatasetTypeRecord | null> {
-    const parent = splitComponentName(name).parent;
-    let rec = this.cache.get(parent);
-    if (rec === undefined) {
-      await this.refresh();
-      rec = this.cache.get(parent);
-    }
-    return rec ?? null;
+    await this.cache.ensureFresh();
+    return this.byName.get(splitComponentName(name).parent) ?? null;
   }
 
   /** The registered parent record for a dataset type name (components resolve to their parent). */
@@ -144,18 +173,15 @@ export class DatasetTypeManager {
   }
 
   async getById(id: number): Promise<DatasetTypeRecord> {
-    let rec = this.byId.get(id);
-    if (rec === undefined) {
-      await this.refresh();
-      rec = this.byId.get(id);
-    }
+    await this.cache.ensureFresh();
+    const rec = this.byId.get(id);
     if (rec === undefined) throw meridianError('INTERNAL', `no dataset type with id ${id}`);
     return rec;
   }
 
   async query(patterns: readonly string[] = []): Promise<DatasetTypeRecord[]> {
-    await this.refresh();
-    const all = [...this.cache.values()].sort((a, b) => (a.datasetType.name < b.datasetType.name ? -1 : 1));
+    await this.cache.ensureFresh();
+    const all = [...this.byName.values()].sort((a, b) => (a.datasetType.name < b.datasetType.name ? -1 : 1));
     if (patterns.length === 0) return all;
     const out: DatasetTypeRecord[] = [];
     for (const p of patterns) {
@@ -170,24 +196,32 @@ export class DatasetTypeManager {
   }
 
   async remove(name: string): Promise<void> {
-    await this.database.transaction(async (trx) => {
-      const rec = await this.get(name);
-      const used = await trx
-        .selectFrom('dataset')
-        .select('id')
-        .where('dataset_type_id', '=', rec.id)
-        .limit(1)
-        .executeTakeFirst();
-      if (used !== undefined) {
-        throw meridianError(
-          'DATASET_TYPE_IN_USE',
-          `dataset type '${name}' still has datasets; remove them first (butler prune-datasets / remove-runs)`,
-          { name },
-        );
-      }
-      await trx.deleteFrom('collection_summary_dataset_type').where('dataset_type_id', '=', rec.id).execute();
-      await trx.deleteFrom('dataset_type').where('id', '=', rec.id).execute();
-    });
-    await this.refresh();
+    await this.database.transaction((trx) =>
+      this.cache.writing(async () => {
+        const rec = await this.get(name);
+        const used = await trx
+          .selectFrom('dataset')
+          .select('id')
+          .where('dataset_type_id', '=', rec.id)
+          .limit(1)
+          .executeTakeFirst();
+        if (used !== undefined) {
+          throw meridianError(
+            'DATASET_TYPE_IN_USE',
+            `dataset type '${name}' still has datasets; remove them first (butler prune-datasets / remove-runs)`,
+            { name },
+          );
+        }
+        await trx
+          .deleteFrom('collection_summary_dataset_type')
+          .where('dataset_type_id', '=', rec.id)
+          .execute();
+        await trx.deleteFrom('dataset_type').where('id', '=', rec.id).execute();
+        if (await this.cache.changed(trx)) {
+          this.byName.delete(rec.datasetType.name);
+          this.byId.delete(rec.id);
+        }
+      }),
+    );
   }
 }

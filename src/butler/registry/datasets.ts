@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { bulkInsert, toBigIntOrNull, toNumber } from '../../db/index.js';
 import { meridianError } from '../../errors.js';
 import type { DatasetRef, DatasetType } from '../core/dataset-type.js';
@@ -6,6 +6,7 @@ import { deterministicDatasetId, type IdGenerationMode, uuidv7 } from '../core/i
 import { DataCoordinate, type DataIdValue } from '../dimensions/data-id.js';
 import { nowTai, Timespan } from '../time/index.js';
 import type { CollectionManager, CollectionRecord } from './collections.js';
+import { type DatasetIdCodec, datasetIdCodec, idsToDb } from './dataset-ids.js';
 import type { DatasetTypeManager, DatasetTypeRecord } from './dataset-types.js';
 import type { RegistryDatabase } from './open.js';
 import { timespanColumns, timespansOverlap } from './query/timespan-sql.js';
@@ -26,18 +27,26 @@ export function timespanOverlapSql(alias: string, ts: Timespan) {
   return sql<boolean>`(${timespansOverlap(stored, literal)} AND (${stored.begin} IS NULL OR ${stored.end} IS NULL OR ${stored.begin} < ${stored.end}))`;
 }
 
+/** Batches at least this large go through the back end's bulk path (COPY on PostgreSQL); smaller ones are INSERTs. */
+const BULK_LOAD_MIN_ROWS = 256;
+
 /** Inserts, finds, associates, certifies and removes datasets. */
 export class DatasetManager {
+  /** Dataset IDs at the SQL boundary (text in the API, 16 bytes in the database). */
+  readonly ids: DatasetIdCodec;
+
   constructor(
     private readonly database: RegistryDatabase,
     private readonly types: DatasetTypeManager,
     private readonly collections: CollectionManager,
-  ) {}
+  ) {
+    this.ids = datasetIdCodec(database.capabilities);
+  }
 
-  private batchSize(dimCount: number): number {
+  private batchSize(columnCount: number): number {
     return Math.max(
       1,
-      Math.min(2000, Math.floor(this.database.capabilities.maxBindParameters / (dimCount + 4))),
+      Math.min(2000, Math.floor(this.database.capabilities.maxBindParameters / columnCount)),
     );
   }
 
@@ -52,16 +61,14 @@ export class DatasetManager {
    */
   async insert(
     rec: DatasetTypeRecord,
-    dataIds: readonly DataCoordinate[],
+    dataIds: readonly Record<string, DataIdValue>[],
     run: CollectionRecord,
     mode: IdGenerationMode = 'UNIQUE',
   ): Promise<DatasetRef[]> {
-    const refs = dataIds.map((d) => {
+    const refs = dataIds.map((required) => {
       const id =
-        mode === 'UNIQUE'
-          ? uuidv7()
-          : deterministicDatasetId(rec.datasetType.name, d.required, run.name, mode);
-      return this.makeRef(rec, id, d.required, run.name);
+        mode === 'UNIQUE' ? uuidv7() : deterministicDatasetId(rec.datasetType.name, required, run.name, mode);
+      return this.makeRef(rec, id, required, run.name);
     });
     await this.writeRefs(rec, refs, run);
     return refs;
@@ -115,32 +122,28 @@ export class DatasetManager {
   ): Promise<void> {
     if (refs.length === 0) return;
     const dims = rec.datasetType.dimensions.required;
-    const batch = this.batchSize(dims.length);
     const ingestDate = nowTai();
+    const datasetRows: unknown[][] = [];
+    const tagRows: unknown[][] = [];
+    for (const r of refs) {
+      const id = this.ids.toDb(r.id);
+      if (id === null) {
+        throw meridianError('INVALID_ARGUMENT', `dataset ID '${r.id}' is not a UUID`, { id: r.id });
+      }
+      datasetRows.push([id, rec.id, run.id, ingestDate]);
+      const tag: unknown[] = [run.id, rec.id, id];
+      for (const d of dims) tag.push(r.dataId.values[d]);
+      tagRows.push(tag);
+    }
+    const datasetColumns = ['id', 'dataset_type_id', 'run_id', 'ingest_date'];
+    const tagColumns = ['collection_id', 'dataset_type_id', 'dataset_id', ...dims];
     await this.database.transaction(async (trx) => {
       // A savepoint lets us diagnose a conflict inside an outer transaction (PostgreSQL aborts the whole
       // transaction on an error otherwise).
       await sql`SAVEPOINT meridian_write_refs`.execute(trx);
       try {
-        const caps = this.database.capabilities;
-        const tagColumns = ['dataset_type_id', 'dataset_id', 'collection_id', ...dims];
-        for (let i = 0; i < refs.length; i += batch) {
-          const slice = refs.slice(i, i + batch);
-          await bulkInsert(
-            trx,
-            caps,
-            'dataset',
-            ['id', 'dataset_type_id', 'run_id', 'ingest_date'],
-            slice.map((r) => [r.id, rec.id, run.id, ingestDate]),
-          );
-          await bulkInsert(
-            trx,
-            caps,
-            rec.tagsTable,
-            tagColumns,
-            slice.map((r) => [rec.id, r.id, run.id, ...dims.map((d) => r.dataId.values[d])]),
-          );
-        }
+        await this.load(trx, 'dataset', datasetColumns, datasetRows);
+        await this.load(trx, rec.tagsTable, tagColumns, tagRows);
         await this.addToSummary(trx, run.id, rec.id);
         await sql`RELEASE SAVEPOINT meridian_write_refs`.execute(trx);
       } catch (err) {
@@ -152,10 +155,27 @@ export class DatasetManager {
     });
   }
 
+  /** Rows into a table: the bulk path for large batches, multi-row INSERTs (bounded by bind parameters) otherwise. */
+  private async load(
+    trx: Kysely<any>,
+    table: string,
+    columns: readonly string[],
+    rows: readonly (readonly unknown[])[],
+  ): Promise<void> {
+    if (rows.length >= BULK_LOAD_MIN_ROWS) {
+      await this.database.bulkLoad(trx, table, columns, rows);
+      return;
+    }
+    const batch = this.batchSize(columns.length);
+    for (let i = 0; i < rows.length; i += batch) {
+      await bulkInsert(trx, this.database.capabilities, table, columns, rows.slice(i, i + batch));
+    }
+  }
+
   private tagRow(rec: DatasetTypeRecord, ref: DatasetRef, collectionId: number): Record<string, unknown> {
     const row: Record<string, unknown> = {
       dataset_type_id: rec.id,
-      dataset_id: ref.id,
+      dataset_id: this.ids.toDb(ref.id),
       collection_id: collectionId,
     };
     for (const d of rec.datasetType.dimensions.required) row[d] = ref.dataId.values[d];
@@ -209,19 +229,19 @@ export class DatasetManager {
     );
   }
 
-  /** Look datasets up by ID (missing ones are absent from the map). */
+  /** Look datasets up by ID (missing ones, and texts that are not UUIDs, are absent from the map). */
   async getByIds(ids: readonly string[]): Promise<Map<string, DatasetRef>> {
     const out = new Map<string, DatasetRef>();
-    if (ids.length === 0) return out;
-    const unique = [...new Set(ids.map((i) => i.toLowerCase()))];
-    const rows: { id: string; dataset_type_id: unknown; run_id: unknown }[] = [];
-    for (let i = 0; i < unique.length; i += 1000) {
+    const keys = idsToDb(this.ids, ids);
+    if (keys.length === 0) return out;
+    const rows: { id: unknown; dataset_type_id: unknown; run_id: unknown }[] = [];
+    for (let i = 0; i < keys.length; i += 1000) {
       rows.push(
         ...((await this.database
           .executor()
           .selectFrom('dataset')
           .select(['id', 'dataset_type_id', 'run_id'])
-          .where('id', 'in', unique.slice(i, i + 1000))
+          .where('id', 'in', keys.slice(i, i + 1000))
           .execute()) as never[]),
       );
     }
@@ -248,18 +268,24 @@ export class DatasetManager {
           )
           .where('collection_id', 'in', [...new Set(chunk.map((r) => toNumber(r.run_id)))])
           .execute();
-        const byId = new Map(tagRows.map((t) => [String(t.dataset_id), t]));
+        const byId = new Map(tagRows.map((t) => [this.ids.fromDb(t.dataset_id), t]));
         for (const r of chunk) {
-          const t = byId.get(String(r.id));
+          const id = this.ids.fromDb(r.id);
+          const t = byId.get(id);
           if (t === undefined) continue;
           const values: Record<string, DataIdValue> = {};
           for (const d of dims) values[d] = readDim(rec, d, t[d]);
-          const id = String(r.id);
           out.set(id, this.makeRef(rec, id, values, runs.get(toNumber(r.run_id))!.name));
         }
       }
     }
     return out;
+  }
+
+  /** Every dataset ID in the registry (for `butler verify`). */
+  async allIds(): Promise<string[]> {
+    const rows = await this.database.executor().selectFrom('dataset').select('id').execute();
+    return rows.map((r) => this.ids.fromDb(r.id));
   }
 
   /**
@@ -272,17 +298,20 @@ export class DatasetManager {
     values: Readonly<Record<string, DataIdValue>>,
     collections: readonly CollectionRecord[],
     timespan: Timespan | null,
+    check: RawBuilder<boolean> = sql<boolean>`1 = 1`,
   ): Promise<{ ref: DatasetRef; collection: CollectionRecord } | null> {
     const dims = rec.datasetType.dimensions.required;
     const tagged = collections.filter((c) => c.type === 'RUN' || c.type === 'TAGGED');
     // Only calibration dataset types can be certified, so other types skip CALIBRATION collections.
     const calibs = rec.datasetType.isCalibration ? collections.filter((c) => c.type === 'CALIBRATION') : [];
-    const candidates: { id: string; collection: CollectionRecord }[] = [];
+    const candidates: { id: string; runId: number; collection: CollectionRecord }[] = [];
+    // The dataset's RUN comes with the row (a join), so the ref needs no second statement.
     if (tagged.length > 0) {
       let q = this.database
         .executor()
         .selectFrom(`${rec.tagsTable} as t`)
-        .select(['t.dataset_id', 't.collection_id'])
+        .innerJoin('dataset as d', 'd.id', 't.dataset_id')
+        .select(['t.dataset_id', 't.collection_id', 'd.run_id'])
         .where('t.dataset_type_id', '=', rec.id)
         .where(
           't.collection_id',
@@ -290,9 +319,10 @@ export class DatasetManager {
           tagged.map((c) => c.id),
         );
       for (const d of dims) q = q.where(`t.${d}`, '=', values[d] as never);
-      for (const row of await q.execute()) {
+      for (const row of await q.where(check).execute()) {
         candidates.push({
-          id: String(row.dataset_id),
+          id: this.ids.fromDb(row.dataset_id),
+          runId: toNumber(row.run_id),
           collection: tagged.find((c) => c.id === toNumber(row.collection_id))!,
         });
       }
@@ -307,7 +337,8 @@ export class DatasetManager {
       let q = this.database
         .executor()
         .selectFrom(`${rec.calibsTable} as c`)
-        .select(['c.dataset_id', 'c.collection_id'])
+        .innerJoin('dataset as d', 'd.id', 'c.dataset_id')
+        .select(['c.dataset_id', 'c.collection_id', 'd.run_id'])
         .where('c.dataset_type_id', '=', rec.id)
         .where(
           'c.collection_id',
@@ -316,11 +347,11 @@ export class DatasetManager {
         )
         .where(timespanOverlapSql('c', timespan));
       for (const d of dims) q = q.where(`c.${d}`, '=', values[d] as never);
-      const perCollection = new Map<number, Set<string>>();
-      for (const row of await q.execute()) {
+      const perCollection = new Map<number, Map<string, number>>();
+      for (const row of await q.where(check).execute()) {
         const cid = toNumber(row.collection_id);
-        if (!perCollection.has(cid)) perCollection.set(cid, new Set());
-        perCollection.get(cid)!.add(String(row.dataset_id));
+        if (!perCollection.has(cid)) perCollection.set(cid, new Map());
+        perCollection.get(cid)!.set(this.ids.fromDb(row.dataset_id), toNumber(row.run_id));
       }
       for (const [cid, ids] of perCollection) {
         const coll = calibs.find((c) => c.id === cid)!;
@@ -328,28 +359,32 @@ export class DatasetManager {
           throw meridianError(
             'CALIBRATION_AMBIGUOUS',
             `${ids.size} ${rec.datasetType.name} calibrations in '${coll.name}' are valid during ${timespan}; narrow the timespan`,
-            { collection: coll.name, ids: [...ids] },
+            { collection: coll.name, ids: [...ids.keys()] },
           );
         }
-        candidates.push({ id: [...ids][0]!, collection: coll });
+        const [id, runId] = [...ids][0]!;
+        candidates.push({ id, runId, collection: coll });
       }
     }
     if (candidates.length === 0) return null;
     const rank = new Map(collections.map((c, i) => [c.id, i]));
     candidates.sort((a, b) => rank.get(a.collection.id)! - rank.get(b.collection.id)!);
     const best = candidates[0]!;
-    const ref = (await this.getByIds([best.id])).get(best.id);
-    if (ref === undefined) return null;
-    return { ref, collection: best.collection };
+    const run = (await this.collections.byIds([best.runId])).get(best.runId);
+    if (run === undefined) return null;
+    const required: Record<string, DataIdValue> = {};
+    for (const d of dims) required[d] = values[d]!;
+    return { ref: this.makeRef(rec, best.id, required, run.name), collection: best.collection };
   }
 
   /** Delete datasets from the registry (all their collection memberships go with them). */
   async remove(ids: readonly string[]): Promise<void> {
+    const keys = idsToDb(this.ids, ids);
     await this.database.transaction(async (trx) => {
-      for (let i = 0; i < ids.length; i += 1000) {
+      for (let i = 0; i < keys.length; i += 1000) {
         await trx
           .deleteFrom('dataset')
-          .where('id', 'in', ids.slice(i, i + 1000))
+          .where('id', 'in', keys.slice(i, i + 1000))
           .execute();
       }
     });
@@ -389,12 +424,15 @@ export class DatasetManager {
     }
     await this.database.transaction(async (trx) => {
       for (const [rec, group] of await this.groupByType(refs)) {
-        const ids = group.map((r) => r.id);
-        for (let i = 0; i < ids.length; i += 1000) {
+        const keys = idsToDb(
+          this.ids,
+          group.map((r) => r.id),
+        );
+        for (let i = 0; i < keys.length; i += 1000) {
           await trx
             .deleteFrom(rec.tagsTable)
             .where('collection_id', '=', tag.id)
-            .where('dataset_id', 'in', ids.slice(i, i + 1000))
+            .where('dataset_id', 'in', keys.slice(i, i + 1000))
             .execute();
         }
       }
@@ -441,12 +479,12 @@ export class DatasetManager {
             throw meridianError(
               'CALIBRATION_CONFLICT',
               `${rec.datasetType.name} ${ref.dataId} is already certified in '${calib.name}' for ${ts}, which overlaps ${timespan}; nothing was certified`,
-              { collection: calib.name, existing: String(clash.dataset_id) },
+              { collection: calib.name, existing: this.ids.fromDb(clash.dataset_id) },
             );
           }
           const row: Record<string, unknown> = {
             dataset_type_id: rec.id,
-            dataset_id: ref.id,
+            dataset_id: this.ids.toDb(ref.id),
             collection_id: calib.id,
             timespan_begin: timespan.begin,
             timespan_end: timespan.end,
@@ -530,7 +568,7 @@ export class DatasetManager {
         .execute();
       for (const r of rows) {
         out.push({
-          id: String(r.dataset_id),
+          id: this.ids.fromDb(r.dataset_id),
           collection: tagged.find((c) => c.id === toNumber(r.collection_id))!,
           timespan: null,
         });
@@ -551,7 +589,7 @@ export class DatasetManager {
         .execute();
       for (const r of rows) {
         out.push({
-          id: String(r.dataset_id),
+          id: this.ids.fromDb(r.dataset_id),
           collection: calibs.find((c) => c.id === toNumber(r.collection_id))!,
           timespan: new Timespan(toBigIntOrNull(r.timespan_begin), toBigIntOrNull(r.timespan_end)),
         });

@@ -434,6 +434,93 @@ export class DimensionRecordManager {
     return out;
   }
 
+  /**
+   * The required values of many data IDs of one group, each checked against the dimension records: what an insert
+   * stores. The records of the required elements are looked up once per distinct key in the batch (from the cache,
+   * else one query each); implied values are not derived, because the dataset rows do not hold them. A data ID
+   * that names anything but its required dimensions, needs coercion, or names a missing record goes through
+   * `expand`, for its checks (implied values must agree with the records) and its error messages.
+   */
+  async requiredValuesMany(
+    inputs: readonly DataIdInput[],
+    group: DimensionGroup,
+  ): Promise<Record<string, DataIdValue>[]> {
+    const required = group.required;
+    const types = new Map(required.map((d) => [d, this.universe.element(d).primaryKey.type]));
+    const steps = required
+      .map((d) => this.universe.element(d))
+      .filter((e) => e.hasTable)
+      .map((element) => ({ element, keyDims: [...element.requires, element.name] }));
+    // Per step, whether each key seen in this batch has a record: nested maps keyed by the key's values, so that a
+    // repeated key costs map lookups and no string building.
+    const found = steps.map(() => new Map<unknown, unknown>());
+    const out: Record<string, DataIdValue>[] = [];
+    try {
+      for (const input of inputs) {
+        const values = this.plainRequiredValues(input, required, types);
+        let ok = values !== null;
+        for (let s = 0; ok && s < steps.length; s++) {
+          const { element, keyDims } = steps[s]!;
+          let node = found[s]!;
+          for (let i = 0; i < keyDims.length - 1; i++) {
+            const v = values![keyDims[i]!];
+            let next = node.get(v) as Map<unknown, unknown> | undefined;
+            if (next === undefined) {
+              next = new Map();
+              node.set(v, next);
+            }
+            node = next;
+          }
+          const last = values![keyDims[keyDims.length - 1]!];
+          let exists = node.get(last) as boolean | undefined;
+          if (exists === undefined) {
+            let key = `${element.name}:`;
+            for (let i = 0; i < keyDims.length; i++)
+              key += (i > 0 ? '\u0000' : '') + String(values![keyDims[i]!]);
+            let rec = this.cache.get(key);
+            if (rec === undefined) {
+              const pk: Record<string, unknown> = {};
+              for (const r of element.requires) pk[r] = values![r];
+              pk[element.primaryKey.name] = values![element.name];
+              rec = await this.fetchOne(element, pk);
+            }
+            exists = rec !== null && rec !== undefined;
+            node.set(last, exists);
+          }
+          ok = exists;
+        }
+        out.push(ok ? values! : { ...(await this.expand(input, group)).required });
+      }
+    } catch (err) {
+      if (isMeridianError(err)) throw err;
+      throw this.database.translateError(err, 'expand data ID');
+    }
+    return out;
+  }
+
+  /** The required values of a data ID that holds exactly those, with the right types; else null. */
+  private plainRequiredValues(
+    input: DataIdInput,
+    required: readonly string[],
+    types: ReadonlyMap<string, string>,
+  ): Record<string, DataIdValue> | null {
+    let given = 0;
+    for (const k in input) if (input[k] !== undefined && input[k] !== null) given++;
+    if (given !== required.length) return null;
+    const values: Record<string, DataIdValue> = {};
+    for (const d of required) {
+      const v = input[d];
+      if (
+        types.get(d) === 'int'
+          ? typeof v !== 'number' || !Number.isSafeInteger(v)
+          : typeof v !== 'string' || v === ''
+      )
+        return null;
+      values[d] = v as DataIdValue;
+    }
+    return values;
+  }
+
   private readonly plans = new Map<string, ExpandStep[]>();
 
   /** Elements to look up, in an order where every key is known before it is needed. */

@@ -5,6 +5,7 @@ export {
   parseCollectionType,
 } from './collections.js';
 export type { DatasetAssociation } from './datasets.js';
+export { migrateRepository } from './migrate.js';
 export {
   openRegistryDatabase,
   type RegistryDatabase,

@@ -1,4 +1,4 @@
-import { checkSchemaVersion } from '../../db/index.js';
+import { checkSchemaVersion, latestVersion } from '../../db/index.js';
 import { meridianError } from '../../errors.js';
 import { throwIfAborted } from '../abort.js';
 import { type DatasetRef, DatasetType } from '../core/dataset-type.js';
@@ -6,6 +6,7 @@ import type { IdGenerationMode } from '../core/ids.js';
 import type { DataCoordinate, DataIdInput, DataIdValue, DimensionRecord } from '../dimensions/data-id.js';
 import { type DimensionGroup, DimensionUniverse } from '../dimensions/universe.js';
 import type { Timespan } from '../time/index.js';
+import { RegistryCache } from './cache.js';
 import {
   type CollectionManager as CM,
   CollectionManager,
@@ -47,6 +48,8 @@ export class Registry {
   readonly datasetTypes: DTM;
   readonly datasets: DatasetManager;
   readonly stored: StoredRecordManager;
+  /** Collections, chains and dataset types in memory, checked against the database's cache token (cache.ts). */
+  readonly cache: RegistryCache;
 
   private constructor(
     readonly database: RegistryDatabase,
@@ -54,8 +57,9 @@ export class Registry {
   ) {
     this.universe = universe;
     this.dimensions = new DimensionRecordManager(database, universe);
-    this.collections = new CollectionManager(database);
-    this.datasetTypes = new DatasetTypeManager(database, universe);
+    this.cache = new RegistryCache(database);
+    this.collections = new CollectionManager(database, this.cache);
+    this.datasetTypes = new DatasetTypeManager(database, universe, this.cache);
     this.datasets = new DatasetManager(database, this.datasetTypes, this.collections);
     this.stored = new StoredRecordManager(database);
   }
@@ -79,7 +83,15 @@ export class Registry {
       if (!(await hasRegistryTables(database))) {
         throw meridianError('REPO_NOT_FOUND', `no registry tables in ${database.displayUrl}`);
       }
-      await checkSchemaVersion(database, registrySchema);
+      const version = await checkSchemaVersion(database, registrySchema);
+      const latest = latestVersion(registrySchema);
+      if (version < latest) {
+        throw meridianError(
+          'SCHEMA_VERSION',
+          `registry schema version ${version} in ${database.displayUrl} is older than this Meridian's (${latest}); migrate it with \`butler migrate REPO\` (back the repository up first), then open it again`,
+          { component: registrySchema.name, version, supported: latest, command: 'butler migrate' },
+        );
+      }
       universeJson = await getAttribute(database.db, 'config:dimensions.json');
     } catch (err) {
       throw database.translateError(err, 'open registry');
@@ -87,6 +99,26 @@ export class Registry {
     if (universeJson === undefined)
       throw meridianError('SCHEMA_VERSION', 'registry has no dimension universe');
     return new Registry(database, new DimensionUniverse(JSON.parse(universeJson)));
+  }
+
+  /**
+   * Bring an existing registry's schema to this Meridian's version, in one transaction (nothing changes if a step
+   * fails). Safe to run again; concurrent migrators wait for each other. Opening a registry that needs it fails
+   * with SCHEMA_VERSION naming `butler migrate`.
+   */
+  static async migrate(database: RegistryDatabase): Promise<{ readonly from: number; readonly to: number }> {
+    try {
+      if (!(await hasRegistryTables(database))) {
+        throw meridianError('REPO_NOT_FOUND', `no registry tables in ${database.displayUrl}`);
+      }
+      const universeJson = await getAttribute(database.db, 'config:dimensions.json');
+      if (universeJson === undefined) {
+        throw meridianError('SCHEMA_VERSION', 'registry has no dimension universe');
+      }
+      return await migrateRegistry(database, new DimensionUniverse(JSON.parse(universeJson)));
+    } catch (err) {
+      throw database.translateError(err, 'migrate registry');
+    }
   }
 
   async close(): Promise<void> {
@@ -97,10 +129,14 @@ export class Registry {
     return this.database.transaction(() => fn());
   }
 
-  /** Forget cached dataset types and dimension records (after other processes changed the registry). */
+  /**
+   * Forget cached dimension records and reload collections and dataset types. Changes by other processes to
+   * collections and dataset types are noticed without it (cache.ts); dimension records are only ever added.
+   */
   async refresh(): Promise<void> {
     this.dimensions.clearCache();
-    await this.datasetTypes.refresh();
+    this.cache.invalidate();
+    await this.cache.ensureFresh();
   }
 
   // ---- dimensions -------------------------------------------------------------------------------------------
@@ -216,10 +252,12 @@ export class Registry {
     run: string,
     mode: IdGenerationMode = 'UNIQUE',
   ): Promise<DatasetRef[]> {
-    const rec = await this.datasetTypes.get(datasetType);
-    const runRec = await this.collections.getRun(run);
-    const coords = await this.dimensions.expandMany(dataIds, rec.datasetType.dimensions);
-    return this.datasets.insert(rec, coords, runRec, mode);
+    return this.cache.validated(async () => {
+      const rec = await this.datasetTypes.get(datasetType);
+      const runRec = await this.collections.getRun(run);
+      const values = await this.dimensions.requiredValuesMany(dataIds, rec.datasetType.dimensions);
+      return this.datasets.insert(rec, values, runRec, mode);
+    });
   }
 
   /** Insert refs with known IDs (import/transfer/merge); idempotent with `skipExisting`. */
@@ -234,23 +272,30 @@ export class Registry {
       if (!groups.has(k)) groups.set(k, []);
       groups.get(k)!.push(r);
     }
-    await this.database.transaction(async () => {
-      for (const group of groups.values()) {
-        const first = group[0]!;
-        const rec = await this.datasetTypes.get(first.datasetType.parentName);
-        const run = await this.collections.getRun(first.run);
-        out.push(...(await this.datasets.importRefs(rec, group, run, options)));
-      }
-    });
+    await this.database.transaction(() =>
+      this.cache.writing(async () => {
+        for (const group of groups.values()) {
+          const first = group[0]!;
+          const rec = await this.datasetTypes.get(first.datasetType.parentName);
+          const run = await this.collections.getRun(first.run);
+          out.push(...(await this.datasets.importRefs(rec, group, run, options)));
+        }
+      }),
+    );
     return out;
   }
 
   async getDataset(id: string): Promise<DatasetRef | null> {
-    return (await this.datasets.getByIds([id])).get(id.toLowerCase()) ?? null;
+    return (await this.getDatasets([id])).get(id.toLowerCase()) ?? null;
   }
 
   getDatasets(ids: readonly string[]): Promise<Map<string, DatasetRef>> {
-    return this.datasets.getByIds(ids);
+    return this.cache.validated(() => this.datasets.getByIds(ids));
+  }
+
+  /** Every dataset ID in the registry, in its text form. */
+  allDatasetIds(): Promise<string[]> {
+    return this.datasets.allIds();
   }
 
   /** Find one dataset by type and data ID through an ordered collection search. */
@@ -259,17 +304,19 @@ export class Registry {
     dataId: DataIdInput | DataCoordinate,
     options: { collections: readonly string[]; timespan?: Timespan | null },
   ): Promise<DatasetRef | null> {
-    const rec = await this.datasetTypes.get(datasetType);
-    const coord =
-      'group' in dataId && 'values' in dataId
-        ? (dataId as DataCoordinate)
-        : await this.dimensions.expand(dataId as DataIdInput, undefined);
-    const values = await this.valuesForType(rec, coord);
-    const collections = await this.collections.resolveSearch(options.collections, { ordered: true });
-    let timespan = options.timespan ?? null;
-    if (timespan === null && rec.datasetType.isCalibration) timespan = temporalSpan(coord);
-    const found = await this.datasets.findInCollections(rec, values, collections, timespan);
-    return found?.ref ?? null;
+    return this.cache.optimistic(async (check) => {
+      const rec = await this.datasetTypes.get(datasetType);
+      const coord =
+        'group' in dataId && 'values' in dataId
+          ? (dataId as DataCoordinate)
+          : await this.dimensions.expand(dataId as DataIdInput, undefined);
+      const values = await this.valuesForType(rec, coord);
+      const collections = await this.collections.resolveSearch(options.collections, { ordered: true });
+      let timespan = options.timespan ?? null;
+      if (timespan === null && rec.datasetType.isCalibration) timespan = temporalSpan(coord);
+      const found = await this.datasets.findInCollections(rec, values, collections, timespan, check);
+      return { value: found?.ref ?? null, confirmed: found !== null };
+    });
   }
 
   /**
@@ -397,30 +444,34 @@ export class Registry {
     throwIfAborted(options.signal, 'queryDatasets');
     const names = typeof datasetTypes === 'string' ? [datasetTypes] : datasetTypes;
     const findFirst = options.findFirst ?? false;
-    const collections = await this.collections.resolveSearch(
-      options.collections.length > 0 ? options.collections : ['*'],
-      { ordered: findFirst },
-    );
-    const recs = (await this.datasetTypes.query(names.length > 0 ? names : ['*'])).filter(
-      (r) => r !== undefined,
-    );
-    const dataId = await this.coerceDataId(options.dataId);
-    const out: DatasetRef[] = [];
-    for (const rec of recs) {
-      throwIfAborted(options.signal, 'queryDatasets');
-      out.push(
-        ...(await queryDatasetsOfType(
+    // One statement per dataset type; collections, chains, types and RUN names come from the cache, whose check
+    // rides in each statement (cache.ts).
+    return this.cache.optimistic(async (check) => {
+      const collections = await this.collections.resolveSearch(
+        options.collections.length > 0 ? options.collections : ['*'],
+        { ordered: findFirst },
+      );
+      const recs = await this.datasetTypes.query(names.length > 0 ? names : ['*']);
+      const dataId = await this.coerceDataId(options.dataId);
+      const out: DatasetRef[] = [];
+      let confirmed = recs.length > 0;
+      for (const rec of recs) {
+        throwIfAborted(options.signal, 'queryDatasets');
+        const result = await queryDatasetsOfType(
           this.database,
           rec,
           collections,
           findFirst,
           [],
           { ...options, dataId },
-          (ids) => this.collections.byIds(ids),
-        )),
-      );
-    }
-    return out;
+          (id) => this.collections.cachedById(id),
+          check,
+        );
+        confirmed &&= result.confirmed;
+        out.push(...result.refs);
+      }
+      return { value: out, confirmed };
+    });
   }
 
   async queryDataIds(

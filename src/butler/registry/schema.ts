@@ -1,8 +1,10 @@
-import type { ColumnDataType, CreateTableBuilder, Kysely } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { type ColumnDataType, type CreateTableBuilder, type Kysely, sql } from 'kysely';
 import {
   type DatabaseCapabilities,
   defineSchemaComponent,
   latestVersion,
+  type MigrationContext,
   migrate,
   type SqlDatabase,
 } from '../../db/index.js';
@@ -12,6 +14,7 @@ import type {
   DimensionGroup,
   DimensionUniverse,
 } from '../dimensions/universe.js';
+import { CACHE_TOKEN } from './cache.js';
 
 /**
  * Registry schema. Static tables are created by the versioned migration steps of the `registry` schema component
@@ -38,10 +41,13 @@ function withSerialId(tb: CreateTableBuilder<any, any>, name: string, caps: Data
     : tb.addColumn(name, 'bigint', (c) => c.primaryKey().generatedByDefaultAsIdentity());
 }
 
-/** Columns of a datastore record (the live table and the trash share them). */
-function storedFileColumns(tb: CreateTableBuilder<any, any>, caps: DatabaseCapabilities) {
+/**
+ * Columns of a datastore record (the live table and the trash share them). `idType` is the dataset-ID column type
+ * of the schema version being built (text or uuid in version 1, 16 bytes since version 2).
+ */
+function storedFileColumns(tb: CreateTableBuilder<any, any>, idType: ColumnDataType) {
   return tb
-    .addColumn('dataset_id', caps.uuidType, (c) => c.notNull())
+    .addColumn('dataset_id', idType, (c) => c.notNull())
     .addColumn('component', 'varchar(64)', (c) => c.notNull())
     .addColumn('path', 'text', (c) => c.notNull())
     .addColumn('formatter', 'varchar(128)', (c) => c.notNull())
@@ -195,7 +201,7 @@ export const registrySchema = defineSchemaComponent<DimensionUniverse>({
             'dataset_type_id',
           ])
           .execute();
-        await storedFileColumns(db.schema.createTable('file_datastore_records'), caps)
+        await storedFileColumns(db.schema.createTable('file_datastore_records'), caps.uuidType)
           .addPrimaryKeyConstraint('file_datastore_records_pkey', ['dataset_id', 'component'])
           .execute();
         await db.schema
@@ -206,10 +212,16 @@ export const registrySchema = defineSchemaComponent<DimensionUniverse>({
         // Records of removed datasets wait here until their files are deleted (Butler.emptyTrash).
         await storedFileColumns(
           withSerialId(db.schema.createTable('file_datastore_trash'), 'id', caps),
-          caps,
+          caps.uuidType,
         ).execute();
         await createElementTables(db, universe);
       },
+    },
+    {
+      version: 2,
+      description:
+        'dataset IDs stored in 16 bytes (BLOB on SQLite, uuid on PostgreSQL); tags tables clustered on (collection, dataset type, data ID)',
+      up: migrateToBinaryIds,
     },
   ],
 });
@@ -218,9 +230,15 @@ export const registrySchema = defineSchemaComponent<DimensionUniverse>({
  * Bring a registry schema up to date (joining the caller's transaction). The version is also kept in
  * `butler_attributes` under `schema_version`, where Meridian before src/db looks for it.
  */
-export async function migrateRegistry(database: SqlDatabase, universe: DimensionUniverse): Promise<void> {
-  await migrate(database, registrySchema, universe);
-  await setAttribute(database.executor(), 'schema_version', String(latestVersion(registrySchema)));
+export async function migrateRegistry(
+  database: SqlDatabase,
+  universe: DimensionUniverse,
+): Promise<{ readonly from: number; readonly to: number }> {
+  return database.transaction(async (trx) => {
+    const result = await migrate(database, registrySchema, universe);
+    await setAttribute(trx, 'schema_version', String(latestVersion(registrySchema)));
+    return result;
+  });
 }
 
 export async function getAttribute(db: Kysely<any>, name: string): Promise<string | undefined> {
@@ -250,10 +268,61 @@ export function datasetTableNames(groupId: number): { tags: string; calibs: stri
   return { tags: `dataset_tags_${suffix}`, calibs: `dataset_calibs_${suffix}` };
 }
 
+/** Clustered (SQLite `WITHOUT ROWID`) where the back end can: one B-tree for a table keyed by something else. */
+function clustered(tb: CreateTableBuilder<any, any>, caps: DatabaseCapabilities) {
+  return caps.clusteredTables ? tb.modifyEnd(sql`WITHOUT ROWID`) : tb;
+}
+
+/** The `dataset` table of schema version 2: 16-byte IDs, clustered on the ID (UUIDv7s arrive in order). */
+async function createDatasetTable(db: Kysely<any>, caps: DatabaseCapabilities): Promise<void> {
+  await clustered(
+    db.schema
+      .createTable('dataset')
+      .addColumn('id', caps.binaryUuidType, (c) => c.primaryKey())
+      .addColumn('dataset_type_id', 'bigint', (c) => c.notNull().references('dataset_type.id'))
+      .addColumn('run_id', 'bigint', (c) => c.notNull().references('run.collection_id').onDelete('cascade'))
+      .addColumn('ingest_date', 'bigint', (c) => c.notNull()),
+    caps,
+  ).execute();
+  await db.schema
+    .createIndex('dataset_run_idx')
+    .on('dataset')
+    .columns(['run_id', 'dataset_type_id'])
+    .execute();
+}
+
+/** The datastore record tables of schema version 2 (the live one clustered on its key). */
+async function createStoredFileTables(db: Kysely<any>, caps: DatabaseCapabilities): Promise<void> {
+  await clustered(
+    storedFileColumns(
+      db.schema.createTable('file_datastore_records'),
+      caps.binaryUuidType,
+    ).addPrimaryKeyConstraint('file_datastore_records_pkey', ['dataset_id', 'component']),
+    caps,
+  ).execute();
+  await db.schema
+    .createIndex('file_datastore_records_path_idx')
+    .on('file_datastore_records')
+    .column('path')
+    .execute();
+  // Records of removed datasets wait here until their files are deleted (Butler.emptyTrash).
+  await storedFileColumns(
+    withSerialId(db.schema.createTable('file_datastore_trash'), 'id', caps),
+    caps.binaryUuidType,
+  ).execute();
+}
+
 /**
- * Create the tags and calibs tables of a dimension group. The UNIQUE constraint on
- * (dataset_type_id, collection_id, required dimensions) is the rule "one dataset per type and data ID in a
- * collection", which covers RUN and TAGGED collections alike.
+ * Create the tags and calibs tables of a dimension group (schema version 2).
+ *
+ * A tags row says "dataset D is in collection C". Its primary key (collection, dataset type, required dimensions)
+ * is the rule "one dataset per type and data ID in a collection" (RUN and TAGGED alike) and serves every lookup
+ * by collection and data ID, including searches over many collections (`collection_id IN (…)`), and the cascade
+ * when a collection is removed. On SQLite the table is clustered on that key, so a row costs two B-trees: the table
+ * and the (dataset, collection) index used by ID lookups and the cascade from `dataset`.
+ *
+ * A calibs row is a certification: a validity range for a dataset in a CALIBRATION collection. Certifying is rare
+ * and never bulk, so it keeps a serial id (decertify splits rows) and all three foreign keys.
  */
 export async function createDatasetTables(
   db: Kysely<any>,
@@ -263,35 +332,36 @@ export async function createDatasetTables(
 ): Promise<void> {
   const { tags, calibs } = datasetTableNames(groupId);
   const dims = group.required.map((n) => ({ ...group.universe.element(n).primaryKey, name: n }));
+  // Only `dataset_id` is a foreign key: a check costs a lookup per inserted row (about 6 µs each on PostgreSQL, the
+  // largest part of a bulk insert), and the other two are implied. `dataset_type_id` is the dataset's own type
+  // (checked by `dataset`'s key); `collection_id` is a RUN (whose removal removes its datasets and so, by cascade,
+  // these rows) or a TAGGED collection, whose rows CollectionManager.remove deletes itself.
   let t = db.schema
     .createTable(tags)
     .ifNotExists()
-    .addColumn('dataset_type_id', 'bigint', (c) => c.notNull().references('dataset_type.id'))
-    .addColumn('dataset_id', caps.uuidType, (c) => c.notNull().references('dataset.id').onDelete('cascade'))
-    .addColumn('collection_id', 'bigint', (c) =>
-      c.notNull().references('collection.collection_id').onDelete('cascade'),
-    );
+    .addColumn('collection_id', 'bigint', (c) => c.notNull())
+    .addColumn('dataset_type_id', 'bigint', (c) => c.notNull());
   for (const d of dims) t = t.addColumn(d.name, sqlType(d), (c) => c.notNull());
   t = t
-    .addPrimaryKeyConstraint(`${tags}_pkey`, ['dataset_id', 'collection_id'])
-    .addUniqueConstraint(`${tags}_unique`, [
-      'dataset_type_id',
+    .addColumn('dataset_id', caps.binaryUuidType, (c) =>
+      c.notNull().references('dataset.id').onDelete('cascade'),
+    )
+    .addPrimaryKeyConstraint(`${tags}_pkey`, [
       'collection_id',
+      'dataset_type_id',
       ...dims.map((d) => d.name),
     ] as any);
-  await t.execute();
-  if (dims.length > 0) {
-    // Lookups by data ID across many collections (e.g. a wildcard search over runs).
-    await db.schema
-      .createIndex(`${tags}_dataid_idx`)
-      .ifNotExists()
-      .on(tags)
-      .columns(['dataset_type_id', ...dims.map((d) => d.name)])
-      .execute();
-  }
+  await clustered(t, caps).execute();
+  await db.schema
+    .createIndex(`${tags}_dataset_idx`)
+    .ifNotExists()
+    .unique()
+    .on(tags)
+    .columns(['dataset_id', 'collection_id'])
+    .execute();
   let c = withSerialId(db.schema.createTable(calibs).ifNotExists(), 'id', caps)
     .addColumn('dataset_type_id', 'bigint', (col) => col.notNull().references('dataset_type.id'))
-    .addColumn('dataset_id', caps.uuidType, (col) =>
+    .addColumn('dataset_id', caps.binaryUuidType, (col) =>
       col.notNull().references('dataset.id').onDelete('cascade'),
     )
     .addColumn('collection_id', 'bigint', (col) =>
@@ -306,4 +376,82 @@ export async function createDatasetTables(
     .on(calibs)
     .columns(['dataset_type_id', 'collection_id', ...dims.map((d) => d.name)])
     .execute();
+}
+
+/** SQL turning a version-1 dataset-ID column (text on SQLite, uuid on PostgreSQL) into its version-2 form. */
+function storedIdFromVersion1(caps: DatabaseCapabilities, column: string) {
+  return caps.binaryUuidType === 'blob'
+    ? sql`unhex(replace(lower(${sql.ref(column)}), '-', ''))`
+    : sql`CAST(${sql.ref(column)} AS uuid)`;
+}
+
+/**
+ * Schema step 2: every table holding dataset IDs is rebuilt in the layout a new repository gets (the same
+ * functions create it), its rows copied through a temporary table with the IDs converted. Children are dropped
+ * before `dataset`, so no ON DELETE CASCADE fires. Serial ids of calibs and trash rows are renumbered in their old
+ * order (nothing outside these tables refers to them). Runs inside the migration transaction: all or nothing.
+ */
+async function migrateToBinaryIds(
+  db: Kysely<any>,
+  { database, capabilities: caps, options: universe }: MigrationContext<DimensionUniverse>,
+): Promise<void> {
+  const groups = await db.selectFrom('dimension_group').select(['id', 'names']).orderBy('id').execute();
+  const perGroup: { group: DimensionGroup; id: number; tags: string; calibs: string }[] = [];
+  for (const g of groups) {
+    const names = String(g.names);
+    const id = Number(g.id);
+    const { tags, calibs } = datasetTableNames(id);
+    if (!(await database.tableExists(tags))) continue;
+    perGroup.push({ group: universe.group(names === '' ? [] : names.split(',')), id, tags, calibs });
+  }
+  const stage = async (table: string) => {
+    await sql`CREATE TEMPORARY TABLE ${sql.id(`v1_${table}`)} AS SELECT * FROM ${sql.table(table)}`.execute(
+      db,
+    );
+  };
+  const unstage = async (table: string) => {
+    await sql`DROP TABLE ${sql.id(`v1_${table}`)}`.execute(db);
+  };
+  const base = ['dataset', 'file_datastore_records', 'file_datastore_trash'];
+  for (const t of base) await stage(t);
+  for (const g of perGroup) {
+    await stage(g.tags);
+    await stage(g.calibs);
+  }
+  for (const g of perGroup) {
+    await db.schema.dropTable(g.tags).execute();
+    await db.schema.dropTable(g.calibs).execute();
+  }
+  for (const t of base) await db.schema.dropTable(t).execute();
+  await createDatasetTable(db, caps);
+  await createStoredFileTables(db, caps);
+  const id = (column: string) => storedIdFromVersion1(caps, column);
+  await sql`INSERT INTO dataset (id, dataset_type_id, run_id, ingest_date) SELECT ${id('id')}, dataset_type_id, run_id, ingest_date FROM v1_dataset`.execute(
+    db,
+  );
+  const fileColumns = ['component', 'path', 'formatter', 'storage_class', 'checksum', 'file_size'];
+  const fileList = sql.join(fileColumns.map((c) => sql.ref(c)));
+  await sql`INSERT INTO file_datastore_records (dataset_id, ${fileList}) SELECT ${id('dataset_id')}, ${fileList} FROM v1_file_datastore_records`.execute(
+    db,
+  );
+  await sql`INSERT INTO file_datastore_trash (dataset_id, ${fileList}) SELECT ${id('dataset_id')}, ${fileList} FROM v1_file_datastore_trash ORDER BY id`.execute(
+    db,
+  );
+  for (const g of perGroup) {
+    await createDatasetTables(db, caps, g.group, g.id);
+    const dims = sql.join(g.group.required.map((d) => sql.ref(d)));
+    const dimsComma = g.group.required.length > 0 ? sql`, ${dims}` : sql``;
+    await sql`INSERT INTO ${sql.table(g.tags)} (collection_id, dataset_type_id${dimsComma}, dataset_id) SELECT collection_id, dataset_type_id${dimsComma}, ${id('dataset_id')} FROM ${sql.table(`v1_${g.tags}`)}`.execute(
+      db,
+    );
+    await sql`INSERT INTO ${sql.table(g.calibs)} (dataset_type_id, dataset_id, collection_id${dimsComma}, timespan_begin, timespan_end) SELECT dataset_type_id, ${id('dataset_id')}, collection_id${dimsComma}, timespan_begin, timespan_end FROM ${sql.table(`v1_${g.calibs}`)} ORDER BY id`.execute(
+      db,
+    );
+    await unstage(g.tags);
+    await unstage(g.calibs);
+  }
+  for (const t of base) await unstage(t);
+  // Registry caches check this token (src/butler/registry/cache.ts); every change to collections, chains or
+  // dataset types replaces it.
+  await setAttribute(db, CACHE_TOKEN, randomUUID());
 }

@@ -1,5 +1,6 @@
 import { toNumber } from '../../db/index.js';
 import type { StoredFileInfo } from '../datastore/types.js';
+import { type DatasetIdCodec, datasetIdCodec, idsToDb } from './dataset-ids.js';
 import type { RegistryDatabase } from './open.js';
 
 /**
@@ -8,11 +9,15 @@ import type { RegistryDatabase } from './open.js';
  * trash deletes the files and then the trash rows, so an interrupted removal can always be finished.
  */
 export class StoredRecordManager {
-  constructor(private readonly database: RegistryDatabase) {}
+  private readonly ids: DatasetIdCodec;
+
+  constructor(private readonly database: RegistryDatabase) {
+    this.ids = datasetIdCodec(database.capabilities);
+  }
 
   private toRow(info: StoredFileInfo): Record<string, unknown> {
     return {
-      dataset_id: info.datasetId,
+      dataset_id: this.ids.toDb(info.datasetId),
       component: info.component ?? '',
       path: info.path,
       formatter: info.formatter,
@@ -25,7 +30,7 @@ export class StoredRecordManager {
   private fromRow(row: Record<string, unknown>): StoredFileInfo {
     const component = String(row.component);
     return {
-      datasetId: String(row.dataset_id),
+      datasetId: this.ids.fromDb(row.dataset_id),
       component: component === '' ? null : component,
       path: String(row.path),
       formatter: String(row.formatter),
@@ -50,12 +55,13 @@ export class StoredRecordManager {
 
   async get(ids: readonly string[]): Promise<Map<string, StoredFileInfo[]>> {
     const out = new Map<string, StoredFileInfo[]>();
-    for (let i = 0; i < ids.length; i += 1000) {
+    const keys = idsToDb(this.ids, ids);
+    for (let i = 0; i < keys.length; i += 1000) {
       const rows = await this.database
         .executor()
         .selectFrom('file_datastore_records')
         .selectAll()
-        .where('dataset_id', 'in', ids.slice(i, i + 1000))
+        .where('dataset_id', 'in', keys.slice(i, i + 1000))
         .execute();
       for (const r of rows) {
         const info = this.fromRow(r);
@@ -73,9 +79,10 @@ export class StoredRecordManager {
 
   /** Move the records of these datasets to the trash (inside the caller's transaction). */
   async moveToTrash(ids: readonly string[]): Promise<void> {
+    const keys = idsToDb(this.ids, ids);
     await this.database.transaction(async (trx) => {
-      for (let i = 0; i < ids.length; i += 1000) {
-        const chunk = ids.slice(i, i + 1000);
+      for (let i = 0; i < keys.length; i += 1000) {
+        const chunk = keys.slice(i, i + 1000);
         const rows = await trx
           .selectFrom('file_datastore_records')
           .selectAll()
@@ -89,11 +96,12 @@ export class StoredRecordManager {
 
   /** Drop the records of these datasets without deleting their files (the files become orphans). */
   async forget(ids: readonly string[]): Promise<void> {
+    const keys = idsToDb(this.ids, ids);
     await this.database.transaction(async (trx) => {
-      for (let i = 0; i < ids.length; i += 1000) {
+      for (let i = 0; i < keys.length; i += 1000) {
         await trx
           .deleteFrom('file_datastore_records')
-          .where('dataset_id', 'in', ids.slice(i, i + 1000))
+          .where('dataset_id', 'in', keys.slice(i, i + 1000))
           .execute();
       }
     });

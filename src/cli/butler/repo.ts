@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { stringify as stringifyYaml } from 'yaml';
-import { Butler, FileTemplates, verifyRepository } from '../../butler/index.js';
+import { Butler, FileTemplates, migrateRepository, verifyRepository } from '../../butler/index.js';
 import { meridianError } from '../../errors.js';
 import { printJson } from '../common/json.js';
 import { printTable } from '../common/table.js';
@@ -169,8 +169,33 @@ Examples:
     });
 }
 
+function registerMigrate(program: Command): void {
+  addJsonOption(
+    program
+      .command('migrate')
+      .description("Bring a repository's registry schema to this Meridian's version (one transaction).")
+      .argument('<repo>', 'Repository directory'),
+  )
+    .addHelpText(
+      'after',
+      `
+Other commands refuse a registry that needs this (error SCHEMA_VERSION). Back the repository up first; running
+it again does nothing.
+
+Examples:
+  butler migrate ./repo`,
+    )
+    .action(async (repo: string, opts: { json?: boolean }) => {
+      const { from, to } = await migrateRepository(repo);
+      if (opts.json) printJson({ from, to, migrated: from !== to });
+      else if (from === to) console.log(`The registry of ${repo} is already at schema version ${to}.`);
+      else console.log(`Migrated the registry of ${repo} from schema version ${from} to ${to}.`);
+    });
+}
+
 export function registerRepoCommands(program: Command): void {
   registerCreate(program);
   registerConfigDump(program);
   registerVerify(program);
+  registerMigrate(program);
 }

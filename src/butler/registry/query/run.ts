@@ -7,6 +7,7 @@ import { DataCoordinate, type DataIdValue, type DimensionRecord } from '../../di
 import type { DimensionGroup } from '../../dimensions/universe.js';
 import { parseExpression } from '../../expression/index.js';
 import type { CollectionRecord } from '../collections.js';
+import { datasetIdCodec } from '../dataset-ids.js';
 import type { DatasetTypeRecord } from '../dataset-types.js';
 import type { DimensionRecordManager } from '../dimension-records.js';
 import type { RegistryDatabase } from '../open.js';
@@ -93,10 +94,9 @@ function limitClause(
   return sql`${l}${o}`;
 }
 
-async function execute(
+async function executeRaw(
   db: RegistryDatabase,
   query: RawBuilder<unknown>,
-  qb: QueryBuilder,
   signal: AbortSignal | undefined,
   what: string,
 ): Promise<Record<string, unknown>[]> {
@@ -108,8 +108,23 @@ async function execute(
     throw db.translateError(err, 'query');
   }
   throwIfAborted(signal, what);
+  return rows;
+}
+
+/** The exact (region) tests that SQL could only approximate. */
+function applyPostFilters(rows: Record<string, unknown>[], qb: QueryBuilder): Record<string, unknown>[] {
   if (qb.postFilters.length === 0) return rows;
   return rows.filter((r) => qb.postFilters.every((f) => f.test(r)));
+}
+
+async function execute(
+  db: RegistryDatabase,
+  query: RawBuilder<unknown>,
+  qb: QueryBuilder,
+  signal: AbortSignal | undefined,
+  what: string,
+): Promise<Record<string, unknown>[]> {
+  return applyPostFilters(await executeRaw(db, query, signal, what), qb);
 }
 
 /** Deduplicate rows on some columns (needed after exact region post-filters, which carry extra columns). */
@@ -144,6 +159,7 @@ export async function queryDataIds(
     bind: options.bind,
     dataId: options.dataId,
     datasets,
+    datasetIds: datasetIdCodec(db.capabilities),
   });
   const cols = group.names.map((d) => sql`${qb.column(d)} AS ${sql.ref(d)}`);
   if (cols.length === 0) return [new DataCoordinate(group, {}, true)];
@@ -182,6 +198,7 @@ export async function queryDimensionRecords(
     dataId: options.dataId,
     datasets,
     elements: [elementName],
+    datasetIds: datasetIdCodec(db.capabilities),
   });
   const alias = `e_${elementName}`;
   const columns = [
@@ -203,7 +220,9 @@ export async function queryDimensionRecords(
 
 /**
  * Datasets of one type in collections. With `findFirst`, each data ID yields only the dataset from the first
- * collection (in search order) that has one; otherwise every matching dataset, once.
+ * collection (in search order) that has one; otherwise every matching dataset, once. One SQL statement: the
+ * dataset's RUN comes with each row, and `check` (the registry cache's token test, cache.ts) is part of its WHERE;
+ * `confirmed` says the statement returned rows, which proves the check held.
  */
 export async function queryDatasetsOfType(
   db: RegistryDatabase,
@@ -212,8 +231,9 @@ export async function queryDatasetsOfType(
   findFirst: boolean,
   extraDatasets: readonly DatasetSearch[],
   options: QueryOptions,
-  runNames: (ids: number[]) => Promise<Map<number, CollectionRecord>>,
-): Promise<DatasetRef[]> {
+  runOf: (id: number) => CollectionRecord | undefined,
+  check: RawBuilder<boolean> = sql<boolean>`1 = 1`,
+): Promise<{ refs: DatasetRef[]; confirmed: boolean }> {
   const dt = rec.datasetType;
   const dims = dt.dimensions.required;
   const collections = dt.isCalibration
@@ -228,12 +248,21 @@ export async function queryDatasetsOfType(
       );
     }
   }
+  const ids = datasetIdCodec(db.capabilities);
   const qb = new QueryBuilder(dt.dimensions.universe, {
     dimensions: dt.dimensions,
     where: parseWhere(options.where),
     bind: options.bind,
     dataId: options.dataId,
     datasets: [{ rec, collections }, ...extraDatasets],
+    datasetIds: ids,
+    orderBy: options.orderBy,
+    // A calibration find-first needs the temporal element's timespan.
+    elements:
+      findFirst && collections.some((c) => c.type === 'CALIBRATION')
+        ? dt.dimensions.temporal.map((e) => e.name).slice(-1)
+        : [],
+    skipUnneededElements: true,
   });
   const ds = qb.datasetAliases[0]!;
   const rank = sql`CASE ${sql.ref(`${ds}.collection_id`)} ${sql.join(
@@ -243,6 +272,8 @@ export async function queryDatasetsOfType(
   const dimCols = dims.map((d) => sql`${qb.column(d)} AS ${sql.ref(d)}`);
   const { select, order } = orderSpec(qb, options.orderBy);
   const base = [sql`${sql.ref(`${ds}.dataset_id`)} AS dataset_id`, ...dimCols, ...select, ...qb.extraColumns];
+  const runOfRow = (alias: string) =>
+    sql`(SELECT d.run_id FROM dataset d WHERE d.id = ${sql.ref(`${alias}.dataset_id`)}) AS run_id`;
   const post = qb.postFilters.length > 0;
   let query: RawBuilder<unknown>;
   if (findFirst) {
@@ -255,41 +286,37 @@ export async function queryDatasetsOfType(
     const calibCond = temporal
       ? sql` AND ${timespansOverlap(timespanColumns(ds), timespanColumns(`e_${temporal.name}`))}`
       : sql``;
-    const inner = sql`SELECT ${sql.join(base)}, ROW_NUMBER() OVER (${partition}ORDER BY ${rank}) AS rn FROM ${qb.fromClause()} WHERE ${qb.whereClause()}${calibCond}`;
-    query = sql`SELECT * FROM (${inner}) AS ff WHERE rn = 1${
+    const inner = sql`SELECT ${sql.join(base)}, ROW_NUMBER() OVER (${partition}ORDER BY ${rank}) AS rn FROM ${qb.fromClause()} WHERE ${qb.whereClause()}${calibCond} AND ${check}`;
+    query = sql`SELECT ff.*, ${runOfRow('ff')} FROM (${inner}) AS ff WHERE rn = 1${
       order.length > 0 ? sql` ORDER BY ${sql.join(order)}` : sql``
     }${post ? sql`` : limitClause(options.limit, options.offset)}`;
   } else {
-    query = sql`SELECT DISTINCT ${sql.join(base)} FROM ${qb.fromClause()} WHERE ${qb.whereClause()}${
+    query = sql`SELECT DISTINCT ${sql.join([...base, runOfRow(ds)])} FROM ${qb.fromClause()} WHERE ${qb.whereClause()} AND ${check}${
       order.length > 0 ? sql` ORDER BY ${sql.join(order)}` : sql``
     }${post ? sql`` : limitClause(options.limit, options.offset)}`;
   }
-  let rows = await execute(db, query, qb, options.signal, 'queryDatasets');
+  const raw = await executeRaw(db, query, options.signal, 'queryDatasets');
+  const confirmed = raw.length > 0;
+  for (const r of raw) r.dataset_id = ids.fromDb(r.dataset_id);
+  let rows = applyPostFilters(raw, qb);
   if (post) rows = applyWindow(dedupe(rows, ['dataset_id']), options.limit, options.offset);
   else rows = dedupe(rows, ['dataset_id']);
-  const ids = rows.map((r) => String(r.dataset_id));
-  const runOf = new Map<string, number>();
-  for (let i = 0; i < ids.length; i += ROW_BATCH) {
-    throwIfAborted(options.signal, 'queryDatasets');
-    const chunk = ids.slice(i, i + ROW_BATCH);
-    const runRows = await db
-      .executor()
-      .selectFrom('dataset')
-      .select(['id', 'run_id'])
-      .where('id', 'in', chunk)
-      .execute();
-    for (const rr of runRows) runOf.set(String(rr.id), toNumber(rr.run_id));
-  }
-  const runs = await runNames([...new Set(runOf.values())]);
-  return mapRows(rows, options.signal, 'queryDatasets', (r) => {
+  const refs = mapRows(rows, options.signal, 'queryDatasets', (r) => {
     const values: Record<string, DataIdValue> = {};
     for (const d of dims) values[d] = readValue(dt.dimensions, d, r[d]);
-    const id = String(r.dataset_id);
+    const run = runOf(toNumber(r.run_id));
+    if (run === undefined) {
+      throw meridianError(
+        'INTERNAL',
+        `dataset ${String(r.dataset_id)} has a RUN unknown to the registry cache`,
+      );
+    }
     return {
-      id,
+      id: r.dataset_id as string,
       datasetType: dt,
       dataId: new DataCoordinate(dt.dimensions, values, false),
-      run: runs.get(runOf.get(id)!)!.name,
+      run: run.name,
     };
   });
+  return { refs, confirmed };
 }

@@ -1,0 +1,4 @@
+import { postgresFactory } from '../registry/fixtures.js';
+import { bulkContract } from './bulk.contract.js';
+
+bulkContract(postgresFactory);

@@ -1,0 +1,4 @@
+import { sqliteFactory } from '../registry/fixtures.js';
+import { bulkContract } from './bulk.contract.js';
+
+bulkContract(sqliteFactory);

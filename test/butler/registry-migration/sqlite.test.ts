@@ -1,0 +1,4 @@
+import { sqliteFactory } from '../registry/fixtures.js';
+import { migrationContract } from './migration.contract.js';
+
+migrationContract(sqliteFactory);
