@@ -4,6 +4,7 @@ import type { DatasetRef } from '../core/dataset-type.js';
 import type { DataIdValue } from '../dimensions/data-id.js';
 import { Timespan } from '../time/index.js';
 import type { CollectionRecord } from './collections.js';
+import { datasetIdCodec } from './dataset-ids.js';
 import type { DatasetTypeRecord } from './dataset-types.js';
 import type { RegistryDatabase } from './open.js';
 
@@ -55,12 +56,13 @@ export async function findDatasetIds(
   }
   if (unique.size === 0) return [];
   const candidates = new Map<string, Candidate[]>();
+  const ids = datasetIdCodec(database.capabilities);
   const add = (row: Record<string, unknown>, timespan: Timespan | null) => {
     const collection = collections.find((c) => c.id === toNumber(row.collection_id))!;
     const k = keyOf(row);
     let list = candidates.get(k);
     if (list === undefined) candidates.set(k, (list = []));
-    list.push({ id: String(row.dataset_id), rank: rank.get(collection.id)!, timespan, collection });
+    list.push({ id: ids.fromDb(row.dataset_id), rank: rank.get(collection.id)!, timespan, collection });
   };
   const all = [...unique.values()];
   for (const [table, colls] of [
