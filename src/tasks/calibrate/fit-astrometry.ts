@@ -27,6 +27,11 @@ export interface AstrometryFitOptions {
   readonly order?: number;
   /** Matches farther than this many robust sigmas (per axis) are rejected. Default 3. */
   readonly rejectSigma?: number;
+  /**
+   * Sigma is never taken below this, mas: on (nearly) noiseless positions the scatter is rounding error, and
+   * clipping at 3 times rounding error would throw away good stars. Default 1.
+   */
+  readonly sigmaFloorMas?: number;
   /** First matching radius, arcsec (the initial WCS should be this good). Default 2. */
   readonly matchRadiusArcsec?: number;
   /** The radius never shrinks below this, arcsec. Default 0.05. */
@@ -58,6 +63,7 @@ export interface AstrometryFit {
 const DEFAULTS = {
   order: 3,
   rejectSigma: 3,
+  sigmaFloorMas: 1,
   matchRadiusArcsec: 2,
   minMatchRadiusArcsec: 0.05,
   maxIterations: 20,
@@ -119,7 +125,7 @@ export function fitAstrometry(
       sigmaMas = median(Array.from(distances).filter((_, i) => weights[i] > 0)) / RAYLEIGH_MEDIAN_PER_SIGMA;
       let changed = 0;
       distances.forEach((d, i) => {
-        const keep = d <= o.rejectSigma * sigmaMas ? 1 : 0;
+        const keep = d <= o.rejectSigma * Math.max(sigmaMas, o.sigmaFloorMas) ? 1 : 0;
         if (keep !== weights[i]) changed++;
         weights[i] = keep;
       });
@@ -153,7 +159,7 @@ export function fitAstrometry(
     const key = used.map((m) => `${m.source}:${m.reference}`).join(',');
     const nextRadius = Math.max(
       o.minMatchRadiusArcsec,
-      Math.min(radius, (2 * o.rejectSigma * sigmaMas) / 1000),
+      Math.min(radius, (2 * o.rejectSigma * Math.max(sigmaMas, o.sigmaFloorMas)) / 1000),
     );
     if (key === previousKey && nextRadius === radius) {
       return Object.freeze({ ...result, iterations: iteration, requestedOrder: o.order });

@@ -48,9 +48,12 @@ export interface PatternMatchOptions {
   /** How many of the brightest sources and reference stars form triangles. Defaults 30 and 40. */
   readonly brightestSources?: number;
   readonly brightestReferences?: number;
-  /** Radius within which a transformed source counts as matched during the search, arcsec. Default 5. */
+  /** Radius within which a transformed source counts as matched during the search, arcsec. Default 2. */
   readonly matchRadiusArcsec?: number;
-  /** Matches a solution needs, among the bright sources and overall. Default 6. */
+  /**
+   * Matches a solution needs, among the bright sources and overall. Default 6; the search raises it to the count
+   * that chance coincidences with the reference stars would reach with probability below FALSE_MATCH_PROBABILITY.
+   */
   readonly minMatches?: number;
   /** Largest difference of the triangle shape ratios for two triangles to be paired. Default 0.01. */
   readonly triangleTolerance?: number;
@@ -84,7 +87,7 @@ const DEFAULTS = {
   allowFlip: true,
   brightestSources: 30,
   brightestReferences: 40,
-  matchRadiusArcsec: 5,
+  matchRadiusArcsec: 2,
   minMatches: 6,
   triangleTolerance: 0.01,
 };
@@ -93,6 +96,10 @@ const MIN_TRIANGLE_FRACTION = 0.05;
 /** Stop searching once a solution matches this fraction of the bright sources. */
 const GOOD_ENOUGH_FRACTION = 0.7;
 const REFINE_PASSES = 4;
+/** Chance that any of the verified candidates reaches the required count by coincidence alone. */
+const FALSE_MATCH_PROBABILITY = 1e-3;
+/** Area of the triangle invariant domain: 1/2 <= b/a <= 1, 1 - b/a <= c/a <= b/a. */
+const INVARIANT_AREA = 0.25;
 /** Refinement never shrinks the matching radius below this, arcsec. */
 const MIN_REFINE_RADIUS_ARCSEC = 1;
 
@@ -167,6 +174,22 @@ function fitAffine(
 
 function failure(message: string, details: Record<string, unknown>) {
   return meridianError('ASTROMETRY_FAILED', message, details);
+}
+
+/** Smallest k with P(X >= k) <= alpha for X ~ Binomial(n, p): matches that chance alone would rarely reach. */
+export function significantMatchCount(n: number, p: number, alpha: number): number {
+  if (p <= 0) return 1;
+  if (p >= 1) return n + 1;
+  // pmf(k) by the recurrence pmf(k + 1) = pmf(k) (n - k) / (k + 1) p / (1 - p), summed from the top down.
+  const pmf = new Float64Array(n + 1);
+  pmf[0] = (1 - p) ** n;
+  for (let k = 0; k < n; k++) pmf[k + 1] = (pmf[k] * (n - k) * p) / ((k + 1) * (1 - p));
+  let tail = 0;
+  for (let k = n; k >= 0; k--) {
+    if (tail + pmf[k] > alpha) return k + 1;
+    tail += pmf[k];
+  }
+  return 0;
 }
 
 /** Angle of a 2 x 2 matrix's rotation part after undoing `parity` on its second column, radians. */
@@ -272,7 +295,19 @@ export function matchPattern(
 
   const refGrid = new PointGrid(refU, refV, o.matchRadiusArcsec);
   const maxRotation = (o.maxRotationDeg * Math.PI) / 180;
-  const goodEnough = Math.max(o.minMatches, Math.ceil(GOOD_ENOUGH_FRACTION * Math.min(sx.length, ru.length)));
+  // How many of the bright sources a wrong transform would match by chance, given the density of reference stars
+  // and the number of candidates the search may try (pairs of triangles whose invariants agree).
+  const density = refU.length / (Math.PI * fieldRadius ** 2);
+  const chance = 1 - Math.exp(-density * Math.PI * o.matchRadiusArcsec ** 2);
+  const trials = Math.max(
+    1,
+    (sourceTriangles.count * refTriangles.count * (2 * o.triangleTolerance) ** 2) / INVARIANT_AREA,
+  );
+  const required = Math.max(
+    o.minMatches,
+    significantMatchCount(sx.length, chance, FALSE_MATCH_PROBABILITY / trials),
+  );
+  const goodEnough = Math.max(required, Math.ceil(GOOD_ENOUGH_FRACTION * Math.min(sx.length, ru.length)));
   let best: { transform: Similarity; count: number; spread: number } | undefined;
   let verified = 0;
   search: for (let s = 0; s < sourceTriangles.count; s++) {
@@ -323,13 +358,14 @@ export function matchPattern(
   }
   if (!best) {
     throw failure(
-      `no pattern of ${o.minMatches} or more of the ${sx.length} brightest sources matches the ${ru.length} brightest reference stars within the limits (offset ${o.maxOffsetArcsec}", scale ${o.maxScaleError * 100}%)`,
+      `no pattern of ${required} or more of the ${sx.length} brightest sources matches the ${ru.length} brightest reference stars within the limits (offset ${o.maxOffsetArcsec}", scale ${o.maxScaleError * 100}%)`,
       {
         sources: sources.length,
         references: refIndex.length,
         sourceTriangles: sourceTriangles.count,
         referenceTriangles: refTriangles.count,
         candidatesVerified: verified,
+        required,
       },
     );
   }
