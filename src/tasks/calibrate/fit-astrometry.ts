@@ -39,6 +39,8 @@ export interface AstrometryFitOptions {
   readonly maxIterations?: number;
   /** Imaging area in pixels, to put CRPIX at the detector centre; default: the centre of the sources. */
   readonly detectorSize?: { readonly width: number; readonly height: number };
+  /** Centroid error of the sources per axis, mas, added in quadrature to the reference stars' errors. Default 0. */
+  readonly centroidErrorMas?: number;
   /** Fewest matches accepted for the fit. Default 6. */
   readonly minMatches?: number;
 }
@@ -68,6 +70,7 @@ const DEFAULTS = {
   minMatchRadiusArcsec: 0.05,
   maxIterations: 20,
   minMatches: 6,
+  centroidErrorMas: 0,
 };
 const RAYLEIGH_MEDIAN_PER_SIGMA = Math.sqrt(2 * Math.log(2));
 const MAX_REJECTION_ROUNDS = 10;
@@ -116,20 +119,33 @@ export function fitAstrometry(
     const pixels: PixelPosition[] = pairs.map((p) => ({ x: sourceX[p.first], y: sourceY[p.first] }));
     const sky: SkyPosition[] = pairs.map((p) => references[p.second]);
     const order = supportedOrder(o.order, pairs.length);
-    const weights = new Float64Array(pairs.length).fill(1);
-    let fit = fitTanSip(pixels, sky, { order, crpix, weights });
+    // Expected error of each match (per axis), mas: the reference star's and the centroid's. Without errors on
+    // every match all count alike (unit errors, so the fit is unweighted).
+    const errors = pairs.map((p) => Math.hypot(references[p.second].positionErrMas ?? 0, o.centroidErrorMas));
+    const weighted = errors.every((e) => e > 0);
+    const unit = (i: number) => (weighted ? errors[i] : 1);
+    const keep = new Uint8Array(pairs.length).fill(1);
+    const weights = () => Float64Array.from(keep, (k, i) => (k ? 1 / unit(i) ** 2 : 0));
+    let fit = fitTanSip(pixels, sky, { order, crpix, weights: weights() });
     let sigmaMas = 0;
+    let limitMas = 0;
     let distances: Float64Array = new Float64Array(0);
     for (let round = 0; round < MAX_REJECTION_ROUNDS; round++) {
       distances = skyResidualsMas(fit.wcs, pixels, sky);
-      sigmaMas = median(Array.from(distances).filter((_, i) => weights[i] > 0)) / RAYLEIGH_MEDIAN_PER_SIGMA;
+      const kept = pairs.flatMap((_, i) => (keep[i] ? [i] : []));
+      sigmaMas = median(kept.map((i) => distances[i])) / RAYLEIGH_MEDIAN_PER_SIGMA;
+      // The scatter in units of the expected errors (1 when they are right), so each match is judged by its own.
+      const scale = median(kept.map((i) => distances[i] / unit(i))) / RAYLEIGH_MEDIAN_PER_SIGMA;
       let changed = 0;
+      limitMas = 0;
       distances.forEach((d, i) => {
-        const keep = d <= o.rejectSigma * Math.max(sigmaMas, o.sigmaFloorMas) ? 1 : 0;
-        if (keep !== weights[i]) changed++;
-        weights[i] = keep;
+        const limit = o.rejectSigma * Math.max(scale * unit(i), o.sigmaFloorMas);
+        limitMas = Math.max(limitMas, limit);
+        const next = d <= limit ? 1 : 0;
+        if (next !== keep[i]) changed++;
+        keep[i] = next;
       });
-      const used = weights.reduce((n, w) => n + w, 0);
+      const used = keep.reduce((n, k) => n + k, 0);
       if (changed === 0) break;
       if (used < Math.max(o.minMatches, tanSipTermCount(order, 0))) {
         throw meridianError(
@@ -138,10 +154,10 @@ export function fitAstrometry(
           { used, matches: pairs.length, order },
         );
       }
-      fit = fitTanSip(pixels, sky, { order, crpix, weights });
+      fit = fitTanSip(pixels, sky, { order, crpix, weights: weights() });
     }
     const used = pairs.flatMap((p, i) =>
-      weights[i] > 0
+      keep[i]
         ? [Object.freeze({ source: p.first, reference: p.second, distanceArcsec: distances[i] / 1000 })]
         : [],
     );
@@ -157,10 +173,7 @@ export function fitAstrometry(
     wcs = fit.wcs;
     // Converged when the same matches survive twice at a radius that no longer shrinks.
     const key = used.map((m) => `${m.source}:${m.reference}`).join(',');
-    const nextRadius = Math.max(
-      o.minMatchRadiusArcsec,
-      Math.min(radius, (2 * o.rejectSigma * Math.max(sigmaMas, o.sigmaFloorMas)) / 1000),
-    );
+    const nextRadius = Math.max(o.minMatchRadiusArcsec, Math.min(radius, (2 * limitMas) / 1000));
     if (key === previousKey && nextRadius === radius) {
       return Object.freeze({ ...result, iterations: iteration, requestedOrder: o.order });
     }

@@ -15,6 +15,8 @@ export interface ReferenceStar {
   readonly ra: number;
   readonly dec: number;
   readonly mag: number;
+  /** Position error per axis, mas (the refcat's coord_raErr / coord_decErr); weights the astrometric fit. */
+  readonly positionErrMas?: number;
 }
 
 /** One source matched to one reference star; `distanceArcsec` is their separation under the WCS that matched them. */
