@@ -8,10 +8,11 @@
  *    centre, in arcsec; sources stay in pixels about the field centre. The two are then one similarity transform
  *    (scale, rotation, maybe a flip, shift) apart, up to distortion.
  * 2. Triangles of the brightest sources and of the brightest reference stars (triangles.ts) are paired when their
- *    shape invariants agree; each pair gives a similarity transform from its three vertices.
+ *    shape invariants agree; each pair gives a similarity transform from its three vertices (pattern-search.ts).
  * 3. A transform whose scale, rotation and shift are within the limits is verified by counting the bright sources
- *    it lands within `matchRadiusArcsec` of a reference star; the one with the most wins (optimistic: the search
- *    stops early once one matches most of the bright sources).
+ *    it lands within `matchRadiusArcsec` of a bright reference star; the one with the most wins if chance would
+ *    rarely give that many (optimistic: the search stops early once one matches most of the bright sources). When
+ *    none does, the search is repeated once with twice as many stars on each side.
  * 4. The winner is refined to an affine transform by matching all sources one to one and refitting, with a
  *    shrinking radius; the affine transform becomes a TAN WCS for the SIP fit with outlier rejection
  *    (fit-astrometry.ts).
@@ -26,7 +27,7 @@ import {
   type TanSipWcs,
 } from '../../formats/index.js';
 import { defaultTanLonpoleDeg, GnomonicProjection } from '../../sphere/index.js';
-import { matchNearest, PointGrid } from './match-nearest.js';
+import { matchNearest } from './match-nearest.js';
 import {
   type AffineTransform,
   applyAffine,
@@ -34,7 +35,13 @@ import {
   type ReferenceStar,
   type SourceMatch,
 } from './model.js';
-import { buildTriangles, lowerBound } from './triangles.js';
+import {
+  applySimilarity,
+  type FieldView,
+  rotationAngle,
+  type Similarity,
+  searchTriangles,
+} from './pattern-search.js';
 
 export interface PatternMatchOptions {
   /** Largest shift of the field centre from where the initial WCS puts it, arcsec. Default 120. */
@@ -91,67 +98,11 @@ const DEFAULTS = {
   minMatches: 6,
   triangleTolerance: 0.01,
 };
-/** Triangles smaller than this fraction of the field's diameter are dominated by centroid noise. */
-const MIN_TRIANGLE_FRACTION = 0.05;
-/** Stop searching once a solution matches this fraction of the bright sources. */
-const GOOD_ENOUGH_FRACTION = 0.7;
 const REFINE_PASSES = 4;
-/** Chance that any of the verified candidates reaches the required count by coincidence alone. */
-const FALSE_MATCH_PROBABILITY = 1e-3;
-/** Area of the triangle invariant domain: 1/2 <= b/a <= 1, 1 - b/a <= c/a <= b/a. */
-const INVARIANT_AREA = 0.25;
+/** The second search, when the first finds nothing, takes this many times the brightest stars on each side. */
+const RETRY_FACTOR = 1.5;
 /** Refinement never shrinks the matching radius below this, arcsec. */
 const MIN_REFINE_RADIUS_ARCSEC = 1;
-
-interface Similarity {
-  /** plane = s R(theta) diag(1, parity) (pixel - centre) + t, with a = s cos(theta), b = s sin(theta). */
-  readonly a: number;
-  readonly b: number;
-  readonly parity: 1 | -1;
-  readonly tx: number;
-  readonly ty: number;
-}
-
-function applySimilarity(t: Similarity, x: number, y: number): [number, number] {
-  const yp = t.parity * y;
-  return [t.a * x - t.b * yp + t.tx, t.b * x + t.a * yp + t.ty];
-}
-
-/** Least-squares similarity of a given parity taking points (x, y) to (u, v). */
-function fitSimilarity(
-  x: readonly number[],
-  y: readonly number[],
-  u: readonly number[],
-  v: readonly number[],
-  parity: 1 | -1,
-): Similarity {
-  const n = x.length;
-  let mx = 0;
-  let my = 0;
-  let mu = 0;
-  let mv = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i] / n;
-    my += (parity * y[i]) / n;
-    mu += u[i] / n;
-    mv += v[i] / n;
-  }
-  let sxx = 0;
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = x[i] - mx;
-    const dy = parity * y[i] - my;
-    const du = u[i] - mu;
-    const dv = v[i] - mv;
-    sxx += dx * dx + dy * dy;
-    sa += dx * du + dy * dv;
-    sb += dx * dv - dy * du;
-  }
-  const a = sa / sxx;
-  const b = sb / sxx;
-  return { a, b, parity, tx: mu - (a * mx - b * my), ty: mv - (b * mx + a * my) };
-}
 
 /** Least-squares affine transform taking pixels about `centre` to plane points. */
 function fitAffine(
@@ -174,27 +125,6 @@ function fitAffine(
 
 function failure(message: string, details: Record<string, unknown>) {
   return meridianError('ASTROMETRY_FAILED', message, details);
-}
-
-/** Smallest k with P(X >= k) <= alpha for X ~ Binomial(n, p): matches that chance alone would rarely reach. */
-export function significantMatchCount(n: number, p: number, alpha: number): number {
-  if (p <= 0) return 1;
-  if (p >= 1) return n + 1;
-  // pmf(k) by the recurrence pmf(k + 1) = pmf(k) (n - k) / (k + 1) p / (1 - p), summed from the top down.
-  const pmf = new Float64Array(n + 1);
-  pmf[0] = (1 - p) ** n;
-  for (let k = 0; k < n; k++) pmf[k + 1] = (pmf[k] * (n - k) * p) / ((k + 1) * (1 - p));
-  let tail = 0;
-  for (let k = n; k >= 0; k--) {
-    if (tail + pmf[k] > alpha) return k + 1;
-    tail += pmf[k];
-  }
-  return 0;
-}
-
-/** Angle of a 2 x 2 matrix's rotation part after undoing `parity` on its second column, radians. */
-function rotationAngle(m11: number, m12: number, m21: number, m22: number, parity: number): number {
-  return Math.atan2(m21 - parity * m12, m11 + parity * m22);
 }
 
 /** Match detected sources to reference stars starting from a WCS that may be far off. */
@@ -275,101 +205,36 @@ export function matchPattern(
     );
   }
 
-  // Brightest of each side (indices into the source list and into refIndex).
-  const brightSources = sources
-    .map((_, i) => i)
-    .filter((i) => Number.isFinite(sources[i].flux))
-    .sort((i, j) => sources[j].flux - sources[i].flux)
-    .slice(0, o.brightestSources);
-  const brightRefs = refIndex
-    .map((_, k) => k)
-    .sort((k, l) => references[refIndex[k]].mag - references[refIndex[l]].mag)
-    .slice(0, o.brightestReferences);
-  const sx = brightSources.map((i) => sources[i].x - centre[0]);
-  const sy = brightSources.map((i) => sources[i].y - centre[1]);
-  const ru = brightRefs.map((k) => refU[k]);
-  const rv = brightRefs.map((k) => refV[k]);
-  const minSide = MIN_TRIANGLE_FRACTION * 2 * halfDiagonal;
-  const sourceTriangles = buildTriangles(sx, sy, minSide, o.triangleTolerance);
-  const refTriangles = buildTriangles(ru, rv, minSide * initialScale, o.triangleTolerance);
-
-  const refGrid = new PointGrid(refU, refV, o.matchRadiusArcsec);
-  const maxRotation = (o.maxRotationDeg * Math.PI) / 180;
-  // How many of the bright sources a wrong transform would match by chance, given the density of reference stars
-  // and the number of candidates the search may try (pairs of triangles whose invariants agree).
-  const density = refU.length / (Math.PI * fieldRadius ** 2);
-  const chance = 1 - Math.exp(-density * Math.PI * o.matchRadiusArcsec ** 2);
-  const trials = Math.max(
-    1,
-    (sourceTriangles.count * refTriangles.count * (2 * o.triangleTolerance) ** 2) / INVARIANT_AREA,
-  );
-  const required = Math.max(
-    o.minMatches,
-    significantMatchCount(sx.length, chance, FALSE_MATCH_PROBABILITY / trials),
-  );
-  const goodEnough = Math.max(required, Math.ceil(GOOD_ENOUGH_FRACTION * Math.min(sx.length, ru.length)));
-  let best: { transform: Similarity; count: number; spread: number } | undefined;
-  let verified = 0;
-  search: for (let s = 0; s < sourceTriangles.count; s++) {
-    const r1 = sourceTriangles.ratio1[s];
-    const r2 = sourceTriangles.ratio2[s];
-    const lengthRatio = (r: number) => refTriangles.longest[r] / sourceTriangles.longest[s] / initialScale;
-    for (let r = lowerBound(refTriangles.ratio1, r1 - o.triangleTolerance); r < refTriangles.count; r++) {
-      if (refTriangles.ratio1[r] > r1 + o.triangleTolerance) break;
-      if (Math.abs(refTriangles.ratio2[r] - r2) > o.triangleTolerance) continue;
-      if (Math.abs(lengthRatio(r) - 1) > o.maxScaleError) continue;
-      const parity = (sourceTriangles.orientation[s] * refTriangles.orientation[r]) as 1 | -1;
-      const flipped = parity !== initialParity;
-      if (flipped && !o.allowFlip) continue;
-      const sv = sourceTriangles.vertices.subarray(3 * s, 3 * s + 3);
-      const rvx = refTriangles.vertices.subarray(3 * r, 3 * r + 3);
-      const transform = fitSimilarity(
-        Array.from(sv, (i) => sx[i]),
-        Array.from(sv, (i) => sy[i]),
-        Array.from(rvx, (k) => ru[k]),
-        Array.from(rvx, (k) => rv[k]),
-        parity,
-      );
-      if (Math.abs(Math.hypot(transform.a, transform.b) / initialScale - 1) > o.maxScaleError) continue;
-      if (Math.hypot(transform.tx, transform.ty) > o.maxOffsetArcsec) continue;
-      if (!flipped) {
-        const turn = Math.atan2(transform.b, transform.a) - initialAngle;
-        if (Math.abs(Math.atan2(Math.sin(turn), Math.cos(turn))) > maxRotation) continue;
-      }
-      verified++;
-      let count = 0;
-      let spread = 0;
-      for (let i = 0; i < sx.length; i++) {
-        const [u, v] = applySimilarity(transform, sx[i], sy[i]);
-        const d = refGrid.nearestDistance(u, v, o.matchRadiusArcsec);
-        if (d < o.matchRadiusArcsec) {
-          count++;
-          spread += d * d;
-        }
-      }
-      if (
-        count >= o.minMatches &&
-        (!best || count > best.count || (count === best.count && spread < best.spread))
-      ) {
-        best = { transform, count, spread };
-        if (count >= goodEnough) break search;
-      }
-    }
+  const field: FieldView = {
+    sources,
+    references,
+    refIndex,
+    refU,
+    refV,
+    centre,
+    halfDiagonal,
+    fieldRadius,
+    initialScale,
+    initialAngle,
+    initialParity,
+  };
+  // Optimistic first: the brightest few; if no pattern is found among them, 1.5 times as many (3.4 times the
+  // triangles on each side, so about 11 times the candidates).
+  let search = searchTriangles(field, o, o.brightestSources, o.brightestReferences);
+  const more = sources.length > o.brightestSources || refIndex.length > o.brightestReferences;
+  if (!search.best && more) {
+    const wider = (n: number) => Math.round(RETRY_FACTOR * n);
+    search = searchTriangles(field, o, wider(o.brightestSources), wider(o.brightestReferences));
   }
+  const { best, stats } = search;
   if (!best) {
     throw failure(
-      `no pattern of ${required} or more of the ${sx.length} brightest sources matches the ${ru.length} brightest reference stars within the limits (offset ${o.maxOffsetArcsec}", scale ${o.maxScaleError * 100}%)`,
-      {
-        sources: sources.length,
-        references: refIndex.length,
-        sourceTriangles: sourceTriangles.count,
-        referenceTriangles: refTriangles.count,
-        candidatesVerified: verified,
-        required,
-      },
+      `no pattern of ${stats.required} or more of the ${stats.brightSources} brightest sources matches the ${stats.brightReferences} brightest reference stars within the limits (offset ${o.maxOffsetArcsec}", scale ${o.maxScaleError * 100}%)`,
+      { sources: sources.length, references: refIndex.length, ...stats },
     );
   }
-  return refine(sources, refIndex, refU, refV, centre, best.transform, {
+  const verified = stats.candidatesVerified;
+  return refine(sources, refIndex, refU, refV, centre, best, {
     tangentPoint,
     projectionLonpole: defaultTanLonpoleDeg(tangentPoint.dec),
     initialScale,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isMeridianError } from '../../../src/errors.js';
 import { pixelToSky, separationMas } from '../../../src/formats/index.js';
+import { Random } from '../../../src/sim/random.js';
 import { matchPattern, type PatternMatchResult } from '../../../src/tasks/index.js';
 import {
   type InitialWcsError,
@@ -70,6 +71,30 @@ describe('matchPattern', () => {
       expect(result.rmsArcsec).toBeLessThan(0.5);
     });
   }
+
+  it('finds the match on crowded, outlier-laden fields (10 seeded random errors, 2 spurious detections per real one)', () => {
+    for (let seed = 100; seed < 110; seed++) {
+      const random = new Random([seed, 9]);
+      const field = syntheticField({
+        seed,
+        noisePixels: 0.3,
+        stars: random.between(60, 3000),
+        distortionPixels: random.between(0, 20),
+        detectedFraction: 0.35,
+        spuriousPerReal: 2,
+      });
+      const initial = perturbedWcs(field.trueWcs, {
+        offsetArcsec: [random.between(-60, 60), random.between(-60, 60)],
+        rotationDeg: random.between(-180, 180),
+        scale: random.between(0.96, 1.04),
+        flip: random.uniform() < 0.3,
+      });
+      const result = matchPattern(field.sources, field.references, initial, { detectorSize });
+      const { correct, wrong } = score(field, result);
+      expect(correct, `seed ${seed}`).toBeGreaterThan(0.9 * field.detected);
+      expect(wrong, `seed ${seed}`).toBeLessThan(0.05 * field.detected);
+    }
+  });
 
   it('recovers the rotation and shift it was given, relative to the initial WCS', () => {
     const field = syntheticField({ seed: 5 });
