@@ -188,9 +188,17 @@ function crpixFor(
   size: AstrometryFitOptions['detectorSize'],
 ): readonly [number, number] {
   if (size) return [(size.width - 1) / 2 + 1, (size.height - 1) / 2 + 1];
-  const xs = sources.map((s) => s.x);
-  const ys = sources.map((s) => s.y);
-  return [(Math.min(...xs) + Math.max(...xs)) / 2 + 1, (Math.min(...ys) + Math.max(...ys)) / 2 + 1];
+  let minX = Number.POSITIVE_INFINITY;
+  let maxX = Number.NEGATIVE_INFINITY;
+  let minY = Number.POSITIVE_INFINITY;
+  let maxY = Number.NEGATIVE_INFINITY;
+  for (const { x, y } of sources) {
+    minX = Math.min(minX, x);
+    maxX = Math.max(maxX, x);
+    minY = Math.min(minY, y);
+    maxY = Math.max(maxY, y);
+  }
+  return [(minX + maxX) / 2 + 1, (minY + maxY) / 2 + 1];
 }
 
 /** Mean pixel scale of a WCS's CD matrix, arcsec per pixel. */
