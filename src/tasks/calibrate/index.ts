@@ -3,6 +3,7 @@
  * WCS (pattern-match.ts), the TAN-SIP fit with outlier rejection (fit-astrometry.ts), and the photometric zero
  * point as a PhotoCalib (photo-calib.ts). Plain functions on plain data; the PipelineTask wiring comes later.
  */
+export { type AstrometryOptions, type AstrometrySolution, solveAstrometry } from './astrometry.js';
 export { type AstrometryFit, type AstrometryFitOptions, fitAstrometry } from './fit-astrometry.js';
 export { matchNearest, type PlanarMatch } from './match-nearest.js';
 export {
