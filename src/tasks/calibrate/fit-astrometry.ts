@@ -156,11 +156,14 @@ export function fitAstrometry(
       }
       fit = fitTanSip(pixels, sky, { order, crpix, weights: weights() });
     }
-    const used = pairs.flatMap((p, i) =>
-      keep[i]
-        ? [Object.freeze({ source: p.first, reference: p.second, distanceArcsec: distances[i] / 1000 })]
-        : [],
-    );
+    // In source order, so that the set (not the order matching found it in) decides convergence.
+    const used = pairs
+      .flatMap((p, i) =>
+        keep[i]
+          ? [Object.freeze({ source: p.first, reference: p.second, distanceArcsec: distances[i] / 1000 })]
+          : [],
+      )
+      .sort((a, b) => a.source - b.source);
     result = {
       wcs: fit.wcs,
       order,

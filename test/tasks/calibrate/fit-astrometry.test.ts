@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { isMeridianError } from '../../../src/errors.js';
 import { pixelToSky, separationMas, type TanSipWcs } from '../../../src/formats/index.js';
 import { Random } from '../../../src/sim/random.js';
-import { type DetectedSource, fitAstrometry, matchPattern } from '../../../src/tasks/index.js';
+import {
+  type DetectedSource,
+  fitAstrometry,
+  matchPattern,
+  solveAstrometry,
+} from '../../../src/tasks/index.js';
 import { PIXEL_SCALE_ARCSEC, perturbedWcs, SIZE, syntheticField } from './synthetic-field.js';
 
 const detectorSize = { width: SIZE, height: SIZE };
@@ -40,6 +45,20 @@ describe('fitAstrometry', () => {
     expect(correct).toBeGreaterThan(0.99 * field.detected);
     expect(fit.matches.length - correct).toBeLessThanOrEqual(1);
     expect(fit.wcs.crpix).toEqual([SIZE / 2 + 0.5, SIZE / 2 + 0.5]);
+    // Converged (the same matches twice at a radius that no longer shrinks), not stopped by the iteration limit.
+    expect(fit.iterations).toBeLessThanOrEqual(5);
+  });
+
+  it('follows a distortion of 80 pixels at the corners from the affine start of the matcher', () => {
+    const field = syntheticField({ seed: 3, stars: 1000, distortionPixels: 80 });
+    const initial = perturbedWcs(field.trueWcs, { offsetArcsec: [30, 20], rotationDeg: 100, scale: 1.02 });
+    const { match, fit } = solveAstrometry(field.sources, field.references, initial, { detectorSize });
+    // The affine start misses the corners by up to 16"; the SIP fit reaches them from the inner stars.
+    expect(match.matches.length).toBeLessThan(field.detected);
+    const correct = fit.matches.filter((m) => field.truthReference[m.source] === m.reference).length;
+    expect(correct).toBe(field.detected);
+    expect(maxDifferenceMas(fit.wcs, field.trueWcs)).toBeLessThan(1);
+    expect(fit.iterations).toBeLessThanOrEqual(5);
   });
 
   it('reports a residual rms equal to the injected centroid noise', () => {
