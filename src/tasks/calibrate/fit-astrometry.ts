@@ -20,7 +20,7 @@ import {
   tanSipTermCount,
 } from '../../formats/index.js';
 import { matchNearest } from './match-nearest.js';
-import type { DetectedSource, ReferenceStar, SourceMatch } from './model.js';
+import { type DetectedSource, type ReferenceStar, type SourceMatch, sourceBounds } from './model.js';
 
 export interface AstrometryFitOptions {
   /** SIP order (1 = plain TAN). Default 3, enough for a 4k x 4k detector. */
@@ -191,16 +191,7 @@ function crpixFor(
   size: AstrometryFitOptions['detectorSize'],
 ): readonly [number, number] {
   if (size) return [(size.width - 1) / 2 + 1, (size.height - 1) / 2 + 1];
-  let minX = Number.POSITIVE_INFINITY;
-  let maxX = Number.NEGATIVE_INFINITY;
-  let minY = Number.POSITIVE_INFINITY;
-  let maxY = Number.NEGATIVE_INFINITY;
-  for (const { x, y } of sources) {
-    minX = Math.min(minX, x);
-    maxX = Math.max(maxX, x);
-    minY = Math.min(minY, y);
-    maxY = Math.max(maxY, y);
-  }
+  const [minX, maxX, minY, maxY] = sourceBounds(sources);
   return [(minX + maxX) / 2 + 1, (minY + maxY) / 2 + 1];
 }
 

@@ -41,3 +41,24 @@ export function applyAffine(t: AffineTransform, x: number, y: number): [number, 
   const [m11, m12, m21, m22] = t.matrix;
   return [m11 * dx + m12 * dy + t.offset[0], m21 * dx + m22 * dy + t.offset[1]];
 }
+
+/** Whether a source has a finite position (detections with a failed centroid carry NaN and are left out). */
+export function hasPosition(s: DetectedSource): boolean {
+  return Number.isFinite(s.x) && Number.isFinite(s.y);
+}
+
+/** Bounding box [minX, maxX, minY, maxY] of the sources with a position, pixels. */
+export function sourceBounds(sources: readonly DetectedSource[]): [number, number, number, number] {
+  let minX = Number.POSITIVE_INFINITY;
+  let maxX = Number.NEGATIVE_INFINITY;
+  let minY = Number.POSITIVE_INFINITY;
+  let maxY = Number.NEGATIVE_INFINITY;
+  for (const s of sources) {
+    if (!hasPosition(s)) continue;
+    minX = Math.min(minX, s.x);
+    maxX = Math.max(maxX, s.x);
+    minY = Math.min(minY, s.y);
+    maxY = Math.max(maxY, s.y);
+  }
+  return [minX, maxX, minY, maxY];
+}

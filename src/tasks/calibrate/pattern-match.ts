@@ -32,8 +32,10 @@ import {
   type AffineTransform,
   applyAffine,
   type DetectedSource,
+  hasPosition,
   type ReferenceStar,
   type SourceMatch,
+  sourceBounds,
 } from './model.js';
 import {
   applySimilarity,
@@ -135,27 +137,17 @@ export function matchPattern(
   options: PatternMatchOptions = {},
 ): PatternMatchResult {
   const o = { ...DEFAULTS, ...options };
-  if (sources.length < o.minMatches) {
+  const located = sources.filter(hasPosition).length;
+  if (located < o.minMatches) {
     throw failure(
-      `pattern matching needs at least ${o.minMatches} detected sources, got ${sources.length}: too few stars were detected`,
-      { sources: sources.length, minMatches: o.minMatches },
+      `pattern matching needs at least ${o.minMatches} detected sources with a position, got ${located}: too few stars were detected`,
+      { sources: sources.length, located, minMatches: o.minMatches },
     );
   }
   // Field centre and radius, pixels.
-  let minX = Number.POSITIVE_INFINITY;
-  let maxX = Number.NEGATIVE_INFINITY;
-  let minY = Number.POSITIVE_INFINITY;
-  let maxY = Number.NEGATIVE_INFINITY;
-  if (o.detectorSize) {
-    [minX, maxX, minY, maxY] = [-0.5, o.detectorSize.width - 0.5, -0.5, o.detectorSize.height - 0.5];
-  } else {
-    for (const s of sources) {
-      minX = Math.min(minX, s.x);
-      maxX = Math.max(maxX, s.x);
-      minY = Math.min(minY, s.y);
-      maxY = Math.max(maxY, s.y);
-    }
-  }
+  const [minX, maxX, minY, maxY] = o.detectorSize
+    ? [-0.5, o.detectorSize.width - 0.5, -0.5, o.detectorSize.height - 0.5]
+    : sourceBounds(sources);
   const centre = [(minX + maxX) / 2, (minY + maxY) / 2] as const;
   const halfDiagonal = Math.hypot(maxX - minX, maxY - minY) / 2;
 

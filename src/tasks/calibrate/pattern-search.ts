@@ -11,7 +11,7 @@
  */
 
 import { PointGrid } from './match-nearest.js';
-import type { DetectedSource, ReferenceStar } from './model.js';
+import { type DetectedSource, hasPosition, type ReferenceStar } from './model.js';
 import { buildTriangles, lowerBound } from './triangles.js';
 
 /** The field as the search sees it: sources in pixels about `centre`, reference stars in the plane (arcsec). */
@@ -155,7 +155,7 @@ export function searchTriangles(
   // Brightest of each side (indices into the source list and into refIndex).
   const brightSources = sources
     .map((_, i) => i)
-    .filter((i) => Number.isFinite(sources[i].flux))
+    .filter((i) => Number.isFinite(sources[i].flux) && hasPosition(sources[i]))
     .sort((i, j) => sources[j].flux - sources[i].flux)
     .slice(0, brightestSources);
   const refsByBrightness = refIndex

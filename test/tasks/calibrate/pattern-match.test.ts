@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isMeridianError } from '../../../src/errors.js';
 import { pixelToSky, separationMas } from '../../../src/formats/index.js';
 import { Random } from '../../../src/sim/random.js';
-import { matchPattern, type PatternMatchResult } from '../../../src/tasks/index.js';
+import { fitAstrometry, matchPattern, type PatternMatchResult } from '../../../src/tasks/index.js';
 import {
   type InitialWcsError,
   perturbedWcs,
@@ -119,8 +119,21 @@ describe('matchPattern', () => {
     const field = syntheticField({ seed: 7 });
     expectFailure(
       () => matchPattern(field.sources.slice(0, 4), field.references, field.trueWcs, { detectorSize }),
-      /at least 6 detected sources, got 4/,
+      /at least 6 detected sources with a position, got 4/,
     );
+  });
+
+  it('leaves out sources without a position (a failed centroid)', () => {
+    const field = syntheticField({ seed: 16 });
+    const sources = field.sources.map((s, i) => (i % 7 === 3 ? { ...s, x: Number.NaN } : s));
+    const initial = perturbedWcs(field.trueWcs, { rotationDeg: 45, offsetArcsec: [10, 10] });
+    // Without a detector size, the field is the bounding box of the located sources.
+    const result = matchPattern(sources, field.references, initial);
+    expect(result.matches.every((m) => Number.isFinite(sources[m.source].x))).toBe(true);
+    expect(score(field, result).correct).toBeGreaterThan(0.8 * field.detected);
+    const fit = fitAstrometry(sources, field.references, result.wcs);
+    expect(fit.matches.every((m) => Number.isFinite(sources[m.source].x))).toBe(true);
+    expect(fit.wcs.crpix.every(Number.isFinite)).toBe(true);
   });
 
   it('fails clearly when no reference stars cover the field', () => {
