@@ -698,6 +698,21 @@ const codes = {
       'A quantum failed: its task threw, its process exited or was killed, or it exceeded its memory or time limit.',
     hint: 'See `pipetask report` for the message and the log; fix the cause and rerun the same command with --skip-existing (or --extend-run).',
   },
+  // ---- tasks: science algorithms ----------------------------------------------------------------------------------
+  ASTROMETRY_FAILED: {
+    area: 'tasks',
+    http: 422,
+    summary:
+      'Astrometric calibration failed: too few detected or reference stars, no pattern match between them, or too few matches left for the WCS fit.',
+    hint: 'The message gives the counts; check that the reference catalog covers the detector and the band, that detection found stars, and that the initial WCS is within the matcher limits (maxOffsetArcsec, maxScaleError), or lower the SIP order.',
+  },
+  PHOTOMETRY_FAILED: {
+    area: 'tasks',
+    http: 422,
+    summary:
+      'Photometric calibration failed: too few matched reference stars with a positive flux and a finite magnitude.',
+    hint: 'The message gives the counts; check the astrometric match and that the reference catalog has magnitudes in the band.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof codes;

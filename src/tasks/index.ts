@@ -5,6 +5,8 @@
 import type { TaskRegistry } from '../pipe/index.js';
 import { ExposureSummaryTask, RawStatisticsTask } from './stats/raw-statistics.js';
 
+export * from './calibrate/index.js';
+
 export {
   clippedStatistics,
   ExposureSummaryTask,

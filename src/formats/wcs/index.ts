@@ -1,3 +1,12 @@
+export { solveLeastSquares } from './fit-least-squares.js';
+export {
+  fitTanSip,
+  separationMas,
+  skyResidualsMas,
+  type TanSipFit,
+  type TanSipFitOptions,
+  tanSipTermCount,
+} from './fit-tan-sip.js';
 export { wcsFromHeader, wcsToCards } from './header.js';
 export { type SipDistortion, type SipPolynomial, sipPolynomial } from './sip.js';
 export {

@@ -1,10 +1,11 @@
 /**
- * Linear least squares by Householder QR (Golub & Van Loan, "Matrix Computations", 4th ed., sec. 5.3): the
- * simulator fits the TAN-SIP polynomials of its true WCS with it. QR rather than the normal equations because the
- * polynomial bases are moderately ill-conditioned and the fit must be good to a millionth of its range.
+ * Linear least squares by Householder QR (Golub & Van Loan, "Matrix Computations", 4th ed., sec. 5.3): the TAN-SIP
+ * fits of fit-tan-sip.ts use it (the simulator's true WCS, the calibrate task's astrometry). QR rather than the
+ * normal equations because the polynomial bases are moderately ill-conditioned and the fit must be good to a
+ * millionth of its range.
  */
 
-import { meridianError } from '../errors.js';
+import { meridianError } from '../../errors.js';
 
 /**
  * The x minimising |A x - b| for a design matrix `rows` x `columns` (row-major in `design`) and one or more
