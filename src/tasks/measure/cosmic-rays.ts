@@ -1,0 +1,225 @@
+/**
+ * Cosmic rays: pixels too sharp to be light that came through the optics (the test of LSST's `findCosmicRays`,
+ * after Lupton's SDSS photo). A pixel of background-subtracted value I with noise σ is a cosmic-ray seed when it is
+ * significant (I > minSigma·σ) and, along at least one of the four lines through it (row, column, two diagonals),
+ * the mean m of its two neighbours is far below what any PSF-like source allows:
+ *
+ *     psfRatio(d) · (I − nSigma·σ) · cond > m + nSigma·σ/√2
+ *
+ * where psfRatio(d) = PSF(d)/PSF(0) for the neighbour distance d (1 or √2 pixels). A star, however bright, has
+ * m ≈ psfRatio·I and fails the test by the factor `cond` < 1; a hit confined to one or two pixels passes it.
+ * Seeds are grouped 8-connected and grown into neighbours above `growSigma`·σ (the faint tail of a track), then
+ * each marked pixel is replaced by linear interpolation from the nearest unmarked pixels along the row or the
+ * column, whichever gap is shorter (both, averaged, when equal), and marked CR and INTRP.
+ */
+import { z } from 'zod';
+import { meridianError } from '../../errors.js';
+import type { ImageF, Mask, Psf } from '../../formats/index.js';
+import { connectedComponents, type Footprint, spansBox } from './footprints.js';
+import { psfModelImage } from './psf-flux.js';
+
+export const CosmicRayConfig = z
+  .object({
+    /** A seed pixel must be this many σ above the background. */
+    minSigma: z.number().positive().default(6),
+    /** Noise margin in the sharpness test, σ. */
+    nSigma: z.number().min(0).default(2.5),
+    /** Sharpness factor (LSST's cond3_fac2): smaller is stricter. */
+    cond: z.number().positive().max(1).default(0.6),
+    /** Neighbours of a cosmic ray above this many σ join it. */
+    growSigma: z.number().min(0).default(3),
+    /** Give up (likely a wrong PSF or noise model) above this many cosmic-ray pixels. */
+    maxPixels: z.number().int().positive().default(1_000_000),
+  })
+  .strict();
+export type CosmicRayConfig = z.infer<typeof CosmicRayConfig>;
+
+export interface CosmicRayResult {
+  readonly kind: 'cosmicRayResult';
+  /** Each cosmic ray as a footprint (parent coordinates, no peaks). */
+  readonly cosmicRays: readonly Footprint[];
+  readonly pixels: number;
+}
+
+export interface CosmicRayInputs {
+  /** Background-subtracted image; repaired in place. */
+  readonly image: ImageF;
+  /** Pixel noise σ (background RMS map or a number). */
+  readonly noise: ImageF | number;
+  /** CR and INTRP are set here. */
+  readonly mask: Mask;
+  readonly psf: Psf;
+}
+
+/** PSF(d)/PSF(0) for the pixel-integrated PSF at neighbour distances 1 (row/column) and √2 (diagonal). */
+export function psfNeighbourRatios(psf: Psf): { side: number; diagonal: number } {
+  const image = psfModelImage(psf, 1);
+  return { side: image[1 * 3 + 2] / image[4], diagonal: image[2 * 3 + 2] / image[4] };
+}
+
+/** Find cosmic rays, repair them by interpolation in place, and mark them CR (and INTRP) in the mask. */
+export function findAndRepairCosmicRays(
+  inputs: CosmicRayInputs,
+  config: Partial<CosmicRayConfig> = {},
+): CosmicRayResult {
+  const parsed = CosmicRayConfig.safeParse(config);
+  if (!parsed.success) {
+    throw meridianError('INVALID_ARGUMENT', `invalid cosmic-ray config: ${parsed.error.issues[0]?.message}`);
+  }
+  const cfg = parsed.data;
+  const { image, noise, mask } = inputs;
+  const { width, height, x0, y0 } = image.bbox;
+  const pixels = image.array;
+  const noiseMap = typeof noise === 'number' ? null : noise.array;
+  const sigmaAt = (i: number) => (noiseMap === null ? (noise as number) : noiseMap[i]);
+  const { side, diagonal } = psfNeighbourRatios(inputs.psf);
+  const marked = new Uint8Array(width * height);
+  const saturatedOrBad = maskBits(mask, ['SAT', 'BAD', 'NO_DATA']);
+  let seeds = 0;
+  for (let y = 1; y < height - 1; y++) {
+    const row = y * width;
+    for (let x = 1; x < width - 1; x++) {
+      const i = row + x;
+      const v = pixels[i];
+      const s = sigmaAt(i);
+      if (!(v > cfg.minSigma * s) || (mask.array[i] & saturatedOrBad) !== 0) continue;
+      const margin = cfg.nSigma * s;
+      const lhsSide = side * (v - margin) * cfg.cond;
+      const lhsDiagonal = diagonal * (v - margin) * cfg.cond;
+      const rhs = margin * Math.SQRT1_2;
+      if (
+        lhsSide > 0.5 * (pixels[i - 1] + pixels[i + 1]) + rhs ||
+        lhsSide > 0.5 * (pixels[i - width] + pixels[i + width]) + rhs ||
+        lhsDiagonal > 0.5 * (pixels[i - width - 1] + pixels[i + width + 1]) + rhs ||
+        lhsDiagonal > 0.5 * (pixels[i - width + 1] + pixels[i + width - 1]) + rhs
+      ) {
+        marked[i] = 1;
+        seeds++;
+      }
+    }
+  }
+  if (seeds > cfg.maxPixels) {
+    throw meridianError(
+      'INVALID_ARGUMENT',
+      `${seeds} cosmic-ray pixels exceed maxPixels=${cfg.maxPixels}: the PSF or the noise model is probably wrong`,
+    );
+  }
+  growMarks(pixels, marked, width, height, sigmaAt, cfg.growSigma);
+  const components = connectedComponents(marked, width, height, 1);
+  interpolateMarked(pixels, marked, width, height);
+  const crBit = mask.bitMask('CR');
+  const intrpBit = 'INTRP' in mask.planes ? mask.bitMask('INTRP') : 0;
+  let count = 0;
+  for (let i = 0; i < marked.length; i++) {
+    if (marked[i] !== 0) {
+      mask.array[i] |= crBit | intrpBit;
+      count++;
+    }
+  }
+  const cosmicRays = components.spans.map((local, k): Footprint => {
+    const spans = local.slice();
+    for (let j = 0; j < spans.length; j += 3) {
+      spans[j] += y0;
+      spans[j + 1] += x0;
+      spans[j + 2] += x0;
+    }
+    const { bbox, area } = spansBox(local, x0, y0);
+    return Object.freeze({ kind: 'footprint', id: k + 1, spans, area, bbox, peaks: Object.freeze([]) });
+  });
+  return Object.freeze({ kind: 'cosmicRayResult', cosmicRays: Object.freeze(cosmicRays), pixels: count });
+}
+
+function maskBits(mask: Mask, planes: readonly string[]): number {
+  let bits = 0;
+  for (const p of planes) if (p in mask.planes) bits |= mask.bitMask(p);
+  return bits;
+}
+
+/** Add 8-neighbours of marked pixels that are above growSigma·σ, repeatedly (a track's fainter pixels). */
+function growMarks(
+  pixels: Float32Array,
+  marked: Uint8Array,
+  width: number,
+  height: number,
+  sigmaAt: (i: number) => number,
+  growSigma: number,
+): void {
+  let frontier: number[] = [];
+  for (let i = 0; i < marked.length; i++) if (marked[i] !== 0) frontier.push(i);
+  // Bounded: a track grows at most a few pixels sideways; no flood into a neighbouring star.
+  for (let round = 0; round < 2 && frontier.length > 0; round++) {
+    const next: number[] = [];
+    for (const i of frontier) {
+      const x = i % width;
+      const y = (i - x) / width;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          const yy = y + dy;
+          if (xx < 0 || yy < 0 || xx >= width || yy >= height) continue;
+          const j = yy * width + xx;
+          if (marked[j] === 0 && pixels[j] > growSigma * sigmaAt(j)) {
+            marked[j] = 1;
+            next.push(j);
+          }
+        }
+      }
+    }
+    frontier = next;
+  }
+}
+
+/** Replace marked pixels by linear interpolation across the shorter of the row and column gaps. */
+function interpolateMarked(pixels: Float32Array, marked: Uint8Array, width: number, height: number): void {
+  const repaired = new Map<number, number>();
+  for (let i = 0; i < marked.length; i++) {
+    if (marked[i] === 0) continue;
+    const x = i % width;
+    const y = (i - x) / width;
+    const horizontal = gapValue(pixels, marked, i, x, width, 1);
+    const vertical = gapValue(pixels, marked, i, y, height, width);
+    let value: number;
+    if (horizontal === null && vertical === null) value = 0;
+    else if (horizontal === null) value = vertical!.value;
+    else if (vertical === null) value = horizontal.value;
+    else if (horizontal.gap < vertical.gap) value = horizontal.value;
+    else if (vertical.gap < horizontal.gap) value = vertical.value;
+    else value = 0.5 * (horizontal.value + vertical.value);
+    repaired.set(i, value);
+  }
+  for (const [i, v] of repaired) pixels[i] = v;
+}
+
+/**
+ * Linear interpolation at index i between the nearest unmarked pixels on both sides along one axis (`position` of
+ * i on that axis of length `n`, neighbours `stride` apart); one side only: that side's value; null when none.
+ */
+function gapValue(
+  pixels: Float32Array,
+  marked: Uint8Array,
+  i: number,
+  position: number,
+  n: number,
+  stride: number,
+): { value: number; gap: number } | null {
+  let before = -1;
+  for (let k = 1; k <= position; k++) {
+    if (marked[i - k * stride] === 0) {
+      before = k;
+      break;
+    }
+  }
+  let after = -1;
+  for (let k = 1; k < n - position; k++) {
+    if (marked[i + k * stride] === 0) {
+      after = k;
+      break;
+    }
+  }
+  if (before < 0 && after < 0) return null;
+  if (before < 0) return { value: pixels[i + after * stride], gap: 2 * after };
+  if (after < 0) return { value: pixels[i - before * stride], gap: 2 * before };
+  const a = pixels[i - before * stride];
+  const b = pixels[i + after * stride];
+  return { value: a + ((b - a) * before) / (before + after), gap: before + after };
+}
