@@ -56,6 +56,7 @@ export {
 export {
   erf,
   type PsfFlux,
+  type PsfFluxModel,
   type PsfStamp,
   psfFlux,
   psfModelImage,

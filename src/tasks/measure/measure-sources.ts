@@ -13,7 +13,7 @@ import { measureCentroid } from './centroid.js';
 import { psfEffectiveSigma } from './detection.js';
 import type { Footprint } from './footprints.js';
 import { measureAdaptiveMoments } from './moments.js';
-import { type PsfStamp, psfFlux, psfStampFromModel } from './psf-flux.js';
+import { type PsfStamp, psfFlux } from './psf-flux.js';
 
 export const MeasurementConfig = z
   .object({
@@ -78,7 +78,7 @@ export interface MeasureInputs {
   /** Background-subtracted exposure (variance and mask planes used when present). */
   readonly exposure: Exposure;
   readonly footprints: readonly Footprint[];
-  /** PSF image for PSF photometry; default: the exposure's PSF model. */
+  /** PSF for PSF photometry: a pixel stamp, or by default the exposure's PSF model rendered exactly. */
   readonly psfStamp?: PsfStamp;
 }
 
@@ -104,7 +104,7 @@ export function measureSources(
     throw meridianError('INVALID_ARGUMENT', 'measurement needs an exposure with a PSF model');
   }
   const psfSigma = psfEffectiveSigma(psf);
-  const stamp = inputs.psfStamp ?? psfStampFromModel(psf);
+  const psfModel = inputs.psfStamp ?? psf;
   const { image, mask } = exposure;
   const variance = exposure.variance;
   const excluded = bitsOf(mask, cfg.excludedPlanes);
@@ -181,7 +181,7 @@ export function measureSources(
       out.ixy[s] = moments.ixy;
     }
 
-    const psfResult = psfFlux(image, variance, mask, stamp, cx, cy, excluded);
+    const psfResult = psfFlux(image, variance, mask, psfModel, cx, cy, excluded);
     if (psfResult.failed || psfResult.coverage < 0.99) flags.psfFluxFailed[s] = 1;
     out.psfFlux[s] = psfResult.flux;
     out.psfFluxErr[s] = psfResult.fluxErr;

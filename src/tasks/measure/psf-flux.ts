@@ -1,7 +1,7 @@
 /**
- * PSF photometry: the amplitude of the PSF model fitted to the pixels by linear least squares, with the model
- * moved to the source's sub-pixel centre by Lanczos-3 interpolation (the PSF stamp is a pixel image, as a
- * pixel-based PSF model will give). The fit is unweighted, F = Σ P I / Σ P², as LSST's PsfFlux: weighting by the
+ * PSF photometry: the amplitude of the PSF model fitted to the pixels by linear least squares, with the model at
+ * the source's sub-pixel centre: a pixel stamp (as a pixel-based PSF model gives) is moved there by Lanczos-5
+ * interpolation, a parametric model is rendered there exactly. The fit is unweighted, F = Σ P I / Σ P², as LSST's PsfFlux: weighting by the
  * variance plane would bias bright stars, whose own Poisson noise is in that plane. Its error is
  * sqrt(Σ P² V) / Σ P².
  */
@@ -99,37 +99,44 @@ export function psfStamp(image: Float64Array | Float32Array): PsfStamp {
   return Object.freeze({ kind: 'psfStamp', half: (n - 1) >> 1, array });
 }
 
-function lanczos3(x: number): number {
+/**
+ * Lanczos order of the sub-pixel shift. Measured on a pixel-integrated Gaussian shifted by half a pixel, the PSF flux
+ * is off by 0.20% (σ = 1.5 px) and 0.42% (σ = 1 px) with order 3, 0.10% and 0.12% with order 5.
+ */
+const LANCZOS_ORDER = 5;
+
+function lanczos(x: number): number {
   if (x === 0) return 1;
-  if (x <= -3 || x >= 3) return 0;
+  if (x <= -LANCZOS_ORDER || x >= LANCZOS_ORDER) return 0;
   const px = Math.PI * x;
-  return (3 * Math.sin(px) * Math.sin(px / 3)) / (px * px);
+  return (LANCZOS_ORDER * Math.sin(px) * Math.sin(px / LANCZOS_ORDER)) / (px * px);
 }
 
-/** Lanczos-3 kernel taps for a shift by f ∈ (−1, 1): out[i] = Σ_k taps[k] in[i − 3 + k] ... (6 taps used). */
+/** Taps of a shift by f ∈ [−½, ½]: out[i] = Σ_k taps[k] · in[i − a + k], k = 0..2a (a = LANCZOS_ORDER). */
 function lanczosTaps(f: number): Float64Array {
-  const taps = new Float64Array(7);
+  const taps = new Float64Array(2 * LANCZOS_ORDER + 1);
   let sum = 0;
-  for (let k = 0; k < 7; k++) {
-    taps[k] = lanczos3(3 - k - f);
+  for (let k = 0; k < taps.length; k++) {
+    taps[k] = lanczos(LANCZOS_ORDER - k - f);
     sum += taps[k];
   }
-  // Normalised so that a constant stays constant (Lanczos sums to 1 only approximately).
-  for (let k = 0; k < 7; k++) taps[k] /= sum;
+  // Normalised so that a constant stays constant (the Lanczos kernel sums to 1 only approximately).
+  for (let k = 0; k < taps.length; k++) taps[k] /= sum;
   return taps;
 }
 
-/** The stamp moved by (fx, fy) pixels (|f| ≤ 1), renormalised to unit sum. */
+/** The stamp moved by (fx, fy) pixels (|f| ≤ ½) by separable Lanczos interpolation, renormalised to unit sum. */
 export function shiftPsfStamp(stamp: PsfStamp, fx: number, fy: number): Float64Array {
   const n = 2 * stamp.half + 1;
   const tx = lanczosTaps(fx);
   const ty = lanczosTaps(fy);
+  const taps = tx.length;
   const rows = new Float64Array(n * n);
   for (let y = 0; y < n; y++) {
     for (let x = 0; x < n; x++) {
       let s = 0;
-      for (let k = 0; k < 7; k++) {
-        const sx = x - 3 + k;
+      for (let k = 0; k < taps; k++) {
+        const sx = x - LANCZOS_ORDER + k;
         if (sx >= 0 && sx < n) s += tx[k] * stamp.array[y * n + sx];
       }
       rows[y * n + x] = s;
@@ -140,8 +147,8 @@ export function shiftPsfStamp(stamp: PsfStamp, fx: number, fy: number): Float64A
   for (let y = 0; y < n; y++) {
     for (let x = 0; x < n; x++) {
       let s = 0;
-      for (let k = 0; k < 7; k++) {
-        const sy = y - 3 + k;
+      for (let k = 0; k < taps; k++) {
+        const sy = y - LANCZOS_ORDER + k;
         if (sy >= 0 && sy < n) s += ty[k] * rows[sy * n + x];
       }
       out[y * n + x] = s;
@@ -150,6 +157,19 @@ export function shiftPsfStamp(stamp: PsfStamp, fx: number, fy: number): Float64A
   }
   for (let i = 0; i < out.length; i++) out[i] /= sum;
   return out;
+}
+
+/**
+ * The PSF to fit: a pixel stamp (shifted by Lanczos interpolation) or a parametric Exposure PSF model (rendered
+ * exactly, pixel-integrated, at the sub-pixel centre: no interpolation error).
+ */
+export type PsfFluxModel = PsfStamp | Psf;
+
+function modelAt(model: PsfFluxModel, fx: number, fy: number): { half: number; image: Float64Array } {
+  if (model.kind === 'psfStamp') return { half: model.half, image: shiftPsfStamp(model, fx, fy) };
+  const widest = model.kind === 'gaussian' ? model.sigma : Math.max(model.sigma1, model.sigma2);
+  const half = Math.ceil(5 * widest);
+  return { half, image: psfModelImage(model, half, fx, fy) };
 }
 
 export interface PsfFlux {
@@ -161,12 +181,12 @@ export interface PsfFlux {
   readonly failed: boolean;
 }
 
-/** Fit the amplitude of `stamp` centred at (x, y) (parent pixels) to a background-subtracted image. */
+/** Fit the amplitude of the PSF centred at (x, y) (parent pixels) to a background-subtracted image. */
 export function psfFlux(
   image: ImageF,
   variance: ImageF | null,
   mask: Mask | null,
-  stamp: PsfStamp,
+  psf: PsfFluxModel,
   x: number,
   y: number,
   excludedBits = 0,
@@ -174,8 +194,8 @@ export function psfFlux(
   const { x0, y0, width, height } = image.bbox;
   const ix = Math.round(x);
   const iy = Math.round(y);
-  const model = shiftPsfStamp(stamp, x - ix, y - iy);
-  const n = 2 * stamp.half + 1;
+  const { half, image: model } = modelAt(psf, x - ix, y - iy);
+  const n = 2 * half + 1;
   const pixels = image.array;
   const vars = variance?.array ?? null;
   const maskArray = mask?.array ?? null;
@@ -184,11 +204,11 @@ export function psfFlux(
   let sumPPV = 0;
   let sumPPAll = 0;
   for (let sy = 0; sy < n; sy++) {
-    const py = iy - stamp.half + sy - y0;
+    const py = iy - half + sy - y0;
     for (let sx = 0; sx < n; sx++) {
       const p = model[sy * n + sx];
       sumPPAll += p * p;
-      const px = ix - stamp.half + sx - x0;
+      const px = ix - half + sx - x0;
       if (px < 0 || py < 0 || px >= width || py >= height) continue;
       const i = py * width + px;
       const v = pixels[i];
