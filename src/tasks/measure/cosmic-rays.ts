@@ -8,8 +8,8 @@
  *
  * where psfRatio(d) = PSF(d)/PSF(0) for the neighbour distance d (1 or √2 pixels). A star, however bright, has
  * m ≈ psfRatio·I and fails the test by the factor `cond` < 1; a hit confined to one or two pixels passes it.
- * Seeds are grouped 8-connected and grown into neighbours above `growSigma`·σ (the faint tail of a track), then
- * each marked pixel is replaced by linear interpolation from the nearest unmarked pixels along the row or the
+ * Seeds are grown into the fainter pixels of a track that pass the same test, above `growSigma`·σ, once the
+ * seeds are interpolated away (growMarks), then each marked pixel is replaced by linear interpolation from the nearest unmarked pixels along the row or the
  * column, whichever gap is shorter (both, averaged, when equal), and marked CR and INTRP.
  */
 import { z } from 'zod';
@@ -75,24 +75,22 @@ export function findAndRepairCosmicRays(
   const { side, diagonal } = psfNeighbourRatios(inputs.psf);
   const marked = new Uint8Array(width * height);
   const saturatedOrBad = maskBits(mask, ['SAT', 'BAD', 'NO_DATA']);
+  // Growth interpolates as it goes; the final repair below starts again from the original marked neighbours.
+  const test: SharpnessTest = {
+    pixels,
+    width,
+    sigmaAt,
+    side,
+    diagonal,
+    cfg,
+    excluded: saturatedOrBad,
+    mask: mask.array,
+  };
   let seeds = 0;
   for (let y = 1; y < height - 1; y++) {
-    const row = y * width;
     for (let x = 1; x < width - 1; x++) {
-      const i = row + x;
-      const v = pixels[i];
-      const s = sigmaAt(i);
-      if (!(v > cfg.minSigma * s) || (mask.array[i] & saturatedOrBad) !== 0) continue;
-      const margin = cfg.nSigma * s;
-      const lhsSide = side * (v - margin) * cfg.cond;
-      const lhsDiagonal = diagonal * (v - margin) * cfg.cond;
-      const rhs = margin * Math.SQRT1_2;
-      if (
-        lhsSide > 0.5 * (pixels[i - 1] + pixels[i + 1]) + rhs ||
-        lhsSide > 0.5 * (pixels[i - width] + pixels[i + width]) + rhs ||
-        lhsDiagonal > 0.5 * (pixels[i - width - 1] + pixels[i + width + 1]) + rhs ||
-        lhsDiagonal > 0.5 * (pixels[i - width + 1] + pixels[i + width - 1]) + rhs
-      ) {
+      const i = y * width + x;
+      if (isSharp(test, i, cfg.minSigma)) {
         marked[i] = 1;
         seeds++;
       }
@@ -104,7 +102,7 @@ export function findAndRepairCosmicRays(
       `${seeds} cosmic-ray pixels exceed maxPixels=${cfg.maxPixels}: the PSF or the noise model is probably wrong`,
     );
   }
-  growMarks(pixels, marked, width, height, sigmaAt, cfg.growSigma);
+  growMarks(test, marked, height);
   const components = connectedComponents(marked, width, height, 1);
   interpolateMarked(pixels, marked, width, height);
   const crBit = mask.bitMask('CR');
@@ -135,37 +133,61 @@ function maskBits(mask: Mask, planes: readonly string[]): number {
   return bits;
 }
 
-/** Add 8-neighbours of marked pixels that are above growSigma·σ, repeatedly (a track's fainter pixels). */
-function growMarks(
-  pixels: Float32Array,
-  marked: Uint8Array,
-  width: number,
-  height: number,
-  sigmaAt: (i: number) => number,
-  growSigma: number,
-): void {
-  let frontier: number[] = [];
-  for (let i = 0; i < marked.length; i++) if (marked[i] !== 0) frontier.push(i);
-  // Bounded: a track grows at most a few pixels sideways; no flood into a neighbouring star.
-  for (let round = 0; round < 2 && frontier.length > 0; round++) {
-    const next: number[] = [];
-    for (const i of frontier) {
+interface SharpnessTest {
+  readonly pixels: Float32Array;
+  readonly width: number;
+  readonly sigmaAt: (i: number) => number;
+  readonly side: number;
+  readonly diagonal: number;
+  readonly cfg: CosmicRayConfig;
+  readonly excluded: number;
+  readonly mask: Int32Array;
+}
+
+/** The test of the module comment at pixel i (not on the image border) with a significance floor of minSigma. */
+function isSharp(t: SharpnessTest, i: number, minSigma: number): boolean {
+  const { pixels, width } = t;
+  const v = pixels[i];
+  const s = t.sigmaAt(i);
+  if (!(v > minSigma * s) || (t.mask[i] & t.excluded) !== 0) return false;
+  const margin = t.cfg.nSigma * s;
+  const lhsSide = t.side * (v - margin) * t.cfg.cond;
+  const lhsDiagonal = t.diagonal * (v - margin) * t.cfg.cond;
+  const rhs = margin * Math.SQRT1_2;
+  return (
+    lhsSide > 0.5 * (pixels[i - 1] + pixels[i + 1]) + rhs ||
+    lhsSide > 0.5 * (pixels[i - width] + pixels[i + width]) + rhs ||
+    lhsDiagonal > 0.5 * (pixels[i - width - 1] + pixels[i + width + 1]) + rhs ||
+    lhsDiagonal > 0.5 * (pixels[i - width + 1] + pixels[i + width - 1]) + rhs
+  );
+}
+
+/**
+ * Grow the marks into the fainter pixels of a track (LSST's second pass): interpolate over the marked pixels, then
+ * test their 8-neighbours again with the lower `growSigma` floor. A star pixel next to a hit on the star is not
+ * sharp once the hit is interpolated away, so the growth stops at the star (a plain threshold would flood it).
+ */
+function growMarks(t: SharpnessTest, marked: Uint8Array, height: number): void {
+  const { width } = t;
+  for (let round = 0; round < 3; round++) {
+    interpolateMarked(t.pixels, marked, width, height);
+    const added: number[] = [];
+    for (let i = 0; i < marked.length; i++) {
+      if (marked[i] === 0) continue;
       const x = i % width;
       const y = (i - x) / width;
       for (let dy = -1; dy <= 1; dy++) {
         for (let dx = -1; dx <= 1; dx++) {
           const xx = x + dx;
           const yy = y + dy;
-          if (xx < 0 || yy < 0 || xx >= width || yy >= height) continue;
+          if (xx < 1 || yy < 1 || xx >= width - 1 || yy >= height - 1) continue;
           const j = yy * width + xx;
-          if (marked[j] === 0 && pixels[j] > growSigma * sigmaAt(j)) {
-            marked[j] = 1;
-            next.push(j);
-          }
+          if (marked[j] === 0 && isSharp(t, j, t.cfg.growSigma)) added.push(j);
         }
       }
     }
-    frontier = next;
+    if (added.length === 0) return;
+    for (const j of added) marked[j] = 1;
   }
 }
 
