@@ -212,7 +212,6 @@ export function measureSources(
     out.kronFlux[s] = kron.flux;
     out.kronFluxErr[s] = kron.fluxErr;
   }
-  for (const f of SOURCE_FLAGS) Object.freeze(flags[f]);
   return Object.freeze({
     kind: 'sourceMeasurements',
     count: n,
