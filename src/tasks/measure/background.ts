@@ -8,7 +8,7 @@
  *    usable pixels is filled from its neighbours.
  * 2. A median filter of `filterSize` cells removes cells spoiled by a bright star or a galaxy. Near the border the
  *    window shrinks symmetrically (a one-sided window would bias a sky gradient).
- * 3. Bilinear interpolation between cell centres, extrapolated linearly beyond the outermost centres. Bilinear, not
+ * 3. Bilinear interpolation between cell centres (done row by row when subtracting: no full background image), extrapolated linearly beyond the outermost centres. Bilinear, not
  *    SExtractor's bicubic spline: it is exact for a plane (the usual sky gradient), never overshoots next to a
  *    cell pulled up by a bright source, and costs two multiply-adds per pixel; the cells are large compared with
  *    any sky structure we model, so the spline's smoothness buys nothing measurable.
@@ -48,10 +48,6 @@ export interface BackgroundModel {
   /** Cell centres in pixels relative to the image origin. */
   readonly centreX: Float64Array;
   readonly centreY: Float64Array;
-  /** Background level at every pixel. */
-  readonly background: ImageF;
-  /** Background noise (σ of the sky pixels, image units) at every pixel. */
-  readonly rms: ImageF;
   /** Median of the cell levels and σ: the image's sky level and sky noise. */
   readonly medianLevel: number;
   readonly medianSigma: number;
@@ -117,8 +113,6 @@ export function estimateBackground(
   const cellSigma = medianFilterCells(sigma, cellsX, cellsY, cfg.filterSize);
   const centreX = Float64Array.from({ length: cellsX }, (_, i) => (edgesX[i] + edgesX[i + 1] - 1) / 2);
   const centreY = Float64Array.from({ length: cellsY }, (_, i) => (edgesY[i] + edgesY[i + 1] - 1) / 2);
-  const background = new ImageF(interpolateCells(cellLevel, centreX, centreY, width, height), image.bbox);
-  const rms = new ImageF(interpolateCells(cellSigma, centreX, centreY, width, height), image.bbox);
   return Object.freeze({
     kind: 'backgroundModel',
     bbox: image.bbox,
@@ -128,21 +122,44 @@ export function estimateBackground(
     cellSigma,
     centreX,
     centreY,
-    background,
-    rms,
     medianLevel: medianOf(cellLevel),
     medianSigma: medianOf(cellSigma),
   });
 }
 
-/** Subtract the background from `image` in place (pass `image.subset(image.bbox)` first to keep the original). */
+/** The background level at every pixel (a new image). */
+export function backgroundImage(model: BackgroundModel): ImageF {
+  const out = ImageF.zeros(model.bbox);
+  addInterpolatedCells(out.array, model, model.cellLevel, 1);
+  return out;
+}
+
+/** The sky noise σ at every pixel (a new image). */
+export function backgroundRmsImage(model: BackgroundModel): ImageF {
+  const out = ImageF.zeros(model.bbox);
+  addInterpolatedCells(out.array, model, model.cellSigma, 1);
+  return out;
+}
+
+/**
+ * Subtract the background from `image` in place, interpolating row by row (no full background image is made; pass
+ * `image.subset(image.bbox)` first to keep the original).
+ */
 export function subtractBackground(image: ImageF, model: BackgroundModel): void {
-  if (image.array.length !== model.background.array.length) {
+  checkSameSize(image, model);
+  addInterpolatedCells(image.array, model, model.cellLevel, -1);
+}
+
+/** Add the background into `target` in place (to accumulate successive background estimates). */
+export function addBackground(target: ImageF, model: BackgroundModel): void {
+  checkSameSize(target, model);
+  addInterpolatedCells(target.array, model, model.cellLevel, 1);
+}
+
+function checkSameSize(image: ImageF, model: BackgroundModel): void {
+  if (image.width !== model.bbox.width || image.height !== model.bbox.height) {
     throw meridianError('INVALID_ARGUMENT', 'background model and image have different sizes');
   }
-  const a = image.array;
-  const b = model.background.array;
-  for (let i = 0; i < a.length; i++) a[i] -= b[i];
 }
 
 export function ignoredBits(mask: Mask, planes: readonly string[]): number {
@@ -243,18 +260,19 @@ function interpolationNodes(
   return { index, weight };
 }
 
-function interpolateCells(
+/** target += sign × (bilinear interpolation of the cell values at every pixel). */
+function addInterpolatedCells(
+  target: Float32Array,
+  model: BackgroundModel,
   cells: Float32Array,
-  centreX: Float64Array,
-  centreY: Float64Array,
-  width: number,
-  height: number,
-): Float32Array {
+  sign: 1 | -1,
+): void {
+  const { width, height } = model.bbox;
+  const { centreX, centreY } = model;
   const nx = centreX.length;
   const ny = centreY.length;
   const xs = interpolationNodes(centreX, width);
   const ys = interpolationNodes(centreY, height);
-  const out = new Float32Array(width * height);
   // Interpolate the cell columns to the row first (nx values), then along the row: 2 multiply-adds per pixel.
   const rowValues = new Float64Array(nx + 1);
   for (let y = 0; y < height; y++) {
@@ -262,15 +280,14 @@ function interpolateCells(
     const wy = ys.weight[y];
     for (let i = 0; i < nx; i++) {
       const below = cells[j * nx + i];
-      rowValues[i] = ny === 1 ? below : below + wy * (cells[(j + 1) * nx + i] - below);
+      rowValues[i] = sign * (ny === 1 ? below : below + wy * (cells[(j + 1) * nx + i] - below));
     }
     rowValues[nx] = rowValues[nx - 1];
     const row = y * width;
     for (let x = 0; x < width; x++) {
       const i = xs.index[x];
       const left = rowValues[i];
-      out[row + x] = left + xs.weight[x] * (rowValues[i + 1] - left);
+      target[row + x] += left + xs.weight[x] * (rowValues[i + 1] - left);
     }
   }
-  return out;
 }

@@ -2,11 +2,12 @@
  * Separable Gaussian smoothing, the matched filter of detection: for a background-limited point source the
  * signal-to-noise of the smoothed image is highest at the source when the kernel is the PSF (a Gaussian of the
  * PSF's σ is close enough for the near-Gaussian PSFs we meet). Two 1-d passes cost 2(2h+1) multiply-adds per
- * pixel instead of (2h+1)².
+ * pixel instead of (2h+1)², and the kernel's symmetry halves the multiplies again (k_j (a_{i−j} + a_{i+j})).
  *
  * Borders: the kernel is renormalised over the pixels that exist, so a flat background stays flat to the edge; the
  * smoothed noise there is higher, which `smoothedNoiseFactor` does not model, so detection marks a border of
- * `kernelHalfWidth` pixels with EDGE instead of trusting it fully (as LSST does).
+ * `kernelHalfWidth` pixels with EDGE instead of trusting it fully (as LSST does). NaN pixels count as missing:
+ * lines holding one take a slower path that renormalises around them.
  */
 import { meridianError } from '../../errors.js';
 import { ImageF } from '../../formats/index.js';
@@ -50,8 +51,14 @@ export function convolveSeparable(image: ImageF, kernel: Float64Array): ImageF {
   const out = new Float32Array(width * height);
   const line = new Float64Array(Math.max(width, height));
   const valid = new Float64Array(Math.max(width, height));
+  let anyMissing = false;
   for (let y = 0; y < height; y++) {
     const row = y * width;
+    if (!lineHasNaN(input, row, width, 1)) {
+      convolveCompleteRow(input, horizontal, row, width, kernel, half);
+      continue;
+    }
+    anyMissing = true;
     for (let x = 0; x < width; x++) {
       const v = input[row + x];
       const ok = !Number.isNaN(v);
@@ -60,23 +67,16 @@ export function convolveSeparable(image: ImageF, kernel: Float64Array): ImageF {
     }
     convolveLine(line, valid, width, kernel, half, horizontal, row, 1);
   }
-  let anyMissing = false;
-  for (let i = 0; i < horizontal.length; i++) {
-    if (Number.isNaN(horizontal[i])) {
-      anyMissing = true;
-      break;
-    }
-  }
-  if (anyMissing) {
-    const column = new Float64Array(height);
+  // A row entirely NaN stays NaN after the horizontal pass; otherwise the rows are complete.
+  if (anyMissing && lineHasNaN(horizontal, 0, width * height, 1)) {
     for (let x = 0; x < width; x++) {
       for (let y = 0; y < height; y++) {
         const v = horizontal[y * width + x];
         const ok = !Number.isNaN(v);
-        column[y] = ok ? v : 0;
+        line[y] = ok ? v : 0;
         valid[y] = ok ? 1 : 0;
       }
-      convolveLine(column, valid, height, kernel, half, out, x, width);
+      convolveLine(line, valid, height, kernel, half, out, x, width);
     }
   } else {
     convolveRows(horizontal, width, height, kernel, half, out);
@@ -84,9 +84,58 @@ export function convolveSeparable(image: ImageF, kernel: Float64Array): ImageF {
   return new ImageF(out, image.bbox);
 }
 
+function lineHasNaN(values: Float32Array, start: number, n: number, stride: number): boolean {
+  for (let i = 0; i < n; i++) if (Number.isNaN(values[start + i * stride])) return true;
+  return false;
+}
+
+/**
+ * One complete row (no NaN): a symmetric dot product in the interior, renormalised sums within `half` of the ends.
+ * Rows only: a stride in the inner loop costs V8 more than half the speed.
+ */
+function convolveCompleteRow(
+  input: Float32Array,
+  out: Float32Array,
+  row: number,
+  n: number,
+  kernel: Float64Array,
+  half: number,
+): void {
+  const centre = kernel[half];
+  for (let m = row + half; m < row + n - half; m++) {
+    let sum = centre * input[m];
+    for (let k = 1; k <= half; k++) sum += kernel[half + k] * (input[m - k] + input[m + k]);
+    out[m] = sum;
+  }
+  for (let i = 0; i < Math.min(half, n); i++) {
+    convolveRowEnd(input, out, row, n, kernel, half, i);
+    if (n - 1 - i >= half) convolveRowEnd(input, out, row, n, kernel, half, n - 1 - i);
+  }
+}
+
+function convolveRowEnd(
+  input: Float32Array,
+  out: Float32Array,
+  row: number,
+  n: number,
+  kernel: Float64Array,
+  half: number,
+  i: number,
+): void {
+  let sum = 0;
+  let weight = 0;
+  for (let j = Math.max(0, i - half); j <= Math.min(n - 1, i + half); j++) {
+    const k = kernel[j - i + half];
+    sum += k * input[row + j];
+    weight += k;
+  }
+  out[row + i] = sum / weight;
+}
+
 /**
  * The vertical pass done a whole row at a time (contiguous memory: a column-at-a-time pass of a 4k image is several
- * times slower for its cache misses). Rows near the top and bottom renormalise over the rows that exist.
+ * times slower for its cache misses), folding symmetric rows. Rows near the top and bottom renormalise over the
+ * rows that exist.
  */
 function convolveRows(
   input: Float32Array,
@@ -96,12 +145,23 @@ function convolveRows(
   half: number,
   out: Float32Array,
 ): void {
+  const centre = kernel[half];
   for (let y = 0; y < height; y++) {
+    const row = y * width;
+    if (y >= half && y < height - half) {
+      for (let x = 0; x < width; x++) out[row + x] = centre * input[row + x];
+      for (let k = 1; k <= half; k++) {
+        const c = kernel[half + k];
+        const above = row - k * width;
+        const below = row + k * width;
+        for (let x = 0; x < width; x++) out[row + x] += c * (input[above + x] + input[below + x]);
+      }
+      continue;
+    }
     const lo = Math.max(0, y - half);
     const hi = Math.min(height - 1, y + half);
     let weight = 0;
     for (let j = lo; j <= hi; j++) weight += kernel[j - y + half];
-    const row = y * width;
     for (let j = lo; j <= hi; j++) {
       const k = kernel[j - y + half] / weight;
       const source = j * width;
@@ -111,7 +171,7 @@ function convolveRows(
   }
 }
 
-/** One 1-d pass: the interior without bounds checks; near the ends, renormalised over the valid samples. */
+/** One 1-d pass over a line with missing samples (valid = 0): renormalised over the valid ones. */
 function convolveLine(
   line: Float64Array,
   valid: Float64Array,
@@ -122,22 +182,7 @@ function convolveLine(
   offset: number,
   stride: number,
 ): void {
-  let allValid = true;
   for (let i = 0; i < n; i++) {
-    if (valid[i] === 0) {
-      allValid = false;
-      break;
-    }
-  }
-  const taps = kernel.length;
-  for (let i = 0; i < n; i++) {
-    if (allValid && i >= half && i < n - half) {
-      let sum = 0;
-      const start = i - half;
-      for (let k = 0; k < taps; k++) sum += kernel[k] * line[start + k];
-      out[offset + i * stride] = sum;
-      continue;
-    }
     let sum = 0;
     let weight = 0;
     const lo = Math.max(0, i - half);

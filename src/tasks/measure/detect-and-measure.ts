@@ -12,8 +12,15 @@
  */
 import { z } from 'zod';
 import { meridianError } from '../../errors.js';
-import { Exposure, ImageF } from '../../formats/index.js';
-import { BackgroundConfig, estimateBackground, subtractBackground } from './background.js';
+import { Exposure, ImageF, Mask } from '../../formats/index.js';
+import {
+  addBackground,
+  BackgroundConfig,
+  backgroundImage,
+  backgroundRmsImage,
+  estimateBackground,
+  subtractBackground,
+} from './background.js';
 import { CosmicRayConfig, type CosmicRayResult, findAndRepairCosmicRays } from './cosmic-rays.js';
 import { DetectionConfig, type DetectionResult, detectSources } from './detection.js';
 import { MeasurementConfig, measureSources, type SourceMeasurements } from './measure-sources.js';
@@ -62,8 +69,8 @@ export function detectAndMeasure(
     throw meridianError('INVALID_ARGUMENT', 'detection and measurement need a PSF model');
   const exposure = new Exposure({
     ...input,
-    image: input.image.subset(input.bbox),
-    mask: input.mask.subset(input.bbox),
+    image: new ImageF(input.image.array.slice(), input.bbox),
+    mask: new Mask(input.mask.array.slice(), input.bbox, input.mask.planes),
   });
   const clock = { background: 0, cosmicRays: 0, detection: 0, measurement: 0 };
   let t = performance.now();
@@ -74,8 +81,9 @@ export function detectAndMeasure(
   };
   const first = estimateBackground(exposure.image, exposure.mask, cfg.background);
   subtractBackground(exposure.image, first);
-  const total = first.background.array.slice();
-  let rms = first.rms;
+  const total = backgroundImage(first);
+  // The sky noise of the first pass serves both thresholds: masking sources changes the sky level, not its noise.
+  const rms = backgroundRmsImage(first);
   lap('background');
   const cosmicRays = cfg.doCosmicRays
     ? findAndRepairCosmicRays(
@@ -92,8 +100,7 @@ export function detectAndMeasure(
   if (cfg.reestimateBackground) {
     const residual = estimateBackground(exposure.image, exposure.mask, cfg.background);
     subtractBackground(exposure.image, residual);
-    for (let i = 0; i < total.length; i++) total[i] += residual.background.array[i];
-    rms = residual.rms;
+    addBackground(total, residual);
     lap('background');
   }
   const sources = measureSources({ exposure, footprints: detection.footprints }, cfg.measurement);
@@ -102,7 +109,7 @@ export function detectAndMeasure(
   return Object.freeze({
     kind: 'detectAndMeasureResult',
     exposure,
-    background: new ImageF(total, input.bbox),
+    background: total,
     backgroundRms: rms,
     cosmicRays,
     detection,

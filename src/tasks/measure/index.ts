@@ -12,8 +12,11 @@ export {
   kronFlux,
 } from './aperture.js';
 export {
+  addBackground,
   BackgroundConfig,
   type BackgroundModel,
+  backgroundImage,
+  backgroundRmsImage,
   estimateBackground,
   subtractBackground,
 } from './background.js';
