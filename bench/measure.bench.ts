@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import type { BenchResult } from './harness.js';
  * `detectAndMeasure`, against Debian's `source-extractor` on the same pixels written as a float32 FITS file
  * (background mesh 128 px, 7×7 Gaussian filter, the same 5σ threshold of the filtered noise, windowed centroid and moments, 7 aperture fluxes, AUTO flux).
  * Both are timed once after one warm-up run, on in-memory pixels for Meridian and on the (page-cached) file for
- * source-extractor. Also printed: the number of sources and how many injected objects each recovers.
+ * source-extractor, in wall-clock and in CPU seconds (the fairer figure on a shared machine). Also printed: the number of sources and how many injected objects each recovers.
  */
 export interface MeasureBenchOptions {
   readonly size?: number;
@@ -226,23 +226,37 @@ export async function benchMeasure(options: MeasureBenchOptions = {}): Promise<B
 
     detectAndMeasure(exposure.subset(box2i(0, 0, Math.min(size, 512), Math.min(size, 512)))); // JIT warm-up
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const result = detectAndMeasure(exposure);
     const meridianMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const meridianCpuMs = (cpu.user + cpu.system) / 1000;
     const steps = Object.entries(result.timings)
       .map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s`)
       .join(', ');
-    log(`measure: Meridian ${(meridianMs / 1000).toFixed(2)} s (${steps}), ${result.sources.count} sources`);
+    log(
+      `measure: Meridian ${(meridianMs / 1000).toFixed(2)} s wall, ${(meridianCpuMs / 1000).toFixed(2)} s CPU (${steps}), ${result.sources.count} sources`,
+    );
 
     const args = [fitsPath, ...sourceExtractorConfig(dir)];
     let sextractorMs = Number.NaN;
+    let sextractorCpuMs = Number.NaN;
     let sexCount = 0;
     let sexX: number[] = [];
     let sexY: number[] = [];
     try {
       execFileSync('source-extractor', args, { cwd: dir, stdio: 'ignore' }); // warm-up
+      // bash's `time` reports the child's user and system CPU seconds: comparable with process.cpuUsage() above
+      // when other work shares the cores (wall time is then mostly waiting).
       const t1 = performance.now();
-      execFileSync('source-extractor', args, { cwd: dir, stdio: 'ignore' });
+      const timed = spawnSync(
+        'bash',
+        ['-c', 'TIMEFORMAT="%U %S"; time source-extractor "$@" >/dev/null 2>&1', 'bash', ...args],
+        { cwd: dir, encoding: 'utf8' },
+      );
       sextractorMs = performance.now() - t1;
+      const [user, system] = timed.stderr.trim().split(/\s+/).map(Number);
+      sextractorCpuMs = 1000 * (user! + system!);
       const rows = readFileSync(join(dir, 'sources.txt'), 'utf8')
         .split('\n')
         .filter((line) => line.trim() !== '' && !line.startsWith('#'))
@@ -251,7 +265,9 @@ export async function benchMeasure(options: MeasureBenchOptions = {}): Promise<B
       // FITS pixel centres are at integers from 1; Meridian's from 0.
       sexX = rows.map((r) => r[1]! - 1);
       sexY = rows.map((r) => r[2]! - 1);
-      log(`measure: source-extractor ${(sextractorMs / 1000).toFixed(2)} s, ${sexCount} sources`);
+      log(
+        `measure: source-extractor ${(sextractorMs / 1000).toFixed(2)} s wall, ${(sextractorCpuMs / 1000).toFixed(2)} s CPU, ${sexCount} sources`,
+      );
     } catch (err) {
       log(`measure: source-extractor not run (${(err as Error).message.split('\n')[0]})`);
     }

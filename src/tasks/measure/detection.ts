@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { meridianError } from '../../errors.js';
 import type { ImageF, Mask, Psf } from '../../formats/index.js';
 import { convolveSeparable, gaussianKernel1d, smoothedNoiseFactor } from './convolve.js';
-import { connectedComponents, type Footprint, findPeaks, type Peak, spansBox } from './footprints.js';
+import { componentsOfRuns, type Footprint, findPeaks, type Peak, RunList, spansBox } from './footprints.js';
 
 export const DetectionConfig = z
   .object({
@@ -88,16 +88,8 @@ export function detectSources(inputs: DetectInputs, config: Partial<DetectionCon
   const noiseFactor = smoothedNoiseFactor(kernel);
   const smoothed = convolveSeparable(image, kernel);
   const s = smoothed.array;
-  const above = new Uint8Array(width * height);
-  const factor = cfg.thresholdSigma * noiseFactor;
-  if (typeof noise === 'number') {
-    const t = factor * noise;
-    for (let i = 0; i < s.length; i++) above[i] = s[i] > t ? 1 : 0;
-  } else {
-    const n = noise.array;
-    for (let i = 0; i < s.length; i++) above[i] = s[i] > factor * n[i] ? 1 : 0;
-  }
-  const components = connectedComponents(above, width, height, cfg.minPixels);
+  const runs = runsAboveThreshold(s, width, height, cfg.thresholdSigma * noiseFactor, noise);
+  const components = componentsOfRuns(runs, cfg.minPixels);
   const { x0, y0 } = image.bbox;
   const footprints: Footprint[] = [];
   const noiseAt = (x: number, y: number) => (typeof noise === 'number' ? noise : noise.array[y * width + x]);
@@ -146,6 +138,35 @@ export function detectSources(inputs: DetectInputs, config: Partial<DetectionCon
     edgeWidth,
     thresholdSigma: cfg.thresholdSigma,
   });
+}
+
+/** Runs of pixels where smoothed > factor × noise (the threshold test and run finding fused: one pass, no mask). */
+function runsAboveThreshold(
+  smoothed: Float32Array,
+  width: number,
+  height: number,
+  factor: number,
+  noise: ImageF | number,
+): RunList {
+  const runs = new RunList();
+  const noiseMap = typeof noise === 'number' ? null : noise.array;
+  const constant = typeof noise === 'number' ? factor * noise : 0;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    let start = -1;
+    for (let x = 0; x < width; x++) {
+      const i = row + x;
+      const above = noiseMap === null ? smoothed[i] > constant : smoothed[i] > factor * noiseMap[i];
+      if (above) {
+        if (start < 0) start = x;
+      } else if (start >= 0) {
+        runs.push(y, start, x - 1);
+        start = -1;
+      }
+    }
+    if (start >= 0) runs.push(y, start, width - 1);
+  }
+  return runs;
 }
 
 /** Set DETECTED on footprint pixels and EDGE on the border where the smoothing kernel was truncated. */

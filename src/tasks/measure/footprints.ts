@@ -35,18 +35,22 @@ export interface Components {
   readonly spans: Int32Array[];
 }
 
-class GrowableInt32 {
-  data = new Int32Array(1024);
+/** Runs (y, x0, x1 inclusive) in raster order, in a growable Int32Array. */
+export class RunList {
+  data = new Int32Array(3 * 1024);
   length = 0;
-  push3(a: number, b: number, c: number): void {
+  push(y: number, x0: number, x1: number): void {
     if (this.length + 3 > this.data.length) {
       const bigger = new Int32Array(this.data.length * 2);
       bigger.set(this.data);
       this.data = bigger;
     }
-    this.data[this.length++] = a;
-    this.data[this.length++] = b;
-    this.data[this.length++] = c;
+    this.data[this.length++] = y;
+    this.data[this.length++] = x0;
+    this.data[this.length++] = x1;
+  }
+  get count(): number {
+    return this.length / 3;
   }
 }
 
@@ -61,22 +65,11 @@ function find(parent: Int32Array, i: number): number {
   return root;
 }
 
-/** 8-connected components of the pixels where `above[i]` is non-zero, keeping those of at least `minPixels`. */
-export function connectedComponents(
-  above: Uint8Array,
-  width: number,
-  height: number,
-  minPixels: number,
-): Components {
-  const runs = new GrowableInt32();
-  // Runs of the previous row: index range into `runs` (in units of runs).
-  let previousStart = 0;
-  let previousEnd = 0;
-  let parent = new Int32Array(1024);
+/** Runs of the non-zero pixels of a row-major binary image. */
+export function runsOfMask(above: Uint8Array, width: number, height: number): RunList {
+  const runs = new RunList();
   for (let y = 0; y < height; y++) {
     const row = y * width;
-    const currentStart = runs.length / 3;
-    let p = previousStart;
     let x = 0;
     while (x < width) {
       if (above[row + x] === 0) {
@@ -85,55 +78,83 @@ export function connectedComponents(
       }
       const x0 = x;
       while (x < width && above[row + x] !== 0) x++;
-      const x1 = x - 1;
-      const id = runs.length / 3;
-      runs.push3(y, x0, x1);
-      if (id >= parent.length) {
-        const bigger = new Int32Array(parent.length * 2);
-        bigger.set(parent);
-        parent = bigger;
-      }
-      parent[id] = id;
-      // Previous-row runs are sorted by x: skip those entirely left of this run, join those that touch it.
-      while (p < previousEnd && runs.data[3 * p + 2] < x0 - 1) p++;
-      for (let q = p; q < previousEnd && runs.data[3 * q + 1] <= x1 + 1; q++) {
-        const a = find(parent, id);
-        const b = find(parent, q);
-        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
-      }
+      runs.push(y, x0, x - 1);
     }
-    previousStart = currentStart;
-    previousEnd = runs.length / 3;
   }
-  const runCount = runs.length / 3;
+  return runs;
+}
+
+/** 8-connected components of the pixels where `above[i]` is non-zero, keeping those of at least `minPixels`. */
+export function connectedComponents(
+  above: Uint8Array,
+  width: number,
+  height: number,
+  minPixels: number,
+): Components {
+  return componentsOfRuns(runsOfMask(above, width, height), minPixels);
+}
+
+/** Group raster-ordered runs into 8-connected components of at least `minPixels` pixels. */
+export function componentsOfRuns(runs: RunList, minPixels: number): Components {
+  const runCount = runs.count;
+  const data = runs.data;
+  const parent = new Int32Array(runCount);
+  // Runs of the previous row: index range [previousStart, previousEnd).
+  let previousStart = 0;
+  let previousEnd = 0;
+  let currentStart = 0;
+  let p = 0;
+  for (let r = 0; r < runCount; r++) {
+    const y = data[3 * r];
+    if (r === 0 || y !== data[3 * (r - 1)]) {
+      // A new row: the previous row's runs are those of row y − 1, if the last row seen was y − 1.
+      const lastY = r === 0 ? -2 : data[3 * (r - 1)];
+      previousStart = lastY === y - 1 ? currentStart : r;
+      previousEnd = r;
+      currentStart = r;
+      p = previousStart;
+    }
+    parent[r] = r;
+    const x0 = data[3 * r + 1];
+    const x1 = data[3 * r + 2];
+    // Previous-row runs are sorted by x: skip those entirely left of this run, join those that touch it.
+    while (p < previousEnd && data[3 * p + 2] < x0 - 1) p++;
+    for (let q = p; q < previousEnd && data[3 * q + 1] <= x1 + 1; q++) {
+      const a = find(parent, r);
+      const b = find(parent, q);
+      if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+    }
+  }
+  // Per root run: pixel count and run count of its component (indexed by run, so no maps).
   const groupOf = new Int32Array(runCount);
-  const areaOfRoot = new Map<number, { area: number; runs: number }>();
+  const areaOf = new Int32Array(runCount);
+  const runsOf = new Int32Array(runCount);
   for (let r = 0; r < runCount; r++) {
     const root = find(parent, r);
     groupOf[r] = root;
-    const len = runs.data[3 * r + 2] - runs.data[3 * r + 1] + 1;
-    const entry = areaOfRoot.get(root);
-    if (entry === undefined) areaOfRoot.set(root, { area: len, runs: 1 });
-    else {
-      entry.area += len;
-      entry.runs++;
-    }
+    areaOf[root] += data[3 * r + 2] - data[3 * r + 1] + 1;
+    runsOf[root]++;
   }
   // Components in order of their first run (raster order of their first pixel): deterministic ids.
-  const slot = new Map<number, { spans: Int32Array; filled: number }>();
+  const slotOf = new Int32Array(runCount).fill(-1);
+  const filled: number[] = [];
   const ordered: Int32Array[] = [];
   for (let r = 0; r < runCount; r++) {
     const root = groupOf[r];
-    const info = areaOfRoot.get(root)!;
-    if (info.area < minPixels) continue;
-    let target = slot.get(root);
-    if (target === undefined) {
-      target = { spans: new Int32Array(3 * info.runs), filled: 0 };
-      slot.set(root, target);
-      ordered.push(target.spans);
+    if (areaOf[root] < minPixels) continue;
+    let slot = slotOf[root];
+    if (slot < 0) {
+      slot = ordered.length;
+      slotOf[root] = slot;
+      ordered.push(new Int32Array(3 * runsOf[root]));
+      filled.push(0);
     }
-    target.spans.set(runs.data.subarray(3 * r, 3 * r + 3), target.filled);
-    target.filled += 3;
+    const spans = ordered[slot];
+    const at = filled[slot];
+    spans[at] = data[3 * r];
+    spans[at + 1] = data[3 * r + 1];
+    spans[at + 2] = data[3 * r + 2];
+    filled[slot] = at + 3;
   }
   return { spans: ordered };
 }

@@ -45,7 +45,7 @@ export function measureAdaptiveMoments(
   options: MomentsOptions,
 ): AdaptiveMoments {
   const maxIterations = options.maxIterations ?? 100;
-  const tolerance = options.tolerance ?? 1e-6;
+  const tolerance = options.tolerance ?? 1e-5;
   const maxSigma = options.maxSigma ?? 50;
   const { x0, y0, width, height } = image.bbox;
   const pixels = image.array;
