@@ -16,7 +16,7 @@
 import { z } from 'zod';
 import { meridianError } from '../../errors.js';
 import { type Box2I, ImageF, type Mask } from '../../formats/index.js';
-import { clippedBackgroundStatistics } from './statistics.js';
+import { regionBackgroundStatistics } from './statistics.js';
 
 export const BackgroundConfig = z
   .object({
@@ -81,24 +81,21 @@ export function estimateBackground(
   const pixels = image.array;
   const level = new Float32Array(cellsX * cellsY).fill(Number.NaN);
   const sigma = new Float32Array(cellsX * cellsY).fill(Number.NaN);
-  // The last cell of a row or column absorbs the remainder: it is less than twice the regular cell size.
-  const scratch = new Float32Array(4 * (edgesX[1] - edgesX[0]) * (edgesY[1] - edgesY[0]));
   for (let cy = 0; cy < cellsY; cy++) {
     for (let cx = 0; cx < cellsX; cx++) {
-      const x0 = edgesX[cx];
-      const x1 = edgesX[cx + 1];
-      let n = 0;
-      for (let y = edgesY[cy]; y < edgesY[cy + 1]; y++) {
-        const row = y * width;
-        for (let x = x0; x < x1; x++) {
-          const v = pixels[row + x];
-          if (!Number.isNaN(v) && (maskArray === null || (maskArray[row + x] & ignored) === 0))
-            scratch[n++] = v;
-        }
-      }
-      const area = (x1 - x0) * (edgesY[cy + 1] - edgesY[cy]);
-      if (n < Math.max(3, cfg.minGoodFraction * area)) continue;
-      const stats = clippedBackgroundStatistics(scratch, n, cfg.clipSigma);
+      const region = {
+        pixels,
+        mask: maskArray,
+        ignoredBits: ignored,
+        width,
+        x0: edgesX[cx],
+        x1: edgesX[cx + 1],
+        y0: edgesY[cy],
+        y1: edgesY[cy + 1],
+      };
+      const stats = regionBackgroundStatistics(region, cfg.clipSigma);
+      const area = (region.x1 - region.x0) * (region.y1 - region.y0);
+      if (stats.usable < Math.max(3, cfg.minGoodFraction * area)) continue;
       level[cy * cellsX + cx] = stats.level;
       sigma[cy * cellsX + cx] = stats.sigma;
     }

@@ -59,6 +59,8 @@ export interface ClippedStatistics {
   readonly mean: number;
   /** Values kept after clipping. */
   readonly n: number;
+  /** Usable (unmasked, finite) values before clipping. */
+  readonly usable: number;
   /** True when clipping changed σ by more than 20%: sources dominate and the mode estimator was used. */
   readonly crowded: boolean;
 }
@@ -73,63 +75,160 @@ const binCount = new Float64Array(BIN_COUNT);
 const binSum = new Float64Array(BIN_COUNT);
 const binSum2 = new Float64Array(BIN_COUNT);
 
+/** A rectangle [x0, x1) × [y0, y1) of a row-major image; pixels with a bit of `ignoredBits` in `mask` are skipped. */
+export interface PixelRegion {
+  readonly pixels: Float32Array;
+  readonly mask: Int32Array | null;
+  readonly ignoredBits: number;
+  readonly width: number;
+  readonly x0: number;
+  readonly x1: number;
+  readonly y0: number;
+  readonly y1: number;
+}
+
+/** At least this many pixels of a region make the first guess of its median and σ. */
+const GUESS_SAMPLES = 2048;
+const guessScratch = new Float32Array(4 * GUESS_SAMPLES + 16);
+
 /**
- * SExtractor's background statistic of values[0..n): clip at ±nSigma around the median until the clip range stops
- * changing; if σ fell by less than 20% from that of all the values the cell is "not crowded" and the level is the
- * clipped mean, otherwise the mode estimate 2.5·median − 1.5·mean, or the median when mean and median differ by
- * more than 0.3σ (where the estimator is unreliable).
+ * SExtractor's background statistic of the usable pixels of a region: clip at ±nSigma around the median until the
+ * clip range stops changing; if σ fell by less than 20% from that of all the pixels the region is "not crowded"
+ * and the level is the clipped mean, otherwise the mode estimate 2.5·median − 1.5·mean, or the median when mean
+ * and median differ by more than 0.3σ (where the estimator is unreliable).
  *
- * As in SExtractor the clipping runs on a histogram (bins of σ/32 over ±8σ of a first ±3σ-clipped mean), so each
- * iteration costs O(bins) instead of a selection over the cell's pixels; per-bin sums keep the mean and σ exact and
- * the median is interpolated inside its bin.
+ * As in SExtractor the clipping runs on a histogram, so each iteration costs O(bins), not O(pixels): a first guess
+ * of the median and σ (MAD) from a regular subsample of ≥ 2048 pixels sets bins of σ/32 over ±8σ, then one pass
+ * over the region fills them (and the sums over all pixels for the crowding test). Per-bin sums keep the mean and
+ * σ exact; the median is interpolated inside its bin.
  */
-export function clippedBackgroundStatistics(
-  values: Float32Array,
-  n: number,
+export function regionBackgroundStatistics(
+  region: PixelRegion,
   nSigma = 3,
   maxIterations = 20,
 ): ClippedStatistics {
-  const all = meanAndSigma(values, n);
-  if (n === 0 || !(all.sigma > 0)) {
-    return { level: all.mean, sigma: all.sigma, median: all.mean, mean: all.mean, n, crowded: false };
+  const { pixels, mask, ignoredBits, width, x0, x1, y0, y1 } = region;
+  const area = (x1 - x0) * (y1 - y0);
+  let stride = Math.max(1, Math.floor(Math.sqrt(area / GUESS_SAMPLES)));
+  let n = sampleRegion(region, stride);
+  if (n < 16 && stride > 1) {
+    stride = 1;
+    n = sampleRegion(region, 1);
   }
-  const window = meanAndSigmaWithin(values, n, all.mean - 3 * all.sigma, all.mean + 3 * all.sigma);
-  const scale = window.sigma > 0 ? window.sigma : all.sigma;
-  const width = scale / BINS_PER_SIGMA;
-  const origin = window.mean - HISTOGRAM_HALF_WIDTH_SIGMA * scale;
+  if (n === 0)
+    return {
+      level: Number.NaN,
+      sigma: Number.NaN,
+      median: Number.NaN,
+      mean: Number.NaN,
+      n: 0,
+      usable: 0,
+      crowded: false,
+    };
+  const guessMedian = medianInPlace(guessScratch, n);
+  for (let i = 0; i < n; i++) guessScratch[i] = Math.abs(guessScratch[i] - guessMedian);
+  let guessSigma = 1.4826 * medianInPlace(guessScratch, n);
+  // Fill the histogram and the all-pixel sums in one pass.
+  let count = 0;
+  let sum = 0;
+  let sum2 = 0;
+  if (!(guessSigma > 0)) {
+    // Quantised or constant data: the MAD can be 0; the plain σ of the region sets the scale instead.
+    for (let y = y0; y < y1; y++) {
+      for (let i = y * width + x0; i < y * width + x1; i++) {
+        const v = pixels[i];
+        if (Number.isNaN(v) || (mask !== null && (mask[i] & ignoredBits) !== 0)) continue;
+        const d = v - guessMedian;
+        count++;
+        sum += d;
+        sum2 += d * d;
+      }
+    }
+    guessSigma = Math.sqrt(Math.max(0, sum2 / count - (sum / count) ** 2));
+    if (!(guessSigma > 0))
+      return {
+        level: guessMedian,
+        sigma: 0,
+        median: guessMedian,
+        mean: guessMedian,
+        n: count,
+        usable: count,
+        crowded: false,
+      };
+    count = 0;
+    sum = 0;
+    sum2 = 0;
+  }
+  const width_ = guessSigma / BINS_PER_SIGMA;
+  const inverseWidth = 1 / width_;
+  const origin = guessMedian - HISTOGRAM_HALF_WIDTH_SIGMA * guessSigma;
   binCount.fill(0);
   binSum.fill(0);
   binSum2.fill(0);
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    const b = Math.floor((v - origin) / width);
-    if (b < 0 || b >= BIN_COUNT) continue;
-    // Sums relative to the window mean keep the variance accurate on a high sky.
-    const d = v - window.mean;
-    binCount[b]++;
-    binSum[b] += d;
-    binSum2[b] += d * d;
+  for (let y = y0; y < y1; y++) {
+    const end = y * width + x1;
+    for (let i = y * width + x0; i < end; i++) {
+      const v = pixels[i];
+      if (Number.isNaN(v) || (mask !== null && (mask[i] & ignoredBits) !== 0)) continue;
+      // Sums relative to the guessed median keep the variance accurate on a high sky.
+      const d = v - guessMedian;
+      count++;
+      sum += d;
+      sum2 += d * d;
+      const b = Math.floor((v - origin) * inverseWidth);
+      if (b < 0 || b >= BIN_COUNT) continue;
+      binCount[b]++;
+      binSum[b] += d;
+      binSum2[b] += d * d;
+    }
   }
+  const allMean = sum / count;
+  const allSigma = Math.sqrt(Math.max(0, (sum2 - count * allMean * allMean) / Math.max(1, count - 1)));
   let lo = 0;
   let hi = BIN_COUNT - 1;
-  let stats = histogramStatistics(lo, hi, origin, width, window.mean);
+  let stats = histogramStatistics(lo, hi, origin, width_, guessMedian);
   for (let it = 0; it < maxIterations && stats.count > 1; it++) {
-    const nextLo = Math.max(0, Math.ceil((stats.median - nSigma * stats.sigma - origin) / width));
+    const nextLo = Math.max(0, Math.ceil((stats.median - nSigma * stats.sigma - origin) * inverseWidth));
     const nextHi = Math.min(
       BIN_COUNT - 1,
-      Math.floor((stats.median + nSigma * stats.sigma - origin) / width) - 1,
+      Math.floor((stats.median + nSigma * stats.sigma - origin) * inverseWidth) - 1,
     );
-    if (nextLo === lo && nextHi === hi) break;
-    if (nextHi < nextLo) break;
+    if ((nextLo === lo && nextHi === hi) || nextHi < nextLo) break;
     lo = nextLo;
     hi = nextHi;
-    stats = histogramStatistics(lo, hi, origin, width, window.mean);
+    stats = histogramStatistics(lo, hi, origin, width_, guessMedian);
   }
   const { mean, sigma, median } = stats;
-  const crowded = sigma < 0.8 * all.sigma;
+  const crowded = sigma < 0.8 * allSigma;
   let level = mean;
   if (crowded) level = Math.abs(mean - median) > 0.3 * sigma ? median : 2.5 * median - 1.5 * mean;
-  return { level, sigma, median, mean, n: stats.count, crowded };
+  return { level, sigma, median, mean, n: stats.count, usable: count, crowded };
+}
+
+/** The background statistic of values[0..n) (see regionBackgroundStatistics). */
+export function clippedBackgroundStatistics(values: Float32Array, n: number, nSigma = 3): ClippedStatistics {
+  return regionBackgroundStatistics(
+    { pixels: values, mask: null, ignoredBits: 0, width: n, x0: 0, x1: n, y0: 0, y1: 1 },
+    nSigma,
+  );
+}
+
+/** Copy every `stride`-th usable pixel of every `stride`-th row into guessScratch (up to its size); the count. */
+function sampleRegion(region: PixelRegion, stride: number): number {
+  const { pixels, mask, ignoredBits, width, x0, x1, y0, y1 } = region;
+  const capacity = guessScratch.length;
+  let n = 0;
+  // A 1-row region (a plain list of values) is sampled along the row only.
+  const rowStride = y1 - y0 === 1 ? 1 : stride;
+  const columnStride = y1 - y0 === 1 ? Math.max(1, Math.ceil((x1 - x0) / capacity)) : stride;
+  for (let y = y0; y < y1 && n < capacity; y += rowStride) {
+    for (let i = y * width + x0; i < y * width + x1 && n < capacity; i += columnStride) {
+      const v = pixels[i];
+      if (Number.isNaN(v) || (mask !== null && (mask[i] & ignoredBits) !== 0)) continue;
+      guessScratch[n++] = v;
+    }
+  }
+  return n;
 }
 
 /** Mean, σ and interpolated median of the histogram bins lo..hi (sums are relative to `offset`). */
@@ -163,43 +262,4 @@ function histogramStatistics(
     cumulative += c;
   }
   return { mean: offset + meanOffset, sigma, median, count };
-}
-
-function meanAndSigmaWithin(
-  values: Float32Array,
-  n: number,
-  lo: number,
-  hi: number,
-): { mean: number; sigma: number } {
-  const shift = 0.5 * (lo + hi);
-  let count = 0;
-  let sum = 0;
-  let sum2 = 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (v < lo || v > hi) continue;
-    const d = v - shift;
-    count++;
-    sum += d;
-    sum2 += d * d;
-  }
-  if (count === 0) return { mean: Number.NaN, sigma: Number.NaN };
-  const m = sum / count;
-  return { mean: shift + m, sigma: Math.sqrt(Math.max(0, (sum2 - count * m * m) / Math.max(1, count - 1))) };
-}
-
-function meanAndSigma(values: Float32Array, n: number): { mean: number; sigma: number } {
-  if (n === 0) return { mean: Number.NaN, sigma: Number.NaN };
-  // Shifted sums (about the first value) keep the variance accurate when the sky level is large.
-  const shift = values[0];
-  let sum = 0;
-  let sum2 = 0;
-  for (let i = 0; i < n; i++) {
-    const d = values[i] - shift;
-    sum += d;
-    sum2 += d * d;
-  }
-  const meanShifted = sum / n;
-  const variance = n > 1 ? Math.max(0, (sum2 - n * meanShifted * meanShifted) / (n - 1)) : 0;
-  return { mean: shift + meanShifted, sigma: Math.sqrt(variance) };
 }

@@ -3,6 +3,7 @@ import { box2i, ImageF, Mask } from '../../../src/formats/index.js';
 import {
   backgroundImage,
   backgroundRmsImage,
+  clippedBackgroundStatistics,
   estimateBackground,
   subtractBackground,
 } from '../../../src/tasks/index.js';
@@ -43,6 +44,26 @@ function errors(model: Float32Array, level: (x: number, y: number) => number): {
   }
   return { rms: Math.sqrt(sum2 / (SIZE * SIZE)), mean: sum / (SIZE * SIZE) };
 }
+
+describe('clippedBackgroundStatistics', () => {
+  it('gives the clipped mean of sky noise, the mode estimate when sources crowd it, and copes with constant data', () => {
+    const rng = new TestRandom(5);
+    const sky = Float32Array.from({ length: 40000 }, () => 100 + 10 * rng.normal());
+    const plain = clippedBackgroundStatistics(sky.slice(), sky.length);
+    expect(plain.crowded).toBe(false);
+    expect(Math.abs(plain.level - 100)).toBeLessThan(0.15);
+    expect(plain.sigma / 10).toBeCloseTo(0.987, 1);
+    expect(plain.usable).toBe(40000);
+    // A quarter of the pixels carry source light (exponential tail): σ of all values doubles; the level stays near
+    // the sky where the plain mean is pulled far up.
+    const crowded = sky.map((v, i) => (i % 4 === 0 ? v - 60 * Math.log(1 - rng.uniform()) : v));
+    const stats = clippedBackgroundStatistics(crowded, crowded.length);
+    expect(stats.crowded).toBe(true);
+    expect(Math.abs(stats.level - 100)).toBeLessThan(3);
+    const constant = clippedBackgroundStatistics(new Float32Array(500).fill(7), 500);
+    expect([constant.level, constant.sigma]).toEqual([7, 0]);
+  });
+});
 
 describe('estimateBackground', () => {
   const bbox = box2i(0, 0, SIZE, SIZE);
