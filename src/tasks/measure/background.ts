@@ -124,10 +124,12 @@ export function estimateBackground(
   });
 }
 
-/** The background level at every pixel (a new image). */
-export function backgroundImage(model: BackgroundModel): ImageF {
-  const out = ImageF.zeros(model.bbox);
-  addInterpolatedCells(out.array, model, model.cellLevel, 1);
+/** The background level at every pixel (a new image): the sum of the models, e.g. a first and a residual one. */
+export function backgroundImage(...models: readonly BackgroundModel[]): ImageF {
+  if (models.length === 0)
+    throw meridianError('INVALID_ARGUMENT', 'backgroundImage needs at least one model');
+  const out = ImageF.zeros(models[0].bbox);
+  for (const model of models) addBackground(out, model);
   return out;
 }
 

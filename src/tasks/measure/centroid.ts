@@ -49,6 +49,7 @@ export function measureCentroid(
   const inv2s2 = 1 / (2 * sigma * sigma);
   let xc = xStart - x0;
   let yc = yStart - y0;
+  const weightX = new Float64Array(2 * radius + 3);
   const failed = (iterations: number): CentroidResult => ({
     x: xStart,
     y: yStart,
@@ -67,15 +68,20 @@ export function measureCentroid(
     let sumY = 0;
     let sumXX = 0;
     let sumYY = 0;
+    // The round weight is separable: its x factors are computed once per iteration.
+    for (let x = xLo; x <= xHi; x++) {
+      const dx = x - xc;
+      weightX[x - xLo] = Math.exp(-dx * dx * inv2s2);
+    }
     for (let y = yLo; y <= yHi; y++) {
       const dy = y - yc;
       const wy = Math.exp(-dy * dy * inv2s2);
       const row = y * width;
       for (let x = xLo; x <= xHi; x++) {
-        const dx = x - xc;
         const v = pixels[row + x];
         if (Number.isNaN(v)) continue;
-        const wi = wy * Math.exp(-dx * dx * inv2s2) * v;
+        const dx = x - xc;
+        const wi = wy * weightX[x - xLo] * v;
         sumW += wi;
         sumX += wi * dx;
         sumY += wi * dy;

@@ -14,9 +14,8 @@ import { z } from 'zod';
 import { meridianError } from '../../errors.js';
 import { Exposure, ImageF, Mask } from '../../formats/index.js';
 import {
-  addBackground,
   BackgroundConfig,
-  backgroundImage,
+  type BackgroundModel,
   backgroundRmsImage,
   estimateBackground,
   subtractBackground,
@@ -42,8 +41,11 @@ export interface DetectAndMeasureResult {
   readonly kind: 'detectAndMeasureResult';
   /** Background-subtracted, cosmic-ray-repaired exposure with DETECTED, CR, INTRP and EDGE set. */
   readonly exposure: Exposure;
-  /** Total background subtracted (image units per pixel) and the sky noise map. */
-  readonly background: ImageF;
+  /**
+   * The background models subtracted, in order (their sum is the total background: `backgroundImage(...models)`,
+   * made only when wanted), and the sky noise map.
+   */
+  readonly backgrounds: readonly BackgroundModel[];
   readonly backgroundRms: ImageF;
   readonly cosmicRays: CosmicRayResult | null;
   readonly detection: DetectionResult;
@@ -88,7 +90,7 @@ export function detectAndMeasure(
   };
   const first = estimateBackground(exposure.image, exposure.mask, cfg.background);
   subtractBackground(exposure.image, first);
-  const total = backgroundImage(first);
+  const backgrounds = [first];
   // The sky noise of the first pass serves both thresholds: masking sources changes the sky level, not its noise.
   const rms = backgroundRmsImage(first);
   lap('background');
@@ -107,7 +109,7 @@ export function detectAndMeasure(
   if (cfg.reestimateBackground) {
     const residual = estimateBackground(exposure.image, exposure.mask, cfg.background);
     subtractBackground(exposure.image, residual);
-    addBackground(total, residual);
+    backgrounds.push(residual);
     lap('background');
   }
   const sources = measureSources({ exposure, footprints: detection.footprints }, cfg.measurement);
@@ -116,7 +118,7 @@ export function detectAndMeasure(
   return Object.freeze({
     kind: 'detectAndMeasureResult',
     exposure,
-    background: total,
+    backgrounds: Object.freeze(backgrounds),
     backgroundRms: rms,
     cosmicRays,
     detection,
