@@ -12,8 +12,11 @@
 import { meridianError } from '../../errors.js';
 import { ImageF } from '../../formats/index.js';
 
-/** A normalised 1-d Gaussian of σ pixels truncated at ±`truncation`σ (rounded up to whole pixels). */
-export function gaussianKernel1d(sigmaPixels: number, truncation = 3.5): Float64Array {
+/**
+ * A normalised 1-d Gaussian of σ pixels truncated at ±`truncation`σ (rounded up to whole pixels): at 3σ the
+ * matched filter loses 0.3% of its signal-to-noise and each pass is two taps shorter than at 4σ.
+ */
+export function gaussianKernel1d(sigmaPixels: number, truncation = 3): Float64Array {
   if (!(sigmaPixels > 0) || !Number.isFinite(sigmaPixels)) {
     throw meridianError(
       'INVALID_ARGUMENT',
@@ -54,10 +57,10 @@ export function convolveSeparable(image: ImageF, kernel: Float64Array): ImageF {
   let anyMissing = false;
   for (let y = 0; y < height; y++) {
     const row = y * width;
-    if (!lineHasNaN(input, row, width, 1)) {
-      convolveCompleteRow(input, horizontal, row, width, kernel, half);
-      continue;
-    }
+    // A NaN propagates into the outputs near it: the row is redone by the slow path only then (checking the output
+    // row, still in cache, is cheaper than checking every input row first).
+    convolveCompleteRow(input, horizontal, row, width, kernel, half);
+    if (!lineHasNaN(horizontal, row, width, 1)) continue;
     anyMissing = true;
     for (let x = 0; x < width; x++) {
       const v = input[row + x];
@@ -161,7 +164,8 @@ function convolveRows(
         const above2 = above1 - width;
         const below2 = below1 + width;
         for (let x = 0; x < width; x++) {
-          accumulator[x] += c1 * (input[above1 + x] + input[below1 + x]) + c2 * (input[above2 + x] + input[below2 + x]);
+          accumulator[x] +=
+            c1 * (input[above1 + x] + input[below1 + x]) + c2 * (input[above2 + x] + input[below2 + x]);
         }
       }
       for (; k <= half; k++) {

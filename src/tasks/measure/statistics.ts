@@ -99,8 +99,9 @@ const guessScratch = new Float32Array(4 * GUESS_SAMPLES + 16);
  *
  * As in SExtractor the clipping runs on a histogram, so each iteration costs O(bins), not O(pixels): a first guess
  * of the median and σ (MAD) from a regular subsample of ≥ 2048 pixels sets bins of σ/32 over ±8σ, then one pass
- * over the region fills them (and the sums over all pixels for the crowding test). Per-bin sums keep the mean and
- * σ exact; the median is interpolated inside its bin.
+ * over the region fills them; the subsample also gives the σ of all values for the crowding test. Per-bin sums keep
+ * the mean and σ exact; the median is interpolated inside its bin. `usable` counts unmasked pixels (NaN included:
+ * background cells hold NaN only where the mask says NO_DATA).
  */
 export function regionBackgroundStatistics(
   region: PixelRegion,
@@ -125,39 +126,22 @@ export function regionBackgroundStatistics(
       usable: 0,
       crowded: false,
     };
+  // σ of all the values (SExtractor's first σ, for the crowding test) from the sample, before it is reordered.
+  const allSigma = plainSigma(guessScratch, n);
   const guessMedian = medianInPlace(guessScratch, n);
   for (let i = 0; i < n; i++) guessScratch[i] = Math.abs(guessScratch[i] - guessMedian);
-  let guessSigma = 1.4826 * medianInPlace(guessScratch, n);
-  // Fill the histogram and the all-pixel sums in one pass.
-  let count = 0;
-  let sum = 0;
-  let sum2 = 0;
+  // The MAD is 0 on quantised or constant data: the plain σ sets the scale instead.
+  const guessSigma = 1.4826 * medianInPlace(guessScratch, n) || allSigma;
   if (!(guessSigma > 0)) {
-    // Quantised or constant data: the MAD can be 0; the plain σ of the region sets the scale instead.
-    for (let y = y0; y < y1; y++) {
-      for (let i = y * width + x0; i < y * width + x1; i++) {
-        const v = pixels[i];
-        if (Number.isNaN(v) || (mask !== null && (mask[i] & ignoredBits) !== 0)) continue;
-        const d = v - guessMedian;
-        count++;
-        sum += d;
-        sum2 += d * d;
-      }
-    }
-    guessSigma = Math.sqrt(Math.max(0, sum2 / count - (sum / count) ** 2));
-    if (!(guessSigma > 0))
-      return {
-        level: guessMedian,
-        sigma: 0,
-        median: guessMedian,
-        mean: guessMedian,
-        n: count,
-        usable: count,
-        crowded: false,
-      };
-    count = 0;
-    sum = 0;
-    sum2 = 0;
+    return {
+      level: guessMedian,
+      sigma: 0,
+      median: guessMedian,
+      mean: guessMedian,
+      n,
+      usable: n,
+      crowded: false,
+    };
   }
   const width_ = guessSigma / BINS_PER_SIGMA;
   const inverseWidth = 1 / width_;
@@ -165,25 +149,39 @@ export function regionBackgroundStatistics(
   binCount.fill(0);
   binSum.fill(0);
   binSum2.fill(0);
+  // One pass over the region; NaN falls out at the bin test. Two copies of the loop so that the common case (no
+  // mask) has no mask test.
+  let count = 0;
   for (let y = y0; y < y1; y++) {
     const end = y * width + x1;
-    for (let i = y * width + x0; i < end; i++) {
-      const v = pixels[i];
-      if (Number.isNaN(v) || (mask !== null && (mask[i] & ignoredBits) !== 0)) continue;
-      // Sums relative to the guessed median keep the variance accurate on a high sky.
-      const d = v - guessMedian;
-      count++;
-      sum += d;
-      sum2 += d * d;
-      const b = Math.floor((v - origin) * inverseWidth);
-      if (b < 0 || b >= BIN_COUNT) continue;
-      binCount[b]++;
-      binSum[b] += d;
-      binSum2[b] += d * d;
+    if (mask === null) {
+      for (let i = y * width + x0; i < end; i++) {
+        const v = pixels[i];
+        const b = Math.floor((v - origin) * inverseWidth);
+        if (b >= 0 && b < BIN_COUNT) {
+          // Sums relative to the guessed median keep the variance accurate on a high sky.
+          const d = v - guessMedian;
+          binCount[b]++;
+          binSum[b] += d;
+          binSum2[b] += d * d;
+        }
+      }
+      count += x1 - x0;
+    } else {
+      for (let i = y * width + x0; i < end; i++) {
+        if ((mask[i] & ignoredBits) !== 0) continue;
+        const v = pixels[i];
+        count++;
+        const b = Math.floor((v - origin) * inverseWidth);
+        if (b >= 0 && b < BIN_COUNT) {
+          const d = v - guessMedian;
+          binCount[b]++;
+          binSum[b] += d;
+          binSum2[b] += d * d;
+        }
+      }
     }
   }
-  const allMean = sum / count;
-  const allSigma = Math.sqrt(Math.max(0, (sum2 - count * allMean * allMean) / Math.max(1, count - 1)));
   let lo = 0;
   let hi = BIN_COUNT - 1;
   let stats = histogramStatistics(lo, hi, origin, width_, guessMedian);
@@ -203,6 +201,20 @@ export function regionBackgroundStatistics(
   let level = mean;
   if (crowded) level = Math.abs(mean - median) > 0.3 * sigma ? median : 2.5 * median - 1.5 * mean;
   return { level, sigma, median, mean, n: stats.count, usable: count, crowded };
+}
+
+function plainSigma(values: Float32Array, n: number): number {
+  if (n < 2) return 0;
+  const shift = values[0];
+  let sum = 0;
+  let sum2 = 0;
+  for (let i = 0; i < n; i++) {
+    const d = values[i] - shift;
+    sum += d;
+    sum2 += d * d;
+  }
+  const mean = sum / n;
+  return Math.sqrt(Math.max(0, (sum2 - n * mean * mean) / (n - 1)));
 }
 
 /** The background statistic of values[0..n) (see regionBackgroundStatistics). */
