@@ -105,14 +105,62 @@ function convolveCompleteRow(
   half: number,
 ): void {
   const centre = kernel[half];
-  for (let m = row + half; m < row + n - half; m++) {
-    let sum = centre * input[m];
-    for (let k = 1; k <= half; k++) sum += kernel[half + k] * (input[m - k] + input[m + k]);
-    out[m] = sum;
-  }
+  // Kernels up to 8 taps a side run fully unrolled (zero-padded) where all 8 neighbours exist: V8 runs the
+  // unrolled sum about 3× faster than a loop over the taps. Elsewhere, the loop.
+  const unrolled = half <= UNROLLED_HALF && n > 2 * UNROLLED_HALF;
+  const from = UNROLLED_HALF;
+  const to = n - UNROLLED_HALF;
+  if (unrolled) convolveRowUnrolled(input, out, row + from, row + to, kernel, half);
+  const loopPart = (lo: number, hi: number) => {
+    for (let m = row + lo; m < row + hi; m++) {
+      let sum = centre * input[m];
+      for (let k = 1; k <= half; k++) sum += kernel[half + k] * (input[m - k] + input[m + k]);
+      out[m] = sum;
+    }
+  };
+  if (unrolled) {
+    loopPart(half, from);
+    loopPart(to, n - half);
+  } else loopPart(half, n - half);
   for (let i = 0; i < Math.min(half, n); i++) {
     convolveRowEnd(input, out, row, n, kernel, half, i);
     if (n - 1 - i >= half) convolveRowEnd(input, out, row, n, kernel, half, n - 1 - i);
+  }
+}
+
+const UNROLLED_HALF = 8;
+
+/** out[m] for m in [start, end): the symmetric kernel (half ≤ 8, padded with zeros) written out tap by tap. */
+function convolveRowUnrolled(
+  input: Float32Array,
+  out: Float32Array,
+  start: number,
+  end: number,
+  kernel: Float64Array,
+  half: number,
+): void {
+  const c = new Float64Array(UNROLLED_HALF + 1);
+  for (let k = 0; k <= half; k++) c[k] = kernel[half + k];
+  const c0 = c[0];
+  const c1 = c[1];
+  const c2 = c[2];
+  const c3 = c[3];
+  const c4 = c[4];
+  const c5 = c[5];
+  const c6 = c[6];
+  const c7 = c[7];
+  const c8 = c[8];
+  for (let m = start; m < end; m++) {
+    out[m] =
+      c0 * input[m] +
+      c1 * (input[m - 1] + input[m + 1]) +
+      c2 * (input[m - 2] + input[m + 2]) +
+      c3 * (input[m - 3] + input[m + 3]) +
+      c4 * (input[m - 4] + input[m + 4]) +
+      c5 * (input[m - 5] + input[m + 5]) +
+      c6 * (input[m - 6] + input[m + 6]) +
+      c7 * (input[m - 7] + input[m + 7]) +
+      c8 * (input[m - 8] + input[m + 8]);
   }
 }
 
