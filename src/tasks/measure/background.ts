@@ -270,10 +270,17 @@ function addInterpolatedCells(
   const { centreX, centreY } = model;
   const nx = centreX.length;
   const ny = centreY.length;
-  const xs = interpolationNodes(centreX, width);
   const ys = interpolationNodes(centreY, height);
-  // Interpolate the cell columns to the row first (nx values), then along the row: 2 multiply-adds per pixel.
-  const rowValues = new Float64Array(nx + 1);
+  // Segments of the row between interpolation nodes: pixels [segmentStart[k], segmentStart[k + 1]) interpolate
+  // between nodes k and k + 1 (the first and last segments extrapolate).
+  const segmentStart = new Int32Array(Math.max(nx, 2));
+  if (nx > 1) {
+    const xs = interpolationNodes(centreX, width);
+    for (let x = width - 1; x >= 0; x--) segmentStart[xs.index[x]] = x;
+    for (let k = 1; k < nx - 1; k++) segmentStart[k] = Math.max(segmentStart[k], segmentStart[k - 1]);
+  }
+  segmentStart[Math.max(nx, 2) - 1] = width;
+  const rowValues = new Float64Array(nx);
   for (let y = 0; y < height; y++) {
     const j = ys.index[y];
     const wy = ys.weight[y];
@@ -281,12 +288,22 @@ function addInterpolatedCells(
       const below = cells[j * nx + i];
       rowValues[i] = sign * (ny === 1 ? below : below + wy * (cells[(j + 1) * nx + i] - below));
     }
-    rowValues[nx] = rowValues[nx - 1];
     const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const i = xs.index[x];
-      const left = rowValues[i];
-      target[row + x] += left + xs.weight[x] * (rowValues[i + 1] - left);
+    if (nx === 1) {
+      const v = rowValues[0];
+      for (let x = 0; x < width; x++) target[row + x] += v;
+      continue;
+    }
+    // Linear along each segment: start value and a constant step, one add per pixel (no per-pixel node lookup).
+    for (let k = 0; k < nx - 1; k++) {
+      const slope = (rowValues[k + 1] - rowValues[k]) / (centreX[k + 1] - centreX[k]);
+      const from = segmentStart[k];
+      const to = k === nx - 2 ? width : segmentStart[k + 1];
+      let v = rowValues[k] + (from - centreX[k]) * slope;
+      for (let x = from; x < to; x++) {
+        target[row + x] += v;
+        v += slope;
+      }
     }
   }
 }
