@@ -57,6 +57,12 @@ describe('convolveSeparable', () => {
     // Near a NaN the separable passes renormalise per pass, not over the 2-d window: close, not identical.
     for (let i = 0; i < pixels.length; i++) expect(Math.abs(smoothed[i]! - reference[i]!)).toBeLessThan(0.05);
     expect(Number.isNaN(smoothed[10 * width + 12])).toBe(false);
+    // A whole row of NaN takes the general path; the rows around it are filled from their neighbours.
+    for (let x = 0; x < width; x++) pixels[5 * width + x] = Number.NaN;
+    const general = convolveSeparable(new ImageF(pixels, box2i(0, 0, width, height)), k).array;
+    const generalReference = direct(pixels, width, height, k);
+    for (let i = 0; i < pixels.length; i++)
+      expect(Math.abs(general[i]! - generalReference[i]!)).toBeLessThan(0.05);
   });
 
   it('knows the noise of smoothed white noise, and refuses a bad σ', () => {
