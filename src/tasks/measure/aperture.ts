@@ -128,32 +128,56 @@ export function apertureFlux(
   let area = 0;
   let truncated = false;
   const strip = new StripArea(radius);
+  const addPixel = (px: number, py: number, w: number) => {
+    if (px < 0 || py < 0 || px >= width || py >= height) {
+      truncated = true;
+      return;
+    }
+    const i = py * width + px;
+    const v = pixels[i];
+    if (Number.isNaN(v) || (maskArray !== null && (maskArray[i] & excludedBits) !== 0)) {
+      truncated = true;
+      return;
+    }
+    flux += w * v;
+    area += w;
+    if (vars !== null) varSum += w * w * vars[i];
+  };
   for (let py = yLo; py <= yHi; py++) {
     const dy = py - cy;
+    const dy2 = dy * dy;
+    if (dy2 >= outerLimit) continue;
+    // Per row: the pixels that can touch the circle, and among them the span wholly inside it.
+    const outerHalf = Math.sqrt(outerLimit - dy2);
+    const first = Math.max(xLo, Math.ceil(cx - outerHalf));
+    const last = Math.min(xHi, Math.floor(cx + outerHalf));
+    const innerHalf = radius > Math.SQRT1_2 && dy2 <= innerLimit ? Math.sqrt(innerLimit - dy2) : -1;
+    const innerFirst = innerHalf < 0 ? last + 1 : Math.max(first, Math.ceil(cx - innerHalf));
+    const innerLast = innerHalf < 0 ? last : Math.min(last, Math.floor(cx + innerHalf));
     strip.setRow(dy - 0.5, dy + 0.5);
-    for (let px = xLo; px <= xHi; px++) {
-      const dx = px - cx;
-      const d2 = dx * dx + dy * dy;
-      if (d2 >= outerLimit) continue;
-      let w: number;
-      if (radius > Math.SQRT1_2 && d2 <= innerLimit) w = 1;
-      else {
-        w = strip.between(dx - 0.5, dx + 0.5);
-        if (w <= 0) continue;
+    for (let px = first; px < innerFirst; px++) {
+      const w = strip.between(px - cx - 0.5, px - cx + 0.5);
+      if (w > 0) addPixel(px, py, w);
+    }
+    if (py >= 0 && py < height && innerFirst >= 0 && innerLast < width) {
+      // The common case, a span wholly inside the image: a tight loop without the per-pixel bounds tests.
+      const row = py * width;
+      for (let i = row + innerFirst; i <= row + innerLast; i++) {
+        const v = pixels[i];
+        if (Number.isNaN(v) || (maskArray !== null && (maskArray[i] & excludedBits) !== 0)) {
+          truncated = true;
+          continue;
+        }
+        flux += v;
+        area += 1;
+        if (vars !== null) varSum += vars[i];
       }
-      if (px < 0 || py < 0 || px >= width || py >= height) {
-        truncated = true;
-        continue;
-      }
-      const i = py * width + px;
-      const v = pixels[i];
-      if (Number.isNaN(v) || (maskArray !== null && (maskArray[i] & excludedBits) !== 0)) {
-        truncated = true;
-        continue;
-      }
-      flux += w * v;
-      area += w;
-      if (vars !== null) varSum += w * w * vars[i];
+    } else {
+      for (let px = innerFirst; px <= innerLast; px++) addPixel(px, py, 1);
+    }
+    for (let px = Math.max(innerLast + 1, innerFirst); px <= last; px++) {
+      const w = strip.between(px - cx - 0.5, px - cx + 0.5);
+      if (w > 0) addPixel(px, py, w);
     }
   }
   return { flux, fluxErr: vars === null ? Number.NaN : Math.sqrt(varSum), area, truncated };
