@@ -76,14 +76,13 @@ function convolveStreaming(
   const line = new Float64Array(width);
   const valid = new Float64Array(width);
   const accumulator = new Float64Array(width);
-  const slot = (y: number) => (y % ringRows) * width;
   const centre = kernel[half];
   let computed = 0;
   for (let y = 0; y < height; y++) {
     const lo = Math.max(0, y - half);
     const hi = Math.min(height - 1, y + half);
     for (; computed <= hi; computed++) {
-      const target = slot(computed);
+      const target = (computed % ringRows) * width;
       convolveCompleteRow(input, computed * width, ring, target, width, kernel, half);
       if (!lineHasNaN(ring, target, width, 1)) continue;
       // A NaN propagates into the outputs near it: only then is the row redone around the missing pixels.
@@ -99,16 +98,16 @@ function convolveStreaming(
     const row = y * width;
     if (y >= half && y < height - half) {
       // Two symmetric pairs of rows per sweep into a Float64 row: measured 30% faster than one pair per sweep.
-      const middle = slot(y);
+      const middle = (y % ringRows) * width;
       for (let x = 0; x < width; x++) accumulator[x] = centre * ring[middle + x];
       let k = 1;
       for (; k + 1 <= half; k += 2) {
         const c1 = kernel[half + k];
         const c2 = kernel[half + k + 1];
-        const above1 = slot(y - k);
-        const below1 = slot(y + k);
-        const above2 = slot(y - k - 1);
-        const below2 = slot(y + k + 1);
+        const above1 = ((y - k) % ringRows) * width;
+        const below1 = ((y + k) % ringRows) * width;
+        const above2 = ((y - k - 1) % ringRows) * width;
+        const below2 = ((y + k + 1) % ringRows) * width;
         for (let x = 0; x < width; x++) {
           accumulator[x] +=
             c1 * (ring[above1 + x] + ring[below1 + x]) + c2 * (ring[above2 + x] + ring[below2 + x]);
@@ -116,8 +115,8 @@ function convolveStreaming(
       }
       for (; k <= half; k++) {
         const c = kernel[half + k];
-        const above = slot(y - k);
-        const below = slot(y + k);
+        const above = ((y - k) % ringRows) * width;
+        const below = ((y + k) % ringRows) * width;
         for (let x = 0; x < width; x++) accumulator[x] += c * (ring[above + x] + ring[below + x]);
       }
       for (let x = 0; x < width; x++) out[row + x] = accumulator[x];
@@ -129,7 +128,7 @@ function convolveStreaming(
     accumulator.fill(0);
     for (let j = lo; j <= hi; j++) {
       const k = kernel[j - y + half] / weight;
-      const source = slot(j);
+      const source = (j % ringRows) * width;
       for (let x = 0; x < width; x++) accumulator[x] += k * ring[source + x];
     }
     for (let x = 0; x < width; x++) out[row + x] = accumulator[x];

@@ -71,7 +71,7 @@ export function findAndRepairCosmicRays(
   const { width, height, x0, y0 } = image.bbox;
   const pixels = image.array;
   const noiseMap = typeof noise === 'number' ? null : noise.array;
-  const sigmaAt = (i: number) => (noiseMap === null ? (noise as number) : noiseMap[i]);
+  const sigmaAt = sigmaLookup(noise);
   const { side, diagonal } = psfNeighbourRatios(inputs.psf);
   const marked = new Uint8Array(width * height);
   const saturatedOrBad = maskBits(mask, ['SAT', 'BAD', 'NO_DATA']);
@@ -125,6 +125,13 @@ export function findAndRepairCosmicRays(
     return Object.freeze({ kind: 'footprint', id: k + 1, spans, area, bbox, peaks: Object.freeze([]) });
   });
   return Object.freeze({ kind: 'cosmicRayResult', cosmicRays: Object.freeze(cosmicRays), pixels: count });
+}
+
+/** σ at pixel i. A separate function so that the hot loop's `noiseMap` is not captured by a closure. */
+function sigmaLookup(noise: ImageF | number): (i: number) => number {
+  if (typeof noise === 'number') return () => noise;
+  const map = noise.array;
+  return (i) => map[i];
 }
 
 function maskBits(mask: Mask, planes: readonly string[]): number {
