@@ -81,7 +81,7 @@ class StripArea {
       const h = this.h[k];
       if (h >= this.r) continue;
       const s = this.halfChord[k];
-      sum += this.coefficient[k] * chordIntegral(x < -s ? -s : x > s ? s : x, h, this.r);
+      sum += this.coefficient[k] * chordIntegral(Math.max(-s, Math.min(s, x)), h, this.r);
     }
     return sum;
   }
