@@ -149,19 +149,29 @@ function runsAboveThreshold(
   noise: ImageF | number,
 ): RunList {
   const runs = new RunList();
+  // The per-pixel threshold, or one number: two copies of the loop so neither tests which it has per pixel.
   const noiseMap = typeof noise === 'number' ? null : noise.array;
   const constant = typeof noise === 'number' ? factor * noise : 0;
   for (let y = 0; y < height; y++) {
     const row = y * width;
     let start = -1;
-    for (let x = 0; x < width; x++) {
-      const i = row + x;
-      const above = noiseMap === null ? smoothed[i] > constant : smoothed[i] > factor * noiseMap[i];
-      if (above) {
-        if (start < 0) start = x;
-      } else if (start >= 0) {
-        runs.push(y, start, x - 1);
-        start = -1;
+    if (noiseMap === null) {
+      for (let x = 0; x < width; x++) {
+        if (smoothed[row + x] > constant) {
+          if (start < 0) start = x;
+        } else if (start >= 0) {
+          runs.push(y, start, x - 1);
+          start = -1;
+        }
+      }
+    } else {
+      for (let x = 0; x < width; x++) {
+        if (smoothed[row + x] > factor * noiseMap[row + x]) {
+          if (start < 0) start = x;
+        } else if (start >= 0) {
+          runs.push(y, start, x - 1);
+          start = -1;
+        }
       }
     }
     if (start >= 0) runs.push(y, start, width - 1);
