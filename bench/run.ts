@@ -4,14 +4,15 @@ import { benchCatalog } from './catalog.bench.js';
 import { benchCompare } from './compare.bench.js';
 import { benchFormats } from './formats.bench.js';
 import { type BenchResult, formatResults } from './harness.js';
+import { benchMeasure } from './measure.bench.js';
 import { benchPipe } from './pipe.bench.js';
 import { benchPipeExec } from './pipe-exec.bench.js';
 import { benchServer } from './server.bench.js';
 import { benchButlerStall } from './server-butler-stall.js';
 
 /**
- * `npm run bench [-- --only butler|formats|catalog|compare|butler-stall|server|pipe|pipe-exec] [--datasets N]
- *  [--runs R] [--pipe-data-ids N] [--pipe-datasets M] [--quanta N]
+ * `npm run bench [-- --only butler|formats|catalog|compare|butler-stall|server|pipe|pipe-exec|measure] [--datasets N]
+ *  [--runs R] [--measure-size PIXELS] [--measure-sources N] [--pipe-data-ids N] [--pipe-datasets M] [--quanta N]
  *  [--objects N] [--compare-objects N] [--visits N] [--seconds S] [--server-data DIR]
  *  [--server-parts overhead,load,download] [--load-seconds S] [--load-clients C] [--dachs URL]`: runs the
  *  benchmarks and prints a Markdown table with
@@ -67,6 +68,11 @@ async function main(): Promise<void> {
   if (only === 'all' || only === 'pipe-exec') {
     const quanta = Number(opt('quanta', '2000'));
     results.push(...(await benchPipeExec({ quanta, processes: 2, log: (line) => console.log(line) })));
+  }
+  if (only === 'all' || only === 'measure') {
+    const size = Number(opt('measure-size', '4096'));
+    const sources = Number(opt('measure-sources', '5000'));
+    results.push(...(await benchMeasure({ size, sources, log: (line) => console.log(line) })));
   }
   // The server benchmarks prepare a data directory of their own (about 1 GB): only when asked for.
   if (only === 'server') {

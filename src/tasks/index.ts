@@ -6,7 +6,7 @@ import type { TaskRegistry } from '../pipe/index.js';
 import { ExposureSummaryTask, RawStatisticsTask } from './stats/raw-statistics.js';
 
 export * from './calibrate/index.js';
-
+export * from './measure/index.js';
 export {
   clippedStatistics,
   ExposureSummaryTask,

@@ -1,0 +1,294 @@
+/**
+ * Separable Gaussian smoothing, the matched filter of detection: for a background-limited point source the
+ * signal-to-noise of the smoothed image is highest at the source when the kernel is the PSF (a Gaussian of the
+ * PSF's σ is close enough for the near-Gaussian PSFs we meet). Two 1-d passes cost 2(2h+1) multiply-adds per
+ * pixel instead of (2h+1)², and the kernel's symmetry halves the multiplies again (k_j (a_{i−j} + a_{i+j})). The
+ * horizontal pass streams into a ring of 2h+1 rows that the vertical pass reads while it is still in cache.
+ *
+ * Borders: the kernel is renormalised over the pixels that exist, so a flat background stays flat to the edge; the
+ * smoothed noise there is higher, which `smoothedNoiseFactor` does not model, so detection marks a border of
+ * `kernelHalfWidth` pixels with EDGE instead of trusting it fully (as LSST does). NaN pixels count as missing:
+ * lines holding one take a slower path that renormalises around them.
+ */
+import { meridianError } from '../../errors.js';
+import { ImageF } from '../../formats/index.js';
+
+/**
+ * A normalised 1-d Gaussian of σ pixels truncated at ±`truncation`σ (rounded up to whole pixels): at 3σ the
+ * matched filter loses 0.3% of its signal-to-noise and each pass is two taps shorter than at 4σ.
+ */
+export function gaussianKernel1d(sigmaPixels: number, truncation = 3): Float64Array {
+  if (!(sigmaPixels > 0) || !Number.isFinite(sigmaPixels)) {
+    throw meridianError(
+      'INVALID_ARGUMENT',
+      `Gaussian kernel σ must be a positive number of pixels, got ${sigmaPixels}`,
+    );
+  }
+  const half = Math.max(1, Math.ceil(truncation * sigmaPixels));
+  const kernel = new Float64Array(2 * half + 1);
+  let sum = 0;
+  for (let i = -half; i <= half; i++) {
+    const v = Math.exp((-0.5 * i * i) / (sigmaPixels * sigmaPixels));
+    kernel[i + half] = v;
+    sum += v;
+  }
+  for (let i = 0; i < kernel.length; i++) kernel[i] /= sum;
+  return kernel;
+}
+
+/**
+ * σ of white noise of unit σ after smoothing with the separable kernel k⊗k: sqrt(Σk²)² = Σ k² (the 2-d kernel's
+ * root sum of squares). A detection threshold of N σ on the smoothed image is N × this × the pixel σ.
+ */
+export function smoothedNoiseFactor(kernel: Float64Array): number {
+  let sum2 = 0;
+  for (const k of kernel) sum2 += k * k;
+  return sum2;
+}
+
+/** Convolve `image` with kernel ⊗ kernel (a new image on the same box; NaN pixels count as missing). */
+export function convolveSeparable(image: ImageF, kernel: Float64Array): ImageF {
+  const { width, height } = image;
+  const half = (kernel.length - 1) >> 1;
+  const out = new Float32Array(width * height);
+  if (!convolveStreaming(image.array, out, width, height, kernel, half)) {
+    convolveWithMissingRows(image.array, out, width, height, kernel, half);
+  }
+  return new ImageF(out, image.bbox);
+}
+
+/**
+ * The usual path: each row's horizontal pass goes into a ring of 2h + 1 rows, and each output row is the vertical
+ * pass over the ring. The ring (a few hundred kB) stays in cache and no image-sized intermediate is allocated.
+ * Returns false, having written only part of `out`, when a horizontal row is still NaN (an input row with no valid
+ * pixel within reach): the caller then takes the general path.
+ */
+function convolveStreaming(
+  input: Float32Array,
+  out: Float32Array,
+  width: number,
+  height: number,
+  kernel: Float64Array,
+  half: number,
+): boolean {
+  const ringRows = 2 * half + 1;
+  const ring = new Float32Array(ringRows * width);
+  const line = new Float64Array(width);
+  const valid = new Float64Array(width);
+  const accumulator = new Float64Array(width);
+  const centre = kernel[half];
+  let computed = 0;
+  for (let y = 0; y < height; y++) {
+    const lo = Math.max(0, y - half);
+    const hi = Math.min(height - 1, y + half);
+    for (; computed <= hi; computed++) {
+      const target = (computed % ringRows) * width;
+      convolveCompleteRow(input, computed * width, ring, target, width, kernel, half);
+      if (!lineHasNaN(ring, target, width, 1)) continue;
+      // A NaN propagates into the outputs near it: only then is the row redone around the missing pixels.
+      for (let x = 0; x < width; x++) {
+        const v = input[computed * width + x];
+        const ok = !Number.isNaN(v);
+        line[x] = ok ? v : 0;
+        valid[x] = ok ? 1 : 0;
+      }
+      convolveLine(line, valid, width, kernel, half, ring, target, 1);
+      if (lineHasNaN(ring, target, width, 1)) return false;
+    }
+    const row = y * width;
+    if (y >= half && y < height - half) {
+      // Two symmetric pairs of rows per sweep into a Float64 row: measured 30% faster than one pair per sweep.
+      const middle = (y % ringRows) * width;
+      for (let x = 0; x < width; x++) accumulator[x] = centre * ring[middle + x];
+      let k = 1;
+      for (; k + 1 <= half; k += 2) {
+        const c1 = kernel[half + k];
+        const c2 = kernel[half + k + 1];
+        const above1 = ((y - k) % ringRows) * width;
+        const below1 = ((y + k) % ringRows) * width;
+        const above2 = ((y - k - 1) % ringRows) * width;
+        const below2 = ((y + k + 1) % ringRows) * width;
+        for (let x = 0; x < width; x++) {
+          accumulator[x] +=
+            c1 * (ring[above1 + x] + ring[below1 + x]) + c2 * (ring[above2 + x] + ring[below2 + x]);
+        }
+      }
+      for (; k <= half; k++) {
+        const c = kernel[half + k];
+        const above = ((y - k) % ringRows) * width;
+        const below = ((y + k) % ringRows) * width;
+        for (let x = 0; x < width; x++) accumulator[x] += c * (ring[above + x] + ring[below + x]);
+      }
+      for (let x = 0; x < width; x++) out[row + x] = accumulator[x];
+      continue;
+    }
+    // Top and bottom rows: renormalised over the rows that exist.
+    let weight = 0;
+    for (let j = lo; j <= hi; j++) weight += kernel[j - y + half];
+    accumulator.fill(0);
+    for (let j = lo; j <= hi; j++) {
+      const k = kernel[j - y + half] / weight;
+      const source = (j % ringRows) * width;
+      for (let x = 0; x < width; x++) accumulator[x] += k * ring[source + x];
+    }
+    for (let x = 0; x < width; x++) out[row + x] = accumulator[x];
+  }
+  return true;
+}
+
+/** The general path: a full horizontal pass, then columns renormalised around NaN. */
+function convolveWithMissingRows(
+  input: Float32Array,
+  out: Float32Array,
+  width: number,
+  height: number,
+  kernel: Float64Array,
+  half: number,
+): void {
+  const horizontal = new Float32Array(width * height);
+  const line = new Float64Array(Math.max(width, height));
+  const valid = new Float64Array(Math.max(width, height));
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const v = input[y * width + x];
+      const ok = !Number.isNaN(v);
+      line[x] = ok ? v : 0;
+      valid[x] = ok ? 1 : 0;
+    }
+    convolveLine(line, valid, width, kernel, half, horizontal, y * width, 1);
+  }
+  for (let x = 0; x < width; x++) {
+    for (let y = 0; y < height; y++) {
+      const v = horizontal[y * width + x];
+      const ok = !Number.isNaN(v);
+      line[y] = ok ? v : 0;
+      valid[y] = ok ? 1 : 0;
+    }
+    convolveLine(line, valid, height, kernel, half, out, x, width);
+  }
+}
+
+function lineHasNaN(values: Float32Array, start: number, n: number, stride: number): boolean {
+  for (let i = 0; i < n; i++) if (Number.isNaN(values[start + i * stride])) return true;
+  return false;
+}
+
+/**
+ * One complete row (no NaN) from input[inStart ..] to out[outStart ..]: a symmetric dot product in the interior,
+ * renormalised sums within `half` of the ends.
+ */
+function convolveCompleteRow(
+  input: Float32Array,
+  inStart: number,
+  out: Float32Array,
+  outStart: number,
+  n: number,
+  kernel: Float64Array,
+  half: number,
+): void {
+  const centre = kernel[half];
+  // Kernels up to 8 taps a side run fully unrolled (zero-padded) where all 8 neighbours exist: V8 runs the
+  // unrolled sum about 3× faster than a loop over the taps. Elsewhere, the loop.
+  const unrolled = half <= UNROLLED_HALF && n > 2 * UNROLLED_HALF;
+  const loopPart = (lo: number, hi: number) => {
+    for (let i = lo; i < hi; i++) {
+      const m = inStart + i;
+      let sum = centre * input[m];
+      for (let k = 1; k <= half; k++) sum += kernel[half + k] * (input[m - k] + input[m + k]);
+      out[outStart + i] = sum;
+    }
+  };
+  if (unrolled) {
+    convolveRowUnrolled(input, inStart, out, outStart, UNROLLED_HALF, n - UNROLLED_HALF, kernel, half);
+    loopPart(half, UNROLLED_HALF);
+    loopPart(n - UNROLLED_HALF, n - half);
+  } else loopPart(half, n - half);
+  for (let i = 0; i < Math.min(half, n); i++) {
+    convolveRowEnd(input, inStart, out, outStart, n, kernel, half, i);
+    if (n - 1 - i >= half) convolveRowEnd(input, inStart, out, outStart, n, kernel, half, n - 1 - i);
+  }
+}
+
+const UNROLLED_HALF = 8;
+
+/** out[outStart + i] for i in [from, to): the symmetric kernel (half ≤ 8, zero-padded) written out tap by tap. */
+function convolveRowUnrolled(
+  input: Float32Array,
+  inStart: number,
+  out: Float32Array,
+  outStart: number,
+  from: number,
+  to: number,
+  kernel: Float64Array,
+  half: number,
+): void {
+  const c = new Float64Array(UNROLLED_HALF + 1);
+  for (let k = 0; k <= half; k++) c[k] = kernel[half + k];
+  const c0 = c[0];
+  const c1 = c[1];
+  const c2 = c[2];
+  const c3 = c[3];
+  const c4 = c[4];
+  const c5 = c[5];
+  const c6 = c[6];
+  const c7 = c[7];
+  const c8 = c[8];
+  const shift = outStart - inStart;
+  for (let m = inStart + from; m < inStart + to; m++) {
+    out[m + shift] =
+      c0 * input[m] +
+      c1 * (input[m - 1] + input[m + 1]) +
+      c2 * (input[m - 2] + input[m + 2]) +
+      c3 * (input[m - 3] + input[m + 3]) +
+      c4 * (input[m - 4] + input[m + 4]) +
+      c5 * (input[m - 5] + input[m + 5]) +
+      c6 * (input[m - 6] + input[m + 6]) +
+      c7 * (input[m - 7] + input[m + 7]) +
+      c8 * (input[m - 8] + input[m + 8]);
+  }
+}
+
+function convolveRowEnd(
+  input: Float32Array,
+  inStart: number,
+  out: Float32Array,
+  outStart: number,
+  n: number,
+  kernel: Float64Array,
+  half: number,
+  i: number,
+): void {
+  let sum = 0;
+  let weight = 0;
+  for (let j = Math.max(0, i - half); j <= Math.min(n - 1, i + half); j++) {
+    const k = kernel[j - i + half];
+    sum += k * input[inStart + j];
+    weight += k;
+  }
+  out[outStart + i] = sum / weight;
+}
+
+/** One 1-d pass over a line with missing samples (valid = 0): renormalised over the valid ones. */
+function convolveLine(
+  line: Float64Array,
+  valid: Float64Array,
+  n: number,
+  kernel: Float64Array,
+  half: number,
+  out: Float32Array,
+  offset: number,
+  stride: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    let weight = 0;
+    const lo = Math.max(0, i - half);
+    const hi = Math.min(n - 1, i + half);
+    for (let j = lo; j <= hi; j++) {
+      const k = kernel[j - i + half] * valid[j];
+      sum += k * line[j];
+      weight += k;
+    }
+    out[offset + i * stride] = weight > 0 ? sum / weight : Number.NaN;
+  }
+}
