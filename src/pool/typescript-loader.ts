@@ -9,7 +9,7 @@
  * run on Node's loader thread, which is why they receive the typescript path as registration data.
  */
 
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,10 +31,12 @@ export function initialize(data) {
 }
 async function transpile(url, source) {
   const key = createHash('sha256').update(url).update('\\0').update(source).digest('hex');
-  const cached = join(cacheDir, key + '.js');
-  try {
-    return await readFile(cached, 'utf8');
-  } catch {}
+  const cached = cacheDir === null ? null : join(cacheDir, key + '.js');
+  if (cached !== null) {
+    try {
+      return await readFile(cached, 'utf8');
+    } catch {}
+  }
   ts ??= createRequire(typescriptPath)(typescriptPath);
   const { outputText } = ts.transpileModule(source, {
     fileName: url,
@@ -45,6 +47,7 @@ async function transpile(url, source) {
       inlineSources: true,
     },
   });
+  if (cached === null) return outputText;
   const temporary = cached + '.' + process.pid + '.' + Math.random().toString(36).slice(2) + '.tmp';
   await mkdir(cacheDir, { recursive: true })
     .then(() => writeFile(temporary, outputText))
@@ -72,11 +75,22 @@ export async function load(url, context, nextLoad) {
  * replacement, each pipeline worker process) skips both loading `typescript` and transpiling: under load that is
  * most of a start.
  */
-function transpileCacheDir(): string {
-  return join(
+function transpileCacheDir(): string | null {
+  const dir = join(
     tmpdir(),
     `meridian-ts-cache-${typeof process.getuid === 'function' ? process.getuid() : 'user'}`,
   );
+  // The cache holds code this process will run, in a shared directory: use it only when it is ours and nobody else
+  // can write to it (another user could otherwise create it first and plant modules).
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = lstatSync(dir);
+    const uid = typeof process.getuid === 'function' ? process.getuid() : st.uid;
+    if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o022) !== 0) return null;
+    return dir;
+  } catch {
+    return null;
+  }
 }
 
 const dataUrl = (source: string): string => `data:text/javascript,${encodeURIComponent(source)}`;
