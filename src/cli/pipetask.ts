@@ -22,10 +22,11 @@ Listing and summary commands take --json. Exit status: 0 success, 1 error (code 
 130/143 interrupted.
 
 Examples:
-  pipetask build -p pipelines/DRP.yaml#step1 --show pipeline
-  pipetask qgraph -b ./repo -i MeridianCam/defaults -o u/me/run1 -p pipelines/DRP.yaml#step1 -d "visit < 10" -q g.qg
-  pipetask run -b ./repo -g g.qg -j 2
-  pipetask report -b ./repo g.qg`,
+  pipetask build -p pipelines/demo.yaml#step1 --show pipeline
+  pipetask qgraph -b ./repo -i MeridianCam/raw/all,MeridianCam/calib -o u/me/run1 -p pipelines/demo.yaml \\
+      -d "detector IN (0, 1)" -q g.mqg
+  pipetask run -b ./repo -g g.mqg -j 2
+  pipetask report ./repo g.mqg`,
     );
   registerPipetaskCommands(program);
   return program;
