@@ -13,6 +13,7 @@ import { scaleLinear, scaleLog } from 'd3-scale';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { binAt, binGrid, countColour, countPosition, countSelected, rowsInBins, VIRIDIS } from './binning.js';
 import { tickFormat } from './plot-layout.js';
+import { useElementSize } from './use-element-size.js';
 
 interface Props {
   readonly xs: Float64Array;
@@ -40,7 +41,7 @@ interface Drag {
 export function DensityHeatmap({ xs, ys, xLabel, yLabel, log, selected, keep, onSelect }: Props) {
   const frame = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
-  const [size, setSize] = useState({ width: 0, height: 0 });
+  const size = useElementSize(frame);
   const [drag, setDrag] = useState<Drag | null>(null);
   // Binning does not depend on the selection; the selection's bins are counted apart, from the selection alone.
   const grid = useMemo(() => binGrid(xs, ys, { keep }), [xs, ys, keep]);
@@ -51,15 +52,6 @@ export function DensityHeatmap({ xs, ys, xLabel, yLabel, log, selected, keep, on
     [grid, size.height],
   );
   const colour = useMemo(() => countColour(grid.maxCount, log), [grid.maxCount, log]);
-
-  useEffect(() => {
-    const observer = new ResizeObserver(([entry]) => {
-      const { width, height } = entry.contentRect;
-      setSize({ width: Math.max(Math.floor(width), 1), height: Math.max(Math.floor(height), 1) });
-    });
-    observer.observe(frame.current!);
-    return () => observer.disconnect();
-  }, []);
 
   useEffect(() => {
     const element = canvas.current!;

@@ -11,6 +11,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import createScatterplot from 'regl-scatterplot';
 import { type PlotLayout, plotLayout, tickFormat } from './plot-layout.js';
 import { type QueryRegion, regionExtent, regionOutline } from './query-region.js';
+import { useElementSize } from './use-element-size.js';
 
 type Scatterplot = ReturnType<typeof createScatterplot>;
 
@@ -97,7 +98,7 @@ export function ScatterPlot(props: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const plot = useRef<Scatterplot | null>(null);
   const [view, setView] = useState<{ xScale: Scale; yScale: Scale } | null>(null);
-  const [size, setSize] = useState({ width: 0, height: 0 });
+  const size = useElementSize(frame);
   // Regions are drawn near the data's RA, so a cone at RA 359.9 and points at 0.1 meet on the plot.
   const centreRa = useMemo(() => (regions.length > 0 ? meanRa(xs) : 0), [regions, xs]);
   const layout = useMemo(
@@ -115,15 +116,6 @@ export function ScatterPlot(props: Props) {
   );
   const latest = useRef({ layout, onSelect, selected });
   latest.current = { layout, onSelect, selected };
-
-  useEffect(() => {
-    const observer = new ResizeObserver(([entry]) => {
-      const { width, height } = entry.contentRect;
-      setSize({ width: Math.max(Math.floor(width), 1), height: Math.max(Math.floor(height), 1) });
-    });
-    observer.observe(frame.current!);
-    return () => observer.disconnect();
-  }, []);
 
   useEffect(() => {
     if (size.width <= 1) return;
