@@ -162,6 +162,31 @@ function interpolate(points: readonly { x: number; y: number }[], x: number): nu
   return null;
 }
 
+/** S/N range (median per bin) of the straight-line fit of log S/N against magnitude. */
+const SNR_FIT_RANGE = [3, 50] as const;
+
+/**
+ * The magnitude where the median S/N is 5. A detection threshold of 5 sigma leaves few sources below it, so the
+ * curve rarely crosses 5 inside the data: log10 S/N, linear in magnitude for background-limited sources (slope
+ * -0.4), is fitted by least squares over the bins with a median S/N in SNR_FIT_RANGE and solved for S/N = 5.
+ */
+export function magnitudeAtSnr5(curve: readonly { x: number; y: number }[]): number | null {
+  const [lo, hi] = SNR_FIT_RANGE.map(Math.log10) as [number, number];
+  const points = curve.filter((p) => p.y >= lo && p.y <= hi);
+  if (points.length < 2) return null;
+  const mx = points.reduce((a, p) => a + p.x, 0) / points.length;
+  const my = points.reduce((a, p) => a + p.y, 0) / points.length;
+  let sxy = 0;
+  let sxx = 0;
+  for (const p of points) {
+    sxy += (p.x - mx) * (p.y - my);
+    sxx += (p.x - mx) * (p.x - mx);
+  }
+  const slope = sxy / sxx;
+  if (!(slope < 0)) return null;
+  return mx + (Math.log10(5) - my) / slope;
+}
+
 export function depthSummaries(
   sources: MeasuredSources,
   cross: CrossMatch,
@@ -186,12 +211,11 @@ export function depthSummaries(
       if (list === undefined) snrByBin.set(bin, (list = []));
       list.push(snr);
     }
-    // S/N falls roughly exponentially with magnitude: interpolate log S/N.
     const snrCurve = [...snrByBin]
       .filter(([, list]) => list.length >= options.minPerBin)
       .sort((a, b) => a[0] - b[0])
       .map(([x, list]) => ({ x, y: Math.log10(median(list)) }));
-    const snr5Mag = crossing(snrCurve, Math.log10(5));
+    const snr5Mag = magnitudeAtSnr5(snrCurve);
     const maglims = band === 'all' ? [...maglimByBand.values()].flat() : (maglimByBand.get(band) ?? []);
     const finiteMaglims = maglims.filter(Number.isFinite);
     return {
