@@ -86,7 +86,7 @@ function barChart(
     {
       mark: 'bar',
       encoding: {
-        x: { field: x.field, type: 'nominal', title: x.title },
+        x: { field: x.field, type: 'nominal', title: x.title, axis: { labelAngle: 0 } },
         xOffset: { field: color.field },
         y: { field: y.field, type: 'quantitative', title: y.title },
         color: { field: color.field, type: 'nominal', title: color.title },
