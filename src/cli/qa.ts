@@ -40,12 +40,20 @@ export function registerQaCommand(program: Command): Command {
     .command('qa')
     .description("measure the pipeline outputs against the simulator's truth and write a report (docs/qa.md)")
     .argument('<REPO>', 'butler repository holding the outputs')
-    .requiredOption('--collections <names>', 'collections to search (comma-separated, repeatable)', appendCommaSeparated)
+    .requiredOption(
+      '--collections <names>',
+      'collections to search (comma-separated, repeatable)',
+      appendCommaSeparated,
+    )
     .requiredOption('--truth <SIMDIR>', 'directory of the simulated survey (manifest.json, truth/)')
     .requiredOption('--out <DIR>', 'directory for qa.md, qa.html, qa.json and plots/')
     .option('--where <expr>', 'butler query expression restricting the visits, e.g. "band=\'r\'"')
     .option('--match-radius <arcsec>', 'source-truth match radius, arcsec (default 0.5)', parseNumber)
-    .option('--am1-separation <arcmin>', 'separation of the AM1 star pairs, arcmin (default 5, +-1)', parseNumber)
+    .option(
+      '--am1-separation <arcmin>',
+      'separation of the AM1 star pairs, arcmin (default 5, +-1)',
+      parseNumber,
+    )
     .option('--json', 'print the report (qa.json) on stdout')
     .addHelpText(
       'after',

@@ -87,7 +87,8 @@ function positionsByVisit(
     const byVisit = new Map<number, number>();
     for (const row of g.rows) {
       if (band !== 'all' && sources.band[row] !== band) continue;
-      if (!measurementQualifies(sources, truth, g.truthIndex, row, snrMin, selection.brightMagLimit)) continue;
+      if (!measurementQualifies(sources, truth, g.truthIndex, row, snrMin, selection.brightMagLimit))
+        continue;
       const visit = sources.visit[row]!;
       if (!byVisit.has(visit)) byVisit.set(visit, row);
     }
@@ -127,7 +128,8 @@ function am1ForBand(
           const rowB = second.get(visit);
           if (rowB === undefined) continue;
           separations.push(
-            separationDeg(sources.ra[rowA]!, sources.dec[rowA]!, sources.ra[rowB]!, sources.dec[rowB]!) * 3_600_000,
+            separationDeg(sources.ra[rowA]!, sources.dec[rowA]!, sources.ra[rowB]!, sources.dec[rowB]!) *
+              3_600_000,
           );
         }
         if (separations.length >= options.minVisits) rmsPerPair.push(sampleStd(separations));

@@ -78,7 +78,12 @@ export interface StarAssociation {
   readonly starId: readonly string[];
 }
 
-function columnOf(table: Table, names: readonly string[], what: string, required: boolean): TableColumnValues | null {
+function columnOf(
+  table: Table,
+  names: readonly string[],
+  what: string,
+  required: boolean,
+): TableColumnValues | null {
   for (const name of names) {
     const column = table.columns[name];
     if (column !== undefined) return column;

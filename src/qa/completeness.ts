@@ -73,10 +73,16 @@ export function completenessBins(
         completeness: rounded(c.hit / c.total, 4),
       };
     })
-    .sort((a, b) => a.band.localeCompare(b.band) || a.objectClass.localeCompare(b.objectClass) || a.mag - b.mag);
+    .sort(
+      (a, b) => a.band.localeCompare(b.band) || a.objectClass.localeCompare(b.objectClass) || a.mag - b.mag,
+    );
 }
 
-export function purityBins(sources: MeasuredSources, cross: CrossMatch, options: DetectionOptions): PurityBin[] {
+export function purityBins(
+  sources: MeasuredSources,
+  cross: CrossMatch,
+  options: DetectionOptions,
+): PurityBin[] {
   const counts = new Map<string, Counter>();
   for (let i = 0; i < sources.length; i++) {
     if (sources.usable[i] !== 1 || cross.sourceCcd[i]! < 0) continue;
@@ -90,7 +96,13 @@ export function purityBins(sources: MeasuredSources, cross: CrossMatch, options:
   return [...counts]
     .map(([key, c]) => {
       const [band, mag] = key.split('|') as [string, string];
-      return { band, mag: Number(mag), nSources: c.total, nMatched: c.hit, purity: rounded(c.hit / c.total, 4) };
+      return {
+        band,
+        mag: Number(mag),
+        nSources: c.total,
+        nMatched: c.hit,
+        purity: rounded(c.hit / c.total, 4),
+      };
     })
     .sort((a, b) => a.band.localeCompare(b.band) || a.mag - b.mag);
 }
@@ -102,7 +114,10 @@ export function starGalaxyBins(
   cross: CrossMatch,
   options: DetectionOptions,
 ): StarGalaxyBin[] {
-  const bins = new Map<number, { stars: number; starsAsStars: number; galaxies: number; galaxiesAsStars: number }>();
+  const bins = new Map<
+    number,
+    { stars: number; starsAsStars: number; galaxies: number; galaxiesAsStars: number }
+  >();
   for (let i = 0; i < sources.length; i++) {
     const t = cross.sourceTruth[i]!;
     const ext = sources.extendedness[i]!;

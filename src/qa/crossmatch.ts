@@ -8,12 +8,7 @@
  */
 
 import { pixelToSky, skyToPixel } from '../formats/index.js';
-import {
-  type CcdVisitTruth,
-  type MeasuredSources,
-  TRUTH_SUPERNOVA,
-  type TruthObjects,
-} from './catalogs.js';
+import { type CcdVisitTruth, type MeasuredSources, TRUTH_SUPERNOVA, type TruthObjects } from './catalogs.js';
 import { DeclinationSweep, matchOneToOne, separationDeg } from './match.js';
 import { abMagFromNanojansky } from './statistics.js';
 
@@ -103,7 +98,8 @@ export function crossMatch(
     const inside: boolean[] = [];
     sweep.within(area.ra, area.dec, area.radius, (row) => {
       const p = skyToPixel(ccd.wcs, truth.ra[row]!, truth.dec[row]!);
-      if (p.x < -margin || p.y < -margin || p.x > ccd.width - 1 + margin || p.y > ccd.height - 1 + margin) return;
+      if (p.x < -margin || p.y < -margin || p.x > ccd.width - 1 + margin || p.y > ccd.height - 1 + margin)
+        return;
       candidates.push(row);
       inside.push(p.x >= -0.5 && p.y >= -0.5 && p.x < ccd.width - 0.5 && p.y < ccd.height - 0.5);
     });

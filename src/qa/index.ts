@@ -30,8 +30,8 @@ export {
   type QaInputs,
   type QaSettings,
   type QaSettingsInput,
-  resolveQaSettings,
   type RunQaOptions,
+  resolveQaSettings,
   runQa,
 } from './run.js';
 export { type StarGroup, starGroups } from './stars.js';

@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import type { Butler, DatasetRef } from '../butler/index.js';
 import { isMeridianError, meridianError } from '../errors.js';
 import { readParquetTable, type Table } from '../formats/index.js';
-import { MOMENT_SIGMA_PER_FWHM, readSurveyTruth, type SurveyManifest, trueWcsFromJson } from '../sim/index.js';
+import {
+  MOMENT_SIGMA_PER_FWHM,
+  readSurveyTruth,
+  type SurveyManifest,
+  trueWcsFromJson,
+} from '../sim/index.js';
 import {
   type CcdVisitTruth,
   concatSources,
@@ -73,15 +78,28 @@ async function refsOf(
 }
 
 /** A table dataset, only the wanted columns that it has. */
-async function readColumns(butler: Butler, ref: DatasetRef, wanted: readonly string[] | null): Promise<Table> {
+async function readColumns(
+  butler: Butler,
+  ref: DatasetRef,
+  wanted: readonly string[] | null,
+): Promise<Table> {
   if (wanted === null) return (await butler.get(ref)) as Table;
   const present = new Set(
-    (await butler.get(`${ref.datasetType.name}.columns`, ref.dataId.values, { collections: [ref.run] })) as string[],
+    (await butler.get(`${ref.datasetType.name}.columns`, ref.dataId.values, {
+      collections: [ref.run],
+    })) as string[],
   );
-  return (await butler.get(ref, {}, { parameters: { columns: wanted.filter((c) => present.has(c)) } })) as Table;
+  return (await butler.get(
+    ref,
+    {},
+    { parameters: { columns: wanted.filter((c) => present.has(c)) } },
+  )) as Table;
 }
 
-export async function readPipelineOutputs(butler: Butler, options: ReadOutputsOptions): Promise<PipelineOutputs> {
+export async function readPipelineOutputs(
+  butler: Butler,
+  options: ReadOutputsOptions,
+): Promise<PipelineOutputs> {
   const where = options.where ?? null;
   const counts: Record<string, number> = {};
   let sourceDatasetType = 'sourceTable_visit';
@@ -102,7 +120,12 @@ export async function readPipelineOutputs(butler: Butler, options: ReadOutputsOp
   const parts: MeasuredSources[] = [];
   for (const [k, ref] of sourceRefs.entries()) {
     parts.push(measuredSourcesFromTable(await readColumns(butler, ref, SOURCE_COLUMNS), sourceDatasetType));
-    options.onProgress?.({ phase: sourceDatasetType, done: k + 1, total: sourceRefs.length, unit: 'datasets' });
+    options.onProgress?.({
+      phase: sourceDatasetType,
+      done: k + 1,
+      total: sourceRefs.length,
+      unit: 'datasets',
+    });
   }
   counts[sourceDatasetType] = sourceRefs.length;
 
@@ -129,7 +152,8 @@ export async function readPipelineOutputs(butler: Butler, options: ReadOutputsOp
     sources: concatSources(parts),
     sourceDatasetType,
     visitSummary: visitSummary?.flatMap((t) => detectorCalibrationsFromTable(t, 'visitSummary')) ?? null,
-    globalPhotoCalib: globalPhotoCalib?.flatMap((t) => detectorCalibrationsFromTable(t, 'globalPhotoCalib')) ?? null,
+    globalPhotoCalib:
+      globalPhotoCalib?.flatMap((t) => detectorCalibrationsFromTable(t, 'globalPhotoCalib')) ?? null,
     association,
     counts,
   };

@@ -38,7 +38,13 @@ export class DeclinationSweep {
   }
 
   /** Rows within `minDeg`..`maxDeg` (inclusive) of (ra, dec), each with its separation in degrees. */
-  within(ra: number, dec: number, maxDeg: number, visit: (row: number, sepDeg: number) => void, minDeg = 0): void {
+  within(
+    ra: number,
+    dec: number,
+    maxDeg: number,
+    visit: (row: number, sepDeg: number) => void,
+    minDeg = 0,
+  ): void {
     let lo = 0;
     let hi = this.sortedDec.length;
     const start = dec - maxDeg;

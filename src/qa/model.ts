@@ -64,7 +64,11 @@ export interface AstrometrySummary {
   readonly medianMas: number | null;
   readonly p68Mas: number | null;
   readonly perDetector: readonly AstrometryDetector[];
-  readonly byMag: readonly { readonly mag: number; readonly nStars: number; readonly medianMas: number | null }[];
+  readonly byMag: readonly {
+    readonly mag: number;
+    readonly nStars: number;
+    readonly medianMas: number | null;
+  }[];
 }
 
 export interface Am1Band {

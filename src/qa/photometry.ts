@@ -44,7 +44,10 @@ export function globalZeroPointShifts(
 }
 
 /** PA1 over `magsPerStar` (each star's repeat magnitudes): [rms, iqr] in mmag, medians over the shuffles. */
-export function pa1FromRepeats(magsPerStar: readonly (readonly number[])[], options: Pa1Options): [number, number] {
+export function pa1FromRepeats(
+  magsPerStar: readonly (readonly number[])[],
+  options: Pa1Options,
+): [number, number] {
   const usable = magsPerStar.filter((m) => m.length >= 2);
   if (usable.length === 0) return [Number.NaN, Number.NaN];
   const random = seededRandom(options.seed);
@@ -81,7 +84,9 @@ export function pa1Summary(
       const global: number[] = [];
       for (const row of g.rows) {
         if (sources.band[row] !== band) continue;
-        if (!measurementQualifies(sources, truth, g.truthIndex, row, options.snrMin, selection.brightMagLimit)) {
+        if (
+          !measurementQualifies(sources, truth, g.truthIndex, row, options.snrMin, selection.brightMagLimit)
+        ) {
           continue;
         }
         const mag = abMagFromNanojansky(sources.psfFlux[row]!);
@@ -134,7 +139,8 @@ export function calibrationSummary(
     if (v === undefined) visits.set(row.visit, (v = { band: truthRow.band, zp: [], gzp: [], psf: [] }));
     if (Number.isFinite(row.zeroPoint)) v.zp.push((row.zeroPoint - truthRow.zeroPointMag) * 1000);
     const g = globalByCcd.get(ccdKey(row.visit, row.detector));
-    if (g !== undefined && Number.isFinite(g.zeroPoint)) v.gzp.push((g.zeroPoint - truthRow.zeroPointMag) * 1000);
+    if (g !== undefined && Number.isFinite(g.zeroPoint))
+      v.gzp.push((g.zeroPoint - truthRow.zeroPointMag) * 1000);
     if (Number.isFinite(row.psfSigma)) {
       const pct = ((row.psfSigma - truthRow.psfSigmaPixels) / truthRow.psfSigmaPixels) * 100;
       v.psf.push(pct);

@@ -179,10 +179,22 @@ export function reportPlotSpecs(report: Omit<QaReport, 'plots'>): { name: string
   const calibration = report.calibration;
   if (calibration !== null && calibration.perVisit.length > 0) {
     const zp = calibration.perVisit.flatMap((v, k) => [
-      { visitIndex: k, residual: v.zeroPointResidualMmag, calibration: `per-detector (${v.band})`, band: v.band },
+      {
+        visitIndex: k,
+        residual: v.zeroPointResidualMmag,
+        calibration: `per-detector (${v.band})`,
+        band: v.band,
+      },
       ...(v.globalZeroPointResidualMmag === null
         ? []
-        : [{ visitIndex: k, residual: v.globalZeroPointResidualMmag, calibration: 'global (ubercal)', band: v.band }]),
+        : [
+            {
+              visitIndex: k,
+              residual: v.globalZeroPointResidualMmag,
+              calibration: 'global (ubercal)',
+              band: v.band,
+            },
+          ]),
     ]);
     specs.push({
       name: 'zero-point',
@@ -214,7 +226,9 @@ export function reportPlotSpecs(report: Omit<QaReport, 'plots'>): { name: string
   const repeat = [
     ...report.pa1.perBand.flatMap((b) => [
       { band: b.band, value: b.pa1Mmag, metric: 'PA1 (mmag)' },
-      ...(b.pa1GlobalMmag === null ? [] : [{ band: b.band, value: b.pa1GlobalMmag, metric: 'PA1 global (mmag)' }]),
+      ...(b.pa1GlobalMmag === null
+        ? []
+        : [{ band: b.band, value: b.pa1GlobalMmag, metric: 'PA1 global (mmag)' }]),
     ]),
     ...report.am1.perBand.map((b) => ({ band: b.band, value: b.am1Mas, metric: 'AM1 (mas)' })),
   ].filter((r) => r.value !== null);

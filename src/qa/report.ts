@@ -13,7 +13,10 @@ function cell(value: number | string | null | boolean): string {
   return String(value);
 }
 
-function table(header: readonly string[], rows: readonly (readonly (number | string | null | boolean)[])[]): string {
+function table(
+  header: readonly string[],
+  rows: readonly (readonly (number | string | null | boolean)[])[],
+): string {
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   for (const row of rows) lines.push(`| ${row.map(cell).join(' | ')} |`);
   return lines.join('\n');
@@ -26,7 +29,15 @@ function sections(report: QaReport): [string, string][] {
   out.push([
     'Inputs',
     table(
-      ['collections', 'where', 'visits', 'exposure x detector', 'sources (usable)', 'matched', 'truth objects'],
+      [
+        'collections',
+        'where',
+        'visits',
+        'exposure x detector',
+        'sources (usable)',
+        'matched',
+        'truth objects',
+      ],
       [
         [
           i.collections.join(', '),
@@ -109,7 +120,15 @@ function sections(report: QaReport): [string, string][] {
           : `; global: median ${cell(c.globalZeroPointMedianMmag)} mmag, scatter ${cell(c.globalZeroPointScatterMmag)} mmag`) +
         `. PSF sigma (model − true) / true: median ${cell(c.psfSigmaMedianPct)}%, median |residual| ${cell(c.psfSigmaMedianAbsPct)}%.\n\n` +
         table(
-          ['visit', 'band', 'detectors', 'ZP resid (mmag)', 'ZP resid (%)', 'global ZP resid (mmag)', 'PSF sigma resid (%)'],
+          [
+            'visit',
+            'band',
+            'detectors',
+            'ZP resid (mmag)',
+            'ZP resid (%)',
+            'global ZP resid (mmag)',
+            'PSF sigma resid (%)',
+          ],
           c.perVisit.map((v) => [
             v.visit,
             v.band,
@@ -124,7 +143,8 @@ function sections(report: QaReport): [string, string][] {
   }
   const completenessAll = report.completeness.filter((b) => b.band === 'all');
   const mags = [...new Set(completenessAll.map((b) => b.mag))].sort((x, y) => x - y);
-  const of = (mag: number, cls: string) => completenessAll.find((b) => b.mag === mag && b.objectClass === cls);
+  const of = (mag: number, cls: string) =>
+    completenessAll.find((b) => b.mag === mag && b.objectClass === cls);
   out.push([
     'Completeness and purity (all bands)',
     table(
@@ -142,7 +162,13 @@ function sections(report: QaReport): [string, string][] {
     'Star/galaxy separation',
     table(
       ['true mag', 'true stars', 'true galaxies', 'star completeness', 'star contamination'],
-      report.starGalaxy.map((b) => [b.mag, b.nTrueStars, b.nTrueGalaxies, b.starCompleteness, b.starContamination]),
+      report.starGalaxy.map((b) => [
+        b.mag,
+        b.nTrueStars,
+        b.nTrueGalaxies,
+        b.starCompleteness,
+        b.starContamination,
+      ]),
     ),
   ]);
   if (report.notes.length > 0) out.push(['Notes', report.notes.map((n) => `- ${n}`).join('\n')]);

@@ -11,8 +11,14 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { Butler } from '../butler/index.js';
 import { meridianError } from '../errors.js';
-import { astrometrySummary, am1Summary } from './astrometry.js';
-import type { CcdVisitTruth, DetectorCalibration, MeasuredSources, StarAssociation, TruthObjects } from './catalogs.js';
+import { am1Summary, astrometrySummary } from './astrometry.js';
+import type {
+  CcdVisitTruth,
+  DetectorCalibration,
+  MeasuredSources,
+  StarAssociation,
+  TruthObjects,
+} from './catalogs.js';
 import { completenessBins, depthSummaries, purityBins, starGalaxyBins } from './completeness.js';
 import { crossMatch } from './crossmatch.js';
 import { readPipelineOutputs, readTruth } from './inputs.js';
@@ -83,7 +89,10 @@ function target(
 }
 
 /** Steps 2-4: match, metrics and target checks (no files). */
-export function computeQaReport(inputs: QaInputs, settingsInput: QaSettingsInput = {}): Omit<QaReport, 'plots'> {
+export function computeQaReport(
+  inputs: QaInputs,
+  settingsInput: QaSettingsInput = {},
+): Omit<QaReport, 'plots'> {
   const settings = resolveQaSettings(settingsInput);
   const { sources, truth } = inputs;
   const notes: string[] = [];
@@ -126,7 +135,9 @@ export function computeQaReport(inputs: QaInputs, settingsInput: QaSettingsInput
       ? globalZeroPointShifts(inputs.visitSummary, inputs.globalPhotoCalib)
       : null;
   if (inputs.globalPhotoCalib !== null && inputs.visitSummary === null) {
-    notes.push('globalPhotoCalib is present but visitSummary is not: PA1 with the global calibration needs both');
+    notes.push(
+      'globalPhotoCalib is present but visitSummary is not: PA1 with the global calibration needs both',
+    );
   }
   const pa1 = pa1Summary(
     sources,
@@ -139,7 +150,9 @@ export function computeQaReport(inputs: QaInputs, settingsInput: QaSettingsInput
     selection,
   );
   const calibration =
-    inputs.visitSummary === null ? null : calibrationSummary(ccds, inputs.visitSummary, inputs.globalPhotoCalib);
+    inputs.visitSummary === null
+      ? null
+      : calibrationSummary(ccds, inputs.visitSummary, inputs.globalPhotoCalib);
   if (calibration === null) notes.push('no visitSummary: zero-point and PSF-size residuals are not measured');
   const astrometry = astrometrySummary(sources, truth, cross, {
     snrMin: settings.astrometrySnrMin,

@@ -26,7 +26,11 @@ export interface StarSelection {
 /** Flux ratio within which a neighbour spoils a star's isolation: 3 mag fainter. */
 const RIVAL_FLUX_RATIO = 10 ** (-0.4 * 3);
 
-function isolatedStars(truth: TruthObjects, candidates: Iterable<number>, isolationArcsec: number): Set<number> {
+function isolatedStars(
+  truth: TruthObjects,
+  candidates: Iterable<number>,
+  isolationArcsec: number,
+): Set<number> {
   const sweep = new DeclinationSweep(truth);
   const fluxR = truth.flux.r!;
   const out = new Set<number>();
@@ -89,9 +93,7 @@ export function starGroups(
     groups.map((g) => g.truthIndex),
     selection.isolationArcsec,
   );
-  return groups
-    .filter((g) => isolated.has(g.truthIndex))
-    .sort((a, b) => a.truthIndex - b.truthIndex);
+  return groups.filter((g) => isolated.has(g.truthIndex)).sort((a, b) => a.truthIndex - b.truthIndex);
 }
 
 /** Whether one measurement of a star counts: usable, unsaturated, S/N >= snrMin, not too bright. */

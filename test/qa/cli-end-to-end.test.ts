@@ -125,7 +125,17 @@ beforeAll(async () => {
 describe('meridian qa', () => {
   it('writes the report and its numbers match the injected noise', async () => {
     const outDir = join(root, 'qa');
-    const result = await meridian(['qa', repo, '--collections', RUN, '--truth', simDir, '--out', outDir, '--json']);
+    const result = await meridian([
+      'qa',
+      repo,
+      '--collections',
+      RUN,
+      '--truth',
+      simDir,
+      '--out',
+      outDir,
+      '--json',
+    ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as QaReport;
@@ -186,11 +196,29 @@ describe('meridian qa', () => {
   }, 60_000);
 
   it('says which dataset type is missing, and when the truth directory is not a survey', async () => {
-    const empty = await meridian(['qa', repo, '--collections', 'MeridianCam/raw/all', '--truth', simDir, '--out', join(root, 'x')]);
+    const empty = await meridian([
+      'qa',
+      repo,
+      '--collections',
+      'MeridianCam/raw/all',
+      '--truth',
+      simDir,
+      '--out',
+      join(root, 'x'),
+    ]);
     expect(empty.code).toBe(1);
     expect(empty.stderr).toContain('QA_INPUT_MISSING');
     expect(empty.stderr).toContain('sourceTable_visit');
-    const notSurvey = await meridian(['qa', repo, '--collections', RUN, '--truth', root, '--out', join(root, 'y')]);
+    const notSurvey = await meridian([
+      'qa',
+      repo,
+      '--collections',
+      RUN,
+      '--truth',
+      root,
+      '--out',
+      join(root, 'y'),
+    ]);
     expect(notSurvey.code).toBe(1);
     expect(notSurvey.stderr).toContain('is not a simulated survey');
   }, 60_000);

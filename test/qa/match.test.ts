@@ -38,7 +38,8 @@ describe('matchOneToOne', () => {
     const seconds = (performance.now() - start) / 1000;
     expect(pairs.firstIndex.length).toBeGreaterThan(n * 0.99);
     let right = 0;
-    for (let k = 0; k < pairs.firstIndex.length; k++) if (pairs.firstIndex[k] === pairs.secondIndex[k]) right++;
+    for (let k = 0; k < pairs.firstIndex.length; k++)
+      if (pairs.firstIndex[k] === pairs.secondIndex[k]) right++;
     expect(right / pairs.firstIndex.length).toBeGreaterThan(0.99);
     expect(seconds).toBeLessThan(2);
   });

@@ -74,7 +74,8 @@ describe('completeness and purity', () => {
     const depth = report.depth.find((d) => d.band === 'all')!;
     // Linear between the 23.25 and 23.75 bins (about 0.6 and 0.2).
     const at = (mag: number) =>
-      report.completeness.find((b) => b.band === 'all' && b.objectClass === 'all' && b.mag === mag)!.completeness!;
+      report.completeness.find((b) => b.band === 'all' && b.objectClass === 'all' && b.mag === mag)!
+        .completeness!;
     const expected = 23.25 + ((at(23.25) - 0.5) / (at(23.25) - at(23.75))) * 0.5;
     expect(depth.completeness50Mag).toBeCloseTo(expected, 2);
     expect(depth.completeness50Mag!).toBeGreaterThan(23.25);

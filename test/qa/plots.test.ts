@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { computeQaReport, reportPlotSpecs, renderVegaLite } from '../../src/qa/index.js';
+import { computeQaReport, renderVegaLite, reportPlotSpecs } from '../../src/qa/index.js';
 import { writeReportPlots } from '../../src/qa/plots.js';
 import { syntheticField } from './synthetic.js';
 
@@ -50,7 +50,9 @@ describe('report figures', () => {
       expect([...png.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
       expect(readFileSync(join(outDir, p.svg), 'utf8')).toMatch(/^<svg/);
     }
-    expect(readFileSync(join(outDir, 'plots', 'zero-point.svg'), 'utf8')).toContain('zero-point residual (mmag)');
+    expect(readFileSync(join(outDir, 'plots', 'zero-point.svg'), 'utf8')).toContain(
+      'zero-point residual (mmag)',
+    );
     expect(readFileSync(join(outDir, 'plots', 'psf-size.svg'), 'utf8')).toContain('PSF sigma residual (%)');
   });
 });
