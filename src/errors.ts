@@ -713,6 +713,14 @@ const codes = {
       'Photometric calibration failed: too few matched reference stars with a positive flux and a finite magnitude.',
     hint: 'The message gives the counts; check the astrometric match and that the reference catalog has magnitudes in the band.',
   },
+  // ---- qa: quality against the simulator's truth --------------------------------------------------------------
+  QA_INPUT_MISSING: {
+    area: 'qa',
+    http: 404,
+    summary:
+      'The QA found no outputs of a dataset type it needs in the collections, or an output table lacks a column it reads.',
+    hint: 'Run the pipeline steps that write the named dataset type into those collections (or fix --collections / --where); `butler query-datasets REPO TYPE --collections C` lists what is there. docs/qa.md lists the columns read.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof codes;

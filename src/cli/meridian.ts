@@ -3,6 +3,7 @@ import { registerCatalogCommands } from './catalog.js';
 import { prepareProgram, runMain } from './common/run-program.js';
 import { MERIDIAN_VERSION } from './common/version.js';
 import { registerDemoCommand } from './demo.js';
+import { registerQaCommand } from './qa.js';
 import { registerServeCommand } from './serve.js';
 import { registerSimCommands } from './sim.js';
 import { registerSimCatalogCommands } from './sim-catalogs.js';
@@ -25,6 +26,7 @@ Set MERIDIAN_DEBUG=1 to see stack traces of unexpected errors.`,
   registerSimCatalogCommands(program);
   registerCatalogCommands(program);
   registerServeCommand(program);
+  registerQaCommand(program);
   registerTokenCommands(program);
   return program;
 }

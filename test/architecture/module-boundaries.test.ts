@@ -22,6 +22,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   server: ['catalog', 'butler', 'formats', 'db', 'pool'],
   pipe: ['butler', 'sphere', 'pool'],
   tasks: ['pipe', 'butler', 'formats', 'sphere'],
+  qa: ['butler', 'formats', 'sim', 'sphere'],
   // A browser application: it talks to the server over HTTP only (docs/portal.md).
   portal: [],
   demo: ['butler', 'catalog', 'formats', 'obs', 'sim', 'sphere', 'db', 'pool', 'pipe', 'tasks'],

@@ -1,0 +1,87 @@
+/** `meridian qa REPO`: a thin command over `runQa` (src/qa), the quality of pipeline outputs against truth. */
+
+import type { Command } from 'commander';
+import { Butler } from '../butler/index.js';
+import { type QaReport, runQa } from '../qa/index.js';
+import { printJson } from './common/json.js';
+import { appendCommaSeparated } from './common/list-options.js';
+import { parseNumber } from './common/number-options.js';
+import { withProgress } from './common/progress.js';
+
+interface QaFlags {
+  collections: string[];
+  truth: string;
+  out: string;
+  where?: string;
+  matchRadius?: number;
+  am1Separation?: number;
+  json?: boolean;
+}
+
+function summaryLines(report: QaReport, outDir: string): string[] {
+  const lines = report.targets.map((t) => {
+    const verdict = t.pass === null ? 'not measured' : t.pass ? 'pass' : 'FAIL';
+    const value = t.value === null ? '–' : `${t.value} ${t.unit}`;
+    return `${t.name.padEnd(11)} ${value.padStart(12)}  (target ≤ ${t.threshold} ${t.unit}) ${verdict}  ${t.description}`;
+  });
+  for (const d of report.depth.filter((x) => x.band === 'all')) {
+    lines.push(
+      `depth       50% completeness at ${d.completeness50Mag ?? '–'} mag; median S/N 5 at ${d.snr5Mag ?? '–'} mag ` +
+        `(completeness there ${d.completenessAtSnr5 ?? '–'})`,
+    );
+  }
+  for (const note of report.notes) lines.push(`note: ${note}`);
+  lines.push(`report: ${outDir}/qa.md, qa.html, qa.json, ${report.plots.length} figures in plots/`);
+  return lines;
+}
+
+export function registerQaCommand(program: Command): Command {
+  return program
+    .command('qa')
+    .description("measure the pipeline outputs against the simulator's truth and write a report (docs/qa.md)")
+    .argument('<REPO>', 'butler repository holding the outputs')
+    .requiredOption(
+      '--collections <names>',
+      'collections to search (comma-separated, repeatable)',
+      appendCommaSeparated,
+    )
+    .requiredOption('--truth <SIMDIR>', 'directory of the simulated survey (manifest.json, truth/)')
+    .requiredOption('--out <DIR>', 'directory for qa.md, qa.html, qa.json and plots/')
+    .option('--where <expr>', 'butler query expression restricting the visits, e.g. "band=\'r\'"')
+    .option('--match-radius <arcsec>', 'source-truth match radius, arcsec (default 0.5)', parseNumber)
+    .option(
+      '--am1-separation <arcmin>',
+      'separation of the AM1 star pairs, arcmin (default 5, +-1)',
+      parseNumber,
+    )
+    .option('--json', 'print the report (qa.json) on stdout')
+    .addHelpText(
+      'after',
+      `
+Example:
+  meridian qa repo --collections u/me/drp --truth sim --out qa-report`,
+    )
+    .action(async (repo: string, flags: QaFlags) => {
+      const butler = await Butler.open(repo);
+      try {
+        const report = await withProgress((reporter) =>
+          runQa({
+            butler,
+            collections: flags.collections,
+            truthDir: flags.truth,
+            outDir: flags.out,
+            where: flags.where ?? null,
+            settings: {
+              ...(flags.matchRadius === undefined ? {} : { matchRadiusArcsec: flags.matchRadius }),
+              ...(flags.am1Separation === undefined ? {} : { am1SeparationArcmin: flags.am1Separation }),
+            },
+            onProgress: reporter.update,
+          }),
+        );
+        if (flags.json) printJson(report);
+        else for (const line of summaryLines(report, flags.out)) console.log(line);
+      } finally {
+        await butler.close();
+      }
+    });
+}
