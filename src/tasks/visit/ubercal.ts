@@ -8,7 +8,7 @@
  * m_o the magnitude calibrated with the per-detector zero point, M_j the star's mean magnitude and δ_u the error of
  * that zero point. The weighted least-squares solution is found by alternating exact minimisations over the stars
  * and over the units (block Gauss–Seidel on a sparse problem: each sweep costs O(observations)), with iterative
- * clipping of outliers by normalised residual. The solution is unique only up to one constant per band (every M up,
+ * clipping of outliers by normalised residual (the worst measurement of a star per round). The solution is unique only up to one constant per band (every M up,
  * every δ down); it is fixed by the reference catalogue (median of M_j − ref_j over matched stars is zero) when
  * enough stars have a reference magnitude, else by the median of the units' δ (the per-detector zero points, which
  * calibrate fitted against the reference catalogue, are right on average).
@@ -45,7 +45,7 @@ export const DEFAULT_UBERCAL_CONFIG: UbercalConfig = Object.freeze({
   maxIterations: 500,
   tolerance: 1e-6,
   clipSigma: 5,
-  clipIterations: 4,
+  clipIterations: 6,
   errorFloorMag: 0.002,
   minReferenceStars: 10,
 });
@@ -180,12 +180,19 @@ export function solveUbercal(
       absZ.push(Math.abs(z[o]!));
     }
     const limit = config.clipSigma * Math.max(1, 1.4826 * median(absZ));
-    let newlyClipped = 0;
+    // Only the worst measurement of each star per round: one outlier drags the star's mean and so makes its good
+    // measurements look discrepant too (with two measurements, both by the same amount).
+    const worst = new Int32Array(nStar).fill(-1);
     for (let o = 0; o < nObs; o++) {
-      if (used[o] === 1 && Math.abs(z[o]!) > limit) {
-        used[o] = 0;
-        newlyClipped++;
-      }
+      if (used[o] === 0 || Math.abs(z[o]!) <= limit) continue;
+      const j = obs.star[o]!;
+      if (worst[j]! < 0 || Math.abs(z[o]!) > Math.abs(z[worst[j]!]!)) worst[j] = o;
+    }
+    let newlyClipped = 0;
+    for (const o of worst) {
+      if (o < 0) continue;
+      used[o] = 0;
+      newlyClipped++;
     }
     clipped += newlyClipped;
     if (newlyClipped === 0) break;
