@@ -4,6 +4,7 @@
  */
 import type { TaskRegistry } from '../pipe/index.js';
 import { ExposureSummaryTask, RawStatisticsTask } from './stats/raw-statistics.js';
+import { registerStep2Tasks } from './visit/index.js';
 
 export * from './calibrate/index.js';
 export * from './measure/index.js';
@@ -16,7 +17,9 @@ export {
   RawStatisticsTask,
   robustStatistics,
 } from './stats/raw-statistics.js';
+export * from './visit/index.js';
 
 export function registerTasks(registry: TaskRegistry): void {
   registry.register(RawStatisticsTask, ExposureSummaryTask);
+  registerStep2Tasks(registry);
 }

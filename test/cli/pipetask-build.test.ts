@@ -309,6 +309,11 @@ describe('the shared pipetask pipeline options', () => {
       'meridian.pipe.testing.CalibrateTask',
       'meridian.tasks.stats.ExposureSummaryTask',
       'meridian.tasks.stats.RawStatisticsTask',
+      'meridian.tasks.visit.ConsolidateVisitSummaryTask',
+      'meridian.tasks.visit.GlobalPhotoCalibTask',
+      'meridian.tasks.visit.IsolatedStarAssociationTask',
+      'meridian.tasks.visit.MakeCcdVisitTableTask',
+      'meridian.tasks.visit.MakeVisitTableTask',
     ]);
   });
 
