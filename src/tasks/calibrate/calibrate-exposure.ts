@@ -139,6 +139,10 @@ export const CALEXP_SUMMARY_KEYWORDS = [
   'MAGLIM',
 ] as const;
 
+/** FITS WCS keywords (and SIP's), which the calexp's WCS HDU cards own. */
+const WCS_KEYWORD =
+  /^(WCSAXES|CTYPE\d|CUNIT\d|CRVAL\d|CRPIX\d|CDELT\d|CD\d_\d|PC\d_\d|CROTA\d|LONPOLE|LATPOLE|RADESYS|EQUINOX|(A|B|AP|BP)_(ORDER|\d_\d))$/;
+
 export function parseCalibrateConfig(input: unknown = {}): CalibrateConfig {
   const parsed = CalibrateConfig.safeParse(input);
   if (!parsed.success) {
@@ -292,7 +296,18 @@ export function calibrateExposure(inputs: CalibrateInputs, configInput: unknown 
   lap('refcat');
 
   const rows = cleanRows(m, config.astrometry.minSnr);
-  const sources: DetectedSource[] = rows.map((i) => ({ x: m.x[i]!, y: m.y[i]!, flux: m.psfFlux[i]! }));
+  // Each source's centroid error (per axis, mas) joins its reference star's in the astrometric fit's weights.
+  const [[a, b], [c, d]] = rawWcs.cd;
+  const masPerPixel = Math.sqrt(Math.abs(a * d - b * c)) * 3.6e6;
+  const sources: DetectedSource[] = rows.map((i) => {
+    const err = (Math.hypot(m.xErr[i]!, m.yErr[i]!) / Math.SQRT2) * masPerPixel;
+    return {
+      x: m.x[i]!,
+      y: m.y[i]!,
+      flux: m.psfFlux[i]!,
+      ...(Number.isFinite(err) ? { positionErrMas: err } : {}),
+    };
+  });
   const { width, height } = icExp;
   const order = config.astrometry.sipOrder ?? (Math.max(width, height) <= 1500 ? 2 : 3);
   let solution: ReturnType<typeof solveAstrometry>;
@@ -364,8 +379,11 @@ export function calibrateExposure(inputs: CalibrateInputs, configInput: unknown 
         ? psfFlags.used.reduce((a, b) => a + b, 0)
         : null;
   const replaced = new Set<string>(CALEXP_SUMMARY_KEYWORDS);
+  // The raw WCS may still be in the metadata (copied from the raw header): drop it, the fitted one replaces it.
   const metadata = [
-    ...icExp.metadata.filter((c) => !(c.kind === 'value' && replaced.has(c.keyword))),
+    ...icExp.metadata.filter(
+      (c) => !(c.kind === 'value' && (replaced.has(c.keyword) || WCS_KEYWORD.test(c.keyword))),
+    ),
     ...summaryCards(summary, nPsfStar),
   ];
   const calexp = new Exposure({
@@ -445,7 +463,7 @@ function fitPhotometry(
   }
 }
 
-/** nJy per count of a PhotoCalib, and the AB magnitude of 1 count. */
+/** The AB magnitude of 1 count under a PhotoCalib: 31.4 − 2.5 log10(calibrationMean [nJy per count]). */
 export function zeroPointOf(calib: PhotoCalib): number {
-  return AB_MAG_OF_NANOJANSKY + 2.5 * Math.log10(calib.calibrationMean);
+  return AB_MAG_OF_NANOJANSKY - 2.5 * Math.log10(calib.calibrationMean);
 }
