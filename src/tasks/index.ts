@@ -3,11 +3,18 @@
  * (this module is one of `pipetask`'s default task modules).
  */
 import type { TaskRegistry } from '../pipe/index.js';
+import { CalibrateTask } from './calibrate/task.js';
+import {
+  ConsolidateSourceTableTask,
+  TransformSourceTableTask,
+  WriteSourceTableTask,
+} from './sourcetable/tasks.js';
 import { ExposureSummaryTask, RawStatisticsTask } from './stats/raw-statistics.js';
 import { registerStep2Tasks } from './visit/index.js';
 
 export * from './calibrate/index.js';
 export * from './measure/index.js';
+export * from './sourcetable/index.js';
 export {
   clippedStatistics,
   ExposureSummaryTask,
@@ -21,5 +28,11 @@ export * from './visit/index.js';
 
 export function registerTasks(registry: TaskRegistry): void {
   registry.register(RawStatisticsTask, ExposureSummaryTask);
+  registry.register(
+    CalibrateTask,
+    WriteSourceTableTask,
+    TransformSourceTableTask,
+    ConsolidateSourceTableTask,
+  );
   registerStep2Tasks(registry);
 }

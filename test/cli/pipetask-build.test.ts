@@ -307,6 +307,10 @@ describe('the shared pipetask pipeline options', () => {
     expect(registry.names()).toEqual([
       'meridian.pipe.testing.AddTask',
       'meridian.pipe.testing.CalibrateTask',
+      'meridian.tasks.calibrate.CalibrateTask',
+      'meridian.tasks.sourcetable.ConsolidateSourceTableTask',
+      'meridian.tasks.sourcetable.TransformSourceTableTask',
+      'meridian.tasks.sourcetable.WriteSourceTableTask',
       'meridian.tasks.stats.ExposureSummaryTask',
       'meridian.tasks.stats.RawStatisticsTask',
       'meridian.tasks.visit.ConsolidateVisitSummaryTask',

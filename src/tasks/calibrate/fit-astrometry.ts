@@ -121,7 +121,12 @@ export function fitAstrometry(
     const order = supportedOrder(o.order, pairs.length);
     // Expected error of each match (per axis), mas: the reference star's and the centroid's. Without errors on
     // every match all count alike (unit errors, so the fit is unweighted).
-    const errors = pairs.map((p) => Math.hypot(references[p.second].positionErrMas ?? 0, o.centroidErrorMas));
+    const errors = pairs.map((p) =>
+      Math.hypot(
+        references[p.second].positionErrMas ?? 0,
+        sources[p.first].positionErrMas ?? o.centroidErrorMas,
+      ),
+    );
     const weighted = errors.every((e) => e > 0);
     const unit = (i: number) => (weighted ? errors[i] : 1);
     const keep = new Uint8Array(pairs.length).fill(1);

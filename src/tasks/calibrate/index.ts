@@ -4,6 +4,19 @@
  * point as a PhotoCalib (photo-calib.ts). Plain functions on plain data; the PipelineTask wiring comes later.
  */
 export { type AstrometryOptions, type AstrometrySolution, solveAstrometry } from './astrometry.js';
+export {
+  type BackgroundList,
+  backgroundModelToJson,
+  CALEXP_SUMMARY_KEYWORDS,
+  CalibrateConfig,
+  type CalibrateInputs,
+  type CalibrateResult,
+  type CalibrateSummary,
+  calibrateExposure,
+  limitingMagnitude,
+  parseCalibrateConfig,
+  zeroPointOf,
+} from './calibrate-exposure.js';
 export { type AstrometryFit, type AstrometryFitOptions, fitAstrometry } from './fit-astrometry.js';
 export { matchNearest, type PlanarMatch } from './match-nearest.js';
 export {
@@ -24,3 +37,15 @@ export {
   type ZeroPointFit,
   type ZeroPointOptions,
 } from './photo-calib.js';
+export {
+  type DetectorField,
+  type LoadedReferenceCatalog,
+  type LoadedReferenceStar,
+  loadReferenceStars,
+  RefcatLoaderConfig,
+  refcatColumnsFor,
+  refcatFluxPrefix,
+} from './refcat-loader.js';
+export { CCD_VISIT_FACTOR, ccdVisitIdOf, decodeSourceId, sourceIdMaker } from './source-ids.js';
+export { apertureColumnName, buildSrcCatalog, extendednessFromMoments, psfMomentsAt } from './src-catalog.js';
+export { bandOfQuantum, CalibrateTask, visitDetectorOf } from './task.js';

@@ -8,6 +8,8 @@ export interface DetectedSource {
   readonly x: number;
   readonly y: number;
   readonly flux: number;
+  /** Centroid error per axis, mas; when given it replaces the fit's `centroidErrorMas` for this source. */
+  readonly positionErrMas?: number;
 }
 
 /** A reference-catalog star: ICRS position in degrees and a magnitude in the band of the exposure. */
