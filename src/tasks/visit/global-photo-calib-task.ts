@@ -176,7 +176,7 @@ export function globalPhotoCalib(
       const offset = solved ? -solution.unitOffset[r.unit]! : 0;
       const zeroPoint = r.zeroPoint + offset;
       const zeroPointErr = solved ? solution.unitOffsetErr[r.unit]! : r.zeroPointErr;
-      const calibrationMean = 10 ** ((zeroPoint - AB_MAG_OF_NJY) / 2.5);
+      const calibrationMean = 10 ** ((AB_MAG_OF_NJY - zeroPoint) / 2.5);
       return {
         visit: r.visit,
         detector: r.detector,

@@ -7,7 +7,7 @@
  * Column conventions (the DRP contract's visitSummary): corners are the outer edges of the bbox's corner pixels
  * (x0 − ½, y0 − ½ …, as afw's Box2D of the bbox) in the order lower-left, upper-left, upper-right, lower-right;
  * `ra`/`decl` are the sky position of the bbox centre; `zeroPoint` is the AB magnitude of one count in the
- * exposure (31.4 + 2.5 log10 calibrationMean, calibrationMean in nJy per count); `seeing` is the PSF FWHM in
+ * exposure (31.4 − 2.5 log10 calibrationMean, calibrationMean in nJy per count); `seeing` is the PSF FWHM in
  * arcseconds (2√(2 ln 2) × sigma × pixel scale); `maglim` the 5σ point-source AB magnitude.
  */
 import {
@@ -187,7 +187,7 @@ export function summarizeDetector(inputs: DetectorSummaryInputs): VisitSummaryRo
   const shape = psf === null ? null : psfShapeAtCentre(psf);
   const zeroPoint =
     photoCalib !== null && photoCalib.calibrationMean > 0
-      ? AB_MAG_OF_NJY + 2.5 * Math.log10(photoCalib.calibrationMean)
+      ? AB_MAG_OF_NJY - 2.5 * Math.log10(photoCalib.calibrationMean)
       : finiteOr(card('ZPMAG'), Number.NaN);
   const zeroPointErr = finiteOr(
     card('ZPERR'),

@@ -136,7 +136,7 @@ describe('step2 pipeline on a simulated survey', () => {
           psf: { kind: 'gaussian', sigma: psfSigma(visit) },
           photoCalib: {
             kind: 'photoCalib',
-            calibrationMean: 10 ** ((ZP - 31.4) / 2.5),
+            calibrationMean: 10 ** ((31.4 - ZP) / 2.5),
             calibrationErr: 1e-4,
           },
           visitInfo: info,

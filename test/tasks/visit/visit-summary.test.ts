@@ -93,7 +93,7 @@ describe('visit summary row', () => {
     expect(row.psfIxy).toBe(0);
     expect(row.psfArea).toBeCloseTo(4 * Math.PI * 6.25, 9);
     expect(row.seeing).toBeCloseTo(2.5 * FWHM_PER_SIGMA * 0.2, 8);
-    expect(row.zeroPoint).toBeCloseTo(31.4 + 2.5 * Math.log10(0.5), 12);
+    expect(row.zeroPoint).toBeCloseTo(31.4 - 2.5 * Math.log10(0.5), 12);
     expect(row.zeroPointErr).toBeCloseTo(1.0857362 * 0.01, 6);
     expect(row.skyBg).toBe(812.5);
     expect(row.skyNoise).toBe(28.5);
