@@ -22,6 +22,7 @@ import { writeFits } from '../src/formats/index.js';
 import { detectAndMeasure } from '../src/tasks/index.js';
 import type { BenchResult } from './harness.js';
 import { APERTURE_DIAMETERS, runSourceExtractor } from './measure.bench.js';
+import { type CalexpCompareOptions, compareOnCalexps } from './sextractor-calexps.js';
 import { type FieldOptions, type FieldTruth, simulateField } from './sextractor-field.js';
 
 /** Index of the 6-px-radius aperture (flux accuracy) and of the 12-px one (magnitudes for binning). */
@@ -233,6 +234,8 @@ export function compareToTruth(
 export interface CompareOptions extends FieldOptions {
   /** Run each tool once before the timed run (JIT and page cache), as the measure benchmark does (default true). */
   readonly warmUp?: boolean;
+  /** Compare on a repository's calexps instead of a simulated field (`sextractor-calexps.ts`). */
+  readonly calexps?: Omit<CalexpCompareOptions, 'log'>;
   readonly log?: (line: string) => void;
 }
 
@@ -328,7 +331,9 @@ export async function benchSextractorCompare(options: CompareOptions = {}): Prom
   const log = options.log ?? (() => {});
   let report: ComparisonReport;
   try {
-    report = await compareWithSourceExtractor(options);
+    report = options.calexps
+      ? await compareOnCalexps({ ...options.calexps, log })
+      : await compareWithSourceExtractor(options);
   } catch (err) {
     log(`sextractor-compare: not run (${(err as Error).message.split('\n')[0]})`);
     return [];

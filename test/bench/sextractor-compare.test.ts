@@ -5,13 +5,26 @@
  */
 
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { compareOnCalexps } from '../../bench/sextractor-calexps.js';
 import {
   compareWithSourceExtractor,
   formatComparison,
   matchOneToOne,
   robustStatistics,
 } from '../../bench/sextractor-compare.js';
+import { simulateField } from '../../bench/sextractor-field.js';
+import { Butler } from '../../src/butler/index.js';
+import {
+  Exposure,
+  makeTable,
+  makeTanSipWcs,
+  pixelToSky,
+  writeParquetTable,
+} from '../../src/formats/index.js';
 
 const installed = spawnSync('source-extractor', ['--version'], { stdio: 'ignore' }).status === 0;
 const toolsRequired = process.env.MERIDIAN_TEST_TOOLS === '1';
@@ -61,4 +74,85 @@ describe.skipIf(!installed && !toolsRequired)('Meridian against source-extractor
       expect(Math.abs(b.psfLike[0]!.median), text).toBeLessThan(0.05);
     }
   });
+});
+
+describe.skipIf(!installed && !toolsRequired)("the comparison on a repository's calexps", () => {
+  it('places the survey truth with each calexp WCS and PhotoCalib and matches both catalogs to it', async () => {
+    expect(installed, 'source-extractor is not installed').toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'meridian-sextractor-calexps-test-'));
+    try {
+      // Two detectors of one visit side by side on the sky; each a simulated field with its own truth.
+      const butler = await Butler.create(join(dir, 'repo'));
+      await butler.registry.insertDimensionData('instrument', [
+        { name: 'Cam', visit_max: 100, exposure_max: 100, detector_max: 4 },
+      ]);
+      await butler.registry.insertDimensionData('physical_filter', [
+        { instrument: 'Cam', name: 'Cam-r', band: 'r' },
+      ]);
+      await butler.registry.insertDimensionData(
+        'detector',
+        [1, 2].map((id) => ({ instrument: 'Cam', id, full_name: `D${id}` })),
+      );
+      await butler.registry.insertDimensionData('day_obs', [{ instrument: 'Cam', id: 20261205 }]);
+      await butler.registry.insertDimensionData('visit', [
+        { instrument: 'Cam', id: 1, name: 'v1', physical_filter: 'Cam-r', day_obs: 20261205 },
+      ]);
+      await butler.registerDatasetType('calexp', ['instrument', 'visit', 'detector'], 'ExposureF');
+      const truth = { ra: [] as number[], dec: [] as number[], flux: [] as number[], star: [] as boolean[] };
+      for (const detector of [1, 2]) {
+        const field = simulateField({ size: 384, sources: 90, seed: 40 + detector, cosmicRays: false });
+        const wcs = makeTanSipWcs({
+          crpix: [192.5, 192.5],
+          crval: [55 + (detector - 1.5) * 0.03, -30],
+          cd: [
+            [-0.2 / 3600, 0],
+            [0, 0.2 / 3600],
+          ],
+        });
+        // nJy per electron differs per detector, as transparency does between visits.
+        const calibrationMean = detector === 1 ? 0.2 : 0.25;
+        for (let i = 0; i < field.truth.x.length; i++) {
+          const sky = pixelToSky(wcs, field.truth.x[i]!, field.truth.y[i]!);
+          truth.ra.push(sky.ra);
+          truth.dec.push(sky.dec);
+          truth.flux.push(field.truth.electrons[i]! * calibrationMean);
+          truth.star.push(field.truth.isStar[i] === 1);
+        }
+        const calexp = new Exposure({
+          ...field.exposure,
+          wcs,
+          photoCalib: { kind: 'photoCalib', calibrationMean, calibrationErr: 0 },
+        });
+        await butler.put(calexp, 'calexp', { instrument: 'Cam', visit: 1, detector }, { run: 'drp' });
+      }
+      await butler.close();
+      mkdirSync(join(dir, 'sim', 'truth'), { recursive: true });
+      await writeParquetTable(
+        join(dir, 'sim', 'truth', 'truth_summary.parquet'),
+        makeTable({
+          ra: Float64Array.from(truth.ra),
+          dec: Float64Array.from(truth.dec),
+          is_pointsource: truth.star,
+          flux_r: Float64Array.from(truth.flux),
+        }),
+      );
+      const report = await compareOnCalexps({
+        repo: join(dir, 'repo'),
+        collections: ['drp'],
+        truthDir: join(dir, 'sim'),
+      });
+      const text = formatComparison(report);
+      expect(report.objects, text).toBe(180);
+      for (const tool of report.tools) {
+        expect(tool.purity, `${tool.name}\n${text}`).toBeGreaterThan(0.8);
+        expect(tool.completenessTo24, `${tool.name}\n${text}`).toBeGreaterThan(0.6);
+      }
+      // Fluxes were scaled by each detector's calibration: bright stars still come out unbiased.
+      const stars = report.fluxBins.filter((b) => b.hi <= 21 && b.psfLike[0]!.n >= 3);
+      expect(stars.length, text).toBeGreaterThan(0);
+      for (const b of stars) expect(Math.abs(b.psfLike[0]!.median), text).toBeLessThan(0.05);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
