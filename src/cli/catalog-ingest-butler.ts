@@ -316,7 +316,8 @@ function describeLoad(load: TableLoad, dryRun: boolean): string {
   const skipped =
     load.alreadyLoadedFiles.length > 0 ? `; ${files(load.alreadyLoadedFiles.length)} already loaded` : '';
   if (load.status === 'already loaded') {
-    return `${load.table}: ${load.datasetType}, all ${files(load.datasets)} already loaded, nothing to do`;
+    const which = load.datasets === 1 ? 'its one file' : `all ${files(load.datasets)}`;
+    return `${load.table}: ${load.datasetType}, ${which} already loaded, nothing to do`;
   }
   const verb = dryRun ? 'would load' : `loaded in transaction ${load.transactionId}`;
   return `${load.table}: ${load.datasetType}, ${verb}: ${files(load.newFiles.length)}${skipped} (${load.rows} rows in all ${files(load.datasets)})`;

@@ -275,6 +275,13 @@ describe('catalog ingest-butler', () => {
       await catalog.close();
     }
 
+    const text = await meridian(['catalog', 'ingest-butler', db, '--repo', repo, '--collections', RUN1]);
+    expect(text.code).toBe(0);
+    expect(text.stdout.trim().split('\n')).toEqual([
+      'Visit: visitTable, its one file already loaded, nothing to do',
+      'CcdVisit: ccdVisitTable, its one file already loaded, nothing to do',
+      'Source: sourceTable_visit, all 2 files already loaded, nothing to do',
+    ]);
     const again = await ingestJson(db, RUN1);
     expect(again.created).toBe(false);
     expect(again.tables.map((t) => t.status)).toEqual(['already loaded', 'already loaded', 'already loaded']);
