@@ -22,7 +22,8 @@ export interface MeasureBenchOptions {
 
 const SKY = 900;
 const PSF = { kind: 'doubleGaussian', sigma1: 1.5, sigma2: 3.4, ratio: 0.08 } as const;
-const APERTURE_DIAMETERS = [6, 9, 12, 18, 24, 34, 50];
+/** source-extractor's PHOT_APERTURES (diameters): Meridian's default aperture radii 3 … 25 px. */
+export const APERTURE_DIAMETERS = [6, 9, 12, 18, 24, 34, 50];
 
 /** mulberry32: a seeded uniform generator for the scene. */
 function uniformGenerator(seed: number): () => number {
@@ -132,14 +133,14 @@ function recovered(
   return found;
 }
 
-const FILTER = '/usr/share/source-extractor/gauss_4.0_7x7.conv';
+export const FILTER = '/usr/share/source-extractor/gauss_4.0_7x7.conv';
 
 /**
  * source-extractor thresholds the filtered image in units of the unfiltered background σ; our 5σ is in units of the
  * filtered noise. For a filter k normalised to Σk = 1 the filtered noise is sqrt(Σk²) of the pixel noise, so the
  * equivalent DETECT_THRESH is 5·sqrt(Σk²)/Σk (about 1 for a PSF-sized filter).
  */
-function equivalentThreshold(nSigma: number): number {
+export function equivalentThreshold(nSigma: number): number {
   const rows = readFileSync(FILTER, 'utf8')
     .split('\n')
     .filter((line) => /^[\d.\s-]+$/.test(line) && line.trim() !== '');
@@ -149,7 +150,7 @@ function equivalentThreshold(nSigma: number): number {
   return (nSigma * Math.sqrt(sum2)) / sum;
 }
 
-function sourceExtractorConfig(dir: string): string[] {
+export function sourceExtractorConfig(dir: string): string[] {
   const threshold = equivalentThreshold(5).toFixed(3);
   const params = join(dir, 'bench.param');
   writeFileSync(
@@ -238,33 +239,18 @@ export async function benchMeasure(options: MeasureBenchOptions = {}): Promise<B
       `measure: Meridian ${(meridianMs / 1000).toFixed(2)} s wall, ${(meridianCpuMs / 1000).toFixed(2)} s CPU (CPU: ${steps}), ${result.sources.count} sources`,
     );
 
-    const args = [fitsPath, ...sourceExtractorConfig(dir)];
     let sextractorMs = Number.NaN;
     let sextractorCpuMs = Number.NaN;
     let sexCount = 0;
     let sexX: number[] = [];
     let sexY: number[] = [];
     try {
-      execFileSync('source-extractor', args, { cwd: dir, stdio: 'ignore' }); // warm-up
-      // bash's `time` reports the child's user and system CPU seconds: comparable with process.cpuUsage() above
-      // when other work shares the cores (wall time is then mostly waiting).
-      const t1 = performance.now();
-      const timed = spawnSync(
-        'bash',
-        ['-c', 'TIMEFORMAT="%U %S"; time source-extractor "$@" >/dev/null 2>&1', 'bash', ...args],
-        { cwd: dir, encoding: 'utf8' },
-      );
-      sextractorMs = performance.now() - t1;
-      const [user, system] = timed.stderr.trim().split(/\s+/).map(Number);
-      sextractorCpuMs = 1000 * (user! + system!);
-      const rows = readFileSync(join(dir, 'sources.txt'), 'utf8')
-        .split('\n')
-        .filter((line) => line.trim() !== '' && !line.startsWith('#'))
-        .map((line) => line.trim().split(/\s+/).map(Number));
-      sexCount = rows.length;
-      // FITS pixel centres are at integers from 1; Meridian's from 0.
-      sexX = rows.map((r) => r[1]! - 1);
-      sexY = rows.map((r) => r[2]! - 1);
+      const run = runSourceExtractor(fitsPath, dir);
+      sextractorMs = run.wallMs;
+      sextractorCpuMs = run.cpuMs;
+      sexCount = run.sources.length;
+      sexX = run.sources.map((s) => s.x);
+      sexY = run.sources.map((s) => s.y);
       log(
         `measure: source-extractor ${(sextractorMs / 1000).toFixed(2)} s wall, ${(sextractorCpuMs / 1000).toFixed(2)} s CPU, ${sexCount} sources`,
       );
@@ -291,4 +277,56 @@ export async function benchMeasure(options: MeasureBenchOptions = {}): Promise<B
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** One source of source-extractor's catalog (the columns `sourceExtractorConfig` asks for), 0-based pixels. */
+export interface SourceExtractorSource {
+  readonly x: number;
+  readonly y: number;
+  /** FLUX_APER for each of APERTURE_DIAMETERS, and its error. */
+  readonly apFlux: readonly number[];
+  readonly apFluxErr: readonly number[];
+  readonly autoFlux: number;
+  readonly autoFluxErr: number;
+  readonly flags: number;
+}
+
+/**
+ * Runs `source-extractor` on a FITS image with `sourceExtractorConfig`: once to warm up (page cache), then timed;
+ * returns the catalog with the wall-clock and CPU milliseconds of the timed run. Throws when the program is missing.
+ */
+export function runSourceExtractor(
+  fitsPath: string,
+  dir: string,
+): { wallMs: number; cpuMs: number; sources: SourceExtractorSource[] } {
+  const args = [fitsPath, ...sourceExtractorConfig(dir)];
+  execFileSync('source-extractor', args, { cwd: dir, stdio: 'ignore' }); // warm-up
+  // bash's `time` reports the child's user and system CPU seconds: comparable with process.cpuUsage()
+  // when other work shares the cores (wall time is then mostly waiting).
+  const t1 = performance.now();
+  const timed = spawnSync(
+    'bash',
+    ['-c', 'TIMEFORMAT="%U %S"; time source-extractor "$@" >/dev/null 2>&1', 'bash', ...args],
+    { cwd: dir, encoding: 'utf8' },
+  );
+  const wallMs = performance.now() - t1;
+  const [user, system] = timed.stderr.trim().split(/\s+/).map(Number);
+  const n = APERTURE_DIAMETERS.length;
+  const sources = readFileSync(join(dir, 'sources.txt'), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const r = line.trim().split(/\s+/).map(Number);
+      // Columns in sourceExtractorConfig's order; FITS pixel centres are at integers from 1, Meridian's from 0.
+      return {
+        x: r[1]! - 1,
+        y: r[2]! - 1,
+        apFlux: r.slice(7, 7 + n),
+        apFluxErr: r.slice(7 + n, 7 + 2 * n),
+        autoFlux: r[7 + 2 * n]!,
+        autoFluxErr: r[8 + 2 * n]!,
+        flags: r[10 + 2 * n]!,
+      };
+    });
+  return { wallMs, cpuMs: 1000 * (user! + system!), sources };
 }

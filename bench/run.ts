@@ -9,10 +9,12 @@ import { benchPipe } from './pipe.bench.js';
 import { benchPipeExec } from './pipe-exec.bench.js';
 import { benchServer } from './server.bench.js';
 import { benchButlerStall } from './server-butler-stall.js';
+import { benchSextractorCompare } from './sextractor-compare.js';
 
 /**
- * `npm run bench [-- --only butler|formats|catalog|compare|butler-stall|server|pipe|pipe-exec|measure] [--datasets N]
- *  [--runs R] [--measure-size PIXELS] [--measure-sources N] [--pipe-data-ids N] [--pipe-datasets M] [--quanta N]
+ * `npm run bench [-- --only butler|formats|catalog|compare|butler-stall|server|pipe|pipe-exec|measure|sextractor-compare] [--datasets N]
+ *  [--runs R] [--measure-size PIXELS] [--measure-sources N] [--sextractor-size PIXELS] [--sextractor-sources N]
+ *  [--repo R --collections C --truth SIMDIR [--max-detectors N]] (sextractor-compare on a repository's calexps) [--pipe-data-ids N] [--pipe-datasets M] [--quanta N]
  *  [--objects N] [--compare-objects N] [--visits N] [--seconds S] [--server-data DIR]
  *  [--server-parts overhead,load,download] [--load-seconds S] [--load-clients C] [--dachs URL]`: runs the
  *  benchmarks and prints a Markdown table with
@@ -73,6 +75,29 @@ async function main(): Promise<void> {
     const size = Number(opt('measure-size', '4096'));
     const sources = Number(opt('measure-sources', '5000'));
     results.push(...(await benchMeasure({ size, sources, log: (line) => console.log(line) })));
+  }
+  if (only === 'all' || only === 'sextractor-compare') {
+    const size = Number(opt('sextractor-size', '4096'));
+    const sourcesOption = opt('sextractor-sources', '');
+    const repo = opt('repo', '');
+    results.push(
+      ...(await benchSextractorCompare({
+        size,
+        ...(sourcesOption === '' ? {} : { sources: Number(sourcesOption) }),
+        // With --repo: the calexps of --collections against the simulated survey's truth in --truth.
+        ...(repo === ''
+          ? {}
+          : {
+              calexps: {
+                repo,
+                collections: opt('collections', '').split(',').filter(Boolean),
+                truthDir: opt('truth', ''),
+                maxDetectors: Number(opt('max-detectors', '1000000')),
+              },
+            }),
+        log: (line) => console.log(line),
+      })),
+    );
   }
   // The server benchmarks prepare a data directory of their own (about 1 GB): only when asked for.
   if (only === 'server') {

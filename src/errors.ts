@@ -463,6 +463,20 @@ const codes = {
       'A directory to load is incomplete: the manifest.json of `meridian sim catalogs` is missing (the simulation did not finish) or tables it lists are missing; nothing was ingested.',
     hint: 'Run `meridian sim catalogs` again into an empty directory and let it finish, or restore the tables named in the message; load files of your own with `meridian catalog ingest DIR TABLE FILES...`.',
   },
+  CATALOG_COLUMNS_MISMATCH: {
+    area: 'catalog',
+    http: 400,
+    summary:
+      "The columns of a file to load do not fit the catalog table: a column the table requires is missing, a value type cannot be converted to the column's, or the file has columns the table lacks; nothing was written.",
+    hint: 'Load into a catalog whose schema has these columns (for pipeline outputs, a new catalog made from config/catalog/drp.yaml), or fix the file; the message names the table, file and columns.',
+  },
+  CATALOG_ROWS_EXIST: {
+    area: 'catalog',
+    http: 409,
+    summary:
+      'Rows with the same keys as the file to load are already in the table, loaded from a file with different content; loading it would duplicate them. Nothing was written.',
+    hint: 'Load the new outputs into a new catalog database, or load only files whose rows are not there yet; the message names the table and some of the keys.',
+  },
   CATALOG_ENGINE: {
     area: 'catalog',
     http: 500,

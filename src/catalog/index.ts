@@ -41,6 +41,12 @@ export type {
   RowStream,
 } from './engine.js';
 export type { QueryLimits, QueryResult } from './execute.js';
+export {
+  checkFileColumns,
+  type FileColumnCheckOptions,
+  type FileColumnProblems,
+  fileColumnProblems,
+} from './file-columns.js';
 export type { ContributionResult, IngestProgress } from './ingest.js';
 export {
   type DirectoryIngest,

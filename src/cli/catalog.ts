@@ -17,6 +17,7 @@ import {
   outputFormats,
 } from '../catalog/index.js';
 import { meridianError } from '../errors.js';
+import { registerCatalogIngestButler } from './catalog-ingest-butler.js';
 import { printJson } from './common/json.js';
 import { parseNonNegativeInteger, parseNumber, parsePositiveNumber } from './common/number-options.js';
 import { withFlagWords } from './common/option-names.js';
@@ -151,6 +152,8 @@ export function registerCatalogCommands(program: Command): Command {
         ),
       );
     });
+
+  registerCatalogIngestButler(catalog);
 
   const transaction = catalog
     .command('transaction')
