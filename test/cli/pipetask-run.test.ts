@@ -243,8 +243,8 @@ for (const backend of ['sqlite', 'postgresql'] as const) {
       else {
         const config = readFileSync(`${registryFile}.away`, 'utf8');
         const unreachable = config.replace(/(postgres(?:ql)?:\/\/[^/\s]*?)(:\d+)?\//, '$1:1/');
-      expect(unreachable).not.toBe(config);
-      writeFileSync(registryFile, unreachable);
+        expect(unreachable).not.toBe(config);
+        writeFileSync(registryFile, unreachable);
       }
       const addIds = graph.quanta.filter((q) => q.label === 'add').map((q) => q.id);
       const sumId = graph.quanta.find((q) => q.label === 'sum')!.id;

@@ -12,9 +12,10 @@
 import { z } from 'zod';
 import { makeTable, type Table } from '../../formats/index.js';
 import { defineTask, Input, noWorkFound, Output } from '../../pipe/index.js';
+import { ccdVisitIdOf } from '../calibrate/source-ids.js';
 import { bigintColumn, type ColumnSpec, numberColumn, stringColumn, tableFromRows } from './table-columns.js';
 import { DEFAULT_UBERCAL_CONFIG, solveUbercal, type UbercalResult } from './ubercal.js';
-import { AB_MAG_OF_NJY, ccdVisitIdOf } from './visit-summary.js';
+import { AB_MAG_OF_NJY } from './visit-summary.js';
 
 export const GlobalPhotoCalibConfig = z.object({
   /** One offset per visit × detector instead of per visit. */

@@ -39,7 +39,6 @@ export {
 } from './ubercal.js';
 export {
   AB_MAG_OF_NJY,
-  ccdVisitIdOf,
   type DetectorSummaryInputs,
   mjdOfIso,
   pixelScaleAt,

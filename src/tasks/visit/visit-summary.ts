@@ -21,6 +21,7 @@ import {
   type TanSipWcs,
   type VisitInfo,
 } from '../../formats/index.js';
+import { ccdVisitIdOf } from '../calibrate/source-ids.js';
 import { psfShapeAtCentre } from './psf-moments.js';
 import type { ColumnSpec } from './table-columns.js';
 
@@ -133,11 +134,6 @@ export interface DetectorSummaryInputs {
   readonly metadata: FitsHeader;
   /** From the background model, used when the metadata has no SKYBG/SKYNOISE. */
   readonly background?: { readonly level: number; readonly noise: number } | null;
-}
-
-/** `ccdVisitId = visit × 1000 + detector`, as the simulated catalogs and the DRP contract number them. */
-export function ccdVisitIdOf(visit: number, detector: number): number {
-  return visit * 1000 + detector;
 }
 
 /** MJD of an ISO 8601 time (the VisitInfo's TAI date, read as given: no leap-second shift). */
