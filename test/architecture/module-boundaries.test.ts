@@ -22,10 +22,25 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   server: ['catalog', 'butler', 'formats', 'db', 'pool'],
   pipe: ['butler', 'sphere', 'pool'],
   tasks: ['pipe', 'butler', 'formats', 'sphere'],
+  // The processed release into the catalog: where the butler's outputs meet the catalog database.
+  release: ['butler', 'catalog', 'formats'],
   qa: ['butler', 'formats', 'sim', 'sphere'],
   // A browser application: it talks to the server over HTTP only (docs/portal.md).
   portal: [],
-  demo: ['butler', 'catalog', 'formats', 'obs', 'sim', 'sphere', 'db', 'pool', 'pipe', 'tasks'],
+  demo: [
+    'butler',
+    'catalog',
+    'formats',
+    'obs',
+    'sim',
+    'sphere',
+    'db',
+    'pool',
+    'pipe',
+    'tasks',
+    'qa',
+    'release',
+  ],
   cli: ['*'],
 };
 

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Butler } from '../../src/butler/index.js';
 import { Catalog, type CatalogTable, parseCatalogSchema } from '../../src/catalog/index.js';
-import { DRP_SCHEMA_PATH } from '../../src/cli/catalog-ingest-butler.js';
 import { makeTable, type TableColumnValues } from '../../src/formats/index.js';
+import { DRP_SCHEMA_PATH } from '../../src/release/index.js';
 import { meridian, tempDir } from './helpers.js';
 
 const drp = parseCatalogSchema(readFileSync(DRP_SCHEMA_PATH, 'utf8'));
