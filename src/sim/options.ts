@@ -21,8 +21,11 @@ export const SURVEY_DEFAULTS = Object.freeze({
   galaxiesPerDeg2: 40_000,
   supernovae: 5,
   cosmicRays: true,
-  /** Bad columns and hot pixels on every detector, listed in the manifest for the `defects` calibration. */
-  defects: true,
+  /**
+   * Bad columns and hot pixels on every detector, listed in the manifest for the `defects` calibration. Off by
+   * default so that surveys made before defects existed render the same pixels; pipelines runs turn it on.
+   */
+  defects: false,
   /** RMS error of the reported boresight per axis, arcsec (the rotator errs by 10x as many arcsec). */
   pointingErrorArcsec: 1,
   /** Radial distortion k per pixel^2 (r -> r (1 + k r^2)): about 1.8 pixels at the corners of 3x3 2k detectors. */

@@ -71,7 +71,8 @@ export function renderRaw(task: RawRenderTask): RawRenderResult {
   renderScene({ data: signal, width, height }, task.psf, task.scene);
   const flat = flatFieldPattern(task.geometry, task.band, task.seed);
   const sky = task.skyElectronsPerPixel;
-  if (task.defects === true) applyDefects(signal, width, detectorDefects(detector, task.seed), sky, flat, task.darkTime);
+  if (task.defects === true)
+    applyDefects(signal, width, detectorDefects(detector, task.seed), sky, flat, task.darkTime);
   // Photon noise and read noise together: where the normal approximation to Poisson applies they add in
   // quadrature, one deviate per pixel. Adding read noise before bleeding differs only in saturated pixels, where a
   // few electrons of noise against a full well of 85,000 do not matter.
