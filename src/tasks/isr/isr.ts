@@ -99,11 +99,18 @@ function calibrationMismatch(name: string, exposure: Exposure, width: number, he
   );
 }
 
-function countPlane(mask: Mask, plane: string): number {
-  const bit = mask.bitMask(plane);
-  let n = 0;
-  for (const v of mask.array) if (v & bit) n++;
-  return n;
+/** Pixels with each of `planes` set, in one pass. */
+function countPlanes(mask: Mask, planes: readonly string[]): number[] {
+  const bits = planes.map((p) => mask.bitMask(p));
+  const counts = planes.map(() => 0);
+  const any = bits.reduce((a, b) => a | b, 0);
+  const a = mask.array;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!;
+    if ((v & any) === 0) continue;
+    for (let k = 0; k < bits.length; k++) if (v & bits[k]!) counts[k]!++;
+  }
+  return counts;
 }
 
 /** Run ISR on a raw Exposure (as the raw formatter reads it: counts as floats, overscan included). */
@@ -147,14 +154,15 @@ export function runIsr(raw: Exposure, calibrations: IsrCalibrations, config: Isr
     ? interpolateMasked(image, variance, mask, config.maskListToInterpolate)
     : 0;
 
+  const [saturatedPixels, badPixels] = countPlanes(mask, ['SAT', 'BAD']) as [number, number];
   const summary: IsrSummary = {
     amplifiers: amps.length,
     overscanLevels,
     biasApplied: bias !== null,
     flatApplied: flat !== null,
     defectsApplied: defects !== null,
-    saturatedPixels: countPlane(mask, 'SAT'),
-    badPixels: countPlane(mask, 'BAD'),
+    saturatedPixels,
+    badPixels,
     interpolatedPixels,
   };
   // The raw WCS maps raw pixels; the first amplifier's data section starts the trimmed grid's offset.
@@ -201,17 +209,25 @@ function assembleAmplifier(
   const biasPixels = bias?.image.array ?? null;
   const sat = config.doSaturation ? mask.bitMask('SAT') : 0;
   const width = image.bbox.width;
+  // Separate simple loops per row (each monomorphic, no branches inside) run several times faster in V8 than
+  // one loop that tests for the bias, the saturation and the variance at every pixel.
   for (let row = 0; row < data.height; row++) {
     const level = overscan === null ? 0 : overscan.rowLevels[row]!;
     const rawStart = (data.y0 + row - raw.bbox.y0) * rawWidth + (data.x0 - raw.bbox.x0);
     const outStart = (det.y0 + row) * width + det.x0;
-    for (let x = 0; x < data.width; x++) {
-      const adu = rawPixels[rawStart + x]!;
-      const i = outStart + x;
-      if (adu >= saturation) bits[i]! |= sat;
-      const electrons = (adu - level - (biasPixels === null ? 0 : biasPixels[i]!)) * gain;
-      out[i] = electrons;
-      if (outVariance !== null) outVariance[i] = Math.max(electrons, 0) + readVariance;
+    const n = data.width;
+    if (biasPixels === null) {
+      for (let x = 0; x < n; x++) out[outStart + x] = (rawPixels[rawStart + x]! - level) * gain;
+    } else {
+      for (let x = 0; x < n; x++) {
+        out[outStart + x] = (rawPixels[rawStart + x]! - level - biasPixels[outStart + x]!) * gain;
+      }
+    }
+    if (sat !== 0) {
+      for (let x = 0; x < n; x++) if (rawPixels[rawStart + x]! >= saturation) bits[outStart + x]! |= sat;
+    }
+    if (outVariance !== null) {
+      for (let x = 0; x < n; x++) outVariance[outStart + x] = Math.max(out[outStart + x]!, 0) + readVariance;
     }
   }
   return overscan === null ? 0 : overscan.meanLevel;

@@ -73,7 +73,10 @@ export function growSaturation(
   const bits = mask.array;
   let added = 0;
   const columns = new Uint8Array(width);
-  for (let i = 0; i < bits.length; i++) if (bits[i]! & sat) columns[i % width] = 1;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) if (bits[row + x]! & sat) columns[x] = 1;
+  }
   for (let x = 0; x < width; x++) {
     if (!columns[x]) continue;
     const limit = threshold[x]!;
@@ -104,30 +107,28 @@ export function growSaturation(
   return added;
 }
 
-/** Dilate a mask plane by a square of half-size `radius` (separable: rows, then columns). */
+/**
+ * Dilate a mask plane by a square of half-size `radius`. Saturated pixels are few, so each one paints its square
+ * (cheaper than two passes over the whole image).
+ */
 function growPlane(mask: Mask, bit: number, radius: number): number {
   const { width, height } = mask.bbox;
   const bits = mask.array;
-  const rows = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      if (!(bits[row + x]! & bit)) continue;
-      const lo = Math.max(0, x - radius);
-      const hi = Math.min(width - 1, x + radius);
-      for (let xx = lo; xx <= hi; xx++) rows[row + xx] = 1;
-    }
-  }
+  const seeds: number[] = [];
+  for (let i = 0; i < bits.length; i++) if (bits[i]! & bit) seeds.push(i);
   let added = 0;
-  for (let x = 0; x < width; x++) {
-    for (let y = 0; y < height; y++) {
-      if (!rows[y * width + x]) continue;
-      const lo = Math.max(0, y - radius);
-      const hi = Math.min(height - 1, y + radius);
-      for (let yy = lo; yy <= hi; yy++) {
-        const j = yy * width + x;
-        if (!(bits[j]! & bit)) {
-          bits[j]! |= bit;
+  for (const i of seeds) {
+    const x = i % width;
+    const y = (i - x) / width;
+    const y0 = Math.max(0, y - radius);
+    const y1 = Math.min(height - 1, y + radius);
+    const x0 = Math.max(0, x - radius);
+    const x1 = Math.min(width - 1, x + radius);
+    for (let yy = y0; yy <= y1; yy++) {
+      const row = yy * width;
+      for (let xx = x0; xx <= x1; xx++) {
+        if (!(bits[row + xx]! & bit)) {
+          bits[row + xx]! |= bit;
           added++;
         }
       }
