@@ -307,6 +307,7 @@ describe('the shared pipetask pipeline options', () => {
     expect(registry.names()).toEqual([
       'meridian.pipe.testing.AddTask',
       'meridian.pipe.testing.CalibrateTask',
+      'meridian.tasks.isr.IsrTask',
       'meridian.tasks.stats.ExposureSummaryTask',
       'meridian.tasks.stats.RawStatisticsTask',
     ]);

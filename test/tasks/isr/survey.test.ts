@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Butler } from '../../../src/butler/index.js';
+import { Butler, type DatasetRef } from '../../../src/butler/index.js';
 import { type Exposure, type HeaderCard, headerValue } from '../../../src/formats/index.js';
 import {
   calibCollection,
@@ -39,6 +39,7 @@ let butler: Butler;
 let manifest: SurveyManifest;
 let summary: GraphExecutionSummary;
 let tasks: TaskRegistry;
+let firstDefects: readonly DatasetRef[];
 
 async function runIsr(run: string): Promise<{ summary: GraphExecutionSummary; run: string }> {
   const pipeline = resolvePipeline(
@@ -84,8 +85,7 @@ beforeAll(async () => {
   butler = await Butler.create(repo);
   await registerInstrument(butler, manifest.instrument);
   await ingestRaws(butler, [join(dir, 'sim', 'raw')], { transfer: 'copy' });
-  const calibrations = await writeCuratedCalibrations(butler, join(dir, 'sim'), { transfer: 'copy' });
-  expect(calibrations.defects).toHaveLength(2);
+  firstDefects = (await writeCuratedCalibrations(butler, join(dir, 'sim'), { transfer: 'copy' })).defects;
   tasks = new TaskRegistry();
   registerTasks(tasks);
   ({ summary } = await runIsr('u/isr/run1'));
@@ -205,6 +205,20 @@ describe('IsrTask on a simulated survey', () => {
     }
     expect(saturatedTotal).toBeGreaterThan(0);
     expect(longTrails).toBeGreaterThan(0);
+  });
+
+  it('has the defects as a certified calibration, written once: a re-run puts and certifies nothing new', async () => {
+    expect(firstDefects).toHaveLength(2);
+    const again = await writeCuratedCalibrations(butler, join(dir, 'sim'), { transfer: 'copy' });
+    expect(again).toMatchObject({ certified: 0, defectsCertified: 0 });
+    expect(again.defects.map((r) => r.id)).toEqual(firstDefects.map((r) => r.id));
+    const stored = (await butler.get(firstDefects[0]!)) as {
+      kind: string;
+      detector: number;
+      boxes: unknown[];
+    };
+    const listed = manifest.calibrations.defects!.find((d) => d.detector === stored.detector)!;
+    expect(stored).toEqual({ kind: 'defects', detector: listed.detector, boxes: listed.boxes });
   });
 
   it('fails the quantum of a corrupt raw with a coded message and runs the others', async () => {
