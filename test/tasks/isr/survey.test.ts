@@ -3,7 +3,7 @@
  * and the merge into the registry: after ISR the sky is the simulator's sky in electrons and flat across the
  * detector, the variance is the measured noise, SAT covers every saturated raw pixel and the bleed trails, BAD
  * covers the defects the manifest lists. A raw corrupted in the datastore fails its quantum with a coded message
- * and the other quanta complete.
+ * and the other quanta complete. Runs on SQLite, and on PostgreSQL when MERIDIAN_TEST_POSTGRES is set.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,25 +29,25 @@ import {
 } from '../../../src/pipe/index.js';
 import { type SurveyManifest, simulateSurvey, skyElectronsPerPixel } from '../../../src/sim/index.js';
 import { registerTasks, robustStatistics } from '../../../src/tasks/index.js';
+import { dropSchema, postgresEnabled, requirePostgresUrl, uniqueName } from '../../support/postgres.js';
 
 const TASKS_MODULE = new URL('../../../src/tasks/index.ts', import.meta.url).href;
 const SIZE = 512;
 
 let dir: string;
-let repo: string;
-let butler: Butler;
 let manifest: SurveyManifest;
-let summary: GraphExecutionSummary;
 let tasks: TaskRegistry;
-let firstDefects: readonly DatasetRef[];
 
-async function runIsr(run: string): Promise<{ summary: GraphExecutionSummary; run: string }> {
+interface Repo {
+  readonly root: string;
+  readonly butler: Butler;
+}
+
+async function runIsr({ root, butler }: Repo, run: string): Promise<GraphExecutionSummary> {
   const pipeline = resolvePipeline(
     [{ label: 'isr', taskName: 'meridian.tasks.isr.IsrTask', config: {} }],
     tasks,
-    {
-      universe: butler.registry.universe,
-    },
+    { universe: butler.registry.universe },
   );
   const graph = await buildQuantumGraph(butler, pipeline, {
     tasks,
@@ -55,9 +55,9 @@ async function runIsr(run: string): Promise<{ summary: GraphExecutionSummary; ru
     outputRun: run,
   });
   const source = memoryGraphSource(graph);
-  const result = await executeGraph(source, { repo, taskModules: [TASKS_MODULE], processes: 2 });
+  const summary = await executeGraph(source, { repo: root, taskModules: [TASKS_MODULE], processes: 2 });
   await aggregateGraph(butler, source);
-  return { summary: result, run };
+  return summary;
 }
 
 beforeAll(async () => {
@@ -81,22 +81,15 @@ beforeAll(async () => {
     workers: 1,
   });
   manifest = sim.manifest;
-  repo = join(dir, 'repo');
-  butler = await Butler.create(repo);
-  await registerInstrument(butler, manifest.instrument);
-  await ingestRaws(butler, [join(dir, 'sim', 'raw')], { transfer: 'copy' });
-  firstDefects = (await writeCuratedCalibrations(butler, join(dir, 'sim'), { transfer: 'copy' })).defects;
   tasks = new TaskRegistry();
   registerTasks(tasks);
-  ({ summary } = await runIsr('u/isr/run1'));
-}, 240_000);
+}, 120_000);
 
-afterAll(async () => {
-  await butler?.close();
+afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function outputsOf(run: string) {
+async function outputsOf(butler: Butler, run: string) {
   const refs = await butler.registry.queryDatasets('postISRCCD', { collections: [run] });
   return refs.map((ref) => ({
     ref,
@@ -135,14 +128,42 @@ function normalisedNoise(post: Exposure): number {
   return robustStatistics(Float32Array.from(residuals)).sigma;
 }
 
-describe('IsrTask on a simulated survey', () => {
+const backends: { name: string; postgresUrl: string | null }[] = [{ name: 'SQLite', postgresUrl: null }];
+if (postgresEnabled('ISR on PostgreSQL'))
+  backends.push({ name: 'PostgreSQL', postgresUrl: requirePostgresUrl() });
+
+describe.each(backends)('IsrTask on a simulated survey ($name)', ({ name, postgresUrl }) => {
+  let repo: Repo;
+  let butler: Butler;
+  let summary: GraphExecutionSummary;
+  let firstDefects: readonly DatasetRef[];
+  const namespace = postgresUrl === null ? null : uniqueName('isr');
+
+  beforeAll(async () => {
+    const root = join(dir, `repo-${name}`);
+    butler = await Butler.create(
+      root,
+      postgresUrl === null ? {} : { registry: { db: postgresUrl, namespace: namespace! } },
+    );
+    repo = { root, butler };
+    await registerInstrument(butler, manifest.instrument);
+    await ingestRaws(butler, [join(dir, 'sim', 'raw')], { transfer: 'copy' });
+    firstDefects = (await writeCuratedCalibrations(butler, join(dir, 'sim'), { transfer: 'copy' })).defects;
+    summary = await runIsr(repo, 'u/isr/run1');
+  }, 240_000);
+
+  afterAll(async () => {
+    await butler?.close();
+    if (namespace !== null) await dropSchema(namespace);
+  });
+
   it('runs every (exposure, detector) quantum', () => {
     expect(summary).toMatchObject({ total: 4, succeeded: 4, failed: 0 });
   });
 
   it('gives the sky in electrons, flat to 0.5% across the detector, with a variance that matches the noise', async () => {
     const { instrument } = manifest;
-    for (const { ref, exposure } of await outputsOf('u/isr/run1')) {
+    for (const { ref, exposure } of await outputsOf(butler, 'u/isr/run1')) {
       const post = (await butler.get(ref)) as Exposure;
       const record = manifest.exposures.find((e) => e.id === exposure)!;
       const sky = skyElectronsPerPixel(instrument, record);
@@ -164,7 +185,7 @@ describe('IsrTask on a simulated survey', () => {
   it('masks every saturated raw pixel and the bleed trails as SAT, and the defects as BAD', async () => {
     let saturatedTotal = 0;
     let longTrails = 0;
-    for (const { ref, detector } of await outputsOf('u/isr/run1')) {
+    for (const { ref, detector } of await outputsOf(butler, 'u/isr/run1')) {
       const post = (await butler.get(ref)) as Exposure;
       const raw = (await butler.get('raw', ref.dataId.values, { collections: [rawRun()] })) as Exposure;
       const saturation = headerValue(raw.metadata as HeaderCard[], 'SATURATE') as number;
@@ -228,7 +249,7 @@ describe('IsrTask on a simulated survey', () => {
     });
     const path = await butler.getURI(victim!);
     writeFileSync(path, 'SIMPLE  =                    T / not really a FITS file');
-    const { summary: second } = await runIsr('u/isr/run2');
+    const second = await runIsr(repo, 'u/isr/run2');
     expect(second).toMatchObject({ total: 4, succeeded: 3, failed: 1 });
     const failed = second.quanta.find((q) => q.status === 'failed')!;
     expect(failed.dataId.detector).toBe(1);
