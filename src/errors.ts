@@ -720,6 +720,13 @@ const codes = {
       'Astrometric calibration failed: too few detected or reference stars, no pattern match between them, or too few matches left for the WCS fit.',
     hint: 'The message gives the counts; check that the reference catalog covers the detector and the band, that detection found stars, and that the initial WCS is within the matcher limits (maxOffsetArcsec, maxScaleError), or lower the SIP order.',
   },
+  ISR_CALIBRATION_MISMATCH: {
+    area: 'tasks',
+    http: 422,
+    summary:
+      'A calibration does not fit the raw it should correct: a bias or flat of another size than the trimmed detector, or a defects list that is not boxes inside it.',
+    hint: 'The message gives both sizes; certify calibrations made for this camera and detector (for the simulator: `butler write-curated-calibrations` from the same survey), or turn the step off (doBias/doFlat/doDefect).',
+  },
   PHOTOMETRY_FAILED: {
     area: 'tasks',
     http: 422,

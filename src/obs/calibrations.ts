@@ -1,8 +1,10 @@
 /**
  * The simulator's master calibrations into the butler: `bias` {instrument, detector} and `flat` {instrument,
  * detector, physical_filter} calibration dataset types, ingested into a RUN `<instrument>/calib/<YYYYMMDD>` and
- * certified into the CALIBRATION collection `<instrument>/calib` over a validity range (unbounded by default).
- * Named after obs_base's `write-curated-calibrations`; idempotent.
+ * certified into the CALIBRATION collection `<instrument>/calib` over a validity range (unbounded by default);
+ * and `defects` {instrument, detector} (a table of boxes, StructuredDataDict) from the manifest's defect lists,
+ * put into the same RUN and certified the same way. Named after obs_base's `write-curated-calibrations`;
+ * idempotent.
  */
 
 import {
@@ -13,13 +15,28 @@ import {
   type TransferMode,
 } from '../butler/index.js';
 import { calibCollection } from './instrument.js';
-import { readSurveyManifest, surveyFilePath } from './survey-manifest.js';
+import { type DefectBox, readSurveyManifest, surveyFilePath } from './survey-manifest.js';
 import { INSTRUMENT_NAME } from './translator.js';
 
 export const CALIBRATION_DATASET_TYPES = [
   { name: 'bias', dimensions: ['instrument', 'detector'] },
   { name: 'flat', dimensions: ['instrument', 'detector', 'physical_filter'] },
 ] as const;
+
+/** The defects calibration: bad columns and hot pixels of a detector as boxes (JSON, StructuredDataDict). */
+export const DEFECTS_DATASET_TYPE = {
+  name: 'defects',
+  dimensions: ['instrument', 'detector'],
+  storageClass: 'StructuredDataDict',
+} as const;
+
+/** What a `defects` dataset holds. */
+export interface DefectsCalibration {
+  readonly kind: 'defects';
+  readonly detector: number;
+  /** 0-based boxes in the trimmed (imaging-area) pixel grid of the detector. */
+  readonly boxes: readonly DefectBox[];
+}
 
 export interface CuratedCalibrationOptions {
   readonly instrument?: string;
@@ -36,9 +53,14 @@ export interface CuratedCalibrationOptions {
 export interface CuratedCalibrationResult {
   readonly run: string;
   readonly collection: string;
+  /** The image calibrations (bias, flat), one per file of the manifest. */
   readonly refs: readonly DatasetRef[];
-  /** How many refs this call certified (0 when all were already certified over the same range). */
+  /** How many of `refs` this call certified (0 when all were already certified over the same range). */
   readonly certified: number;
+  /** The `defects` datasets (none for a manifest without defect lists). */
+  readonly defects: readonly DatasetRef[];
+  /** How many of `defects` this call certified. */
+  readonly defectsCertified: number;
   readonly timespan: Timespan;
 }
 
@@ -82,13 +104,65 @@ export async function writeCuratedCalibrations(
   });
   await butler.registry.registerCollection(collection, 'CALIBRATION');
   // Certify only what is not already certified over exactly this range, so a re-run is a no-op.
-  const done = new Set<string>();
+  const todo: DatasetRef[] = [];
   for (const dt of CALIBRATION_DATASET_TYPES) {
-    for (const a of await butler.registry.queryDatasetAssociations(dt.name, [collection])) {
-      if (a.timespan?.equals(timespan)) done.add(a.ref.id);
-    }
+    const ofType = refs.filter((r) => r.datasetType.name === dt.name);
+    todo.push(...(await uncertified(butler, dt.name, collection, timespan, ofType)));
   }
-  const todo = refs.filter((r) => !done.has(r.id));
   if (todo.length > 0) await butler.registry.certify(collection, todo, timespan);
-  return { run, collection, refs, certified: todo.length, timespan };
+  const defects = await putDefects(butler, manifest.calibrations.defects ?? [], instrument, run);
+  const defectsTodo = await uncertified(butler, DEFECTS_DATASET_TYPE.name, collection, timespan, defects);
+  if (defectsTodo.length > 0) await butler.registry.certify(collection, defectsTodo, timespan);
+  return {
+    run,
+    collection,
+    refs,
+    certified: todo.length,
+    defects,
+    defectsCertified: defectsTodo.length,
+    timespan,
+  };
+}
+
+async function uncertified(
+  butler: Butler,
+  datasetType: string,
+  collection: string,
+  timespan: Timespan,
+  refs: readonly DatasetRef[],
+): Promise<DatasetRef[]> {
+  if (refs.length === 0) return [];
+  const done = new Set<string>();
+  for (const a of await butler.registry.queryDatasetAssociations(datasetType, [collection])) {
+    if (a.timespan?.equals(timespan)) done.add(a.ref.id);
+  }
+  return refs.filter((r) => !done.has(r.id));
+}
+
+/** Put each detector's defect list into `run`, unless that run already holds it (a re-run adds nothing). */
+async function putDefects(
+  butler: Butler,
+  entries: readonly { detector: number; boxes: readonly DefectBox[] }[],
+  instrument: string,
+  run: string,
+): Promise<DatasetRef[]> {
+  if (entries.length === 0) return [];
+  const { name, dimensions, storageClass } = DEFECTS_DATASET_TYPE;
+  await butler.registerDatasetType(name, dimensions, storageClass, { isCalibration: true });
+  const refs: DatasetRef[] = [];
+  for (const entry of entries) {
+    const dataId = { instrument, detector: entry.detector };
+    const existing = await butler.findDataset(name, dataId, { collections: [run] });
+    if (existing !== null) {
+      refs.push(existing);
+      continue;
+    }
+    const value: DefectsCalibration = {
+      kind: 'defects',
+      detector: entry.detector,
+      boxes: entry.boxes.map((b) => ({ x0: b.x0, y0: b.y0, width: b.width, height: b.height })),
+    };
+    refs.push(await butler.put(value, name, dataId, { run }));
+  }
+  return refs;
 }

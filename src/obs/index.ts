@@ -7,6 +7,8 @@ export {
   CALIBRATION_DATASET_TYPES,
   type CuratedCalibrationOptions,
   type CuratedCalibrationResult,
+  DEFECTS_DATASET_TYPE,
+  type DefectsCalibration,
   writeCuratedCalibrations,
 } from './calibrations.js';
 export {
@@ -61,6 +63,8 @@ export {
 } from './skymap.js';
 export {
   type CalibrationEntry,
+  type DefectBox,
+  type DefectsEntry,
   MANIFEST_VERSION,
   type RefcatShard,
   readSurveyManifest,

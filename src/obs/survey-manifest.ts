@@ -25,6 +25,20 @@ export interface CalibrationEntry {
   readonly path: string;
 }
 
+/** A rectangle of defective pixels, 0-based imaging-area coordinates (no overscan). */
+export interface DefectBox {
+  readonly x0: number;
+  readonly y0: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The known defects of one detector: its bad columns and hot pixels, as boxes (a curated calibration). */
+export interface DefectsEntry {
+  readonly detector: number;
+  readonly boxes: readonly DefectBox[];
+}
+
 export interface RefcatShard {
   readonly htm7: number;
   readonly path: string;
@@ -40,6 +54,11 @@ export interface SurveyManifestBase {
     readonly validFromMjd: number;
     readonly validToMjd: number;
     readonly files: readonly CalibrationEntry[];
+    /**
+     * Defects per detector, written in the manifest itself (as Rubin keeps curated defects as text in obs_*_data);
+     * absent from manifests written before the simulator had defects.
+     */
+    readonly defects?: readonly DefectsEntry[];
   };
   readonly truth: {
     /** The truth covers this cap: the survey area widened by the focal-plane radius. */

@@ -4,7 +4,7 @@
  * cosmic-ray tracks. The same functions make the calibration frames and the raws, so they agree exactly.
  */
 
-import type { Band, DetectorDescription } from '../obs/index.js';
+import type { Band, DefectBox, DetectorDescription } from '../obs/index.js';
 import { BANDS } from '../obs/index.js';
 import { Random, STREAM } from './random.js';
 
@@ -103,6 +103,84 @@ export function bleedSaturatedColumns(
         down -= moved;
       }
     }
+  }
+}
+
+/** A column segment of low response: its pixels collect this fraction of the light they should. */
+export interface BadColumn extends DefectBox {
+  readonly response: number;
+}
+
+/** A pixel with a high dark current, electrons per second of dark time. */
+export interface HotPixel {
+  readonly x: number;
+  readonly y: number;
+  readonly electronsPerSecond: number;
+}
+
+export interface DetectorDefects {
+  readonly badColumns: readonly BadColumn[];
+  readonly hotPixels: readonly HotPixel[];
+}
+
+/**
+ * The fixed defects of a detector (the same in every exposure and band): two to four low-response columns, each
+ * either the whole column or a segment from a charge trap to the readout edge (y = 0), as in real CCDs, and five to
+ * twelve hot pixels of 20-500 e-/s. They are not in the flat: ISR masks them from the `defects` calibration.
+ */
+export function detectorDefects(detector: DetectorDescription, seed: number): DetectorDefects {
+  const { width, height } = detector;
+  const rng = new Random([seed, STREAM.defects, detector.id]);
+  const badColumns: BadColumn[] = [];
+  const columnCount = 2 + Math.floor(3 * rng.uniform());
+  for (let n = 0; n < columnCount; n++) {
+    const x = Math.floor(rng.uniform() * width);
+    const whole = rng.uniform() < 0.5;
+    const trap = whole ? height : Math.ceil(height * (0.2 + 0.8 * rng.uniform()));
+    badColumns.push({ x0: x, y0: 0, width: 1, height: trap, response: rng.between(0.2, 0.6) });
+  }
+  const hotPixels: HotPixel[] = [];
+  const hotCount = 5 + Math.floor(8 * rng.uniform());
+  for (let n = 0; n < hotCount; n++) {
+    hotPixels.push({
+      x: Math.floor(rng.uniform() * width),
+      y: Math.floor(rng.uniform() * height),
+      electronsPerSecond: 20 * 25 ** rng.uniform(),
+    });
+  }
+  return { badColumns, hotPixels };
+}
+
+/** The defects as the boxes a `defects` calibration lists. */
+export function defectBoxes(defects: DetectorDefects): DefectBox[] {
+  return [
+    ...defects.badColumns.map(({ x0, y0, width, height }) => ({ x0, y0, width, height })),
+    ...defects.hotPixels.map(({ x, y }) => ({ x0: x, y0: y, width: 1, height: 1 })),
+  ];
+}
+
+/**
+ * Put the defects into the expected electrons of each pixel before noise: `electrons` holds the scene, `sky` is
+ * added to it later and both are multiplied by `flat`, so a bad column scales scene + sky by its response and a
+ * hot pixel's dark charge is divided by the flat it will be multiplied by (dark current is not flat-fielded).
+ */
+export function applyDefects(
+  electrons: Float32Array,
+  width: number,
+  defects: DetectorDefects,
+  sky: number,
+  flat: Float32Array,
+  darkTime: number,
+): void {
+  for (const column of defects.badColumns) {
+    for (let y = column.y0; y < column.y0 + column.height; y++) {
+      const i = y * width + column.x0;
+      electrons[i] = (electrons[i] + sky) * column.response - sky;
+    }
+  }
+  for (const hot of defects.hotPixels) {
+    const i = hot.y * width + hot.x;
+    electrons[i] += (hot.electronsPerSecond * darkTime) / flat[i];
   }
 }
 

@@ -16,6 +16,13 @@ export {
   exposureTruth,
   type PointingError,
 } from './conditions.js';
+export {
+  type BadColumn,
+  type DetectorDefects,
+  defectBoxes,
+  detectorDefects,
+  type HotPixel,
+} from './detector-effects.js';
 export { calibrationCards, fitsSection, rawCards } from './headers.js';
 export {
   resolveSurveyOptions,
@@ -36,6 +43,7 @@ export {
   type SurveyManifest,
   type SurveyResult,
   simulateSurvey,
+  skyElectronsPerPixel,
 } from './survey.js';
 export {
   fitTrueWcs,

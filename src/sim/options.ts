@@ -21,6 +21,11 @@ export const SURVEY_DEFAULTS = Object.freeze({
   galaxiesPerDeg2: 40_000,
   supernovae: 5,
   cosmicRays: true,
+  /**
+   * Bad columns and hot pixels on every detector, listed in the manifest for the `defects` calibration. Off by
+   * default so that surveys made before defects existed render the same pixels; pipelines runs turn it on.
+   */
+  defects: false,
   /** RMS error of the reported boresight per axis, arcsec (the rotator errs by 10x as many arcsec). */
   pointingErrorArcsec: 1,
   /** Radial distortion k per pixel^2 (r -> r (1 + k r^2)): about 1.8 pixels at the corners of 3x3 2k detectors. */
@@ -50,6 +55,7 @@ const optionsSchema = z.object({
   galaxiesPerDeg2: z.number().min(0).max(1e6),
   supernovae: z.number().int().min(0).max(10_000),
   cosmicRays: z.boolean(),
+  defects: z.boolean(),
   pointingErrorArcsec: z.number().min(0).max(3600),
   distortion: z.number().min(0).max(1e-9),
   psfVariation: z.number().min(0).max(0.5),

@@ -41,6 +41,8 @@ export const STREAM = Object.freeze({
   benchmark: 10,
   /** Per exposure: pointing error, cloud extinction and the PSF field (conditions.ts). */
   conditions: 11,
+  /** Per detector: bad columns and hot pixels (detector-effects.ts). */
+  defects: 12,
 });
 
 export class Random {

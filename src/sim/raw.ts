@@ -8,9 +8,11 @@ import { type HeaderCard, writeFits } from '../formats/index.js';
 import type { Band } from '../obs/index.js';
 import {
   addCosmicRays,
+  applyDefects,
   biasStructure,
   bleedSaturatedColumns,
   type DetectorGeometry,
+  detectorDefects,
   flatFieldPattern,
 } from './detector-effects.js';
 import { Random, STREAM } from './random.js';
@@ -31,6 +33,8 @@ export interface RawRenderTask {
   readonly scene: Scene;
   /** Whether to add cosmic rays (off in tests that measure fluxes). */
   readonly cosmicRays: boolean;
+  /** Whether to add the detector's bad columns and hot pixels (`detectorDefects`); absent = no defects. */
+  readonly defects?: boolean;
 }
 
 export interface RawFileTask {
@@ -67,6 +71,8 @@ export function renderRaw(task: RawRenderTask): RawRenderResult {
   renderScene({ data: signal, width, height }, task.psf, task.scene);
   const flat = flatFieldPattern(task.geometry, task.band, task.seed);
   const sky = task.skyElectronsPerPixel;
+  if (task.defects === true)
+    applyDefects(signal, width, detectorDefects(detector, task.seed), sky, flat, task.darkTime);
   // Photon noise and read noise together: where the normal approximation to Poisson applies they add in
   // quadrature, one deviate per pixel. Adding read noise before bleeding differs only in saturated pixels, where a
   // few electrons of noise against a full well of 85,000 do not matter.

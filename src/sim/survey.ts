@@ -31,7 +31,13 @@ import {
 } from './catalog-tables.js';
 import { ccdVisitTruthColumns } from './ccd-visit-truth.js';
 import { type ExposureTruth, exposureTruth } from './conditions.js';
-import { biasStructure, type DetectorGeometry, flatFieldPattern } from './detector-effects.js';
+import {
+  biasStructure,
+  type DetectorGeometry,
+  defectBoxes,
+  detectorDefects,
+  flatFieldPattern,
+} from './detector-effects.js';
 import { calibrationCards, rawCards } from './headers.js';
 import { resolveSurveyOptions, type SurveyOptions, type SurveyOptionsInput } from './options.js';
 import { ParquetExporter } from './parquet.js';
@@ -167,7 +173,7 @@ export function rawTasks(
   exposure: ExposureRecord,
   truth: TruthCatalog,
   conditions: ExposureTruth,
-  options: Pick<SurveyOptions, 'seed' | 'outDir' | 'cosmicRays'>,
+  options: Pick<SurveyOptions, 'seed' | 'outDir' | 'cosmicRays' | 'defects'>,
 ): RawFileTask[] {
   const scenes = buildScenes(instrument, exposure, instrument.detectors, truth, conditions);
   const sky = skyElectronsPerPixel(instrument, exposure);
@@ -191,6 +197,7 @@ export function rawTasks(
       },
       scene: scenes[k],
       cosmicRays: options.cosmicRays,
+      defects: options.defects,
     },
   }));
 }
@@ -327,6 +334,14 @@ export async function simulateSurvey(input: SurveyOptionsInput): Promise<SurveyR
       validFromMjd: Math.floor(first) - 1,
       validToMjd: Math.ceil(last) + 1,
       files: calibrationFiles,
+      ...(options.defects
+        ? {
+            defects: instrument.detectors.map((d) => ({
+              detector: d.id,
+              boxes: defectBoxes(detectorDefects(d, options.seed)),
+            })),
+          }
+        : {}),
     },
     truth: {
       summary: 'truth/truth_summary.parquet',

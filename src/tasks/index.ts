@@ -4,6 +4,7 @@
  */
 import type { TaskRegistry } from '../pipe/index.js';
 import { CalibrateTask } from './calibrate/task.js';
+import { IsrTask } from './isr/index.js';
 import {
   ConsolidateSourceTableTask,
   TransformSourceTableTask,
@@ -13,6 +14,7 @@ import { ExposureSummaryTask, RawStatisticsTask } from './stats/raw-statistics.j
 import { registerStep2Tasks } from './visit/index.js';
 
 export * from './calibrate/index.js';
+export * from './isr/index.js';
 export * from './measure/index.js';
 export * from './sourcetable/index.js';
 export {
@@ -27,7 +29,7 @@ export {
 export * from './visit/index.js';
 
 export function registerTasks(registry: TaskRegistry): void {
-  registry.register(RawStatisticsTask, ExposureSummaryTask);
+  registry.register(RawStatisticsTask, ExposureSummaryTask, IsrTask);
   registry.register(
     CalibrateTask,
     WriteSourceTableTask,
