@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import { Butler } from '../butler/index.js';
-import { type QaReport, runQa } from '../qa/index.js';
+import { qaSummaryLines, runQa } from '../qa/index.js';
 import { printJson } from './common/json.js';
 import { appendCommaSeparated } from './common/list-options.js';
 import { parseNumber } from './common/number-options.js';
@@ -16,23 +16,6 @@ interface QaFlags {
   matchRadius?: number;
   am1Separation?: number;
   json?: boolean;
-}
-
-function summaryLines(report: QaReport, outDir: string): string[] {
-  const lines = report.targets.map((t) => {
-    const verdict = t.pass === null ? 'not measured' : t.pass ? 'pass' : 'FAIL';
-    const value = t.value === null ? '–' : `${t.value} ${t.unit}`;
-    return `${t.name.padEnd(11)} ${value.padStart(12)}  (target ≤ ${t.threshold} ${t.unit}) ${verdict}  ${t.description}`;
-  });
-  for (const d of report.depth.filter((x) => x.band === 'all')) {
-    lines.push(
-      `depth       50% completeness at ${d.completeness50Mag ?? '–'} mag; median S/N 5 at ${d.snr5Mag ?? '–'} mag ` +
-        `(completeness there ${d.completenessAtSnr5 ?? '–'})`,
-    );
-  }
-  for (const note of report.notes) lines.push(`note: ${note}`);
-  lines.push(`report: ${outDir}/qa.md, qa.html, qa.json, ${report.plots.length} figures in plots/`);
-  return lines;
 }
 
 export function registerQaCommand(program: Command): Command {
@@ -79,7 +62,7 @@ Example:
           }),
         );
         if (flags.json) printJson(report);
-        else for (const line of summaryLines(report, flags.out)) console.log(line);
+        else for (const line of qaSummaryLines(report, flags.out)) console.log(line);
       } finally {
         await butler.close();
       }

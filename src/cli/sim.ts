@@ -29,6 +29,7 @@ interface SurveyFlags {
   workers?: number;
   exposureTime?: number;
   cosmicRays: boolean;
+  defects?: boolean;
   pointingErrorArcsec?: number;
   distortion?: number;
   psfVariation?: number;
@@ -57,6 +58,10 @@ export function registerSimCommands(program: Command): Command {
     .option('--workers <n>', 'render threads (default: cores, at most 4)', parseInteger)
     .option('--exposure-time <s>', `exposure time, seconds (default ${d.exposureTime})`, parseNumber)
     .option('--no-cosmic-rays', 'leave out cosmic rays')
+    .option(
+      '--defects',
+      'add bad columns and hot pixels to every detector, listed for the `defects` calibration (for ISR runs)',
+    )
     .option(
       '--pointing-error-arcsec <arcsec>',
       `rms error of the reported boresight per axis; 0: header WCS = truth (default ${d.pointingErrorArcsec})`,
@@ -94,6 +99,7 @@ export function registerSimCommands(program: Command): Command {
           workers: flags.workers,
           exposureTime: flags.exposureTime,
           cosmicRays: flags.cosmicRays,
+          defects: flags.defects ?? false,
           pointingErrorArcsec: flags.pointingErrorArcsec,
           distortion: flags.distortion,
           psfVariation: flags.psfVariation,

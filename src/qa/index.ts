@@ -23,7 +23,7 @@ export { DeclinationSweep, type MatchPairs, matchOneToOne, separationDeg } from 
 export * from './model.js';
 export { calibrationSummary, pa1FromRepeats } from './photometry.js';
 export { renderVegaLite, reportPlotSpecs } from './plots.js';
-export { reportMarkdown } from './report.js';
+export { qaSummaryLines, reportMarkdown } from './report.js';
 export {
   computeQaReport,
   QA_TARGETS,

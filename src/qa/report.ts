@@ -244,3 +244,21 @@ export async function writeReportDocuments(report: QaReport, outDir: string): Pr
   await writeFile(join(outDir, 'qa.md'), reportMarkdown(report));
   await writeFile(join(outDir, 'qa.html'), await reportHtml(report, outDir));
 }
+
+/** The report in a few lines: each target with its verdict, the depth, the notes and where the files are. */
+export function qaSummaryLines(report: QaReport, outDir: string): string[] {
+  const lines = report.targets.map((t) => {
+    const verdict = t.pass === null ? 'not measured' : t.pass ? 'pass' : 'FAIL';
+    const value = t.value === null ? '–' : `${t.value} ${t.unit}`;
+    return `${t.name.padEnd(11)} ${value.padStart(12)}  (target ≤ ${t.threshold} ${t.unit}) ${verdict}  ${t.description}`;
+  });
+  for (const d of report.depth.filter((x) => x.band === 'all')) {
+    lines.push(
+      `depth       50% completeness at ${d.completeness50Mag ?? '–'} mag; median S/N 5 at ${d.snr5Mag ?? '–'} mag ` +
+        `(completeness there ${d.completenessAtSnr5 ?? '–'})`,
+    );
+  }
+  for (const note of report.notes) lines.push(`note: ${note}`);
+  lines.push(`report: ${outDir}/qa.md, qa.html, qa.json, ${report.plots.length} figures in plots/`);
+  return lines;
+}
