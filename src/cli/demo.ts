@@ -52,7 +52,7 @@ Examples:
       const server = await serveDemo(flags.workdir, flags.host, flags.port);
       const token = server.allowAnonymous ? null : await demoToken(join(flags.workdir, 'catalog-db'));
       log('');
-      log('== Meridian demo, part 5: the Science Platform API ==');
+      log('== Meridian demo, part 6: the Science Platform API ==');
       for (const line of describeServer(server, token)) log(line);
       await closeOnSignals(server, () => log('Stopping the server…'));
     });

@@ -30,6 +30,8 @@ interface SurveyFlags {
   exposureTime?: number;
   cosmicRays: boolean;
   defects?: boolean;
+  starsPerDeg2?: number;
+  galaxiesPerDeg2?: number;
   pointingErrorArcsec?: number;
   distortion?: number;
   psfVariation?: number;
@@ -58,6 +60,16 @@ export function registerSimCommands(program: Command): Command {
     .option('--workers <n>', 'render threads (default: cores, at most 4)', parseInteger)
     .option('--exposure-time <s>', `exposure time, seconds (default ${d.exposureTime})`, parseNumber)
     .option('--no-cosmic-rays', 'leave out cosmic rays')
+    .option(
+      '--stars-per-deg2 <n>',
+      `stars per square degree with 14 < r < 25 (default ${d.starsPerDeg2}; pipeline runs want more reference stars per detector)`,
+      parseNumber,
+    )
+    .option(
+      '--galaxies-per-deg2 <n>',
+      `galaxies per square degree with 18 < r < 25.5 (default ${d.galaxiesPerDeg2})`,
+      parseNumber,
+    )
     .option(
       '--defects',
       'add bad columns and hot pixels to every detector, listed for the `defects` calibration (for ISR runs)',
@@ -100,6 +112,8 @@ export function registerSimCommands(program: Command): Command {
           exposureTime: flags.exposureTime,
           cosmicRays: flags.cosmicRays,
           defects: flags.defects ?? false,
+          starsPerDeg2: flags.starsPerDeg2,
+          galaxiesPerDeg2: flags.galaxiesPerDeg2,
           pointingErrorArcsec: flags.pointingErrorArcsec,
           distortion: flags.distortion,
           psfVariation: flags.psfVariation,

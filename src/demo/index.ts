@@ -1,5 +1,6 @@
 import { type DemoOptions, runButlerDemo } from './butler-demo.js';
 import { runCatalogDemo } from './catalog-demo.js';
+import { runDrpDemo } from './drp-demo.js';
 import { runPipelineDemo } from './pipeline-demo.js';
 import { runSurveyDemo } from './survey-demo.js';
 
@@ -17,7 +18,10 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   options.log('== Meridian demo, part 3: a pipeline over the survey (pipetask qgraph, run, report) ==');
   await runPipelineDemo(options);
   options.log('');
-  options.log('== Meridian demo, part 4: a DP0.1-style catalog in the partitioned catalog database ==');
+  options.log('== Meridian demo, part 4: data release processing (DRP steps 1-2), QA against truth, the Source table ==');
+  await runDrpDemo(options);
+  options.log('');
+  options.log('== Meridian demo, part 5: a DP0.1-style catalog in the partitioned catalog database ==');
   await runCatalogDemo(options);
   options.log('');
   options.log(

@@ -17,7 +17,7 @@ import {
 import type { DemoOptions } from './butler-demo.js';
 
 /** `pipelines/<name>` of the package, found by walking up from this module (src/ or dist/). */
-function packagePipeline(name: string): string {
+export function packagePipeline(name: string): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
     const candidate = join(dir, 'pipelines', name);

@@ -27,12 +27,16 @@ export async function runSurveyDemo(options: DemoOptions): Promise<void> {
   log(`Simulating a small survey into ${simDir}`);
   const sim = await simulateSurvey({
     outDir: simDir,
-    visits: 4,
+    visits: 6,
     nights: 2,
     bands: ['g', 'r'],
     detectors: 4,
-    detectorSize: 256,
+    detectorSize: 1024,
     radiusDeg: 0.1,
+    // Star-rich (ten times the default), so that each 1024-pixel detector has ~40 reference stars for the
+    // astrometric and photometric calibration of part 4; defects for the ISR to mask.
+    starsPerDeg2: 30_000,
+    defects: true,
   });
   const { manifest } = sim;
   log(

@@ -67,11 +67,11 @@ describe('meridian demo', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/Demo finished in [\d.]+ s/);
     expect(result.stdout).not.toMatch(/TAP service:/);
-    // The pipeline part: 16 raws and 4 exposures, all run, merged and reported.
-    expect(result.stdout).toContain('Executed 20 quanta successfully, 0 failed and 0 blocked out of 20');
-    expect(result.stdout).toMatch(/rawStatistics +16 +16 +0 +0 +0 +0 +0/);
-    expect(result.stdout).toMatch(/exposureSummary +4 +4 +0/);
-    expect(result.stdout).toMatch(/merged into demo\/stats\/run1: 62 datasets inserted/);
+    // The pipeline part: 24 raws and 6 exposures, all run, merged and reported.
+    expect(result.stdout).toContain('Executed 30 quanta successfully, 0 failed and 0 blocked out of 30');
+    expect(result.stdout).toMatch(/rawStatistics +24 +24 +0 +0 +0 +0 +0/);
+    expect(result.stdout).toMatch(/exposureSummary +6 +6 +0/);
+    expect(result.stdout).toMatch(/merged into demo\/stats\/run1: 92 datasets inserted/);
   });
 
   it('ends serving the catalog it made, until SIGINT', async () => {
