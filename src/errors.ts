@@ -706,6 +706,13 @@ const codes = {
       'Astrometric calibration failed: too few detected or reference stars, no pattern match between them, or too few matches left for the WCS fit.',
     hint: 'The message gives the counts; check that the reference catalog covers the detector and the band, that detection found stars, and that the initial WCS is within the matcher limits (maxOffsetArcsec, maxScaleError), or lower the SIP order.',
   },
+  PSF_FAILED: {
+    area: 'tasks',
+    http: 422,
+    summary:
+      'PSF determination failed: too few bright, isolated, unsaturated stars passed the selection, or too few were left after outlier rejection to fit the PSF model.',
+    hint: 'The message gives how many stars were found at each step; check the detection (a detector with no stars cannot be characterised), lower psf.minSignalToNoise or psf.minStars, or lower the polynomial order.',
+  },
   PHOTOMETRY_FAILED: {
     area: 'tasks',
     http: 422,
