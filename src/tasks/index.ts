@@ -3,9 +3,11 @@
  * (this module is one of `pipetask`'s default task modules).
  */
 import type { TaskRegistry } from '../pipe/index.js';
+import { CharacterizeImageTask } from './characterize/index.js';
 import { ExposureSummaryTask, RawStatisticsTask } from './stats/raw-statistics.js';
 
 export * from './calibrate/index.js';
+export * from './characterize/index.js';
 export * from './measure/index.js';
 export {
   clippedStatistics,
@@ -18,5 +20,5 @@ export {
 } from './stats/raw-statistics.js';
 
 export function registerTasks(registry: TaskRegistry): void {
-  registry.register(RawStatisticsTask, ExposureSummaryTask);
+  registry.register(RawStatisticsTask, ExposureSummaryTask, CharacterizeImageTask);
 }

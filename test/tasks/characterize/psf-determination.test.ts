@@ -22,7 +22,16 @@ describe('determinePsf on a synthetic field with a known spatially varying PSF',
   const seconds = (performance.now() - t0) / 1000;
 
   it('recovers the wing and the core polynomial', () => {
-    console.log(seconds, result.order, result.wingScale, result.wingFraction, result.selection.counts, result.usedResidual, result.reservedResidual, result.stars.length);
+    console.log(
+      seconds,
+      result.order,
+      result.wingScale,
+      result.wingFraction,
+      result.selection.counts,
+      result.usedResidual,
+      result.reservedResidual,
+      result.stars.length,
+    );
     expect(result.wingScale).toBeCloseTo(2, 0);
     expect(Math.abs(result.wingFraction - 0.1)).toBeLessThan(0.02);
     for (const [x, y] of [
@@ -37,7 +46,14 @@ describe('determinePsf on a synthetic field with a known spatially varying PSF',
       const total = 1 - w + w * field.wingScale ** 2;
       const truthSigma = Math.sqrt(Math.sqrt(total * total * (c.xx * c.yy - c.xy * c.xy)));
       const model = psfShapeAt(result.psf, x, y);
-      console.log(x, y, model.sigma / truthSigma - 1, model.ixx / (total * c.xx) - 1, model.iyy / (total * c.yy) - 1, model.ixy - total * c.xy);
+      console.log(
+        x,
+        y,
+        model.sigma / truthSigma - 1,
+        model.ixx / (total * c.xx) - 1,
+        model.iyy / (total * c.yy) - 1,
+        model.ixy - total * c.xy,
+      );
       expect(Math.abs(model.sigma / truthSigma - 1)).toBeLessThan(0.01);
     }
   });
