@@ -40,7 +40,12 @@ export function polynomialTerms(
 }
 
 /** Σ c_k term_k(u, v). */
-export function evaluatePolynomial(coefficients: readonly number[], order: number, u: number, v: number): number {
+export function evaluatePolynomial(
+  coefficients: readonly number[],
+  order: number,
+  u: number,
+  v: number,
+): number {
   const terms = polynomialTerms(order, u, v);
   let sum = 0;
   for (let k = 0; k < terms.length; k++) sum += (coefficients[k] ?? 0) * terms[k];
@@ -153,7 +158,10 @@ export interface PolynomialPsfParts {
 export function polynomialDoubleGaussianPsf(parts: PolynomialPsfParts): PolynomialDoubleGaussianPsf {
   const terms = polynomialTermCount(parts.order);
   if (!Number.isInteger(parts.order) || parts.order < 0 || parts.order > 6) {
-    throw meridianError('INVALID_ARGUMENT', `PSF polynomial order must be an integer 0..6, got ${parts.order}`);
+    throw meridianError(
+      'INVALID_ARGUMENT',
+      `PSF polynomial order must be an integer 0..6, got ${parts.order}`,
+    );
   }
   for (const [name, c] of [
     ['coreIxx', parts.coreIxx],

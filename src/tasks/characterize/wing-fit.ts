@@ -3,7 +3,7 @@
  * stars. For a trial (scale, fraction) every star's core is its moment-matched core at a reference wing, rescaled by
  * how the moment-matched core of the stars' median moments changes with the wing (affine covariance makes that
  * scale the same for every star, up to pixelisation); each star's flux is then linear and solved for, and the cost
- * is Σ over stars of the residual power over the stamp's power (every star weighs the same). A coarse grid over
+ * is the χ² (inverse-variance weights) summed over the stars. A coarse grid over
  * (scale, fraction) is refined by a shrinking pattern search.
  */
 import { box2i, type ImageF, type Mask, polynomialDoubleGaussianPsf } from '../../formats/index.js';
@@ -12,6 +12,8 @@ import { type Covariance, matchCore, type StarMoments, type WingShape, wingPeakR
 
 export interface WingFitInputs {
   readonly image: ImageF;
+  /** Pixel weights are 1/variance (uniform without a variance plane). */
+  readonly variance: ImageF | null;
   readonly mask: Mask;
   /** Mask bits whose pixels are left out. */
   readonly excludedBits: number;
@@ -28,8 +30,9 @@ interface Stamp {
   readonly fx: number;
   readonly fy: number;
   readonly pixels: Float64Array;
-  /** 1 where the pixel is usable. */
-  readonly good: Uint8Array;
+  /** Inverse variance; 0 where the pixel is not usable. */
+  readonly weight: Float64Array;
+  /** Σ w I². */
   readonly power: number;
   readonly moments: StarMoments;
 }
@@ -42,19 +45,20 @@ function cutStamp(inputs: WingFitInputs, star: StarMoments, half: number): Stamp
   if (ix - half < x0 || iy - half < y0 || ix + half >= x0 + width || iy + half >= y0 + height) return null;
   const n = 2 * half + 1;
   const pixels = new Float64Array(n * n);
-  const good = new Uint8Array(n * n);
+  const weight = new Float64Array(n * n);
   let power = 0;
   for (let sy = 0; sy < n; sy++) {
     for (let sx = 0; sx < n; sx++) {
       const i = (iy - half + sy - y0) * width + (ix - half + sx - x0);
       const v = image.array[i];
-      if (Number.isNaN(v) || (mask.array[i] & excludedBits) !== 0) continue;
+      const variance = inputs.variance === null ? 1 : inputs.variance.array[i];
+      if (Number.isNaN(v) || (mask.array[i] & excludedBits) !== 0 || !(variance > 0)) continue;
       pixels[sy * n + sx] = v;
-      good[sy * n + sx] = 1;
-      power += v * v;
+      weight[sy * n + sx] = 1 / variance;
+      power += (v * v) / variance;
     }
   }
-  return { ix, iy, fx: star.x - ix, fy: star.y - iy, pixels, good, power, moments: star };
+  return { ix, iy, fx: star.x - ix, fy: star.y - iy, pixels, weight, power, moments: star };
 }
 
 function scaleCovariance(c: Covariance, s: number): Covariance {
@@ -102,12 +106,12 @@ export function fitWing(inputs: WingFitInputs, start: WingShape): WingShape {
       let pi = 0;
       let pp = 0;
       for (let i = 0; i < n * n; i++) {
-        if (stamp.good[i] === 0) continue;
-        pi += model[i] * stamp.pixels[i];
-        pp += model[i] * model[i];
+        const w = stamp.weight[i];
+        pi += w * model[i] * stamp.pixels[i];
+        pp += w * model[i] * model[i];
       }
-      // Residual power of the best amplitude: Σ I² − (Σ P I)² / Σ P².
-      total += (stamp.power - (pi * pi) / pp) / stamp.power;
+      // χ² of the best amplitude: Σ w I² − (Σ w P I)² / Σ w P².
+      total += stamp.power - (pi * pi) / pp;
     }
     return total;
   };
