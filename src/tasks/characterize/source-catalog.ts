@@ -3,13 +3,26 @@
  * plugin naming (docs/tasks.md, "characterizeImage"; the DRP contract's Source columns), and the background models
  * as the JSON of icExpBackground.
  */
+import { meridianError } from '../../errors.js';
 import type { Box2I, Table, TanSipWcs } from '../../formats/index.js';
 import { box2i, makeTable, pixelToSky } from '../../formats/index.js';
 import type { BackgroundModel, SourceMeasurements } from '../measure/index.js';
 
-/** `sourceId = ccdVisitId · 2³² + row` (the DRP contract). */
+/**
+ * `sourceId = ccdVisitId · 2³² + row` with `ccdVisitId = visit · 1000 + detector` (the DRP contract). It fits a
+ * signed 64-bit column only while ccdVisitId < 2³¹; a larger one (a visit id of dayObs · 10⁵ + seqNum is ~2·10¹²)
+ * is refused with INVALID_ARGUMENT rather than written wrapped.
+ */
 export function sourceIdBase(visit: number, detector: number): bigint {
-  return BigInt(visit * 1000 + detector) << 32n;
+  const ccdVisitId = BigInt(visit) * 1000n + BigInt(detector);
+  if (ccdVisitId < 0n || ccdVisitId >= 1n << 31n) {
+    throw meridianError(
+      'INVALID_ARGUMENT',
+      `ccdVisitId ${ccdVisitId} (visit ${visit}, detector ${detector}) is too large for sourceId = ccdVisitId · 2^32 + row in 64 bits`,
+      { visit, detector },
+    );
+  }
+  return ccdVisitId << 32n;
 }
 
 /** Aperture column infix of a radius: 3 → `3_0`, 4.5 → `4_5` (LSST's base_CircularApertureFlux names). */
