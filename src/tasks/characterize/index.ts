@@ -31,6 +31,7 @@ export {
   EXTENDEDNESS_FLUX_RATIO,
   sourceCatalogTable,
   sourceIdBase,
+  sourceIds,
 } from './source-catalog.js';
 export { type StarSelection, StarSelectionConfig, selectPsfStars } from './star-selection.js';
-export { CharacterizeImageTask } from './task.js';
+export { CharacterizeImageTask, CharacterizeImageTaskConfig } from './task.js';

@@ -9,20 +9,35 @@ import { box2i, makeTable, pixelToSky } from '../../formats/index.js';
 import type { BackgroundModel, SourceMeasurements } from '../measure/index.js';
 
 /**
- * `sourceId = ccdVisitId · 2³² + row` with `ccdVisitId = visit · 1000 + detector` (the DRP contract). It fits a
- * signed 64-bit column only while ccdVisitId < 2³¹; a larger one (a visit id of dayObs · 10⁵ + seqNum is ~2·10¹²)
- * is refused with INVALID_ARGUMENT rather than written wrapped.
+ * `sourceId = ccdVisitId · 2^rowBits + row` with `ccdVisitId = visit · 1000 + detector`; the DRP contract's layout
+ * has rowBits = 32, which fits a signed 64-bit column only while ccdVisitId < 2³¹. Visit ids of dayObs · 10⁵ +
+ * seqNum (~2·10¹², as the obs package defines them) need rowBits ≤ 12; an id that does not fit is refused with
+ * INVALID_ARGUMENT rather than written wrapped (`sourceIds` also checks the row count).
  */
-export function sourceIdBase(visit: number, detector: number): bigint {
+export function sourceIdBase(visit: number, detector: number, rowBits = 32): bigint {
   const ccdVisitId = BigInt(visit) * 1000n + BigInt(detector);
-  if (ccdVisitId < 0n || ccdVisitId >= 1n << 31n) {
+  if (ccdVisitId < 0n || ccdVisitId >= 1n << BigInt(63 - rowBits)) {
     throw meridianError(
       'INVALID_ARGUMENT',
-      `ccdVisitId ${ccdVisitId} (visit ${visit}, detector ${detector}) is too large for sourceId = ccdVisitId · 2^32 + row in 64 bits`,
-      { visit, detector },
+      `ccdVisitId ${ccdVisitId} (visit ${visit}, detector ${detector}) is too large for sourceId = ccdVisitId · 2^${rowBits} + row in 64 bits`,
+      { visit, detector, rowBits },
     );
   }
-  return ccdVisitId << 32n;
+  return ccdVisitId << BigInt(rowBits);
+}
+
+/** The ids of `count` sources from `sourceIdBase`; more rows than `rowBits` can number are INVALID_ARGUMENT. */
+export function sourceIds(base: bigint, count: number, rowBits = 32): BigInt64Array {
+  if (count > 2 ** rowBits) {
+    throw meridianError(
+      'INVALID_ARGUMENT',
+      `${count} sources do not fit the ${rowBits} row bits of the source id; raise sourceIdRowBits`,
+      { count, rowBits },
+    );
+  }
+  const ids = new BigInt64Array(count);
+  for (let i = 0; i < count; i++) ids[i] = base + BigInt(i);
+  return ids;
 }
 
 /** Aperture column infix of a radius: 3 → `3_0`, 4.5 → `4_5` (LSST's base_CircularApertureFlux names). */
@@ -38,7 +53,8 @@ export interface SourceCatalogInputs {
   /** PSF-flux aperture correction applied to each source (1 when none). */
   readonly apCorr: Float64Array;
   readonly wcs: TanSipWcs | null;
-  readonly idBase: bigint;
+  /** Source ids, one per source (`sourceIds`). */
+  readonly ids: BigInt64Array;
   /** Per-source roles in the PSF determination. */
   readonly psfCandidate: Uint8Array;
   readonly psfUsed: Uint8Array;
@@ -60,8 +76,7 @@ export function sourceCatalogTable(inputs: SourceCatalogInputs): Table {
       dec[i] = sky.dec;
     }
   }
-  const id = new BigInt64Array(n);
-  for (let i = 0; i < n; i++) id[i] = inputs.idBase + BigInt(i);
+  const id = inputs.ids;
   const extendedness = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const ratio = s.psfFlux[i] / s.kronFlux[i];

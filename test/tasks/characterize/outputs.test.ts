@@ -25,6 +25,7 @@ import {
   registerTasks,
   sourceCatalogTable,
   sourceIdBase,
+  sourceIds,
 } from '../../../src/tasks/index.js';
 import { quadraticField, renderStarField } from './fields.js';
 
@@ -63,7 +64,7 @@ describe('characterizeImage outputs', () => {
       sources: result.sources,
       apCorr: result.apCorr,
       wcs: null,
-      idBase: sourceIdBase(2_000_000, 42),
+      ids: sourceIds(sourceIdBase(2_000_000, 42), result.sources.count),
       psfCandidate: result.psfCandidate,
       psfUsed: result.psfUsed,
       psfReserved: result.psfReserved,
