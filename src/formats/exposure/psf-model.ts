@@ -90,8 +90,18 @@ function doubleGaussianFluxes(sigma1: number, sigma2: number, ratio: number): [n
   return [core / (core + wing), wing / (core + wing)];
 }
 
-/** The Gaussian components of a PSF at parent pixel (x, y) (ignored by the round kinds). */
-export function psfComponentsAt(psf: Psf, x = 0, y = 0): PsfComponent[] {
+/** The centre of a spatially varying model's box (where a position-free caller gets the PSF); 0, 0 otherwise. */
+function defaultPosition(psf: Psf): [number, number] {
+  if (psf.kind !== 'polynomialDoubleGaussian') return [0, 0];
+  return [psf.bbox.x0 + (psf.bbox.width - 1) / 2, psf.bbox.y0 + (psf.bbox.height - 1) / 2];
+}
+
+/**
+ * The Gaussian components of a PSF at parent pixel (x, y); without a position, at the centre of a spatially varying
+ * model's box (the round kinds are the same everywhere).
+ */
+export function psfComponentsAt(psf: Psf, x?: number, y?: number): PsfComponent[] {
+  if (x === undefined || y === undefined) [x, y] = defaultPosition(psf);
   switch (psf.kind) {
     case 'gaussian': {
       const v = psf.sigma * psf.sigma;
@@ -118,8 +128,11 @@ export function psfComponentsAt(psf: Psf, x = 0, y = 0): PsfComponent[] {
   }
 }
 
-/** Second moments of the continuous PSF at parent pixel (x, y): the flux-weighted sum of its components'. */
-export function psfShapeAt(psf: Psf, x = 0, y = 0): PsfShape {
+/**
+ * Second moments of the continuous PSF at parent pixel (x, y): the flux-weighted sum of its components'. Without a
+ * position: at the centre of a spatially varying model's box.
+ */
+export function psfShapeAt(psf: Psf, x?: number, y?: number): PsfShape {
   let ixx = 0;
   let iyy = 0;
   let ixy = 0;
@@ -132,7 +145,7 @@ export function psfShapeAt(psf: Psf, x = 0, y = 0): PsfShape {
 }
 
 /** σ (pixels) along the major axis of the PSF's widest component at (x, y): how large a stamp must be. */
-export function psfWidestSigmaAt(psf: Psf, x = 0, y = 0): number {
+export function psfWidestSigmaAt(psf: Psf, x?: number, y?: number): number {
   let widest = 0;
   for (const c of psfComponentsAt(psf, x, y)) {
     const half = (c.ixx + c.iyy) / 2;

@@ -62,7 +62,8 @@ function integratedGaussian1d(n: number, centre: number, sigma: number): Float64
 
 /**
  * The pixel-integrated image of an Exposure PSF model centred at (half + dx, half + dy) on a (2·half+1)² grid, with
- * the model evaluated at parent pixel `position` (only a spatially varying model cares). With dx = dy = 0 it is the
+ * the model evaluated at parent pixel `position` (only a spatially varying model cares; by default at the centre of
+ * its box). With dx = dy = 0 it is the
  * model's PSF stamp; tests use offsets to render stars with known answers. Round models are integrated exactly
  * (erf); elliptical components are sampled at pixel centres with 1/12 pixel² added to their variances (the pixel's
  * box smoothing to second order, as the simulator renders them; the fourth-order error is ~1e-4 at σ = 1.5 px).
@@ -72,11 +73,11 @@ export function psfModelImage(
   half: number,
   dx = 0,
   dy = 0,
-  position: { readonly x: number; readonly y: number } = { x: 0, y: 0 },
+  position?: { readonly x: number; readonly y: number },
 ): Float64Array {
   const n = 2 * half + 1;
   const out = new Float64Array(n * n);
-  for (const c of psfComponentsAt(psf, position.x, position.y)) {
+  for (const c of psfComponentsAt(psf, position?.x, position?.y)) {
     if (c.ixy === 0 && c.ixx === c.iyy) {
       const sigma = Math.sqrt(c.ixx);
       const gx = integratedGaussian1d(n, half + dx, sigma);
@@ -109,8 +110,8 @@ function addSampledGaussian(out: Float64Array, n: number, cx: number, cy: number
 }
 
 /** Stamp half width for a PSF at a position: 5σ of its widest component along its major axis. */
-function stampHalfWidth(psf: Psf, position: { readonly x: number; readonly y: number }): number {
-  return Math.ceil(5 * psfWidestSigmaAt(psf, position.x, position.y));
+function stampHalfWidth(psf: Psf, position?: { readonly x: number; readonly y: number }): number {
+  return Math.ceil(5 * psfWidestSigmaAt(psf, position?.x, position?.y));
 }
 
 /**
@@ -120,7 +121,7 @@ function stampHalfWidth(psf: Psf, position: { readonly x: number; readonly y: nu
 export function psfStampFromModel(
   psf: Psf,
   half?: number,
-  position: { readonly x: number; readonly y: number } = { x: 0, y: 0 },
+  position?: { readonly x: number; readonly y: number },
 ): PsfStamp {
   return psfStamp(psfModelImage(psf, half ?? stampHalfWidth(psf, position), 0, 0, position));
 }

@@ -48,6 +48,9 @@ describe('polynomialDoubleGaussian PSF', () => {
     const corner = psfShapeAt(psf, 199, 99);
     expect(corner.ixx).toBeCloseTo(4 * total, 10);
     expect(corner.ixy).toBeCloseTo(0.5 * total, 10);
+    // Without a position (code that wants one PSF per image, e.g. the cosmic-ray test): the centre of the box.
+    expect(psfShapeAt(psf)).toEqual(centre);
+    expect(psfModelImage(psf, 3)).toEqual(psfModelImage(psf, 3, 0, 0, { x: 99.5, y: 49.5 }));
     // Outside the box the edge value is used.
     expect(psfShapeAt(psf, 1000, 1000)).toEqual(corner);
     // The round summary is the circularised core at the centre.
