@@ -22,6 +22,7 @@ import {
   aggregateGraph,
   buildQuantumGraph,
   executeGraph,
+  type GraphExecutionSummary,
   loadTaskRegistry,
   memoryGraphSource,
   resolvePipeline,
@@ -37,9 +38,11 @@ import {
 
 const TASKS = new URL('../../../src/tasks/index.ts', import.meta.url).href;
 const OUTPUT_RUN = 'u/charimg/run';
+const EMPTY_DETECTOR = 2;
 let butler: Butler;
 let root: string;
 let manifest: SurveyManifest;
+let summary: GraphExecutionSummary;
 
 afterAll(async () => {
   await butler?.close();
@@ -48,7 +51,7 @@ afterAll(async () => {
 
 beforeAll(async () => {
   const sim = await smallSurvey('charimg-pipe', {
-    detectors: 2,
+    detectors: 3,
     detectorSize: 768,
     visits: 1,
     nights: 1,
@@ -70,6 +73,17 @@ beforeAll(async () => {
       const bbox = box2i(0, 0, isr.width, isr.height);
       const readNoise = headerNumber(isr.header, 'RDNOISE') ?? 5;
       const image = Float32Array.from(isr.electrons);
+      // Detector 2 looks at an empty sky (noise only): its quantum must fail with PSF_FAILED, the others succeed.
+      if (raw.detector === EMPTY_DETECTOR) {
+        let state = 12345;
+        const uniform = () => {
+          state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+          return (state + 0.5) / 4294967296;
+        };
+        for (let i = 0; i < image.length; i++) {
+          image[i] = 800 + 28 * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+        }
+      }
       const post = new Exposure({
         image: new ImageF(image, bbox),
         mask: Mask.zeros(bbox),
@@ -110,15 +124,22 @@ beforeAll(async () => {
     dataId: { instrument },
   });
   const source = memoryGraphSource(graph);
-  const summary = await executeGraph(source, { repo: root, taskModules: [TASKS], processes: 1 });
-  expect(summary).toMatchObject({ total: 2, succeeded: 2, failed: 0 });
+  summary = await executeGraph(source, { repo: root, taskModules: [TASKS], processes: 1 });
   await aggregateGraph(butler, source);
 }, 300_000);
 
 describe('CharacterizeImageTask in a pipeline', () => {
-  it('writes icExp, icExpBackground and icSrc for every (visit, detector)', async () => {
+  it('runs a quantum per (visit, detector); the detector without stars fails with PSF_FAILED and says why', () => {
+    expect(summary).toMatchObject({ total: 3, succeeded: 2, failed: 1, blocked: 0 });
+    const failed = summary.quanta.find((q) => q.status === 'failed');
+    expect(failed?.dataId.detector).toBe(EMPTY_DETECTOR);
+    expect(failed?.code).toBe('PSF_FAILED');
+    expect(failed?.message).toMatch(/too few PSF stars: found \d+, need 10/);
+  });
+
+  it('writes icExp, icExpBackground and icSrc for the other detectors', async () => {
     const refs = await butler.registry.queryDatasets('icSrc', { collections: [OUTPUT_RUN] });
-    expect(refs.length).toBe(2);
+    expect(refs.map((r) => r.dataId.values.detector).sort()).toEqual([0, 1]);
     for (const ref of refs) {
       const dataId = ref.dataId.values;
       const icSrc = (await butler.get(ref)) as Table;
