@@ -27,6 +27,17 @@ describe('determinePsf on a synthetic field with a known spatially varying PSF',
     );
     expect(Math.abs(result.reservedResidual.median)).toBeLessThan(0.005);
     expect(result.reservedResidual.rms).toBeLessThan(0.015);
+    // The core polynomials themselves (basis 1, u, v, u², uv, v²; quadraticField's coefficients).
+    const truth = {
+      coreIxx: [2.2, 0.25, 0.1, 0.2, 0, 0],
+      coreIyy: [2.0, -0.1, 0.2, 0, 0, 0.15],
+      coreIxy: [0.1, 0, 0, 0, 0.15, 0],
+    };
+    for (const key of ['coreIxx', 'coreIyy', 'coreIxy'] as const) {
+      result.psf[key].forEach((c, k) => {
+        expect(Math.abs(c - truth[key][k]!), `${key}[${k}] = ${c}`).toBeLessThan(0.03);
+      });
+    }
     expect(result.wingScale).toBeCloseTo(2, 0);
     expect(Math.abs(result.wingFraction - 0.1)).toBeLessThan(0.02);
     for (const [x, y] of [
