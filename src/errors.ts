@@ -727,6 +727,13 @@ const codes = {
       'A calibration does not fit the raw it should correct: a bias or flat of another size than the trimmed detector, or a defects list that is not boxes inside it.',
     hint: 'The message gives both sizes; certify calibrations made for this camera and detector (for the simulator: `butler write-curated-calibrations` from the same survey), or turn the step off (doBias/doFlat/doDefect).',
   },
+  PSF_FAILED: {
+    area: 'tasks',
+    http: 422,
+    summary:
+      'PSF determination failed: too few bright, isolated, unsaturated stars passed the selection, or too few were left after outlier rejection to fit the PSF model.',
+    hint: 'The message gives how many stars were found at each step; check the detection (a detector with no stars cannot be characterised), lower psf.minSignalToNoise or psf.minStars, or lower the polynomial order.',
+  },
   PHOTOMETRY_FAILED: {
     area: 'tasks',
     http: 422,

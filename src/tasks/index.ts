@@ -4,6 +4,7 @@
  */
 import type { TaskRegistry } from '../pipe/index.js';
 import { CalibrateTask } from './calibrate/task.js';
+import { CharacterizeImageTask } from './characterize/index.js';
 import { IsrTask } from './isr/index.js';
 import {
   ConsolidateSourceTableTask,
@@ -14,6 +15,7 @@ import { ExposureSummaryTask, RawStatisticsTask } from './stats/raw-statistics.j
 import { registerStep2Tasks } from './visit/index.js';
 
 export * from './calibrate/index.js';
+export * from './characterize/index.js';
 export * from './isr/index.js';
 export * from './measure/index.js';
 export * from './sourcetable/index.js';
@@ -37,4 +39,5 @@ export function registerTasks(registry: TaskRegistry): void {
     ConsolidateSourceTableTask,
   );
   registerStep2Tasks(registry);
+  registry.register(CharacterizeImageTask);
 }

@@ -38,10 +38,12 @@ import {
   Mask,
   type Observatory,
   type PhotoCalib,
+  type PolynomialDoubleGaussianPsf,
   type Psf,
   type VisitInfo,
   visitInfo,
 } from './model.js';
+import { polynomialDoubleGaussianPsf, polynomialTermCount } from './psf-model.js';
 
 /** Version of this layout, in the primary header as MRDEXPV; readers accept this and older versions. */
 export const EXPOSURE_FITS_VERSION = 1;
@@ -143,11 +145,35 @@ function psfCards(psf: Psf | null): HeaderCard[] {
   if (psf.kind === 'gaussian') {
     return [valueCard('PSFTYPE', 'GAUSSIAN'), valueCard('PSFSIG1', psf.sigma, '[pixel] Gaussian sigma')];
   }
+  if (psf.kind === 'polynomialDoubleGaussian') return polynomialPsfCards(psf);
   return [
     valueCard('PSFTYPE', 'DOUBLEGAUSSIAN'),
     valueCard('PSFSIG1', psf.sigma1, '[pixel] sigma of the core'),
     valueCard('PSFSIG2', psf.sigma2, '[pixel] sigma of the wing'),
     valueCard('PSFRATIO', psf.ratio, 'peak of the wing / peak of the core'),
+  ];
+}
+
+/**
+ * PSFTYPE POLYDOUBLEGAUSSIAN: the round summary (PSFSIG1/2, PSFRATIO), the order, the box (PSFBX0, PSFBY0, PSFBW,
+ * PSFBH) and the core moment coefficients PSFXX<k>, PSFYY<k>, PSFXY<k> (k = 0 .. terms − 1, see psf-model.ts).
+ */
+function polynomialPsfCards(psf: PolynomialDoubleGaussianPsf): HeaderCard[] {
+  const coefficients = (prefix: string, values: readonly number[], what: string) =>
+    values.map((v, k) => valueCard(`${prefix}${k}`, v, k === 0 ? `[pixel^2] ${what} polynomial` : ''));
+  return [
+    valueCard('PSFTYPE', 'POLYDOUBLEGAUSSIAN'),
+    valueCard('PSFSIG1', psf.sigma1, '[pixel] core sigma at the box centre'),
+    valueCard('PSFSIG2', psf.sigma2, '[pixel] wing sigma at the box centre'),
+    valueCard('PSFRATIO', psf.ratio, 'peak of the wing / peak of the core'),
+    valueCard('PSFORDER', psf.order, 'total degree of the core moment polynomials'),
+    valueCard('PSFBX0', psf.bbox.x0, 'polynomial box first parent x'),
+    valueCard('PSFBY0', psf.bbox.y0, 'polynomial box first parent y'),
+    valueCard('PSFBW', psf.bbox.width, 'polynomial box width'),
+    valueCard('PSFBH', psf.bbox.height, 'polynomial box height'),
+    ...coefficients('PSFXX', psf.coreIxx, 'core ixx'),
+    ...coefficients('PSFYY', psf.coreIyy, 'core iyy'),
+    ...coefficients('PSFXY', psf.coreIxy, 'core ixy'),
   ];
 }
 
@@ -285,6 +311,27 @@ function psfFromHeader(fits: FitsFile, header: FitsHeader): Psf | null {
         sigma2: need('PSFSIG2'),
         ratio: need('PSFRATIO'),
       });
+    case 'POLYDOUBLEGAUSSIAN': {
+      const order = need('PSFORDER');
+      if (!Number.isInteger(order) || order < 0 || order > 6)
+        throw invalid(fits, `PSFORDER ${order} is not an integer 0..6`);
+      const terms = polynomialTermCount(order);
+      const coefficients = (prefix: string) => Array.from({ length: terms }, (_, k) => need(`${prefix}${k}`));
+      const sigma1 = need('PSFSIG1');
+      try {
+        return polynomialDoubleGaussianPsf({
+          order,
+          bbox: box2i(need('PSFBX0'), need('PSFBY0'), need('PSFBW'), need('PSFBH')),
+          coreIxx: coefficients('PSFXX'),
+          coreIyy: coefficients('PSFYY'),
+          coreIxy: coefficients('PSFXY'),
+          wingScale: need('PSFSIG2') / sigma1,
+          ratio: need('PSFRATIO'),
+        });
+      } catch (err) {
+        throw invalid(fits, `bad polynomial PSF: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     default:
       throw invalid(fits, `unknown PSFTYPE ${type}`);
   }

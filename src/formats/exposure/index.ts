@@ -32,7 +32,21 @@ export {
   Mask,
   type Observatory,
   type PhotoCalib,
+  type PolynomialDoubleGaussianPsf,
   type Psf,
   type VisitInfo,
   visitInfo,
 } from './model.js';
+export {
+  evaluatePolynomial,
+  normalisedPosition,
+  type PolynomialPsfParts,
+  type PsfComponent,
+  type PsfShape,
+  polynomialDoubleGaussianPsf,
+  polynomialTermCount,
+  polynomialTerms,
+  psfComponentsAt,
+  psfShapeAt,
+  psfWidestSigmaAt,
+} from './psf-model.js';

@@ -152,7 +152,33 @@ export class Mask {
   }
 }
 
-/** A PSF model simple enough to serialise as a few header keywords. Widths are Gaussian sigmas in pixels. */
+/**
+ * A spatially varying PSF (built by the characterizeImage task's PSF determination): an elliptical double
+ * Gaussian whose core covariance (ixx, iyy, ixy: second moments of the continuous core before pixelisation, pixels²)
+ * is a 2-d polynomial of the parent pixel position, and whose wing has the core's shape scaled by sigma2/sigma1
+ * with peak ratio `ratio`. See psf-model.ts for the polynomial basis and `psfShapeAt`.
+ */
+export interface PolynomialDoubleGaussianPsf {
+  readonly kind: 'polynomialDoubleGaussian';
+  /**
+   * The circularised PSF at the centre of `bbox` as a round double Gaussian (core σ = det(C)^¼, wing σ), for code
+   * that needs one PSF for the whole image (the detection kernel, the cosmic-ray test).
+   */
+  readonly sigma1: number;
+  readonly sigma2: number;
+  /** Peak amplitude of the wing relative to the core (the same for the elliptical and the round form). */
+  readonly ratio: number;
+  /** Total degree of the polynomials. */
+  readonly order: number;
+  /** Positions are normalised to [-1, 1] across this box; outside it the PSF at the nearest edge is used. */
+  readonly bbox: Box2I;
+  /** Coefficients of the core's ixx, iyy, ixy in the basis of `polynomialTerms(order)`. */
+  readonly coreIxx: readonly number[];
+  readonly coreIyy: readonly number[];
+  readonly coreIxy: readonly number[];
+}
+
+/** A PSF model simple enough to serialise as header keywords. Widths are Gaussian sigmas in pixels. */
 export type Psf =
   | { readonly kind: 'gaussian'; readonly sigma: number }
   | {
@@ -161,7 +187,8 @@ export type Psf =
       readonly sigma2: number;
       /** Peak amplitude of the second Gaussian relative to the first. */
       readonly ratio: number;
-    };
+    }
+  | PolynomialDoubleGaussianPsf;
 
 /** FWHM of a Gaussian of standard deviation sigma: 2 sqrt(2 ln 2) sigma. */
 export const FWHM_PER_SIGMA = 2 * Math.sqrt(2 * Math.LN2);
