@@ -30,8 +30,6 @@ export {
   backgroundListToJson,
   EXTENDEDNESS_FLUX_RATIO,
   sourceCatalogTable,
-  sourceIdBase,
-  sourceIds,
 } from './source-catalog.js';
 export { type StarSelection, StarSelectionConfig, selectPsfStars } from './star-selection.js';
 export { CharacterizeImageTask, CharacterizeImageTaskConfig } from './task.js';

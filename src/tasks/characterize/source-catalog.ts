@@ -8,38 +8,6 @@ import type { Box2I, Table, TanSipWcs } from '../../formats/index.js';
 import { box2i, makeTable, pixelToSky } from '../../formats/index.js';
 import type { BackgroundModel, SourceMeasurements } from '../measure/index.js';
 
-/**
- * `sourceId = ccdVisitId · 2^rowBits + row` with `ccdVisitId = visit · 1000 + detector`; the DRP contract's layout
- * has rowBits = 32, which fits a signed 64-bit column only while ccdVisitId < 2³¹. Visit ids of dayObs · 10⁵ +
- * seqNum (~2·10¹², as the obs package defines them) need rowBits ≤ 12; an id that does not fit is refused with
- * INVALID_ARGUMENT rather than written wrapped (`sourceIds` also checks the row count).
- */
-export function sourceIdBase(visit: number, detector: number, rowBits = 32): bigint {
-  const ccdVisitId = BigInt(visit) * 1000n + BigInt(detector);
-  if (ccdVisitId < 0n || ccdVisitId >= 1n << BigInt(63 - rowBits)) {
-    throw meridianError(
-      'INVALID_ARGUMENT',
-      `ccdVisitId ${ccdVisitId} (visit ${visit}, detector ${detector}) is too large for sourceId = ccdVisitId · 2^${rowBits} + row in 64 bits`,
-      { visit, detector, rowBits },
-    );
-  }
-  return ccdVisitId << BigInt(rowBits);
-}
-
-/** The ids of `count` sources from `sourceIdBase`; more rows than `rowBits` can number are INVALID_ARGUMENT. */
-export function sourceIds(base: bigint, count: number, rowBits = 32): BigInt64Array {
-  if (count > 2 ** rowBits) {
-    throw meridianError(
-      'INVALID_ARGUMENT',
-      `${count} sources do not fit the ${rowBits} row bits of the source id; raise sourceIdRowBits`,
-      { count, rowBits },
-    );
-  }
-  const ids = new BigInt64Array(count);
-  for (let i = 0; i < count; i++) ids[i] = base + BigInt(i);
-  return ids;
-}
-
 /** Aperture column infix of a radius: 3 → `3_0`, 4.5 → `4_5` (LSST's base_CircularApertureFlux names). */
 export function apertureName(radius: number): string {
   return radius.toFixed(1).replace('.', '_');

@@ -6,17 +6,12 @@
 import { z } from 'zod';
 import type { Exposure } from '../../formats/index.js';
 import { defineTask, Input, Output } from '../../pipe/index.js';
+import { ccdVisitIdOf, sourceIdMaker } from '../calibrate/source-ids.js';
 import { CharacterizeImageConfig, characterizeImage } from './characterize-image.js';
-import { backgroundListToJson, sourceCatalogTable, sourceIdBase, sourceIds } from './source-catalog.js';
+import { backgroundListToJson, sourceCatalogTable } from './source-catalog.js';
 
-/** The algorithm's config plus how source ids are packed. */
-export const CharacterizeImageTaskConfig = CharacterizeImageConfig.extend({
-  /**
-   * Row bits of `sourceId = ccdVisitId · 2^bits + row` (32 in the DRP contract; visit ids of dayObs · 10⁵ + seqNum
-   * need 12 or fewer to fit 64 bits).
-   */
-  sourceIdRowBits: z.number().int().min(8).max(32).default(32),
-});
+/** The task's config is the algorithm's (source ids follow calibrate's `sourceIdMaker` layout). */
+export const CharacterizeImageTaskConfig = CharacterizeImageConfig;
 
 export const CharacterizeImageTask = defineTask({
   name: 'meridian.tasks.characterize.CharacterizeImageTask',
@@ -49,9 +44,9 @@ export const CharacterizeImageTask = defineTask({
     const { exposure } = await ctx.getInputs();
     const visit = Number(ctx.dataId.values.visit);
     const detector = Number(ctx.dataId.values.detector);
-    const { sourceIdRowBits, ...config } = ctx.config;
+    const config = ctx.config;
     // Checked before the work: an id layout that cannot hold this visit fails at once.
-    const idBase = sourceIdBase(visit, detector, sourceIdRowBits);
+    const nextId = sourceIdMaker(ccdVisitIdOf(visit, detector));
     const result = characterizeImage(exposure as Exposure, config);
     const { psf } = result;
     ctx.log.info(
@@ -69,7 +64,7 @@ export const CharacterizeImageTask = defineTask({
         sources: result.sources,
         apCorr: result.apCorr,
         wcs: result.exposure.wcs,
-        ids: sourceIds(idBase, result.sources.count, sourceIdRowBits),
+        ids: BigInt64Array.from({ length: result.sources.count }, (_, i) => nextId(i)),
         psfCandidate: result.psfCandidate,
         psfUsed: result.psfUsed,
         psfReserved: result.psfReserved,

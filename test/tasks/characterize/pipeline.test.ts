@@ -110,8 +110,6 @@ beforeAll(async () => {
       {
         label: 'characterizeImage',
         taskName: 'meridian.tasks.characterize.CharacterizeImageTask',
-        // The survey's visit ids (dayObs · 10⁵ + seqNum) leave 12 bits for the row in a 64-bit source id.
-        config: { sourceIdRowBits: 12 },
       },
     ],
     tasks,
