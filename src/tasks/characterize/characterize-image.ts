@@ -19,7 +19,6 @@ import {
   FWHM_PER_SIGMA,
   type HeaderCard,
   headerNumber,
-  type Psf,
   psfShapeAt,
   valueCard,
 } from '../../formats/index.js';
@@ -197,7 +196,7 @@ export function characterizeImage(
     ),
     ...apertureCorrectionCards(apertureCorrection),
   ]);
-  const exposure = new Exposure({ ...modelExposure, psf: psf.psf as Psf, metadata });
+  const exposure = new Exposure({ ...modelExposure, metadata });
   return Object.freeze({
     kind: 'characterizeImageResult',
     exposure,

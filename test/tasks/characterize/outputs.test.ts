@@ -134,3 +134,15 @@ describe('characterizeImage outputs', () => {
     });
   });
 });
+
+describe('characterizeImage first guess', () => {
+  it('re-detects with the stellar locus size when the seeing guess is far off', () => {
+    // The field's core σ is about 1.45 px (FWHM ≈ 3.4 px); guess twice that.
+    const far = characterizeImage(exposure, { initialFwhmPixels: 7 });
+    expect(far.guessSigma).toBeGreaterThan(1.2);
+    expect(far.guessSigma).toBeLessThan(1.9);
+    const a = psfShapeAt(far.exposure.psf!, 300, 300).sigma;
+    const b = psfShapeAt(result.exposure.psf!, 300, 300).sigma;
+    expect(Math.abs(a / b - 1)).toBeLessThan(0.005);
+  });
+});
