@@ -15,6 +15,8 @@ interface QaFlags {
   where?: string;
   matchRadius?: number;
   am1Separation?: number;
+  astrometrySnr?: number;
+  pa1Snr?: number;
   json?: boolean;
 }
 
@@ -37,6 +39,12 @@ export function registerQaCommand(program: Command): Command {
       'separation of the AM1 star pairs, arcmin (default 5, +-1)',
       parseNumber,
     )
+    .option(
+      '--astrometry-snr <n>',
+      'lowest S/N of the stars in the astrometric residuals (default 100)',
+      parseNumber,
+    )
+    .option('--pa1-snr <n>', 'lowest S/N of the repeat measurements in PA1 (default 200)', parseNumber)
     .option('--json', 'print the report (qa.json) on stdout')
     .addHelpText(
       'after',
@@ -57,6 +65,8 @@ Example:
             settings: {
               ...(flags.matchRadius === undefined ? {} : { matchRadiusArcsec: flags.matchRadius }),
               ...(flags.am1Separation === undefined ? {} : { am1SeparationArcmin: flags.am1Separation }),
+              ...(flags.astrometrySnr === undefined ? {} : { astrometrySnrMin: flags.astrometrySnr }),
+              ...(flags.pa1Snr === undefined ? {} : { pa1SnrMin: flags.pa1Snr }),
             },
             onProgress: reporter.update,
           }),

@@ -46,10 +46,13 @@ export async function runDrpDemo(options: DemoOptions): Promise<void> {
     const pipeline = await loadPipeline(packagePipeline('DRP.yaml'), { registry, universe: butler.universe });
     for (const step of ['step1', 'step2']) {
       const graphPath = join(workdir, `drp-${step}.mqg`);
-      log(`$ pipetask qgraph -p pipelines/DRP.yaml#${step} -i ${DRP_INPUT_COLLECTIONS.join(',')} -o demo/drp`);
+      log(
+        `$ pipetask qgraph -p pipelines/DRP.yaml#${step} -i ${DRP_INPUT_COLLECTIONS.join(',')} -o demo/drp`,
+      );
       const built = await buildQuantumGraphFile(butler, pipeline.select([step]).resolve(), graphPath, {
         tasks: registry,
-        inputCollections: step === 'step1' ? [...DRP_INPUT_COLLECTIONS] : ['demo/drp', ...DRP_INPUT_COLLECTIONS],
+        inputCollections:
+          step === 'step1' ? [...DRP_INPUT_COLLECTIONS] : ['demo/drp', ...DRP_INPUT_COLLECTIONS],
         output: 'demo/drp',
         outputRun: `demo/drp/${step}`,
       });
@@ -80,7 +83,8 @@ export async function runDrpDemo(options: DemoOptions): Promise<void> {
   const catalogDir = join(workdir, 'drp-catalog');
   log(`$ meridian catalog ingest-butler drp-catalog --repo survey-repo --collections demo/drp`);
   const loaded = await ingestButlerCatalogs({ catalogDir, repo, collections: ['demo/drp'] });
-  for (const t of loaded.tables) log(`  ${t.table}: ${t.rows} rows from ${t.datasets} ${t.datasetType} datasets`);
+  for (const t of loaded.tables)
+    log(`  ${t.table}: ${t.rows} rows from ${t.datasets} ${t.datasetType} datasets`);
   const catalog = await Catalog.open(catalogDir);
   try {
     const adql =

@@ -18,7 +18,9 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   options.log('== Meridian demo, part 3: a pipeline over the survey (pipetask qgraph, run, report) ==');
   await runPipelineDemo(options);
   options.log('');
-  options.log('== Meridian demo, part 4: data release processing (DRP steps 1-2), QA against truth, the Source table ==');
+  options.log(
+    '== Meridian demo, part 4: data release processing (DRP steps 1-2), QA against truth, the Source table ==',
+  );
   await runDrpDemo(options);
   options.log('');
   options.log('== Meridian demo, part 5: a DP0.1-style catalog in the partitioned catalog database ==');

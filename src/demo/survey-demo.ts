@@ -33,9 +33,9 @@ export async function runSurveyDemo(options: DemoOptions): Promise<void> {
     detectors: 4,
     detectorSize: 1024,
     radiusDeg: 0.1,
-    // Star-rich (ten times the default), so that each 1024-pixel detector has ~40 reference stars for the
+    // Star-rich (like a field at low Galactic latitude), so that each 1024-pixel detector has ~50 usable reference stars for the
     // astrometric and photometric calibration of part 4; defects for the ISR to mask.
-    starsPerDeg2: 30_000,
+    starsPerDeg2: 100_000,
     defects: true,
   });
   const { manifest } = sim;

@@ -11,6 +11,7 @@ import { Butler } from '../../src/butler/index.js';
 import { Catalog, type CatalogTable, parseCatalogSchema } from '../../src/catalog/index.js';
 import { makeTable, type TableColumnValues } from '../../src/formats/index.js';
 import { DRP_SCHEMA_PATH } from '../../src/release/index.js';
+import { SOURCE_TABLE_FUNCTORS } from '../../src/tasks/index.js';
 import { meridian, tempDir } from './helpers.js';
 
 const drp = parseCatalogSchema(readFileSync(DRP_SCHEMA_PATH, 'utf8'));
@@ -217,6 +218,11 @@ function separation(ra1: number, dec1: number, ra2: number, dec2: number): numbe
 }
 
 describe('catalog ingest-butler', () => {
+  it("the DRP schema's Source table has exactly the columns transformSourceTable writes", () => {
+    const schema = tableOf('Source').columns.map((c) => c.name);
+    expect([...schema].sort()).toEqual(SOURCE_TABLE_FUNCTORS.map((f) => f.name).sort());
+  });
+
   it('dry run lists what would be loaded and writes nothing', async () => {
     const db = join(work.path, 'dry');
     const report = await ingestJson(db, RUN1, '--dry-run');

@@ -9,11 +9,12 @@ import {
   makeTable,
   type Psf,
   pixelsToSky,
+  psfShapeAt,
   type Table,
   type TableColumnValues,
   type TanSipWcs,
 } from '../../formats/index.js';
-import { psfEffectiveSigma, type SourceMeasurements } from '../measure/index.js';
+import type { SourceMeasurements } from '../measure/index.js';
 import { sourceIdMaker } from './source-ids.js';
 
 /** `base_CircularApertureFlux_<r>` name of an aperture radius in pixels: 3 → `3_0`, 4.5 → `4_5`. */
@@ -22,14 +23,10 @@ export function apertureColumnName(radius: number): string {
   return `base_CircularApertureFlux_${whole}_${fraction}`;
 }
 
-/**
- * Second moments of the PSF model at a position, pixels². Evaluated through the measure API's effective σ (exact
- * for the round Gaussian and double-Gaussian kinds); to be replaced by formats' `psfShapeAt` once the spatially
- * varying PSF kinds land, so that ellipticity and position dependence come through.
- */
-export function psfMomentsAt(psf: Psf, _x: number, _y: number): { ixx: number; iyy: number; ixy: number } {
-  const sigma = psfEffectiveSigma(psf);
-  return { ixx: sigma * sigma, iyy: sigma * sigma, ixy: 0 };
+/** Second moments of the PSF model at a position, pixels² (formats' `psfShapeAt`: ellipticity and position included). */
+export function psfMomentsAt(psf: Psf, x: number, y: number): { ixx: number; iyy: number; ixy: number } {
+  const { ixx, iyy, ixy } = psfShapeAt(psf, x, y);
+  return { ixx, iyy, ixy };
 }
 
 export interface SrcCatalogInputs {

@@ -1,11 +1,8 @@
 /**
- * The PSF's shape at a pixel, for the visit summary. The contract's `psfShapeAt(psf, x, y)` (written with the
- * spatially varying PSF model in `formats/exposure`) replaces `psfShapeAtCentre` once it exists: this stand-in
- * knows only the two constant kinds the Exposure format has today, `gaussian` and `doubleGaussian`, for which the
- * position does not matter.
+ * The PSF's shape for the visit summary: its second moments at a pixel (formats' `psfShapeAt`, for every PSF kind
+ * including the spatially varying one) and its effective noise area, from the PSF's Gaussian components.
  */
-import { meridianError } from '../../errors.js';
-import type { Psf } from '../../formats/index.js';
+import { type Psf, psfComponentsAt, psfShapeAt } from '../../formats/index.js';
 
 export interface PsfShape {
   /** Second moments, pixel². */
@@ -19,24 +16,19 @@ export interface PsfShape {
 }
 
 /**
- * Moments of a constant PSF model. A double Gaussian's components have peak ratio `ratio`, so their flux weights are
- * σ1² and ratio·σ2²; the unweighted second moment is the flux-weighted mean of σ², and ∫P² sums the overlap
- * integrals of the two normalised Gaussians (1 / 2π(σa² + σb²) for each pair).
+ * Moments and noise area of the PSF at pixel (x, y) (the centre of a spatially varying model's box when no position
+ * is given). ∫P² sums the overlap integrals of the normalised Gaussian components, 1 / (2π √det(Ca + Cb)) for each
+ * pair, weighted by their fluxes.
  */
-export function psfShapeAtCentre(psf: Psf): PsfShape {
-  if (psf.kind === 'gaussian') {
-    const s2 = psf.sigma * psf.sigma;
-    return Object.freeze({ ixx: s2, iyy: s2, ixy: 0, sigma: psf.sigma, area: 4 * Math.PI * s2 });
+export function psfShapeAtCentre(psf: Psf, x?: number, y?: number): PsfShape {
+  const shape = psfShapeAt(psf, x, y);
+  const components = psfComponentsAt(psf, x, y);
+  let overlap = 0;
+  for (const a of components) {
+    for (const b of components) {
+      const det = (a.ixx + b.ixx) * (a.iyy + b.iyy) - (a.ixy + b.ixy) ** 2;
+      overlap += (a.flux * b.flux) / (2 * Math.PI * Math.sqrt(det));
+    }
   }
-  if (psf.kind === 'doubleGaussian') {
-    const a = psf.sigma1 * psf.sigma1;
-    const b = psf.sigma2 * psf.sigma2;
-    const w1 = a / (a + psf.ratio * b);
-    const w2 = 1 - w1;
-    const moment = w1 * a + w2 * b;
-    const overlap =
-      (w1 * w1) / (4 * Math.PI * a) + (w2 * w2) / (4 * Math.PI * b) + (w1 * w2) / (Math.PI * (a + b));
-    return Object.freeze({ ixx: moment, iyy: moment, ixy: 0, sigma: Math.sqrt(moment), area: 1 / overlap });
-  }
-  throw meridianError('NOT_IMPLEMENTED', `no PSF shape for the PSF kind ${(psf as { kind: string }).kind}`);
+  return Object.freeze({ ixx: shape.ixx, iyy: shape.iyy, ixy: shape.ixy, sigma: shape.sigma, area: 1 / overlap });
 }
