@@ -21,7 +21,7 @@ export interface MeasureBenchOptions {
 }
 
 const SKY = 900;
-const PSF = { kind: 'doubleGaussian', sigma1: 1.5, sigma2: 3.4, ratio: 0.08 } as const;
+export const PSF = { kind: 'doubleGaussian', sigma1: 1.5, sigma2: 3.4, ratio: 0.08 } as const;
 const APERTURE_DIAMETERS = [6, 9, 12, 18, 24, 34, 50];
 
 /** mulberry32: a seeded uniform generator for the scene. */
@@ -36,14 +36,14 @@ function uniformGenerator(seed: number): () => number {
   };
 }
 
-interface Truth {
+export interface Truth {
   readonly x: Float64Array;
   readonly y: Float64Array;
   readonly flux: Float64Array;
 }
 
 /** Stars (70%) and round-ish galaxies (30%, the PSF convolved with a Gaussian of 1–4 px), fluxes from a power law. */
-function renderScene(size: number, count: number): { pixels: Float32Array; truth: Truth } {
+export function renderScene(size: number, count: number): { pixels: Float32Array; truth: Truth } {
   const uniform = uniformGenerator(20261205);
   const pixels = new Float32Array(size * size);
   for (let y = 0; y < size; y++) {
@@ -98,7 +98,7 @@ function renderScene(size: number, count: number): { pixels: Float32Array; truth
 }
 
 /** Injected objects with a detected source within 2 px, among those brighter than `minFlux`. */
-function recovered(
+export function recovered(
   truth: Truth,
   x: ArrayLike<number>,
   y: ArrayLike<number>,
