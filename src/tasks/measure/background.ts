@@ -136,8 +136,19 @@ export function backgroundImage(...models: readonly BackgroundModel[]): ImageF {
 /** The sky noise σ at every pixel (a new image). */
 export function backgroundRmsImage(model: BackgroundModel): ImageF {
   const out = ImageF.zeros(model.bbox);
-  addInterpolatedCells(out.array, model, model.cellSigma, 1);
+  addInterpolatedCells(out.array, out.array, model, model.cellSigma, 1);
   return out;
+}
+
+/**
+ * A new image: `image` minus the background. One pass that reads the input and writes the output, where a copy
+ * followed by `subtractBackground` takes two.
+ */
+export function backgroundSubtracted(image: ImageF, model: BackgroundModel): ImageF {
+  checkSameSize(image, model);
+  const out = new Float32Array(image.array.length);
+  addInterpolatedCells(image.array, out, model, model.cellLevel, -1);
+  return new ImageF(out, image.bbox);
 }
 
 /**
@@ -146,13 +157,13 @@ export function backgroundRmsImage(model: BackgroundModel): ImageF {
  */
 export function subtractBackground(image: ImageF, model: BackgroundModel): void {
   checkSameSize(image, model);
-  addInterpolatedCells(image.array, model, model.cellLevel, -1);
+  addInterpolatedCells(image.array, image.array, model, model.cellLevel, -1);
 }
 
 /** Add the background into `target` in place (to accumulate successive background estimates). */
 export function addBackground(target: ImageF, model: BackgroundModel): void {
   checkSameSize(target, model);
-  addInterpolatedCells(target.array, model, model.cellLevel, 1);
+  addInterpolatedCells(target.array, target.array, model, model.cellLevel, 1);
 }
 
 function checkSameSize(image: ImageF, model: BackgroundModel): void {
@@ -259,8 +270,9 @@ function interpolationNodes(
   return { index, weight };
 }
 
-/** target += sign × (bilinear interpolation of the cell values at every pixel). */
+/** target = source + sign × (bilinear interpolation of the cell values at every pixel); source may be target. */
 function addInterpolatedCells(
+  source: Float32Array,
   target: Float32Array,
   model: BackgroundModel,
   cells: Float32Array,
@@ -291,7 +303,7 @@ function addInterpolatedCells(
     const row = y * width;
     if (nx === 1) {
       const v = rowValues[0];
-      for (let x = 0; x < width; x++) target[row + x] += v;
+      for (let x = 0; x < width; x++) target[row + x] = source[row + x] + v;
       continue;
     }
     // Linear along each segment: start value and a constant step, one add per pixel (no per-pixel node lookup).
@@ -301,7 +313,7 @@ function addInterpolatedCells(
       const to = k === nx - 2 ? width : segmentStart[k + 1];
       let v = rowValues[k] + (from - centreX[k]) * slope;
       for (let x = from; x < to; x++) {
-        target[row + x] += v;
+        target[row + x] = source[row + x] + v;
         v += slope;
       }
     }

@@ -12,11 +12,12 @@
  */
 import { z } from 'zod';
 import { meridianError } from '../../errors.js';
-import { Exposure, ImageF, Mask } from '../../formats/index.js';
+import { Exposure, type ImageF, Mask } from '../../formats/index.js';
 import {
   BackgroundConfig,
   type BackgroundModel,
   backgroundRmsImage,
+  backgroundSubtracted,
   estimateBackground,
   subtractBackground,
 } from './background.js';
@@ -71,11 +72,6 @@ export function detectAndMeasure(
   const cfg = parsed.data;
   if (input.psf === null)
     throw meridianError('INVALID_ARGUMENT', 'detection and measurement need a PSF model');
-  const exposure = new Exposure({
-    ...input,
-    image: new ImageF(input.image.array.slice(), input.bbox),
-    mask: new Mask(input.mask.array.slice(), input.bbox, input.mask.planes),
-  });
   const clock = { background: 0, cosmicRays: 0, detection: 0, measurement: 0 };
   const cpuClock = { background: 0, cosmicRays: 0, detection: 0, measurement: 0 };
   let t = performance.now();
@@ -88,8 +84,13 @@ export function detectAndMeasure(
     cpuClock[step] += (used.user + used.system) / 1000;
     cpu = process.cpuUsage();
   };
-  const first = estimateBackground(exposure.image, exposure.mask, cfg.background);
-  subtractBackground(exposure.image, first);
+  const first = estimateBackground(input.image, input.mask, cfg.background);
+  // The working copy is made by the first subtraction (one pass instead of a copy and a subtraction).
+  const exposure = new Exposure({
+    ...input,
+    image: backgroundSubtracted(input.image, first),
+    mask: new Mask(input.mask.array.slice(), input.bbox, input.mask.planes),
+  });
   const backgrounds = [first];
   // The sky noise of the first pass serves both thresholds: masking sources changes the sky level, not its noise.
   const rms = backgroundRmsImage(first);

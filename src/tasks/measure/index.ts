@@ -17,6 +17,7 @@ export {
   type BackgroundModel,
   backgroundImage,
   backgroundRmsImage,
+  backgroundSubtracted,
   estimateBackground,
   subtractBackground,
 } from './background.js';
