@@ -12,7 +12,9 @@ import type { BenchResult } from './harness.js';
  * `detectAndMeasure`, against Debian's `source-extractor` on the same pixels written as a float32 FITS file
  * (background mesh 128 px, 7×7 Gaussian filter, the same 5σ threshold of the filtered noise, windowed centroid and moments, 7 aperture fluxes, AUTO flux).
  * Both are timed once after one warm-up run of the same work, on in-memory pixels for Meridian and on the (page-cached) file for
- * source-extractor, in wall-clock and in CPU seconds (the fairer figure on a shared machine). Also printed: the number of sources and how many injected objects each recovers.
+ * source-extractor, in wall-clock and in CPU seconds (the fairer figure on a shared machine). Also printed: the number of sources, how many injected objects each recovers (completeness above 1,700 e-)
+ * and how many of its sources match an injected object (purity); Meridian's primary sources are the isolated ones
+ * and the deblended children, not the parents.
  */
 export interface MeasureBenchOptions {
   readonly size?: number;
@@ -130,6 +132,56 @@ export function recovered(
     if (hit) found++;
   }
   return found;
+}
+
+/** Detected sources with an injected object (any flux) within 2 px: purity is this over the number of sources. */
+export function matchedToTruth(
+  truth: Truth,
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  size: number,
+): number {
+  const cell = 8;
+  const cells = Math.ceil(size / cell);
+  const grid = new Map<number, number[]>();
+  for (let t = 0; t < truth.x.length; t++) {
+    const key = Math.floor(truth.y[t]! / cell) * cells + Math.floor(truth.x[t]! / cell);
+    const list = grid.get(key);
+    if (list === undefined) grid.set(key, [t]);
+    else list.push(t);
+  }
+  let matched = 0;
+  for (let i = 0; i < x.length; i++) {
+    const cx = Math.floor(x[i]! / cell);
+    const cy = Math.floor(y[i]! / cell);
+    let hit = false;
+    for (let dy = -1; dy <= 1 && !hit; dy++) {
+      for (let dx = -1; dx <= 1 && !hit; dx++) {
+        for (const t of grid.get((cy + dy) * cells + cx + dx) ?? []) {
+          if (Math.hypot(x[i]! - truth.x[t]!, y[i]! - truth.y[t]!) < 2) hit = true;
+        }
+      }
+    }
+    if (hit) matched++;
+  }
+  return matched;
+}
+
+/** Positions of the primary sources (isolated ones and deblended children, not the parents they were split from). */
+export function primaryPositions(sources: {
+  readonly count: number;
+  readonly x: Float64Array;
+  readonly y: Float64Array;
+  readonly deblendNChild: Int32Array;
+}): { x: number[]; y: number[] } {
+  const x: number[] = [];
+  const y: number[] = [];
+  for (let i = 0; i < sources.count; i++) {
+    if (sources.deblendNChild[i]! > 0) continue;
+    x.push(sources.x[i]!);
+    y.push(sources.y[i]!);
+  }
+  return { x, y };
 }
 
 const FILTER = '/usr/share/source-extractor/gauss_4.0_7x7.conv';
@@ -274,10 +326,16 @@ export async function benchMeasure(options: MeasureBenchOptions = {}): Promise<B
     // Completeness above a PSF S/N of ~15 (in this sky S/N 10 is about 1100 e- for a star) for both.
     const bright = 1700;
     const total = truth.flux.filter((f) => f >= bright).length;
-    const ours = recovered(truth, result.sources.x, result.sources.y, size, bright);
+    const primary = primaryPositions(result.sources);
+    const ours = recovered(truth, primary.x, primary.y, size, bright);
     const theirs = sexCount > 0 ? recovered(truth, sexX, sexY, size, bright) : Number.NaN;
     log(
       `measure: objects ≥ ${bright} e- recovered: Meridian ${ours}/${total}, source-extractor ${theirs}/${total}`,
+    );
+    const ourPurity = matchedToTruth(truth, primary.x, primary.y, size);
+    const theirPurity = sexCount > 0 ? matchedToTruth(truth, sexX, sexY, size) : Number.NaN;
+    log(
+      `measure: purity (sources with an injected object within 2 px): Meridian ${ourPurity}/${primary.x.length} primary (${result.sources.count} with parents), source-extractor ${theirPurity}/${sexCount}`,
     );
     const timing = (name: string, ours: number, reference: number): BenchResult => ({
       name: `detect+measure ${size}×${size}, ${count} objects (${name})`,

@@ -6,7 +6,8 @@
  * 3. detection.ts   — footprints and peaks above threshold, masked DETECTED;
  * 4. background.ts  — the residual background with DETECTED pixels left out, subtracted (removes the bias of
  *                     step 1 from source light);
- * 5. measure-sources.ts — centroids, shapes, PSF/aperture/Kron fluxes and flags of every footprint.
+ * 5. deblend.ts    — footprints with several separate peaks split into a parent and one child per peak;
+ * 6. measure-sources.ts — centroids, shapes, PSF/aperture/Kron fluxes and flags of every parent and child.
  *
  * The input exposure is not modified: the result holds a new background-subtracted, repaired exposure.
  */
@@ -22,7 +23,8 @@ import {
   subtractBackground,
 } from './background.js';
 import { CosmicRayConfig, type CosmicRayResult, findAndRepairCosmicRays } from './cosmic-rays.js';
-import { DetectionConfig, type DetectionResult, detectSources } from './detection.js';
+import { DeblendConfig, deblendFootprints } from './deblend.js';
+import { DetectionConfig, type DetectionResult, detectSources, psfEffectiveSigma } from './detection.js';
 import { MeasurementConfig, measureSources, type SourceMeasurements } from './measure-sources.js';
 
 export const DetectAndMeasureConfig = z
@@ -31,9 +33,12 @@ export const DetectAndMeasureConfig = z
     detection: DetectionConfig.prefault({}),
     cosmicRays: CosmicRayConfig.prefault({}),
     measurement: MeasurementConfig.prefault({}),
+    deblend: DeblendConfig.prefault({}),
     doCosmicRays: z.boolean().default(true),
     /** Re-estimate the background with detected pixels masked (step 4). */
     reestimateBackground: z.boolean().default(true),
+    /** Split blended footprints into children (step 5). */
+    doDeblend: z.boolean().default(true),
   })
   .strict();
 export type DetectAndMeasureConfig = z.infer<typeof DetectAndMeasureConfig>;
@@ -50,6 +55,7 @@ export interface DetectAndMeasureResult {
   readonly backgroundRms: ImageF;
   readonly cosmicRays: CosmicRayResult | null;
   readonly detection: DetectionResult;
+  /** Parents and isolated sources, each parent followed by its deblended children (`parent`, `deblendNChild`). */
   readonly sources: SourceMeasurements;
   /** Wall-clock milliseconds per step. */
   readonly timings: Readonly<Record<'background' | 'cosmicRays' | 'detection' | 'measurement', number>>;
@@ -113,7 +119,11 @@ export function detectAndMeasure(
     backgrounds.push(residual);
     lap('background');
   }
-  const sources = measureSources({ exposure, footprints: detection.footprints }, cfg.measurement);
+  // Deblending is counted in the measurement's time (it is a small part of it).
+  const footprints = cfg.doDeblend
+    ? deblendFootprints(exposure.image, detection.footprints, psfEffectiveSigma(input.psf), cfg.deblend)
+    : detection.footprints;
+  const sources = measureSources({ exposure, footprints }, cfg.measurement);
   lap('measurement');
   detection = Object.freeze({ ...detection });
   return Object.freeze({

@@ -30,6 +30,7 @@ export {
   findAndRepairCosmicRays,
   psfNeighbourRatios,
 } from './cosmic-rays.js';
+export { DeblendConfig, deblendFootprints, withChildPixels } from './deblend.js';
 export {
   DetectAndMeasureConfig,
   type DetectAndMeasureResult,
