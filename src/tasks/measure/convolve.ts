@@ -85,7 +85,7 @@ function convolveStreaming(
     const hi = Math.min(height - 1, y + half);
     for (; computed <= hi; computed++) {
       const target = (computed % ringRows) * width;
-      convolveCompleteRow(input, computed * width, ring, target, width, kernel, half);
+      convolveCompleteRow(input, computed * width, ring, target, width, kernel, half, paddedKernel);
       if (!lineHasNaN(ring, target, width, 1)) continue;
       // A NaN propagates into the outputs near it: only then is the row redone around the missing pixels.
       for (let x = 0; x < width; x++) {
@@ -196,6 +196,7 @@ function convolveCompleteRow(
   n: number,
   kernel: Float64Array,
   half: number,
+  paddedKernel: Float64Array,
 ): void {
   const centre = kernel[half];
   // Kernels up to 8 taps a side run fully unrolled (zero-padded) where all 8 neighbours exist: V8 runs the
@@ -210,7 +211,7 @@ function convolveCompleteRow(
     }
   };
   if (unrolled) {
-    convolveRowUnrolled(input, inStart, out, outStart, UNROLLED_HALF, n - UNROLLED_HALF, kernel, half);
+    convolveRowUnrolled(input, inStart, out, outStart, UNROLLED_HALF, n - UNROLLED_HALF, paddedKernel);
     loopPart(half, UNROLLED_HALF);
     loopPart(n - UNROLLED_HALF, n - half);
   } else loopPart(half, n - half);
@@ -230,10 +231,8 @@ function convolveRowUnrolled(
   outStart: number,
   from: number,
   to: number,
-  kernel: Float64Array,
-  half: number,
+  c: Float64Array,
 ): void {
-  const c = paddedHalfKernel(kernel, half);
   const c0 = c[0];
   const c1 = c[1];
   const c2 = c[2];
@@ -244,6 +243,21 @@ function convolveRowUnrolled(
   const c7 = c[7];
   const c8 = c[8];
   const shift = outStart - inStart;
+  if (c8 === 0) {
+    // Seven taps a side (σ up to 2.33 px at 3σ): the two zero taps cost 10% of the pass.
+    for (let m = inStart + from; m < inStart + to; m++) {
+      out[m + shift] =
+        c0 * input[m] +
+        c1 * (input[m - 1] + input[m + 1]) +
+        c2 * (input[m - 2] + input[m + 2]) +
+        c3 * (input[m - 3] + input[m + 3]) +
+        c4 * (input[m - 4] + input[m + 4]) +
+        c5 * (input[m - 5] + input[m + 5]) +
+        c6 * (input[m - 6] + input[m + 6]) +
+        c7 * (input[m - 7] + input[m + 7]);
+    }
+    return;
+  }
   for (let m = inStart + from; m < inStart + to; m++) {
     out[m + shift] =
       c0 * input[m] +
@@ -336,6 +350,16 @@ function addFarRows(
   const b6 = rowOffsets[14];
   const b7 = rowOffsets[15];
   const b8 = rowOffsets[16];
+  if (c8 === 0) {
+    for (let x = 0; x < width; x++) {
+      out[outStart + x] =
+        near[x] +
+        c5 * (ring[a5 + x] + ring[b5 + x]) +
+        c6 * (ring[a6 + x] + ring[b6 + x]) +
+        c7 * (ring[a7 + x] + ring[b7 + x]);
+    }
+    return;
+  }
   for (let x = 0; x < width; x++) {
     out[outStart + x] =
       near[x] +
