@@ -17,6 +17,7 @@ import { Exposure, type ImageF, Mask } from '../../formats/index.js';
 import {
   BackgroundConfig,
   type BackgroundModel,
+  backgroundNoiseRows,
   backgroundRmsImage,
   backgroundSubtracted,
   estimateBackground,
@@ -49,7 +50,7 @@ export interface DetectAndMeasureResult {
   readonly exposure: Exposure;
   /**
    * The background models subtracted, in order (their sum is the total background: `backgroundImage(...models)`,
-   * made only when wanted), and the sky noise map.
+   * made only when wanted), and the sky noise map (made when first read).
    */
   readonly backgrounds: readonly BackgroundModel[];
   readonly backgroundRms: ImageF;
@@ -99,7 +100,8 @@ export function detectAndMeasure(
   });
   const backgrounds = [first];
   // The sky noise of the first pass serves both thresholds: masking sources changes the sky level, not its noise.
-  const rms = backgroundRmsImage(first);
+  // Row by row: the full noise image is made only if the caller asks for `backgroundRms`.
+  const rms = backgroundNoiseRows(first);
   lap('background');
   const cosmicRays = cfg.doCosmicRays
     ? findAndRepairCosmicRays(
@@ -126,11 +128,15 @@ export function detectAndMeasure(
   const sources = measureSources({ exposure, footprints }, cfg.measurement);
   lap('measurement');
   detection = Object.freeze({ ...detection });
+  let noiseImage: ImageF | null = null;
   return Object.freeze({
     kind: 'detectAndMeasureResult',
     exposure,
     backgrounds: Object.freeze(backgrounds),
-    backgroundRms: rms,
+    get backgroundRms(): ImageF {
+      noiseImage ??= backgroundRmsImage(first);
+      return noiseImage;
+    },
     cosmicRays,
     detection,
     sources,

@@ -16,9 +16,11 @@ export {
   BackgroundConfig,
   type BackgroundModel,
   backgroundImage,
+  backgroundNoiseRows,
   backgroundRmsImage,
   backgroundSubtracted,
   estimateBackground,
+  type NoiseRows,
   subtractBackground,
 } from './background.js';
 export { type CentroidOptions, type CentroidResult, measureCentroid } from './centroid.js';
