@@ -352,6 +352,14 @@ class RowInterpolator {
     }
   }
 
+  /** The smallest value along row y: the row is piecewise linear, so it is at a node or at an end. */
+  rowMinimum(y: number): number {
+    const values = this.valuesAtRow(y);
+    let lowest = Math.min(this.at(0, y), this.at(this.width - 1, y));
+    for (let k = 0; k < this.nx; k++) if (values[k] < lowest) lowest = values[k];
+    return lowest;
+  }
+
   /** The interpolated value at one pixel. */
   at(x: number, y: number): number {
     const values = this.valuesAtRow(y);
@@ -373,6 +381,8 @@ export interface NoiseRows {
   fillRow(y: number, out: Float32Array): void;
   /** σ at one pixel (local coordinates). */
   at(x: number, y: number): number;
+  /** The smallest σ along row y: a cut below which no pixel of the row can pass an N σ test. */
+  rowMinimum(y: number): number;
 }
 
 export function backgroundNoiseRows(model: BackgroundModel): NoiseRows {
@@ -384,6 +394,7 @@ export function backgroundNoiseRows(model: BackgroundModel): NoiseRows {
     height: model.bbox.height,
     fillRow: (y: number, out: Float32Array) => interpolator.row(y, zeros, 0, out, 0, 1),
     at: (x: number, y: number) => interpolator.at(x, y),
+    rowMinimum: (y: number) => interpolator.rowMinimum(y),
   });
 }
 

@@ -90,22 +90,15 @@ export function findAndRepairCosmicRays(
   };
   const markedList: number[] = [];
   // The significance cut first, in a tight loop: it rejects all but a few pixels in a thousand.
-  const constant = typeof noise === 'number';
-  const constantCut = constant ? cfg.minSigma * noise : 0;
-  // σ per pixel: the map's row, or the model's row filled into `line`.
-  const line = noiseRows === null ? null : new Float32Array(width);
-  let sigma = noiseMap ?? line ?? new Float32Array(0);
+  // With a noise map, each pixel against its own σ; otherwise against the row's smallest σ (one number, or the
+  // model's minimum along the row), and isSharp applies each survivor's own σ.
+  let rowCut = typeof noise === 'number' ? cfg.minSigma * noise : 0;
   for (let y = 1; y < height - 1; y++) {
     const row = y * width;
-    let shift = 0;
-    if (line !== null) {
-      noiseRows!.fillRow(y, line);
-      sigma = line;
-      shift = row;
-    }
+    if (noiseRows !== null) rowCut = cfg.minSigma * noiseRows.rowMinimum(y);
     for (let i = row + 1; i < row + width - 1; i++) {
       const v = pixels[i];
-      if (constant ? !(v > constantCut) : !(v > cfg.minSigma * sigma[i - shift])) continue;
+      if (noiseMap !== null ? !(v > cfg.minSigma * noiseMap[i]) : !(v > rowCut)) continue;
       if (isSharp(test, i, cfg.minSigma)) {
         marked[i] = 1;
         markedList.push(i);
