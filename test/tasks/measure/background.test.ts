@@ -153,7 +153,8 @@ describe('estimateBackground', () => {
       rows.fillRow(y, line);
       expect(line).toEqual(rms.array.subarray(y * SIZE, (y + 1) * SIZE));
       for (const x of [0, 57, 512, SIZE - 1]) expect(rows.at(x, y)).toBeCloseTo(rms.get(x, y), 4);
-      expect(rows.rowMinimum(y)).toBeCloseTo(Math.min(...line), 4);
+      expect(rows.rowMinimum(y)).toBeLessThanOrEqual(Math.min(...line));
+      expect(rows.rowMinimum(y) / Math.min(...line)).toBeGreaterThan(0.999);
     }
     const copy = backgroundSubtracted(image, model);
     const inPlace = new ImageF(image.array.slice(), bbox);
