@@ -98,8 +98,7 @@ export function buildSrcCatalog(inputs: SrcCatalogInputs): Table {
   const f = m.flags;
   return makeTable({
     id,
-    // No deblender: every source is its own top-level record (LSST's parent = 0).
-    parent: new BigInt64Array(n),
+    parent: parentSourceIds(m, id),
     coord_ra: sky.ra,
     coord_dec: sky.dec,
     slot_Centroid_x: m.x,
@@ -130,8 +129,7 @@ export function buildSrcCatalog(inputs: SrcCatalogInputs): Table {
     base_PixelFlags_flag_interpolated: booleans(f.interpolated),
     base_PixelFlags_flag_interpolatedCenter: booleans(f.interpolatedCenter),
     base_PixelFlags_flag_cr: booleans(f.cr),
-    // Without a deblender no parent has children; the peak count says which footprints are blends.
-    deblend_nChild: new Int32Array(n),
+    deblend_nChild: Int32Array.from(m.deblendNChild),
     deblend_nPeaks: nPeaks,
     base_Detection_significance: m.significance,
     calib_psf_candidate: booleans(inputs.psfCandidate),
@@ -140,4 +138,19 @@ export function buildSrcCatalog(inputs: SrcCatalogInputs): Table {
     calib_astrometry_used: booleans(inputs.astrometryUsed),
     calib_photometry_used: booleans(inputs.photometryUsed),
   });
+}
+
+/**
+ * LSST's `parent` column: a deblended child's parent source id, 0 for top-level records. Measurements name a child's
+ * parent by footprint id; the parent's own row carries that footprint id and children (`deblendNChild` > 0).
+ */
+export function parentSourceIds(m: SourceMeasurements, ids: ArrayLike<bigint>): BigInt64Array {
+  const parentRow = new Map<number, number>();
+  for (let i = 0; i < m.count; i++) if (m.deblendNChild[i]! > 0) parentRow.set(m.footprintId[i]!, i);
+  const out = new BigInt64Array(m.count);
+  for (let i = 0; i < m.count; i++) {
+    const row = m.parent[i]! === 0 ? undefined : parentRow.get(m.parent[i]!);
+    if (row !== undefined) out[i] = BigInt(ids[row]!);
+  }
+  return out;
 }

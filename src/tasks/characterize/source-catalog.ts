@@ -6,6 +6,7 @@
 import { meridianError } from '../../errors.js';
 import type { Box2I, Table, TanSipWcs } from '../../formats/index.js';
 import { box2i, makeTable, pixelToSky } from '../../formats/index.js';
+import { parentSourceIds } from '../calibrate/src-catalog.js';
 import type { BackgroundModel, SourceMeasurements } from '../measure/index.js';
 
 /** Aperture column infix of a radius: 3 → `3_0`, 4.5 → `4_5` (LSST's base_CircularApertureFlux names). */
@@ -21,7 +22,7 @@ export interface SourceCatalogInputs {
   /** PSF-flux aperture correction applied to each source (1 when none). */
   readonly apCorr: Float64Array;
   readonly wcs: TanSipWcs | null;
-  /** Source ids, one per source (`sourceIds`). */
+  /** Source ids, one per source (calibrate's `sourceIdMaker`). */
   readonly ids: BigInt64Array;
   /** Per-source roles in the PSF determination. */
   readonly psfCandidate: Uint8Array;
@@ -56,10 +57,9 @@ export function sourceCatalogTable(inputs: SourceCatalogInputs): Table {
     apertures[`base_CircularApertureFlux_${apertureName(r)}_instFlux`] = s.apFlux[k];
     apertures[`base_CircularApertureFlux_${apertureName(r)}_instFluxErr`] = s.apFluxErr[k];
   });
-  const nChild = Int32Array.from(s.peakCount, (p) => (p > 1 ? p : 0));
   return makeTable({
     id,
-    parent: new BigInt64Array(n),
+    parent: parentSourceIds(s, id),
     coord_ra: ra,
     coord_dec: dec,
     slot_Centroid_x: s.x,
@@ -89,7 +89,7 @@ export function sourceCatalogTable(inputs: SourceCatalogInputs): Table {
     base_PsfFlux_flag: bool(s.flags.psfFluxFailed),
     base_CircularApertureFlux_flag_truncated: bool(s.flags.apertureTruncated),
     base_KronFlux_flag: bool(s.flags.kronFailed),
-    deblend_nChild: nChild,
+    deblend_nChild: Int32Array.from(s.deblendNChild),
     deblend_blended: bool(s.flags.blended),
     calib_psf_candidate: bool(inputs.psfCandidate),
     calib_psf_used: bool(inputs.psfUsed),

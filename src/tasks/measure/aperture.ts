@@ -37,14 +37,30 @@ export function circleRectangleOverlap(x0: number, x1: number, y0: number, y1: n
 /**
  * The area of the circle inside a horizontal strip [y0, y1] to the left of x, up to a constant: S(x). A pixel's
  * overlap is S(right edge) − S(left edge), and adjacent boundary pixels share an edge, so each boundary pixel costs
- * one evaluation (2–3 arcsines) instead of a full circleRectangleOverlap (4–8). S is the combination of
- * chordIntegral terms that circleRectangleOverlap would take, with the same splitting at y = 0.
+ * one evaluation instead of a full circleRectangleOverlap. S is the combination of chordIntegral terms (at most
+ * three: the strip is split at y = 0) that circleRectangleOverlap would take. Each term is constant beyond the
+ * chord's ends (x clamped to ±halfChord), so its value there is computed once per row: about half the edges of
+ * boundary pixels fall beyond a chord and cost no arcsine. Plain fields, no arrays: a new row allocates nothing.
  */
 class StripArea {
   private readonly r: number;
-  private h: number[] = [];
-  private coefficient: number[] = [];
-  private halfChord: number[] = [];
+  private terms = 0;
+  private h0 = 0;
+  private h1 = 0;
+  private h2 = 0;
+  private coefficient0 = 0;
+  private coefficient1 = 0;
+  private coefficient2 = 0;
+  private halfChord0 = 0;
+  private halfChord1 = 0;
+  private halfChord2 = 0;
+  /** Each term's value at x ≥ halfChord and at x ≤ −halfChord. */
+  private right0 = 0;
+  private right1 = 0;
+  private right2 = 0;
+  private left0 = 0;
+  private left1 = 0;
+  private left2 = 0;
   private lastX = Number.NaN;
   private lastValue = 0;
 
@@ -53,17 +69,36 @@ class StripArea {
   }
 
   setRow(y0: number, y1: number): void {
-    if (y0 >= 0) this.terms([y0, y1], [1, -1]);
-    else if (y1 <= 0) this.terms([-y1, -y0], [1, -1]);
-    else this.terms([0, -y0, y1], [2, -1, -1]);
-    this.lastX = Number.NaN;
-  }
-
-  private terms(h: number[], coefficient: number[]): void {
     const r = this.r;
-    this.h = h;
-    this.coefficient = coefficient;
-    this.halfChord = h.map((v) => (v >= r ? 0 : Math.sqrt(r * r - v * v)));
+    if (y0 >= 0 || y1 <= 0) {
+      const lower = y0 >= 0 ? y0 : -y1;
+      const upper = y0 >= 0 ? y1 : -y0;
+      this.terms = 2;
+      this.h0 = lower;
+      this.h1 = upper;
+      this.coefficient0 = 1;
+      this.coefficient1 = -1;
+    } else {
+      this.terms = 3;
+      this.h0 = 0;
+      this.h1 = -y0;
+      this.h2 = y1;
+      this.coefficient0 = 2;
+      this.coefficient1 = -1;
+      this.coefficient2 = -1;
+    }
+    this.halfChord0 = this.h0 >= r ? 0 : Math.sqrt(r * r - this.h0 * this.h0);
+    this.halfChord1 = this.h1 >= r ? 0 : Math.sqrt(r * r - this.h1 * this.h1);
+    this.halfChord2 = this.terms < 3 || this.h2 >= r ? 0 : Math.sqrt(r * r - this.h2 * this.h2);
+    this.right0 = chordIntegral(this.halfChord0, this.h0, r);
+    this.left0 = chordIntegral(-this.halfChord0, this.h0, r);
+    this.right1 = chordIntegral(this.halfChord1, this.h1, r);
+    this.left1 = chordIntegral(-this.halfChord1, this.h1, r);
+    if (this.terms === 3) {
+      this.right2 = chordIntegral(this.halfChord2, this.h2, r);
+      this.left2 = chordIntegral(-this.halfChord2, this.h2, r);
+    }
+    this.lastX = Number.NaN;
   }
 
   /** Area of the circle in the current strip between x = a and x = b (a < b). */
@@ -76,14 +111,21 @@ class StripArea {
   }
 
   private at(x: number): number {
+    const r = this.r;
     let sum = 0;
-    for (let k = 0; k < this.h.length; k++) {
-      const h = this.h[k];
-      if (h >= this.r) continue;
-      const s = this.halfChord[k];
-      sum += this.coefficient[k] * chordIntegral(Math.max(-s, Math.min(s, x)), h, this.r);
-    }
+    if (this.h0 < r)
+      sum += this.coefficient0 * this.term(x, this.h0, this.halfChord0, this.left0, this.right0);
+    if (this.h1 < r)
+      sum += this.coefficient1 * this.term(x, this.h1, this.halfChord1, this.left1, this.right1);
+    if (this.terms === 3 && this.h2 < r)
+      sum += this.coefficient2 * this.term(x, this.h2, this.halfChord2, this.left2, this.right2);
     return sum;
+  }
+
+  private term(x: number, h: number, halfChord: number, left: number, right: number): number {
+    if (x >= halfChord) return right;
+    if (x <= -halfChord) return left;
+    return chordIntegral(x, h, this.r);
   }
 }
 

@@ -136,8 +136,19 @@ export function backgroundImage(...models: readonly BackgroundModel[]): ImageF {
 /** The sky noise σ at every pixel (a new image). */
 export function backgroundRmsImage(model: BackgroundModel): ImageF {
   const out = ImageF.zeros(model.bbox);
-  addInterpolatedCells(out.array, model, model.cellSigma, 1);
+  addInterpolatedCells(out.array, out.array, model, model.cellSigma, 1);
   return out;
+}
+
+/**
+ * A new image: `image` minus the background. One pass that reads the input and writes the output, where a copy
+ * followed by `subtractBackground` takes two.
+ */
+export function backgroundSubtracted(image: ImageF, model: BackgroundModel): ImageF {
+  checkSameSize(image, model);
+  const out = new Float32Array(image.array.length);
+  addInterpolatedCells(image.array, out, model, model.cellLevel, -1);
+  return new ImageF(out, image.bbox);
 }
 
 /**
@@ -146,13 +157,13 @@ export function backgroundRmsImage(model: BackgroundModel): ImageF {
  */
 export function subtractBackground(image: ImageF, model: BackgroundModel): void {
   checkSameSize(image, model);
-  addInterpolatedCells(image.array, model, model.cellLevel, -1);
+  addInterpolatedCells(image.array, image.array, model, model.cellLevel, -1);
 }
 
 /** Add the background into `target` in place (to accumulate successive background estimates). */
 export function addBackground(target: ImageF, model: BackgroundModel): void {
   checkSameSize(target, model);
-  addInterpolatedCells(target.array, model, model.cellLevel, 1);
+  addInterpolatedCells(target.array, target.array, model, model.cellLevel, 1);
 }
 
 function checkSameSize(image: ImageF, model: BackgroundModel): void {
@@ -259,51 +270,144 @@ function interpolationNodes(
   return { index, weight };
 }
 
-/** target += sign × (bilinear interpolation of the cell values at every pixel). */
+/**
+ * Bilinear interpolation of a model's cell values (levels or σ), one row at a time: the nodes and the row's
+ * segments between cell centres are set up once; each row then costs one add per pixel.
+ */
+class RowInterpolator {
+  private readonly width: number;
+  private readonly nx: number;
+  private readonly ny: number;
+  private readonly centreX: Float64Array;
+  private readonly ys: { index: Int32Array; weight: Float32Array };
+  private readonly xs: { index: Int32Array; weight: Float32Array };
+  /** Pixels [segmentStart[k], segmentStart[k + 1]) interpolate between nodes k and k + 1 (the ends extrapolate). */
+  private readonly segmentStart: Int32Array;
+  private readonly rowValues: Float64Array;
+  private rowOfValues = -1;
+
+  constructor(
+    model: BackgroundModel,
+    private readonly cells: Float32Array,
+  ) {
+    const { width, height } = model.bbox;
+    this.width = width;
+    this.centreX = model.centreX;
+    this.nx = model.centreX.length;
+    this.ny = model.centreY.length;
+    this.ys = interpolationNodes(model.centreY, height);
+    this.xs = interpolationNodes(model.centreX, width);
+    const nx = this.nx;
+    this.segmentStart = new Int32Array(Math.max(nx, 2));
+    if (nx > 1) {
+      for (let x = width - 1; x >= 0; x--) this.segmentStart[this.xs.index[x]] = x;
+      for (let k = 1; k < nx - 1; k++)
+        this.segmentStart[k] = Math.max(this.segmentStart[k], this.segmentStart[k - 1]);
+    }
+    this.segmentStart[Math.max(nx, 2) - 1] = width;
+    this.rowValues = new Float64Array(nx);
+  }
+
+  /** The cell values interpolated to row y at each node column (cached for the last row asked). */
+  private valuesAtRow(y: number): Float64Array {
+    if (y === this.rowOfValues) return this.rowValues;
+    const { nx, ny, cells } = this;
+    const j = this.ys.index[y];
+    const wy = this.ys.weight[y];
+    for (let i = 0; i < nx; i++) {
+      const below = cells[j * nx + i];
+      this.rowValues[i] = ny === 1 ? below : below + wy * (cells[(j + 1) * nx + i] - below);
+    }
+    this.rowOfValues = y;
+    return this.rowValues;
+  }
+
+  /** target[targetStart + x] = source[sourceStart + x] + sign × value(x, y) for the whole row y. */
+  row(
+    y: number,
+    source: Float32Array,
+    sourceStart: number,
+    target: Float32Array,
+    targetStart: number,
+    sign: number,
+  ): void {
+    const { width, nx, centreX, segmentStart } = this;
+    const values = this.valuesAtRow(y);
+    const shift = sourceStart - targetStart;
+    if (nx === 1) {
+      const v = sign * values[0];
+      for (let t = targetStart; t < targetStart + width; t++) target[t] = source[t + shift] + v;
+      return;
+    }
+    // Linear along each segment: start value and a constant step, one add per pixel (no per-pixel node lookup).
+    for (let k = 0; k < nx - 1; k++) {
+      const slope = (sign * (values[k + 1] - values[k])) / (centreX[k + 1] - centreX[k]);
+      const from = segmentStart[k];
+      const to = k === nx - 2 ? width : segmentStart[k + 1];
+      let v = sign * values[k] + (from - centreX[k]) * slope;
+      for (let t = targetStart + from; t < targetStart + to; t++) {
+        target[t] = source[t + shift] + v;
+        v += slope;
+      }
+    }
+  }
+
+  /** The smallest value along row y: the row is piecewise linear, so it is at a node or at an end. */
+  rowMinimum(y: number): number {
+    const values = this.valuesAtRow(y);
+    let lowest = Math.min(this.at(0, y), this.at(this.width - 1, y));
+    for (let k = 0; k < this.nx; k++) if (values[k] < lowest) lowest = values[k];
+    // 10⁻⁴ lower: the filled rows and `at` round their weights differently (float32), by ~10⁻⁵ relative.
+    return lowest * (1 - 1e-4);
+  }
+
+  /** The interpolated value at one pixel. */
+  at(x: number, y: number): number {
+    const values = this.valuesAtRow(y);
+    if (this.nx === 1) return values[0];
+    const k = this.xs.index[x];
+    return values[k] + this.xs.weight[x] * (values[k + 1] - values[k]);
+  }
+}
+
+/**
+ * The sky noise σ of a background model one row at a time, for detection and cosmic-ray finding: what
+ * `backgroundRmsImage` holds, without a full image (64 MB for a 4k×4k detector, and a pass to fill it).
+ */
+export interface NoiseRows {
+  readonly kind: 'noiseRows';
+  readonly width: number;
+  readonly height: number;
+  /** Write σ of row y (local pixels) into out[0 .. width). */
+  fillRow(y: number, out: Float32Array): void;
+  /** σ at one pixel (local coordinates). */
+  at(x: number, y: number): number;
+  /** The smallest σ along row y: a cut below which no pixel of the row can pass an N σ test. */
+  rowMinimum(y: number): number;
+}
+
+export function backgroundNoiseRows(model: BackgroundModel): NoiseRows {
+  const interpolator = new RowInterpolator(model, model.cellSigma);
+  const zeros = new Float32Array(model.bbox.width);
+  return Object.freeze({
+    kind: 'noiseRows',
+    width: model.bbox.width,
+    height: model.bbox.height,
+    fillRow: (y: number, out: Float32Array) => interpolator.row(y, zeros, 0, out, 0, 1),
+    at: (x: number, y: number) => interpolator.at(x, y),
+    rowMinimum: (y: number) => interpolator.rowMinimum(y),
+  });
+}
+
+/** target = source + sign × (bilinear interpolation of the cell values at every pixel); source may be target. */
 function addInterpolatedCells(
+  source: Float32Array,
   target: Float32Array,
   model: BackgroundModel,
   cells: Float32Array,
   sign: 1 | -1,
 ): void {
   const { width, height } = model.bbox;
-  const { centreX, centreY } = model;
-  const nx = centreX.length;
-  const ny = centreY.length;
-  const ys = interpolationNodes(centreY, height);
-  // Segments of the row between interpolation nodes: pixels [segmentStart[k], segmentStart[k + 1]) interpolate
-  // between nodes k and k + 1 (the first and last segments extrapolate).
-  const segmentStart = new Int32Array(Math.max(nx, 2));
-  if (nx > 1) {
-    const xs = interpolationNodes(centreX, width);
-    for (let x = width - 1; x >= 0; x--) segmentStart[xs.index[x]] = x;
-    for (let k = 1; k < nx - 1; k++) segmentStart[k] = Math.max(segmentStart[k], segmentStart[k - 1]);
-  }
-  segmentStart[Math.max(nx, 2) - 1] = width;
-  const rowValues = new Float64Array(nx);
-  for (let y = 0; y < height; y++) {
-    const j = ys.index[y];
-    const wy = ys.weight[y];
-    for (let i = 0; i < nx; i++) {
-      const below = cells[j * nx + i];
-      rowValues[i] = sign * (ny === 1 ? below : below + wy * (cells[(j + 1) * nx + i] - below));
-    }
-    const row = y * width;
-    if (nx === 1) {
-      const v = rowValues[0];
-      for (let x = 0; x < width; x++) target[row + x] += v;
-      continue;
-    }
-    // Linear along each segment: start value and a constant step, one add per pixel (no per-pixel node lookup).
-    for (let k = 0; k < nx - 1; k++) {
-      const slope = (rowValues[k + 1] - rowValues[k]) / (centreX[k + 1] - centreX[k]);
-      const from = segmentStart[k];
-      const to = k === nx - 2 ? width : segmentStart[k + 1];
-      let v = rowValues[k] + (from - centreX[k]) * slope;
-      for (let x = from; x < to; x++) {
-        target[row + x] += v;
-        v += slope;
-      }
-    }
-  }
+  const interpolator = new RowInterpolator(model, cells);
+  for (let y = 0; y < height; y++) interpolator.row(y, source, y * width, target, y * width, sign);
 }

@@ -9,6 +9,18 @@
  * the true error for a PSF-matched weight: it ignores that the weight moves with the centre.)
  */
 import type { ImageF } from '../../formats/index.js';
+import {
+  gaussianWeightedSums,
+  SUM_W,
+  SUM_W2V_XX,
+  SUM_W2V_YY,
+  SUM_X,
+  SUM_XX,
+  SUM_Y,
+  SUM_YY,
+  WEIGHTED_SUM_COUNT,
+  type WeightWindow,
+} from './weighted-moments.js';
 
 export interface CentroidResult {
   /** Parent pixel coordinates of the centre, pixels. */
@@ -44,12 +56,11 @@ export function measureCentroid(
   const maxIterations = options.maxIterations ?? 30;
   const maxShift = options.maxShift ?? Math.max(2, 2 * sigma);
   const { x0, y0, width, height } = image.bbox;
-  const pixels = image.array;
   const radius = Math.ceil(4 * sigma);
   const inv2s2 = 1 / (2 * sigma * sigma);
   let xc = xStart - x0;
   let yc = yStart - y0;
-  const weightX = new Float64Array(2 * radius + 3);
+  const sums = new Float64Array(WEIGHTED_SUM_COUNT);
   const failed = (iterations: number): CentroidResult => ({
     x: xStart,
     y: yStart,
@@ -59,41 +70,16 @@ export function measureCentroid(
     iterations,
   });
   for (let it = 1; it <= maxIterations; it++) {
-    const xLo = Math.max(0, Math.floor(xc) - radius);
-    const xHi = Math.min(width - 1, Math.ceil(xc) + radius);
-    const yLo = Math.max(0, Math.floor(yc) - radius);
-    const yHi = Math.min(height - 1, Math.ceil(yc) + radius);
-    let sumW = 0;
-    let sumX = 0;
-    let sumY = 0;
-    let sumXX = 0;
-    let sumYY = 0;
-    // The round weight is separable: its x factors are computed once per iteration.
-    for (let x = xLo; x <= xHi; x++) {
-      const dx = x - xc;
-      weightX[x - xLo] = Math.exp(-dx * dx * inv2s2);
-    }
-    for (let y = yLo; y <= yHi; y++) {
-      const dy = y - yc;
-      const wy = Math.exp(-dy * dy * inv2s2);
-      const row = y * width;
-      for (let x = xLo; x <= xHi; x++) {
-        const v = pixels[row + x];
-        if (Number.isNaN(v)) continue;
-        const dx = x - xc;
-        const wi = wy * weightX[x - xLo] * v;
-        sumW += wi;
-        sumX += wi * dx;
-        sumY += wi * dy;
-        sumXX += wi * dx * dx;
-        sumYY += wi * dy * dy;
-      }
-    }
+    // The round weight out to 4σ (the box's corners): every pixel counts, however small its weight.
+    gaussianWeightedSums(weightWindow(image, xc, yc, radius), inv2s2, inv2s2, 0, 0, null, sums);
+    const sumW = sums[SUM_W];
+    const sumX = sums[SUM_X];
+    const sumY = sums[SUM_Y];
     if (!(sumW > 0)) return failed(it);
     // Newton's step on F (∂F/∂xc as in the header); where ∂F/∂xc is not negative (far from a peak), the plain
     // weighted-mean step, which converges (halving the offset per iteration for a PSF-like source) but slowly.
-    const slopeX = sumXX * 2 * inv2s2 - sumW;
-    const slopeY = sumYY * 2 * inv2s2 - sumW;
+    const slopeX = sums[SUM_XX] * 2 * inv2s2 - sumW;
+    const slopeY = sums[SUM_YY] * 2 * inv2s2 - sumW;
     let stepX = slopeX < 0 ? -sumX / slopeX : sumX / sumW;
     let stepY = slopeY < 0 ? -sumY / slopeY : sumY / sumW;
     // Damped step: a noise spike on a faint source must not throw the centre a whole PSF away in one iteration.
@@ -114,7 +100,7 @@ export function measureCentroid(
       return failed(it);
     }
     if (step < 1e-5) {
-      const errors = centroidErrors(image, variance, xc, yc, sigma, radius);
+      const errors = centroidErrors(image, variance, xc, yc, sigma, radius, sums);
       if (errors === null) return failed(it);
       return { x: xc + x0, y: yc + y0, xErr: errors.xErr, yErr: errors.yErr, failed: false, iterations: it };
     }
@@ -122,6 +108,22 @@ export function measureCentroid(
   return failed(maxIterations);
 }
 
+/** The box of half-width `radius` around (xc, yc) (local pixels), clipped to the image. */
+function weightWindow(image: ImageF, xc: number, yc: number, radius: number): WeightWindow {
+  const { width, height } = image.bbox;
+  return {
+    pixels: image.array,
+    width,
+    xLo: Math.max(0, Math.floor(xc) - radius),
+    xHi: Math.min(width - 1, Math.ceil(xc) + radius),
+    yLo: Math.max(0, Math.floor(yc) - radius),
+    yHi: Math.min(height - 1, Math.ceil(yc) + radius),
+    cx: xc,
+    cy: yc,
+  };
+}
+
+/** The header's error formula at the converged centre: ∂F/∂xc = Σ w I dx²/σ² − Σ w I, Var(F) = Σ w² V dx². */
 function centroidErrors(
   image: ImageF,
   variance: ImageF | null,
@@ -129,37 +131,22 @@ function centroidErrors(
   yc: number,
   sigma: number,
   radius: number,
+  sums: Float64Array,
 ): { xErr: number; yErr: number } | null {
-  const { width, height } = image.bbox;
-  const pixels = image.array;
   const inv2s2 = 1 / (2 * sigma * sigma);
   const invS2 = 1 / (sigma * sigma);
-  const xLo = Math.max(0, Math.floor(xc) - radius);
-  const xHi = Math.min(width - 1, Math.ceil(xc) + radius);
-  const yLo = Math.max(0, Math.floor(yc) - radius);
-  const yHi = Math.min(height - 1, Math.ceil(yc) + radius);
-  let varFx = 0;
-  let varFy = 0;
-  let dFx = 0;
-  let dFy = 0;
-  for (let y = yLo; y <= yHi; y++) {
-    const dy = y - yc;
-    const row = y * width;
-    for (let x = xLo; x <= xHi; x++) {
-      const v = pixels[row + x];
-      if (Number.isNaN(v)) continue;
-      const dx = x - xc;
-      const w = Math.exp(-(dx * dx + dy * dy) * inv2s2);
-      dFx += w * v * (dx * dx * invS2 - 1);
-      dFy += w * v * (dy * dy * invS2 - 1);
-      if (variance !== null) {
-        const w2v = w * w * variance.array[row + x];
-        varFx += w2v * dx * dx;
-        varFy += w2v * dy * dy;
-      }
-    }
-  }
+  gaussianWeightedSums(
+    weightWindow(image, xc, yc, radius),
+    inv2s2,
+    inv2s2,
+    0,
+    0,
+    variance?.array ?? null,
+    sums,
+  );
+  const dFx = sums[SUM_XX] * invS2 - sums[SUM_W];
+  const dFy = sums[SUM_YY] * invS2 - sums[SUM_W];
   if (!(dFx < 0) || !(dFy < 0)) return null;
   if (variance === null) return { xErr: Number.NaN, yErr: Number.NaN };
-  return { xErr: Math.sqrt(varFx) / -dFx, yErr: Math.sqrt(varFy) / -dFy };
+  return { xErr: Math.sqrt(sums[SUM_W2V_XX]) / -dFx, yErr: Math.sqrt(sums[SUM_W2V_YY]) / -dFy };
 }

@@ -15,6 +15,7 @@
 import { z } from 'zod';
 import { meridianError } from '../../errors.js';
 import type { ImageF, Mask, Psf } from '../../formats/index.js';
+import type { NoiseRows } from './background.js';
 import { connectedComponents, type Footprint, spansBox } from './footprints.js';
 import { psfModelImage } from './psf-flux.js';
 
@@ -44,8 +45,8 @@ export interface CosmicRayResult {
 export interface CosmicRayInputs {
   /** Background-subtracted image; repaired in place. */
   readonly image: ImageF;
-  /** Pixel noise σ (background RMS map or a number). */
-  readonly noise: ImageF | number;
+  /** Pixel noise σ (background RMS map, a background model's σ row by row, or a number). */
+  readonly noise: ImageF | NoiseRows | number;
   /** CR and INTRP are set here. */
   readonly mask: Mask;
   readonly psf: Psf;
@@ -70,7 +71,8 @@ export function findAndRepairCosmicRays(
   const { image, noise, mask } = inputs;
   const { width, height, x0, y0 } = image.bbox;
   const pixels = image.array;
-  const noiseMap = typeof noise === 'number' ? null : noise.array;
+  const noiseMap = typeof noise === 'number' ? null : 'kind' in noise ? null : noise.array;
+  const noiseRows = typeof noise === 'object' && 'kind' in noise ? noise : null;
   const sigmaAt = sigmaLookup(noise);
   const { side, diagonal } = psfNeighbourRatios(inputs.psf);
   const marked = new Uint8Array(width * height);
@@ -88,12 +90,15 @@ export function findAndRepairCosmicRays(
   };
   const markedList: number[] = [];
   // The significance cut first, in a tight loop: it rejects all but a few pixels in a thousand.
-  const constantCut = noiseMap === null ? cfg.minSigma * (noise as number) : 0;
+  // With a noise map, each pixel against its own σ; otherwise against the row's smallest σ (one number, or the
+  // model's minimum along the row), and isSharp applies each survivor's own σ.
+  let rowCut = typeof noise === 'number' ? cfg.minSigma * noise : 0;
   for (let y = 1; y < height - 1; y++) {
     const row = y * width;
+    if (noiseRows !== null) rowCut = cfg.minSigma * noiseRows.rowMinimum(y);
     for (let i = row + 1; i < row + width - 1; i++) {
       const v = pixels[i];
-      if (noiseMap === null ? !(v > constantCut) : !(v > cfg.minSigma * noiseMap[i])) continue;
+      if (noiseMap !== null ? !(v > cfg.minSigma * noiseMap[i]) : !(v > rowCut)) continue;
       if (isSharp(test, i, cfg.minSigma)) {
         marked[i] = 1;
         markedList.push(i);
@@ -128,8 +133,12 @@ export function findAndRepairCosmicRays(
 }
 
 /** σ at pixel i. A separate function so that the hot loop's `noiseMap` is not captured by a closure. */
-function sigmaLookup(noise: ImageF | number): (i: number) => number {
+function sigmaLookup(noise: ImageF | NoiseRows | number): (i: number) => number {
   if (typeof noise === 'number') return () => noise;
+  if ('kind' in noise) {
+    const { width } = noise;
+    return (i) => noise.at(i % width, Math.floor(i / width));
+  }
   const map = noise.array;
   return (i) => map[i];
 }

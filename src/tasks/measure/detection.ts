@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { meridianError } from '../../errors.js';
 import type { ImageF, Mask, Psf } from '../../formats/index.js';
+import type { NoiseRows } from './background.js';
 import { convolveSeparable, gaussianKernel1d, smoothedNoiseFactor } from './convolve.js';
 import { componentsOfRuns, type Footprint, findPeaks, type Peak, RunList, spansBox } from './footprints.js';
 
@@ -63,8 +64,8 @@ export function parseDetectionConfig(input: unknown = {}): DetectionConfig {
 export interface DetectInputs {
   /** Background-subtracted image. */
   readonly image: ImageF;
-  /** Pixel noise σ: a map (e.g. the background RMS) or one number for the whole image. */
-  readonly noise: ImageF | number;
+  /** Pixel noise σ: a map (e.g. the background RMS), a background model's σ row by row, or one number. */
+  readonly noise: ImageF | NoiseRows | number;
   /** DETECTED and EDGE are set here when given. */
   readonly mask?: Mask | null;
   /** Used for the kernel σ when the config leaves it null. */
@@ -80,7 +81,7 @@ export function detectSources(inputs: DetectInputs, config: Partial<DetectionCon
   if (kernelSigma === null) {
     throw meridianError('INVALID_ARGUMENT', 'detection needs a PSF or an explicit kernelSigma');
   }
-  if (typeof noise !== 'number' && noise.array.length !== image.array.length) {
+  if (typeof noise !== 'number' && (noise.width !== image.width || noise.height !== image.height)) {
     throw meridianError('INVALID_ARGUMENT', 'the noise map and the image have different sizes');
   }
   const { width, height } = image;
@@ -92,7 +93,8 @@ export function detectSources(inputs: DetectInputs, config: Partial<DetectionCon
   const components = componentsOfRuns(runs, cfg.minPixels);
   const { x0, y0 } = image.bbox;
   const footprints: Footprint[] = [];
-  const noiseAt = (x: number, y: number) => (typeof noise === 'number' ? noise : noise.array[y * width + x]);
+  const noiseAt = (x: number, y: number) =>
+    typeof noise === 'number' ? noise : 'kind' in noise ? noise.at(x, y) : noise.array[y * width + x];
   for (const local of components.spans) {
     const peaks = findPeaks(s, width, height, local, {
       minSeparation: cfg.peakMinSeparationSigma * kernelSigma,
@@ -146,16 +148,17 @@ function runsAboveThreshold(
   width: number,
   height: number,
   factor: number,
-  noise: ImageF | number,
+  noise: ImageF | NoiseRows | number,
 ): RunList {
   const runs = new RunList();
-  // The per-pixel threshold, or one number: two copies of the loop so neither tests which it has per pixel.
-  const noiseMap = typeof noise === 'number' ? null : noise.array;
+  // The per-pixel threshold (a row of the map, or of the model filled into `line`), or one number: two copies of
+  // the loop so neither tests which it has per pixel.
+  const line = typeof noise === 'object' && 'kind' in noise ? new Float32Array(width) : null;
   const constant = typeof noise === 'number' ? factor * noise : 0;
   for (let y = 0; y < height; y++) {
     const row = y * width;
     let start = -1;
-    if (noiseMap === null) {
+    if (typeof noise === 'number') {
       for (let x = 0; x < width; x++) {
         if (smoothed[row + x] > constant) {
           if (start < 0) start = x;
@@ -165,8 +168,18 @@ function runsAboveThreshold(
         }
       }
     } else {
+      let sigma: Float32Array;
+      let at: number;
+      if (line !== null) {
+        (noise as NoiseRows).fillRow(y, line);
+        sigma = line;
+        at = 0;
+      } else {
+        sigma = (noise as ImageF).array;
+        at = row;
+      }
       for (let x = 0; x < width; x++) {
-        if (smoothed[row + x] > factor * noiseMap[row + x]) {
+        if (smoothed[row + x] > factor * sigma[at + x]) {
           if (start < 0) start = x;
         } else if (start >= 0) {
           runs.push(y, start, x - 1);

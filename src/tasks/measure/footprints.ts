@@ -27,6 +27,13 @@ export interface Footprint {
   readonly area: number;
   readonly bbox: Box2I;
   readonly peaks: readonly Peak[];
+  /** A deblended parent (deblend.ts): how many children it was split into. */
+  readonly childCount?: number;
+  /** A deblended child: its parent footprint's id, and how many peaks (children) the parent has. */
+  readonly parentId?: number;
+  readonly parentPeakCount?: number;
+  /** A deblended child's share of each of its (the parent's) pixels, in span order: a "heavy" footprint. */
+  readonly heavy?: Float32Array;
 }
 
 /** Runs of a row-major binary image, grouped into 8-connected components (local array coordinates). */

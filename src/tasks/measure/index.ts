@@ -16,8 +16,11 @@ export {
   BackgroundConfig,
   type BackgroundModel,
   backgroundImage,
+  backgroundNoiseRows,
   backgroundRmsImage,
+  backgroundSubtracted,
   estimateBackground,
+  type NoiseRows,
   subtractBackground,
 } from './background.js';
 export { type CentroidOptions, type CentroidResult, measureCentroid } from './centroid.js';
@@ -29,6 +32,7 @@ export {
   findAndRepairCosmicRays,
   psfNeighbourRatios,
 } from './cosmic-rays.js';
+export { DeblendConfig, deblendFootprints, withChildPixels } from './deblend.js';
 export {
   DetectAndMeasureConfig,
   type DetectAndMeasureResult,

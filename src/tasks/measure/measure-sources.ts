@@ -1,6 +1,7 @@
 /**
- * Measurement of every detected source, one per footprint (no deblending yet: a footprint with several peaks is
- * measured as one source at its brightest peak and flagged `blended`). Plugins run in LSST's order, each feeding
+ * Measurement of every detected source, one per footprint: a footprint with several peaks is measured as one
+ * source at its brightest peak and flagged `blended`; when deblend.ts has split it, it is the parent
+ * (`deblendNChild` > 0) and each child follows, measured with its share of the pixels in the image. Plugins run in LSST's order, each feeding
  * the next: centroid (centroid.ts) → adaptive moments (moments.ts) → PSF flux (psf-flux.ts) → aperture fluxes and
  * Kron flux (aperture.ts) → pixel flags from the mask. The output is columnar (typed arrays per column), ready
  * for a Parquet table; names follow the DP0.2 Source columns where one exists.
@@ -10,6 +11,7 @@ import { meridianError } from '../../errors.js';
 import type { Exposure, Mask } from '../../formats/index.js';
 import { apertureFlux, kronFlux } from './aperture.js';
 import { measureCentroid } from './centroid.js';
+import { withChildPixels } from './deblend.js';
 import { psfEffectiveSigma } from './detection.js';
 import type { Footprint } from './footprints.js';
 import { measureAdaptiveMoments } from './moments.js';
@@ -50,7 +52,11 @@ export interface SourceMeasurements {
   readonly kind: 'sourceMeasurements';
   readonly count: number;
   readonly footprintId: Int32Array;
+  /** Peaks in the footprint (a deblended child: in its parent's). */
   readonly peakCount: Int32Array;
+  /** A deblended child's parent footprint id (0: not a child); a parent's number of children (DP0.2 deblend_nChild). */
+  readonly parent: Int32Array;
+  readonly deblendNChild: Int32Array;
   /** Detection significance of the brightest peak, σ. */
   readonly significance: Float64Array;
   readonly x: Float64Array;
@@ -98,6 +104,7 @@ export function measureSources(
     throw meridianError('INVALID_ARGUMENT', `invalid measurement config: ${parsed.error.issues[0]?.message}`);
   }
   const cfg = parsed.data;
+  if (inputs.footprints.some((fp) => fp.heavy !== undefined)) return measureWithChildren(inputs, cfg);
   const { exposure, footprints } = inputs;
   const psf = exposure.psf;
   if (psf === null) {
@@ -118,6 +125,8 @@ export function measureSources(
   const out = {
     footprintId: new Int32Array(n),
     peakCount: new Int32Array(n),
+    parent: new Int32Array(n),
+    deblendNChild: new Int32Array(n),
     significance: column(),
     x: column(),
     y: column(),
@@ -142,8 +151,10 @@ export function measureSources(
   for (let s = 0; s < n; s++) {
     const fp = footprints[s];
     out.footprintId[s] = fp.id;
-    out.peakCount[s] = fp.peaks.length;
-    if (fp.peaks.length > 1) flags.blended[s] = 1;
+    out.peakCount[s] = fp.parentPeakCount ?? fp.peaks.length;
+    out.parent[s] = fp.parentId ?? 0;
+    out.deblendNChild[s] = fp.childCount ?? 0;
+    if (out.peakCount[s] > 1) flags.blended[s] = 1;
     const pixelBits = footprintMaskBits(mask, fp);
     const touchesBorder =
       fp.bbox.x0 <= x0 ||
@@ -247,4 +258,56 @@ function centreMaskBits(mask: Mask, x: number, y: number): number {
       bits |= mask.array[yy * width + xx];
   }
   return bits;
+}
+
+/**
+ * Footprints that include deblended children: the others measured together, each child alone with its share of
+ * the pixels swapped into the image (deblend.ts `withChildPixels`); rows in the order of the footprints.
+ */
+function measureWithChildren(inputs: MeasureInputs, config: MeasurementConfig): SourceMeasurements {
+  const { exposure, footprints } = inputs;
+  const plain = footprints.filter((fp) => fp.heavy === undefined);
+  const together = measureSources({ ...inputs, footprints: plain }, config);
+  let next = 0;
+  const rows = footprints.map((fp) => {
+    if (fp.heavy === undefined) return { part: together, row: next++ };
+    const { heavy: _, ...asMeasured } = fp;
+    const part = withChildPixels(exposure.image, fp, () =>
+      measureSources({ ...inputs, footprints: [asMeasured] }, config),
+    );
+    return { part, row: 0 };
+  });
+  return gatherRows(rows);
+}
+
+type Column = Float64Array | Int32Array | Uint8Array;
+
+/** A measurement table whose row i is row `rows[i].row` of `rows[i].part` (every column, whatever its name). */
+function gatherRows(rows: readonly { part: SourceMeasurements; row: number }[]): SourceMeasurements {
+  const first = rows[0].part as unknown as Record<string, unknown>;
+  const gather = (pick: (part: Record<string, unknown>) => Column): Column => {
+    const template = pick(first);
+    const out = new (template.constructor as new (n: number) => Column)(rows.length);
+    rows.forEach((r, i) => {
+      out[i] = pick(r.part as unknown as Record<string, unknown>)[r.row];
+    });
+    return out;
+  };
+  const table: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(first)) {
+    if (ArrayBuffer.isView(value)) table[key] = gather((part) => part[key] as Column);
+    else if (Array.isArray(value) && value.length > 0 && ArrayBuffer.isView(value[0])) {
+      table[key] = Object.freeze(value.map((_, c) => gather((part) => (part[key] as Column[])[c])));
+    } else if (key === 'flags') {
+      const flags = Object.fromEntries(
+        Object.keys(value as object).map((flag) => [
+          flag,
+          gather((part) => (part.flags as Record<string, Column>)[flag]),
+        ]),
+      );
+      table[key] = Object.freeze(flags);
+    } else table[key] = value;
+  }
+  table.count = rows.length;
+  return Object.freeze(table) as unknown as SourceMeasurements;
 }

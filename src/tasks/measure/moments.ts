@@ -7,6 +7,17 @@
  * slower M ← 2Q. At convergence ixx, iyy, ixy are M (pixels²), the convention of LSST's `HsmSourceMoments`.
  */
 import type { ImageF } from '../../formats/index.js';
+import {
+  gaussianWeightedSums,
+  SUM_W,
+  SUM_W2,
+  SUM_X,
+  SUM_XX,
+  SUM_XY,
+  SUM_Y,
+  SUM_YY,
+  WEIGHTED_SUM_COUNT,
+} from './weighted-moments.js';
 
 export interface AdaptiveMoments {
   /** Centre, parent pixels. */
@@ -54,6 +65,7 @@ export function measureAdaptiveMoments(
   let mxx = options.initialSigma ** 2;
   let myy = mxx;
   let mxy = 0;
+  const sums = new Float64Array(WEIGHTED_SUM_COUNT);
   const result = (
     it: number,
     flux: number,
@@ -88,47 +100,23 @@ export function measureAdaptiveMoments(
     const xHi = Math.min(width - 1, Math.ceil(mx) + halfX);
     const yLo = Math.max(0, Math.floor(my) - halfY);
     const yHi = Math.min(height - 1, Math.ceil(my) + halfY);
-    let s0 = 0;
-    let sx = 0;
-    let sy = 0;
-    let sxx = 0;
-    let syy = 0;
-    let sxy = 0;
-    let sw2 = 0;
-    // Along a row the exponent is quadratic in dx, so the weight follows a two-term multiplicative recurrence:
-    // three exp() per row instead of one per pixel.
-    const rowStepFactor = Math.exp(-2 * axx);
-    for (let y = yLo; y <= yHi; y++) {
-      const dy = y - my;
-      const row = y * width;
-      const linear = 2 * axy * dy;
-      const dx0 = xLo - mx;
-      let w = Math.exp(-(axx * dx0 * dx0 + linear * dx0 + ayy * dy * dy));
-      let step = Math.exp(-(axx * (2 * dx0 + 1) + linear));
-      for (let x = xLo; x <= xHi; x++) {
-        const v = pixels[row + x];
-        // Beyond exponent 9 (w < 1.2e-4) the weight adds only noise.
-        if (w > 1.2341e-4 && !Number.isNaN(v)) {
-          const dx = x - mx;
-          const wv = w * v;
-          s0 += wv;
-          sx += wv * dx;
-          sy += wv * dy;
-          sxx += wv * dx * dx;
-          syy += wv * dy * dy;
-          sxy += wv * dx * dy;
-          sw2 += w * w;
-        }
-        w *= step;
-        step *= rowStepFactor;
-      }
-    }
+    // Beyond exponent 9 (w < 1.2e-4) the weight adds only noise.
+    gaussianWeightedSums(
+      { pixels, width, xLo, xHi, yLo, yHi, cx: mx, cy: my },
+      axx,
+      ayy,
+      axy,
+      1.2341e-4,
+      null,
+      sums,
+    );
+    const s0 = sums[SUM_W];
     if (!(s0 > 0)) return result(it, Number.NaN, { singular: true });
-    const cx = sx / s0;
-    const cy = sy / s0;
-    const qxx = sxx / s0 - cx * cx;
-    const qyy = syy / s0 - cy * cy;
-    const qxy = sxy / s0 - cx * cy;
+    const cx = sums[SUM_X] / s0;
+    const cy = sums[SUM_Y] / s0;
+    const qxx = sums[SUM_XX] / s0 - cx * cx;
+    const qyy = sums[SUM_YY] / s0 - cy * cy;
+    const qxy = sums[SUM_XY] / s0 - cx * cy;
     const qdet = qxx * qyy - qxy * qxy;
     if (!(qdet > 0) || !(qxx > 0)) return result(it, Number.NaN, { singular: true });
     // Q⁻¹ − M⁻¹ (with M⁻¹ = 2A).
@@ -169,7 +157,7 @@ export function measureAdaptiveMoments(
       return result(it, Number.NaN, { singular: true });
     // Flux of a Gaussian of covariance M matched to the data: A·2π√det M with A = Σ W I / Σ W².
     if (change < tolerance) {
-      const amplitude = s0 / sw2;
+      const amplitude = s0 / sums[SUM_W2];
       return result(it, amplitude * 2 * Math.PI * Math.sqrt(mxx * myy - mxy * mxy), {});
     }
   }

@@ -70,10 +70,10 @@ const BINS_PER_SIGMA = 32;
 /** The histogram spans ±8σ around the first clipped mean; anything further out is clipped in any case. */
 const HISTOGRAM_HALF_WIDTH_SIGMA = 8;
 const BIN_COUNT = 2 * HISTOGRAM_HALF_WIDTH_SIGMA * BINS_PER_SIGMA;
-// Reused between calls (one cell at a time): counts, sums and sums of squares per bin.
-const binCount = new Float64Array(BIN_COUNT);
-const binSum = new Float64Array(BIN_COUNT);
-const binSum2 = new Float64Array(BIN_COUNT);
+// Reused between calls (one cell at a time): the count per bin. Only counts: sums of values and of squares per bin
+// made the pass over the pixels 1.6× slower (three read-modify-writes per pixel instead of one), and with bins of
+// σ/32 the bin centres give the mean to σ/10⁴ and the variance (with Sheppard's correction) as well.
+const binCount = new Int32Array(BIN_COUNT);
 
 /** A rectangle [x0, x1) × [y0, y1) of a row-major image; pixels with a bit of `ignoredBits` in `mask` are skipped. */
 export interface PixelRegion {
@@ -99,9 +99,9 @@ const guessScratch = new Float32Array(4 * GUESS_SAMPLES + 16);
  *
  * As in SExtractor the clipping runs on a histogram, so each iteration costs O(bins), not O(pixels): a first guess
  * of the median and σ (MAD) from a regular subsample of ≥ 512 pixels sets bins of σ/32 over ±8σ, then one pass
- * over the region fills them; the subsample also gives the σ of all values for the crowding test. Per-bin sums keep
- * the mean and σ exact; the median is interpolated inside its bin. `usable` counts unmasked pixels (NaN included:
- * background cells hold NaN only where the mask says NO_DATA).
+ * over the region fills them; the subsample also gives the σ of all values for the crowding test. The mean and σ
+ * come from the bin centres (to σ/10⁴ with bins of σ/32); the median is interpolated inside its bin. `usable`
+ * counts unmasked pixels (NaN included: background cells hold NaN only where the mask says NO_DATA).
  */
 export function regionBackgroundStatistics(
   region: PixelRegion,
@@ -147,8 +147,6 @@ export function regionBackgroundStatistics(
   const inverseWidth = 1 / width_;
   const origin = guessMedian - HISTOGRAM_HALF_WIDTH_SIGMA * guessSigma;
   binCount.fill(0);
-  binSum.fill(0);
-  binSum2.fill(0);
   // One pass over the region; NaN falls out at the bin test. Two copies of the loop so that the common case (no
   // mask) has no mask test.
   let count = 0;
@@ -159,14 +157,7 @@ export function regionBackgroundStatistics(
         const v = pixels[i];
         // Test the float, then truncate to an int32 index (Math.floor's double index is several times slower).
         const t = (v - origin) * inverseWidth;
-        if (t >= 0 && t < BIN_COUNT) {
-          const b = t | 0;
-          // Sums relative to the guessed median keep the variance accurate on a high sky.
-          const d = v - guessMedian;
-          binCount[b]++;
-          binSum[b] += d;
-          binSum2[b] += d * d;
-        }
+        if (t >= 0 && t < BIN_COUNT) binCount[t | 0]++;
       }
       count += x1 - x0;
     } else {
@@ -175,13 +166,7 @@ export function regionBackgroundStatistics(
         const v = pixels[i];
         count++;
         const t = (v - origin) * inverseWidth;
-        if (t >= 0 && t < BIN_COUNT) {
-          const b = t | 0;
-          const d = v - guessMedian;
-          binCount[b]++;
-          binSum[b] += d;
-          binSum2[b] += d * d;
-        }
+        if (t >= 0 && t < BIN_COUNT) binCount[t | 0]++;
       }
     }
   }
@@ -246,7 +231,11 @@ function sampleRegion(region: PixelRegion, stride: number): number {
   return n;
 }
 
-/** Mean, σ and interpolated median of the histogram bins lo..hi (sums are relative to `offset`). */
+/**
+ * Mean, σ and interpolated median of the histogram bins lo..hi, each bin's values taken at its centre (sums relative
+ * to `offset`, near the median, keep the variance accurate on a high sky). Sheppard's correction removes the
+ * variance that the bin width adds (w²/12).
+ */
 function histogramStatistics(
   lo: number,
   hi: number,
@@ -258,13 +247,16 @@ function histogramStatistics(
   let sum = 0;
   let sum2 = 0;
   for (let b = lo; b <= hi; b++) {
-    count += binCount[b];
-    sum += binSum[b];
-    sum2 += binSum2[b];
+    const c = binCount[b];
+    const d = origin + width * (b + 0.5) - offset;
+    count += c;
+    sum += c * d;
+    sum2 += c * d * d;
   }
   if (count === 0) return { mean: Number.NaN, sigma: Number.NaN, median: Number.NaN, count };
   const meanOffset = sum / count;
-  const sigma = Math.sqrt(Math.max(0, (sum2 - count * meanOffset * meanOffset) / Math.max(1, count - 1)));
+  const variance = (sum2 - count * meanOffset * meanOffset) / Math.max(1, count - 1) - (width * width) / 12;
+  const sigma = Math.sqrt(Math.max(0, variance));
   const half = 0.5 * count;
   let cumulative = 0;
   let median = Number.NaN;

@@ -30,5 +30,11 @@ export function psfShapeAtCentre(psf: Psf, x?: number, y?: number): PsfShape {
       overlap += (a.flux * b.flux) / (2 * Math.PI * Math.sqrt(det));
     }
   }
-  return Object.freeze({ ixx: shape.ixx, iyy: shape.iyy, ixy: shape.ixy, sigma: shape.sigma, area: 1 / overlap });
+  return Object.freeze({
+    ixx: shape.ixx,
+    iyy: shape.iyy,
+    ixy: shape.ixy,
+    sigma: shape.sigma,
+    area: 1 / overlap,
+  });
 }

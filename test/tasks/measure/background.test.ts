@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { box2i, ImageF, Mask } from '../../../src/formats/index.js';
 import {
   backgroundImage,
+  backgroundNoiseRows,
   backgroundRmsImage,
+  backgroundSubtracted,
   clippedBackgroundStatistics,
   estimateBackground,
   subtractBackground,
@@ -137,5 +139,26 @@ describe('estimateBackground', () => {
     expect(() => estimateBackground(image, null, { filterSize: 2 })).toThrow(
       expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
     );
+  });
+
+  it('gives the noise row by row (NoiseRows) as backgroundRmsImage does, and the subtracted copy as subtractBackground', () => {
+    const gradient = (x: number, y: number) => 1000 + 0.05 * x - 0.03 * y;
+    const image = new ImageF(scene(gradient, 5), bbox);
+    const model = estimateBackground(image, null, { meshSize: 100 });
+    const rms = backgroundRmsImage(model);
+    const rows = backgroundNoiseRows(model);
+    expect([rows.width, rows.height]).toEqual([SIZE, SIZE]);
+    const line = new Float32Array(SIZE);
+    for (const y of [0, 1, 333, 700, SIZE - 1]) {
+      rows.fillRow(y, line);
+      expect(line).toEqual(rms.array.subarray(y * SIZE, (y + 1) * SIZE));
+      for (const x of [0, 57, 512, SIZE - 1]) expect(rows.at(x, y)).toBeCloseTo(rms.get(x, y), 4);
+      expect(rows.rowMinimum(y)).toBeLessThanOrEqual(Math.min(...line));
+      expect(rows.rowMinimum(y) / Math.min(...line)).toBeGreaterThan(0.999);
+    }
+    const copy = backgroundSubtracted(image, model);
+    const inPlace = new ImageF(image.array.slice(), bbox);
+    subtractBackground(inPlace, model);
+    expect(copy.array).toEqual(inPlace.array);
   });
 });

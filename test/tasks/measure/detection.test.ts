@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { box2i, ImageF, Mask } from '../../../src/formats/index.js';
-import { connectedComponents, detectSources } from '../../../src/tasks/index.js';
+import {
+  backgroundNoiseRows,
+  backgroundRmsImage,
+  backgroundSubtracted,
+  connectedComponents,
+  detectSources,
+  estimateBackground,
+  findAndRepairCosmicRays,
+} from '../../../src/tasks/index.js';
 import { addGaussian, addNoise, starSnr, TestRandom } from './scenes.js';
 
 const PSF_SIGMA = 1.5;
@@ -130,5 +138,44 @@ describe('detectSources', () => {
     expect(() =>
       detectSources({ image, noise: new ImageF(new Float32Array(4), box2i(0, 0, 2, 2)), psf }),
     ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
+  it('finds the same footprints and cosmic rays with the noise row by row as with the noise image', () => {
+    const size = 300;
+    const rng = new TestRandom(77);
+    const pixels = new Float32Array(size * size);
+    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) pixels[y * size + x] = 100 + 0.05 * x;
+    for (let i = 0; i < 40; i++) {
+      const flux = 300 + 3000 * rng.uniform();
+      addGaussian(
+        pixels,
+        size,
+        size,
+        10 + 280 * rng.uniform(),
+        10 + 280 * rng.uniform(),
+        flux,
+        PSF_SIGMA ** 2,
+      );
+    }
+    for (let i = 0; i < pixels.length; i++) pixels[i] += Math.sqrt(pixels[i]!) * rng.normal();
+    for (let i = 0; i < 10; i++) pixels[Math.floor(5 + 290 * rng.uniform()) * size + 150 + i * 7] += 500;
+    const bbox = box2i(0, 0, size, size);
+    const model = estimateBackground(new ImageF(pixels, bbox), null, { meshSize: 64 });
+    const image = backgroundSubtracted(new ImageF(pixels, bbox), model);
+    const byImage = { image: new ImageF(image.array.slice(), bbox), mask: Mask.zeros(bbox) };
+    const byRows = { image: new ImageF(image.array.slice(), bbox), mask: Mask.zeros(bbox) };
+    const crImage = findAndRepairCosmicRays({ ...byImage, noise: backgroundRmsImage(model), psf });
+    const crRows = findAndRepairCosmicRays({ ...byRows, noise: backgroundNoiseRows(model), psf });
+    expect(crRows.pixels).toBe(crImage.pixels);
+    expect(crRows.pixels).toBeGreaterThanOrEqual(10);
+    const withImage = detectSources({ ...byImage, noise: backgroundRmsImage(model), psf });
+    const withRows = detectSources({ ...byRows, noise: backgroundNoiseRows(model), psf });
+    expect(withRows.footprints.length).toBeGreaterThan(20);
+    expect(withRows.footprints.map((fp) => Array.from(fp.spans))).toEqual(
+      withImage.footprints.map((fp) => Array.from(fp.spans)),
+    );
+    expect(withRows.footprints.map((fp) => fp.peaks.length)).toEqual(
+      withImage.footprints.map((fp) => fp.peaks.length),
+    );
   });
 });

@@ -47,6 +47,8 @@ function measurements(n: number): SourceMeasurements {
     count: n,
     footprintId: Int32Array.from({ length: n }, (_, i) => i),
     peakCount: Int32Array.from({ length: n }, (_, i) => (i === 2 ? 2 : 1)),
+    parent: new Int32Array(n),
+    deblendNChild: new Int32Array(n),
     significance: col((i) => 10 + i),
     x: col((i) => 100.25 + i),
     y: col((i) => 200.5 + 2 * i),
