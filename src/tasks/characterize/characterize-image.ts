@@ -42,7 +42,9 @@ import { selectPsfStars } from './star-selection.js';
 
 export const CharacterizeImageConfig = z
   .object({
-    detectAndMeasure: DetectAndMeasureConfig.prefault({}),
+    // No deblending here, as in Rubin's characterizeImage: the PSF stars are isolated ones, and the re-measurement
+    // with the model runs over the same footprints (calibrate deblends).
+    detectAndMeasure: DetectAndMeasureConfig.prefault({ doDeblend: false }),
     psf: PsfDeterminationConfig.prefault({}),
     apertureCorrection: ApertureCorrectionConfig.prefault({}),
     /** FWHM (pixels) of the first Gaussian PSF guess; null: from the header's SEEING and the WCS. */

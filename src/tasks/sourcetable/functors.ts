@@ -201,7 +201,13 @@ export const SOURCE_TABLE_FUNCTORS: readonly ColumnFunctor[] = Object.freeze([
   copy('shape_flag', 'base_SdssShape_flag', 'BOOLEAN', '', 'The adaptive moments failed.'),
   copy('psfFlux_flag', 'base_PsfFlux_flag', 'BOOLEAN', '', 'The PSF flux failed.'),
   copy('kronFlux_flag', 'base_KronFlux_flag', 'BOOLEAN', '', 'The Kron flux failed.'),
-  copy('deblend_nChild', 'deblend_nChild', 'INTEGER', '', 'Children the deblender split this source into (0: not deblended).'),
+  copy(
+    'deblend_nChild',
+    'deblend_nChild',
+    'INTEGER',
+    '',
+    'Children the deblender split this source into (0: not deblended).',
+  ),
   copy('deblend_nPeaks', 'deblend_nPeaks', 'INTEGER', '', 'Peaks in the footprint (> 1: blended).'),
   copy(
     'parentSourceId',

@@ -165,7 +165,9 @@ describe('calibrate + Source tables through the pipeline', () => {
         // the zero point; here the primary flag must keep the sources away from the edge.
         const primary = table.columns.detect_isPrimary as boolean[];
         const edge = table.columns.pixelFlags_edge as boolean[];
-        expect(primary.every((p, i) => p === !edge[i])).toBe(true);
+        // Primary: neither on the edge nor a deblended parent (its children stand for it).
+        const children = table.columns.deblend_nChild as ArrayLike<number>;
+        expect(primary.every((p, i) => p === (!edge[i] && Number(children[i]) === 0))).toBe(true);
         visitRows += table.length;
 
         const md = (await butler.get('calibrate_metadata', dataId, { collections })) as ProvenanceRecord;

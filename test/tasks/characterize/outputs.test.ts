@@ -59,7 +59,7 @@ describe('characterizeImage outputs', () => {
   });
 
   it('writes icSrc with 64-bit source ids, the contract columns and boolean flags', async () => {
-    const nextId = sourceIdMaker(ccdVisitIdOf(2_000_000, 42));
+    const nextId = sourceIdMaker(ccdVisitIdOf(200_000, 42));
     const path = join(dir, 'icSrc.parquet');
     const table = sourceCatalogTable({
       sources: result.sources,
@@ -101,7 +101,7 @@ describe('characterizeImage outputs', () => {
       expect(Object.keys(back.columns)).toContain(name);
     }
     const ids = back.columns.id as ArrayLike<bigint>;
-    expect(BigInt(ids[3]!)).toBe(((2_000_000n * 1000n + 42n) << 32n) + 3n);
+    expect(BigInt(ids[3]!)).toBe(((200_000n * 1000n + 42n) << 32n) + 3n);
     const used = back.columns.calib_psf_used as readonly boolean[];
     expect(used.filter(Boolean).length).toBe(result.psfUsed.reduce((a, v) => a + v, 0));
     // PSF stars are point sources.

@@ -28,7 +28,12 @@ import {
   resolvePipeline,
 } from '../../../src/pipe/index.js';
 import type { SurveyManifest } from '../../../src/sim/index.js';
-import { apertureCorrectionFromMetadata, type BackgroundListJson } from '../../../src/tasks/index.js';
+import {
+  apertureCorrectionFromMetadata,
+  type BackgroundListJson,
+  ccdVisitIdOf,
+  sourceIdMaker,
+} from '../../../src/tasks/index.js';
 import {
   calibratedElectrons,
   removeTemporaryDirectories,
@@ -145,7 +150,9 @@ describe('CharacterizeImageTask in a pipeline', () => {
       const used = icSrc.columns.calib_psf_used as readonly boolean[];
       expect(used.filter(Boolean).length).toBeGreaterThanOrEqual(10);
       const ids = icSrc.columns.id as ArrayLike<bigint>;
-      expect(BigInt(ids[0]!)).toBe(BigInt(Number(dataId.visit) * 1000 + Number(dataId.detector)) << 12n);
+      expect(BigInt(ids[0]!)).toBe(
+        sourceIdMaker(ccdVisitIdOf(Number(dataId.visit), Number(dataId.detector)))(0),
+      );
       const icExp = (await butler.get('icExp', dataId, { collections: [OUTPUT_RUN] })) as Exposure;
       expect(icExp.psf?.kind).toBe('polynomialDoubleGaussian');
       expect(apertureCorrectionFromMetadata(icExp.metadata)?.apertureRadius).toBe(12);
