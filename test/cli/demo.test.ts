@@ -72,6 +72,13 @@ describe('meridian demo', () => {
     expect(result.stdout).toMatch(/rawStatistics +24 +24 +0 +0 +0 +0 +0/);
     expect(result.stdout).toMatch(/exposureSummary +6 +6 +0/);
     expect(result.stdout).toMatch(/merged into demo\/stats\/run1: 92 datasets inserted/);
+    // The DRP part: step1 over 24 detector-visits, step2 per visit, tract and instrument, then QA and the catalog.
+    expect(result.stdout).toContain('Executed 120 quanta successfully, 0 failed and 0 blocked out of 120');
+    expect(result.stdout).toContain('Executed 18 quanta successfully, 0 failed and 0 blocked out of 18');
+    expect(result.stdout).toMatch(/PA1 +[\d.]+ mmag/);
+    expect(result.stdout).toMatch(/AM1 +[\d.]+ mas/);
+    expect(result.stdout).toMatch(/depth +50% completeness at [\d.]+ mag/);
+    expect(result.stdout).toMatch(/Source: \d{4,} rows from 6 sourceTable_visit datasets/);
   });
 
   it('ends serving the catalog it made, until SIGINT', async () => {

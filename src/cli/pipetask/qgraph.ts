@@ -86,7 +86,7 @@ export function registerQgraphCommand(program: Command): void {
     .requiredOption('-b, --butler-config <repo>', 'Repository directory')
     .option(
       '-i, --input <collections>',
-      'Input collections, searched in order (comma-separated, repeatable)',
+      'Input collections, searched in order (comma-separated, repeatable); default: the existing -o chain',
       appendCommaSeparated,
     )
     .option('-o, --output <collection>', 'CHAINED output collection (the output run goes first in it)')
@@ -254,8 +254,14 @@ export async function resolveCollections(
     }
     outputRun = `${opts.output}/${runTimestamp()}`;
   }
+  // As Rubin's pipetask: without -i, an existing -o chain is the input (its runs and the inputs it was made from);
+  // the new run goes in front of it.
+  if (inputs.length === 0) inputs = [...chain];
   if (inputs.length === 0) {
-    throw meridianError('INVALID_ARGUMENT', 'no input collections: give -i/--input COLLECTION[,...]');
+    throw meridianError(
+      'INVALID_ARGUMENT',
+      'no input collections: give -i/--input COLLECTION[,...] (or -o naming an existing chain to continue)',
+    );
   }
   const skipExistingIn = [...(opts.skipExistingIn ?? [])];
   if (opts.skipExisting || opts.extendRun) {

@@ -203,7 +203,7 @@ export function registerRunCommand(program: Command): void {
     .option('-g, --qgraph <file>', 'Quantum graph file (from pipetask qgraph)')
     .option(
       '-i, --input <collections>',
-      'With -p/-t: input collections (comma-separated, repeatable)',
+      'With -p/-t: input collections (comma-separated, repeatable); default: the existing -o chain',
       appendCommaSeparated,
     )
     .option('-o, --output <collection>', 'With -p/-t: CHAINED output collection')
