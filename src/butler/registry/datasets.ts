@@ -142,6 +142,7 @@ export class DatasetManager {
       // transaction on an error otherwise).
       await sql`SAVEPOINT meridian_write_refs`.execute(trx);
       try {
+        await this.lockParents(trx, rec, run);
         await this.load(trx, 'dataset', datasetColumns, datasetRows);
         await this.load(trx, rec.tagsTable, tagColumns, tagRows);
         await this.addToSummary(trx, run.id, rec.id);
@@ -153,6 +154,44 @@ export class DatasetManager {
         throw err;
       }
     });
+  }
+
+  /**
+   * Where `dataset` has no per-row foreign keys to its RUN and dataset type (schema step 3, back ends with row
+   * locks), check both once for the batch and hold a key-share lock on each until the transaction ends: a
+   * concurrent removal of the RUN or the type waits for this insert, then sees its rows (and removes them, or
+   * refuses); a removal that got there first makes this insert fail here, as the foreign key did.
+   */
+  private async lockParents(trx: Kysely<any>, rec: DatasetTypeRecord, run: CollectionRecord): Promise<void> {
+    if (!this.database.capabilities.rowLocks) return;
+    const runRow = await trx
+      .selectFrom('run')
+      .select('collection_id')
+      .where('collection_id', '=', run.id)
+      .forKeyShare()
+      .executeTakeFirst();
+    if (runRow === undefined) {
+      throw meridianError(
+        'COLLECTION_UNKNOWN',
+        `RUN collection '${run.name}' does not exist (it was removed)`,
+        {
+          name: run.name,
+        },
+      );
+    }
+    const typeRow = await trx
+      .selectFrom('dataset_type')
+      .select('id')
+      .where('id', '=', rec.id)
+      .forKeyShare()
+      .executeTakeFirst();
+    if (typeRow === undefined) {
+      throw meridianError(
+        'DATASET_TYPE_UNKNOWN',
+        `dataset type '${rec.datasetType.name}' is not registered (it was removed)`,
+        { name: rec.datasetType.name },
+      );
+    }
   }
 
   /** Rows into a table: the bulk path for large batches, multi-row INSERTs (bounded by bind parameters) otherwise. */

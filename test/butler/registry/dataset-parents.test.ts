@@ -1,0 +1,158 @@
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Registry } from '../../../src/butler/registry/index.js';
+import {
+  type DatabaseFactory,
+  defaultUniverse,
+  loadBase,
+  postgresFactory,
+  sqliteFactory,
+} from './fixtures.js';
+
+/**
+ * A dataset's RUN and dataset type: checked by per-row foreign keys on SQLite, and on PostgreSQL (schema step 3)
+ * once per inserted batch under key-share locks, with removal of a RUN or type locking it first. Either way the
+ * registry refuses what it refused and leaves no dataset without its RUN or type.
+ */
+for (const factory of [sqliteFactory, postgresFactory] as DatabaseFactory[]) {
+  const enabled = factory.enabled(`dataset parents: ${factory.name}`);
+  describe.skipIf(!enabled)(`a dataset's RUN and dataset type: ${factory.name}`, () => {
+    let env: Awaited<ReturnType<DatabaseFactory['create']>>;
+    let registry: Registry;
+    /** A second registry on its own connection(s), as another process would be. */
+    let other: Registry;
+    const dataIds = [1, 2, 3, 4].map((detector) => ({ instrument: 'Cam1', detector }));
+
+    beforeEach(async () => {
+      env = await factory.create();
+      registry = await Registry.create(env.db, defaultUniverse());
+      await loadBase(registry);
+      await registry.registerDatasetType(
+        registry.makeDatasetType('bias', ['instrument', 'detector'], 'StructuredDataDict'),
+      );
+      await registry.registerRun('r1');
+      other = await Registry.open(await env.reopen({}));
+    });
+    afterEach(async () => {
+      await other.close();
+      await registry.close();
+      await env.cleanup();
+    });
+
+    const datasetRows = async () =>
+      Number(
+        (await sql<{ n: number | string }>`SELECT count(*) AS n FROM dataset`.execute(registry.database.db))
+          .rows[0]!.n,
+      );
+
+    it('refuses an insert whose RUN was removed after it was looked up, and writes nothing', async () => {
+      const rec = await registry.datasetTypes.get('bias');
+      const run = await registry.collections.getRun('r1');
+      await other.removeCollection('r1');
+      const err = await registry.datasets.insert(rec, dataIds, run).then(
+        () => null,
+        (e) => e,
+      );
+      expect(err).not.toBeNull();
+      if (registry.database.capabilities.rowLocks) expect(err.code).toBe('COLLECTION_UNKNOWN');
+      expect(await datasetRows()).toBe(0);
+    });
+
+    it('refuses an insert whose dataset type was removed after it was looked up, and writes nothing', async () => {
+      const rec = await registry.datasetTypes.get('bias');
+      const run = await registry.collections.getRun('r1');
+      await other.removeDatasetType('bias');
+      const err = await registry.datasets.insert(rec, dataIds, run).then(
+        () => null,
+        (e) => e,
+      );
+      expect(err).not.toBeNull();
+      if (registry.database.capabilities.rowLocks) expect(err.code).toBe('DATASET_TYPE_UNKNOWN');
+      expect(await datasetRows()).toBe(0);
+    });
+
+    it('removing a RUN removes its datasets and their memberships; a type with datasets cannot be removed', async () => {
+      const refs = await registry.insertDatasets('bias', dataIds, 'r1');
+      await registry.registerCollection('tagged', 'TAGGED');
+      await registry.associate('tagged', refs);
+      await expect(registry.removeDatasetType('bias')).rejects.toMatchObject({ code: 'DATASET_TYPE_IN_USE' });
+      await registry.removeCollection('r1');
+      expect(await datasetRows()).toBe(0);
+      expect(await registry.queryDatasets('bias', { collections: ['tagged'] })).toEqual([]);
+      await registry.removeDatasetType('bias');
+    });
+
+    // SQLite has one writer at a time, so these interleavings cannot happen there.
+    it.runIf(factory === postgresFactory)(
+      'a RUN being inserted into is removed only after the insert commits, datasets included',
+      async () => {
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let inserted!: () => void;
+        const didInsert = new Promise<void>((resolve) => (inserted = resolve));
+        const insert = registry.transaction(async () => {
+          await registry.insertDatasets('bias', dataIds, 'r1');
+          inserted();
+          await gate;
+        });
+        await didInsert;
+        let removed = false;
+        const removal = other.removeCollection('r1').then(() => {
+          removed = true;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(removed).toBe(false);
+        release();
+        await insert;
+        await removal;
+        expect(await datasetRows()).toBe(0);
+      },
+    );
+
+    it.runIf(factory === postgresFactory)(
+      'a dataset type being inserted cannot be removed meanwhile: the removal waits, then refuses',
+      async () => {
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let inserted!: () => void;
+        const didInsert = new Promise<void>((resolve) => (inserted = resolve));
+        const insert = registry.transaction(async () => {
+          await registry.insertDatasets('bias', dataIds, 'r1');
+          inserted();
+          await gate;
+        });
+        await didInsert;
+        const removal = other.removeDatasetType('bias').then(
+          () => null,
+          (e) => e,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        release();
+        await insert;
+        expect(await removal).toMatchObject({ code: 'DATASET_TYPE_IN_USE' });
+        expect(await datasetRows()).toBe(4);
+      },
+    );
+
+    it('keeps the per-row keys only where there are no row locks; tags rows always keep their key to dataset', async () => {
+      const db = registry.database.db;
+      if (registry.database.capabilities.rowLocks) {
+        const { rows } = await sql<{
+          child: string;
+          parent: string;
+        }>`SELECT CAST(conrelid AS regclass)::text AS child, CAST(confrelid AS regclass)::text AS parent FROM pg_constraint WHERE contype = 'f' AND (conrelid = CAST('dataset' AS regclass) OR confrelid = CAST('dataset' AS regclass))`.execute(
+          db,
+        );
+        const pairs = rows.map((r) => `${r.child}->${r.parent}`);
+        expect(pairs).not.toContain('dataset->run');
+        expect(pairs).not.toContain('dataset->dataset_type');
+        expect(pairs.some((p) => /^dataset_tags_\d+->dataset$/.test(p))).toBe(true);
+      } else {
+        const { rows } = await sql<{
+          table: string;
+        }>`SELECT "table" FROM pragma_foreign_key_list('dataset')`.execute(db);
+        expect(new Set(rows.map((r) => r.table))).toEqual(new Set(['run', 'dataset_type']));
+      }
+    });
+  });
+}
