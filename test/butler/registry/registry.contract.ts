@@ -630,7 +630,7 @@ export function registryContract(factory: DatabaseFactory): void {
         expect(await openError()).toBeNull();
         await db
           .updateTable('butler_attributes')
-          .set({ value: '3' })
+          .set({ value: '4' })
           .where('name', '=', 'schema_version')
           .execute();
         expect(await openError()).toMatchObject({ code: 'SCHEMA_VERSION' });
