@@ -359,20 +359,6 @@ export class CollectionManager {
               .execute();
           }
         }
-        if (rec.type === 'RUN') {
-          // `dataset` has no foreign key to its RUN where the back end has row locks (schema step 3): lock the RUN
-          // first, so inserts into it finish (or wait and then fail), then remove its datasets (their tags,
-          // certifications go by cascade). Where the key exists this is what its cascade would do.
-          if (this.database.capabilities.rowLocks) {
-            await trx
-              .selectFrom('run')
-              .select('collection_id')
-              .where('collection_id', '=', rec.id)
-              .forUpdate()
-              .execute();
-          }
-          await trx.deleteFrom('dataset').where('run_id', '=', rec.id).execute();
-        }
         await trx.deleteFrom('collection').where('collection_id', '=', rec.id).execute();
         if (await this.cache.changed(trx)) {
           this.byName.delete(rec.name);

@@ -194,6 +194,39 @@ export class DatasetManager {
     }
   }
 
+  /**
+   * Where tags rows have no foreign key to `dataset` (schema step 3), check that the datasets about to be tagged
+   * exist and key-share-lock them until the transaction ends, so a concurrent removal waits for the new tags rows
+   * (and deletes them) instead of leaving them behind.
+   */
+  private async lockExisting(trx: Kysely<any>, refs: readonly DatasetRef[]): Promise<void> {
+    if (!this.database.capabilities.rowLocks) return;
+    const keys = idsToDb(
+      this.ids,
+      refs.map((r) => r.id),
+    );
+    for (let i = 0; i < keys.length; i += 1000) {
+      const chunk = keys.slice(i, i + 1000);
+      const rows = await trx
+        .selectFrom('dataset')
+        .select('id')
+        .where('id', 'in', chunk)
+        .forKeyShare()
+        .execute();
+      if (rows.length < new Set(chunk.map(String)).size) {
+        const have = new Set(rows.map((r) => this.ids.fromDb(r.id)));
+        const missing = refs.find((r) => !have.has(r.id.toLowerCase()));
+        throw meridianError(
+          'DATASET_NOT_FOUND',
+          `dataset ${missing?.id ?? '?'} does not exist (it was removed?)`,
+          {
+            id: missing?.id,
+          },
+        );
+      }
+    }
+  }
+
   /** Rows into a table: the bulk path for large batches, multi-row INSERTs (bounded by bind parameters) otherwise. */
   private async load(
     trx: Kysely<any>,
@@ -416,17 +449,73 @@ export class DatasetManager {
     return { ref: this.makeRef(rec, best.id, required, run.name), collection: best.collection };
   }
 
-  /** Delete datasets from the registry (all their collection memberships go with them). */
+  /**
+   * Delete datasets from the registry (all their collection memberships go with them). The datasets are locked
+   * first (where the back end has row locks), so that a concurrent `associate` of one either finishes first (and
+   * its tags row is deleted here) or waits and then finds the dataset gone.
+   */
   async remove(ids: readonly string[]): Promise<void> {
     const keys = idsToDb(this.ids, ids);
     await this.database.transaction(async (trx) => {
       for (let i = 0; i < keys.length; i += 1000) {
-        await trx
-          .deleteFrom('dataset')
-          .where('id', 'in', keys.slice(i, i + 1000))
-          .execute();
+        const chunk = keys.slice(i, i + 1000);
+        let q = trx.selectFrom('dataset').select(['id', 'dataset_type_id']).where('id', 'in', chunk);
+        if (this.database.capabilities.rowLocks) q = q.forUpdate();
+        const rows = await q.execute();
+        const byType = new Map<number, unknown[]>();
+        for (const r of rows) {
+          const t = toNumber(r.dataset_type_id);
+          if (!byType.has(t)) byType.set(t, []);
+          byType.get(t)!.push(r.id);
+        }
+        // Tags rows have no foreign key to `dataset` where the back end has row locks (schema step 3).
+        for (const [typeId, typeIds] of byType) {
+          const rec = await this.types.getById(typeId);
+          await trx.deleteFrom(rec.tagsTable).where('dataset_id', 'in', typeIds).execute();
+        }
+        await trx.deleteFrom('dataset').where('id', 'in', chunk).execute();
       }
     });
+  }
+
+  /**
+   * Remove every dataset of a RUN and their tags rows, inside the caller's transaction (the RUN's own removal).
+   * Where `dataset` has no foreign keys (schema step 3, back ends with row locks), the RUN is locked first, so
+   * inserts into it finish (or wait, then fail), then its datasets, so a concurrent `associate` of one finishes
+   * before its tags row is looked for (or waits, then finds the dataset gone).
+   */
+  async removeRun(trx: Kysely<any>, run: CollectionRecord): Promise<void> {
+    if (this.database.capabilities.rowLocks) {
+      await trx
+        .selectFrom('run')
+        .select('collection_id')
+        .where('collection_id', '=', run.id)
+        .forUpdate()
+        .execute();
+      await trx.selectFrom('dataset').select('id').where('run_id', '=', run.id).forUpdate().execute();
+    }
+    const types = await trx
+      .selectFrom('dataset')
+      .select('dataset_type_id')
+      .distinct()
+      .where('run_id', '=', run.id)
+      .execute();
+    for (const t of types) {
+      const rec = await this.types.getById(toNumber(t.dataset_type_id));
+      await trx
+        .deleteFrom(rec.tagsTable)
+        .where(
+          'dataset_id',
+          'in',
+          trx
+            .selectFrom('dataset')
+            .select('id')
+            .where('run_id', '=', run.id)
+            .where('dataset_type_id', '=', rec.id),
+        )
+        .execute();
+    }
+    await trx.deleteFrom('dataset').where('run_id', '=', run.id).execute();
   }
 
   async associate(tag: CollectionRecord, refs: readonly DatasetRef[]): Promise<void> {
@@ -438,6 +527,7 @@ export class DatasetManager {
     }
     await this.database.transaction(async (trx) => {
       for (const [rec, group] of await this.groupByType(refs)) {
+        await this.lockExisting(trx, group);
         for (const ref of group) {
           const found = await this.findInCollections(rec, ref.dataId.values, [tag], null);
           if (found !== null) {

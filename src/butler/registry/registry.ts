@@ -197,7 +197,11 @@ export class Registry {
 
   /** Remove a non-RUN collection, or an empty-able RUN (its datasets go too; the Butler trashes their files). */
   removeCollection(name: string): Promise<void> {
-    return this.collections.remove(name);
+    return this.database.transaction(async (trx) => {
+      const rec = await this.cache.validated(() => this.collections.get(name));
+      if (rec.type === 'RUN') await this.datasets.removeRun(trx, rec);
+      await this.collections.remove(name);
+    });
   }
 
   /** Dataset types (by id) present in each collection, from the collection summaries. */

@@ -45,6 +45,17 @@ for (const factory of [sqliteFactory, postgresFactory] as DatabaseFactory[]) {
           .rows[0]!.n,
       );
 
+    const tagsRows = async () => {
+      const rec = await registry.datasetTypes.get('bias');
+      return Number(
+        (
+          await sql<{ n: number | string }>`SELECT count(*) AS n FROM ${sql.table(rec.tagsTable)}`.execute(
+            registry.database.db,
+          )
+        ).rows[0]!.n,
+      );
+    };
+
     it('refuses an insert whose RUN was removed after it was looked up, and writes nothing', async () => {
       const rec = await registry.datasetTypes.get('bias');
       const run = await registry.collections.getRun('r1');
@@ -79,6 +90,7 @@ for (const factory of [sqliteFactory, postgresFactory] as DatabaseFactory[]) {
       await registry.removeCollection('r1');
       expect(await datasetRows()).toBe(0);
       expect(await registry.queryDatasets('bias', { collections: ['tagged'] })).toEqual([]);
+      expect(await tagsRows()).toBe(0);
       await registry.removeDatasetType('bias');
     });
 
@@ -134,7 +146,51 @@ for (const factory of [sqliteFactory, postgresFactory] as DatabaseFactory[]) {
       },
     );
 
-    it('keeps the per-row keys only where there are no row locks; tags rows always keep their key to dataset', async () => {
+    it.runIf(factory === postgresFactory)(
+      'a dataset being tagged is removed only after the tags row commits, and the tags row goes with it',
+      async () => {
+        const refs = await registry.insertDatasets('bias', dataIds, 'r1');
+        await registry.registerCollection('tagged', 'TAGGED');
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let tagged!: () => void;
+        const didTag = new Promise<void>((resolve) => (tagged = resolve));
+        const associate = registry.transaction(async () => {
+          await registry.associate('tagged', refs);
+          tagged();
+          await gate;
+        });
+        await didTag;
+        const removal = other.removeDatasets(refs);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        release();
+        await associate;
+        await removal;
+        expect(await datasetRows()).toBe(0);
+        expect(await tagsRows()).toBe(0);
+      },
+    );
+
+    it('refuses to tag a dataset that was removed, and removing datasets removes their memberships', async () => {
+      const refs = await registry.insertDatasets('bias', dataIds, 'r1');
+      await registry.registerCollection('tagged', 'TAGGED');
+      await registry.associate('tagged', refs.slice(0, 2));
+      await other.removeDatasets([refs[3]!]);
+      const err = await registry.associate('tagged', refs.slice(2)).then(
+        () => null,
+        (e) => e,
+      );
+      expect(err).not.toBeNull();
+      if (registry.database.capabilities.rowLocks) expect(err.code).toBe('DATASET_NOT_FOUND');
+      expect((await registry.queryDatasets('bias', { collections: ['tagged'] })).length).toBe(2);
+      await registry.removeDatasets([refs[0]!]);
+      expect((await registry.queryDatasets('bias', { collections: ['tagged'] })).map((r) => r.id)).toEqual([
+        refs[1]!.id,
+      ]);
+      expect(await tagsRows()).toBe(3); // two in the RUN, one in the TAGGED collection
+    });
+
+    it('keeps the per-row keys only where there are no row locks', async () => {
       const db = registry.database.db;
       if (registry.database.capabilities.rowLocks) {
         const { rows } = await sql<{
@@ -146,12 +202,18 @@ for (const factory of [sqliteFactory, postgresFactory] as DatabaseFactory[]) {
         const pairs = rows.map((r) => `${r.child}->${r.parent}`);
         expect(pairs).not.toContain('dataset->run');
         expect(pairs).not.toContain('dataset->dataset_type');
-        expect(pairs.some((p) => /^dataset_tags_\d+->dataset$/.test(p))).toBe(true);
+        expect(pairs.filter((p) => /^dataset_tags_/.test(p))).toEqual([]);
+        // Certifications keep theirs.
+        expect(pairs.some((p) => /^dataset_calibs_\d+->dataset$/.test(p))).toBe(true);
       } else {
         const { rows } = await sql<{
           table: string;
         }>`SELECT "table" FROM pragma_foreign_key_list('dataset')`.execute(db);
         expect(new Set(rows.map((r) => r.table))).toEqual(new Set(['run', 'dataset_type']));
+        const tags = await sql<{
+          table: string;
+        }>`SELECT "table" FROM pragma_foreign_key_list('dataset_tags_00000001')`.execute(db);
+        expect(tags.rows.map((r) => r.table)).toEqual(['dataset']);
       }
     });
   });
