@@ -138,11 +138,13 @@ export class DatasetManager {
     const datasetColumns = ['id', 'dataset_type_id', 'run_id', 'ingest_date'];
     const tagColumns = ['collection_id', 'dataset_type_id', 'dataset_id', ...dims];
     await this.database.transaction(async (trx) => {
+      // Locked before the savepoint, by the transaction itself: a row lock taken in a subtransaction and shared
+      // with another writer's becomes a multixact of subtransaction ids, slower for every later check.
+      await this.lockParents(trx, rec, run);
       // A savepoint lets us diagnose a conflict inside an outer transaction (PostgreSQL aborts the whole
       // transaction on an error otherwise).
       await sql`SAVEPOINT meridian_write_refs`.execute(trx);
       try {
-        await this.lockParents(trx, rec, run);
         await this.load(trx, 'dataset', datasetColumns, datasetRows);
         await this.load(trx, rec.tagsTable, tagColumns, tagRows);
         await this.addToSummary(trx, run.id, rec.id);
