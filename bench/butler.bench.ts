@@ -93,8 +93,9 @@ export async function benchButler(options: {
     await forEachConcurrently(bulkRuns, concurrency, async (runId) => {
       await db.transaction(async (trx) => {
         if (db.capabilities.rowLocks) {
-          await sql`SELECT 1 FROM run WHERE collection_id = ${runId} FOR KEY SHARE`.execute(trx);
-          await sql`SELECT 1 FROM dataset_type WHERE id = ${dtBulk.id} FOR KEY SHARE`.execute(trx);
+          await sql`SELECT 1 FROM run r JOIN dataset_type t ON t.id = ${dtBulk.id} WHERE r.collection_id = ${runId} FOR KEY SHARE`.execute(
+            trx,
+          );
         }
         const datasetRows: unknown[][] = [];
         const tagRows: unknown[][] = [];
