@@ -66,13 +66,14 @@ export class DatasetManager {
     dataIds: readonly Record<string, DataIdValue>[],
     run: CollectionRecord,
     mode: IdGenerationMode = 'UNIQUE',
+    cacheCheck?: RawBuilder<boolean>,
   ): Promise<DatasetRef[]> {
     const refs = dataIds.map((required) => {
       const id =
         mode === 'UNIQUE' ? uuidv7() : deterministicDatasetId(rec.datasetType.name, required, run.name, mode);
       return this.makeRef(rec, id, required, run.name);
     });
-    await this.writeRefs(rec, refs, run);
+    await this.writeRefs(rec, refs, run, cacheCheck);
     return refs;
   }
 
@@ -121,6 +122,7 @@ export class DatasetManager {
     rec: DatasetTypeRecord,
     refs: readonly DatasetRef[],
     run: CollectionRecord,
+    cacheCheck?: RawBuilder<boolean>,
   ): Promise<void> {
     if (refs.length === 0) return;
     const dims = rec.datasetType.dimensions.required;
@@ -148,7 +150,7 @@ export class DatasetManager {
       await this.database.transaction(async (trx) => {
         // Locked by the transaction itself, before any savepoint: a row lock taken in a subtransaction and shared
         // with another writer's becomes a multixact of subtransaction ids, slower for every later check.
-        await this.lockParents(trx, rec, run);
+        await this.lockParents(trx, rec, run, cacheCheck);
         if (nested) await sql`SAVEPOINT meridian_write_refs`.execute(trx);
         try {
           await this.load(trx, 'dataset', datasetColumns, datasetRows);
@@ -181,14 +183,22 @@ export class DatasetManager {
    * concurrent removal of the RUN or the type waits for this insert, then sees its rows (and removes them, or
    * refuses); a removal that got there first makes this insert fail here, as the foreign key did.
    */
-  private async lockParents(trx: Kysely<any>, rec: DatasetTypeRecord, run: CollectionRecord): Promise<void> {
+  private async lockParents(
+    trx: Kysely<any>,
+    rec: DatasetTypeRecord,
+    run: CollectionRecord,
+    cacheCheck: RawBuilder<boolean> = sql<boolean>`1 = 1`,
+  ): Promise<void> {
     if (!this.database.capabilities.rowLocks) return;
-    // Both rows in one statement (one round trip); which one is missing is asked only when one is.
+    // Both rows in one statement (one round trip), with the caller's cache check folded in (RegistryCache
+    // .optimistic: no row and a moved token means a stale cache, and the caller runs again); which row is missing
+    // is asked only when one is.
     const locked = await trx
       .selectFrom('run as r')
       .innerJoin('dataset_type as t', (j) => j.on('t.id', '=', rec.id))
       .select('r.collection_id')
       .where('r.collection_id', '=', run.id)
+      .where(cacheCheck)
       .forKeyShare()
       .executeTakeFirst();
     if (locked !== undefined) return;

@@ -82,6 +82,20 @@ for (const factory of [sqliteFactory, postgresFactory] as DatabaseFactory[]) {
       expect(await datasetRows()).toBe(0);
     });
 
+    it('an insert through a stale cache (the RUN removed and made again elsewhere) lands in the new RUN', async () => {
+      await registry.insertDatasets('bias', dataIds.slice(0, 1), 'r1'); // the cache now knows r1
+      await other.removeCollection('r1');
+      await other.registerRun('r1');
+      const refs = await registry.insertDatasets('bias', dataIds, 'r1');
+      expect(refs.map((r) => r.run)).toEqual(['r1', 'r1', 'r1', 'r1']);
+      const found = await other.queryDatasets('bias', { collections: ['r1'] });
+      expect(found.map((r) => r.id).sort()).toEqual(refs.map((r) => r.id).sort());
+      expect(await datasetRows()).toBe(4);
+      await expect(registry.insertDatasets('bias', [], 'gone')).rejects.toMatchObject({
+        code: 'COLLECTION_UNKNOWN',
+      });
+    });
+
     it('removing a RUN removes its datasets and their memberships; a type with datasets cannot be removed', async () => {
       const refs = await registry.insertDatasets('bias', dataIds, 'r1');
       await registry.registerCollection('tagged', 'TAGGED');
