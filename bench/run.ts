@@ -13,7 +13,7 @@ import { benchSextractorCompare } from './sextractor-compare.js';
 
 /**
  * `npm run bench [-- --only butler|formats|catalog|compare|butler-stall|server|pipe|pipe-exec|measure|sextractor-compare] [--datasets N]
- *  [--runs R] [--measure-size PIXELS] [--measure-sources N] [--sextractor-size PIXELS] [--sextractor-sources N]
+ *  [--runs R] [--insert-concurrency C] [--skip-sqlite yes] [--measure-size PIXELS] [--measure-sources N] [--sextractor-size PIXELS] [--sextractor-sources N]
  *  [--repo R --collections C --truth SIMDIR [--max-detectors N]] (sextractor-compare on a repository's calexps) [--pipe-data-ids N] [--pipe-datasets M] [--quanta N]
  *  [--objects N] [--compare-objects N] [--visits N] [--seconds S] [--server-data DIR]
  *  [--server-parts overhead,load,download] [--load-seconds S] [--load-clients C] [--dachs URL]`: runs the
@@ -34,9 +34,14 @@ async function main(): Promise<void> {
   if (only === 'all' || only === 'butler') {
     const datasets = Number(opt('datasets', '1000000'));
     const runs = Number(opt('runs', '1000'));
-    results.push(...(await benchButler({ backend: 'sqlite', datasets, runs })));
+    const insertConcurrency = Number(opt('insert-concurrency', '1'));
+    if (opt('skip-sqlite', 'no') === 'no')
+      results.push(...(await benchButler({ backend: 'sqlite', datasets, runs, insertConcurrency: 1 })));
     const pg = process.env.MERIDIAN_TEST_POSTGRES;
-    if (pg) results.push(...(await benchButler({ backend: 'postgresql', datasets, runs, postgresUrl: pg })));
+    if (pg)
+      results.push(
+        ...(await benchButler({ backend: 'postgresql', datasets, runs, postgresUrl: pg, insertConcurrency })),
+      );
     else console.log('(PostgreSQL butler benchmark skipped: set MERIDIAN_TEST_POSTGRES)');
   }
   if (only === 'all' || only === 'formats') results.push(...(await benchFormats()));

@@ -21,8 +21,10 @@ export {
 export {
   DATASET_ID_NAMESPACE,
   deterministicDatasetId,
+  deterministicDatasetIdMaker,
   type IdGenerationMode,
   uuidv5,
+  uuidv5Maker,
   uuidv7,
 } from './core/ids.js';
 export {

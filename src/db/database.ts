@@ -70,6 +70,11 @@ export interface DatabaseCapabilities {
   readonly serialPrimaryKey: 'autoincrement' | 'identity';
   /** Whether 64-bit integer columns come back as strings or bigints and need explicit conversion. */
   readonly bigintAsString: boolean;
+  /**
+   * Whether `SELECT … FOR KEY SHARE / FOR UPDATE` row locks exist (PostgreSQL). Without them (SQLite) a write
+   * transaction holds the whole database, so there is nothing to lock row by row.
+   */
+  readonly rowLocks: boolean;
 }
 
 export interface OpenOptions {

@@ -34,6 +34,7 @@ export class PostgresDatabase extends TransactionalDatabase implements SqlDataba
     placeholder: 'dollar',
     serialPrimaryKey: 'identity',
     bigintAsString: true,
+    rowLocks: true,
   } as const);
   private readonly pool: pg.Pool;
   /** Clients checked out of the pool now, to find the one a Kysely transaction runs on (`bulkLoad`). */

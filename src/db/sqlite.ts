@@ -43,6 +43,7 @@ export class SqliteDatabase extends TransactionalDatabase implements SqlDatabase
     placeholder: 'question',
     serialPrimaryKey: 'autoincrement',
     bigintAsString: false,
+    rowLocks: false,
   } as const);
   private readonly raw: BetterSqlite3.Database;
   protected readonly noun: string;

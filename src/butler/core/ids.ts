@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomFillSync } from 'node:crypto';
+import { hash, randomBytes, randomFillSync } from 'node:crypto';
 import { meridianError } from '../../errors.js';
 
 /**
@@ -54,15 +54,28 @@ export function uuidv7(): string {
   return formatUuid(b);
 }
 
-/** The last namespace's bytes: callers use one namespace for millions of IDs (a quantum graph's outputs). */
-let lastNamespace: { text: string; bytes: Buffer } | null = null;
+/**
+ * Namespace bytes followed by the name, hashed in one call: a graph build names millions of IDs, and a `Hash`
+ * object per ID (createHash, update, update, digest) cost three times the SHA-1 itself. The namespace part is
+ * rewritten only when it changes (callers use one namespace for millions of IDs).
+ */
+let scratch = Buffer.alloc(512);
+let scratchNamespace = '';
 
 /** RFC 9562 UUIDv5 (SHA-1, name-based). */
 export function uuidv5(name: string, namespace: string): string {
-  if (lastNamespace?.text !== namespace) lastNamespace = { text: namespace, bytes: parseUuid(namespace) };
-  const ns = lastNamespace.bytes;
-  const hash = createHash('sha1').update(ns).update(name, 'utf8').digest();
-  const b = hash.subarray(0, 16);
+  if (scratchNamespace !== namespace) {
+    parseUuid(namespace).copy(scratch, 0);
+    scratchNamespace = namespace;
+  }
+  // A UTF-8 character is at most 3 bytes per UTF-16 code unit.
+  if (16 + name.length * 3 > scratch.length) {
+    const bigger = Buffer.alloc(Math.max(scratch.length * 2, 16 + name.length * 3));
+    scratch.copy(bigger, 0, 0, 16);
+    scratch = bigger;
+  }
+  const n = scratch.write(name, 16, 'utf8');
+  const b = hash('sha1', scratch.subarray(0, 16 + n), 'buffer');
   b[6] = 0x50 | (b[6]! & 0x0f);
   b[8] = 0x80 | (b[8]! & 0x3f);
   return formatUuid(b);
@@ -78,11 +91,42 @@ export function deterministicDatasetId(
   run: string,
   mode: 'DATAID_TYPE' | 'DATAID_TYPE_RUN',
 ): string {
-  const items: [string, string | number][] = [['dataset_type', datasetTypeName]];
-  if (mode === 'DATAID_TYPE_RUN') items.push(['run', run]);
-  const sorted = Object.entries(requiredDataId).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  items.push(...sorted);
-  return uuidv5(items.map(([k, v]) => `${k}=${v}`).join(','), DATASET_ID_NAMESPACE);
+  return deterministicDatasetIdMaker(datasetTypeName, Object.keys(requiredDataId), run, mode)(requiredDataId);
+}
+
+/**
+ * The same recipe for many data IDs with the same keys (a graph's outputs of one dataset type): the prefix and
+ * the key order are worked out once, then each ID costs one string and one hash.
+ */
+export function deterministicDatasetIdMaker(
+  datasetTypeName: string,
+  keys: readonly string[],
+  run: string,
+  mode: 'DATAID_TYPE' | 'DATAID_TYPE_RUN',
+): (requiredDataId: Readonly<Record<string, string | number>>) => string {
+  const prefix =
+    mode === 'DATAID_TYPE_RUN'
+      ? `dataset_type=${datasetTypeName},run=${run}`
+      : `dataset_type=${datasetTypeName}`;
+  return uuidv5Maker(prefix, keys, DATASET_ID_NAMESPACE);
+}
+
+/**
+ * UUIDv5 of `prefix` followed by `,k=v` for each key in sorted (code unit) order, for many value sets with the
+ * same keys.
+ */
+export function uuidv5Maker(
+  prefix: string,
+  keys: readonly string[],
+  namespace: string,
+): (values: Readonly<Record<string, string | number>>) => string {
+  const sorted = [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const labels = sorted.map((k) => `,${k}=`);
+  return (values) => {
+    let name = prefix;
+    for (let i = 0; i < sorted.length; i++) name += labels[i]! + values[sorted[i]!];
+    return uuidv5(name, namespace);
+  };
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -100,7 +144,18 @@ function parseUuid(s: string): Buffer {
   return Buffer.from(normalizeUuid(s).replaceAll('-', ''), 'hex');
 }
 
-function formatUuid(b: Buffer): string {
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+/** Character codes of the lowercase hex digits. */
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+const uuidText = Buffer.from('00000000-0000-0000-0000-000000000000', 'latin1');
+/** Where each byte's two digits go in the 36-character form (dashes after bytes 4, 6, 8 and 10). */
+const UUID_TEXT_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+
+/** The canonical text form, built in one buffer so the result is one flat string (it becomes a map key). */
+function formatUuid(b: Uint8Array): string {
+  for (let i = 0; i < 16; i++) {
+    const at = UUID_TEXT_AT[i]!;
+    uuidText[at] = HEX_DIGITS[b[i]! >> 4]!;
+    uuidText[at + 1] = HEX_DIGITS[b[i]! & 15]!;
+  }
+  return uuidText.toString('latin1');
 }

@@ -199,6 +199,11 @@ export class DatasetTypeManager {
     await this.database.transaction((trx) =>
       this.cache.writing(async () => {
         const rec = await this.get(name);
+        // `dataset` has no foreign key to its type where the back end has row locks (schema step 3): lock the type
+        // so that inserts of it finish before the check below (or wait, then fail).
+        if (this.database.capabilities.rowLocks) {
+          await trx.selectFrom('dataset_type').select('id').where('id', '=', rec.id).forUpdate().execute();
+        }
         const used = await trx
           .selectFrom('dataset')
           .select('id')

@@ -34,6 +34,8 @@ const BULK_LOAD_MIN_ROWS = 256;
 export class DatasetManager {
   /** Dataset IDs at the SQL boundary (text in the API, 16 bytes in the database). */
   readonly ids: DatasetIdCodec;
+  /** `collection id:dataset type id` pairs whose summary row this process inserted (or found) and committed. */
+  private readonly knownSummaries = new Set<string>();
 
   constructor(
     private readonly database: RegistryDatabase,
@@ -64,13 +66,14 @@ export class DatasetManager {
     dataIds: readonly Record<string, DataIdValue>[],
     run: CollectionRecord,
     mode: IdGenerationMode = 'UNIQUE',
+    cacheCheck?: RawBuilder<boolean>,
   ): Promise<DatasetRef[]> {
     const refs = dataIds.map((required) => {
       const id =
         mode === 'UNIQUE' ? uuidv7() : deterministicDatasetId(rec.datasetType.name, required, run.name, mode);
       return this.makeRef(rec, id, required, run.name);
     });
-    await this.writeRefs(rec, refs, run);
+    await this.writeRefs(rec, refs, run, cacheCheck);
     return refs;
   }
 
@@ -119,6 +122,7 @@ export class DatasetManager {
     rec: DatasetTypeRecord,
     refs: readonly DatasetRef[],
     run: CollectionRecord,
+    cacheCheck?: RawBuilder<boolean>,
   ): Promise<void> {
     if (refs.length === 0) return;
     const dims = rec.datasetType.dimensions.required;
@@ -137,22 +141,119 @@ export class DatasetManager {
     }
     const datasetColumns = ['id', 'dataset_type_id', 'run_id', 'ingest_date'];
     const tagColumns = ['collection_id', 'dataset_type_id', 'dataset_id', ...dims];
-    await this.database.transaction(async (trx) => {
-      // A savepoint lets us diagnose a conflict inside an outer transaction (PostgreSQL aborts the whole
-      // transaction on an error otherwise).
-      await sql`SAVEPOINT meridian_write_refs`.execute(trx);
-      try {
-        await this.load(trx, 'dataset', datasetColumns, datasetRows);
-        await this.load(trx, rec.tagsTable, tagColumns, tagRows);
-        await this.addToSummary(trx, run.id, rec.id);
-        await sql`RELEASE SAVEPOINT meridian_write_refs`.execute(trx);
-      } catch (err) {
-        await sql`ROLLBACK TO SAVEPOINT meridian_write_refs`.execute(trx);
-        await sql`RELEASE SAVEPOINT meridian_write_refs`.execute(trx);
-        if (this.database.isUniqueViolation(err)) throw await this.describeConflict(rec, refs, run, err);
-        throw err;
+    // Inside a caller's transaction a savepoint lets us diagnose a conflict (PostgreSQL aborts the whole
+    // transaction on an error otherwise); in our own transaction the diagnosis runs after its rollback, and the
+    // two round trips are saved (a batch of a thousand rows is a dozen milliseconds: each trip counts).
+    const nested = this.database.executor() !== this.database.db;
+    const summaryKey = `${run.id}:${rec.id}`;
+    try {
+      await this.database.transaction(async (trx) => {
+        // Locked by the transaction itself, before any savepoint: a row lock taken in a subtransaction and shared
+        // with another writer's becomes a multixact of subtransaction ids, slower for every later check.
+        await this.lockParents(trx, rec, run, cacheCheck);
+        if (nested) await sql`SAVEPOINT meridian_write_refs`.execute(trx);
+        try {
+          await this.load(trx, 'dataset', datasetColumns, datasetRows);
+          await this.load(trx, rec.tagsTable, tagColumns, tagRows);
+          // A summary row this process saw committed cannot be gone while lockParents holds the RUN and the type:
+          // only removing the collection or the (then unused) type deletes it, and both wait for those locks.
+          if (!(this.database.capabilities.rowLocks && this.knownSummaries.has(summaryKey)))
+            await this.addToSummary(trx, run.id, rec.id);
+          if (nested) await sql`RELEASE SAVEPOINT meridian_write_refs`.execute(trx);
+        } catch (err) {
+          if (!nested) throw err;
+          await sql`ROLLBACK TO SAVEPOINT meridian_write_refs`.execute(trx);
+          await sql`RELEASE SAVEPOINT meridian_write_refs`.execute(trx);
+          if (this.database.isUniqueViolation(err)) throw await this.describeConflict(rec, refs, run, err);
+          throw err;
+        }
+      });
+    } catch (err) {
+      if (!nested && this.database.isUniqueViolation(err))
+        throw await this.describeConflict(rec, refs, run, err);
+      throw err;
+    }
+    // Only once committed (a caller's transaction may still roll back).
+    if (!nested) this.knownSummaries.add(summaryKey);
+  }
+
+  /**
+   * Where `dataset` has no per-row foreign keys to its RUN and dataset type (schema step 3, back ends with row
+   * locks), check both once for the batch and hold a key-share lock on each until the transaction ends: a
+   * concurrent removal of the RUN or the type waits for this insert, then sees its rows (and removes them, or
+   * refuses); a removal that got there first makes this insert fail here, as the foreign key did.
+   */
+  private async lockParents(
+    trx: Kysely<any>,
+    rec: DatasetTypeRecord,
+    run: CollectionRecord,
+    cacheCheck: RawBuilder<boolean> = sql<boolean>`1 = 1`,
+  ): Promise<void> {
+    if (!this.database.capabilities.rowLocks) return;
+    // Both rows in one statement (one round trip), with the caller's cache check folded in (RegistryCache
+    // .optimistic: no row and a moved token means a stale cache, and the caller runs again); which row is missing
+    // is asked only when one is.
+    const locked = await trx
+      .selectFrom('run as r')
+      .innerJoin('dataset_type as t', (j) => j.on('t.id', '=', rec.id))
+      .select('r.collection_id')
+      .where('r.collection_id', '=', run.id)
+      .where(cacheCheck)
+      .forKeyShare()
+      .executeTakeFirst();
+    if (locked !== undefined) return;
+    const runRow = await trx
+      .selectFrom('run')
+      .select('collection_id')
+      .where('collection_id', '=', run.id)
+      .executeTakeFirst();
+    if (runRow === undefined) {
+      throw meridianError(
+        'COLLECTION_UNKNOWN',
+        `RUN collection '${run.name}' does not exist (it was removed)`,
+        {
+          name: run.name,
+        },
+      );
+    }
+    throw meridianError(
+      'DATASET_TYPE_UNKNOWN',
+      `dataset type '${rec.datasetType.name}' is not registered (it was removed)`,
+      { name: rec.datasetType.name },
+    );
+  }
+
+  /**
+   * Where tags rows have no foreign key to `dataset` (schema step 3), check that the datasets about to be tagged
+   * exist and key-share-lock them until the transaction ends, so a concurrent removal waits for the new tags rows
+   * (and deletes them) instead of leaving them behind.
+   */
+  private async lockExisting(trx: Kysely<any>, refs: readonly DatasetRef[]): Promise<void> {
+    if (!this.database.capabilities.rowLocks) return;
+    const keys = idsToDb(
+      this.ids,
+      refs.map((r) => r.id),
+    );
+    for (let i = 0; i < keys.length; i += 1000) {
+      const chunk = keys.slice(i, i + 1000);
+      const rows = await trx
+        .selectFrom('dataset')
+        .select('id')
+        .where('id', 'in', chunk)
+        .forKeyShare()
+        .execute();
+      if (rows.length < new Set(chunk.map(String)).size) {
+        const have = new Set(rows.map((r) => this.ids.fromDb(r.id)));
+        const missing = refs.find((r) => !have.has(r.id.toLowerCase()));
+        throw meridianError(
+          'DATASET_NOT_FOUND',
+          `dataset ${missing?.id ?? '?'} does not exist (it was removed?)`,
+          {
+            id: missing?.id,
+          },
+        );
       }
-    });
+    }
   }
 
   /** Rows into a table: the bulk path for large batches, multi-row INSERTs (bounded by bind parameters) otherwise. */
@@ -377,17 +478,73 @@ export class DatasetManager {
     return { ref: this.makeRef(rec, best.id, required, run.name), collection: best.collection };
   }
 
-  /** Delete datasets from the registry (all their collection memberships go with them). */
+  /**
+   * Delete datasets from the registry (all their collection memberships go with them). The datasets are locked
+   * first (where the back end has row locks), so that a concurrent `associate` of one either finishes first (and
+   * its tags row is deleted here) or waits and then finds the dataset gone.
+   */
   async remove(ids: readonly string[]): Promise<void> {
     const keys = idsToDb(this.ids, ids);
     await this.database.transaction(async (trx) => {
       for (let i = 0; i < keys.length; i += 1000) {
-        await trx
-          .deleteFrom('dataset')
-          .where('id', 'in', keys.slice(i, i + 1000))
-          .execute();
+        const chunk = keys.slice(i, i + 1000);
+        let q = trx.selectFrom('dataset').select(['id', 'dataset_type_id']).where('id', 'in', chunk);
+        if (this.database.capabilities.rowLocks) q = q.forUpdate();
+        const rows = await q.execute();
+        const byType = new Map<number, unknown[]>();
+        for (const r of rows) {
+          const t = toNumber(r.dataset_type_id);
+          if (!byType.has(t)) byType.set(t, []);
+          byType.get(t)!.push(r.id);
+        }
+        // Tags rows have no foreign key to `dataset` where the back end has row locks (schema step 3).
+        for (const [typeId, typeIds] of byType) {
+          const rec = await this.types.getById(typeId);
+          await trx.deleteFrom(rec.tagsTable).where('dataset_id', 'in', typeIds).execute();
+        }
+        await trx.deleteFrom('dataset').where('id', 'in', chunk).execute();
       }
     });
+  }
+
+  /**
+   * Remove every dataset of a RUN and their tags rows, inside the caller's transaction (the RUN's own removal).
+   * Where `dataset` has no foreign keys (schema step 3, back ends with row locks), the RUN is locked first, so
+   * inserts into it finish (or wait, then fail), then its datasets, so a concurrent `associate` of one finishes
+   * before its tags row is looked for (or waits, then finds the dataset gone).
+   */
+  async removeRun(trx: Kysely<any>, run: CollectionRecord): Promise<void> {
+    if (this.database.capabilities.rowLocks) {
+      await trx
+        .selectFrom('run')
+        .select('collection_id')
+        .where('collection_id', '=', run.id)
+        .forUpdate()
+        .execute();
+      await trx.selectFrom('dataset').select('id').where('run_id', '=', run.id).forUpdate().execute();
+    }
+    const types = await trx
+      .selectFrom('dataset')
+      .select('dataset_type_id')
+      .distinct()
+      .where('run_id', '=', run.id)
+      .execute();
+    for (const t of types) {
+      const rec = await this.types.getById(toNumber(t.dataset_type_id));
+      await trx
+        .deleteFrom(rec.tagsTable)
+        .where(
+          'dataset_id',
+          'in',
+          trx
+            .selectFrom('dataset')
+            .select('id')
+            .where('run_id', '=', run.id)
+            .where('dataset_type_id', '=', rec.id),
+        )
+        .execute();
+    }
+    await trx.deleteFrom('dataset').where('run_id', '=', run.id).execute();
   }
 
   async associate(tag: CollectionRecord, refs: readonly DatasetRef[]): Promise<void> {
@@ -399,6 +556,7 @@ export class DatasetManager {
     }
     await this.database.transaction(async (trx) => {
       for (const [rec, group] of await this.groupByType(refs)) {
+        await this.lockExisting(trx, group);
         for (const ref of group) {
           const found = await this.findInCollections(rec, ref.dataId.values, [tag], null);
           if (found !== null) {

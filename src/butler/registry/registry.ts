@@ -1,3 +1,4 @@
+import type { RawBuilder } from 'kysely';
 import { checkSchemaVersion, latestVersion } from '../../db/index.js';
 import { meridianError } from '../../errors.js';
 import { throwIfAborted } from '../abort.js';
@@ -197,7 +198,11 @@ export class Registry {
 
   /** Remove a non-RUN collection, or an empty-able RUN (its datasets go too; the Butler trashes their files). */
   removeCollection(name: string): Promise<void> {
-    return this.collections.remove(name);
+    return this.database.transaction(async (trx) => {
+      const rec = await this.cache.validated(() => this.collections.get(name));
+      if (rec.type === 'RUN') await this.datasets.removeRun(trx, rec);
+      await this.collections.remove(name);
+    });
   }
 
   /** Dataset types (by id) present in each collection, from the collection summaries. */
@@ -252,12 +257,20 @@ export class Registry {
     run: string,
     mode: IdGenerationMode = 'UNIQUE',
   ): Promise<DatasetRef[]> {
-    return this.cache.validated(async () => {
+    const insert = async (check?: RawBuilder<boolean>) => {
       const rec = await this.datasetTypes.get(datasetType);
       const runRec = await this.collections.getRun(run);
       const values = await this.dimensions.requiredValuesMany(dataIds, rec.datasetType.dimensions);
-      return this.datasets.insert(rec, values, runRec, mode);
-    });
+      return this.datasets.insert(rec, values, runRec, mode, check);
+    };
+    // Where the insert locks its RUN and type (row locks), the cache check rides on that statement instead of
+    // costing a round trip of its own; a stale cache makes it find no row, and `optimistic` reloads and retries.
+    if (!this.database.capabilities.rowLocks) return this.cache.validated(() => insert());
+    // With no data IDs nothing is locked, so nothing confirmed the cache: `optimistic` checks it once more.
+    return this.cache.optimistic(async (check) => ({
+      value: await insert(check),
+      confirmed: dataIds.length > 0,
+    }));
   }
 
   /** Insert refs with known IDs (import/transfer/merge); idempotent with `skipExisting`. */

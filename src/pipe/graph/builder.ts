@@ -23,9 +23,9 @@ import {
   type DatasetRef,
   DatasetType,
   type DimensionGroup,
-  deterministicDatasetId,
+  deterministicDatasetIdMaker,
   type StoredFileInfo,
-  uuidv5,
+  uuidv5Maker,
   uuidv7,
 } from '../../butler/index.js';
 import { meridianError } from '../../errors.js';
@@ -186,18 +186,12 @@ function checkAborted(signal: AbortSignal | undefined): void {
   }
 }
 
-/** Quantum IDs are deterministic too, so a rebuild of the same graph names the same quanta. */
-function quantumId(label: string, run: string, required: Values): string {
-  const parts = Object.keys(required)
-    .sort()
-    .map((k) => `${k}=${required[k]}`);
-  return uuidv5([`quantum=${label}`, `run=${run}`, ...parts].join(','), DATASET_ID_NAMESPACE);
-}
-
-function requiredValues(group: DimensionGroup, values: Values): Record<string, string | number> {
-  const out: Record<string, string | number> = {};
-  for (const d of group.required) out[d] = values[d]!;
-  return out;
+/**
+ * Quantum IDs are deterministic too, so a rebuild of the same graph names the same quanta: UUIDv5 of
+ * `quantum=<label>,run=<run>` and the quantum's required `k=v` items sorted by key.
+ */
+function quantumIdMaker(label: string, run: string, group: DimensionGroup): (values: Values) => string {
+  return uuidv5Maker(`quantum=${label},run=${run}`, group.required, DATASET_ID_NAMESPACE);
 }
 
 async function build(
@@ -402,6 +396,13 @@ async function build(
         isCalibration: c.isCalibration,
       });
     const connTypes = new Map(task.connections.map((c) => [c.attr, typeOf(c)]));
+    const makeQuantumId = quantumIdMaker(task.label, run, tg);
+    const makeOutputId = new Map(
+      outputs.map((c) => {
+        const dt = connTypes.get(c.attr)!;
+        return [c.attr, deterministicDatasetIdMaker(dt.name, dt.dimensions.required, run, 'DATAID_TYPE_RUN')];
+      }),
+    );
     const connIndex = new Map(
       [...inputs, ...outputs].map((c) => [c.attr, indexFor(tg, connTypes.get(c.attr)!.dimensions)]),
     );
@@ -446,12 +447,13 @@ async function build(
       let inTheWay: string | null = null;
       for (const c of outputs) {
         const dt = connTypes.get(c.attr)!;
+        const makeId = makeOutputId.get(c.attr)!;
         outs[c.attr] = connIndex
           .get(c.attr)!
           .lookup(q.key, q.values)
           .map(([dk, dv]) => {
             const node: DatasetNode = {
-              id: deterministicDatasetId(dt.name, requiredValues(dt.dimensions, dv), run, 'DATAID_TYPE_RUN'),
+              id: makeId(dv),
               run,
               values: dv,
               existing: false,
@@ -483,7 +485,7 @@ async function build(
       stats.quanta++;
       await sink(
         Object.freeze({
-          id: quantumId(task.label, run, requiredValues(tg, q.values)),
+          id: makeQuantumId(q.values),
           label: task.label,
           dataId: adjustable.dataId,
           inputs: Object.freeze(adjustable.inputs),

@@ -39,9 +39,9 @@ describe('butler migrate', () => {
   it('migrates once, then has nothing to do; the repository works afterwards', async () => {
     const first = await butler(['migrate', repo]);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toContain('from schema version 1 to 2');
+    expect(first.stdout).toContain('from schema version 1 to 3');
     const again = await butler(['migrate', repo, '--json']);
-    expect(JSON.parse(again.stdout)).toEqual({ from: 2, to: 2, migrated: false });
+    expect(JSON.parse(again.stdout)).toEqual({ from: 3, to: 3, migrated: false });
     const query = await butler(['query-datasets', repo, 'flat', '--collections', 'run1', '--json']);
     expect(query.code, query.stderr).toBe(0);
     const ids = (JSON.parse(query.stdout) as { id: string }[]).map((r) => r.id).sort();

@@ -43,8 +43,8 @@ export function migrationContract(factory: DatabaseFactory): void {
     });
 
     it('converts every stored ID in place and keeps datasets, memberships, certifications and file records', async () => {
-      expect(await Registry.migrate(database)).toEqual({ from: 1, to: 2 });
-      expect(await Registry.migrate(database)).toEqual({ from: 2, to: 2 });
+      expect(await Registry.migrate(database)).toEqual({ from: 1, to: 3 });
+      expect(await Registry.migrate(database)).toEqual({ from: 3, to: 3 });
       expect(await openError()).toBeNull();
       const registry = await Registry.open(await env.reopen({}));
       try {

@@ -616,8 +616,8 @@ export function registryContract(factory: DatabaseFactory): void {
           .select('version')
           .where('component', '=', 'registry')
           .executeTakeFirstOrThrow();
-        expect(Number(row.version)).toBe(2);
-        await db.updateTable('meridian_schema_versions').set({ version: 3 }).execute();
+        expect(Number(row.version)).toBe(3);
+        await db.updateTable('meridian_schema_versions').set({ version: 4 }).execute();
         expect(await openError()).toMatchObject({
           code: 'SCHEMA_VERSION',
           message: expect.stringMatching(/newer/),
@@ -630,7 +630,7 @@ export function registryContract(factory: DatabaseFactory): void {
         expect(await openError()).toBeNull();
         await db
           .updateTable('butler_attributes')
-          .set({ value: '3' })
+          .set({ value: '4' })
           .where('name', '=', 'schema_version')
           .execute();
         expect(await openError()).toMatchObject({ code: 'SCHEMA_VERSION' });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Timespan } from '../../../src/butler/index.js';
+import { DATASET_ID_NAMESPACE, deterministicDatasetId, Timespan, uuidv5 } from '../../../src/butler/index.js';
 import {
   AddTask,
   buildQuantumGraph,
@@ -157,6 +157,17 @@ for (const backend of ['sqlite', 'postgresql'] as const) {
         outputRun: 'out/other',
       });
       expect(other.quanta[0]!.outputs.output![0]!.id).not.toBe(a.quanta[0]!.outputs.output![0]!.id);
+      // The recipes themselves (graph files and registries hold these IDs): quantum IDs are UUIDv5 of
+      // `quantum=<label>,run=<run>` and the sorted required items, outputs the butler's DATAID_TYPE_RUN recipe.
+      const q = find(a.quanta, 'calibrate', { exposure: 110, detector: 3 });
+      expect(q.id).toBe(
+        uuidv5('quantum=calibrate,run=out/run,detector=3,exposure=110,instrument=Cam1', DATASET_ID_NAMESPACE),
+      );
+      for (const ref of Object.values(q.outputs).flat()) {
+        expect(ref.id).toBe(
+          deterministicDatasetId(ref.datasetType.name, ref.dataId.required, 'out/run', 'DATAID_TYPE_RUN'),
+        );
+      }
     });
 
     it('applies the data query and bind values to every data ID', async () => {
