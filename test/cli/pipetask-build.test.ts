@@ -308,6 +308,7 @@ describe('the shared pipetask pipeline options', () => {
       'meridian.pipe.testing.AddTask',
       'meridian.pipe.testing.CalibrateTask',
       'meridian.tasks.calibrate.CalibrateTask',
+      'meridian.tasks.characterize.CharacterizeImageTask',
       'meridian.tasks.isr.IsrTask',
       'meridian.tasks.sourcetable.ConsolidateSourceTableTask',
       'meridian.tasks.sourcetable.TransformSourceTableTask',
