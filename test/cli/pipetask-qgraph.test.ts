@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePipetaskProgram } from '../../src/cli/pipetask.js';
 import { openQuantumGraph } from '../../src/pipe/index.js';
-import { type PipelineRepo, pipelineRepo } from '../pipe/graph/fixtures.js';
+import { type PipelineRepo, pipelineRepo, putFinishedCalibrate } from '../pipe/graph/fixtures.js';
 import { postgresEnabled } from '../support/postgres.js';
 import { type CliResult, runInProcess } from './in-process.js';
 
@@ -151,19 +151,8 @@ for (const backend of ['sqlite', 'postgresql'] as const) {
 
     it('--extend-run writes into the chain first run and skips quanta already done there', async () => {
       const { butler } = repo;
-      await butler.registerDatasetType(
-        'calibrate_metadata',
-        ['instrument', 'exposure', 'detector'],
-        'TaskMetadata',
-      );
-      await butler.registerDatasetType(
-        'calibrated',
-        ['instrument', 'exposure', 'detector'],
-        'StructuredDataDict',
-      );
       const dataId = { instrument: 'Cam1', exposure: 111, detector: 4 };
-      await butler.put({ done: true }, 'calibrate_metadata', dataId, { run: 'u/me/ext/r1' });
-      await butler.put({ value: 3 }, 'calibrated', dataId, { run: 'u/me/ext/r1' });
+      await putFinishedCalibrate(butler, dataId, 'u/me/ext/r1', 3);
       await butler.registry.registerCollection('u/me/ext', 'CHAINED');
       await butler.registry.setCollectionChain('u/me/ext', ['u/me/ext/r1', 'inputs']);
       const r = await pipetask([

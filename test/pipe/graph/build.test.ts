@@ -21,6 +21,7 @@ import {
   type PipelineRepo,
   pipeline,
   pipelineRepo,
+  putFinishedCalibrate,
   tasks,
 } from './fixtures.js';
 
@@ -303,19 +304,8 @@ for (const backend of ['sqlite', 'postgresql'] as const) {
 
     it('skips quanta whose metadata exists in skipExistingIn; their existing outputs feed downstream', async () => {
       const { butler } = repo;
-      await butler.registerDatasetType(
-        'calibrate_metadata',
-        ['instrument', 'exposure', 'detector'],
-        'TaskMetadata',
-      );
-      await butler.registerDatasetType(
-        'calibrated',
-        ['instrument', 'exposure', 'detector'],
-        'StructuredDataDict',
-      );
       const dataId = { instrument: 'Cam1', exposure: 110, detector: 1 };
-      await butler.put({ ok: true }, 'calibrate_metadata', dataId, { run: 'prev' });
-      const old = await butler.put({ value: 7 }, 'calibrated', dataId, { run: 'prev' });
+      const old = await putFinishedCalibrate(butler, dataId, 'prev', 7);
       const graph = await buildQuantumGraph(butler, calibrateThenVisit(butler), {
         ...base,
         skipExistingIn: ['prev'],

@@ -98,3 +98,27 @@ export function calibrateThenVisit(butler: Butler, perVisit: Record<string, unkn
     },
   ]);
 }
+
+/**
+ * What an earlier run of the test `calibrate` task leaves for one exposure × detector: its `calibrate_metadata` (the
+ * mark of a finished quantum) and its `calibrated` output, in `run`. Returns the `calibrated` ref.
+ */
+export async function putFinishedCalibrate(
+  butler: Butler,
+  dataId: Readonly<Record<string, string | number>>,
+  run: string,
+  value: number,
+) {
+  await butler.registerDatasetType(
+    'calibrate_metadata',
+    ['instrument', 'exposure', 'detector'],
+    'TaskMetadata',
+  );
+  await butler.registerDatasetType(
+    'calibrated',
+    ['instrument', 'exposure', 'detector'],
+    'StructuredDataDict',
+  );
+  await butler.put({ done: true }, 'calibrate_metadata', dataId, { run });
+  return butler.put({ value }, 'calibrated', dataId, { run });
+}
