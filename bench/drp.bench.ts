@@ -146,7 +146,9 @@ export async function benchDrp(options: DrpBenchOptions = {}): Promise<BenchResu
     log('');
     log(`Per task, one ${size}×${size} detector, \`-j 1\` (the job's own wall and CPU clocks):`);
     log('');
-    log('| task | wall s | CPU s | algorithm s (task metadata) | CPU × source-extractor detect+measure |');
+    log(
+      '| task | wall s | CPU s | algorithm wall s (task metadata) | CPU × source-extractor detect+measure |',
+    );
     log('|---|---|---|---|---|');
     let totalWall = 0;
     let totalCpu = 0;
@@ -165,12 +167,17 @@ export async function benchDrp(options: DrpBenchOptions = {}): Promise<BenchResu
       `| **step1** | **${s2(totalWall)}** | **${s2(totalCpu)}** | | ${seCpu === null ? '' : `${(totalCpu / seCpu).toFixed(2)}×`} |`,
     );
     const characterize = one.quanta.find((t) => t.label === 'characterizeImage');
-    if (characterize) log(`characterizeImage steps (ms): ${JSON.stringify(characterize.metadata.timingsMs)}`);
+    if (characterize) {
+      const m = characterize.metadata;
+      log(
+        `characterizeImage steps (wall ms): ${JSON.stringify(m.timingsMs)}; PSF from ${m.psfStars} stars, reserved-star residual rms ${(100 * Number(m.psfReservedResidualRms)).toFixed(2)}%`,
+      );
+    }
     const calibrate = one.quanta.find((t) => t.label === 'calibrate');
     if (calibrate) {
       const m = calibrate.metadata;
       log(
-        `calibrate steps (ms): ${JSON.stringify(m.timings)}; ${m.sources} sources, ${m.astrometryMatches} astrometric matches (rms ${Number(m.astrometryRmsMas).toFixed(1)} mas), ${m.photometryStars} photometric stars`,
+        `calibrate steps (wall ms): ${JSON.stringify(m.timings)}; ${m.sources} sources, ${m.astrometryMatches} astrometric matches (rms ${Number(m.astrometryRmsMas).toFixed(1)} mas), ${m.photometryStars} photometric stars, zero point ${Number(m.zeroPoint).toFixed(3)}, 5σ limit r = ${Number(m.limitingMagnitude).toFixed(2)}`,
       );
     }
     results.push({ name: `drp: step1 wall per ${size}² detector (-j 1)`, value: totalWall, unit: 's' });
@@ -205,6 +212,10 @@ export async function benchDrp(options: DrpBenchOptions = {}): Promise<BenchResu
       `drp: step1 over ${detectors} × ${detectorSize}², -j ${processes}: graph ${s2(parallel.buildSeconds)} s, execution ${s2(seconds)} s ` +
         `(${done} detectors complete: ${perMinute.toFixed(1)} detectors/min), merge ${s2(parallel.mergeSeconds)} s; ` +
         `quanta busy ${s2(busy)} s, CPU ${s2(cpu)} s: ${((100 * busy) / (processes * seconds)).toFixed(0)}% of ${processes} workers' time in quanta`,
+    );
+    // What the workers could do if every quantum had a core to itself: the CPU-bound ceiling on this machine.
+    log(
+      `drp: CPU-bound ceiling with ${processes} idle cores: ${((processes * 60 * done) / cpu).toFixed(1)} detectors/min (${s2(cpu / Math.max(1, done))} CPU s per detector)`,
     );
     results.push({
       name: `drp: step1 throughput, ${detectors} × ${detectorSize}² detectors, -j ${processes}`,
