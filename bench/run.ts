@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import { benchButler } from './butler.bench.js';
 import { benchCatalog } from './catalog.bench.js';
 import { benchCompare } from './compare.bench.js';
+import { benchDrp } from './drp.bench.js';
 import { benchFormats } from './formats.bench.js';
 import { type BenchResult, formatResults } from './harness.js';
 import { benchMeasure } from './measure.bench.js';
@@ -12,11 +13,13 @@ import { benchButlerStall } from './server-butler-stall.js';
 import { benchSextractorCompare } from './sextractor-compare.js';
 
 /**
- * `npm run bench [-- --only butler|formats|catalog|compare|butler-stall|server|pipe|pipe-exec|measure|sextractor-compare] [--datasets N]
+ * `npm run bench [-- --only butler|formats|catalog|compare|butler-stall|server|pipe|pipe-exec|measure|sextractor-compare|drp] [--datasets N]
  *  [--runs R] [--insert-concurrency C] [--skip-sqlite yes] [--measure-size PIXELS] [--measure-sources N] [--sextractor-size PIXELS] [--sextractor-sources N]
  *  [--repo R --collections C --truth SIMDIR [--max-detectors N]] (sextractor-compare on a repository's calexps) [--pipe-data-ids N] [--pipe-datasets M] [--quanta N]
  *  [--objects N] [--compare-objects N] [--visits N] [--seconds S] [--server-data DIR]
- *  [--server-parts overhead,load,download] [--load-seconds S] [--load-clients C] [--dachs URL]`: runs the
+ *  [--server-parts overhead,load,download] [--load-seconds S] [--load-clients C] [--dachs URL]
+ *  [--drp-size PIXELS] [--drp-detectors N] [--drp-detector-size PIXELS] [--drp-stars N] [--drp-galaxies N]
+ *  [--drp-workdir DIR]`: runs the
  *  benchmarks and prints a Markdown table with
  * absolute figures, the reference run in the same process, and the ratio. Paste into docs/benchmarks.md.
  */
@@ -100,6 +103,22 @@ async function main(): Promise<void> {
                 maxDetectors: Number(opt('max-detectors', '1000000')),
               },
             }),
+        log: (line) => console.log(line),
+      })),
+    );
+  }
+  if (only === 'all' || only === 'drp') {
+    const stars = opt('drp-stars', '');
+    const galaxies = opt('drp-galaxies', '');
+    const workdir = opt('drp-workdir', '');
+    results.push(
+      ...(await benchDrp({
+        size: Number(opt('drp-size', '4096')),
+        detectors: Number(opt('drp-detectors', '8')),
+        detectorSize: Number(opt('drp-detector-size', '2048')),
+        ...(stars === '' ? {} : { starsPerDeg2: Number(stars) }),
+        ...(galaxies === '' ? {} : { galaxiesPerDeg2: Number(galaxies) }),
+        ...(workdir === '' ? {} : { workdir }),
         log: (line) => console.log(line),
       })),
     );

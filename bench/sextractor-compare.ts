@@ -339,11 +339,16 @@ export async function benchSextractorCompare(options: CompareOptions = {}): Prom
     return [];
   }
   log(formatComparison(report));
+  return comparisonResults(report, 'sextractor-compare');
+}
+
+/** CPU time, completeness and purity as bench results, source-extractor as the reference; `prefix` names the bench. */
+export function comparisonResults(report: ComparisonReport, prefix: string): BenchResult[] {
   const [m, s] = report.tools;
   const label = `${report.size}×${report.size}`;
   return [
     {
-      name: `sextractor-compare: detect+measure CPU per ${label} detector`,
+      name: `${prefix}: detect+measure CPU per ${label} detector`,
       value: m!.cpuMs / 1000,
       unit: 's',
       reference: s!.cpuMs / 1000,
@@ -351,7 +356,7 @@ export async function benchSextractorCompare(options: CompareOptions = {}): Prom
       target: (1.5 * s!.cpuMs) / 1000,
     },
     {
-      name: `sextractor-compare: completeness to r = 24 (${label})`,
+      name: `${prefix}: completeness to r = 24 (${label})`,
       value: 100 * m!.completenessTo24,
       unit: '%',
       reference: 100 * s!.completenessTo24,
@@ -360,7 +365,7 @@ export async function benchSextractorCompare(options: CompareOptions = {}): Prom
       higherIsBetter: true,
     },
     {
-      name: `sextractor-compare: purity of all detections (${label})`,
+      name: `${prefix}: purity of all detections (${label})`,
       value: 100 * m!.purity,
       unit: '%',
       reference: 100 * s!.purity,
