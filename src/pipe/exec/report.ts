@@ -21,6 +21,8 @@ export interface TaskReport {
   readonly failures: readonly {
     readonly quantumId: string;
     readonly dataId: Readonly<Record<string, string | number>>;
+    /** The error code that ended the quantum (from its provenance), null when the process died without one. */
+    readonly code: string | null;
     readonly message: string;
   }[];
 }
@@ -85,6 +87,7 @@ export async function reportGraph(
       (t.failures as TaskReport['failures'][number][]).push({
         quantumId: q.id,
         dataId: q.dataId,
+        code: r.provenance?.exit.code ?? null,
         message: r.message ?? 'failed (no message)',
       });
       bad.add(q.id);
@@ -129,7 +132,10 @@ export function formatReport(report: GraphReport): string {
   const out = [line(header), ...rows.map(line)];
   for (const f of report.initFailures) out.push(`FAILED init of ${f.label}: ${f.message}`);
   for (const t of report.tasks) {
-    for (const f of t.failures) out.push(`FAILED ${t.label} ${formatDataId(f.dataId)}: ${f.message}`);
+    for (const f of t.failures) {
+      const code = f.code === null ? '' : `${f.code}: `;
+      out.push(`FAILED ${t.label} ${formatDataId(f.dataId)}: ${code}${f.message}`);
+    }
   }
   return `${out.join('\n')}\n`;
 }

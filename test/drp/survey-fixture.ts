@@ -1,0 +1,246 @@
+/**
+ * The small honest survey of the DRP end-to-end test and the repositories made from it. The survey is simulated
+ * once per test file (defects, pointing errors, a distorted focal plane, a varying PSF, cloud: the simulator's
+ * honest raws) and each back end gets its own repository, filled through the obs library exactly as
+ * `butler register-instrument`/`ingest-raws`/... would. The bad inputs of issue 13 are made here too, honestly:
+ * bytes of a raw's header overwritten in the datastore, a raw whose imaging pixels are replaced by flat sky and
+ * noise (header and overscan kept), and a second reference catalogue with a hole over one detector.
+ */
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Butler } from '../../src/butler/index.js';
+import {
+  type Exposure,
+  headerString,
+  makeTable,
+  readFits,
+  readParquetTable,
+  skyToPixel,
+  type Table,
+  writeFits,
+  writeParquetTable,
+} from '../../src/formats/index.js';
+import {
+  DC2_SKYMAP_CONFIG,
+  DC2_SKYMAP_NAME,
+  defineVisits,
+  ingestRaws,
+  ingestRefcat,
+  registerInstrument,
+  registerSkymap,
+  writeCuratedCalibrations,
+} from '../../src/obs/index.js';
+import { type SurveyManifest, simulateSurvey, trueDetectorWcs } from '../../src/sim/index.js';
+import { Circle } from '../../src/sphere/index.js';
+import { dropSchema, uniqueName } from '../support/postgres.js';
+
+export const INSTRUMENT = 'MeridianCam';
+/** The collections a DRP run reads (as src/demo/drp-demo.ts's DRP_INPUT_COLLECTIONS). */
+export const DRP_INPUTS = [
+  'MeridianCam/raw/all',
+  'MeridianCam/calib',
+  'refcats/the_monster_refcat',
+  'skymaps',
+];
+
+export interface DrpSurvey {
+  readonly simDir: string;
+  readonly manifest: SurveyManifest;
+  cleanup(): void;
+}
+
+/**
+ * Three visits in r on four 1024-pixel detectors, star-rich (as the demo survey: ~50 usable reference stars per
+ * detector for the astrometric and photometric fits), with defects for the ISR to mask.
+ */
+export async function simulateDrpSurvey(): Promise<DrpSurvey> {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-drp-sim-'));
+  const simDir = join(dir, 'sim');
+  const { manifest } = await simulateSurvey({
+    outDir: simDir,
+    seed: 13,
+    visits: 3,
+    nights: 1,
+    bands: ['r'],
+    detectors: 4,
+    detectorSize: 1024,
+    radiusDeg: 0.1,
+    starsPerDeg2: 100_000,
+    defects: true,
+    workers: 2,
+  });
+  return { simDir, manifest, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface DrpRepo {
+  readonly root: string;
+  /** The registry schema on the PostgreSQL server, or null for SQLite. */
+  readonly namespace: string | null;
+  cleanup(): Promise<void>;
+}
+
+/** A repository holding the survey's raws, visits, calibrations, skymap and refcat; the butler is closed. */
+export async function makeDrpRepo(survey: DrpSurvey, postgresUrl: string | null): Promise<DrpRepo> {
+  const root = mkdtempSync(join(tmpdir(), 'meridian-drp-repo-'));
+  const namespace = postgresUrl === null ? null : uniqueName('drpe2e');
+  const butler = await Butler.create(
+    root,
+    postgresUrl === null || namespace === null ? {} : { registry: { db: postgresUrl, namespace } },
+  );
+  try {
+    const { simDir, manifest } = survey;
+    await registerInstrument(butler, manifest.instrument);
+    await ingestRaws(butler, [join(simDir, 'raw')], { transfer: 'copy' });
+    await defineVisits(butler);
+    await writeCuratedCalibrations(butler, simDir, { transfer: 'copy' });
+    const cap = manifest.truth.cap;
+    await registerSkymap(butler, DC2_SKYMAP_NAME, DC2_SKYMAP_CONFIG, {
+      region: Circle.fromDegrees(cap.ra, cap.dec, cap.radiusDeg),
+    });
+    await ingestRefcat(butler, join(simDir, 'refcat'), { transfer: 'copy' });
+  } finally {
+    await butler.close();
+  }
+  return {
+    root,
+    namespace,
+    async cleanup() {
+      rmSync(root, { recursive: true, force: true });
+      if (namespace !== null) await dropSchema(namespace);
+    },
+  };
+}
+
+/** The datastore file of one raw (the copy ingest made, not the simulator's file). */
+export async function rawFile(root: string, exposure: number, detector: number): Promise<string> {
+  const butler = await Butler.open(root);
+  try {
+    return await butler.getURI(
+      'raw',
+      { instrument: INSTRUMENT, exposure, detector },
+      { collections: ['MeridianCam/raw/all'] },
+    );
+  } finally {
+    await butler.close();
+  }
+}
+
+/**
+ * Overwrite the BITPIX card of a raw's only HDU with bytes that are no FITS card (a disk or transfer error), the
+ * size unchanged: reading it must fail, not yield pixels.
+ */
+export function corruptRawHeader(path: string): void {
+  const fd = openSync(path, 'r+');
+  try {
+    // Card 2 of the primary header (bytes 80..159) is BITPIX; non-ASCII bytes make it unreadable.
+    writeSync(fd, Buffer.alloc(80, 0xff), 0, 80, 80);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Replace the imaging pixels of a raw (DATASEC) by flat sky with Gaussian noise of the same level and spread as
+ * the sky of the original (median and MAD of the imaging pixels); the header and the overscan stay as they were.
+ * What a detector looking at an empty field (or with its shutter closed on a bright sky) writes: no stars.
+ */
+export async function replaceWithEmptySky(path: string): Promise<void> {
+  const fits = await readFits(path);
+  const header = fits.hdu(0).header;
+  const image = await fits.readImage(0);
+  const section = headerString(header, 'DATASEC');
+  const match = /^\[(\d+):(\d+),(\d+):(\d+)\]$/.exec(section ?? '');
+  if (match === null) throw new Error(`raw ${path} has no single-amplifier DATASEC (${section})`);
+  const [x0, x1, y0, y1] = match.slice(1).map((v) => Number(v) - 1) as [number, number, number, number];
+  const values: number[] = [];
+  for (let y = y0; y <= y1; y += 7)
+    for (let x = x0; x <= x1; x += 7) values.push(Number(image.data[y * image.width + x]));
+  values.sort((a, b) => a - b);
+  const median = values[values.length >> 1]!;
+  const deviations = values.map((v) => Math.abs(v - median)).sort((a, b) => a - b);
+  const sigma = 1.4826 * deviations[deviations.length >> 1]!;
+  const normal = seededNormal(20260505);
+  const pixels = Uint16Array.from(image.data as ArrayLike<number>);
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) pixels[y * image.width + x] = Math.round(median + sigma * normal());
+  }
+  await writeFits(
+    path,
+    [{ kind: 'image', data: pixels, shape: [image.width, image.height], cards: header }],
+    {
+      checksum: true,
+    },
+  );
+}
+
+/** Standard normal deviates from a seeded mulberry32 stream (Box-Muller), so the empty sky is the same every run. */
+function seededNormal(seed: number): () => number {
+  let state = seed >>> 0;
+  const uniform = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+/**
+ * Ingest a copy of the survey's refcat named `name` without the stars that fall on `detector` of `exposure` (nor
+ * within 300 pixels of it), as test/tasks/calibrate/task-pipeline.test.ts does: calibrate finds no reference stars
+ * on that field.
+ */
+export async function ingestRefcatWithHole(
+  root: string,
+  survey: DrpSurvey,
+  name: string,
+  exposure: SurveyManifest['exposures'][number],
+  detector: number,
+): Promise<void> {
+  const { simDir, manifest } = survey;
+  const holeWcs = trueDetectorWcs(manifest.instrument, exposure.truth, detector).wcs;
+  const size = manifest.options.detectorSize;
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-drp-refcat-'));
+  try {
+    for (const shard of manifest.refcat.shards) {
+      const table = await readParquetTable(join(simDir, shard.path));
+      const ra = table.columns.coord_ra as Float64Array;
+      const dec = table.columns.coord_dec as Float64Array;
+      const keep: number[] = [];
+      for (let i = 0; i < table.length; i++) {
+        const p = pixelOrNaN(holeWcs, ra[i]!, dec[i]!);
+        if (!(p.x > -300 && p.x < size + 300 && p.y > -300 && p.y < size + 300)) keep.push(i);
+      }
+      const columns: Record<string, Table['columns'][string]> = {};
+      for (const [column, values] of Object.entries(table.columns)) columns[column] = pick(values, keep);
+      await writeParquetTable(join(dir, shard.path.split('/').pop()!), makeTable(columns));
+    }
+    const butler = await Butler.open(root, { writeable: true });
+    try {
+      await ingestRefcat(butler, dir, { name, transfer: 'copy' });
+    } finally {
+      await butler.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The rows `keep` of a column, in the same array type. */
+function pick(values: Table['columns'][string], keep: readonly number[]): Table['columns'][string] {
+  if (values instanceof Float64Array) return Float64Array.from(keep, (i) => values[i]!);
+  if (values instanceof BigInt64Array) return BigInt64Array.from(keep, (i) => values[i]!);
+  if (values instanceof Int32Array) return Int32Array.from(keep, (i) => values[i]!);
+  return keep.map((i) => (values as ArrayLike<unknown>)[i]) as Table['columns'][string];
+}
+
+function pixelOrNaN(wcs: NonNullable<Exposure['wcs']>, ra: number, dec: number) {
+  // Far from the tangent point the inverse may not converge: treat that as off the detector.
+  try {
+    return skyToPixel(wcs, ra, dec);
+  } catch {
+    return { x: Number.NaN, y: Number.NaN };
+  }
+}
