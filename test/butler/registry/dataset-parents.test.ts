@@ -16,6 +16,9 @@ import {
  */
 for (const factory of [sqliteFactory, postgresFactory] as DatabaseFactory[]) {
   const enabled = factory.enabled(`dataset parents: ${factory.name}`);
+  // The interleavings of concurrent writers exist only where the registry takes row locks (PostgreSQL); SQLite
+  // serialises writers and keeps its foreign keys, so those cases are not registered for it at all.
+  const itWithRowLocks = (factory === postgresFactory ? it : () => {}) as typeof it;
   describe.skipIf(!enabled)(`a dataset's RUN and dataset type: ${factory.name}`, () => {
     let env: Awaited<ReturnType<DatabaseFactory['create']>>;
     let registry: Registry;
@@ -109,7 +112,7 @@ for (const factory of [sqliteFactory, postgresFactory] as DatabaseFactory[]) {
     });
 
     // SQLite has one writer at a time, so these interleavings cannot happen there.
-    it.runIf(factory === postgresFactory)(
+    itWithRowLocks(
       'a RUN being inserted into is removed only after the insert commits, datasets included',
       async () => {
         let release!: () => void;
@@ -135,7 +138,7 @@ for (const factory of [sqliteFactory, postgresFactory] as DatabaseFactory[]) {
       },
     );
 
-    it.runIf(factory === postgresFactory)(
+    itWithRowLocks(
       'a dataset type being inserted cannot be removed meanwhile: the removal waits, then refuses',
       async () => {
         let release!: () => void;
@@ -160,7 +163,7 @@ for (const factory of [sqliteFactory, postgresFactory] as DatabaseFactory[]) {
       },
     );
 
-    it.runIf(factory === postgresFactory)(
+    itWithRowLocks(
       'a dataset being tagged is removed only after the tags row commits, and the tags row goes with it',
       async () => {
         const refs = await registry.insertDatasets('bias', dataIds, 'r1');
