@@ -4,7 +4,7 @@
 # `meridian qa`, and load the Source/CcdVisit/Visit tables into a catalog. Prints the wall time of every step; the
 # numbers are in docs/qa.md ("Results on the QA survey") and docs/benchmarks.md (DRP).
 #
-#   npm run build && scripts/qa-survey.sh [WORKDIR]       (default /tmp/meridian-qa-survey; emptied first)
+#   npm run build && scripts/qa-survey.sh [WORKDIR]       (default /tmp/meridian-qa-survey; emptied first; ~30 GB)
 #
 # Survey choices (why):
 # - bands g,r,i (the simulator's default, as DP0.2's deep bands): the global calibration and PA1 are per band, so
@@ -33,6 +33,13 @@ fi
 
 rm -rf "$WORKDIR"
 mkdir -p "$WORKDIR"
+# postISRCCD, icExp and calexp are 50 MB each per 2k detector: the run writes about 30 GB. Refuse to start without
+# room for it rather than fill a shared disk halfway through step 1.
+AVAILABLE_GB=$(df -P -BG "$WORKDIR" | awk 'NR == 2 { sub("G", "", $4); print $4 }')
+if [ "${AVAILABLE_GB:-0}" -lt 35 ]; then
+  echo "only ${AVAILABLE_GB} GB free under $WORKDIR: the QA survey needs about 30 GB (delete the work directory after)" >&2
+  exit 2
+fi
 SIM="$WORKDIR/sim"
 REPO="$WORKDIR/repo"
 
