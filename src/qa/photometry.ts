@@ -5,7 +5,7 @@
  * twice in a band, draw one random pair of its measurements and take the magnitude difference / sqrt 2; PA1 is the
  * rms of these over stars (and, robustly, IQR / 1.349); the draw is repeated `shuffles` times with a fixed seed and
  * the median reported, in mmag. With `globalPhotoCalib`, each measurement is re-calibrated by the global zero
- * point of its detector and visit (m - (zp_global - zp_visitSummary)) and PA1 computed again.
+ * point of its detector and visit (m + (zp_global - zp_visitSummary)) and PA1 computed again.
  *
  * Zero point: visitSummary `zeroPoint` (AB mag of one electron in the exposure) minus the true zero point of the
  * same exposure; PSF size: (visitSummary `psfSigma` - true sigma) / true sigma at the detector centre, where the true
@@ -92,8 +92,9 @@ export function pa1Summary(
         const mag = abMagFromNanojansky(sources.psfFlux[row]!);
         own.push(mag);
         const shift = shifts?.get(ccdKey(sources.visit[row]!, sources.detector[row]!));
-        // A higher zero point means brighter calibrated fluxes: m_global = m - (zp_global - zp_visitSummary).
-        if (shift !== undefined) global.push(mag - shift);
+        // The zero point is the AB magnitude of one count (m = zp - 2.5 log10 counts): a higher zero point makes
+        // every calibrated magnitude fainter by as much, m_global = m + (zp_global - zp_visitSummary).
+        if (shift !== undefined) global.push(mag + shift);
       }
       if (own.length >= 2) mags.push(own);
       if (global.length >= 2) globalMags.push(global);

@@ -166,7 +166,8 @@ export function syntheticField(seed = 7): SyntheticField {
       const star = types[t] === 2;
       const magNoise = star && mags[t]! < 21 ? MAG_SIGMA * gaussian(random) : 0;
       const ext = star ? (t % 10 === 0 ? 1 : 0) : t % 5 === 0 ? 0 : 1;
-      const id = push(ra[t]! + dRa, dec[t]! + dDec, mags[t]! - ZP_ERRORS[k]! + magNoise, ext);
+      // A zero point too high by Δ makes the calibrated magnitude fainter by Δ (m = zp − 2.5 log10 counts).
+      const id = push(ra[t]! + dRa, dec[t]! + dDec, mags[t]! + ZP_ERRORS[k]! + magNoise, ext);
       if (star) {
         association.sourceId.push(id);
         association.starId.push(String(t + 1000));

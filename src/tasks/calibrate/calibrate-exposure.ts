@@ -9,7 +9,8 @@
  * 3. astrometry.ts `solveAstrometry` from the raw WCS (pattern match, then TAN-SIP with outlier rejection) using
  *    clean, significant sources.
  * 4. photo-calib.ts `fitZeroPoint` from the matched sources' calibration flux (the 12-pixel aperture, LSST's
- *    calibFlux) of unsaturated, unblended, unflagged stars → PhotoCalib.
+ *    calibFlux) of unsaturated, unblended, unflagged stars → PhotoCalib. The PSF fluxes were multiplied by
+ *    icExp's aperture correction (apply-aperture-correction.ts) after step 1, so they are on the same scale.
  * 5. The calexp (pixels of step 1, the fitted WCS and PhotoCalib, summary cards), calexpBackground (icExp's
  *    background plus step 1's), and src (src-catalog.ts).
  *
@@ -27,6 +28,7 @@ import {
   type TanSipWcs,
   valueCard,
 } from '../../formats/index.js';
+import { apertureCorrectionFromMetadata } from '../characterize/aperture-correction.js';
 import {
   type BackgroundModel,
   DetectAndMeasureConfig,
@@ -34,6 +36,7 @@ import {
   psfEffectiveSigma,
   type SourceMeasurements,
 } from '../measure/index.js';
+import { applyApertureCorrection } from './apply-aperture-correction.js';
 import { solveAstrometry } from './astrometry.js';
 import { matchNearest } from './match-nearest.js';
 import type { DetectedSource } from './model.js';
@@ -277,7 +280,14 @@ export function calibrateExposure(inputs: CalibrateInputs, configInput: unknown 
   };
 
   const measured = detectAndMeasure(icExp, config.detectAndMeasure);
-  const m = measured.sources;
+  // PSF fluxes onto the calibFlux aperture's scale, the scale the zero point below calibrates (an icExp without an
+  // aperture correction, from before characterizeImage measured one, leaves them as measured).
+  const apCorr = apertureCorrectionFromMetadata(icExp.metadata);
+  const calibFluxRadius = config.photometry.flux === 'calibFlux' ? config.photometry.calibFluxRadius : null;
+  const m =
+    apCorr === null
+      ? measured.sources
+      : applyApertureCorrection(measured.sources, apCorr, calibFluxRadius, where).measurements;
   lap('measure');
 
   const refcat = loadReferenceStars(

@@ -3,6 +3,7 @@
  * WCS (pattern-match.ts), the TAN-SIP fit with outlier rejection (fit-astrometry.ts), and the photometric zero
  * point as a PhotoCalib (photo-calib.ts). Plain functions on plain data; the PipelineTask wiring comes later.
  */
+export { type ApertureCorrected, applyApertureCorrection } from './apply-aperture-correction.js';
 export { type AstrometryOptions, type AstrometrySolution, solveAstrometry } from './astrometry.js';
 export {
   type BackgroundList,
