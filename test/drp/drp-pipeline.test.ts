@@ -8,15 +8,16 @@
  * processed, exit status 1.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Butler } from '../../src/butler/index.js';
 import type { QaReport } from '../../src/qa/index.js';
 import { ensureBuilt, spawnButler, spawnMeridian, spawnPipetask } from '../cli/helpers.js';
 import { postgresEnabled, postgresUrl } from '../support/postgres.js';
+import { ingestRefcatWithHole } from '../tasks/calibrate/refcat-hole.js';
 import {
   corruptRawHeader,
   DRP_INPUTS,
   type DrpRepo,
   type DrpSurvey,
-  ingestRefcatWithHole,
   makeDrpRepo,
   rawFile,
   replaceWithEmptySky,
@@ -185,7 +186,12 @@ function defineDrpSuite(backend: 'sqlite' | 'postgresql', serverUrl: string | nu
       ];
       corruptRawHeader(await rawFile(repo.root, exposure.id, corrupt));
       await replaceWithEmptySky(await rawFile(repo.root, exposure.id, empty));
-      await ingestRefcatWithHole(repo.root, survey!, 'hole_refcat', exposure, noRefs);
+      const butler = await Butler.open(repo.root, { writeable: true });
+      try {
+        await ingestRefcatWithHole(butler, survey!.simDir, manifest, 'hole_refcat', exposure, noRefs);
+      } finally {
+        await butler.close();
+      }
       const inputs = DRP_INPUTS.map((c) => (c === 'refcats/the_monster_refcat' ? 'refcats/hole_refcat' : c));
       await ok(
         spawnPipetask([

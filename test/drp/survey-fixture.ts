@@ -10,17 +10,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Butler } from '../../src/butler/index.js';
-import {
-  type Exposure,
-  headerString,
-  makeTable,
-  readFits,
-  readParquetTable,
-  skyToPixel,
-  type Table,
-  writeFits,
-  writeParquetTable,
-} from '../../src/formats/index.js';
+import { headerString, readFits, writeFits } from '../../src/formats/index.js';
 import {
   DC2_SKYMAP_CONFIG,
   DC2_SKYMAP_NAME,
@@ -31,7 +21,7 @@ import {
   registerSkymap,
   writeCuratedCalibrations,
 } from '../../src/obs/index.js';
-import { type SurveyManifest, simulateSurvey, trueDetectorWcs } from '../../src/sim/index.js';
+import { type SurveyManifest, simulateSurvey } from '../../src/sim/index.js';
 import { Circle } from '../../src/sphere/index.js';
 import { dropSchema, uniqueName } from '../support/postgres.js';
 
@@ -185,62 +175,4 @@ function seededNormal(seed: number): () => number {
     return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
   };
   return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-}
-
-/**
- * Ingest a copy of the survey's refcat named `name` without the stars that fall on `detector` of `exposure` (nor
- * within 300 pixels of it), as test/tasks/calibrate/task-pipeline.test.ts does: calibrate finds no reference stars
- * on that field.
- */
-export async function ingestRefcatWithHole(
-  root: string,
-  survey: DrpSurvey,
-  name: string,
-  exposure: SurveyManifest['exposures'][number],
-  detector: number,
-): Promise<void> {
-  const { simDir, manifest } = survey;
-  const holeWcs = trueDetectorWcs(manifest.instrument, exposure.truth, detector).wcs;
-  const size = manifest.options.detectorSize;
-  const dir = mkdtempSync(join(tmpdir(), 'meridian-drp-refcat-'));
-  try {
-    for (const shard of manifest.refcat.shards) {
-      const table = await readParquetTable(join(simDir, shard.path));
-      const ra = table.columns.coord_ra as Float64Array;
-      const dec = table.columns.coord_dec as Float64Array;
-      const keep: number[] = [];
-      for (let i = 0; i < table.length; i++) {
-        const p = pixelOrNaN(holeWcs, ra[i]!, dec[i]!);
-        if (!(p.x > -300 && p.x < size + 300 && p.y > -300 && p.y < size + 300)) keep.push(i);
-      }
-      const columns: Record<string, Table['columns'][string]> = {};
-      for (const [column, values] of Object.entries(table.columns)) columns[column] = pick(values, keep);
-      await writeParquetTable(join(dir, shard.path.split('/').pop()!), makeTable(columns));
-    }
-    const butler = await Butler.open(root, { writeable: true });
-    try {
-      await ingestRefcat(butler, dir, { name, transfer: 'copy' });
-    } finally {
-      await butler.close();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** The rows `keep` of a column, in the same array type. */
-function pick(values: Table['columns'][string], keep: readonly number[]): Table['columns'][string] {
-  if (values instanceof Float64Array) return Float64Array.from(keep, (i) => values[i]!);
-  if (values instanceof BigInt64Array) return BigInt64Array.from(keep, (i) => values[i]!);
-  if (values instanceof Int32Array) return Int32Array.from(keep, (i) => values[i]!);
-  return keep.map((i) => (values as ArrayLike<unknown>)[i]) as Table['columns'][string];
-}
-
-function pixelOrNaN(wcs: NonNullable<Exposure['wcs']>, ra: number, dec: number) {
-  // Far from the tangent point the inverse may not converge: treat that as off the detector.
-  try {
-    return skyToPixel(wcs, ra, dec);
-  } catch {
-    return { x: Number.NaN, y: Number.NaN };
-  }
 }

@@ -3,7 +3,6 @@
  * plugin naming (docs/tasks.md, "characterizeImage"; the DRP contract's Source columns), and the background models
  * as the JSON of icExpBackground.
  */
-import { meridianError } from '../../errors.js';
 import type { Box2I, Table, TanSipWcs } from '../../formats/index.js';
 import { box2i, makeTable, pixelToSky } from '../../formats/index.js';
 import { parentSourceIds } from '../calibrate/src-catalog.js';

@@ -3,7 +3,6 @@
  * `characterizeImage` in pipelines/DRP.yaml): postISRCCD → icExp, icExpBackground, icSrc per (visit, detector).
  * The work is `characterizeImage` (characterize-image.ts); this file only loads, names and stores.
  */
-import { z } from 'zod';
 import type { Exposure } from '../../formats/index.js';
 import { defineTask, Input, Output } from '../../pipe/index.js';
 import { ccdVisitIdOf, sourceIdMaker } from '../calibrate/source-ids.js';

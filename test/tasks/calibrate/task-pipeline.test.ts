@@ -3,19 +3,8 @@
  * merge into the registry) on a tiny honest simulated survey: the raw WCS is ~1" off and knows no distortion, the
  * PSF varies, the visits have cloud. Judged against the simulator's truth.
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Exposure,
-  makeTable,
-  pixelToSky,
-  readParquetTable,
-  separationMas,
-  skyToPixel as skyToPixelImpl,
-  type Table,
-  writeParquetTable,
-} from '../../../src/formats/index.js';
-import { ingestRefcat } from '../../../src/obs/index.js';
+import { type Exposure, pixelToSky, separationMas, type Table } from '../../../src/formats/index.js';
 import {
   aggregateGraph,
   buildQuantumGraph,
@@ -34,7 +23,7 @@ import {
   SOURCE_TABLE_FUNCTORS,
   zeroPointOf,
 } from '../../../src/tasks/index.js';
-import { temporaryDirectory } from '../../sim/helpers.js';
+import { ingestRefcatWithHole } from './refcat-hole.js';
 import { type CalibrateSurvey, calibrateSurvey, IC_RUN, INSTRUMENT } from './task-fixture.js';
 
 const TASKS = new URL('../../../src/tasks/index.ts', import.meta.url).href;
@@ -197,24 +186,8 @@ describe('calibrate + Source tables through the pipeline', () => {
     const { butler, manifest, simDir } = survey;
     const exposure = manifest.exposures[0]!;
     const hole = 1;
-    const holeWcs = trueDetectorWcs(manifest.instrument, exposure.truth, hole).wcs;
-    const size = manifest.options.detectorSize;
     // A refcat without the stars on detector 1 of the first visit (and a 300-pixel margin around it).
-    const dir = temporaryDirectory('refcat-hole');
-    for (const shard of manifest.refcat.shards) {
-      const table = await readParquetTable(join(simDir, shard.path));
-      const ra = table.columns.coord_ra as Float64Array;
-      const dec = table.columns.coord_dec as Float64Array;
-      const keep: number[] = [];
-      for (let i = 0; i < table.length; i++) {
-        const p = skyToPixelSafe(holeWcs, ra[i]!, dec[i]!);
-        if (!(p.x > -300 && p.x < size + 300 && p.y > -300 && p.y < size + 300)) keep.push(i);
-      }
-      const columns: Record<string, Table['columns'][string]> = {};
-      for (const [name, values] of Object.entries(table.columns)) columns[name] = pick(values, keep);
-      await writeParquetTable(join(dir, shard.path.split('/').pop()!), makeTable(columns));
-    }
-    await ingestRefcat(butler, dir, { name: 'hole_refcat', transfer: 'copy' });
+    await ingestRefcatWithHole(butler, simDir, manifest, 'hole_refcat', exposure, hole);
     const execution = await runStep1(
       [
         {
@@ -258,20 +231,3 @@ describe('calibrate + Source tables through the pipeline', () => {
     );
   }, 120_000);
 });
-
-/** The rows `keep` of a column, in the same array type. */
-function pick(values: Table['columns'][string], keep: readonly number[]): Table['columns'][string] {
-  if (values instanceof Float64Array) return Float64Array.from(keep, (i) => values[i]!);
-  if (values instanceof BigInt64Array) return BigInt64Array.from(keep, (i) => values[i]!);
-  if (values instanceof Int32Array) return Int32Array.from(keep, (i) => values[i]!);
-  return keep.map((i) => (values as ArrayLike<unknown>)[i]) as Table['columns'][string];
-}
-
-function skyToPixelSafe(wcs: NonNullable<Exposure['wcs']>, ra: number, dec: number) {
-  // Far from the tangent point the inverse may not converge: treat that as off the detector.
-  try {
-    return skyToPixelImpl(wcs, ra, dec);
-  } catch {
-    return { x: Number.NaN, y: Number.NaN };
-  }
-}
