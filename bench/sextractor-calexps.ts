@@ -15,7 +15,7 @@ import { meridianError } from '../src/errors.js';
 import { type Exposure, readParquetTable, skyToPixels, writeFits } from '../src/formats/index.js';
 import { detectAndMeasure } from '../src/tasks/index.js';
 import { APERTURE_DIAMETERS, runSourceExtractor } from './measure.bench.js';
-import { type ComparisonReport, compareToTruth, type ToolRun } from './sextractor-compare.js';
+import { type ComparisonReport, compareToTruth, primaryCatalog, type ToolRun } from './sextractor-compare.js';
 import type { FieldTruth } from './sextractor-field.js';
 
 export interface CalexpCompareOptions {
@@ -24,6 +24,8 @@ export interface CalexpCompareOptions {
   /** The simulated survey's output directory (holds truth/truth_summary.parquet). */
   readonly truthDir: string;
   readonly maxDetectors?: number;
+  /** Call detectAndMeasure once on the first calexp before the timed runs (default true). */
+  readonly warmUp?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -87,6 +89,8 @@ export async function compareOnCalexps(options: CalexpCompareOptions): Promise<C
       psf: [] as number[],
     }));
     const cpuMs = [0, 0];
+    let firstCallCpuMs: number | undefined;
+    const significance: number[] = [];
     const wallMs = [0, 0];
     let zeroPoint = Number.NaN;
     let reference = Number.NaN;
@@ -125,19 +129,28 @@ export async function compareOnCalexps(options: CalexpCompareOptions): Promise<C
       }
       const fitsPath = join(dir, `calexp-${k}.fits`);
       await writeFits(fitsPath, [{ kind: 'image', data: exposure.image.array, shape: [height, width] }]);
+      if (k === 0 && (options.warmUp ?? true)) {
+        // The process's first call runs on a cold JIT: timed apart and reported, then the timed run (as the
+        // measure benchmark and the fresh-field comparison do; a pipeline worker measures many detectors).
+        const first = process.cpuUsage();
+        detectAndMeasure(exposure);
+        const used = process.cpuUsage(first);
+        firstCallCpuMs = (used.user + used.system) / 1000;
+      }
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const ours = detectAndMeasure(exposure);
       wallMs[0]! += performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
       cpuMs[0]! += (cpu.user + cpu.system) / 1000;
-      const s = ours.sources;
-      for (let i = 0; i < s.count; i++) {
-        pooled[0]!.x.push(s.x[i]! + k * DETECTOR_STRIDE);
-        pooled[0]!.y.push(s.y[i]!);
-        pooled[0]!.small.push(scale * s.apFlux[s.apertureRadii.indexOf(6)]![i]!);
-        pooled[0]!.large.push(scale * s.apFlux[s.apertureRadii.indexOf(12)]![i]!);
-        pooled[0]!.psf.push(scale * s.psfFlux[i]!);
+      const primary = primaryCatalog(ours.sources);
+      for (let i = 0; i < primary.x.length; i++) {
+        pooled[0]!.x.push(primary.x[i]! + k * DETECTOR_STRIDE);
+        pooled[0]!.y.push(primary.y[i]!);
+        pooled[0]!.small.push(scale * primary.small[i]!);
+        pooled[0]!.large.push(scale * primary.large[i]!);
+        pooled[0]!.psf.push(scale * primary.psf[i]!);
+        significance.push(primary.significance[i]!);
       }
       const se = runSourceExtractor(fitsPath, dir);
       cpuMs[1]! += se.cpuMs;
@@ -150,13 +163,14 @@ export async function compareOnCalexps(options: CalexpCompareOptions): Promise<C
         pooled[1]!.psf.push(scale * src.autoFlux);
       }
       log(
-        `sextractor-compare: ${ref.dataId}: Meridian ${s.count}, source-extractor ${se.sources.length} sources`,
+        `sextractor-compare: ${ref.dataId}: Meridian ${primary.x.length} primary (${ours.sources.count} with parents), source-extractor ${se.sources.length} sources`,
       );
     }
     const detectors = Math.max(1, refs.length);
     const runs: ToolRun[] = ['Meridian', 'source-extractor'].map((name, r) => ({
       name,
       cpuMs: cpuMs[r]! / detectors,
+      ...(r === 0 && firstCallCpuMs !== undefined ? { firstCallCpuMs } : {}),
       wallMs: wallMs[r]! / detectors,
       catalog: {
         x: pooled[r]!.x,
@@ -164,6 +178,7 @@ export async function compareOnCalexps(options: CalexpCompareOptions): Promise<C
         smallApertureFlux: pooled[r]!.small,
         largeApertureFlux: pooled[r]!.large,
         psfLikeFlux: pooled[r]!.psf,
+        ...(r === 0 ? { significance } : {}),
       },
     }));
     const fieldTruth: FieldTruth = {

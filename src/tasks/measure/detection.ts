@@ -34,8 +34,6 @@ export type DetectionConfig = z.infer<typeof DetectionConfig>;
 export interface DetectionResult {
   readonly kind: 'detectionResult';
   readonly footprints: readonly Footprint[];
-  /** The smoothed image (same box as the input). */
-  readonly smoothed: ImageF;
   /** Smoothed-noise σ per unit pixel σ (multiply by the pixel σ). */
   readonly noiseFactor: number;
   readonly kernelSigma: number;
@@ -87,8 +85,9 @@ export function detectSources(inputs: DetectInputs, config: Partial<DetectionCon
   const { width, height } = image;
   const kernel = gaussianKernel1d(kernelSigma);
   const noiseFactor = smoothedNoiseFactor(kernel);
-  const smoothed = convolveSeparable(image, kernel);
-  const s = smoothed.array;
+  // The smoothed image is scratch (only the footprints and peaks leave this function): one buffer per image size
+  // is kept for the next detection, which saves a fresh image's page faults and its garbage.
+  const s = convolveSeparable(image, kernel, { out: smoothedScratch(width * height) }).array;
   const runs = runsAboveThreshold(s, width, height, cfg.thresholdSigma * noiseFactor, noise);
   const components = componentsOfRuns(runs, cfg.minPixels);
   const { x0, y0 } = image.bbox;
@@ -134,12 +133,22 @@ export function detectSources(inputs: DetectInputs, config: Partial<DetectionCon
   return Object.freeze({
     kind: 'detectionResult',
     footprints: Object.freeze(footprints),
-    smoothed,
     noiseFactor,
     kernelSigma,
     edgeWidth,
     thresholdSigma: cfg.thresholdSigma,
   });
+}
+
+let scratch: WeakRef<Float32Array> | null = null;
+
+/** A buffer of n floats for the smoothed image: the last one if it is still alive and of that size. */
+function smoothedScratch(n: number): Float32Array {
+  const last = scratch?.deref();
+  if (last !== undefined && last.length === n) return last;
+  const fresh = new Float32Array(n);
+  scratch = new WeakRef(fresh);
+  return fresh;
 }
 
 /** Runs of pixels where smoothed > factor × noise (the threshold test and run finding fused: one pass, no mask). */

@@ -24,7 +24,12 @@ export {
   subtractBackground,
 } from './background.js';
 export { type CentroidOptions, type CentroidResult, measureCentroid } from './centroid.js';
-export { convolveSeparable, gaussianKernel1d, smoothedNoiseFactor } from './convolve.js';
+export {
+  convolveSeparable,
+  convolveSimdAvailable,
+  gaussianKernel1d,
+  smoothedNoiseFactor,
+} from './convolve.js';
 export {
   CosmicRayConfig,
   type CosmicRayInputs,

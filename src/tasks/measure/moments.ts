@@ -42,8 +42,13 @@ export interface MomentsOptions {
   /** Starting weight σ (pixels), e.g. the PSF's. */
   readonly initialSigma: number;
   readonly maxIterations?: number;
-  /** Relative change of the moments below which the iteration has converged. */
+  /**
+   * Converged when, from one iteration to the next, the ellipticities (Ixx − Iyy)/T and 2Ixy/T (T = Ixx + Iyy)
+   * change by less than `tolerance` and the size T (relatively) and the centre (in units of √T) by less than
+   * `sizeTolerance`: SdssShape's two tolerances and its defaults, 1e-5 and 1e-4.
+   */
   readonly tolerance?: number;
+  readonly sizeTolerance?: number;
   /** Largest σ (pixels) of the weight along its major axis. */
   readonly maxSigma?: number;
 }
@@ -57,6 +62,7 @@ export function measureAdaptiveMoments(
 ): AdaptiveMoments {
   const maxIterations = options.maxIterations ?? 100;
   const tolerance = options.tolerance ?? 1e-5;
+  const sizeTolerance = options.sizeTolerance ?? 1e-4;
   const maxSigma = options.maxSigma ?? 50;
   const { x0, y0, width, height } = image.bbox;
   const pixels = image.array;
@@ -136,12 +142,13 @@ export function measureAdaptiveMoments(
       nyy = 2 * qyy;
       nxy = 2 * qxy;
     }
-    const change = Math.max(
-      Math.abs(nxx - mxx) / mxx,
-      Math.abs(nyy - myy) / myy,
-      Math.abs(nxy - mxy) / Math.sqrt(mxx * myy),
-      Math.hypot(cx, cy) / Math.sqrt(mxx + myy),
-    );
+    const trace = mxx + myy;
+    const newTrace = nxx + nyy;
+    const converged =
+      Math.abs((nxx - nyy) / newTrace - (mxx - myy) / trace) < tolerance &&
+      Math.abs((2 * nxy) / newTrace - (2 * mxy) / trace) < tolerance &&
+      Math.abs(newTrace / trace - 1) < sizeTolerance &&
+      Math.hypot(cx, cy) / Math.sqrt(trace) < sizeTolerance;
     // The weighted centre moves only part way to the source's: for Gaussians the offset d is Q C⁻¹ (μ − μw), so the
     // source centre is μw + C Q⁻¹ d with C estimated by the new M.
     const qInvX = (qyy * cx - qxy * cy) / qdet;
@@ -156,7 +163,7 @@ export function measureAdaptiveMoments(
     if (mx < 0 || my < 0 || mx > width - 1 || my > height - 1)
       return result(it, Number.NaN, { singular: true });
     // Flux of a Gaussian of covariance M matched to the data: A·2π√det M with A = Σ W I / Σ W².
-    if (change < tolerance) {
+    if (converged) {
       const amplitude = s0 / sums[SUM_W2];
       return result(it, amplitude * 2 * Math.PI * Math.sqrt(mxx * myy - mxy * mxy), {});
     }
