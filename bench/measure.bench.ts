@@ -170,7 +170,7 @@ export function matchedToTruth(
 
 /**
  * Positions of the primary sources (isolated ones and deblended children, not the parents they were split from)
- * whose detection significance is at least `minSignificance`.
+ * whose detection significance (or, with `by: 'psfSnr'`, PSF-flux S/N) is at least `minimum`.
  */
 export function primaryPositions(
   sources: {
@@ -178,14 +178,23 @@ export function primaryPositions(
     readonly x: Float64Array;
     readonly y: Float64Array;
     readonly significance: Float64Array;
+    readonly psfFlux: Float64Array;
+    readonly psfFluxErr: Float64Array;
     readonly deblendNChild: Int32Array;
   },
-  minSignificance = 0,
+  minimum = 0,
+  by: 'significance' | 'psfSnr' = 'significance',
 ): { x: number[]; y: number[] } {
   const x: number[] = [];
   const y: number[] = [];
   for (let i = 0; i < sources.count; i++) {
-    if (sources.deblendNChild[i]! > 0 || !(sources.significance[i]! >= minSignificance)) continue;
+    const quality =
+      minimum === 0
+        ? 0
+        : by === 'significance'
+          ? sources.significance[i]!
+          : sources.psfFlux[i]! / sources.psfFluxErr[i]!;
+    if (sources.deblendNChild[i]! > 0 || !(quality >= minimum)) continue;
     x.push(sources.x[i]!);
     y.push(sources.y[i]!);
   }
@@ -331,14 +340,18 @@ export async function benchMeasure(options: MeasureBenchOptions = {}): Promise<B
       `measure: purity (sources with an injected object within 2 px): Meridian ${ourPurity}/${primary.x.length} primary (${result.sources.count} with parents), source-extractor ${theirPurity}/${sexCount}`,
     );
     if (sexCount > 0 && ourPurity / primary.x.length < theirPurity / sexCount) {
-      // Completeness at equal purity: raise Meridian's significance cut until its purity reaches source-extractor's.
-      for (let cut = 5.1; cut < 20; cut += 0.1) {
-        const kept = primaryPositions(result.sources, cut);
-        if (matchedToTruth(truth, kept.x, kept.y, size) / kept.x.length < theirPurity / sexCount) continue;
-        log(
-          `measure: at source-extractor's purity (significance ≥ ${cut.toFixed(1)}σ, ${kept.x.length} sources): Meridian recovers ${recovered(truth, kept.x, kept.y, size, bright)}/${total}`,
-        );
-        break;
+      // Completeness at equal purity: raise a cut on Meridian's catalog (detection significance, or the PSF-flux
+      // S/N a catalog user selects on) until its purity reaches source-extractor's.
+      for (const by of ['significance', 'psfSnr'] as const) {
+        for (let cut = 4; cut < 40; cut += 0.1) {
+          const kept = primaryPositions(result.sources, cut, by);
+          if (matchedToTruth(truth, kept.x, kept.y, size) / kept.x.length < theirPurity / sexCount) continue;
+          const name = by === 'significance' ? 'significance' : 'psfFlux/psfFluxErr';
+          log(
+            `measure: at source-extractor's purity (${name} ≥ ${cut.toFixed(1)}, ${kept.x.length} sources): Meridian recovers ${recovered(truth, kept.x, kept.y, size, bright)}/${total}`,
+          );
+          break;
+        }
       }
     }
     const timing = (name: string, ours: number, reference: number): BenchResult => ({

@@ -90,7 +90,7 @@ export async function compareOnCalexps(options: CalexpCompareOptions): Promise<C
     }));
     const cpuMs = [0, 0];
     let firstCallCpuMs: number | undefined;
-    const significance: number[] = [];
+    const rankings: Record<string, number[]> = {};
     const wallMs = [0, 0];
     let zeroPoint = Number.NaN;
     let reference = Number.NaN;
@@ -150,7 +150,8 @@ export async function compareOnCalexps(options: CalexpCompareOptions): Promise<C
         pooled[0]!.small.push(scale * primary.small[i]!);
         pooled[0]!.large.push(scale * primary.large[i]!);
         pooled[0]!.psf.push(scale * primary.psf[i]!);
-        significance.push(primary.significance[i]!);
+        for (const [name, values] of Object.entries(primary.rankings))
+          (rankings[name] ??= []).push(values[i]!);
       }
       const se = runSourceExtractor(fitsPath, dir);
       cpuMs[1]! += se.cpuMs;
@@ -178,7 +179,7 @@ export async function compareOnCalexps(options: CalexpCompareOptions): Promise<C
         smallApertureFlux: pooled[r]!.small,
         largeApertureFlux: pooled[r]!.large,
         psfLikeFlux: pooled[r]!.psf,
-        ...(r === 0 ? { significance } : {}),
+        ...(r === 0 ? { rankings } : {}),
       },
     }));
     const fieldTruth: FieldTruth = {
