@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { meridianError } from '../../errors.js';
 import type { ImageF, Mask, Psf } from '../../formats/index.js';
 import type { NoiseRows } from './background.js';
-import { connectedComponents, type Footprint, spansBox } from './footprints.js';
+import { componentsOfRuns, type Footprint, RunList, spansBox } from './footprints.js';
 import { psfModelImage } from './psf-flux.js';
 
 export const CosmicRayConfig = z
@@ -69,13 +69,13 @@ export function findAndRepairCosmicRays(
   }
   const cfg = parsed.data;
   const { image, noise, mask } = inputs;
-  const { width, height, x0, y0 } = image.bbox;
+  const { width, height } = image.bbox;
   const pixels = image.array;
   const noiseMap = typeof noise === 'number' ? null : 'kind' in noise ? null : noise.array;
   const noiseRows = typeof noise === 'object' && 'kind' in noise ? noise : null;
   const sigmaAt = sigmaLookup(noise);
   const { side, diagonal } = psfNeighbourRatios(inputs.psf);
-  const marked = new Uint8Array(width * height);
+  const marked = marksScratch(width * height);
   const saturatedOrBad = maskBits(mask, ['SAT', 'BAD', 'NO_DATA']);
   // Growth interpolates as it goes; the final repair below starts again from the original marked neighbours.
   const test: SharpnessTest = {
@@ -89,6 +89,27 @@ export function findAndRepairCosmicRays(
     mask: mask.array,
   };
   const markedList: number[] = [];
+  try {
+    return findMarkRepair(test, marked, markedList, noiseMap, noiseRows, noise, mask, image, cfg);
+  } finally {
+    // The marks buffer is reused by the next call: clear what this one set (also when it threw).
+    for (const i of markedList) marked[i] = 0;
+  }
+}
+
+function findMarkRepair(
+  test: SharpnessTest,
+  marked: Uint8Array,
+  markedList: number[],
+  noiseMap: Float32Array | null,
+  noiseRows: NoiseRows | null,
+  noise: ImageF | NoiseRows | number,
+  mask: Mask,
+  image: ImageF,
+  cfg: CosmicRayConfig,
+): CosmicRayResult {
+  const { width, height, x0, y0 } = image.bbox;
+  const pixels = image.array;
   // The significance cut first, in a tight loop: it rejects all but a few pixels in a thousand.
   // With a noise map, each pixel against its own σ; otherwise against the row's smallest σ (one number, or the
   // model's minimum along the row), and isSharp applies each survivor's own σ.
@@ -113,7 +134,8 @@ export function findAndRepairCosmicRays(
     );
   }
   growMarks(test, marked, markedList, height);
-  const components = connectedComponents(marked, width, height, 1);
+  // The components from the marked pixels themselves (a few thousand), not a scan of the whole image.
+  const components = componentsOfRuns(runsOfIndices(markedList, width), 1);
   interpolateMarked(pixels, marked, markedList, width, height);
   const crBit = mask.bitMask('CR');
   const intrpBit = 'INTRP' in mask.planes ? mask.bitMask('INTRP') : 0;
@@ -130,6 +152,40 @@ export function findAndRepairCosmicRays(
     return Object.freeze({ kind: 'footprint', id: k + 1, spans, area, bbox, peaks: Object.freeze([]) });
   });
   return Object.freeze({ kind: 'cosmicRayResult', cosmicRays: Object.freeze(cosmicRays), pixels: count });
+}
+
+let scratch: WeakRef<Uint8Array> | null = null;
+
+/** An all-zero buffer of n marks: the last call's (cleared after use) if it is still alive and of that size. */
+function marksScratch(n: number): Uint8Array {
+  const last = scratch?.deref();
+  if (last !== undefined && last.length === n) return last;
+  const fresh = new Uint8Array(n);
+  scratch = new WeakRef(fresh);
+  return fresh;
+}
+
+/** Raster-ordered runs of the pixels at these indices (row-major, `width` per row). */
+function runsOfIndices(indices: readonly number[], width: number): RunList {
+  const sorted = Int32Array.from(indices).sort();
+  const runs = new RunList();
+  let start = -1;
+  let last = -2;
+  for (let k = 0; k <= sorted.length; k++) {
+    const i = k < sorted.length ? sorted[k] : -1;
+    // A run continues while the indices are consecutive within one row.
+    if (i === last + 1 && i % width !== 0) {
+      last = i;
+      continue;
+    }
+    if (start >= 0) {
+      const y = Math.floor(start / width);
+      runs.push(y, start - y * width, last - y * width);
+    }
+    start = i;
+    last = i;
+  }
+  return runs;
 }
 
 /** σ at pixel i. A separate function so that the hot loop's `noiseMap` is not captured by a closure. */

@@ -120,4 +120,41 @@ describe('findAndRepairCosmicRays', () => {
       findAndRepairCosmicRays({ image: new ImageF(pixels, bbox), noise: NOISE, mask, psf }, { cond: 2 }),
     ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
+
+  it('gives the same answer on repeated calls, also after a call that gave up (the marks buffer is reused)', () => {
+    const rng = new TestRandom(73);
+    const bbox = box2i(0, 0, 128, 128);
+    const base = new Float32Array(128 * 128);
+    addNoise(base, NOISE, rng);
+    for (const [x, y] of [
+      [20, 30],
+      [21, 30],
+      [90, 100],
+      [60, 12],
+    ] as const)
+      base[y * 128 + x] += 2000;
+    // Another image's hits, next to the first image's.
+    const other = base.slice();
+    for (const [x, y] of [
+      [22, 30],
+      [91, 100],
+      [40, 40],
+    ] as const)
+      other[y * 128 + x] += 2000;
+    const run = (config = {}, pixels = base) => {
+      const mask = Mask.zeros(bbox);
+      const image = new ImageF(pixels.slice(), bbox);
+      const result = findAndRepairCosmicRays({ image, noise: NOISE, mask, psf }, config);
+      return { result, mask: mask.array.slice(), pixels: image.array };
+    };
+    const first = run();
+    expect(first.result.cosmicRays.length).toBe(3);
+    expect(first.result.cosmicRays.map((c) => c.area).sort()).toEqual([1, 1, 2]);
+    // A call that finds more marks than maxPixels throws after marking: the next call must not see its marks.
+    expect(() => run({ maxPixels: 1 }, other)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    const again = run();
+    expect(again.result.pixels).toBe(first.result.pixels);
+    expect(again.mask).toEqual(first.mask);
+    expect(again.pixels).toEqual(first.pixels);
+  });
 });
