@@ -29,6 +29,12 @@ export interface CalexpCompareOptions {
   readonly log?: (line: string) => void;
 }
 
+/**
+ * Objects centred up to this far off a detector are in its truth for matching: a bright star just off the edge puts
+ * its wing on the detector, and both tools detect it there (at ~1″ seeing, 20 px is ~8 FWHM).
+ */
+const OFF_DETECTOR_MARGIN_PX = 20;
+
 /** Detectors are laid side by side this far apart in x, so that pooled matching never pairs across detectors. */
 const DETECTOR_STRIDE = 1e6;
 
@@ -80,7 +86,13 @@ export async function compareOnCalexps(options: CalexpCompareOptions): Promise<C
       throw meridianError('DATASET_NOT_FOUND', `no calexp datasets in ${options.collections.join(', ')}`);
     }
     const truthByBand = new Map<string, TruthColumns>();
-    const truth = { x: [] as number[], y: [] as number[], electrons: [] as number[], isStar: [] as number[] };
+    const truth = {
+      x: [] as number[],
+      y: [] as number[],
+      electrons: [] as number[],
+      isStar: [] as number[],
+      inside: [] as number[],
+    };
     const pooled = [0, 1].map(() => ({
       x: [] as number[],
       y: [] as number[],
@@ -121,11 +133,14 @@ export async function compareOnCalexps(options: CalexpCompareOptions): Promise<C
       for (let i = 0; i < t.ra.length; i++) {
         const x = placed.x[i]!;
         const y = placed.y[i]!;
-        if (!(x >= 0 && y >= 0 && x < width && y < height) || !(t.flux[i]! > 0)) continue;
+        const margin = OFF_DETECTOR_MARGIN_PX;
+        if (!(x >= -margin && y >= -margin && x < width + margin && y < height + margin) || !(t.flux[i]! > 0))
+          continue;
         truth.x.push(x + k * DETECTOR_STRIDE);
         truth.y.push(y);
         truth.electrons.push(t.flux[i]! / reference);
         truth.isStar.push(t.isStar[i] ? 1 : 0);
+        truth.inside.push(x >= 0 && y >= 0 && x < width && y < height ? 1 : 0);
       }
       const fitsPath = join(dir, `calexp-${k}.fits`);
       await writeFits(fitsPath, [{ kind: 'image', data: exposure.image.array, shape: [height, width] }]);
@@ -187,6 +202,7 @@ export async function compareOnCalexps(options: CalexpCompareOptions): Promise<C
       y: Float64Array.from(truth.y),
       electrons: Float64Array.from(truth.electrons),
       isStar: Uint8Array.from(truth.isStar),
+      inside: Uint8Array.from(truth.inside),
     };
     // Without an analytic PSF the aperture's expected flux is unknown: NaN leaves those cells empty.
     return compareToTruth(

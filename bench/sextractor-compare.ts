@@ -231,7 +231,9 @@ export function compareToTruth(
   size: number,
 ): ComparisonReport {
   const matches = runs.map((r) => matchOneToOne(truth, r.catalog, MATCH_RADIUS_PX));
-  const trueMag = Array.from(truth.electrons, (e) => magnitudeOf(zeroPoint, e));
+  // Objects just off the detector match detections of their wings (purity) but are not counted as missed.
+  const inside = (t: number) => truth.inside === undefined || truth.inside[t] === 1;
+  const trueMag = Array.from(truth.electrons, (e, t) => (inside(t) ? magnitudeOf(zeroPoint, e) : Number.NaN));
   const measuredMag = runs.map((r) =>
     Array.from(r.catalog.largeApertureFlux, (f) => magnitudeOf(zeroPoint, f)),
   );
@@ -336,7 +338,8 @@ export function compareToTruth(
       wallMs: run.wallMs,
     };
   });
-  return { size, objects: truth.x.length, tools, magnitudeBins, fluxBins };
+  const objects = truth.inside === undefined ? truth.x.length : truth.inside.reduce((n, v) => n + v, 0);
+  return { size, objects, tools, magnitudeBins, fluxBins };
 }
 
 export interface CompareOptions extends FieldOptions {

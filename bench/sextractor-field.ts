@@ -31,6 +31,11 @@ export interface FieldTruth {
   readonly y: Float64Array;
   readonly electrons: Float64Array;
   readonly isStar: Uint8Array;
+  /**
+   * 1 for objects on the detector, 0 for those just off it (within a margin), which a detection of their wings may
+   * match but which are not counted as missed; absent: all are on it.
+   */
+  readonly inside?: Uint8Array;
 }
 
 export interface SimulatedField {

@@ -8,7 +8,8 @@
  * ∂F/∂xc = Σ w I [(x − xc)²/σw² − 1]. (The naive Σ w² (x − xc)² V / (Σ w I)² of a weighted mean is about half
  * the true error for a PSF-matched weight: it ignores that the weight moves with the centre.)
  */
-import type { ImageF } from '../../formats/index.js';
+import { type ImageF, type Psf, psfWidestSigmaAt } from '../../formats/index.js';
+import { psfModelImage } from './psf-flux.js';
 import {
   gaussianWeightedSums,
   SUM_W,
@@ -149,4 +150,123 @@ function centroidErrors(
   if (!(dFx < 0) || !(dFy < 0)) return null;
   if (variance === null) return { xErr: Number.NaN, yErr: Number.NaN };
   return { xErr: Math.sqrt(sums[SUM_W2V_XX]) / -dFx, yErr: Math.sqrt(sums[SUM_W2V_YY]) / -dFy };
+}
+
+/**
+ * Centre of a source whose core is unusable (saturated, interpolated): the PSF model fitted to the usable pixels
+ * (mask bits `badBits` unset) of a stamp around it, its amplitude and centre by Gauss–Newton (the model and its
+ * derivatives along x and y rendered at the current sub-pixel centre; unweighted, as the PSF flux). The wings of a
+ * saturated star hold its position to a few hundredths of a pixel where the weighted centroid is pulled by the
+ * interpolated core and a bleed trail. No error estimate (NaN).
+ */
+export function measureMaskedCentroid(
+  image: ImageF,
+  mask: { readonly array: Int32Array },
+  badBits: number,
+  psf: Psf,
+  xStart: number,
+  yStart: number,
+  options: { readonly maxShift?: number; readonly maxIterations?: number } = {},
+): CentroidResult {
+  const maxIterations = options.maxIterations ?? 20;
+  const maxShift = options.maxShift ?? 5;
+  const { x0, y0, width, height } = image.bbox;
+  const pixels = image.array;
+  const bad = mask.array;
+  let xc = xStart;
+  let yc = yStart;
+  const failed = (iterations: number): CentroidResult => ({
+    x: xStart,
+    y: yStart,
+    xErr: Number.NaN,
+    yErr: Number.NaN,
+    failed: true,
+    iterations,
+  });
+  const h = 0.01;
+  for (let it = 1; it <= maxIterations; it++) {
+    const ix = Math.round(xc);
+    const iy = Math.round(yc);
+    const fx = xc - ix;
+    const fy = yc - iy;
+    const position = { x: xc, y: yc };
+    const half = Math.ceil(5 * psfWidestSigmaAt(psf, xc, yc));
+    const n = 2 * half + 1;
+    const p0 = psfModelImage(psf, half, fx, fy, position);
+    const px1 = psfModelImage(psf, half, fx + h, fy, position);
+    const px0 = psfModelImage(psf, half, fx - h, fy, position);
+    const py1 = psfModelImage(psf, half, fx, fy + h, position);
+    const py0 = psfModelImage(psf, half, fx, fy - h, position);
+    // Normal equations of I ≈ a·P + b·∂P/∂x + c·∂P/∂y over the usable pixels (b = a·dx, c = a·dy).
+    const m = new Float64Array(9);
+    const r = new Float64Array(3);
+    let used = 0;
+    for (let sy = 0; sy < n; sy++) {
+      const y = iy - half + sy - y0;
+      if (y < 0 || y >= height) continue;
+      for (let sx = 0; sx < n; sx++) {
+        const x = ix - half + sx - x0;
+        if (x < 0 || x >= width) continue;
+        const i = y * width + x;
+        const v = pixels[i];
+        if ((bad[i] & badBits) !== 0 || Number.isNaN(v)) continue;
+        const k = sy * n + sx;
+        const basis0 = p0[k];
+        const basis1 = (px1[k] - px0[k]) / (2 * h);
+        const basis2 = (py1[k] - py0[k]) / (2 * h);
+        m[0] += basis0 * basis0;
+        m[1] += basis0 * basis1;
+        m[2] += basis0 * basis2;
+        m[4] += basis1 * basis1;
+        m[5] += basis1 * basis2;
+        m[8] += basis2 * basis2;
+        r[0] += basis0 * v;
+        r[1] += basis1 * v;
+        r[2] += basis2 * v;
+        used++;
+      }
+    }
+    if (used < 10) return failed(it);
+    m[3] = m[1];
+    m[6] = m[2];
+    m[7] = m[5];
+    const solution = solve3(m, r);
+    if (solution === null || !(solution[0] > 0)) return failed(it);
+    let stepX = solution[1] / solution[0];
+    let stepY = solution[2] / solution[0];
+    const step = Math.hypot(stepX, stepY);
+    if (!Number.isFinite(step)) return failed(it);
+    if (step > 1) {
+      stepX /= step;
+      stepY /= step;
+    }
+    xc += stepX;
+    yc += stepY;
+    if (Math.hypot(xc - xStart, yc - yStart) > maxShift) return failed(it);
+    if (step < 1e-3)
+      return { x: xc, y: yc, xErr: Number.NaN, yErr: Number.NaN, failed: false, iterations: it };
+  }
+  return failed(maxIterations);
+}
+
+/** Solve the 3×3 system m·s = r (row-major m) by Cramer's rule; null when singular. */
+function solve3(m: Float64Array, r: Float64Array): [number, number, number] | null {
+  const det3 = (
+    a: number,
+    b: number,
+    c: number,
+    d: number,
+    e: number,
+    f: number,
+    g: number,
+    h: number,
+    i: number,
+  ) => a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
+  const det = det3(m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8]);
+  if (!(Math.abs(det) > 0)) return null;
+  return [
+    det3(r[0], m[1], m[2], r[1], m[4], m[5], r[2], m[7], m[8]) / det,
+    det3(m[0], r[0], m[2], m[3], r[1], m[5], m[6], r[2], m[8]) / det,
+    det3(m[0], m[1], r[0], m[3], m[4], r[1], m[6], m[7], r[2]) / det,
+  ];
 }

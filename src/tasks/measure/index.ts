@@ -23,7 +23,12 @@ export {
   type NoiseRows,
   subtractBackground,
 } from './background.js';
-export { type CentroidOptions, type CentroidResult, measureCentroid } from './centroid.js';
+export {
+  type CentroidOptions,
+  type CentroidResult,
+  measureCentroid,
+  measureMaskedCentroid,
+} from './centroid.js';
 export {
   convolveSeparable,
   convolveSimdAvailable,

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { box2i, ImageF } from '../../../src/formats/index.js';
-import { measureAdaptiveMoments, measureCentroid, psfCorrectedMoments } from '../../../src/tasks/index.js';
+import { box2i, ImageF, Mask } from '../../../src/formats/index.js';
+import {
+  measureAdaptiveMoments,
+  measureCentroid,
+  measureMaskedCentroid,
+  psfCorrectedMoments,
+} from '../../../src/tasks/index.js';
 import { addGaussian, addNoise, mean, std, TestRandom } from './scenes.js';
 
 const STAMP = 41;
@@ -107,5 +112,48 @@ describe('measureAdaptiveMoments', () => {
       ixy: expect.closeTo(0.8, 12),
     });
     expect(psfCorrectedMoments({ ixx: 2, iyy: 2, ixy: 0 }, { ixx: 2.1, iyy: 2, ixy: 0 })).toBeNull();
+  });
+});
+
+describe('measureMaskedCentroid', () => {
+  it('centres a saturated star on its wings where the interpolated core and a one-sided bleed trail pull the plain centroid', () => {
+    const size = 81;
+    const box = box2i(100, 200, size, size);
+    const rng = new TestRandom(44);
+    const [trueX, trueY] = [140.3, 239.6];
+    const pixels = new Float32Array(size * size);
+    addGaussian(pixels, size, size, trueX - 100, trueY - 200, 5e6, 1.7 * 1.7);
+    addNoise(pixels, 5, rng);
+    const mask = Mask.zeros(box);
+    const sat = mask.bitMask('SAT');
+    const intrp = mask.bitMask('INTRP');
+    const saturation = 6e4;
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const i = y * size + x;
+        // The core above the saturation level and a bleed trail running 25 px up the star's column only, both
+        // flat at the saturation level: a plateau on which the weighted centroid has nothing to climb.
+        const trail = x === 40 && y > 39 && y < 65;
+        if (pixels[i]! > saturation || trail) {
+          mask.array[i] |= sat | intrp;
+          pixels[i] = saturation;
+        }
+      }
+    }
+    const image = new ImageF(pixels, box);
+    // Detection's peak on such a plateau can be anywhere along the trail: start 3 px up it.
+    const plain = measureCentroid(image, null, 140, 243, { weightSigma: 1.7 });
+    const psf = { kind: 'gaussian', sigma: 1.7 } as const;
+    const wings = measureMaskedCentroid(image, mask, sat | intrp, psf, plain.x, plain.y, { maxShift: 7 });
+    expect(wings.failed).toBe(false);
+    const wingsError = Math.hypot(wings.x - trueX, wings.y - trueY);
+    const plainError = Math.hypot(plain.x - trueX, plain.y - trueY);
+    expect(wingsError).toBeLessThan(0.01);
+    expect(wingsError).toBeLessThan(plainError / 3);
+    // Nothing usable at all: a failure at the starting point, not a guess.
+    const allBad = Mask.zeros(box);
+    allBad.array.fill(sat);
+    const none = measureMaskedCentroid(image, allBad, sat, psf, 140, 240);
+    expect(none).toMatchObject({ failed: true, x: 140, y: 240 });
   });
 });
