@@ -89,7 +89,8 @@ export async function runDrpDemo(options: DemoOptions): Promise<void> {
   try {
     const adql =
       'SELECT TOP 5 s.sourceId, s.coord_ra, s.coord_dec, s.band, s.psfFlux, v.seeing FROM Source AS s ' +
-      'JOIN CcdVisit AS v ON v.ccdVisitId = s.ccdVisitId WHERE s.psfFlux > 0 ORDER BY s.psfFlux DESC';
+      'JOIN CcdVisit AS v ON v.ccdVisitId = s.ccdVisitId WHERE s.detect_isPrimary = 1 AND s.psfFlux > 0 ' +
+      'ORDER BY s.psfFlux DESC';
     log(`ADQL on the processed release: ${adql}`);
     const result = await catalog.query(adql);
     for (const row of result.rows) log(`  ${row.map((v) => String(v)).join('  ')}`);
