@@ -8,7 +8,8 @@
  * ∂F/∂xc = Σ w I [(x − xc)²/σw² − 1]. (The naive Σ w² (x − xc)² V / (Σ w I)² of a weighted mean is about half
  * the true error for a PSF-matched weight: it ignores that the weight moves with the centre.)
  */
-import { type ImageF, type Psf, psfWidestSigmaAt } from '../../formats/index.js';
+import { isMeridianError } from '../../errors.js';
+import { type ImageF, type Psf, psfWidestSigmaAt, solveLeastSquares } from '../../formats/index.js';
 import { psfModelImage } from './psf-flux.js';
 import {
   gaussianWeightedSums,
@@ -155,7 +156,8 @@ function centroidErrors(
 /**
  * Centre of a source whose core is unusable (saturated, interpolated): the PSF model fitted to the usable pixels
  * (mask bits `badBits` unset) of a stamp around it, its amplitude and centre by Gauss–Newton (the model and its
- * derivatives along x and y rendered at the current sub-pixel centre; unweighted, as the PSF flux). The wings of a
+ * derivatives along x and y rendered at the current sub-pixel centre; unweighted, as the PSF flux; solved by
+ * `solveLeastSquares`). The wings of a
  * saturated star hold its position to a few hundredths of a pixel where the weighted centroid is pulled by the
  * interpolated core and a bleed trail. No error estimate (NaN).
  */
@@ -197,10 +199,9 @@ export function measureMaskedCentroid(
     const px0 = psfModelImage(psf, half, fx - h, fy, position);
     const py1 = psfModelImage(psf, half, fx, fy + h, position);
     const py0 = psfModelImage(psf, half, fx, fy - h, position);
-    // Normal equations of I ≈ a·P + b·∂P/∂x + c·∂P/∂y over the usable pixels (b = a·dx, c = a·dy).
-    const m = new Float64Array(9);
-    const r = new Float64Array(3);
-    let used = 0;
+    // I ≈ a·P + b·∂P/∂x + c·∂P/∂y over the usable pixels (b = a·dx, c = a·dy), by the project's least squares.
+    const design: number[] = [];
+    const values: number[] = [];
     for (let sy = 0; sy < n; sy++) {
       const y = iy - half + sy - y0;
       if (y < 0 || y >= height) continue;
@@ -211,27 +212,22 @@ export function measureMaskedCentroid(
         const v = pixels[i];
         if ((bad[i] & badBits) !== 0 || Number.isNaN(v)) continue;
         const k = sy * n + sx;
-        const basis0 = p0[k];
-        const basis1 = (px1[k] - px0[k]) / (2 * h);
-        const basis2 = (py1[k] - py0[k]) / (2 * h);
-        m[0] += basis0 * basis0;
-        m[1] += basis0 * basis1;
-        m[2] += basis0 * basis2;
-        m[4] += basis1 * basis1;
-        m[5] += basis1 * basis2;
-        m[8] += basis2 * basis2;
-        r[0] += basis0 * v;
-        r[1] += basis1 * v;
-        r[2] += basis2 * v;
-        used++;
+        design.push(p0[k], (px1[k] - px0[k]) / (2 * h), (py1[k] - py0[k]) / (2 * h));
+        values.push(v);
       }
     }
-    if (used < 10) return failed(it);
-    m[3] = m[1];
-    m[6] = m[2];
-    m[7] = m[5];
-    const solution = solve3(m, r);
-    if (solution === null || !(solution[0] > 0)) return failed(it);
+    if (values.length < 10) return failed(it);
+    let solution: Float64Array;
+    try {
+      [solution] = solveLeastSquares(Float64Array.from(design), values.length, 3, [
+        Float64Array.from(values),
+      ]);
+    } catch (err) {
+      // Rank deficient: the usable pixels do not constrain the centre.
+      if (isMeridianError(err, 'INVALID_ARGUMENT')) return failed(it);
+      throw err;
+    }
+    if (!(solution[0] > 0)) return failed(it);
     let stepX = solution[1] / solution[0];
     let stepY = solution[2] / solution[0];
     const step = Math.hypot(stepX, stepY);
@@ -247,26 +243,4 @@ export function measureMaskedCentroid(
       return { x: xc, y: yc, xErr: Number.NaN, yErr: Number.NaN, failed: false, iterations: it };
   }
   return failed(maxIterations);
-}
-
-/** Solve the 3×3 system m·s = r (row-major m) by Cramer's rule; null when singular. */
-function solve3(m: Float64Array, r: Float64Array): [number, number, number] | null {
-  const det3 = (
-    a: number,
-    b: number,
-    c: number,
-    d: number,
-    e: number,
-    f: number,
-    g: number,
-    h: number,
-    i: number,
-  ) => a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
-  const det = det3(m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8]);
-  if (!(Math.abs(det) > 0)) return null;
-  return [
-    det3(r[0], m[1], m[2], r[1], m[4], m[5], r[2], m[7], m[8]) / det,
-    det3(m[0], r[0], m[2], m[3], r[1], m[5], m[6], r[2], m[8]) / det,
-    det3(m[0], m[1], r[0], m[3], m[4], r[1], m[6], m[7], r[2]) / det,
-  ];
 }
