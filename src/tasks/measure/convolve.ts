@@ -164,14 +164,7 @@ function convolveStreamingSimd(
         hasNaN ||= Number.isNaN(f32[targetIndex + i]) || Number.isNaN(f32[targetIndex + width - 1 - i]);
       }
       if (!hasNaN) continue;
-      for (let x = 0; x < width; x++) {
-        const v = input[inStart + x];
-        const ok = !Number.isNaN(v);
-        line[x] = ok ? v : 0;
-        valid[x] = ok ? 1 : 0;
-      }
-      convolveLine(line, valid, width, kernel, half, f32, targetIndex, 1);
-      if (lineHasNaN(f32, targetIndex, width, 1)) return false;
+      if (!redoRowAroundNaN(input, inStart, width, kernel, half, line, valid, f32, targetIndex)) return false;
     }
     const row = y * width;
     if (y >= half && y < height - half) {
@@ -180,16 +173,7 @@ function convolveStreamingSimd(
       out.set(f32.subarray(outputRow >> 2, (outputRow >> 2) + width), row);
       continue;
     }
-    // Top and bottom rows: renormalised over the rows that exist.
-    let weight = 0;
-    for (let j = lo; j <= hi; j++) weight += kernel[j - y + half];
-    accumulator.fill(0);
-    for (let j = lo; j <= hi; j++) {
-      const k = kernel[j - y + half] / weight;
-      const source = ringStart(j) >> 2;
-      for (let x = 0; x < width; x++) accumulator[x] += k * f32[source + x];
-    }
-    for (let x = 0; x < width; x++) out[row + x] = accumulator[x];
+    renormalisedEdgeRow(f32, (j) => ringStart(j) >> 2, y, lo, hi, kernel, half, accumulator, out, row, width);
   }
   return true;
 }
@@ -225,14 +209,8 @@ function convolveStreaming(
       convolveCompleteRow(input, computed * width, ring, target, width, kernel, half, paddedKernel);
       if (!lineHasNaN(ring, target, width, 1)) continue;
       // A NaN propagates into the outputs near it: only then is the row redone around the missing pixels.
-      for (let x = 0; x < width; x++) {
-        const v = input[computed * width + x];
-        const ok = !Number.isNaN(v);
-        line[x] = ok ? v : 0;
-        valid[x] = ok ? 1 : 0;
-      }
-      convolveLine(line, valid, width, kernel, half, ring, target, 1);
-      if (lineHasNaN(ring, target, width, 1)) return false;
+      if (!redoRowAroundNaN(input, computed * width, width, kernel, half, line, valid, ring, target))
+        return false;
     }
     const row = y * width;
     if (y >= half && y < height - half) {
@@ -270,18 +248,74 @@ function convolveStreaming(
       for (let x = 0; x < width; x++) out[row + x] = accumulator[x];
       continue;
     }
-    // Top and bottom rows: renormalised over the rows that exist.
-    let weight = 0;
-    for (let j = lo; j <= hi; j++) weight += kernel[j - y + half];
-    accumulator.fill(0);
-    for (let j = lo; j <= hi; j++) {
-      const k = kernel[j - y + half] / weight;
-      const source = (j % ringRows) * width;
-      for (let x = 0; x < width; x++) accumulator[x] += k * ring[source + x];
-    }
-    for (let x = 0; x < width; x++) out[row + x] = accumulator[x];
+    renormalisedEdgeRow(
+      ring,
+      (j) => (j % ringRows) * width,
+      y,
+      lo,
+      hi,
+      kernel,
+      half,
+      accumulator,
+      out,
+      row,
+      width,
+    );
   }
   return true;
+}
+
+/**
+ * A ring row that came out NaN, redone from the input row with its missing pixels left out (renormalised around
+ * them); false when it is still NaN (no valid pixel within reach), for the general path.
+ */
+function redoRowAroundNaN(
+  input: Float32Array,
+  inStart: number,
+  width: number,
+  kernel: Float64Array,
+  half: number,
+  line: Float64Array,
+  valid: Float64Array,
+  ring: Float32Array,
+  target: number,
+): boolean {
+  for (let x = 0; x < width; x++) {
+    const v = input[inStart + x];
+    const ok = !Number.isNaN(v);
+    line[x] = ok ? v : 0;
+    valid[x] = ok ? 1 : 0;
+  }
+  convolveLine(line, valid, width, kernel, half, ring, target, 1);
+  return !lineHasNaN(ring, target, width, 1);
+}
+
+/**
+ * Output row y within `half` of the top or bottom: the vertical pass over the ring rows lo..hi that exist (where
+ * `ringRow(j)` starts), renormalised over their taps.
+ */
+function renormalisedEdgeRow(
+  ring: Float32Array,
+  ringRow: (j: number) => number,
+  y: number,
+  lo: number,
+  hi: number,
+  kernel: Float64Array,
+  half: number,
+  accumulator: Float64Array,
+  out: Float32Array,
+  row: number,
+  width: number,
+): void {
+  let weight = 0;
+  for (let j = lo; j <= hi; j++) weight += kernel[j - y + half];
+  accumulator.fill(0);
+  for (let j = lo; j <= hi; j++) {
+    const k = kernel[j - y + half] / weight;
+    const source = ringRow(j);
+    for (let x = 0; x < width; x++) accumulator[x] += k * ring[source + x];
+  }
+  for (let x = 0; x < width; x++) out[row + x] = accumulator[x];
 }
 
 /** The general path: a full horizontal pass, then columns renormalised around NaN. */
