@@ -18,6 +18,7 @@ import type { ImageF, Mask, Psf } from '../../formats/index.js';
 import type { NoiseRows } from './background.js';
 import { componentsOfRuns, type Footprint, RunList, spansBox } from './footprints.js';
 import { psfModelImage } from './psf-flux.js';
+import { ScratchBuffer } from './scratch.js';
 
 export const CosmicRayConfig = z
   .object({
@@ -75,7 +76,7 @@ export function findAndRepairCosmicRays(
   const noiseRows = typeof noise === 'object' && 'kind' in noise ? noise : null;
   const sigmaAt = sigmaLookup(noise);
   const { side, diagonal } = psfNeighbourRatios(inputs.psf);
-  const marked = marksScratch(width * height);
+  const marked = marksScratch.get(width * height);
   const saturatedOrBad = maskBits(mask, ['SAT', 'BAD', 'NO_DATA']);
   // Growth interpolates as it goes; the final repair below starts again from the original marked neighbours.
   const test: SharpnessTest = {
@@ -154,16 +155,8 @@ function findMarkRepair(
   return Object.freeze({ kind: 'cosmicRayResult', cosmicRays: Object.freeze(cosmicRays), pixels: count });
 }
 
-let scratch: WeakRef<Uint8Array> | null = null;
-
-/** An all-zero buffer of n marks: the last call's (cleared after use) if it is still alive and of that size. */
-function marksScratch(n: number): Uint8Array {
-  const last = scratch?.deref();
-  if (last !== undefined && last.length === n) return last;
-  const fresh = new Uint8Array(n);
-  scratch = new WeakRef(fresh);
-  return fresh;
-}
+/** The marks, all zero between calls (each call clears what it set), reused by the next call of the same size. */
+const marksScratch = new ScratchBuffer((n) => new Uint8Array(n));
 
 /** Raster-ordered runs of the pixels at these indices (row-major, `width` per row). */
 function runsOfIndices(indices: readonly number[], width: number): RunList {

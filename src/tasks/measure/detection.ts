@@ -13,6 +13,7 @@ import type { ImageF, Mask, Psf } from '../../formats/index.js';
 import type { NoiseRows } from './background.js';
 import { convolveSeparable, gaussianKernel1d, smoothedNoiseFactor } from './convolve.js';
 import { componentsOfRuns, type Footprint, findPeaks, type Peak, RunList, spansBox } from './footprints.js';
+import { ScratchBuffer } from './scratch.js';
 
 export const DetectionConfig = z
   .object({
@@ -87,7 +88,7 @@ export function detectSources(inputs: DetectInputs, config: Partial<DetectionCon
   const noiseFactor = smoothedNoiseFactor(kernel);
   // The smoothed image is scratch (only the footprints and peaks leave this function): one buffer per image size
   // is kept for the next detection, which saves a fresh image's page faults and its garbage.
-  const s = convolveSeparable(image, kernel, { out: smoothedScratch(width * height) }).array;
+  const s = convolveSeparable(image, kernel, { out: smoothedScratch.get(width * height) }).array;
   const runs = runsAboveThreshold(s, width, height, cfg.thresholdSigma * noiseFactor, noise);
   const components = componentsOfRuns(runs, cfg.minPixels);
   const { x0, y0 } = image.bbox;
@@ -140,16 +141,8 @@ export function detectSources(inputs: DetectInputs, config: Partial<DetectionCon
   });
 }
 
-let scratch: WeakRef<Float32Array> | null = null;
-
-/** A buffer of n floats for the smoothed image: the last one if it is still alive and of that size. */
-function smoothedScratch(n: number): Float32Array {
-  const last = scratch?.deref();
-  if (last !== undefined && last.length === n) return last;
-  const fresh = new Float32Array(n);
-  scratch = new WeakRef(fresh);
-  return fresh;
-}
+/** The smoothed image's buffer, reused by the next detection of an image of the same size. */
+const smoothedScratch = new ScratchBuffer((n) => new Float32Array(n));
 
 /** Runs of pixels where smoothed > factor × noise (the threshold test and run finding fused: one pass, no mask). */
 function runsAboveThreshold(
