@@ -86,8 +86,8 @@ export function detectSources(inputs: DetectInputs, config: Partial<DetectionCon
   const { width, height } = image;
   const kernel = gaussianKernel1d(kernelSigma);
   const noiseFactor = smoothedNoiseFactor(kernel);
-  // The smoothed image is scratch (only the footprints and peaks leave this function): one buffer per image size
-  // is kept for the next detection, which saves a fresh image's page faults and its garbage.
+  // The smoothed image is scratch (only the footprints and peaks leave this function): its buffer is kept for the
+  // next detection of an image of the same size, which saves a fresh image's page faults and its garbage.
   const s = convolveSeparable(image, kernel, { out: smoothedScratch.get(width * height) }).array;
   const runs = runsAboveThreshold(s, width, height, cfg.thresholdSigma * noiseFactor, noise);
   const components = componentsOfRuns(runs, cfg.minPixels);
