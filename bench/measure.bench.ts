@@ -168,35 +168,71 @@ export function matchedToTruth(
   return matched;
 }
 
+/** The cuts on Meridian's catalog: PSF-flux S/N (what a DP0.2 user selects on) and the detection peak's significance. */
+export const PSF_SNR_RANKING = 'psfFlux / psfFluxErr';
+export const SIGNIFICANCE_RANKING = 'detection significance';
+
 /**
- * Positions of the primary sources (isolated ones and deblended children, not the parents they were split from)
- * whose detection significance (or, with `by: 'psfSnr'`, PSF-flux S/N) is at least `minimum`.
+ * Meridian's catalog as a user of the Source table reads it: the primary sources (isolated ones and deblended
+ * children; a parent repeats its children and its brightest peak), 0-based pixels, electrons.
+ */
+export function primaryCatalog(sources: {
+  readonly count: number;
+  readonly x: ArrayLike<number>;
+  readonly y: ArrayLike<number>;
+  readonly deblendNChild: ArrayLike<number>;
+  readonly significance: ArrayLike<number>;
+  readonly apertureRadii: readonly number[];
+  readonly apFlux: readonly ArrayLike<number>[];
+  readonly psfFlux: ArrayLike<number>;
+  readonly psfFluxErr: ArrayLike<number>;
+}): {
+  x: number[];
+  y: number[];
+  small: number[];
+  large: number[];
+  psf: number[];
+  rankings: Record<string, number[]>;
+} {
+  const small = sources.apFlux[sources.apertureRadii.indexOf(6)]!;
+  const large = sources.apFlux[sources.apertureRadii.indexOf(12)]!;
+  const out = { x: [] as number[], y: [] as number[], small: [] as number[], large: [] as number[] };
+  const rest = { psf: [] as number[], snr: [] as number[], significance: [] as number[] };
+  for (let i = 0; i < sources.count; i++) {
+    if (sources.deblendNChild[i]! > 0) continue;
+    out.x.push(sources.x[i]!);
+    out.y.push(sources.y[i]!);
+    out.small.push(small[i]!);
+    out.large.push(large[i]!);
+    rest.psf.push(sources.psfFlux[i]!);
+    rest.snr.push(sources.psfFlux[i]! / sources.psfFluxErr[i]!);
+    rest.significance.push(sources.significance[i]!);
+  }
+  return {
+    ...out,
+    psf: rest.psf,
+    rankings: { [PSF_SNR_RANKING]: rest.snr, [SIGNIFICANCE_RANKING]: rest.significance },
+  };
+}
+
+/**
+ * Positions of the primary sources (primaryCatalog) whose value in one of its rankings (the detection significance
+ * by default) is at least `minimum`; all of them when `minimum` is 0.
  */
 export function primaryPositions(
-  sources: {
-    readonly count: number;
-    readonly x: Float64Array;
-    readonly y: Float64Array;
-    readonly significance: Float64Array;
-    readonly psfFlux: Float64Array;
-    readonly psfFluxErr: Float64Array;
-    readonly deblendNChild: Int32Array;
-  },
+  sources: Parameters<typeof primaryCatalog>[0],
   minimum = 0,
-  by: 'significance' | 'psfSnr' = 'significance',
+  by: typeof PSF_SNR_RANKING | typeof SIGNIFICANCE_RANKING = SIGNIFICANCE_RANKING,
 ): { x: number[]; y: number[] } {
+  const primary = primaryCatalog(sources);
+  if (minimum === 0) return { x: primary.x, y: primary.y };
+  const quality = primary.rankings[by]!;
   const x: number[] = [];
   const y: number[] = [];
-  for (let i = 0; i < sources.count; i++) {
-    const quality =
-      minimum === 0
-        ? 0
-        : by === 'significance'
-          ? sources.significance[i]!
-          : sources.psfFlux[i]! / sources.psfFluxErr[i]!;
-    if (sources.deblendNChild[i]! > 0 || !(quality >= minimum)) continue;
-    x.push(sources.x[i]!);
-    y.push(sources.y[i]!);
+  for (let i = 0; i < primary.x.length; i++) {
+    if (!(quality[i]! >= minimum)) continue;
+    x.push(primary.x[i]!);
+    y.push(primary.y[i]!);
   }
   return { x, y };
 }
@@ -342,13 +378,12 @@ export async function benchMeasure(options: MeasureBenchOptions = {}): Promise<B
     if (sexCount > 0 && ourPurity / primary.x.length < theirPurity / sexCount) {
       // Completeness at equal purity: raise a cut on Meridian's catalog (detection significance, or the PSF-flux
       // S/N a catalog user selects on) until its purity reaches source-extractor's.
-      for (const by of ['significance', 'psfSnr'] as const) {
+      for (const by of [SIGNIFICANCE_RANKING, PSF_SNR_RANKING] as const) {
         for (let cut = 4; cut < 40; cut += 0.1) {
           const kept = primaryPositions(result.sources, cut, by);
           if (matchedToTruth(truth, kept.x, kept.y, size) / kept.x.length < theirPurity / sexCount) continue;
-          const name = by === 'significance' ? 'significance' : 'psfFlux/psfFluxErr';
           log(
-            `measure: at source-extractor's purity (${name} ≥ ${cut.toFixed(1)}, ${kept.x.length} sources): Meridian recovers ${recovered(truth, kept.x, kept.y, size, bright)}/${total}`,
+            `measure: at source-extractor's purity (${by} ≥ ${cut.toFixed(1)}, ${kept.x.length} sources): Meridian recovers ${recovered(truth, kept.x, kept.y, size, bright)}/${total}`,
           );
           break;
         }

@@ -14,8 +14,8 @@ import { Butler } from '../src/butler/index.js';
 import { meridianError } from '../src/errors.js';
 import { type Exposure, readParquetTable, skyToPixels, writeFits } from '../src/formats/index.js';
 import { detectAndMeasure } from '../src/tasks/index.js';
-import { APERTURE_DIAMETERS, runSourceExtractor } from './measure.bench.js';
-import { type ComparisonReport, compareToTruth, primaryCatalog, type ToolRun } from './sextractor-compare.js';
+import { APERTURE_DIAMETERS, primaryCatalog, runSourceExtractor } from './measure.bench.js';
+import { type ComparisonReport, compareToTruth, type ToolRun } from './sextractor-compare.js';
 import type { FieldTruth } from './sextractor-field.js';
 
 export interface CalexpCompareOptions {

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { writeFits } from '../src/formats/index.js';
 import { detectAndMeasure } from '../src/tasks/index.js';
 import type { BenchResult } from './harness.js';
-import { APERTURE_DIAMETERS, runSourceExtractor } from './measure.bench.js';
+import { APERTURE_DIAMETERS, primaryCatalog, runSourceExtractor } from './measure.bench.js';
 import { type CalexpCompareOptions, compareOnCalexps } from './sextractor-calexps.js';
 import { type FieldOptions, type FieldTruth, simulateField } from './sextractor-field.js';
 
@@ -42,53 +42,6 @@ export interface ToolCatalog {
    * the tool's completeness at the other tool's purity.
    */
   readonly rankings?: Readonly<Record<string, ArrayLike<number>>>;
-}
-
-/** The cuts on Meridian's catalog: PSF-flux S/N (what a DP0.2 user selects on) and the detection peak's significance. */
-export const PSF_SNR_RANKING = 'psfFlux / psfFluxErr';
-export const SIGNIFICANCE_RANKING = 'detection significance';
-
-/**
- * Meridian's catalog as a user of the Source table reads it: the primary sources (isolated ones and deblended
- * children; a parent repeats its children and its brightest peak), 0-based pixels, electrons.
- */
-export function primaryCatalog(sources: {
-  readonly count: number;
-  readonly x: ArrayLike<number>;
-  readonly y: ArrayLike<number>;
-  readonly deblendNChild: ArrayLike<number>;
-  readonly significance: ArrayLike<number>;
-  readonly apertureRadii: readonly number[];
-  readonly apFlux: readonly ArrayLike<number>[];
-  readonly psfFlux: ArrayLike<number>;
-  readonly psfFluxErr: ArrayLike<number>;
-}): {
-  x: number[];
-  y: number[];
-  small: number[];
-  large: number[];
-  psf: number[];
-  rankings: Record<string, number[]>;
-} {
-  const small = sources.apFlux[sources.apertureRadii.indexOf(6)]!;
-  const large = sources.apFlux[sources.apertureRadii.indexOf(12)]!;
-  const out = { x: [] as number[], y: [] as number[], small: [] as number[], large: [] as number[] };
-  const rest = { psf: [] as number[], snr: [] as number[], significance: [] as number[] };
-  for (let i = 0; i < sources.count; i++) {
-    if (sources.deblendNChild[i]! > 0) continue;
-    out.x.push(sources.x[i]!);
-    out.y.push(sources.y[i]!);
-    out.small.push(small[i]!);
-    out.large.push(large[i]!);
-    rest.psf.push(sources.psfFlux[i]!);
-    rest.snr.push(sources.psfFlux[i]! / sources.psfFluxErr[i]!);
-    rest.significance.push(sources.significance[i]!);
-  }
-  return {
-    ...out,
-    psf: rest.psf,
-    rankings: { [PSF_SNR_RANKING]: rest.snr, [SIGNIFICANCE_RANKING]: rest.significance },
-  };
 }
 
 export interface ToolRun {
