@@ -8,16 +8,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Butler } from '../src/butler/index.js';
-import {
-  DC2_SKYMAP_CONFIG,
-  DC2_SKYMAP_NAME,
-  defineVisits,
-  ingestRaws,
-  ingestRefcat,
-  registerInstrument,
-  registerSkymap,
-  writeCuratedCalibrations,
-} from '../src/obs/index.js';
+import { ingestSimulatedSurvey } from '../src/obs/index.js';
 import {
   aggregateGraph,
   buildQuantumGraphFile,
@@ -29,7 +20,6 @@ import {
   ReceiptStore,
 } from '../src/pipe/index.js';
 import { type SurveyOptionsInput, simulateSurvey } from '../src/sim/index.js';
-import { Circle } from '../src/sphere/index.js';
 
 /** What a DRP run reads (as src/demo/drp-demo.ts): raws, certified calibrations, the refcat and the sky map. */
 export const DRP_INPUTS = [
@@ -62,15 +52,7 @@ export async function prepareDrpRepo(
   const butler = await Butler.create(repo);
   try {
     const { manifest } = sim;
-    await registerInstrument(butler, manifest.instrument);
-    await ingestRaws(butler, [join(simDir, 'raw')], { transfer: 'symlink' });
-    await defineVisits(butler);
-    await writeCuratedCalibrations(butler, simDir, { transfer: 'symlink' });
-    const cap = manifest.truth.cap;
-    await registerSkymap(butler, DC2_SKYMAP_NAME, DC2_SKYMAP_CONFIG, {
-      region: Circle.fromDegrees(cap.ra, cap.dec, cap.radiusDeg),
-    });
-    await ingestRefcat(butler, join(simDir, 'refcat'), { transfer: 'symlink' });
+    await ingestSimulatedSurvey(butler, simDir, { manifest, transfer: 'symlink' });
     return {
       repo,
       simDir,

@@ -1,19 +1,8 @@
-import { join } from 'node:path';
 import { Butler } from '../butler/index.js';
 import type { Exposure } from '../formats/index.js';
 import { pixelToSky } from '../formats/index.js';
-import {
-  DC2_SKYMAP_CONFIG,
-  DC2_SKYMAP_NAME,
-  defineVisits,
-  ingestRaws,
-  ingestRefcat,
-  registerInstrument,
-  registerSkymap,
-  writeCuratedCalibrations,
-} from '../obs/index.js';
+import { ingestSimulatedSurvey } from '../obs/index.js';
 import { simulateSurvey } from '../sim/index.js';
-import { Circle } from '../sphere/index.js';
 import { type DemoOptions, prepareWorkdir } from './butler-demo.js';
 
 /**
@@ -46,26 +35,22 @@ export async function runSurveyDemo(options: DemoOptions): Promise<void> {
   log(`Creating a butler repository in ${repo}`);
   const butler = await Butler.create(repo);
   try {
-    const instrument = await registerInstrument(butler, manifest.instrument);
+    const { instrument, raws, visits, calibrations, skymap, refcat } = await ingestSimulatedSurvey(
+      butler,
+      simDir,
+      { manifest, transfer: 'copy' },
+    );
     log(
       `  register-instrument: ${instrument.instrument}, ${instrument.filters} filters, ${instrument.detectors} detectors`,
     );
-    const raws = await ingestRaws(butler, [join(simDir, 'raw')], { transfer: 'copy' });
     log(`  ingest-raws: ${raws.ingested} raws from ${raws.exposures.length} exposures`);
-    const visits = await defineVisits(butler);
     log(`  define-visits: ${visits.visits.length} visits, ${visits.detectorRegions} detector regions`);
-    const calibs = await writeCuratedCalibrations(butler, simDir, { transfer: 'copy' });
     log(
-      `  write-curated-calibrations: ${calibs.refs.length} bias/flat frames certified into ${calibs.collection}`,
+      `  write-curated-calibrations: ${calibrations.refs.length} bias/flat frames certified into ${calibrations.collection}`,
     );
-    const cap = manifest.truth.cap;
-    const skymap = await registerSkymap(butler, DC2_SKYMAP_NAME, DC2_SKYMAP_CONFIG, {
-      region: Circle.fromDegrees(cap.ra, cap.dec, cap.radiusDeg),
-    });
     log(
       `  register-skymap: ${skymap.name} over the survey footprint, ${skymap.tracts} tracts, ${skymap.patches} patches`,
     );
-    const refcat = await ingestRefcat(butler, join(simDir, 'refcat'), { transfer: 'copy' });
     log(`  ingest-refcat: ${refcat.refs.length} htm7 shards of ${refcat.name}`);
 
     log('');

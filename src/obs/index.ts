@@ -62,6 +62,11 @@ export {
   type SkyMapDefinition,
 } from './skymap.js';
 export {
+  type IngestSurveyOptions,
+  type IngestSurveyResult,
+  ingestSimulatedSurvey,
+} from './survey-ingest.js';
+export {
   type CalibrationEntry,
   type DefectBox,
   type DefectsEntry,

@@ -11,18 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Butler } from '../../src/butler/index.js';
 import { headerString, readFits, writeFits } from '../../src/formats/index.js';
-import {
-  DC2_SKYMAP_CONFIG,
-  DC2_SKYMAP_NAME,
-  defineVisits,
-  ingestRaws,
-  ingestRefcat,
-  registerInstrument,
-  registerSkymap,
-  writeCuratedCalibrations,
-} from '../../src/obs/index.js';
+import { ingestSimulatedSurvey } from '../../src/obs/index.js';
 import { type SurveyManifest, simulateSurvey } from '../../src/sim/index.js';
-import { Circle } from '../../src/sphere/index.js';
 import { dropSchema, uniqueName } from '../support/postgres.js';
 
 export const INSTRUMENT = 'MeridianCam';
@@ -80,15 +70,7 @@ export async function makeDrpRepo(survey: DrpSurvey, postgresUrl: string | null)
   );
   try {
     const { simDir, manifest } = survey;
-    await registerInstrument(butler, manifest.instrument);
-    await ingestRaws(butler, [join(simDir, 'raw')], { transfer: 'copy' });
-    await defineVisits(butler);
-    await writeCuratedCalibrations(butler, simDir, { transfer: 'copy' });
-    const cap = manifest.truth.cap;
-    await registerSkymap(butler, DC2_SKYMAP_NAME, DC2_SKYMAP_CONFIG, {
-      region: Circle.fromDegrees(cap.ra, cap.dec, cap.radiusDeg),
-    });
-    await ingestRefcat(butler, join(simDir, 'refcat'), { transfer: 'copy' });
+    await ingestSimulatedSurvey(butler, simDir, { manifest, transfer: 'copy' });
   } finally {
     await butler.close();
   }

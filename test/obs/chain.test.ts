@@ -5,9 +5,11 @@ import type { Butler } from '../../src/butler/index.js';
 import { Exposure, type ImageF } from '../../src/formats/exposure/index.js';
 import { pixelToSky, type TanSipWcs } from '../../src/formats/index.js';
 import {
+  DC2_SKYMAP_NAME,
   defineVisits,
   ingestRaws,
   ingestRefcat,
+  ingestSimulatedSurvey,
   registerInstrument,
   registerSkymap,
   writeCuratedCalibrations,
@@ -180,5 +182,27 @@ describe.each(backends)('sim -> butler chain on %s', (backend) => {
       { collections: ['MeridianCam/raw/all'] },
     )) as ImageF;
     expect(image.array).toEqual(raw.image.array);
+  });
+});
+
+describe('ingestSimulatedSurvey', () => {
+  it('does the whole chain in one call, reading the manifest from the survey directory, and is idempotent', async () => {
+    const butler = await createRepo(join(temporaryDirectory('repo-one-call'), 'repo'), 'sqlite');
+    try {
+      const result = await ingestSimulatedSurvey(butler, simDir, { transfer: 'copy' });
+      const { manifest } = survey;
+      expect(result.instrument.detectors).toBe(manifest.instrument.detectors.length);
+      expect(result.raws.ingested).toBe(manifest.exposures.length * manifest.instrument.detectors.length);
+      expect(result.visits.visits.length).toBe(manifest.exposures.length);
+      expect(result.calibrations.refs.length).toBeGreaterThan(0);
+      expect(result.skymap.name).toBe(DC2_SKYMAP_NAME);
+      expect(result.refcat.refs.length).toBe(manifest.refcat.shards.length);
+      const raws = await butler.registry.queryDatasets('raw', { collections: ['MeridianCam/raw/all'] });
+      expect(raws.length).toBe(result.raws.ingested);
+      const again = await ingestSimulatedSurvey(butler, simDir, { manifest, transfer: 'copy' });
+      expect(again.raws.ingested).toBe(0);
+    } finally {
+      await butler.close();
+    }
   });
 });
