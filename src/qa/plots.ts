@@ -56,22 +56,7 @@ function lineChart(
       },
     },
   ];
-  if (rule !== null) {
-    layer.push({
-      data: { values: [{ y: rule.y, label: rule.label }] },
-      mark: { type: 'rule', strokeDash: [4, 4], color: 'firebrick' },
-      encoding: { y: { field: 'y', type: 'quantitative' } },
-    });
-  }
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: WIDTH,
-    height: HEIGHT,
-    background: 'white',
-    data: { values },
-    layer,
-  } as TopLevelSpec;
+  return figure(title, values, layer, rule);
 }
 
 function barChart(
@@ -93,13 +78,27 @@ function barChart(
       },
     },
   ];
-  if (rule !== null) {
-    layer.push({
-      data: { values: [{ y: rule.y }] },
-      mark: { type: 'rule', strokeDash: [4, 4], color: 'firebrick' },
-      encoding: { y: { field: 'y', type: 'quantitative' } },
-    });
-  }
+  return figure(title, values, layer, rule);
+}
+
+/** The whole figure: the chart's layers over `values`, and the target as a dashed horizontal rule when given. */
+function figure(
+  title: string,
+  values: Row[],
+  layer: object[],
+  rule: { y: number; label: string } | null,
+): TopLevelSpec {
+  const layers =
+    rule === null
+      ? layer
+      : [
+          ...layer,
+          {
+            data: { values: [{ y: rule.y, label: rule.label }] },
+            mark: { type: 'rule', strokeDash: [4, 4], color: 'firebrick' },
+            encoding: { y: { field: 'y', type: 'quantitative' } },
+          },
+        ];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
@@ -107,7 +106,7 @@ function barChart(
     height: HEIGHT,
     background: 'white',
     data: { values },
-    layer,
+    layer: layers,
   } as TopLevelSpec;
 }
 
